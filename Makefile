@@ -1,0 +1,77 @@
+# pktlens — see README.md. `make` builds build/pktlens; `make test` runs
+# every test; `make run` shows pktlens live on the lab.
+BUILD    ?= build
+CLANG    ?= clang
+CC       ?= cc
+BPFTOOL  ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+WARN     := -Wall -Wextra -Werror
+CFLAGS   ?= -O2 -g
+CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) -Isrc
+LDLIBS   := -lbpf -lpcap -lelf -lz
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+BPF_SRCS := $(wildcard src/bpf/*.bpf.c)
+SKELS    := $(patsubst src/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+PARSE_SRCS := $(wildcard src/parse/*.c src/parse/*.h) src/record.h
+USER_SRCS := $(filter-out src/parse/%,$(wildcard src/*.c)) src/parse/parse.c
+USER_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
+
+.PHONY: all deps test run lab-up lab-down bench fuzz clean install unit
+
+all: $(BUILD)/pktlens
+
+deps:
+	@bash scripts/deps.sh
+
+$(BUILD)/vmlinux.h:
+	@mkdir -p $(BUILD)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(BUILD)/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/vmlinux.h $(PARSE_SRCS)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
+		-Wno-unused-function -I$(BUILD) -Isrc -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@
+
+$(BUILD)/obj/%.o: src/%.c $(SKELS) $(PARSE_SRCS) $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/pktlens: $(USER_OBJS)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+install: $(BUILD)/pktlens
+	install -m 0755 $(BUILD)/pktlens /usr/local/bin/pktlens
+	install -D -m 0644 docs/pktlens.8 /usr/local/share/man/man8/pktlens.8
+
+# Host unit tests and tools built with ASan/UBSan.
+$(BUILD)/san/%: tests/unit/%.c $(PARSE_SRCS) src/output.c src/output.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 $(SAN) -Isrc -I$(BUILD) \
+		$< src/parse/parse.c src/output.c -o $@
+
+fuzz: $(BUILD)/fuzz_parser
+$(BUILD)/fuzz_parser: tests/fuzz/fuzz_parser.c $(PARSE_SRCS) src/output.c
+	@mkdir -p $(BUILD)
+	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+		-Isrc $< src/parse/parse.c src/output.c -o $@
+
+test: deps
+	@bash tests/run.sh
+
+run: deps all
+	@bash scripts/run-demo.sh
+
+lab-up: deps
+	@bash scripts/lab.sh up
+
+lab-down:
+	@bash scripts/lab.sh down
+
+bench: deps all
+	@bash bench/run.sh
+
+clean:
+	rm -rf $(BUILD)

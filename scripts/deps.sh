@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian package pktlens needs to build, test, run the lab and
+# benchmark. Idempotent: packages already present are not fetched again.
+set -euo pipefail
+
+PKGS=(
+	# build
+	make clang llvm gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
+	libpcap-dev libclang-rt-14-dev
+	# lab and tests: real peers and packet tools
+	iproute2 iputils-ping tshark tcpdump dnsmasq-base dnsutils curl openssl
+	python3 python3-scapy xdp-tools netsniff-ng tcpreplay procps psmisc
+	# pktlens read --json output is checked with jq in the shell tests
+	jq
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]}; run as root (sudo make ...) so they can be installed" >&2
+	exit 1
+fi
+
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer no without a prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

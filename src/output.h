@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Formatting of packet records: JSON lines (SPEC.md keys) and text lines. */
+#ifndef PKTLENS_OUTPUT_H
+#define PKTLENS_OUTPUT_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "record.h"
+
+/* Capture metadata that is not part of the parser's record. */
+struct pl_meta {
+	uint64_t ts_epoch_ns;  /* frame.time_epoch in ns */
+	const char *ifname;    /* pktlens.ifname (live), or NULL */
+	uint64_t frame_number; /* frame.number (read), or 0 when live */
+};
+
+/* One JSON object and a newline. */
+void pl_print_json(FILE *out, const struct pl_meta *meta, const struct pl_pkt *pkt);
+/* One tcpdump-like line and a newline. */
+void pl_print_text(FILE *out, const struct pl_meta *meta, const struct pl_pkt *pkt);
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * ARP (RFC 826).
+ *
+ * +----------------+----------------+-------+-------+----------------+
+ * | hw type (2)    | proto type (2) | hlen  | plen  | opcode (2)     |
+ * +----------------+----------------+-------+-------+----------------+
+ * | sender hw (hlen) | sender proto (plen) | target hw | target proto |
+ */
+#include "cursor.h"
+
+PL_INLINE void parse_arp(struct pl_scratch *s, __u32 off)
+{
+	struct pl_pkt *p = &s->ev.pkt;
+	__u32 hlen, plen;
+
+	if (!pl_need(s, off, 8))
+		return;
+	hlen = pl_u8(s, off + 4);
+	plen = pl_u8(s, off + 5);
+	if (pl_be16(s, off + 2) != 0x0800 || plen != 4) {
+		pl_set_malformed(s, PL_MAL_ARP);
+		return;
+	}
+	if (!pl_need(s, off, 8 + 2 * hlen + 2 * plen))
+		return;
+	p->arp_opcode = pl_be16(s, off + 6);
+	pl_copy(s, off + 8 + hlen, (char *)p->arp_spa, 4, 4);
+	pl_copy(s, off + 8 + 2 * hlen + plen, (char *)p->arp_tpa, 4, 4);
+	p->present |= PL_HAS_ARP;
+}

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Records shared by the BPF programs and user space.
+ *
+ * Only fixed-width types, explicit padding, no pointers: the same bytes are
+ * produced by the kernel (ring buffer) and by the host parser (pktlens read),
+ * and the parity test compares them with memcmp().
+ */
+#ifndef PKTLENS_RECORD_H
+#define PKTLENS_RECORD_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+/* Bytes of each packet the parser may look at (a power of two). */
+#define PL_WIN 2048
+/* Bytes loaded first; the rest of the window only when the parser asks. */
+#define PL_HDR_WIN 256
+
+#define PL_MAX_VLAN 2
+#define PL_MAX_IP6_EXT 8
+#define PL_DNS_NAME_MAX 256
+#define PL_HTTP_METHOD_MAX 16
+#define PL_HTTP_URI_MAX 256
+#define PL_HTTP_HOST_MAX 128
+#define PL_TLS_SNI_MAX 256
+#define PL_TLS_ALPN_MAX 128 /* raw ALPN protocol_name_list */
+#define PL_TLS_VERS_MAX 8
+
+/* Link types the parser accepts (pcap DLT values). */
+enum pl_linktype {
+	PL_LINK_ETHERNET = 1,
+	PL_LINK_LINUX_SLL = 113,
+	PL_LINK_LINUX_SLL2 = 276,
+};
+
+/* pl_pkt.present: which layers and optional fields were decoded. */
+enum pl_present {
+	PL_HAS_ETH = 1u << 0,
+	PL_HAS_ARP = 1u << 1,
+	PL_HAS_IP4 = 1u << 2,
+	PL_HAS_IP6 = 1u << 3,
+	PL_HAS_TCP = 1u << 4,
+	PL_HAS_UDP = 1u << 5,
+	PL_HAS_ICMP = 1u << 6,
+	PL_HAS_ICMP6 = 1u << 7,
+	PL_HAS_SCTP = 1u << 8,
+	PL_HAS_DNS = 1u << 9,
+	PL_HAS_HTTP = 1u << 10,
+	PL_HAS_TLS = 1u << 11,
+	PL_HAS_TCP_MSS = 1u << 12,
+	PL_HAS_TCP_WSCALE = 1u << 13,
+	PL_HAS_TCP_SACK_PERM = 1u << 14,
+	PL_HAS_TCP_TS = 1u << 15,
+	PL_HAS_DNS_QRY = 1u << 16,
+	PL_HAS_HTTP_HOST = 1u << 17,
+	PL_HAS_TLS_SNI = 1u << 18,
+	PL_HAS_TLS_ALPN = 1u << 19,
+	PL_HAS_IP6_L4 = 1u << 20, /* pktlens.l4proto is known */
+	PL_HAS_IP4_HDR_ONLY = 1u << 21, /* bad IHL: only version and hdr_len */
+	PL_HAS_L4_PORTS_ONLY = 1u << 22, /* TCP cut after the ports */
+	PL_HAS_SLL = 1u << 23, /* Linux cooked capture: no MACs */
+	PL_HAS_ICMP_QUOTE = 1u << 24, /* ICMP error carries a quoted packet */
+};
+
+/* pl_pkt.malformed: why the parse stopped early (0 = it did not). */
+enum pl_malformed {
+	PL_MAL_NONE = 0,
+	PL_MAL_IP4_HDR_LEN,    /* IHL < 5 */
+	PL_MAL_IP4_TOTAL_LEN,  /* total length < header length */
+	PL_MAL_IP6_EXT_LEN,    /* extension header runs past the payload */
+	PL_MAL_IP6_EXT_DEPTH,  /* more extension headers than PL_MAX_IP6_EXT */
+	PL_MAL_TCP_HDR_LEN,    /* data offset < 5 */
+	PL_MAL_TCP_OPT,        /* option length < 2 or past the header */
+	PL_MAL_UDP_LEN,        /* length < 8 */
+	PL_MAL_DNS_NAME,       /* bad label, pointer loop or name > 255 */
+	PL_MAL_TLS_RECORD,     /* ClientHello lengths disagree */
+	PL_MAL_ARP,            /* unsupported hardware/protocol sizes */
+	PL_MAL_IP_VERSION,     /* IP version field does not match EtherType */
+	PL_MAL__COUNT,
+};
+
+/* The parser's output for one packet: everything SPEC.md's record holds
+ * except the capture metadata (time, interface, frame number). */
+struct pl_pkt {
+	__u32 present;      /* enum pl_present bits */
+	__u32 frame_len;    /* frame.len: length on the wire */
+	__u8 malformed;     /* enum pl_malformed */
+	__u8 truncated;     /* a header was cut short */
+	__u8 n_vlan;
+	__u8 ip6_n_ext;
+
+	/* Ethernet, VLAN, ARP */
+	__u8 eth_src[6];
+	__u8 eth_dst[6];
+	__u16 eth_type;     /* after any VLAN tags */
+	__u16 vlan_id[PL_MAX_VLAN];
+	__u16 arp_opcode;
+	__u8 arp_spa[4];
+	__u8 arp_tpa[4];
+
+	/* IPv4 / IPv6 (addresses in network order) */
+	__u8 ip_src[16];    /* IPv4 uses the first 4 bytes */
+	__u8 ip_dst[16];
+	__u8 ip_ttl;        /* TTL or hop limit */
+	__u8 ip_proto;      /* ip.proto or ipv6.nxt (first next header) */
+	__u8 ip_dscp;
+	__u8 ip_ecn;
+	__u16 ip_id;
+	__u16 ip_frag_offset; /* in 8-byte units */
+	__u8 ip_df;
+	__u8 ip_mf;
+	__u8 ip_hdr_len;    /* bytes */
+	__u8 l4_proto;      /* after IPv6 extension headers */
+	__u16 ip_len;       /* ip.len */
+	__u16 _pad0;
+	__u32 ip6_flow;
+	__u8 ip6_ext[PL_MAX_IP6_EXT]; /* extension header types, in order */
+
+	/* L4 */
+	__u16 sport;
+	__u16 dport;
+	__u32 tcp_seq;
+	__u32 tcp_ack;
+	__u16 tcp_flags;    /* 12 bits: NS/AE, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN */
+	__u16 tcp_window;
+	__u8 tcp_hdr_len;   /* bytes */
+	__u8 tcp_wscale;
+	__u16 tcp_mss;
+	__u32 tcp_tsval;
+	__u32 tcp_tsecr;
+	__u16 udp_len;
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u16 l4_payload_off; /* offset of the L4 payload in the frame */
+	__u16 _pad1;
+
+	/* L7 hints: at most one protocol per packet */
+	union {
+		struct {
+			__u16 id;
+			__u16 flags;        /* QR, opcode, AA, TC, RD, RA, Z, rcode */
+			__u16 qtype;
+			__u16 name_len;
+			char name[PL_DNS_NAME_MAX];
+		} dns;
+		struct {
+			__u8 method_len;
+			__u8 host_len;
+			__u16 uri_len;
+			char method[PL_HTTP_METHOD_MAX];
+			char uri[PL_HTTP_URI_MAX];
+			char host[PL_HTTP_HOST_MAX];
+		} http;
+		struct {
+			__u16 version;      /* ClientHello legacy_version */
+			__u16 sni_len;
+			__u16 alpn_len;     /* bytes of alpn[] used */
+			__u8 n_versions;    /* supported_versions entries kept */
+			__u8 _pad;
+			__u16 versions[PL_TLS_VERS_MAX];
+			char sni[PL_TLS_SNI_MAX];
+			__u8 alpn[PL_TLS_ALPN_MAX]; /* length-prefixed names, as on the wire */
+		} tls;
+	} l7;
+};
+
+/* Ring-buffer record kinds. */
+enum pl_event_type {
+	PL_EV_PACKET = 1,
+};
+
+/* One packet as it leaves the kernel; `pkt` is the parser's bytes. */
+struct pl_packet_event {
+	__u16 type;         /* PL_EV_PACKET */
+	__u16 _pad0;
+	__u32 ifindex;
+	__u64 ts_mono_ns;   /* bpf_ktime_get_ns(); user space adds the epoch */
+	struct pl_pkt pkt;
+};
+
+/* Per-CPU counters, index = enum pl_counter. */
+enum pl_counter {
+	PL_CNT_SEEN = 0,
+	PL_CNT_MATCHED,
+	PL_CNT_EMITTED,
+	PL_CNT_LOST,
+	PL_CNT__COUNT,
+};
+
+/* Settings user space writes before load (rodata). */
+struct pl_config {
+	__u32 emit;         /* 1: send records to the ring buffer */
+	__u32 _pad;
+};
+
+#endif /* PKTLENS_RECORD_H */
