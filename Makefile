@@ -75,3 +75,8 @@ bench: deps all
 
 clean:
 	rm -rf $(BUILD)
+
+# Kernel/host parity through BPF_PROG_TEST_RUN (host side under ASan/UBSan).
+$(BUILD)/parity: tests/kernel/parity.c tests/kernel/frames.c $(SKELS) $(PARSE_SRCS)
+	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 $(SAN) -Isrc -I$(BUILD) \
+		$< tests/kernel/frames.c src/parse/parse.c $(LDLIBS) -o $@

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The subcommands. */
+#ifndef PKTLENS_CMDS_H
+#define PKTLENS_CMDS_H
+
+#include "opts.h"
+
+int cmd_read(struct pl_opts *o);
+int cmd_watch(struct pl_opts *o);
+
+#endif

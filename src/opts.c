@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "log.h"
+#include "opts.h"
+
+struct pl_opt_def {
+	unsigned bit;
+	struct option lopt;
+	const char *arg;
+	const char *help;
+};
+
+static const struct pl_opt_def opt_defs[] = {
+	{ PL_OPT_IFACE, { "interface", required_argument, NULL, 'i' }, "IFACE[,IFACE...]",
+	  "interfaces to watch (ingress)" },
+	{ PL_OPT_JSON, { "json", no_argument, NULL, 'j' }, NULL,
+	  "one JSON object per record (SPEC.md keys)" },
+	{ PL_OPT_COUNT, { "count", required_argument, NULL, 'c' }, "COUNT",
+	  "stop after COUNT records" },
+	{ PL_OPT_DURATION, { "duration", required_argument, NULL, 'D' }, "SECONDS",
+	  "stop after SECONDS" },
+	{ PL_OPT_STATS, { "stats", no_argument, NULL, 'S' }, NULL,
+	  "print packets seen, matched, emitted and lost on exit" },
+	{ PL_OPT_MODE, { "mode", required_argument, NULL, 'm' }, "xdp|xdp-generic|tc|auto",
+	  "how to attach (default auto: native XDP, then generic XDP, then TC)" },
+	{ PL_OPT_VERBOSE, { "verbose", no_argument, NULL, 'v' }, NULL,
+	  "debug messages, including libbpf's" },
+};
+
+#define N_OPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
+
+void pl_print_cmd_help(const char *cmd, const char *synopsis, unsigned allowed)
+{
+	size_t i;
+
+	printf("usage: pktlens %s %s\n\noptions:\n", cmd, synopsis);
+	for (i = 0; i < N_OPT_DEFS; i++) {
+		const struct pl_opt_def *d = &opt_defs[i];
+		char left[64];
+
+		if (!(allowed & d->bit))
+			continue;
+		snprintf(left, sizeof(left), "-%c, --%s%s%s", d->lopt.val, d->lopt.name,
+			 d->arg ? " " : "", d->arg ? d->arg : "");
+		printf("  %-40s %s\n", left, d->help);
+	}
+	printf("  %-40s %s\n", "-h, --help", "this help");
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno || !*s || *end || s[0] == '-' ? -1 : 0;
+}
+
+static int split_ifaces(struct pl_opts *o, const char *arg)
+{
+	char *tok, *save = NULL;
+
+	free(o->iface_arg);
+	o->iface_arg = strdup(arg);
+	if (!o->iface_arg)
+		return -1;
+	o->n_ifaces = 0;
+	for (tok = strtok_r(o->iface_arg, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (o->n_ifaces == PL_MAX_IFACES) {
+			pl_err("-i: at most %d interfaces", PL_MAX_IFACES);
+			return -1;
+		}
+		o->ifaces[o->n_ifaces++] = tok;
+	}
+	if (!o->n_ifaces) {
+		pl_err("-i needs an interface name (see 'ip -br link')");
+		return -1;
+	}
+	return 0;
+}
+
+static int join_filter(struct pl_opts *o, int argc, char **argv)
+{
+	size_t len = 0;
+	int i;
+
+	if (argc <= 0)
+		return 0;
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	o->filter_buf = calloc(1, len + 1);
+	if (!o->filter_buf)
+		return -1;
+	for (i = 0; i < argc; i++) {
+		if (i)
+			strcat(o->filter_buf, " ");
+		strcat(o->filter_buf, argv[i]);
+	}
+	o->filter = o->filter_buf;
+	return 0;
+}
+
+int pl_parse_opts(const char *cmd, unsigned allowed, int positional, int argc,
+		  char **argv, struct pl_opts *o)
+{
+	struct option lopts[N_OPT_DEFS + 2];
+	char sopts[3 * N_OPT_DEFS + 4];
+	size_t i, n = 0, k = 0;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	/* GNU getopt moves options before the words: FILE and FILTER may come
+	 * anywhere, as with tcpdump */
+	for (i = 0; i < N_OPT_DEFS; i++) {
+		if (!(opt_defs[i].bit & allowed))
+			continue;
+		lopts[n++] = opt_defs[i].lopt;
+		sopts[k++] = (char)opt_defs[i].lopt.val;
+		if (opt_defs[i].lopt.has_arg)
+			sopts[k++] = ':';
+	}
+	lopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	lopts[n] = (struct option){ 0 };
+	sopts[k++] = 'h';
+	sopts[k] = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (split_ifaces(o, optarg))
+				return PL_EXIT_USAGE;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'c':
+			if (parse_u64(optarg, &o->count) || !o->count) {
+				pl_err("-c: '%s' is not a positive count", optarg);
+				return PL_EXIT_USAGE;
+			}
+			break;
+		case 'D':
+			o->duration = strtod(optarg, NULL);
+			if (o->duration <= 0) {
+				pl_err("--duration: '%s' is not a positive number of seconds",
+				       optarg);
+				return PL_EXIT_USAGE;
+			}
+			break;
+		case 'S':
+			o->stats = true;
+			break;
+		case 'm':
+			if (!strcmp(optarg, "auto"))
+				o->mode = PL_MODE_AUTO;
+			else if (!strcmp(optarg, "xdp"))
+				o->mode = PL_MODE_XDP;
+			else if (!strcmp(optarg, "xdp-generic"))
+				o->mode = PL_MODE_XDP_GENERIC;
+			else if (!strcmp(optarg, "tc"))
+				o->mode = PL_MODE_TC;
+			else {
+				pl_err("--mode: '%s' is not one of xdp, xdp-generic, tc, auto",
+				       optarg);
+				return PL_EXIT_USAGE;
+			}
+			break;
+		case 'v':
+			pl_log_level = PL_LOG_DEBUG;
+			break;
+		case 'h':
+			return -1;
+		default:
+			if (optopt && optopt != '?')
+				pl_err("%s: option -%c %s; see 'pktlens %s --help'", cmd,
+				       optopt, strchr(sopts, optopt) ? "needs a value" : "is unknown",
+				       cmd);
+			else
+				pl_err("%s: unknown option '%s'; see 'pktlens %s --help'", cmd,
+				       argv[optind - 1], cmd);
+			return PL_EXIT_USAGE;
+		}
+	}
+	if (positional) {
+		if (optind >= argc) {
+			pl_err("%s: missing FILE; see 'pktlens %s --help'", cmd, cmd);
+			return PL_EXIT_USAGE;
+		}
+		o->file = argv[optind++];
+	}
+	if (join_filter(o, argc - optind, argv + optind))
+		return PL_EXIT_RUNTIME;
+	return 0;
+}
+
+void pl_free_opts(struct pl_opts *o)
+{
+	free(o->iface_arg);
+	free(o->filter_buf);
+}

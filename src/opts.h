@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Command-line options: one declarative table shared by all commands. */
+#ifndef PKTLENS_OPTS_H
+#define PKTLENS_OPTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PL_MAX_IFACES 16
+
+enum pl_attach_mode { PL_MODE_AUTO, PL_MODE_XDP, PL_MODE_XDP_GENERIC, PL_MODE_TC };
+
+struct pl_opts {
+	bool json;
+	bool stats;
+	uint64_t count;       /* -c: stop after this many records (0 = no limit) */
+	double duration;      /* --duration seconds (0 = no limit) */
+	enum pl_attach_mode mode;
+	int n_ifaces;
+	const char *ifaces[PL_MAX_IFACES];
+	char *iface_arg;      /* -i value, split into ifaces[] */
+	const char *file;     /* read: the capture */
+	const char *filter;   /* the FILTER words joined by spaces */
+	char *filter_buf;
+};
+
+/* Option bits: which options a command takes. */
+enum {
+	PL_OPT_JSON = 1 << 0,
+	PL_OPT_COUNT = 1 << 1,
+	PL_OPT_DURATION = 1 << 2,
+	PL_OPT_STATS = 1 << 3,
+	PL_OPT_MODE = 1 << 4,
+	PL_OPT_IFACE = 1 << 5,
+	PL_OPT_VERBOSE = 1 << 6,
+};
+
+/* Parses argv for a command that accepts `allowed` options and, after
+ * them, `positional` leading words (read's FILE) and then the FILTER.
+ * Returns 0, or PL_EXIT_USAGE after printing the problem. */
+int pl_parse_opts(const char *cmd, unsigned allowed, int positional, int argc,
+		  char **argv, struct pl_opts *o);
+void pl_print_cmd_help(const char *cmd, const char *synopsis, unsigned allowed);
+void pl_free_opts(struct pl_opts *o);
+
+#endif

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* pktlens read: records from a pcap or pcapng file through the host parser. */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <string.h>
+#include "cmds.h"
+#include "log.h"
+#include "output.h"
+#include "parse/parse.h"
+
+static int linktype_of(int dlt, enum pl_linktype *out)
+{
+	switch (dlt) {
+	case DLT_EN10MB:
+		*out = PL_LINK_ETHERNET;
+		return 0;
+	case DLT_LINUX_SLL:
+		*out = PL_LINK_LINUX_SLL;
+		return 0;
+#ifdef DLT_LINUX_SLL2
+	case DLT_LINUX_SLL2:
+		*out = PL_LINK_LINUX_SLL2;
+		return 0;
+#endif
+	}
+	return -1;
+}
+
+int cmd_read(struct pl_opts *o)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	struct pcap_pkthdr *hdr;
+	enum pl_linktype lt;
+	const u_char *data;
+	uint64_t n = 0;
+	struct pl_pkt pkt;
+	pcap_t *pc;
+	int rc, ret = PL_EXIT_OK;
+
+	if (o->filter) {
+		pl_err("filters are not supported yet: remove '%s'", o->filter);
+		return PL_EXIT_USAGE;
+	}
+	pc = pcap_open_offline_with_tstamp_precision(o->file, PCAP_TSTAMP_PRECISION_NANO,
+						     errbuf);
+	if (!pc) {
+		pl_err("cannot read '%s': %s; give a pcap or pcapng file, or - for stdin",
+		       o->file, errbuf);
+		return PL_EXIT_USAGE;
+	}
+	if (linktype_of(pcap_datalink(pc), &lt)) {
+		const char *name = pcap_datalink_val_to_name(pcap_datalink(pc));
+
+		pl_err("'%s' has link type %s (%d); pktlens reads Ethernet and Linux cooked (SLL, SLL2) captures",
+		       o->file, name ? name : "unknown", pcap_datalink(pc));
+		pcap_close(pc);
+		return PL_EXIT_USAGE;
+	}
+
+	while ((rc = pcap_next_ex(pc, &hdr, &data)) == 1) {
+		struct pl_meta meta = {
+			.ts_epoch_ns = (uint64_t)hdr->ts.tv_sec * 1000000000ull +
+				       (uint64_t)hdr->ts.tv_usec,
+			.frame_number = ++n,
+		};
+
+		pl_parse_frame(&pkt, lt, data, hdr->caplen, hdr->len);
+		if (o->json)
+			pl_print_json(stdout, &meta, &pkt);
+		else
+			pl_print_text(stdout, &meta, &pkt);
+		if (o->count && n >= o->count)
+			break;
+	}
+	if (rc == PCAP_ERROR) {
+		pl_err("'%s' is cut short or damaged after packet %llu: %s; the records above are complete",
+		       o->file, (unsigned long long)n, pcap_geterr(pc));
+		ret = PL_EXIT_USAGE;
+	}
+	if (fflush(stdout) == EOF && errno != EPIPE) {
+		pl_err("cannot write the records: %s", strerror(errno));
+		ret = PL_EXIT_RUNTIME;
+	}
+	if (o->stats)
+		fprintf(stderr, "pktlens: %llu packets read, %llu records emitted\n",
+			(unsigned long long)n, (unsigned long long)n);
+	pcap_close(pc);
+	return ret;
+}

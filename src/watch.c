@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* pktlens watch: live records from the XDP/TC programs via a ring buffer. */
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "cmds.h"
+#include "log.h"
+#include "output.h"
+#include "packet.skel.h"
+#include "record.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct watch_ctx {
+	struct pl_opts *o;
+	uint64_t mono_to_epoch_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	uint64_t printed;
+	char ifnames[PL_MAX_IFACES][IF_NAMESIZE];
+	int ifindexes[PL_MAX_IFACES];
+};
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static const char *ifname_of(struct watch_ctx *w, __u32 ifindex)
+{
+	int i;
+
+	for (i = 0; i < w->o->n_ifaces; i++)
+		if (w->ifindexes[i] == (int)ifindex)
+			return w->ifnames[i];
+	return "?";
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct watch_ctx *w = ctx;
+	struct pl_packet_event ev;
+	struct pl_meta meta = { 0 };
+
+	if (size < sizeof(ev))
+		return 0;
+	/* copy out of the ring before reading: the kernel owns that memory */
+	memcpy(&ev, data, sizeof(ev));
+	if (ev.type != PL_EV_PACKET)
+		return 0;
+	meta.ts_epoch_ns = ev.ts_mono_ns + w->mono_to_epoch_ns;
+	meta.ifname = ifname_of(w, ev.ifindex);
+	if (w->o->json)
+		pl_print_json(stdout, &meta, &ev.pkt);
+	else
+		pl_print_text(stdout, &meta, &ev.pkt);
+	w->printed++;
+	if (w->o->count && w->printed >= w->o->count)
+		return 1; /* stops ring_buffer__poll */
+	return 0;
+}
+
+static void read_counters(struct packet_bpf *skel, __u64 out[PL_CNT__COUNT])
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.counters);
+	__u64 vals[ncpu > 0 ? ncpu : 1];
+	__u32 k;
+	int c;
+
+	for (k = 0; k < PL_CNT__COUNT; k++) {
+		out[k] = 0;
+		if (ncpu <= 0 || bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			out[k] += vals[c];
+	}
+}
+
+static int check_environment(void)
+{
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		pl_err("this kernel has no BTF (/sys/kernel/btf/vmlinux); pktlens needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		return PL_EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+static int resolve_ifaces(struct watch_ctx *w)
+{
+	int i;
+
+	if (!w->o->n_ifaces) {
+		pl_err("watch needs -i IFACE (see 'ip -br link' for the names)");
+		return PL_EXIT_USAGE;
+	}
+	for (i = 0; i < w->o->n_ifaces; i++) {
+		w->ifindexes[i] = (int)if_nametoindex(w->o->ifaces[i]);
+		if (!w->ifindexes[i]) {
+			pl_err("no interface named '%s' here (see 'ip -br link'; in a namespace, run pktlens inside it with 'ip netns exec')",
+			       w->o->ifaces[i]);
+			return PL_EXIT_USAGE;
+		}
+		snprintf(w->ifnames[i], IF_NAMESIZE, "%s", w->o->ifaces[i]);
+	}
+	return 0;
+}
+
+/* Nonzero when a watched interface is gone. */
+static int iface_vanished(struct watch_ctx *w)
+{
+	char name[IF_NAMESIZE];
+	int i;
+
+	for (i = 0; i < w->o->n_ifaces; i++) {
+		if (!if_indextoname((unsigned)w->ifindexes[i], name)) {
+			pl_err("interface %s disappeared; stopping (start pktlens again once it is back)",
+			       w->ifnames[i]);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void print_stats(struct packet_bpf *skel)
+{
+	__u64 c[PL_CNT__COUNT];
+
+	read_counters(skel, c);
+	fprintf(stderr,
+		"pktlens: %llu packets seen, %llu matched, %llu emitted, %llu lost in the ring buffer\n",
+		(unsigned long long)c[PL_CNT_SEEN], (unsigned long long)c[PL_CNT_MATCHED],
+		(unsigned long long)c[PL_CNT_EMITTED], (unsigned long long)c[PL_CNT_LOST]);
+}
+
+int cmd_watch(struct pl_opts *o)
+{
+	struct pl_attachment att[PL_MAX_IFACES];
+	struct watch_ctx w = { .o = o };
+	struct packet_bpf *skel = NULL;
+	struct ring_buffer *rb = NULL;
+	__u64 last_lost = 0, c[PL_CNT__COUNT];
+	uint64_t start, last_check;
+	int i, err, ret = PL_EXIT_OK, n_att = 0;
+
+	if (o->filter) {
+		pl_err("filters are not supported yet: remove '%s'", o->filter);
+		return PL_EXIT_USAGE;
+	}
+	ret = resolve_ifaces(&w);
+	if (ret)
+		return ret;
+	ret = check_environment();
+	if (ret)
+		return ret;
+	pl_log_setup_libbpf();
+
+	skel = packet_bpf__open();
+	if (!skel) {
+		pl_err("cannot open the BPF programs: %s", strerror(errno));
+		return PL_EXIT_RUNTIME;
+	}
+	skel->rodata->emit_records = 1;
+	err = packet_bpf__load(skel);
+	if (err) {
+		if (err == -EPERM || err == -EACCES)
+			pl_err("not allowed to load BPF programs: run as root or grant CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON");
+		else
+			pl_err("the kernel refused the BPF programs (%s); run with -v to see the verifier's log",
+			       strerror(-err));
+		ret = PL_EXIT_RUNTIME;
+		goto cleanup;
+	}
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, &w, NULL);
+	if (!rb) {
+		pl_err("cannot set up the ring buffer: %s", strerror(errno));
+		ret = PL_EXIT_RUNTIME;
+		goto cleanup;
+	}
+	for (i = 0; i < o->n_ifaces; i++) {
+		err = pl_attach(&att[i], w.ifnames[i], w.ifindexes[i], o->mode,
+				skel->progs.pktlens_xdp, skel->progs.pktlens_tc);
+		if (err) {
+			ret = PL_EXIT_RUNTIME;
+			goto cleanup;
+		}
+		n_att++;
+	}
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, on_signal);
+	w.mono_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	start = last_check = clock_ns(CLOCK_MONOTONIC);
+	while (!stop_requested) {
+		uint64_t now;
+
+		err = ring_buffer__poll(rb, 100);
+		fflush(stdout);
+		if (err < 0 && err != -EINTR) {
+			pl_err("reading the ring buffer failed: %s", strerror(-err));
+			ret = PL_EXIT_RUNTIME;
+			break;
+		}
+		if (o->count && w.printed >= o->count)
+			break;
+		now = clock_ns(CLOCK_MONOTONIC);
+		if (o->duration && (double)(now - start) / 1e9 >= o->duration)
+			break;
+		if (now - last_check >= 1000000000ull) {
+			last_check = now;
+			read_counters(skel, c);
+			if (c[PL_CNT_LOST] != last_lost) {
+				pl_warn("%llu records lost in the ring buffer in the last second (%llu in all): the reader is too slow; narrow the filter or use --json to a file",
+					(unsigned long long)(c[PL_CNT_LOST] - last_lost),
+					(unsigned long long)c[PL_CNT_LOST]);
+				last_lost = c[PL_CNT_LOST];
+			}
+			if (iface_vanished(&w)) {
+				ret = PL_EXIT_RUNTIME;
+				break;
+			}
+		}
+	}
+	if (o->stats)
+		print_stats(skel);
+
+cleanup:
+	for (i = 0; i < n_att; i++)
+		pl_detach(&att[i]);
+	ring_buffer__free(rb);
+	packet_bpf__destroy(skel);
+	return ret;
+}
