@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: BSD-2-Clause
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Formatting of packet records (SPEC.md "Per-packet record").
  *
@@ -30,10 +30,6 @@
 #define TCP_ECE 0x040
 #define TCP_CWR 0x080
 #define TCP_AE 0x100 /* formerly NS */
-
-#define ETH_P_IP 0x0800
-#define ETH_P_ARP 0x0806
-#define ETH_P_IPV6 0x86dd
 
 /* ---- name tables ---- */
 
@@ -165,12 +161,13 @@ static void alpn_each(const struct pl_pkt *p,
 
 /* ---- JSON ---- */
 
-/* Writes `,"key":` (no comma before the first key of the object). */
+/* A JSON object being written: `first` until its first key is out. */
 struct jw {
 	FILE *f;
 	bool first;
 };
 
+/* `,"key":` (no comma before the first key). Keys are our own literals. */
 static void j_key(struct jw *w, const char *key)
 {
 	fprintf(w->f, "%s\"%s\":", w->first ? "" : ",", key);
@@ -347,6 +344,8 @@ static void json_tcp(struct jw *w, const struct pl_pkt *p)
 	}
 }
 
+/* Every L4 bit that is set is printed (their keys never collide); a sane
+ * record has at most one. */
 static void json_l4(struct jw *w, const struct pl_pkt *p)
 {
 	if (has(p, PL_HAS_TCP))
