@@ -13,8 +13,8 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 BPF_SRCS := $(wildcard src/bpf/*.bpf.c)
 SKELS    := $(patsubst src/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-PARSE_SRCS := $(wildcard src/parse/*.c src/parse/*.h) src/record.h
-USER_SRCS := $(filter-out src/parse/%,$(wildcard src/*.c)) src/parse/parse.c
+PARSE_SRCS := $(wildcard src/parse/*.c src/parse/*.h src/filter/*.c src/filter/*.h) src/record.h
+USER_SRCS := $(filter-out src/parse/%,$(wildcard src/*.c)) src/parse/parse.c src/filter/compile.c
 USER_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 
 .PHONY: all deps test run lab-up lab-down bench fuzz clean install unit
@@ -50,7 +50,7 @@ install: $(BUILD)/pktlens
 $(BUILD)/san/%: tests/unit/%.c $(PARSE_SRCS) src/output.c src/output.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 $(SAN) -Isrc -I$(BUILD) \
-		$< src/parse/parse.c src/output.c -o $@
+		$< src/parse/parse.c src/filter/compile.c src/output.c -o $@
 
 fuzz: $(BUILD)/fuzz_parser
 $(BUILD)/fuzz_parser: tests/fuzz/fuzz_parser.c $(PARSE_SRCS) src/output.c
@@ -80,3 +80,12 @@ clean:
 $(BUILD)/parity: tests/kernel/parity.c tests/kernel/frames.c $(SKELS) $(PARSE_SRCS)
 	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 $(SAN) -Isrc -I$(BUILD) \
 		$< tests/kernel/frames.c src/parse/parse.c $(LDLIBS) -o $@
+
+# ---- bench: kernel micro-benchmark (bench/kbench.c, run by bench/run.sh) ----
+# The bare XDP_PASS baseline; its skeleton comes from the %.skel.h rule above.
+$(BUILD)/xdp_pass.bpf.o: bench/xdp_pass.bpf.c $(BUILD)/vmlinux.h
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
+		-I$(BUILD) -c $< -o $@
+
+$(BUILD)/kbench: bench/kbench.c $(SKELS) $(BUILD)/xdp_pass.skel.h $(PARSE_SRCS)
+	$(CC) $(CFLAGS) $< src/parse/parse.c $(LDLIBS) -o $@

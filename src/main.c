@@ -18,11 +18,14 @@ struct pl_cmd {
 static const struct pl_cmd cmds[] = {
 	{ "watch", cmd_watch,
 	  PL_OPT_IFACE | PL_OPT_JSON | PL_OPT_COUNT | PL_OPT_DURATION | PL_OPT_STATS |
-		  PL_OPT_MODE | PL_OPT_VERBOSE,
-	  0, "-i IFACE[,IFACE...] [OPTIONS]",
+		  PL_OPT_MODE | PL_OPT_VERBOSE | PL_OPT_WRITE | PL_OPT_SNAPLEN |
+		  PL_OPT_SAMPLE | PL_OPT_RATE,
+	  0, "-i IFACE[,IFACE...] [OPTIONS] [FILTER]",
 	  "live records of incoming packets, parsed in the kernel (XDP or TC)" },
-	{ "read", cmd_read, PL_OPT_JSON | PL_OPT_COUNT | PL_OPT_STATS | PL_OPT_VERBOSE,
-	  1, "FILE|- [OPTIONS]",
+	{ "read", cmd_read,
+	  PL_OPT_JSON | PL_OPT_COUNT | PL_OPT_STATS | PL_OPT_VERBOSE | PL_OPT_WRITE |
+		  PL_OPT_SNAPLEN,
+	  1, "FILE|- [OPTIONS] [FILTER]",
 	  "the same records from a pcap or pcapng file, with the same parser" },
 };
 

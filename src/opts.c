@@ -6,6 +6,7 @@
 #include <string.h>
 #include "log.h"
 #include "opts.h"
+#include "filter/filter.h"
 
 struct pl_opt_def {
 	unsigned bit;
@@ -27,6 +28,14 @@ static const struct pl_opt_def opt_defs[] = {
 	  "print packets seen, matched, emitted and lost on exit" },
 	{ PL_OPT_MODE, { "mode", required_argument, NULL, 'm' }, "xdp|xdp-generic|tc|auto",
 	  "how to attach (default auto: native XDP, then generic XDP, then TC)" },
+	{ PL_OPT_WRITE, { "write", required_argument, NULL, 'w' }, "FILE",
+	  "write matching packets to FILE as pcapng (- for stdout)" },
+	{ PL_OPT_SNAPLEN, { "snaplen", required_argument, NULL, 's' }, "N",
+	  "bytes of each packet to write with -w (default 262144; the kernel sends at most 4096)" },
+	{ PL_OPT_SAMPLE, { "sample", required_argument, NULL, 'N' }, "N",
+	  "keep 1 of every N matching packets (counted in the kernel)" },
+	{ PL_OPT_RATE, { "rate", required_argument, NULL, 'R' }, "PPS",
+	  "at most PPS records per second per CPU, enforced in the kernel" },
 	{ PL_OPT_VERBOSE, { "verbose", no_argument, NULL, 'v' }, NULL,
 	  "debug messages, including libbpf's" },
 };
@@ -111,9 +120,11 @@ int pl_parse_opts(const char *cmd, unsigned allowed, int positional, int argc,
 	struct option lopts[N_OPT_DEFS + 2];
 	char sopts[3 * N_OPT_DEFS + 4];
 	size_t i, n = 0, k = 0;
+	uint64_t v;
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->snaplen = 262144;
 	/* GNU getopt moves options before the words: FILE and FILTER may come
 	 * anywhere, as with tcpdump */
 	for (i = 0; i < N_OPT_DEFS; i++) {
@@ -175,6 +186,27 @@ int pl_parse_opts(const char *cmd, unsigned allowed, int positional, int argc,
 		case 'v':
 			pl_log_level = PL_LOG_DEBUG;
 			break;
+		case 'w':
+			o->write_file = optarg;
+			break;
+		case 's':
+		case 'N':
+			if (parse_u64(optarg, &v) || !v || v > 0xffffffffu) {
+				pl_err("--%s: '%s' is not a positive number",
+				       c == 's' ? "snaplen" : "sample", optarg);
+				return PL_EXIT_USAGE;
+			}
+			if (c == 's')
+				o->snaplen = (uint32_t)v;
+			else
+				o->sample = (uint32_t)v;
+			break;
+		case 'R':
+			if (parse_u64(optarg, &o->rate) || !o->rate || o->rate > 1000000000) {
+				pl_err("--rate: '%s' is not a packet rate from 1 to 1000000000", optarg);
+				return PL_EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			return -1;
 		default:
@@ -204,4 +236,16 @@ void pl_free_opts(struct pl_opts *o)
 {
 	free(o->iface_arg);
 	free(o->filter_buf);
+}
+
+int pl_opts_compile_filter(const struct pl_opts *o, struct pl_filter *f)
+{
+	char err[256];
+	int col;
+
+	if (!pl_filter_compile(o->filter, f, err, sizeof(err), &col))
+		return 0;
+	pl_err("bad filter: %s (column %d)", err, col);
+	fprintf(stderr, "  %s\n  %*s^\n", o->filter, col - 1, "");
+	return PL_EXIT_USAGE;
 }

@@ -22,6 +22,10 @@ struct pl_opts {
 	const char *file;     /* read: the capture */
 	const char *filter;   /* the FILTER words joined by spaces */
 	char *filter_buf;
+	const char *write_file; /* -w FILE (pcapng) */
+	uint32_t snaplen;     /* --snaplen, default 262144 */
+	uint32_t sample;      /* --sample N: 1 of N matching packets */
+	uint64_t rate;        /* --rate PPS per CPU */
 };
 
 /* Option bits: which options a command takes. */
@@ -33,7 +37,22 @@ enum {
 	PL_OPT_MODE = 1 << 4,
 	PL_OPT_IFACE = 1 << 5,
 	PL_OPT_VERBOSE = 1 << 6,
+	PL_OPT_WRITE = 1 << 7,
+	PL_OPT_SNAPLEN = 1 << 8,
+	PL_OPT_SAMPLE = 1 << 9,
+	PL_OPT_RATE = 1 << 10,
 };
+
+/* Records go to stdout unless -w - sends the capture there. */
+static inline bool pl_opts_records_to_stdout(const struct pl_opts *o)
+{
+	return !o->write_file || o->write_file[0] != '-' || o->write_file[1];
+}
+
+struct pl_filter;
+/* Compiles o->filter into f; on error prints it with a caret under the
+ * column and returns PL_EXIT_USAGE. */
+int pl_opts_compile_filter(const struct pl_opts *o, struct pl_filter *f);
 
 /* Parses argv for a command that accepts `allowed` options and, after
  * them, `positional` leading words (read's FILE) and then the FILTER.

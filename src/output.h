@@ -19,4 +19,14 @@ void pl_print_json(FILE *out, const struct pl_meta *meta, const struct pl_pkt *p
 /* One tcpdump-like line and a newline. */
 void pl_print_text(FILE *out, const struct pl_meta *meta, const struct pl_pkt *pkt);
 
+/* JSON or text, as asked. */
+static inline void pl_print_record(FILE *out, int json, const struct pl_meta *meta,
+				   const struct pl_pkt *pkt)
+{
+	if (json)
+		pl_print_json(out, meta, pkt);
+	else
+		pl_print_text(out, meta, pkt);
+}
+
 #endif

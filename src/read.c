@@ -8,6 +8,8 @@
 #include "log.h"
 #include "output.h"
 #include "parse/parse.h"
+#include "filter/filter.h"
+#include "pcapng.h"
 
 static int linktype_of(int dlt, enum pl_linktype *out)
 {
@@ -33,15 +35,16 @@ int cmd_read(struct pl_opts *o)
 	struct pcap_pkthdr *hdr;
 	enum pl_linktype lt;
 	const u_char *data;
-	uint64_t n = 0;
+	uint64_t n = 0, matched = 0;
+	static struct pl_filter filter;
+	struct pl_pcapng out = { 0 };
 	struct pl_pkt pkt;
 	pcap_t *pc;
 	int rc, ret = PL_EXIT_OK;
 
-	if (o->filter) {
-		pl_err("filters are not supported yet: remove '%s'", o->filter);
-		return PL_EXIT_USAGE;
-	}
+	ret = pl_opts_compile_filter(o, &filter);
+	if (ret)
+		return ret;
 	pc = pcap_open_offline_with_tstamp_precision(o->file, PCAP_TSTAMP_PRECISION_NANO,
 						     errbuf);
 	if (!pc) {
@@ -58,6 +61,24 @@ int cmd_read(struct pl_opts *o)
 		return PL_EXIT_USAGE;
 	}
 
+	if (o->write_file) {
+		const char *name = "read";
+		uint32_t zero = 0;
+		int err;
+
+		if (lt != PL_LINK_ETHERNET) {
+			pl_err("-w writes Ethernet captures; '%s' is a Linux cooked capture", o->file);
+			pcap_close(pc);
+			return PL_EXIT_USAGE;
+		}
+		err = pl_pcapng_open(&out, o->write_file, &name, &zero, 1, o->snaplen);
+		if (err) {
+			pl_err("cannot write '%s': %s", o->write_file, strerror(-err));
+			pcap_close(pc);
+			return PL_EXIT_RUNTIME;
+		}
+	}
+
 	while ((rc = pcap_next_ex(pc, &hdr, &data)) == 1) {
 		struct pl_meta meta = {
 			.ts_epoch_ns = (uint64_t)hdr->ts.tv_sec * 1000000000ull +
@@ -65,12 +86,14 @@ int cmd_read(struct pl_opts *o)
 			.frame_number = ++n,
 		};
 
-		pl_parse_frame(&pkt, lt, data, hdr->caplen, hdr->len);
-		if (o->json)
-			pl_print_json(stdout, &meta, &pkt);
-		else
-			pl_print_text(stdout, &meta, &pkt);
-		if (o->count && n >= o->count)
+		if (!pl_parse_frame_match(&pkt, &filter, lt, data, hdr->caplen, hdr->len))
+			continue;
+		matched++;
+		if (out.f)
+			pl_pcapng_write(&out, 0, meta.ts_epoch_ns, data, hdr->caplen, hdr->len);
+		if (pl_opts_records_to_stdout(o))
+			pl_print_record(stdout, o->json, &meta, &pkt);
+		if (o->count && matched >= o->count)
 			break;
 	}
 	if (rc == PCAP_ERROR) {
@@ -82,9 +105,13 @@ int cmd_read(struct pl_opts *o)
 		pl_err("cannot write the records: %s", strerror(errno));
 		ret = PL_EXIT_RUNTIME;
 	}
+	if (out.f && pl_pcapng_close(&out)) {
+		pl_err("writing '%s' failed: %s", o->write_file, strerror(errno));
+		ret = PL_EXIT_RUNTIME;
+	}
 	if (o->stats)
-		fprintf(stderr, "pktlens: %llu packets read, %llu records emitted\n",
-			(unsigned long long)n, (unsigned long long)n);
+		fprintf(stderr, "pktlens: %llu packets read, %llu matched\n",
+			(unsigned long long)n, (unsigned long long)matched);
 	pcap_close(pc);
 	return ret;
 }

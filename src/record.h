@@ -18,6 +18,9 @@
 /* Bytes loaded first; the rest of the window only when the parser asks. */
 #define PL_HDR_WIN 256
 
+/* Bytes of each packet the kernel copies for -w. */
+#define PL_CAP_MAX 4096
+
 #define PL_MAX_VLAN 2
 #define PL_MAX_IP6_EXT 8
 #define PL_DNS_NAME_MAX 256
@@ -168,7 +171,8 @@ struct pl_pkt {
 
 /* Ring-buffer record kinds. */
 enum pl_event_type {
-	PL_EV_PACKET = 1,
+	PL_EV_PACKET = 1,      /* struct pl_packet_event */
+	PL_EV_PACKET_DATA = 2, /* struct pl_packet_event, then struct pl_capture */
 };
 
 /* One packet as it leaves the kernel; `pkt` is the parser's bytes. */
@@ -180,19 +184,23 @@ struct pl_packet_event {
 	struct pl_pkt pkt;
 };
 
-/* Per-CPU counters, index = enum pl_counter. */
+/* After a PL_EV_PACKET_DATA record: the first cap_len bytes of the frame. */
+struct pl_capture {
+	__u32 cap_len;
+	__u32 _pad;
+	__u8 data[]; /* cap_len bytes */
+};
+
+/* Per-CPU counters, index = enum pl_counter. Every matched packet ends in
+ * exactly one of emitted, lost, sampled out or rate limited. */
 enum pl_counter {
 	PL_CNT_SEEN = 0,
 	PL_CNT_MATCHED,
 	PL_CNT_EMITTED,
-	PL_CNT_LOST,
+	PL_CNT_LOST,         /* the ring buffer was full */
+	PL_CNT_SAMPLED_OUT,  /* --sample N skipped it */
+	PL_CNT_RATE_LIMITED, /* --rate PPS skipped it */
 	PL_CNT__COUNT,
-};
-
-/* Settings user space writes before load (rodata). */
-struct pl_config {
-	__u32 emit;         /* 1: send records to the ring buffer */
-	__u32 _pad;
 };
 
 #endif /* PKTLENS_RECORD_H */

@@ -14,8 +14,10 @@
 #include "cmds.h"
 #include "log.h"
 #include "output.h"
-#include "packet.skel.h"
+#include "packet_skel.h"
 #include "record.h"
+#include "filter/filter.h"
+#include "pcapng.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -27,6 +29,8 @@ static void on_signal(int sig)
 
 struct watch_ctx {
 	struct pl_opts *o;
+	struct pl_pcapng pcap;
+	int write_failed;
 	uint64_t mono_to_epoch_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	uint64_t printed;
 	char ifnames[PL_MAX_IFACES][IF_NAMESIZE];
@@ -55,20 +59,28 @@ static int on_record(void *ctx, void *data, size_t size)
 {
 	struct watch_ctx *w = ctx;
 	struct pl_packet_event ev;
+	struct pl_capture cap;
 	struct pl_meta meta = { 0 };
 
 	if (size < sizeof(ev))
 		return 0;
 	/* copy out of the ring before reading: the kernel owns that memory */
 	memcpy(&ev, data, sizeof(ev));
-	if (ev.type != PL_EV_PACKET)
+	if (ev.type != PL_EV_PACKET && ev.type != PL_EV_PACKET_DATA)
 		return 0;
 	meta.ts_epoch_ns = ev.ts_mono_ns + w->mono_to_epoch_ns;
 	meta.ifname = ifname_of(w, ev.ifindex);
-	if (w->o->json)
-		pl_print_json(stdout, &meta, &ev.pkt);
-	else
-		pl_print_text(stdout, &meta, &ev.pkt);
+	if (ev.type == PL_EV_PACKET_DATA && w->pcap.f && size >= sizeof(ev) + sizeof(cap)) {
+		memcpy(&cap, (const char *)data + sizeof(ev), sizeof(cap));
+		if (cap.cap_len > size - sizeof(ev) - sizeof(cap))
+			cap.cap_len = (__u32)(size - sizeof(ev) - sizeof(cap));
+		if (pl_pcapng_write(&w->pcap, ev.ifindex, meta.ts_epoch_ns,
+				    (const uint8_t *)data + sizeof(ev) + sizeof(cap),
+				    cap.cap_len, ev.pkt.frame_len))
+			w->write_failed = 1;
+	}
+	if (pl_opts_records_to_stdout(w->o))
+		pl_print_record(stdout, w->o->json, &meta, &ev.pkt);
 	w->printed++;
 	if (w->o->count && w->printed >= w->o->count)
 		return 1; /* stops ring_buffer__poll */
@@ -142,15 +154,14 @@ static int iface_vanished(struct watch_ctx *w)
 	return 0;
 }
 
-static void print_stats(struct packet_bpf *skel)
+static void print_counters(const char *prefix, const __u64 c[PL_CNT__COUNT])
 {
-	__u64 c[PL_CNT__COUNT];
-
-	read_counters(skel, c);
 	fprintf(stderr,
-		"pktlens: %llu packets seen, %llu matched, %llu emitted, %llu lost in the ring buffer\n",
-		(unsigned long long)c[PL_CNT_SEEN], (unsigned long long)c[PL_CNT_MATCHED],
-		(unsigned long long)c[PL_CNT_EMITTED], (unsigned long long)c[PL_CNT_LOST]);
+		"pktlens: %s%llu packets seen, %llu matched, %llu sampled out, %llu rate-limited, %llu emitted, %llu lost in the ring buffer\n",
+		prefix, (unsigned long long)c[PL_CNT_SEEN], (unsigned long long)c[PL_CNT_MATCHED],
+		(unsigned long long)c[PL_CNT_SAMPLED_OUT],
+		(unsigned long long)c[PL_CNT_RATE_LIMITED], (unsigned long long)c[PL_CNT_EMITTED],
+		(unsigned long long)c[PL_CNT_LOST]);
 }
 
 int cmd_watch(struct pl_opts *o)
@@ -163,10 +174,13 @@ int cmd_watch(struct pl_opts *o)
 	uint64_t start, last_check;
 	int i, err, ret = PL_EXIT_OK, n_att = 0;
 
-	if (o->filter) {
-		pl_err("filters are not supported yet: remove '%s'", o->filter);
-		return PL_EXIT_USAGE;
-	}
+	static struct pl_filter filter;
+	const char *names[PL_MAX_IFACES];
+	uint32_t indexes[PL_MAX_IFACES];
+
+	ret = pl_opts_compile_filter(o, &filter);
+	if (ret)
+		return ret;
 	ret = resolve_ifaces(&w);
 	if (ret)
 		return ret;
@@ -181,6 +195,23 @@ int cmd_watch(struct pl_opts *o)
 		return PL_EXIT_RUNTIME;
 	}
 	skel->rodata->emit_records = 1;
+	memcpy((void *)&skel->rodata->filter, &filter, sizeof(filter));
+	skel->rodata->sample_every = o->sample;
+	skel->rodata->rate_pps = o->rate;
+	if (o->write_file) {
+		skel->rodata->capture_len = o->snaplen < PL_CAP_MAX ? o->snaplen : PL_CAP_MAX;
+		for (i = 0; i < o->n_ifaces; i++) {
+			names[i] = w.ifnames[i];
+			indexes[i] = (uint32_t)w.ifindexes[i];
+		}
+		err = pl_pcapng_open(&w.pcap, o->write_file, names, indexes, o->n_ifaces,
+				     o->snaplen);
+		if (err) {
+			pl_err("cannot write '%s': %s", o->write_file, strerror(-err));
+			ret = PL_EXIT_RUNTIME;
+			goto cleanup;
+		}
+	}
 	err = packet_bpf__load(skel);
 	if (err) {
 		if (err == -EPERM || err == -EACCES)
@@ -231,10 +262,15 @@ int cmd_watch(struct pl_opts *o)
 			last_check = now;
 			read_counters(skel, c);
 			if (c[PL_CNT_LOST] != last_lost) {
-				pl_warn("%llu records lost in the ring buffer in the last second (%llu in all): the reader is too slow; narrow the filter or use --json to a file",
-					(unsigned long long)(c[PL_CNT_LOST] - last_lost),
-					(unsigned long long)c[PL_CNT_LOST]);
+				pl_warn("%llu records lost in the ring buffer in the last second: the reader is too slow; narrow the filter, or use --sample/--rate",
+					(unsigned long long)(c[PL_CNT_LOST] - last_lost));
+				print_counters("so far: ", c);
 				last_lost = c[PL_CNT_LOST];
+			}
+			if (w.write_failed) {
+				pl_err("writing '%s' failed; stopping", o->write_file);
+				ret = PL_EXIT_RUNTIME;
+				break;
 			}
 			if (iface_vanished(&w)) {
 				ret = PL_EXIT_RUNTIME;
@@ -242,10 +278,19 @@ int cmd_watch(struct pl_opts *o)
 			}
 		}
 	}
-	if (o->stats)
-		print_stats(skel);
+	/* what is still in the ring was emitted: print it before the stats */
+	if (!(o->count && w.printed >= o->count))
+		ring_buffer__consume(rb);
+	if (o->stats) {
+		read_counters(skel, c);
+		print_counters("", c);
+	}
 
 cleanup:
+	if (w.pcap.f && pl_pcapng_close(&w.pcap)) {
+		pl_err("writing '%s' failed: %s", o->write_file, strerror(errno));
+		ret = PL_EXIT_RUNTIME;
+	}
 	for (i = 0; i < n_att; i++)
 		pl_detach(&att[i]);
 	ring_buffer__free(rb);

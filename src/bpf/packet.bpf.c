@@ -1,17 +1,30 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * XDP and TC ingress programs: parse each packet with the shared parser,
- * count it, and stream its record when user space asked for records.
+ * run the filter, count, and stream a record (and with -w the packet's
+ * bytes) only for what matched and was asked for.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "../parse/packet.c"
+#include "../filter/match.c"
 
 #define TC_ACT_OK 0
+#define NSEC_PER_SEC 1000000000ull
 
 /* Set by user space before load. */
-const volatile __u32 emit_records = 1;
+const volatile __u32 emit_records = 1;  /* records to the ring buffer */
+const volatile __u32 capture_len = 0;   /* -w: bytes of each packet to send */
+const volatile __u32 sample_every = 0;  /* --sample N: keep 1 of N */
+const volatile __u64 rate_pps = 0;      /* --rate PPS, per CPU */
+const volatile struct pl_filter filter = { .entry = PL_FILTER_ACCEPT };
+
+struct pl_cpu_state {
+	__u64 sample_count;
+	__u64 tokens_ns; /* token bucket, in ns of budget (1 token = 1e9/rate) */
+	__u64 last_ns;
+};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -19,6 +32,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct pl_scratch);
 } scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_cpu_state);
+} cpu_state SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -40,29 +60,25 @@ static __always_inline void count(__u32 which)
 		*c += 1;
 }
 
-static __always_inline __u64 clamp_win(__u64 n)
+static __always_inline __u64 clamp_to(__u64 n, __u64 max)
 {
 	/* hide what clang knows of n, so the clamp below stays in the code
 	 * and the verifier sees it */
 	asm volatile("" : "+r"(n));
-	if (n > PL_WIN)
-		n = PL_WIN;
-	/* keep clang from handing the helper the unclamped register */
+	if (n > max)
+		n = max;
 	asm volatile("" : "+r"(n));
 	return n;
 }
 
-/* Copies the first n bytes of the frame into the window. */
-static __always_inline int load_xdp(struct xdp_md *ctx, struct pl_scratch *s,
-				    __u64 n)
+/* Copies the first n bytes of the frame to dst (room for max bytes). */
+static __always_inline int load_xdp(struct xdp_md *ctx, __u8 *dst, __u64 n,
+				    __u64 max)
 {
-	n = clamp_win(n);
+	n = clamp_to(n, max);
 	if (n == 0)
 		return -1;
-	if (bpf_xdp_load_bytes(ctx, 0, s->buf, n))
-		return -1;
-	s->len = n;
-	return 0;
+	return bpf_xdp_load_bytes(ctx, 0, dst, n) ? -1 : 0;
 }
 
 /*
@@ -70,97 +86,140 @@ static __always_inline int load_xdp(struct xdp_md *ctx, struct pl_scratch *s,
  * strips it before ingress). Put it back so the parser sees the frame as
  * it was on the wire, as XDP does.
  */
-static __always_inline int load_tc(struct __sk_buff *skb, struct pl_scratch *s,
-				   __u64 n)
+static __always_inline int load_tc(struct __sk_buff *skb, __u8 *dst, __u64 n,
+				   __u64 max)
 {
 	__u64 tci, rest;
 
-	n = clamp_win(n);
+	n = clamp_to(n, max);
 	if (n <= 16 || !skb->vlan_present) {
-		if (n == 0 || bpf_skb_load_bytes(skb, 0, s->buf, n))
+		if (n == 0 || bpf_skb_load_bytes(skb, 0, dst, n))
 			return -1;
-		s->len = n;
 		return 0;
 	}
-	if (bpf_skb_load_bytes(skb, 0, s->buf, 12))
+	if (bpf_skb_load_bytes(skb, 0, dst, 12))
 		return -1;
-	s->buf[12] = (__u8)(bpf_ntohs(skb->vlan_proto) >> 8);
-	s->buf[13] = (__u8)bpf_ntohs(skb->vlan_proto);
+	dst[12] = (__u8)(bpf_ntohs(skb->vlan_proto) >> 8);
+	dst[13] = (__u8)bpf_ntohs(skb->vlan_proto);
 	tci = skb->vlan_tci;
-	s->buf[14] = (__u8)(tci >> 8);
-	s->buf[15] = (__u8)tci;
-	rest = n - 16;
-	if (rest > PL_WIN - 16)
-		rest = PL_WIN - 16;
-	asm volatile("" : "+r"(rest));
-	if (rest == 0 || bpf_skb_load_bytes(skb, 12, s->buf + 16, rest))
+	dst[14] = (__u8)(tci >> 8);
+	dst[15] = (__u8)tci;
+	rest = clamp_to(n - 16, max - 16);
+	if (rest == 0 || bpf_skb_load_bytes(skb, 12, dst + 16, rest))
+		return -1;
+	return 0;
+}
+
+static __always_inline int load_window(void *ctx, bool xdp, struct pl_scratch *s,
+				       __u64 n)
+{
+	n = clamp_to(n, PL_WIN);
+	if (xdp ? load_xdp(ctx, s->buf, n, PL_WIN) : load_tc(ctx, s->buf, n, PL_WIN))
 		return -1;
 	s->len = n;
 	return 0;
 }
 
-static __always_inline void emit(struct pl_scratch *s, __u32 ifindex)
+/* --sample and --rate: true when this matched packet may be emitted. */
+static __always_inline bool admit(void)
 {
-	count(PL_CNT_MATCHED);
-	if (!emit_records)
-		return;
+	__u32 zero = 0;
+	struct pl_cpu_state *st;
+	__u64 now, cost, cap;
+
+	if (sample_every <= 1 && !rate_pps)
+		return true;
+	st = bpf_map_lookup_elem(&cpu_state, &zero);
+	if (!st)
+		return true;
+	if (sample_every > 1 && st->sample_count++ % sample_every) {
+		count(PL_CNT_SAMPLED_OUT);
+		return false;
+	}
+	if (rate_pps) {
+		cost = NSEC_PER_SEC / rate_pps;
+		cap = NSEC_PER_SEC; /* a burst of one second's worth */
+		now = bpf_ktime_get_ns();
+		st->tokens_ns += now - st->last_ns;
+		st->last_ns = now;
+		if (st->tokens_ns > cap)
+			st->tokens_ns = cap;
+		if (st->tokens_ns < cost) {
+			count(PL_CNT_RATE_LIMITED);
+			return false;
+		}
+		st->tokens_ns -= cost;
+	}
+	return true;
+}
+
+static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s,
+				 __u32 ifindex)
+{
+	__u64 size = sizeof(s->ev), cap;
+
 	pl_finalize(s);
 	s->ev.type = PL_EV_PACKET;
 	s->ev.ifindex = ifindex;
 	s->ev.ts_mono_ns = bpf_ktime_get_ns();
-	if (bpf_ringbuf_output(&events, &s->ev, sizeof(s->ev), 0))
+	if (capture_len) {
+		cap = clamp_to(s->avail < capture_len ? s->avail : capture_len, PL_CAP_MAX);
+		if (xdp ? load_xdp(ctx, s->cap_data, cap, PL_CAP_MAX) :
+			  load_tc(ctx, s->cap_data, cap, PL_CAP_MAX))
+			cap = 0;
+		s->cap_len = (__u32)cap;
+		s->ev.type = PL_EV_PACKET_DATA;
+		size = sizeof(s->ev) + sizeof(struct pl_capture) + cap;
+	}
+	size = clamp_to(size, sizeof(s->ev) + sizeof(struct pl_capture) + PL_CAP_MAX);
+	if (bpf_ringbuf_output(&events, &s->ev, size, 0))
 		count(PL_CNT_LOST);
 	else
 		count(PL_CNT_EMITTED);
 }
 
-SEC("xdp")
-int pktlens_xdp(struct xdp_md *ctx)
+static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len,
+				   __u32 ifindex)
 {
-	__u32 zero = 0, frame_len = bpf_xdp_get_buff_len(ctx);
+	__u32 zero = 0;
 	struct pl_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
 
 	if (!s)
-		return XDP_PASS;
+		return;
 	count(PL_CNT_SEEN);
 	s->avail = frame_len;
 	s->linktype = PL_LINK_ETHERNET;
-	if (load_xdp(ctx, s, frame_len < PL_HDR_WIN ? frame_len : PL_HDR_WIN))
-		return XDP_PASS;
+	/* byte tests in the filter read past the headers: load it all now */
+	if (load_window(ctx, xdp, s, filter.needs_bytes ? frame_len :
+				   frame_len < PL_HDR_WIN ? frame_len : PL_HDR_WIN))
+		return;
 	pl_reset(s, frame_len);
 	pl_parse(s);
 	if (s->need_more) {
-		if (load_xdp(ctx, s, frame_len))
-			return XDP_PASS;
+		if (load_window(ctx, xdp, s, frame_len))
+			return;
 		pl_reset(s, frame_len);
 		pl_parse(s);
 	}
-	emit(s, ctx->ingress_ifindex);
+	if (!pl_filter_match(&filter, s))
+		return;
+	count(PL_CNT_MATCHED);
+	if (!emit_records || !admit())
+		return;
+	emit(ctx, xdp, s, ifindex);
+}
+
+SEC("xdp")
+int pktlens_xdp(struct xdp_md *ctx)
+{
+	handle(ctx, true, bpf_xdp_get_buff_len(ctx), ctx->ingress_ifindex);
 	return XDP_PASS;
 }
 
 SEC("tc")
 int pktlens_tc(struct __sk_buff *skb)
 {
-	__u32 zero = 0, frame_len = skb->len + (skb->vlan_present ? 4 : 0);
-	struct pl_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
-
-	if (!s)
-		return TC_ACT_OK;
-	count(PL_CNT_SEEN);
-	s->avail = frame_len;
-	s->linktype = PL_LINK_ETHERNET;
-	if (load_tc(skb, s, frame_len < PL_HDR_WIN ? frame_len : PL_HDR_WIN))
-		return TC_ACT_OK;
-	pl_reset(s, frame_len);
-	pl_parse(s);
-	if (s->need_more) {
-		if (load_tc(skb, s, frame_len))
-			return TC_ACT_OK;
-		pl_reset(s, frame_len);
-		pl_parse(s);
-	}
-	emit(s, skb->ingress_ifindex);
+	handle(skb, false, skb->len + (skb->vlan_present ? 4 : 0), skb->ingress_ifindex);
 	return TC_ACT_OK;
 }
 

@@ -34,8 +34,14 @@ struct pl_scratch {
 	__u32 need_more;  /* set when a read wanted bytes not loaded yet */
 	__u32 linktype;   /* enum pl_linktype */
 	__u32 l4_end;     /* end of the IP payload (or of the frame) */
-	__u32 _pad;
+	__u32 l3_off;     /* offset of the header after the link layer */
+	char fpat[64];    /* filter: the string pattern under test */
 	struct pl_packet_event ev; /* ev.pkt is the parser's output */
+	/* -w: the packet's bytes follow the record in the ring buffer; this
+	 * also leaves room for the filter's masked reads of L7 fields */
+	__u32 cap_len;
+	__u32 cap_pad;
+	__u8 cap_data[PL_CAP_MAX];
 };
 
 PL_INLINE __u8 pl_u8(const struct pl_scratch *s, __u32 off)

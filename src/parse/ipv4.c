@@ -32,9 +32,10 @@ PL_INLINE __u32 parse_ipv4(struct pl_scratch *s, __u32 off)
 	ihl = (b & 0x0f) * 4u;
 	p->ip_hdr_len = (__u8)ihl;
 	if (ihl < 20) {
+		/* the fixed fields are still read, for filters, as libpcap does;
+		 * the record shows only version and hdr_len */
 		p->present |= PL_HAS_IP4 | PL_HAS_IP4_HDR_ONLY;
 		pl_set_malformed(s, PL_MAL_IP4_HDR_LEN);
-		return 0;
 	}
 	if (!pl_need(s, off, 20))
 		return 0;
@@ -53,6 +54,8 @@ PL_INLINE __u32 parse_ipv4(struct pl_scratch *s, __u32 off)
 	pl_copy(s, off + 12, (char *)p->ip_src, 4, 4);
 	pl_copy(s, off + 16, (char *)p->ip_dst, 4, 4);
 	p->present |= PL_HAS_IP4;
+	if (ihl < 20)
+		return 0;
 
 	if (total < ihl) {
 		pl_set_malformed(s, PL_MAL_IP4_TOTAL_LEN);

@@ -87,6 +87,7 @@ PL_INLINE void pl_reset(struct pl_scratch *s, __u32 frame_len)
 	s->ev.pkt.frame_len = frame_len;
 	s->need_more = 0;
 	s->l4_end = s->avail;
+	s->l3_off = 0;
 }
 
 /* Parses s->buf[0, s->len); s->need_more asks for more bytes. */
@@ -101,6 +102,7 @@ PL_INLINE void pl_parse(struct pl_scratch *s)
 		off = parse_sll(s, 0, s->linktype == PL_LINK_LINUX_SLL2);
 	if (!off)
 		return;
+	s->l3_off = off;
 
 	switch (p->eth_type) {
 	case ETH_P_ARP:

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Host target of the shared parser: the same code as the kernel's. */
+/* Host target of the shared parser and filter: the same code as the
+ * kernel's. */
 #include "parse.h"
 #include "packet.c"
+#include "../filter/match.c"
 
-void pl_parse_frame(struct pl_pkt *out, enum pl_linktype linktype,
-		    const uint8_t *data, uint32_t caplen, uint32_t wire_len)
+bool pl_parse_frame_match(struct pl_pkt *out, const struct pl_filter *filter,
+			  enum pl_linktype linktype, const uint8_t *data,
+			  uint32_t caplen, uint32_t wire_len)
 {
 	static __thread struct pl_scratch s;
 	uint32_t n = caplen < PL_WIN ? caplen : PL_WIN;
+	bool match = true;
 
 	memcpy(s.buf, data, n);
 	s.len = n;
@@ -15,6 +19,15 @@ void pl_parse_frame(struct pl_pkt *out, enum pl_linktype linktype,
 	s.linktype = linktype;
 	pl_reset(&s, wire_len);
 	pl_parse(&s);
+	if (filter)
+		match = pl_filter_match(filter, &s);
 	pl_finalize(&s);
 	*out = s.ev.pkt;
+	return match;
+}
+
+void pl_parse_frame(struct pl_pkt *out, enum pl_linktype linktype,
+		    const uint8_t *data, uint32_t caplen, uint32_t wire_len)
+{
+	pl_parse_frame_match(out, NULL, linktype, data, caplen, wire_len);
 }

@@ -3,13 +3,21 @@
 #ifndef PKTLENS_PARSE_H
 #define PKTLENS_PARSE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "../record.h"
+
+struct pl_filter;
 
 /* Parses one frame: `data` holds `caplen` captured bytes of a frame that
  * was `wire_len` bytes long. Only the first PL_WIN bytes are looked at, as
  * in the kernel. */
 void pl_parse_frame(struct pl_pkt *out, enum pl_linktype linktype,
 		    const uint8_t *data, uint32_t caplen, uint32_t wire_len);
+
+/* The same, then runs `filter` (NULL: match all) as the kernel does. */
+bool pl_parse_frame_match(struct pl_pkt *out, const struct pl_filter *filter,
+			  enum pl_linktype linktype, const uint8_t *data,
+			  uint32_t caplen, uint32_t wire_len);
 
 #endif

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "packet.skel.h"
+#include "packet_skel.h"
 #include "parse/parse.h"
 #include "record.h"
 #include "frames.h"

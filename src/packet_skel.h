@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The packet programs' skeleton with the types its .rodata uses. */
+#ifndef PKTLENS_PACKET_SKEL_H
+#define PKTLENS_PACKET_SKEL_H
+
+#include "record.h"
+#include "filter/filter.h"
+#include "packet.skel.h"
+
+#endif

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * pcapng output (draft-ietf-opsawg-pcapng): SHB, one IDB per interface
+ * with its name and nanosecond resolution, then an EPB per packet.
+ *
+ * Written by hand because libpcap, which pktlens uses to read captures,
+ * can only write the older pcap format, and pcap cannot name the
+ * interface each packet came from when several are watched.
+ */
+#include <errno.h>
+#include <string.h>
+#include "pcapng.h"
+
+#define BT_SHB 0x0A0D0D0A
+#define BT_IDB 0x00000001
+#define BT_EPB 0x00000006
+#define LINKTYPE_ETHERNET 1
+#define OPT_END 0
+#define OPT_SHB_USERAPPL 4
+#define OPT_IF_NAME 2
+#define OPT_IF_TSRESOL 9
+
+static int put(struct pl_pcapng *w, const void *p, size_t n)
+{
+	return fwrite(p, 1, n, w->f) == n ? 0 : -EIO;
+}
+
+static int put32(struct pl_pcapng *w, uint32_t v)
+{
+	return put(w, &v, 4);
+}
+
+static size_t pad4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+/* An option: code, length, value padded to 4 bytes. */
+static int put_opt(struct pl_pcapng *w, uint16_t code, const void *val, uint16_t len)
+{
+	static const uint8_t zeros[4];
+	uint16_t hdr[2] = { code, len };
+
+	if (put(w, hdr, 4) || put(w, val, len))
+		return -EIO;
+	return put(w, zeros, pad4(len) - len);
+}
+
+static size_t opt_size(size_t len)
+{
+	return 4 + pad4(len);
+}
+
+int pl_pcapng_open(struct pl_pcapng *w, const char *path, const char *const *ifnames,
+		   const uint32_t *ifindexes, int n_ifaces, uint32_t snaplen)
+{
+	static const char appl[] = "pktlens";
+	uint32_t len;
+	int i, err = 0;
+
+	memset(w, 0, sizeof(*w));
+	w->f = strcmp(path, "-") ? fopen(path, "wb") : stdout;
+	if (!w->f)
+		return -errno;
+	w->snaplen = snaplen;
+	w->n_ifaces = n_ifaces > 16 ? 16 : n_ifaces;
+
+	len = 28 + (uint32_t)opt_size(sizeof(appl) - 1) + 4;
+	err |= put32(w, BT_SHB) | put32(w, len) | put32(w, 0x1A2B3C4D);
+	err |= put32(w, 0x00000001); /* version 1.0 */
+	err |= put32(w, 0xffffffff) | put32(w, 0xffffffff); /* section length unknown */
+	err |= put_opt(w, OPT_SHB_USERAPPL, appl, sizeof(appl) - 1);
+	err |= put32(w, OPT_END) | put32(w, len);
+
+	for (i = 0; i < w->n_ifaces; i++) {
+		uint8_t tsresol = 9; /* 10^-9 s */
+		size_t nlen = strlen(ifnames[i]);
+
+		w->ifindex[i] = ifindexes[i];
+		len = 20 + (uint32_t)(opt_size(nlen) + opt_size(1)) + 4;
+		err |= put32(w, BT_IDB) | put32(w, len);
+		err |= put32(w, LINKTYPE_ETHERNET); /* link type, reserved */
+		err |= put32(w, snaplen);
+		err |= put_opt(w, OPT_IF_NAME, ifnames[i], (uint16_t)nlen);
+		err |= put_opt(w, OPT_IF_TSRESOL, &tsresol, 1);
+		err |= put32(w, OPT_END) | put32(w, len);
+	}
+	return err ? -EIO : 0;
+}
+
+int pl_pcapng_write(struct pl_pcapng *w, uint32_t ifindex, uint64_t ts_epoch_ns,
+		    const uint8_t *data, uint32_t caplen, uint32_t wire_len)
+{
+	static const uint8_t zeros[4];
+	uint32_t id = 0, len;
+	int i, err = 0;
+
+	for (i = 0; i < w->n_ifaces; i++)
+		if (w->ifindex[i] == ifindex)
+			id = (uint32_t)i;
+	if (caplen > w->snaplen)
+		caplen = w->snaplen;
+	len = 32 + (uint32_t)pad4(caplen);
+	err |= put32(w, BT_EPB) | put32(w, len) | put32(w, id);
+	err |= put32(w, (uint32_t)(ts_epoch_ns >> 32)) | put32(w, (uint32_t)ts_epoch_ns);
+	err |= put32(w, caplen) | put32(w, wire_len);
+	err |= put(w, data, caplen) | put(w, zeros, pad4(caplen) - caplen);
+	err |= put32(w, len);
+	return err ? -EIO : 0;
+}
+
+int pl_pcapng_close(struct pl_pcapng *w)
+{
+	int err = 0;
+
+	if (!w->f)
+		return 0;
+	if (fflush(w->f))
+		err = -errno;
+	if (w->f != stdout && fclose(w->f) && !err)
+		err = -errno;
+	w->f = NULL;
+	return err;
+}

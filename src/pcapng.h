@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* A pcapng writer for -w (one interface block per watched interface). */
+#ifndef PKTLENS_PCAPNG_H
+#define PKTLENS_PCAPNG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct pl_pcapng {
+	FILE *f;
+	int n_ifaces;
+	uint32_t ifindex[16];
+	uint32_t snaplen;
+};
+
+/* Opens path ("-" = stdout) and writes the section header and one
+ * interface description per name. Returns 0 or -errno. */
+int pl_pcapng_open(struct pl_pcapng *w, const char *path, const char *const *ifnames,
+		   const uint32_t *ifindexes, int n_ifaces, uint32_t snaplen);
+/* Appends one packet; ifindex picks the interface block. */
+int pl_pcapng_write(struct pl_pcapng *w, uint32_t ifindex, uint64_t ts_epoch_ns,
+		    const uint8_t *data, uint32_t caplen, uint32_t wire_len);
+int pl_pcapng_close(struct pl_pcapng *w);
+
+#endif
