@@ -55,7 +55,7 @@ $(BUILD)/san/%: tests/unit/%.c $(PARSE_SRCS) src/output.c src/output.h
 fuzz: $(BUILD)/fuzz_parser
 $(BUILD)/fuzz_parser: tests/fuzz/fuzz_parser.c $(PARSE_SRCS) src/output.c
 	@mkdir -p $(BUILD)
-	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-Isrc $< src/parse/parse.c src/output.c -o $@
 
 test: deps

@@ -45,6 +45,7 @@ static const char *const mal_reasons[PL_MAL__COUNT] = {
 	[PL_MAL_TLS_RECORD] = "bad tls clienthello lengths",
 	[PL_MAL_ARP] = "unsupported arp sizes",
 	[PL_MAL_IP_VERSION] = "ip version does not match ethertype",
+	[PL_MAL_PAST_LENGTH] = "header past the ip/udp length",
 };
 
 static const char *mal_reason(unsigned int m)
@@ -94,7 +95,7 @@ static bool has(const struct pl_pkt *p, uint32_t bits)
 }
 
 /* Bytes as a JSON string body: ", \ and non-printable bytes escaped. */
-static void put_escaped(FILE *f, const void *buf, size_t n)
+void pl_put_escaped(FILE *f, const void *buf, size_t n)
 {
 	const unsigned char *s = buf;
 	size_t i;
@@ -137,7 +138,8 @@ static void put_mac(FILE *f, const __u8 *m)
 
 /*
  * Walks the raw ALPN protocol_name_list (<len><name bytes>...), calling
- * fn for each name; stops at a zero or overlong length.
+ * fn for each name (empty ones too, as tshark lists them); stops at an
+ * overlong length.
  */
 static void alpn_each(const struct pl_pkt *p,
 		      void (*fn)(FILE *f, const __u8 *name, size_t len,
@@ -151,7 +153,7 @@ static void alpn_each(const struct pl_pkt *p,
 
 	while (pos < total) {
 		len = a[pos];
-		if (len == 0 || len > total - pos - 1)
+		if (len > total - pos - 1)
 			break;
 		fn(f, a + pos + 1, len, first);
 		first = false;
@@ -190,7 +192,7 @@ static void j_str(struct jw *w, const char *key, const void *s, size_t n)
 {
 	j_key(w, key);
 	fputc('"', w->f);
-	put_escaped(w->f, s, n);
+	pl_put_escaped(w->f, s, n);
 	fputc('"', w->f);
 }
 
@@ -260,7 +262,8 @@ static void json_eth(struct jw *w, const struct pl_pkt *p)
 	if (has(p, PL_HAS_ETH)) {
 		j_mac(w, "eth.src", p->eth_src);
 		j_mac(w, "eth.dst", p->eth_dst);
-		j_uint(w, "eth.type", p->eth_type);
+		if (p->eth_type >= 0x0600) /* below: an 802.3 length */
+			j_uint(w, "eth.type", p->eth_type);
 		if (p->n_vlan)
 			j_u16_array(w, "vlan.id", p->vlan_id,
 				    clamp(p->n_vlan, PL_MAX_VLAN));
@@ -374,11 +377,13 @@ static void json_dns(struct jw *w, const struct pl_pkt *p)
 {
 	j_uint(w, "dns.id", p->l7.dns.id);
 	j_bool(w, "dns.flags.response", p->l7.dns.flags >> 15);
-	j_uint(w, "dns.flags.rcode", p->l7.dns.flags & 0x0f);
+	if (p->l7.dns.flags >> 15) /* a query has no response code */
+		j_uint(w, "dns.flags.rcode", p->l7.dns.flags & 0x0f);
 	if (has(p, PL_HAS_DNS_QRY)) {
 		j_str(w, "dns.qry.name", p->l7.dns.name,
 		      clamp(p->l7.dns.name_len, PL_DNS_NAME_MAX));
-		j_uint(w, "dns.qry.type", p->l7.dns.qtype);
+		if (has(p, PL_HAS_DNS_QTYPE))
+			j_uint(w, "dns.qry.type", p->l7.dns.qtype);
 	}
 }
 
@@ -398,12 +403,14 @@ static void json_alpn_name(FILE *f, const __u8 *name, size_t len, bool first)
 	if (!first)
 		fputc(',', f);
 	fputc('"', f);
-	put_escaped(f, name, len);
+	pl_put_escaped(f, name, len);
 	fputc('"', f);
 }
 
 static void json_tls(struct jw *w, const struct pl_pkt *p)
 {
+	if (p->l7.tls.hs_type)
+		j_uint(w, "tls.handshake.type", p->l7.tls.hs_type);
 	j_uint(w, "tls.handshake.version", p->l7.tls.version);
 	if (p->l7.tls.n_versions)
 		j_u16_array(w, "tls.handshake.extensions.supported_version",
@@ -464,19 +471,25 @@ void pl_print_json(FILE *out, const struct pl_meta *meta,
 /* ---- text ---- */
 
 /* "HH:MM:SS.uuuuuu " in local time, then the interface name. */
-static void text_prefix(FILE *f, const struct pl_meta *m)
+void pl_put_clock(FILE *f, uint64_t epoch_ns)
 {
-	time_t sec = (time_t)(m->ts_epoch_ns / 1000000000);
-	unsigned int usec = (unsigned int)(m->ts_epoch_ns % 1000000000 / 1000);
+	time_t sec = (time_t)(epoch_ns / 1000000000);
+	unsigned int usec = (unsigned int)(epoch_ns % 1000000000 / 1000);
 	struct tm tm;
 
 	if (localtime_r(&sec, &tm))
-		fprintf(f, "%02d:%02d:%02d.%06u ", tm.tm_hour, tm.tm_min,
+		fprintf(f, "%02d:%02d:%02d.%06u", tm.tm_hour, tm.tm_min,
 			tm.tm_sec, usec);
 	else
-		fprintf(f, "??:??:??.%06u ", usec);
+		fprintf(f, "??:??:??.%06u", usec);
+}
+
+static void text_prefix(FILE *f, const struct pl_meta *m)
+{
+	pl_put_clock(f, m->ts_epoch_ns);
+	fputc(' ', f);
 	if (m->ifname) {
-		put_escaped(f, m->ifname, strlen(m->ifname));
+		pl_put_escaped(f, m->ifname, strlen(m->ifname));
 		fputc(' ', f);
 	}
 }
@@ -621,8 +634,10 @@ static void text_dns(FILE *f, const struct pl_pkt *p)
 	fprintf(f, "dns id=%u%s", p->l7.dns.id, resp ? " resp" : "");
 	if (has(p, PL_HAS_DNS_QRY)) {
 		fputs(" q=", f);
-		put_escaped(f, p->l7.dns.name,
+		pl_put_escaped(f, p->l7.dns.name,
 			    clamp(p->l7.dns.name_len, PL_DNS_NAME_MAX));
+	}
+	if (has(p, PL_HAS_DNS_QRY) && has(p, PL_HAS_DNS_QTYPE)) {
 		name = code_name(dns_qtypes, ARRAY_SIZE(dns_qtypes),
 				 p->l7.dns.qtype);
 		if (name)
@@ -642,14 +657,14 @@ static void text_dns(FILE *f, const struct pl_pkt *p)
 static void text_http(FILE *f, const struct pl_pkt *p)
 {
 	fputs("http ", f);
-	put_escaped(f, p->l7.http.method,
+	pl_put_escaped(f, p->l7.http.method,
 		    clamp(p->l7.http.method_len, PL_HTTP_METHOD_MAX));
 	fputc(' ', f);
-	put_escaped(f, p->l7.http.uri,
+	pl_put_escaped(f, p->l7.http.uri,
 		    clamp(p->l7.http.uri_len, PL_HTTP_URI_MAX));
 	if (has(p, PL_HAS_HTTP_HOST)) {
 		fputs(" host=", f);
-		put_escaped(f, p->l7.http.host,
+		pl_put_escaped(f, p->l7.http.host,
 			    clamp(p->l7.http.host_len, PL_HTTP_HOST_MAX));
 	}
 }
@@ -658,7 +673,7 @@ static void text_alpn_name(FILE *f, const __u8 *name, size_t len, bool first)
 {
 	if (!first)
 		fputc(',', f);
-	put_escaped(f, name, len);
+	pl_put_escaped(f, name, len);
 }
 
 static void text_tls(FILE *f, const struct pl_pkt *p)
@@ -666,7 +681,7 @@ static void text_tls(FILE *f, const struct pl_pkt *p)
 	fputs("tls", f);
 	if (has(p, PL_HAS_TLS_SNI)) {
 		fputs(" sni=", f);
-		put_escaped(f, p->l7.tls.sni,
+		pl_put_escaped(f, p->l7.tls.sni,
 			    clamp(p->l7.tls.sni_len, PL_TLS_SNI_MAX));
 	}
 	if (has(p, PL_HAS_TLS_ALPN)) {

@@ -19,6 +19,12 @@ void pl_print_json(FILE *out, const struct pl_meta *meta, const struct pl_pkt *p
 /* One tcpdump-like line and a newline. */
 void pl_print_text(FILE *out, const struct pl_meta *meta, const struct pl_pkt *pkt);
 
+/* Bytes as the body of a JSON string: ", \ and bytes that are not
+ * printable ASCII escaped (also safe for a terminal). */
+void pl_put_escaped(FILE *f, const void *buf, size_t n);
+/* "HH:MM:SS.uuuuuu" in local time, as text records begin. */
+void pl_put_clock(FILE *f, uint64_t epoch_ns);
+
 /* JSON or text, as asked. */
 static inline void pl_print_record(FILE *out, int json, const struct pl_meta *meta,
 				   const struct pl_pkt *pkt)

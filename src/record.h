@@ -65,6 +65,7 @@ enum pl_present {
 	PL_HAS_L4_PORTS_ONLY = 1u << 22, /* TCP cut after the ports */
 	PL_HAS_SLL = 1u << 23, /* Linux cooked capture: no MACs */
 	PL_HAS_ICMP_QUOTE = 1u << 24, /* ICMP error carries a quoted packet */
+	PL_HAS_DNS_QTYPE = 1u << 25, /* the first question's type was read */
 };
 
 /* pl_pkt.malformed: why the parse stopped early (0 = it did not). */
@@ -81,6 +82,7 @@ enum pl_malformed {
 	PL_MAL_TLS_RECORD,     /* ClientHello lengths disagree */
 	PL_MAL_ARP,            /* unsupported hardware/protocol sizes */
 	PL_MAL_IP_VERSION,     /* IP version field does not match EtherType */
+	PL_MAL_PAST_LENGTH,    /* a header runs past the IP/UDP length */
 	PL_MAL__COUNT,
 };
 
@@ -157,11 +159,11 @@ struct pl_pkt {
 			char host[PL_HTTP_HOST_MAX];
 		} http;
 		struct {
-			__u16 version;      /* ClientHello legacy_version */
+			__u16 version;      /* legacy_version of the hello */
 			__u16 sni_len;
 			__u16 alpn_len;     /* bytes of alpn[] used */
 			__u8 n_versions;    /* supported_versions entries kept */
-			__u8 _pad;
+			__u8 hs_type;       /* 1 ClientHello, 2 ServerHello */
 			__u16 versions[PL_TLS_VERS_MAX];
 			char sni[PL_TLS_SNI_MAX];
 			__u8 alpn[PL_TLS_ALPN_MAX]; /* length-prefixed names, as on the wire */

@@ -138,10 +138,15 @@ static int next(struct compiler *c)
 	case ')': t->kind = T_RPAREN; break;
 	case '[': t->kind = T_LBRACK; c->in_brackets++; break;
 	case ']': t->kind = T_RBRACK; c->in_brackets--; break;
-	case ':': t->kind = T_COLON; break;
 	case '&': t->kind = T_AMP; break;
 	case '|': t->kind = T_OP; break;
 	default:
+		/* ':' separates offset and size in brackets, else it is part of
+		 * an IPv6 address or a MAC (like "::1") */
+		if (*c->p == ':' && c->in_brackets > 0) {
+			t->kind = T_COLON;
+			break;
+		}
 		if (!is_id_char(*c->p, c->in_brackets > 0))
 			return fail(c, t->col, "unexpected character '%c'", *c->p);
 		while (is_id_char(*c->p, c->in_brackets > 0) && n + 1 < sizeof(t->text))

@@ -243,7 +243,7 @@ PL_INLINE int pl_test_num(const volatile struct pl_fnode *n, const struct pl_pkt
 {
 	switch (n->lo) {
 	case PL_FF_DNS_QTYPE:
-		return (p->present & PL_HAS_DNS_QRY) &&
+		return (p->present & PL_HAS_DNS_QTYPE) &&
 		       pl_fcmp32(n->cmp, p->l7.dns.qtype, n->hi);
 	case PL_FF_DNS_RCODE:
 		return (p->present & PL_HAS_DNS) &&

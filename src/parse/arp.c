@@ -25,7 +25,7 @@ PL_INLINE void parse_arp(struct pl_scratch *s, __u32 off)
 	if (!pl_need(s, off, 8 + 2 * hlen + 2 * plen))
 		return;
 	p->arp_opcode = pl_be16(s, off + 6);
-	pl_copy(s, off + 8 + hlen, (char *)p->arp_spa, 4, 4);
-	pl_copy(s, off + 8 + 2 * hlen + plen, (char *)p->arp_tpa, 4, 4);
+	pl_copy_fixed(s, off + 8 + hlen, p->arp_spa, 4);
+	pl_copy_fixed(s, off + 8 + 2 * hlen + plen, p->arp_tpa, 4);
 	p->present |= PL_HAS_ARP;
 }

@@ -29,6 +29,7 @@
 /* Per-packet parser state. In the kernel it lives in a per-CPU map. */
 struct pl_scratch {
 	__u8 buf[PL_WIN]; /* the first bytes of the frame */
+	/* (the fields below also give masked reads near the end of buf room) */
 	__u32 len;        /* bytes valid in buf */
 	__u32 avail;      /* bytes the frame has (caplen), may exceed PL_WIN */
 	__u32 need_more;  /* set when a read wanted bytes not loaded yet */
@@ -44,20 +45,56 @@ struct pl_scratch {
 	__u8 cap_data[PL_CAP_MAX];
 };
 
+/* v & m, with the mask kept in the code: clang drops masks it can prove
+ * redundant, and then the verifier cannot see the bound. */
+PL_INLINE __u32 pl_mask(__u32 v, __u32 m)
+{
+#ifdef __bpf__
+	asm volatile("" : "+r"(v));
+#endif
+	return v & m;
+}
+
 PL_INLINE __u8 pl_u8(const struct pl_scratch *s, __u32 off)
 {
 	return s->buf[off & (PL_WIN - 1)];
 }
 
+/*
+ * Multi-byte reads load the bytes in one go: the caller has checked they
+ * are in the window, and a masked offset near its end still reads inside
+ * struct pl_scratch, which is what the verifier checks.
+ */
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "pl_be16/pl_be32 assume a little-endian target"
+#endif
 PL_INLINE __u16 pl_be16(const struct pl_scratch *s, __u32 off)
 {
-	return (__u16)(pl_u8(s, off) << 8 | pl_u8(s, off + 1));
+	__u16 v;
+
+#ifdef __bpf__
+	v = *(const __u16 *)(s->buf + (off & (PL_WIN - 1)));
+#else
+	memcpy(&v, s->buf + (off & (PL_WIN - 1)), 2);
+#endif
+	return __builtin_bswap16(v);
 }
 
 PL_INLINE __u32 pl_be32(const struct pl_scratch *s, __u32 off)
 {
-	return (__u32)pl_be16(s, off) << 16 | pl_be16(s, off + 2);
+	__u32 v;
+
+#ifdef __bpf__
+	v = *(const __u32 *)(s->buf + (off & (PL_WIN - 1)));
+#else
+	memcpy(&v, s->buf + (off & (PL_WIN - 1)), 4);
+#endif
+	return __builtin_bswap32(v);
 }
+
+/* Copies a fixed number of bytes (addresses); the caller checked bounds. */
+#define pl_copy_fixed(s, off, dst, n) \
+	__builtin_memcpy((dst), (s)->buf + ((off) & (PL_WIN - 1)), (n))
 
 /*
  * Are bytes [off, off + n) in the window? When they are not, say why:
@@ -78,11 +115,32 @@ PL_INLINE bool pl_need(struct pl_scratch *s, __u32 off, __u32 n)
 	return false;
 }
 
-/* Like pl_need(), and the bytes must also lie inside the IP payload. */
+PL_INLINE void pl_set_malformed(struct pl_scratch *s, __u8 reason);
+
+/*
+ * Like pl_need(), and the bytes must also lie inside the payload that the
+ * IP (or UDP) length declares. Past it is malformed when the capture holds
+ * the whole declared payload, and truncated when the capture ended first.
+ */
 PL_INLINE bool pl_need_l4(struct pl_scratch *s, __u32 off, __u32 n)
 {
 	if (off + n > s->l4_end) {
-		s->ev.pkt.truncated = 1;
+		if (s->avail >= s->l4_end)
+			pl_set_malformed(s, PL_MAL_PAST_LENGTH);
+		else
+			s->ev.pkt.truncated = 1;
+		return false;
+	}
+	return pl_need(s, off, n);
+}
+
+/* Like pl_need_l4() for data that may go on in the next segment (a TLS
+ * handshake): running past the payload is no error. */
+PL_INLINE bool pl_have_l4(struct pl_scratch *s, __u32 off, __u32 n)
+{
+	if (off + n > s->l4_end) {
+		if (s->avail < s->l4_end && off + n > s->avail)
+			s->ev.pkt.truncated = 1;
 		return false;
 	}
 	return pl_need(s, off, n);
@@ -94,20 +152,43 @@ PL_INLINE void pl_set_malformed(struct pl_scratch *s, __u8 reason)
 		s->ev.pkt.malformed = reason;
 }
 
-/* Copies up to max bytes at off into dst; returns how many were copied. */
+PL_INLINE __u64 pl_le64(const struct pl_scratch *s, __u32 off)
+{
+	__u64 v;
+
+#ifdef __bpf__
+	v = *(const __u64 *)(s->buf + (off & (PL_WIN - 1)));
+#else
+	memcpy(&v, s->buf + (off & (PL_WIN - 1)), 8);
+#endif
+	return v;
+}
+
+/* Copies up to max bytes at off into dst, 8 at a time; returns how many
+ * were copied. max is a constant multiple of 8. */
 PL_INLINE __u32 pl_copy(struct pl_scratch *s, __u32 off, char *dst, __u32 n,
 			__u32 max)
 {
-	__u32 i;
+	__u32 i, j, k;
+	__u64 w;
 
 	if (n > max)
 		n = max;
-	for (i = 0; i < max; i++) {
-		if (i >= n || off + i >= s->len)
+	if (off + n > s->len)
+		n = off < s->len ? s->len - off : 0;
+	for (i = 0; i < max / 8; i++) {
+		if (i * 8 + 8 > n)
 			break;
-		dst[i] = (char)pl_u8(s, off + i);
+		w = pl_le64(s, off + i * 8);
+		__builtin_memcpy(dst + i * 8, &w, 8);
 	}
-	return i;
+	for (j = 0; j < 7; j++) {
+		k = i * 8 + j;
+		if (k >= n)
+			break;
+		dst[pl_mask(k, max - 1)] = (char)pl_u8(s, off + k);
+	}
+	return n;
 }
 
 /*
@@ -130,36 +211,40 @@ PL_INLINE long pl_loop(__u32 n, long (*step)(__u32, void *), void *ctx)
 }
 #endif
 
-struct pl_find_byte {
-	struct pl_scratch *s;
-	__u32 off, end, found, byte;
-};
-
-static long pl_find_byte_step(__u32 i, void *ctx)
-{
-	struct pl_find_byte *f = ctx;
-	struct pl_scratch *s = f->s;
-	__u32 pos = f->off + i;
-
-	if (!s || pos >= f->end || !pl_need(s, pos, 1))
-		return 1;
-	if (pl_u8(s, pos) != f->byte)
-		return 0;
-	f->found = pos;
-	return 1;
-}
+#define PL_ONES 0x0101010101010101ull
+#define PL_HIGHS 0x8080808080808080ull
 
 /* Offset of the first `byte` in [off, end), or 0 when there is none in
- * the window. */
+ * the window. Looks at 8 bytes per step: a byte equal to `byte` is a zero
+ * byte of w ^ pattern, found with the classic haszero() bit trick. */
 PL_SUBPROG __u32 pl_find_byte(struct pl_scratch *s, __u32 off, __u32 end,
 			      __u32 byte)
 {
-	struct pl_find_byte f = { .s = s, .off = off, .end = end, .byte = byte };
+	__u64 pat = PL_ONES * (byte & 0xff), x, hit;
+	__u32 limit, pos, i, k;
 
 	if (!s)
 		return 0;
-	pl_loop(PL_WIN, pl_find_byte_step, &f);
-	return f.found;
+	limit = end < s->len ? end : s->len;
+	for (i = 0; i < PL_WIN / 8; i++) {
+		pos = off + i * 8;
+		if (pos >= limit)
+			break;
+		x = pl_le64(s, pos) ^ pat;
+		hit = (x - PL_ONES) & ~x & PL_HIGHS;
+		if (!hit)
+			continue;
+		/* the lowest flagged byte is a true match (little-endian) */
+		for (k = 0; k < 8; k++)
+			if (hit & (0x80ull << (8 * k)))
+				break;
+		if (pos + k < limit)
+			return pos + k;
+		break;
+	}
+	if (limit < end)
+		pl_need(s, limit, 1); /* more to load, or past the window */
+	return 0;
 }
 
 #endif /* PKTLENS_PARSE_CURSOR_H */

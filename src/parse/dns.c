@@ -17,48 +17,59 @@
 #include "cursor.h"
 
 #define DNS_MAX_JUMPS 16
-/* label bytes + length bytes + jumps bound the walk */
-#define DNS_MAX_STEPS (PL_DNS_NAME_MAX + 128 + DNS_MAX_JUMPS)
+/* labels (at most 127 in 255 bytes) and pointer jumps bound the walk */
+#define DNS_MAX_STEPS (128 + DNS_MAX_JUMPS)
+#define DNS_NAME_SHOWN 253 /* longer names print as tshark does */
 
-enum dns_walk_status { DNS_WALKING, DNS_NAME_DONE, DNS_STOP, DNS_BAD_NAME };
+enum dns_walk_status {
+	DNS_WALKING, DNS_NAME_DONE, DNS_STOP, DNS_BAD_NAME, DNS_LOOP, DNS_EXT_LABEL
+};
 
 struct dns_walk {
 	struct pl_scratch *s;
 	__u32 msg;        /* offset of the DNS header */
-	__u32 pos;        /* next byte of the name */
-	__u32 out;        /* bytes written to l7.dns.name */
-	__u32 label_left; /* bytes left in the current label */
+	__u32 pos;        /* next length byte of the name */
+	__u32 out;        /* bytes of the dotted name so far */
 	__u32 jumps;
 	__u32 qtype_pos;  /* set at the first pointer or at the root label */
 	__u32 status;
+	__u32 too_long;
 };
 
-/* One byte of the name: a label byte, a length, a pointer or the end. */
+/* Copies a label of c bytes at pos after `out` name bytes (and a dot). */
+PL_SUBPROG int dns_copy_label(struct pl_scratch *s, __u32 pos, __u32 out, __u32 c)
+{
+	char *name;
+	__u32 k;
+
+	if (!s)
+		return 0;
+	name = s->ev.pkt.l7.dns.name;
+	if (out)
+		name[pl_mask(out++, PL_DNS_NAME_MAX - 1)] = '.';
+	for (k = 0; k < 63; k++) {
+		if (k >= c)
+			break;
+		name[pl_mask(out + k, PL_DNS_NAME_MAX - 1)] = (char)pl_u8(s, pos + k);
+	}
+	return 0;
+}
+
+/* One label (copied whole), a pointer, or the end of the name. */
 static long dns_name_step(__u32 i, void *ctx)
 {
 	struct dns_walk *w = ctx;
 	struct pl_scratch *s = w->s;
-	char *name;
-	__u32 c;
+	__u32 c, out;
 
 	(void)i;
 	if (!s)
 		return 1;
-	name = s->ev.pkt.l7.dns.name;
 	if (!pl_need_l4(s, w->pos, 1)) {
 		w->status = DNS_STOP;
 		return 1;
 	}
 	c = pl_u8(s, w->pos);
-	if (w->label_left) {
-		if (w->out >= PL_DNS_NAME_MAX - 1)
-			goto bad_name;
-		name[w->out & (PL_DNS_NAME_MAX - 1)] = (char)c;
-		w->out++;
-		w->label_left--;
-		w->pos++;
-		return 0;
-	}
 	if (c == 0) {
 		if (!w->qtype_pos)
 			w->qtype_pos = w->pos + 1;
@@ -72,27 +83,41 @@ static long dns_name_step(__u32 i, void *ctx)
 		}
 		if (!w->qtype_pos)
 			w->qtype_pos = w->pos + 2;
-		if (++w->jumps > DNS_MAX_JUMPS)
-			goto bad_name;
+		if (++w->jumps > DNS_MAX_JUMPS) {
+			w->status = DNS_LOOP;
+			return 1;
+		}
 		w->pos = w->msg + ((c & 0x3f) << 8 | pl_u8(s, w->pos + 1));
 		return 0;
 	}
-	if (c & 0xc0)
-		goto bad_name; /* extended label types (RFC 6891) */
-	if (w->out) {
-		if (w->out >= PL_DNS_NAME_MAX - 1)
-			goto bad_name;
-		name[w->out & (PL_DNS_NAME_MAX - 1)] = '.';
-		w->out++;
+	if (c & 0xc0) {
+		/* 0x40: extended label (RFC 6891); 0x80: reserved */
+		w->status = (c & 0xc0) == 0x40 ? DNS_EXT_LABEL : DNS_BAD_NAME;
+		return 1;
 	}
-	w->label_left = c;
-	w->pos++;
+	if (!pl_need_l4(s, w->pos + 1, c)) {
+		w->status = DNS_STOP;
+		return 1;
+	}
+	out = w->out;
+	if (out + (out ? 1 : 0) + c > DNS_NAME_SHOWN)
+		w->too_long = 1;
+	if (!w->too_long) {
+		dns_copy_label(s, w->pos + 1, out, c);
+		w->out = out + (out ? 1 : 0) + c;
+	}
+	w->pos += 1 + c;
 	return 0;
-
-bad_name:
-	w->status = DNS_BAD_NAME;
-	return 1;
 }
+
+PL_INLINE void dns_set_name(struct pl_pkt *p, const char *text, __u32 len)
+{
+	__builtin_memset(p->l7.dns.name, 0, sizeof(p->l7.dns.name));
+	__builtin_memcpy(p->l7.dns.name, text, len);
+	p->l7.dns.name_len = (__u16)len;
+}
+
+#define DNS_SET_NAME(p, lit) dns_set_name((p), (lit), sizeof(lit) - 1)
 
 PL_SUBPROG int parse_dns(struct pl_scratch *s, __u32 off)
 {
@@ -115,20 +140,30 @@ PL_SUBPROG int parse_dns(struct pl_scratch *s, __u32 off)
 	w.msg = off;
 	w.pos = off + 12;
 	pl_loop(DNS_MAX_STEPS, dns_name_step, &w);
-	if (w.status == DNS_STOP)
-		return 0;
-	if (w.status != DNS_NAME_DONE) {
+	/* names that cannot be shown get tshark's placeholders */
+	if (w.too_long) {
+		DNS_SET_NAME(p, "<Name too long>");
 		pl_set_malformed(s, PL_MAL_DNS_NAME);
+	} else if (w.status == DNS_LOOP) {
+		DNS_SET_NAME(p, "<Name contains a pointer that loops>");
+		pl_set_malformed(s, PL_MAL_DNS_NAME);
+	} else if (w.status == DNS_NAME_DONE) {
+		if (w.out == 0)
+			DNS_SET_NAME(p, "<Root>");
+		else
+			p->l7.dns.name_len = (__u16)w.out;
+	} else {
+		/* cut short (already flagged), or a label type we cannot read */
+		__builtin_memset(p->l7.dns.name, 0, sizeof(p->l7.dns.name));
+		if (w.status != DNS_STOP)
+			pl_set_malformed(s, PL_MAL_DNS_NAME);
 		return 0;
 	}
-	if (w.out == 0) {
-		__builtin_memcpy(p->l7.dns.name, "<Root>", 6);
-		w.out = 6;
-	}
-	p->l7.dns.name_len = (__u16)w.out;
-	if (!pl_need_l4(s, w.qtype_pos, 2))
-		return 0;
-	p->l7.dns.qtype = pl_be16(s, w.qtype_pos);
 	p->present |= PL_HAS_DNS_QRY;
+	/* the type follows the name (or its first pointer) */
+	if (w.qtype_pos && pl_need_l4(s, w.qtype_pos, 2)) {
+		p->l7.dns.qtype = pl_be16(s, w.qtype_pos);
+		p->present |= PL_HAS_DNS_QTYPE;
+	}
 	return 0;
 }

@@ -31,8 +31,8 @@ PL_INLINE __u32 parse_eth(struct pl_scratch *s, __u32 off)
 
 	if (!pl_need(s, off, 14))
 		return 0;
-	pl_copy(s, off, (char *)p->eth_dst, 6, 6);
-	pl_copy(s, off + 6, (char *)p->eth_src, 6, 6);
+	pl_copy_fixed(s, off, p->eth_dst, 6);
+	pl_copy_fixed(s, off + 6, p->eth_src, 6);
 	type = pl_be16(s, off + 12);
 	off += 14;
 	p->present |= PL_HAS_ETH;

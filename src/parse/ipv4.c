@@ -51,19 +51,21 @@ PL_INLINE __u32 parse_ipv4(struct pl_scratch *s, __u32 off)
 	p->ip_frag_offset = frag & 0x1fff;
 	p->ip_ttl = pl_u8(s, off + 8);
 	p->ip_proto = pl_u8(s, off + 9);
-	pl_copy(s, off + 12, (char *)p->ip_src, 4, 4);
-	pl_copy(s, off + 16, (char *)p->ip_dst, 4, 4);
+	pl_copy_fixed(s, off + 12, p->ip_src, 4);
+	pl_copy_fixed(s, off + 16, p->ip_dst, 4);
 	p->present |= PL_HAS_IP4;
 	if (ihl < 20)
 		return 0;
 
-	if (total < ihl) {
+	if (total && total < ihl) {
 		pl_set_malformed(s, PL_MAL_IP4_TOTAL_LEN);
 		return 0;
 	}
 	if (!pl_need(s, off, ihl))
 		return 0;
-	s->l4_end = off + total < s->avail ? off + total : s->avail;
+	/* total length 0 on a frame that has a payload: TSO, as tshark and
+	 * tcpdump take it; the frame bounds the payload */
+	s->l4_end = total ? off + total : s->avail;
 	if (p->ip_frag_offset)
 		return 0;
 	p->l4_proto = p->ip_proto;

@@ -52,7 +52,10 @@ PL_SUBPROG __u32 parse_ipv6_ext(struct pl_scratch *s, __u32 off, __u32 nxt)
 		else
 			len = (pl_u8(s, off + 1) + 1u) * 8;
 		if (off + len > s->l4_end) {
-			pl_set_malformed(s, PL_MAL_IP6_EXT_LEN);
+			if (s->avail >= s->l4_end)
+				pl_set_malformed(s, PL_MAL_IP6_EXT_LEN);
+			else
+				s->ev.pkt.truncated = 1;
 			return 0;
 		}
 		p->ip6_ext[i & (PL_MAX_IP6_EXT - 1)] = (__u8)nxt;
@@ -85,10 +88,10 @@ PL_INLINE __u32 parse_ipv6(struct pl_scratch *s, __u32 off)
 	plen = pl_be16(s, off + 4);
 	p->ip_proto = pl_u8(s, off + 6);
 	p->ip_ttl = pl_u8(s, off + 7);
-	pl_copy(s, off + 8, (char *)p->ip_src, 16, 16);
-	pl_copy(s, off + 24, (char *)p->ip_dst, 16, 16);
+	pl_copy_fixed(s, off + 8, p->ip_src, 16);
+	pl_copy_fixed(s, off + 24, p->ip_dst, 16);
 	p->present |= PL_HAS_IP6;
 	/* payload length 0 with a jumbo option: bounded by the frame */
-	s->l4_end = plen && off + 40 + plen < s->avail ? off + 40 + plen : s->avail;
+	s->l4_end = plen ? off + 40 + plen : s->avail;
 	return parse_ipv6_ext(s, off + 40, p->ip_proto);
 }

@@ -32,14 +32,15 @@ PL_INLINE bool is_dns_port(__u16 port)
 	return port == 53 || port == 5353;
 }
 
-/* L7 hints in a TCP payload: a TLS ClientHello or an HTTP request. */
+/* L7 hints in a TCP payload: a TLS hello or an HTTP request. */
 PL_INLINE void parse_tcp_payload(struct pl_scratch *s, __u32 off)
 {
 	__u8 c;
 
-	if (off + 6 > s->l4_end || !pl_need(s, off, 6))
+	/* a peek, not a header: a short or cut payload is no error */
+	if (off + 6 > s->l4_end || off + 6 > s->avail || !pl_need(s, off, 6))
 		return;
-	if (is_tls_client_hello(s, off)) {
+	if (is_tls_hello(s, off)) {
 		parse_tls(s, off);
 		return;
 	}

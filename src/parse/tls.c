@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * TLS ClientHello (RFC 8446 4.1.2) in the first record of a TCP payload.
+ * TLS ClientHello and ServerHello (RFC 8446 4.1.2, 4.1.3) in the first
+ * record of a TCP payload.
  *
  * record:    type 0x16 (1) | version (2) | length (2)
  * handshake: type 0x01 (1) | length (3) | legacy_version (2) | random (32)
@@ -9,7 +10,10 @@
  * extension: type (2) | length (2) | data
  *   server_name (0, RFC 6066): list len (2) | type 0 (1) | len (2) | name
  *   ALPN (16, RFC 7301):       list len (2) | (len (1) | name)*
- *   supported_versions (43):   len (1) | version (2)*
+ *   supported_versions (43):   len (1) | version (2)*  (ServerHello: version (2))
+ *
+ * A ServerHello has one cipher suite (2) and one compression method (1)
+ * where a ClientHello has the two lists.
  */
 #include "cursor.h"
 
@@ -18,10 +22,15 @@
 #define TLS_EXT_SUPPORTED_VERSIONS 43
 #define TLS_MAX_EXTENSIONS 32
 
-PL_INLINE bool is_tls_client_hello(struct pl_scratch *s, __u32 off)
+#define TLS_CLIENT_HELLO 1
+#define TLS_SERVER_HELLO 2
+
+PL_INLINE bool is_tls_hello(struct pl_scratch *s, __u32 off)
 {
 	return pl_u8(s, off) == 0x16 && pl_u8(s, off + 1) == 3 &&
-	       pl_u8(s, off + 2) <= 4 && pl_u8(s, off + 5) == 1;
+	       pl_u8(s, off + 2) <= 4 &&
+	       (pl_u8(s, off + 5) == TLS_CLIENT_HELLO ||
+		pl_u8(s, off + 5) == TLS_SERVER_HELLO);
 }
 
 PL_SUBPROG int tls_server_name(struct pl_scratch *s, __u32 off)
@@ -32,10 +41,10 @@ PL_SUBPROG int tls_server_name(struct pl_scratch *s, __u32 off)
 	if (!s)
 		return 0;
 	p = &s->ev.pkt;
-	if (!pl_need_l4(s, off, 5) || pl_u8(s, off + 2) != 0)
+	if (!pl_have_l4(s, off, 5) || pl_u8(s, off + 2) != 0)
 		return 0;
 	len = pl_be16(s, off + 3);
-	if (!pl_need_l4(s, off + 5, len))
+	if (!pl_have_l4(s, off + 5, len))
 		return 0;
 	p->l7.tls.sni_len = (__u16)pl_copy(s, off + 5, p->l7.tls.sni, len,
 					   PL_TLS_SNI_MAX);
@@ -51,10 +60,10 @@ PL_SUBPROG int tls_alpn(struct pl_scratch *s, __u32 off)
 	if (!s)
 		return 0;
 	p = &s->ev.pkt;
-	if (!pl_need_l4(s, off, 2))
+	if (!pl_have_l4(s, off, 2))
 		return 0;
 	len = pl_be16(s, off);
-	if (!pl_need_l4(s, off + 2, len))
+	if (!pl_have_l4(s, off + 2, len))
 		return 0;
 	p->l7.tls.alpn_len = (__u16)pl_copy(s, off + 2, (char *)p->l7.tls.alpn,
 					    len, PL_TLS_ALPN_MAX);
@@ -62,7 +71,7 @@ PL_SUBPROG int tls_alpn(struct pl_scratch *s, __u32 off)
 	return 0;
 }
 
-PL_SUBPROG int tls_supported_versions(struct pl_scratch *s, __u32 off)
+PL_SUBPROG int tls_supported_versions(struct pl_scratch *s, __u32 off, __u32 server)
 {
 	struct pl_pkt *p;
 	__u32 len, i;
@@ -70,11 +79,18 @@ PL_SUBPROG int tls_supported_versions(struct pl_scratch *s, __u32 off)
 	if (!s)
 		return 0;
 	p = &s->ev.pkt;
-	if (!pl_need_l4(s, off, 1))
+	if (server) { /* the selected version */
+		if (pl_have_l4(s, off, 2)) {
+			p->l7.tls.versions[0] = pl_be16(s, off);
+			p->l7.tls.n_versions = 1;
+		}
+		return 0;
+	}
+	if (!pl_have_l4(s, off, 1))
 		return 0;
 	len = pl_u8(s, off);
 	for (i = 0; i < PL_TLS_VERS_MAX && 2 * i + 2 <= len; i++) {
-		if (!pl_need_l4(s, off + 1 + 2 * i, 2))
+		if (!pl_have_l4(s, off + 1 + 2 * i, 2))
 			break;
 		p->l7.tls.versions[i] = pl_be16(s, off + 1 + 2 * i);
 		p->l7.tls.n_versions = (__u8)(i + 1);
@@ -82,11 +98,11 @@ PL_SUBPROG int tls_supported_versions(struct pl_scratch *s, __u32 off)
 	return 0;
 }
 
-/* off: start of a TLS record that is_tls_client_hello() accepted. */
+/* off: start of a TLS record that is_tls_hello() accepted. */
 PL_SUBPROG int parse_tls(struct pl_scratch *s, __u32 off)
 {
 	struct pl_pkt *p;
-	__u32 pos, ext_end, type, len, i;
+	__u32 pos, ext_end, type, len, i, server;
 
 	if (!s)
 		return 0;
@@ -94,26 +110,32 @@ PL_SUBPROG int parse_tls(struct pl_scratch *s, __u32 off)
 	__builtin_memset(&p->l7, 0, sizeof(p->l7));
 	p->present |= PL_HAS_TLS;
 	pos = off + 5; /* handshake header */
-	if (!pl_need_l4(s, pos + 4, 2))
+	server = pl_u8(s, pos) == TLS_SERVER_HELLO;
+	p->l7.tls.hs_type = pl_u8(s, pos);
+	if (!pl_have_l4(s, pos + 4, 2))
 		return 0;
 	p->l7.tls.version = pl_be16(s, pos + 4);
 	pos += 4 + 2 + 32;
-	if (!pl_need_l4(s, pos, 1))
+	if (!pl_have_l4(s, pos, 1))
 		return 0;
 	pos += 1 + pl_u8(s, pos); /* session_id */
-	if (!pl_need_l4(s, pos, 2))
-		return 0;
-	pos += 2 + pl_be16(s, pos); /* cipher_suites */
-	if (!pl_need_l4(s, pos, 1))
-		return 0;
-	pos += 1 + pl_u8(s, pos); /* compression_methods */
-	if (!pl_need_l4(s, pos, 2))
+	if (server) {
+		pos += 2 + 1; /* cipher_suite, compression_method */
+	} else {
+		if (!pl_have_l4(s, pos, 2))
+			return 0;
+		pos += 2 + pl_be16(s, pos); /* cipher_suites */
+		if (!pl_have_l4(s, pos, 1))
+			return 0;
+		pos += 1 + pl_u8(s, pos); /* compression_methods */
+	}
+	if (!pl_have_l4(s, pos, 2))
 		return 0;
 	ext_end = pos + 2 + pl_be16(s, pos);
 	pos += 2;
 
 	for (i = 0; i < TLS_MAX_EXTENSIONS; i++) {
-		if (pos + 4 > ext_end || !pl_need_l4(s, pos, 4))
+		if (pos + 4 > ext_end || !pl_have_l4(s, pos, 4))
 			break;
 		type = pl_be16(s, pos);
 		len = pl_be16(s, pos + 2);
@@ -122,12 +144,13 @@ PL_SUBPROG int parse_tls(struct pl_scratch *s, __u32 off)
 			pl_set_malformed(s, PL_MAL_TLS_RECORD);
 			break;
 		}
-		if (type == TLS_EXT_SERVER_NAME)
+		/* each reader stays inside its extension's length */
+		if (type == TLS_EXT_SERVER_NAME && len >= 5 && !server)
 			tls_server_name(s, pos);
-		else if (type == TLS_EXT_ALPN)
+		else if (type == TLS_EXT_ALPN && len >= 2)
 			tls_alpn(s, pos);
-		else if (type == TLS_EXT_SUPPORTED_VERSIONS)
-			tls_supported_versions(s, pos);
+		else if (type == TLS_EXT_SUPPORTED_VERSIONS && len >= (server ? 2 : 1))
+			tls_supported_versions(s, pos, server);
 		pos += len;
 	}
 	return 0;

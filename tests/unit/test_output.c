@@ -220,7 +220,7 @@ static void test_ip6_dns(void)
 
 	base_ip4(&p, 0);
 	p.present = PL_HAS_ETH | PL_HAS_IP6 | PL_HAS_IP6_L4 | PL_HAS_UDP |
-		    PL_HAS_DNS | PL_HAS_DNS_QRY;
+		    PL_HAS_DNS | PL_HAS_DNS_QRY | PL_HAS_DNS_QTYPE;
 	p.frame_len = 110;
 	p.eth_type = 0x86dd;
 	p.n_vlan = 2;
@@ -272,7 +272,7 @@ static void test_ip6_dns(void)
 	      "\"ipv6.dst\":\"2001:db8::1:0:0:53\",\"ipv6.hlim\":64,"
 	      "\"ipv6.nxt\":0,\"ipv6.flow\":74565,\"udp.srcport\":53,"
 	      "\"udp.dstport\":5353,\"udp.length\":40,\"dns.id\":43981,"
-	      "\"dns.flags.response\":false,\"dns.flags.rcode\":0,"
+	      "\"dns.flags.response\":false,"
 	      "\"dns.qry.name\":\"<Root>\",\"dns.qry.type\":2}\n");
 	check("text_dns_root_query", pl_print_text, &meta_read, &p,
 	      "22:13:20.000000 2001:db8::1.53 > 2001:db8::1:0:0:53.5353: "
@@ -285,7 +285,7 @@ static void test_ip6_dns(void)
 	      "22:13:20.000000 2001:db8::1.53 > 2001:db8::1:0:0:53.5353: "
 	      "UDP len 40 hlim 64 | dns id=43981 resp q=<Root> type=65280 "
 	      "rcode=11\n");
-	p.present &= ~(__u32)PL_HAS_DNS_QRY;
+	p.present &= ~(__u32)PL_HAS_DNS_QRY | PL_HAS_DNS_QTYPE;
 	check("text_dns_no_question", pl_print_text, &meta_read, &p,
 	      "22:13:20.000000 2001:db8::1.53 > 2001:db8::1:0:0:53.5353: "
 	      "UDP len 40 hlim 64 | dns id=43981 resp rcode=11\n");
@@ -461,6 +461,7 @@ static void test_malformed_names(void)
 		[PL_MAL_TLS_RECORD] = "bad tls clienthello lengths",
 		[PL_MAL_ARP] = "unsupported arp sizes",
 		[PL_MAL_IP_VERSION] = "ip version does not match ethertype",
+		[PL_MAL_PAST_LENGTH] = "header past the ip/udp length",
 	};
 	struct pl_pkt p;
 	char want[256], name[64];
@@ -549,12 +550,12 @@ static void test_alpn_bad(void)
 	      "22:13:20.000000 198.18.0.2.5 > 198.18.1.1.443: TCP ttl 64 | "
 	      "tls alpn=h2 ver=0x0301\n");
 
-	/* a zero length stops the walk */
+	/* an empty entry is listed, as tshark does */
 	memcpy(p.l7.tls.alpn, "\x00\x02h2", 4);
 	p.l7.tls.alpn_len = 4;
 	got = render(pl_print_json, &meta_read, &p);
 	expect_has("json_alpn_zero", got,
-		   "\"tls.handshake.extensions_alpn_str\":[]}\n");
+		   "\"tls.handshake.extensions_alpn_str\":[\"\",\"h2\"]}\n");
 	free(got);
 
 	/* no SNI, no ALPN */
@@ -585,7 +586,7 @@ static void test_clamping(void)
 		exit(2);
 	base_ip4(p, 17);
 	p->present = PL_HAS_ETH | PL_HAS_IP6 | PL_HAS_UDP | PL_HAS_DNS |
-		     PL_HAS_DNS_QRY;
+		     PL_HAS_DNS_QRY | PL_HAS_DNS_QTYPE;
 	p->n_vlan = 200;
 	p->vlan_id[0] = 1;
 	p->vlan_id[1] = 2;
