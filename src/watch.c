@@ -145,7 +145,8 @@ static int iface_vanished(struct watch_ctx *w)
 	int i;
 
 	for (i = 0; i < w->o->n_ifaces; i++) {
-		if (!if_indextoname((unsigned)w->ifindexes[i], name)) {
+		if (!if_indextoname((unsigned)w->ifindexes[i], name) &&
+		    (errno == ENXIO || errno == ENODEV)) {
 			pl_err("interface %s disappeared; stopping (start pktlens again once it is back)",
 			       w->ifnames[i]);
 			return 1;

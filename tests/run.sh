@@ -62,6 +62,7 @@ run_suite golden python3 tests/golden/compare.py "$PKTLENS" "$PCAP_DIR" tests/go
 run_suite parity bash -c 'build/parity "$PCAP_DIR"/*.pcap "$PCAP_DIR"/*.pcapng'
 run_suite cli bash tests/cli/cli.sh
 run_suite e2e bash tests/e2e/lab_e2e.sh
+run_suite filter-live bash tests/e2e/filter_live.sh
 run_suite fuzz bash tests/fuzz/run.sh "$FUZZ_SECONDS"
 
 echo "$passed passed, $failed failed"
