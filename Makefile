@@ -15,6 +15,10 @@ BPF_SRCS := $(wildcard src/bpf/*.bpf.c)
 SKELS    := $(patsubst src/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 PARSE_SRCS := $(wildcard src/parse/*.c src/parse/*.h src/filter/*.c src/filter/*.h) src/record.h
 USER_SRCS := $(filter-out src/parse/%,$(wildcard src/*.c)) src/parse/parse.c src/filter/compile.c
+# detect: src/detect/detect.c is shared C, included by the BPF programs
+# (through detect.bpf.h) and by src/detect/host.c, like the parser
+PARSE_SRCS += $(wildcard src/detect/*.c src/detect/*.h)
+USER_SRCS += $(filter-out src/detect/detect.c,$(wildcard src/detect/*.c))
 USER_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 
 .PHONY: all deps test run lab-up lab-down bench fuzz clean install unit
@@ -31,6 +35,8 @@ $(BUILD)/vmlinux.h:
 $(BUILD)/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/vmlinux.h $(PARSE_SRCS)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 		-Wno-unused-function -I$(BUILD) -Isrc -c $< -o $@
+
+$(BUILD)/tcp.bpf.o: src/tcp_events.h
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
@@ -88,4 +94,19 @@ $(BUILD)/xdp_pass.bpf.o: bench/xdp_pass.bpf.c $(BUILD)/vmlinux.h
 		-I$(BUILD) -c $< -o $@
 
 $(BUILD)/kbench: bench/kbench.c $(SKELS) $(BUILD)/xdp_pass.skel.h $(PARSE_SRCS)
-	$(CC) $(CFLAGS) $< src/parse/parse.c $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $< src/parse/parse.c src/filter/compile.c $(LDLIBS) -o $@
+
+# ---- flows, top, agent (docs/flows.md, docs/agent.md) ----
+$(BUILD)/packet.bpf.o: src/bpf/flow_account.h src/flow_record.h
+FLOW_LIB := src/flowtab.c src/skel_common.c src/attach.c src/log.c
+$(BUILD)/flowbench: bench/flowbench.c $(FLOW_LIB) $(SKELS) $(wildcard src/*.h)
+	$(CC) $(CFLAGS) $< $(FLOW_LIB) $(LDLIBS) -o $@
+
+# ---- pktlens tcp (docs/tcp.md): a short-connection storm for bench/tcp.sh ----
+$(BUILD)/tcpstorm: bench/tcpstorm.c
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) -pthread $< -o $@
+# top (ncurses), agent (libmicrohttpd, libyaml, libfixbuf): only pktlens links them
+FLOW_PKGS := ncursesw libmicrohttpd yaml-0.1 libfixbuf
+$(BUILD)/pktlens: LDLIBS += $(shell pkg-config --libs $(FLOW_PKGS) 2>/dev/null)
+$(BUILD)/obj/ipfix.o: CFLAGS += $(shell pkg-config --cflags libfixbuf 2>/dev/null)

@@ -3,7 +3,9 @@
  * kbench: nanoseconds per packet of pktlens_xdp, through BPF_PROG_TEST_RUN.
  *
  * Each packet class is one hand-built frame. It runs REPEAT times through
- * pktlens_xdp (emit_records = 0) and through a bare XDP_PASS program (the
+ * pktlens_xdp (emit_records = 0) without a filter, with each filter of
+ * filters[] (one skeleton per filter, compiled with pl_filter_compile()
+ * into .rodata before load), and through a bare XDP_PASS program (the
  * harness's own cost); the kernel reports the mean time of one run. Every
  * figure is the median of ROUNDS such measurements. Output is Markdown.
  *
@@ -17,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include "packet_skel.h"
 #include "xdp_pass.skel.h"
+#include "filter/filter.h"
 #include "parse/parse.h"
 #include "record.h"
 
@@ -24,6 +27,16 @@
 #define ROUNDS 3
 #define GOAL_NS 40.0
 #define MAX_FRAME 2048
+
+/* The filters measured against "no filter", each in its own skeleton. */
+static const struct {
+	const char *name, *expr;
+} filters[] = {
+	{ "5-term header filter",
+	  "ip and tcp and dst port 443 and src net 198.18.0.0/15 and tcp[tcpflags] & tcp-syn != 0" },
+	{ "L7 filter", "tls.sni == \"*.example.com\"" },
+};
+#define N_FILTERS (sizeof(filters) / sizeof(filters[0]))
 
 /* ---- frame building: big-endian writers into a byte buffer ---- */
 
@@ -315,6 +328,8 @@ struct klass {
 	uint32_t want; /* present bits the host parser must set */
 	struct frame f;
 	double ns, base, emit_full, emit_room;
+	double filt_ns[N_FILTERS];
+	int filt_match[N_FILTERS]; /* does the filter accept this frame? */
 };
 
 #define TCP_OPTS (PL_HAS_TCP_MSS | PL_HAS_TCP_WSCALE | PL_HAS_TCP_SACK_PERM | PL_HAS_TCP_TS)
@@ -380,13 +395,24 @@ static unsigned long long counter(struct packet_bpf *skel, __u32 which)
 	return sum;
 }
 
-static struct packet_bpf *load_pktlens(__u32 emit)
+/* pktlens_xdp with emit_records = emit and the filter expr (NULL: none). */
+static struct packet_bpf *load_pktlens(__u32 emit, const char *expr)
 {
-	struct packet_bpf *skel = packet_bpf__open();
+	static struct pl_filter f;
+	struct packet_bpf *skel;
+	char err[256];
+	int col;
 
+	if (expr && pl_filter_compile(expr, &f, err, sizeof(err), &col)) {
+		fprintf(stderr, "kbench: filter '%s', column %d: %s\n", expr, col, err);
+		exit(1);
+	}
+	skel = packet_bpf__open();
 	if (!skel)
 		return NULL;
 	skel->rodata->emit_records = emit;
+	if (expr)
+		memcpy((void *)&skel->rodata->filter, &f, sizeof(f));
 	if (packet_bpf__load(skel)) {
 		packet_bpf__destroy(skel);
 		return NULL;
@@ -426,6 +452,15 @@ static int check_frames(struct packet_bpf *emit, struct ring_buffer *rb,
 	return 0;
 }
 
+/* Does the filter program accept frame f? One run, the matched counter. */
+static int filter_matches(struct packet_bpf *skel, const struct frame *f)
+{
+	unsigned long long before = counter(skel, PL_CNT_MATCHED);
+
+	test_run(bpf_program__fd(skel->progs.pktlens_xdp), f, 1);
+	return counter(skel, PL_CNT_MATCHED) != before;
+}
+
 static int keep_record(void *ctx, void *data, size_t size)
 {
 	if (size >= sizeof(struct pl_packet_event))
@@ -433,23 +468,69 @@ static int keep_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* The filter table: ns/packet per class, the baseline and "no filter"
+ * beside each filter, and the filter's cost over "no filter". */
+static void print_filters(const double sum_filt[N_FILTERS], double mean_ns, double mean_base)
+{
+	size_t i, j;
+
+	printf("### Filters\n\n");
+	printf("The same frames through pktlens_xdp (emit_records = 0) loaded with a filter "
+	       "(one program per filter, measured interleaved with the columns before):\n\n");
+	for (j = 0; j < N_FILTERS; j++)
+		printf("- %s: `%s`\n", filters[j].name, filters[j].expr);
+	printf("\nEach filter cell: ns/pkt, its cost over \"no filter\" in parentheses, and "
+	       "\"match\" when the filter accepts the frame.\n\n");
+	printf("| class | XDP_PASS baseline | no filter |");
+	for (j = 0; j < N_FILTERS; j++)
+		printf(" %s |", filters[j].name);
+	printf("\n|---|---:|---:|");
+	for (j = 0; j < N_FILTERS; j++)
+		printf("---:|");
+	printf("\n");
+	for (i = 0; i < N_CLASSES; i++) {
+		struct klass *k = &classes[i];
+
+		printf("| %s | %.0f | %.0f |", k->name, k->base, k->ns);
+		for (j = 0; j < N_FILTERS; j++)
+			printf(" %.0f (%+.0f)%s |", k->filt_ns[j], k->filt_ns[j] - k->ns,
+			       k->filt_match[j] ? " match" : "");
+		printf("\n");
+	}
+	printf("| **mean over the mix** | %.1f | **%.1f** |", mean_base, mean_ns);
+	for (j = 0; j < N_FILTERS; j++)
+		printf(" **%.1f** (%+.1f) |", sum_filt[j] / N_CLASSES,
+		       sum_filt[j] / N_CLASSES - mean_ns);
+	printf("\n");
+}
+
 int main(void)
 {
-	struct packet_bpf *quiet = load_pktlens(0), *emit = load_pktlens(1);
+	struct packet_bpf *quiet = load_pktlens(0, NULL), *emit = load_pktlens(1, NULL);
+	struct packet_bpf *filtered[N_FILTERS];
 	struct xdp_pass_bpf *pass = xdp_pass_bpf__open_and_load();
-	int fd_quiet, fd_emit, fd_pass, room, r;
+	int fd_quiet, fd_emit, fd_pass, fd_filt[N_FILTERS], room, r;
 	double sum_ns = 0, sum_base = 0, sum_full = 0, sum_room = 0, mean_ns, mean_base;
+	double sum_filt[N_FILTERS] = { 0 };
 	unsigned long long emitted, lost, lost_room;
 	struct pl_packet_event got;
 	struct ring_buffer *rb, *check;
 	struct klass *worst = NULL;
-	size_t i;
+	size_t i, j;
 
-	if (!quiet || !emit || !pass) {
+	int loaded = quiet && emit && pass;
+
+	for (j = 0; j < N_FILTERS; j++) {
+		filtered[j] = load_pktlens(0, filters[j].expr);
+		loaded = loaded && filtered[j];
+	}
+	if (!loaded) {
 		fprintf(stderr, "kbench: cannot load the BPF programs (run as root): %s\n",
 			strerror(errno));
 		return 1;
 	}
+	for (j = 0; j < N_FILTERS; j++)
+		fd_filt[j] = bpf_program__fd(filtered[j]->progs.pktlens_xdp);
 	fd_quiet = bpf_program__fd(quiet->progs.pktlens_xdp);
 	fd_emit = bpf_program__fd(emit->progs.pktlens_xdp);
 	fd_pass = bpf_program__fd(pass->progs.xdp_pass);
@@ -461,20 +542,30 @@ int main(void)
 		classes[i].build(&classes[i].f);
 	if (check_frames(emit, check, &got))
 		return 1;
+	for (i = 0; i < N_CLASSES; i++)
+		for (j = 0; j < N_FILTERS; j++)
+			classes[i].filt_match[j] = filter_matches(filtered[j], &classes[i].f);
 
-	/* emit_records = 0: pktlens and the baseline, interleaved */
+	/* emit_records = 0: pktlens without and with each filter, and the
+	 * baseline, interleaved */
 	for (i = 0; i < N_CLASSES; i++) {
 		struct klass *k = &classes[i];
-		unsigned a[ROUNDS], b[ROUNDS];
+		unsigned a[ROUNDS], b[ROUNDS], c[N_FILTERS][ROUNDS];
 
 		for (r = 0; r < ROUNDS; r++) {
 			a[r] = test_run(fd_quiet, &k->f, REPEAT);
 			b[r] = test_run(fd_pass, &k->f, REPEAT);
+			for (j = 0; j < N_FILTERS; j++)
+				c[j][r] = test_run(fd_filt[j], &k->f, REPEAT);
 		}
 		k->ns = median3(a);
 		k->base = median3(b);
 		sum_ns += k->ns;
 		sum_base += k->base;
+		for (j = 0; j < N_FILTERS; j++) {
+			k->filt_ns[j] = median3(c[j]);
+			sum_filt[j] += k->filt_ns[j];
+		}
 		if (!worst || k->ns - k->base > worst->ns - worst->base)
 			worst = k;
 	}
@@ -549,9 +640,13 @@ int main(void)
 		       mean_ns - mean_base <= GOAL_NS ? "within" : "also above");
 	printf(" Costliest class: %s, %.0f ns/pkt (%.0f net).\n", worst->name, worst->ns,
 	       worst->ns - worst->base);
+	printf("\n");
+	print_filters(sum_filt, mean_ns, mean_base);
 
 	ring_buffer__free(rb);
 	ring_buffer__free(check);
+	for (j = 0; j < N_FILTERS; j++)
+		packet_bpf__destroy(filtered[j]);
 	xdp_pass_bpf__destroy(pass);
 	packet_bpf__destroy(emit);
 	packet_bpf__destroy(quiet);

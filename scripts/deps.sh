@@ -10,6 +10,14 @@ PKGS=(
 	# lab and tests: real peers and packet tools
 	iproute2 iputils-ping tshark tcpdump dnsmasq-base dnsutils curl openssl
 	python3 python3-scapy xdp-tools netsniff-ng tcpreplay procps psmisc
+	# pktlens tcp tests: random drops for retransmits
+	nftables
+	# pktlens detect tests: real scanners and flooders
+	nmap hping3
+	# pktlens top (ncurses), agent (Prometheus /metrics, YAML config, IPFIX)
+	libncurses-dev libmicrohttpd-dev libyaml-dev libfixbuf-dev
+	# flows/top/agent tests: real collectors and a terminal
+	prometheus nfdump tmux
 	# pktlens read --json output is checked with jq in the shell tests
 	jq
 )

@@ -11,8 +11,10 @@
 # the host's own interfaces are never touched.
 set -euo pipefail
 
-NS_CLI=pl-client
-NS_SRV=pl-server
+# PL_LAB_CLIENT, PL_LAB_SERVER and PL_LAB_RUN give a second, private lab
+# (other namespace names and state dir), e.g. for a test run beside another.
+NS_CLI=${PL_LAB_CLIENT:-pl-client}
+NS_SRV=${PL_LAB_SERVER:-pl-server}
 IF_CLI=plc0
 IF_SRV=pls0
 CLI4=198.18.0.2
@@ -20,7 +22,7 @@ SRV4=198.18.0.1
 CLI6=2001:db8::2
 SRV6=2001:db8::1
 NAME=www.lab.test
-RUN=/run/pktlens-lab
+RUN=${PL_LAB_RUN:-/run/pktlens-lab}
 WWW=$RUN/www
 PY=/usr/bin/python3
 T=10 # seconds: upper bound for any single client command

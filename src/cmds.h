@@ -7,5 +7,11 @@
 
 int cmd_read(struct pl_opts *o);
 int cmd_watch(struct pl_opts *o);
+int cmd_flows(struct pl_opts *o);
+int cmd_top(struct pl_opts *o);
+int cmd_agent(struct pl_opts *o);
+int cmd_tcp(struct pl_opts *o);
+int cmd_detect(struct pl_opts *o);
+int cmd_block(struct pl_opts *o);
 
 #endif

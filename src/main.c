@@ -24,9 +24,39 @@ static const struct pl_cmd cmds[] = {
 	  "live records of incoming packets, parsed in the kernel (XDP or TC)" },
 	{ "read", cmd_read,
 	  PL_OPT_JSON | PL_OPT_COUNT | PL_OPT_STATS | PL_OPT_VERBOSE | PL_OPT_WRITE |
-		  PL_OPT_SNAPLEN,
+		  PL_OPT_SNAPLEN | PL_OPT_DETECT | PL_OPT_DETECTORS,
 	  1, "FILE|- [OPTIONS] [FILTER]",
 	  "the same records from a pcap or pcapng file, with the same parser" },
+	{ "flows", cmd_flows,
+	  PL_OPT_IFACE | PL_OPT_JSON | PL_OPT_COUNT | PL_OPT_DURATION | PL_OPT_STATS |
+		  PL_OPT_MODE | PL_OPT_VERBOSE | PL_OPT_IDLE_TIMEOUT | PL_OPT_ACTIVE_TIMEOUT |
+		  PL_OPT_FLOW_ENTRIES | PL_OPT_TABLE_ENTRIES,
+	  0, "-i IFACE[,IFACE...] [OPTIONS] [FILTER]",
+	  "flow records from the kernel's flow table, on idle and active timeouts and at exit" },
+	{ "top", cmd_top,
+	  PL_OPT_IFACE | PL_OPT_DURATION | PL_OPT_MODE | PL_OPT_VERBOSE | PL_OPT_IDLE_TIMEOUT |
+		  PL_OPT_FLOW_ENTRIES | PL_OPT_TABLE_ENTRIES,
+	  0, "-i IFACE[,IFACE...] [OPTIONS] [FILTER]",
+	  "live terminal view: top flows, sources, ports, SNIs, DNS names, HTTP hosts" },
+	{ "agent", cmd_agent,
+	  PL_OPT_CONFIG | PL_OPT_IFACE | PL_OPT_METRICS | PL_OPT_IPFIX | PL_OPT_LOG |
+		  PL_OPT_MODE | PL_OPT_DURATION | PL_OPT_VERBOSE | PL_OPT_IDLE_TIMEOUT |
+		  PL_OPT_ACTIVE_TIMEOUT | PL_OPT_FLOW_ENTRIES | PL_OPT_TABLE_ENTRIES,
+	  0, "[-c CONFIG] [-i IFACE[,IFACE...]] [--metrics ADDR:PORT] [--ipfix HOST:PORT] [--log FILE] [OPTIONS] [FILTER]",
+	  "long-running mode: flows to JSON lines and IPFIX, Prometheus /metrics; SIGHUP reloads" },
+	{ "tcp", cmd_tcp,
+	  PL_OPT_JSON | PL_OPT_COUNT | PL_OPT_DURATION | PL_OPT_STATS | PL_OPT_VERBOSE |
+		  PL_OPT_EVENTS | PL_OPT_RTT_EVERY | PL_OPT_MAX_CONNS | PL_OPT_ALL_DROPS,
+	  0, "[OPTIONS] [FILTER]",
+	  "TCP lifecycle from kernel tracepoints: states, summaries, retransmits, resets, RTT, drops" },
+	{ "detect", cmd_detect,
+	  PL_OPT_IFACE | PL_OPT_JSON | PL_OPT_COUNT | PL_OPT_DURATION | PL_OPT_STATS |
+		  PL_OPT_MODE | PL_OPT_VERBOSE | PL_OPT_DETECTORS | PL_OPT_ENFORCE,
+	  0, "-i IFACE[,IFACE...] [OPTIONS] [FILTER]",
+	  "alerts from the in-kernel detectors: floods, scans, spoofing, tunnelling; --enforce blocks at XDP" },
+	{ "block", cmd_block, PL_OPT_JSON | PL_OPT_VERBOSE | PL_OPT_TTL,
+	  0, "add CIDR [--ttl SECONDS] | del CIDR | list",
+	  "the XDP drop list of a running detect or agent" },
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))

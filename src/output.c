@@ -549,6 +549,11 @@ static void text_tcp_flags(FILE *f, unsigned int flags)
 	fputs(any ? "]" : "none]", f);
 }
 
+void pl_put_tcp_flags(FILE *f, unsigned int flags)
+{
+	text_tcp_flags(f, flags);
+}
+
 static void text_tcp(FILE *f, const struct pl_pkt *p)
 {
 	fputs("TCP", f);

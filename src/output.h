@@ -25,6 +25,9 @@ void pl_put_escaped(FILE *f, const void *buf, size_t n);
 /* "HH:MM:SS.uuuuuu" in local time, as text records begin. */
 void pl_put_clock(FILE *f, uint64_t epoch_ns);
 
+/* TCP flags as tcpdump writes them, e.g. "[S.]" ("[none]" for 0). */
+void pl_put_tcp_flags(FILE *f, unsigned int flags);
+
 /* JSON or text, as asked. */
 static inline void pl_print_record(FILE *out, int json, const struct pl_meta *meta,
 				   const struct pl_pkt *pkt)

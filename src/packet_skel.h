@@ -5,6 +5,7 @@
 
 #include "record.h"
 #include "filter/filter.h"
+#include "detect/detect.h"
 #include "packet.skel.h"
 
 #endif

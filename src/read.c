@@ -10,6 +10,9 @@
 #include "parse/parse.h"
 #include "filter/filter.h"
 #include "pcapng.h"
+#include "detect/alert.h"
+#include "detect/config.h"
+#include "detect/host.h"
 
 static int linktype_of(int dlt, enum pl_linktype *out)
 {
@@ -29,8 +32,25 @@ static int linktype_of(int dlt, enum pl_linktype *out)
 	return -1;
 }
 
+/* --detect: alerts instead of packet records */
+struct read_alerts {
+	const struct pl_opts *o;
+	uint64_t n;
+};
+
+static void on_alert(void *arg, const struct pl_alert_event *a)
+{
+	struct read_alerts *r = arg;
+
+	pl_print_alert(stdout, r->o->json, a, a->ts_ns, NULL);
+	r->n++;
+}
+
 int cmd_read(struct pl_opts *o)
 {
+	struct read_alerts ra = { .o = o };
+	struct pl_det_host *det = NULL;
+	struct pl_det_config cfg;
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct pcap_pkthdr *hdr;
 	enum pl_linktype lt;
@@ -45,11 +65,26 @@ int cmd_read(struct pl_opts *o)
 	ret = pl_opts_compile_filter(o, &filter);
 	if (ret)
 		return ret;
+	if (!o->detect && (o->n_thresholds || o->window)) {
+		pl_err("--threshold and --window set the detectors; add --detect");
+		return PL_EXIT_USAGE;
+	}
+	if (o->detect) {
+		ret = pl_det_opts_config(o, &cfg);
+		if (ret)
+			return ret;
+		det = pl_det_host_new(&cfg, on_alert, &ra);
+		if (!det) {
+			pl_err("out of memory for the detectors' tables");
+			return PL_EXIT_RUNTIME;
+		}
+	}
 	pc = pcap_open_offline_with_tstamp_precision(o->file, PCAP_TSTAMP_PRECISION_NANO,
 						     errbuf);
 	if (!pc) {
 		pl_err("cannot read '%s': %s; give a pcap or pcapng file, or - for stdin",
 		       o->file, errbuf);
+		pl_det_host_free(det);
 		return PL_EXIT_USAGE;
 	}
 	if (linktype_of(pcap_datalink(pc), &lt)) {
@@ -58,6 +93,7 @@ int cmd_read(struct pl_opts *o)
 		pl_err("'%s' has link type %s (%d); pktlens reads Ethernet and Linux cooked (SLL, SLL2) captures",
 		       o->file, name ? name : "unknown", pcap_datalink(pc));
 		pcap_close(pc);
+		pl_det_host_free(det);
 		return PL_EXIT_USAGE;
 	}
 
@@ -69,12 +105,14 @@ int cmd_read(struct pl_opts *o)
 		if (lt != PL_LINK_ETHERNET) {
 			pl_err("-w writes Ethernet captures; '%s' is a Linux cooked capture", o->file);
 			pcap_close(pc);
+			pl_det_host_free(det);
 			return PL_EXIT_USAGE;
 		}
 		err = pl_pcapng_open(&out, o->write_file, &name, &zero, 1, o->snaplen);
 		if (err) {
 			pl_err("cannot write '%s': %s", o->write_file, strerror(-err));
 			pcap_close(pc);
+			pl_det_host_free(det);
 			return PL_EXIT_RUNTIME;
 		}
 	}
@@ -86,14 +124,16 @@ int cmd_read(struct pl_opts *o)
 			.frame_number = ++n,
 		};
 
-		if (!pl_parse_frame_match(&pkt, &filter, lt, data, hdr->caplen, hdr->len))
+		if (det ? !pl_det_host_frame(det, &pkt, &filter, lt, data, hdr->caplen, hdr->len,
+					     meta.ts_epoch_ns) :
+			  !pl_parse_frame_match(&pkt, &filter, lt, data, hdr->caplen, hdr->len))
 			continue;
 		matched++;
 		if (out.f)
 			pl_pcapng_write(&out, 0, meta.ts_epoch_ns, data, hdr->caplen, hdr->len);
-		if (pl_opts_records_to_stdout(o))
+		if (!det && pl_opts_records_to_stdout(o))
 			pl_print_record(stdout, o->json, &meta, &pkt);
-		if (o->count && matched >= o->count)
+		if (o->count && (det ? ra.n : matched) >= o->count)
 			break;
 	}
 	if (rc == PCAP_ERROR) {
@@ -109,9 +149,14 @@ int cmd_read(struct pl_opts *o)
 		pl_err("writing '%s' failed: %s", o->write_file, strerror(errno));
 		ret = PL_EXIT_RUNTIME;
 	}
-	if (o->stats)
+	if (o->stats && det)
+		fprintf(stderr, "pktlens: %llu packets read, %llu matched, %llu alerts\n",
+			(unsigned long long)n, (unsigned long long)matched,
+			(unsigned long long)ra.n);
+	else if (o->stats)
 		fprintf(stderr, "pktlens: %llu packets read, %llu matched\n",
 			(unsigned long long)n, (unsigned long long)matched);
+	pl_det_host_free(det);
 	pcap_close(pc);
 	return ret;
 }

@@ -205,4 +205,75 @@ enum pl_counter {
 	PL_CNT__COUNT,
 };
 
+/* ---- Alerts (pktlens detect, read --detect): src/detect/ ----
+ *
+ * An alert leaves the kernel through the same ring buffer as the packet
+ * records, as its own record kind; `pktlens read --detect` fills the same
+ * struct on the host. The value is far from the packet kinds above so that
+ * other record kinds can be added next to them. */
+#define PL_EV_ALERT 16
+
+/* The detectors' rules; rule.name is src/detect/config.c's name table. */
+enum pl_rule {
+	PL_RULE_NONE = 0,
+	PL_RULE_SYN_FLOOD_DST,       /* SYNs to one destination, few completed */
+	PL_RULE_SYN_RATE_SRC,        /* SYNs from one source */
+	PL_RULE_PORT_SCAN_VERTICAL,  /* distinct destination ports of one source */
+	PL_RULE_PORT_SCAN_HORIZONTAL, /* distinct destination hosts of one source */
+	PL_RULE_NULL_SCAN,           /* TCP without flags */
+	PL_RULE_FIN_SCAN,            /* TCP FIN alone */
+	PL_RULE_XMAS_SCAN,           /* TCP FIN+PSH+URG */
+	PL_RULE_SYN_FIN_SCAN,        /* TCP SYN+FIN */
+	PL_RULE_ICMP_FLOOD_SRC,
+	PL_RULE_ICMP_FLOOD_DST,
+	PL_RULE_UDP_FLOOD_SRC,
+	PL_RULE_UDP_FLOOD_DST,
+	PL_RULE_LAND,                /* source address = destination address */
+	PL_RULE_TINY_FRAGMENT,       /* a first fragment too small for headers */
+	PL_RULE_FRAGMENT_OVERLAP,    /* a fragment overlaps an earlier one */
+	PL_RULE_MALFORMED,           /* the parser set pl_pkt.malformed */
+	PL_RULE_ARP_MAC_CHANGE,      /* an IPv4 address moved to another MAC */
+	PL_RULE_ARP_UNSOLICITED,     /* a gratuitous or broadcast ARP reply */
+	PL_RULE_DNS_LONG_NAME,
+	PL_RULE_DNS_HIGH_ENTROPY,
+	PL_RULE_DNS_TXT_RATE,        /* TXT/NULL queries of one source to one domain */
+	PL_RULE__COUNT,
+	PL_RULE_MANUAL = 0xff,       /* a drop-list entry from `pktlens block add` */
+};
+
+/* pl_alert_event.flags */
+enum pl_alert_flags {
+	PL_ALERT_SRC = 1u << 0,     /* src is set */
+	PL_ALERT_DST = 1u << 1,     /* dst is set */
+	PL_ALERT_PORTS = 1u << 2,   /* sport/dport are set */
+	PL_ALERT_MAC = 1u << 3,     /* mac (and mac_prev for a change) */
+	PL_ALERT_DNS = 1u << 4,     /* detail holds the query name */
+	PL_ALERT_BLOCKED = 1u << 5, /* --enforce put the source on the drop list */
+	PL_ALERT_IP6 = 1u << 6,     /* src/dst are IPv6 (else IPv4 in the first 4 bytes) */
+};
+
+struct pl_alert_event {
+	__u16 type;         /* PL_EV_ALERT */
+	__u8 rule;          /* enum pl_rule */
+	__u8 flags;         /* enum pl_alert_flags */
+	__u32 ifindex;      /* 0 in read */
+	__u64 ts_ns;        /* kernel: bpf_ktime_get_ns(); read: the packet's epoch ns */
+	__u8 src[16];
+	__u8 dst[16];
+	__u16 sport;
+	__u16 dport;
+	__u8 l4_proto;      /* IP protocol of the packet that raised it, 0 for ARP */
+	__u8 _pad0;
+	__u16 dns_qtype;
+	__u32 window_ms;    /* the window the count is over */
+	__u32 block_ttl_s;  /* PL_ALERT_BLOCKED: seconds until the block expires */
+	__u64 count;        /* what the rule counted (see docs/detect.md) */
+	__u64 threshold;    /* the limit it crossed */
+	__u8 mac[6];
+	__u8 mac_prev[6];
+	__u16 detail_len;
+	__u16 _pad1;
+	char detail[128];   /* PL_ALERT_DNS: the query name (its first 128 bytes) */
+};
+
 #endif /* PKTLENS_RECORD_H */

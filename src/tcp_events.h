@@ -46,6 +46,7 @@ enum pl_tcp_flag {
 	PL_TCPF_ERR = 1u << 10,     /* retrans: err is the kernel's error */
 	PL_TCPF_RTT = 1u << 11,     /* summary: rtt_* hold samples */
 	PL_TCPF_TRACKED = 1u << 12, /* the connection is in the table */
+	PL_TCPF_DATA_SENT = 1u << 13, /* summary: data_acked is known */
 };
 
 /* Who closed first (summary). */
@@ -62,7 +63,7 @@ enum pl_tcp_owner_src {
 	PL_OWNER_NONE = 0,
 	PL_OWNER_CONNECT,     /* the task that called connect() */
 	PL_OWNER_LISTENER,    /* the owner of the listening socket */
-	PL_OWNER_ACCEPT,      /* the task that called accept() */
+	PL_OWNER_CLOSE,       /* the task that closed (or shut down) the socket */
 };
 
 struct pl_tcp_event {
@@ -87,6 +88,8 @@ struct pl_tcp_event {
 	__u64 start_ns;     /* summary: when the connection opened */
 	__u64 bytes_acked;  /* summary: tcp_sock.bytes_acked (we sent) */
 	__u64 bytes_received; /* summary: tcp_sock.bytes_received */
+	__u64 data_acked;   /* summary: bytes_acked less the SYN and FIN */
+	__u64 data_received; /* summary: bytes_received less the FIN */
 	__u32 segs_out;     /* summary */
 	__u32 segs_in;
 	__u32 retrans;      /* summary: retransmits seen; retrans: 1 */
@@ -112,8 +115,30 @@ enum pl_tcp_counter {
 	PL_TCNT_EMITTED,    /* written to the ring buffer */
 	PL_TCNT_LOST,       /* ring buffer full */
 	PL_TCNT_UNTRACKED,  /* connections not tracked: the table was full */
-	PL_TCNT_FILTERED,   /* events FILTER rejected */
+	PL_TCNT_TAKEN_OVER, /* pl_set_state runs the kernel skipped, done by its twin */
+	PL_TCNT_NO_LISTENER, /* passive opens on a port with no known listener */
 	PL_TCNT__COUNT,
+};
+
+/*
+ * Owners of listening sockets by (netns, port), map `listeners`: a child
+ * socket knows its local port, not its listener. Filled by user space from
+ * /proc (the process holding the listening socket), at start-up and again
+ * when the kernel counts a passive open on a port it does not know;
+ * emptied by the kernel when the listening socket closes.
+ */
+struct pl_tcp_lkey {
+	__u32 netns;
+	__u16 port;
+	__u16 _pad;
+};
+
+struct pl_tcp_lval {
+	__u32 pid;
+	__u32 _pad0;
+	__u8 ambiguous;   /* held by more than one process: owner unknown */
+	__u8 _pad[7];
+	char comm[PL_TCP_COMM_LEN];
 };
 
 /* Drop reasons below this are looked up in the ignore bitmap. */

@@ -18,6 +18,7 @@
 #include "record.h"
 #include "filter/filter.h"
 #include "pcapng.h"
+#include "skel_common.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -33,27 +34,8 @@ struct watch_ctx {
 	int write_failed;
 	uint64_t mono_to_epoch_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	uint64_t printed;
-	char ifnames[PL_MAX_IFACES][IF_NAMESIZE];
-	int ifindexes[PL_MAX_IFACES];
+	struct pl_ifaces ifs;
 };
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static const char *ifname_of(struct watch_ctx *w, __u32 ifindex)
-{
-	int i;
-
-	for (i = 0; i < w->o->n_ifaces; i++)
-		if (w->ifindexes[i] == (int)ifindex)
-			return w->ifnames[i];
-	return "?";
-}
 
 static int on_record(void *ctx, void *data, size_t size)
 {
@@ -62,14 +44,14 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct pl_capture cap;
 	struct pl_meta meta = { 0 };
 
-	if (size < sizeof(ev))
-		return 0;
+	if (size < sizeof(ev) || (w->o->count && w->printed >= w->o->count))
+		return 0; /* libbpf ignores a positive return: skip the rest */
 	/* copy out of the ring before reading: the kernel owns that memory */
 	memcpy(&ev, data, sizeof(ev));
 	if (ev.type != PL_EV_PACKET && ev.type != PL_EV_PACKET_DATA)
 		return 0;
 	meta.ts_epoch_ns = ev.ts_mono_ns + w->mono_to_epoch_ns;
-	meta.ifname = ifname_of(w, ev.ifindex);
+	meta.ifname = pl_ifname(&w->ifs, ev.ifindex);
 	if (ev.type == PL_EV_PACKET_DATA && w->pcap.f && size >= sizeof(ev) + sizeof(cap)) {
 		memcpy(&cap, (const char *)data + sizeof(ev), sizeof(cap));
 		if (cap.cap_len > size - sizeof(ev) - sizeof(cap))
@@ -82,77 +64,12 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (pl_opts_records_to_stdout(w->o))
 		pl_print_record(stdout, w->o->json, &meta, &ev.pkt);
 	w->printed++;
-	if (w->o->count && w->printed >= w->o->count)
-		return 1; /* stops ring_buffer__poll */
 	return 0;
 }
 
 static void read_counters(struct packet_bpf *skel, __u64 out[PL_CNT__COUNT])
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.counters);
-	__u64 vals[ncpu > 0 ? ncpu : 1];
-	__u32 k;
-	int c;
-
-	for (k = 0; k < PL_CNT__COUNT; k++) {
-		out[k] = 0;
-		if (ncpu <= 0 || bpf_map_lookup_elem(fd, &k, vals))
-			continue;
-		for (c = 0; c < ncpu; c++)
-			out[k] += vals[c];
-	}
-}
-
-static int check_environment(void)
-{
-	/* PKTLENS_SYSFS_BTF lets the tests play a kernel without BTF */
-	const char *btf = getenv("PKTLENS_SYSFS_BTF");
-
-	if (!btf)
-		btf = "/sys/kernel/btf/vmlinux";
-	if (access(btf, R_OK)) {
-		pl_err("this kernel has no BTF (%s); pktlens needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
-		       btf);
-		return PL_EXIT_RUNTIME;
-	}
-	return 0;
-}
-
-static int resolve_ifaces(struct watch_ctx *w)
-{
-	int i;
-
-	if (!w->o->n_ifaces) {
-		pl_err("watch needs -i IFACE (see 'ip -br link' for the names)");
-		return PL_EXIT_USAGE;
-	}
-	for (i = 0; i < w->o->n_ifaces; i++) {
-		w->ifindexes[i] = (int)if_nametoindex(w->o->ifaces[i]);
-		if (!w->ifindexes[i]) {
-			pl_err("no interface named '%s' here (see 'ip -br link'; in a namespace, run pktlens inside it with 'ip netns exec')",
-			       w->o->ifaces[i]);
-			return PL_EXIT_USAGE;
-		}
-		snprintf(w->ifnames[i], IF_NAMESIZE, "%s", w->o->ifaces[i]);
-	}
-	return 0;
-}
-
-/* Nonzero when a watched interface is gone. */
-static int iface_vanished(struct watch_ctx *w)
-{
-	char name[IF_NAMESIZE];
-	int i;
-
-	for (i = 0; i < w->o->n_ifaces; i++) {
-		if (!if_indextoname((unsigned)w->ifindexes[i], name) &&
-		    (errno == ENXIO || errno == ENODEV)) {
-			pl_err("interface %s disappeared; stopping (start pktlens again once it is back)",
-			       w->ifnames[i]);
-			return 1;
-		}
-	}
-	return 0;
+	pl_sum_percpu(bpf_map__fd(skel->maps.counters), PL_CNT__COUNT, out);
 }
 
 static void print_counters(const char *prefix, const __u64 c[PL_CNT__COUNT])
@@ -182,10 +99,10 @@ int cmd_watch(struct pl_opts *o)
 	ret = pl_opts_compile_filter(o, &filter);
 	if (ret)
 		return ret;
-	ret = resolve_ifaces(&w);
+	ret = pl_resolve_ifaces(o, "watch", &w.ifs);
 	if (ret)
 		return ret;
-	ret = check_environment();
+	ret = pl_check_btf();
 	if (ret)
 		return ret;
 	pl_log_setup_libbpf();
@@ -202,8 +119,8 @@ int cmd_watch(struct pl_opts *o)
 	if (o->write_file) {
 		skel->rodata->capture_len = o->snaplen < PL_CAP_MAX ? o->snaplen : PL_CAP_MAX;
 		for (i = 0; i < o->n_ifaces; i++) {
-			names[i] = w.ifnames[i];
-			indexes[i] = (uint32_t)w.ifindexes[i];
+			names[i] = w.ifs.names[i];
+			indexes[i] = (uint32_t)w.ifs.indexes[i];
 		}
 		err = pl_pcapng_open(&w.pcap, o->write_file, names, indexes, o->n_ifaces,
 				     o->snaplen);
@@ -213,37 +130,24 @@ int cmd_watch(struct pl_opts *o)
 			goto cleanup;
 		}
 	}
-	err = packet_bpf__load(skel);
-	if (err) {
-		if (err == -EPERM || err == -EACCES)
-			pl_err("not allowed to load BPF programs: run as root or grant CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON");
-		else
-			pl_err("the kernel refused the BPF programs (%s); run with -v to see the verifier's log",
-			       strerror(-err));
-		ret = PL_EXIT_RUNTIME;
+	ret = pl_load_packet(skel);
+	if (ret)
 		goto cleanup;
-	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, &w, NULL);
 	if (!rb) {
 		pl_err("cannot set up the ring buffer: %s", strerror(errno));
 		ret = PL_EXIT_RUNTIME;
 		goto cleanup;
 	}
-	for (i = 0; i < o->n_ifaces; i++) {
-		err = pl_attach(&att[i], w.ifnames[i], w.ifindexes[i], o->mode,
-				skel->progs.pktlens_xdp, skel->progs.pktlens_tc);
-		if (err) {
-			ret = PL_EXIT_RUNTIME;
-			goto cleanup;
-		}
-		n_att++;
-	}
+	ret = pl_attach_all(skel, &w.ifs, o->mode, att, &n_att);
+	if (ret)
+		goto cleanup;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, on_signal);
-	w.mono_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
-	start = last_check = clock_ns(CLOCK_MONOTONIC);
+	w.mono_to_epoch_ns = pl_mono_to_epoch_ns();
+	start = last_check = pl_clock_ns(CLOCK_MONOTONIC);
 	while (!stop_requested) {
 		uint64_t now;
 
@@ -256,7 +160,7 @@ int cmd_watch(struct pl_opts *o)
 		}
 		if (o->count && w.printed >= o->count)
 			break;
-		now = clock_ns(CLOCK_MONOTONIC);
+		now = pl_clock_ns(CLOCK_MONOTONIC);
 		if (o->duration && (double)(now - start) / 1e9 >= o->duration)
 			break;
 		if (now - last_check >= 1000000000ull) {
@@ -273,7 +177,7 @@ int cmd_watch(struct pl_opts *o)
 				ret = PL_EXIT_RUNTIME;
 				break;
 			}
-			if (iface_vanished(&w)) {
+			if (pl_iface_vanished(&w.ifs)) {
 				ret = PL_EXIT_RUNTIME;
 				break;
 			}
@@ -292,8 +196,7 @@ cleanup:
 		pl_err("writing '%s' failed: %s", o->write_file, strerror(errno));
 		ret = PL_EXIT_RUNTIME;
 	}
-	for (i = 0; i < n_att; i++)
-		pl_detach(&att[i]);
+	pl_detach_all(att, &n_att);
 	ring_buffer__free(rb);
 	packet_bpf__destroy(skel);
 	return ret;

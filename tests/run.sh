@@ -60,9 +60,15 @@ run_suite unit-output build/san/test_output
 run_suite unit-parser build/san/test_parser
 run_suite golden python3 tests/golden/compare.py "$PKTLENS" "$PCAP_DIR" tests/golden/EXCEPTIONS
 run_suite parity bash -c 'build/parity "$PCAP_DIR"/*.pcap "$PCAP_DIR"/*.pcapng'
+run_suite filter bash tests/filter/run.sh
 run_suite cli bash tests/cli/cli.sh
 run_suite e2e bash tests/e2e/lab_e2e.sh
 run_suite filter-live bash tests/e2e/filter_live.sh
+run_suite tcp bash tests/e2e/tcp_e2e.sh
+run_suite flows bash tests/e2e/flows_e2e.sh
+run_suite top bash tests/e2e/top_tmux.sh
+run_suite agent bash tests/e2e/agent_e2e.sh
+run_suite flows-scale bash tests/e2e/flows_scale.sh
 run_suite fuzz bash tests/fuzz/run.sh "$FUZZ_SECONDS"
 
 echo "$passed passed, $failed failed"

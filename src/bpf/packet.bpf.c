@@ -9,6 +9,7 @@
 #include <bpf/bpf_endian.h>
 #include "../parse/packet.c"
 #include "../filter/match.c"
+#include "flow_account.h"
 
 #define TC_ACT_OK 0
 #define NSEC_PER_SEC 1000000000ull
@@ -51,6 +52,9 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20);
 } events SEC(".maps");
+
+/* detect: drop list, rate limit, detectors (all off unless detect sets them) */
+#include "../detect/detect.bpf.h"
 
 static __always_inline void count(__u32 which)
 {
@@ -269,6 +273,12 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len,
 	if (!pl_filter_match(&filter, s))
 		return;
 	count(PL_CNT_MATCHED);
+	/* flows, top, agent; a constant 0 for watch, pruned by the verifier */
+	if (flow_flags)
+		flow_account(&s->ev.pkt, ifindex);
+	/* detect: the detectors; a constant 0 elsewhere, pruned by the verifier */
+	if (detect_enabled)
+		pl_detect_packet(s, ifindex);
 	if (!emit_records || !admit())
 		return;
 	emit(ctx, xdp, s, ifindex);
@@ -277,6 +287,9 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len,
 SEC("xdp")
 int pktlens_xdp(struct xdp_md *ctx)
 {
+	/* detect/agent: the drop list and --rate-limit come first */
+	if (droplist_enabled && pl_xdp_enforce(ctx))
+		return XDP_DROP;
 	/* a program without xdp.frags sees only linear frames */
 	handle(ctx, true, (__u32)(ctx->data_end - ctx->data), ctx->ingress_ifindex);
 	return XDP_PASS;

@@ -2,32 +2,40 @@
 /*
  * pktlens tcp: the TCP stack's view of connections, from BTF tracepoints.
  *
- *   sock:inet_sock_set_state    states, connection table, summaries
+ *   sock:inet_sock_set_state    states, connection table, summaries (two
+ *                               programs: see pl_set_state_nested)
+ *   tcp:tcp_destroy_sock        summaries of connections whose CLOSE was missed
  *   tcp:tcp_retransmit_skb      retransmits (with err on newer kernels)
  *   tcp:tcp_retransmit_synack   SYN-ACK retransmits of request sockets
  *   tcp:tcp_receive_reset       resets received
  *   tcp:tcp_send_reset          resets sent (with sk_rst_reason on newer kernels)
  *   tcp:tcp_probe               smoothed RTT and cwnd
  *   skb:kfree_skb               drops, with the kernel's skb_drop_reason
- *   raw_syscalls:sys_exit       who called listen() and accept()
  *
- * Every socket field is read through CO-RE. A program whose tracepoint the
- * kernel lacks is not loaded (user space probes the BTF first). Programs that
- * exist in two variants (an argument added in later kernels) are chosen the
- * same way, since a tp_btf program may not read an argument the kernel's
- * tracepoint does not have.
+ * Every socket field is read through CO-RE: BPF_CORE_READ, or a direct read
+ * of a tracepoint's own argument where that runs at every call (the
+ * verifier checks those against the kernel's BTF). A program whose
+ * tracepoint the kernel lacks is not loaded (user space probes the BTF
+ * first). Programs that exist in two variants (an argument added in later
+ * kernels) are chosen the same way, since a tp_btf program may not read an
+ * argument the kernel's tracepoint does not have.
  *
  * The connection table is keyed by the socket's address, filled when a
- * connection opens (SYN_SENT, SYN_RECV) and emptied when it reaches CLOSE.
- * It has a fixed size; a connection that does not fit is counted as
- * untracked, and still gets a summary, without the parts only the table
- * knows (start, owner, RTT).
+ * connection opens (SYN_SENT, SYN_RECV) and emptied when it reaches CLOSE
+ * (or, failing that, when the socket is destroyed). It has a fixed size; a
+ * connection that does not fit is counted as untracked, and still gets a
+ * summary, without the parts only the table knows (start, owner, RTT).
+ *
+ * Records are built in per-CPU buffers, one per nesting level (a softirq's
+ * hooks can run in the middle of a task's), filtered, and only then copied
+ * to the ring buffer.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
+#include "../filter/match.c"
 #include "../tcp_events.h"
 
 /* BPF_PROG() names every tracepoint argument and ctx; not all are used */
@@ -47,10 +55,8 @@ const volatile __u32 kinds = (1u << PL_TCP_SUMMARY) | (1u << PL_TCP_RETRANS) |
 			     (1u << PL_TCP_RESET) | (1u << PL_TCP_DROP);
 const volatile __u32 rtt_every = 64;
 const volatile __u32 filter_on = 0;
+const volatile struct pl_filter filter = { .entry = PL_FILTER_ACCEPT };
 const volatile __u64 drop_ignore[PL_TCP_DROP_IGNORE_MAX / 64] = {};
-const volatile __s64 nr_listen = -1;
-const volatile __s64 nr_accept = -1;
-const volatile __s64 nr_accept4 = -1;
 
 /* A connection we saw open. */
 struct conn {
@@ -66,24 +72,9 @@ struct conn {
 	__u8 owner_src;   /* enum pl_tcp_owner_src */
 	__u8 closer;      /* enum pl_tcp_closer */
 	__u8 active;      /* we connected */
-	__u8 _pad[5];
-};
-
-/* Listening sockets' owners by (netns, port): a child socket only knows
- * its local port, not its listener. */
-struct lkey {
-	__u32 netns;
-	__u16 port;
-	__u16 _pad;
-};
-
-struct lval {
-	__u32 pid;
-	__u32 n;          /* listening sockets on this key we know of */
-	__u8 ambiguous;   /* owned by more than one process: owner unknown */
-	__u8 scanned;     /* from user space's /proc scan (socket unknown) */
-	__u8 _pad[6];
-	char comm[PL_TCP_COMM_LEN];
+	__u8 established; /* it reached ESTABLISHED */
+	__u8 last_state;  /* the latest state we saw */
+	__u8 _pad[3];
 };
 
 struct {
@@ -96,17 +87,9 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
-	__type(key, struct lkey);
-	__type(value, struct lval);
+	__type(key, struct pl_tcp_lkey);
+	__type(value, struct pl_tcp_lval);
 } listeners SEC(".maps");
-
-/* Listening sockets whose listen() we saw: socket -> key in listeners. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, struct lkey);
-} listen_socks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -120,13 +103,44 @@ struct {
 	__uint(max_entries, 4 << 20);
 } events SEC(".maps");
 
-/* The record being built (too big for the stack next to the filter). */
+/*
+ * Per-CPU buffers, one per nesting level: a hook running in a task can be
+ * interrupted by a softirq whose hooks run to completion before the task's
+ * resumes (tracepoints run with preemption off), so levels nest strictly
+ * and each level needs its own buffers. `nest` is this CPU's depth.
+ */
+#define MAX_NEST 4
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
+	__type(value, __u32);
+} nest SEC(".maps");
+
+/* The filter's view of a record: a packet with only its 4-tuple. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MAX_NEST);
+	__type(key, __u32);
+	__type(value, struct pl_scratch);
+} scratch SEC(".maps");
+
+/* The record being built (too big for the stack next to the filter). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MAX_NEST);
+	__type(key, __u32);
 	__type(value, struct pl_tcp_event);
 } evbuf SEC(".maps");
+
+/* Nonzero while pl_set_state runs on this CPU (see pl_set_state_nested). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} busy SEC(".maps");
 
 static __always_inline void count(__u32 which)
 {
@@ -141,45 +155,141 @@ static __always_inline bool wanted(__u32 kind)
 	return kinds & (1u << kind);
 }
 
-/* A fresh record of `kind`, or NULL when that kind was not asked for. */
-static __always_inline struct pl_tcp_event *new_event(__u32 kind)
+/* Enters a nesting level; false when too deep (the record is lost). */
+static __always_inline bool enter(void)
 {
-	__u32 zero = 0;
-	struct pl_tcp_event *e;
+	__u32 zero = 0, *n = bpf_map_lookup_elem(&nest, &zero);
 
-	if (!wanted(kind))
-		return NULL;
-	e = bpf_map_lookup_elem(&evbuf, &zero);
+	if (!n || *n >= MAX_NEST) {
+		count(PL_TCNT_LOST);
+		return false;
+	}
+	*n += 1;
+	return true;
+}
+
+static __always_inline void leave(void)
+{
+	__u32 zero = 0, *n = bpf_map_lookup_elem(&nest, &zero);
+
+	if (n && *n)
+		*n -= 1;
+}
+
+/* This CPU's current level, between enter() and leave(). */
+static __always_inline __u32 level(void)
+{
+	__u32 zero = 0, *n = bpf_map_lookup_elem(&nest, &zero);
+
+	return n && *n ? (*n - 1) & (MAX_NEST - 1) : 0;
+}
+
+/* An empty record of this level's buffer. */
+static __always_inline struct pl_tcp_event *blank_event(void)
+{
+	__u32 lvl = level();
+	struct pl_tcp_event *e = bpf_map_lookup_elem(&evbuf, &lvl);
+
 	if (!e)
 		return NULL;
 	__builtin_memset(e, 0, sizeof(*e));
 	e->type = PL_EV_TCP;
-	e->kind = kind;
 	e->proto = IPPROTO_TCP;
+	return e;
+}
+
+/* A fresh record of `kind`, or NULL when that kind was not asked for. */
+static __always_inline struct pl_tcp_event *new_event(__u32 kind)
+{
+	struct pl_tcp_event *e;
+
+	if (!wanted(kind))
+		return NULL;
+	e = blank_event();
+	if (!e)
+		return NULL;
+	e->kind = kind;
 	e->ts_ns = bpf_ktime_get_ns();
 	return e;
 }
 
 /*
- * FILTER seam: the record's 4-tuple (source = local end for socket events,
- * the packet's source for drops) is what the filter sees.
+ * The filter sees a record as the headers of a packet that carries its
+ * 4-tuple (source = the local end for socket events, the packet's source
+ * for drops): Ethernet, IPv4 or IPv6 without options, and the ports at the
+ * start of a TCP or UDP header; the filter reads headers at libpcap's
+ * offsets. A global function, so the verifier checks the filter once per
+ * program rather than once per call.
  */
+#define F_L3 14
+__noinline int pl_tcp_filter(const struct pl_tcp_event *e)
+{
+	__u32 lvl = level(), l4;
+	struct pl_scratch *s = bpf_map_lookup_elem(&scratch, &lvl);
+	__u8 *b;
+
+	if (!s || !e)
+		return 0;
+	b = s->buf;
+	__builtin_memset(b, 0, 14 + 40 + 20);
+	if (e->family == 4) {
+		b[12] = ETH_P_IP >> 8;
+		b[13] = ETH_P_IP & 0xff;
+		b[F_L3] = 0x45;
+		b[F_L3 + 3] = e->proto == IPPROTO_TCP ? 40 : 28; /* total length */
+		b[F_L3 + 8] = 64;
+		b[F_L3 + 9] = e->proto;
+		__builtin_memcpy(b + F_L3 + 12, e->saddr, 4);
+		__builtin_memcpy(b + F_L3 + 16, e->daddr, 4);
+		l4 = F_L3 + 20;
+	} else {
+		b[12] = ETH_P_IPV6 >> 8;
+		b[13] = ETH_P_IPV6 & 0xff;
+		b[F_L3] = 0x60;
+		b[F_L3 + 5] = e->proto == IPPROTO_TCP ? 20 : 8; /* payload length */
+		b[F_L3 + 6] = e->proto;
+		b[F_L3 + 7] = 64;
+		__builtin_memcpy(b + F_L3 + 8, e->saddr, 16);
+		__builtin_memcpy(b + F_L3 + 24, e->daddr, 16);
+		l4 = F_L3 + 40;
+	}
+	b[l4 & 0x7f] = e->sport >> 8;
+	b[(l4 + 1) & 0x7f] = e->sport & 0xff;
+	b[(l4 + 2) & 0x7f] = e->dport >> 8;
+	b[(l4 + 3) & 0x7f] = e->dport & 0xff;
+	if (e->proto == IPPROTO_TCP)
+		b[(l4 + 12) & 0x7f] = 0x50; /* data offset: 20 bytes */
+	else
+		b[(l4 + 5) & 0x7f] = 8; /* UDP length */
+	s->len = l4 + (e->proto == IPPROTO_TCP ? 20 : 8);
+	s->avail = s->len;
+	s->linktype = PL_LINK_ETHERNET;
+	s->l3_off = F_L3;
+	s->ev.pkt.present = 0; /* no L7 fields */
+	return pl_filter_match(&filter, s);
+}
+
 static __always_inline bool filter_match(const struct pl_tcp_event *e)
 {
-	if (!filter_on)
-		return true;
-	/* filled in when the shared filter (src/filter/) lands */
-	return true;
+	return !filter_on || pl_tcp_filter(e);
 }
 
 /* Counts a complete record, filters it, copies it to the ring buffer. */
+#define WAKEUP_BYTES (256 << 10)
+
 static __always_inline void submit(struct pl_tcp_event *e)
 {
+	__u64 flags;
+
 	count(PL_TCNT_SEEN);
 	if (!filter_match(e))
 		return;
 	count(PL_TCNT_MATCHED);
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))
+	/* wake the reader only once there is a batch: each wake-up is an
+	 * interrupt on this CPU (user space also polls every 100 ms) */
+	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ?
+			BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), flags))
 		count(PL_TCNT_LOST);
 	else
 		count(PL_TCNT_EMITTED);
@@ -228,7 +338,59 @@ static __always_inline bool sk_tuple(const struct sock *sk,
 	if (e->netns)
 		e->flags |= PL_TCPF_NETNS;
 	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	/* a full socket gives up its port (skc_num) on the way to CLOSE but
+	 * keeps inet_sport; request and time-wait sockets are no inet_sock */
+	if (!e->sport && e->state != TCP_TIME_WAIT && e->state != TCP_NEW_SYN_RECV)
+		e->sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
 	e->flags |= PL_TCPF_STATE;
+	return true;
+}
+
+/* A full TCP socket? For sockets reached through probe reads. */
+/*
+ * The same for a full socket that is a tracepoint's argument, read
+ * directly: the verifier knows the pointer's BTF type and the loads are
+ * CO-RE relocated, without a helper call per field. Used where it runs at
+ * every state change.
+ */
+static __always_inline bool sk_tuple_full(const struct sock *sk,
+					  const struct tcp_sock *tp,
+					  struct pl_tcp_event *e)
+{
+	__u16 family = sk->__sk_common.skc_family;
+	__u32 *s32 = (__u32 *)e->saddr, *d32 = (__u32 *)e->daddr;
+	int i;
+
+	if (family == AF_INET) {
+		e->family = 4;
+		s32[0] = sk->__sk_common.skc_rcv_saddr;
+		d32[0] = sk->__sk_common.skc_daddr;
+	} else if (family == AF_INET6) {
+		e->family = 6;
+		for (i = 0; i < 4; i++) {
+			s32[i] = sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32[i];
+			d32[i] = sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[i];
+		}
+		if (v4mapped(e->daddr)) {
+			e->family = 4;
+			s32[0] = s32[3];
+			d32[0] = d32[3];
+			s32[1] = s32[2] = s32[3] = 0;
+			d32[1] = d32[2] = d32[3] = 0;
+		}
+	} else {
+		return false;
+	}
+	e->sport = sk->__sk_common.skc_num;
+	e->dport = bpf_ntohs(sk->__sk_common.skc_dport);
+	e->netns = sk->__sk_common.skc_net.net->ns.inum;
+	if (e->netns)
+		e->flags |= PL_TCPF_NETNS;
+	e->state = sk->__sk_common.skc_state;
+	e->flags |= PL_TCPF_STATE;
+	/* the port is given up (skc_num) on the way to CLOSE, not inet_sport */
+	if (!e->sport && tp)
+		e->sport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
 	return true;
 }
 
@@ -236,6 +398,17 @@ static __always_inline bool is_tcp(const struct sock *sk)
 {
 	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == IPPROTO_TCP &&
 	       BPF_CORE_READ_BITFIELD_PROBED(sk, sk_type) == 1 /* SOCK_STREAM */;
+}
+
+/*
+ * The same for a full socket that is a tracepoint's argument: the verifier
+ * knows its BTF type, so the CO-RE relocated fields are read directly,
+ * without a helper call. Runs at every state change.
+ */
+static __always_inline bool is_tcp_arg(const struct sock *sk)
+{
+	return BPF_CORE_READ_BITFIELD(sk, sk_protocol) == IPPROTO_TCP &&
+	       BPF_CORE_READ_BITFIELD(sk, sk_type) == 1 /* SOCK_STREAM */;
 }
 
 static __always_inline void owner_to_event(const struct conn *c,
@@ -257,7 +430,8 @@ static __always_inline void owner_to_event(const struct conn *c,
 /*
  * The calling task as owner, only where it is one: a user-space task that
  * holds the socket through a file. Kernel sockets (no file) and kernel
- * threads get no owner.
+ * threads get no owner. sk is a tracepoint's argument and the task is the
+ * kernel's own pointer: both are read directly (CO-RE relocated).
  */
 static __always_inline bool current_owner(const struct sock *sk, __u32 *pid,
 					  char *comm)
@@ -265,17 +439,17 @@ static __always_inline bool current_owner(const struct sock *sk, __u32 *pid,
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct socket *so;
 
-	if (BPF_CORE_READ(t, flags) & PF_KTHREAD)
+	if (t->flags & PF_KTHREAD)
 		return false;
-	so = BPF_CORE_READ(sk, sk_socket);
-	if (!so || !BPF_CORE_READ(so, file))
+	so = sk->sk_socket;
+	if (!so || !so->file)
 		return false;
 	*pid = bpf_get_current_pid_tgid() >> 32;
-	BPF_CORE_READ_STR_INTO((char(*)[PL_TCP_COMM_LEN])comm, t, group_leader, comm);
+	bpf_probe_read_kernel_str(comm, PL_TCP_COMM_LEN, t->group_leader->comm);
 	return true;
 }
 
-static __always_inline void listener_key(const struct sock *sk, struct lkey *k)
+static __always_inline void listener_key(const struct sock *sk, struct pl_tcp_lkey *k)
 {
 	k->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	k->port = BPF_CORE_READ(sk, __sk_common.skc_num);
@@ -290,13 +464,14 @@ static __always_inline void track(const struct sock *sk, bool active)
 
 	c.start_ns = bpf_ktime_get_ns();
 	c.rtt_min_us = 0xffffffff;
+	c.last_state = active ? TCP_SYN_SENT : TCP_SYN_RECV;
 	c.active = active;
 	if (active) {
 		if (current_owner(sk, &c.pid, c.comm))
 			c.owner_src = PL_OWNER_CONNECT;
 	} else {
-		struct lkey k;
-		struct lval *l;
+		struct pl_tcp_lkey k;
+		struct pl_tcp_lval *l;
 
 		listener_key(sk, &k);
 		l = bpf_map_lookup_elem(&listeners, &k);
@@ -304,54 +479,62 @@ static __always_inline void track(const struct sock *sk, bool active)
 			c.owner_src = PL_OWNER_LISTENER;
 			c.pid = l->pid;
 			__builtin_memcpy(c.comm, l->comm, sizeof(c.comm));
+		} else if (!l) {
+			count(PL_TCNT_NO_LISTENER); /* user space scans /proc again */
 		}
 	}
 	if (bpf_map_update_elem(&conns, &key, &c, BPF_ANY))
 		count(PL_TCNT_UNTRACKED);
 }
 
-/* A listening socket closes: forget its owner. */
+/*
+ * A listening socket closes: its port no longer names an owner (the next
+ * /proc scan finds any other listener on it).
+ */
 static __always_inline void listener_closed(const struct sock *sk)
 {
-	__u64 key = (__u64)sk;
-	struct lkey *k = bpf_map_lookup_elem(&listen_socks, &key);
-	struct lkey k2;
-	struct lval *l;
+	struct pl_tcp_lkey k;
 
-	if (k) {
-		k2 = *k;
-		bpf_map_delete_elem(&listen_socks, &key);
-		l = bpf_map_lookup_elem(&listeners, &k2);
-		if (l && l->n > 1) {
-			__sync_fetch_and_add(&l->n, -1);
-			return;
-		}
-		bpf_map_delete_elem(&listeners, &k2);
-		return;
-	}
-	/* one we only know from the scan: its key no longer names an owner */
-	listener_key(sk, &k2);
-	l = bpf_map_lookup_elem(&listeners, &k2);
-	if (l && l->scanned)
-		bpf_map_delete_elem(&listeners, &k2);
+	listener_key(sk, &k);
+	bpf_map_delete_elem(&listeners, &k);
 }
 
-static __always_inline void summary(const struct sock *sk, struct conn *c,
+static __always_inline void summary(const struct sock *sk,
+				    const struct tcp_sock *tp, struct conn *c,
 				    int oldstate)
 {
-	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 	struct pl_tcp_event *e = new_event(PL_TCP_SUMMARY);
 
 	if (!e)
 		return;
-	if (!sk_tuple(sk, e))
+	if (!sk_tuple_full(sk, tp, e))
 		return;
 	e->state = oldstate; /* the last state before CLOSE */
-	e->bytes_acked = BPF_CORE_READ(tp, bytes_acked);
-	e->bytes_received = BPF_CORE_READ(tp, bytes_received);
-	e->segs_out = BPF_CORE_READ(tp, segs_out);
-	e->segs_in = BPF_CORE_READ(tp, segs_in);
-	e->total_retrans = BPF_CORE_READ(tp, total_retrans);
+	e->bytes_acked = tp->bytes_acked;
+	e->bytes_received = tp->bytes_received;
+	/*
+	 * The kernel counts sequence space (RFC 4898): the SYN when an active
+	 * open's SYN is acked, our FIN once acked, their FIN once received
+	 * (tcp_fin() sets SOCK_DONE). Take them out to get the data bytes.
+	 */
+	e->data_received = e->bytes_received;
+	if ((sk->__sk_common.skc_flags >> bpf_core_enum_value(enum sock_flags, SOCK_DONE)) & 1 &&
+	    e->data_received)
+		e->data_received--;
+	e->data_acked = e->bytes_acked;
+	if ((oldstate == TCP_FIN_WAIT1 || oldstate == TCP_FIN_WAIT2 ||
+	     oldstate == TCP_CLOSING || oldstate == TCP_LAST_ACK) &&
+	    tp->snd_una == tp->write_seq && e->data_acked)
+		e->data_acked--;
+	if (c) {
+		/* only the table knows whether the SYN was ours */
+		if (c->active && c->established && e->data_acked)
+			e->data_acked--;
+		e->flags |= PL_TCPF_DATA_SENT;
+	}
+	e->segs_out = tp->segs_out;
+	e->segs_in = tp->segs_in;
+	e->total_retrans = tp->total_retrans;
 	if (c) {
 		owner_to_event(c, e);
 		e->flags |= PL_TCPF_START;
@@ -369,31 +552,41 @@ static __always_inline void summary(const struct sock *sk, struct conn *c,
 	submit(e);
 }
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(pl_set_state, const struct sock *sk, const int oldstate,
-	     const int newstate)
+static __always_inline void set_state(const struct sock *sk,
+				      const struct tcp_sock *tp, int oldstate,
+				      int newstate)
 {
 	__u64 key = (__u64)sk;
 	struct pl_tcp_event *e;
 	struct conn *c;
 
-	if (!is_tcp(sk))
-		return 0;
 	if (newstate == TCP_SYN_SENT && oldstate == TCP_CLOSE)
 		track(sk, true);
 	else if (newstate == TCP_SYN_RECV && oldstate == TCP_LISTEN)
 		track(sk, false);
 
 	c = bpf_map_lookup_elem(&conns, &key);
-	if (c && c->closer == PL_CLOSER_UNKNOWN) {
-		if (newstate == TCP_FIN_WAIT1)
+	if (c) {
+		/*
+		 * Only a close() or shutdown() of the socket moves it to
+		 * FIN_WAIT1 or LAST_ACK: the task doing it holds the socket.
+		 * For a passive open that names the process that accepted it.
+		 */
+		if (!c->active && c->owner_src != PL_OWNER_CLOSE &&
+		    (newstate == TCP_FIN_WAIT1 || newstate == TCP_LAST_ACK) &&
+		    current_owner(sk, &c->pid, c->comm))
+			c->owner_src = PL_OWNER_CLOSE;
+		c->last_state = newstate;
+		if (newstate == TCP_ESTABLISHED)
+			c->established = 1;
+		if (c->closer == PL_CLOSER_UNKNOWN && newstate == TCP_FIN_WAIT1)
 			c->closer = PL_CLOSER_LOCAL;
-		else if (newstate == TCP_CLOSE_WAIT)
+		else if (c->closer == PL_CLOSER_UNKNOWN && newstate == TCP_CLOSE_WAIT)
 			c->closer = PL_CLOSER_REMOTE;
 	}
 
 	e = new_event(PL_TCP_STATE);
-	if (e && sk_tuple(sk, e)) {
+	if (e && sk_tuple_full(sk, tp, e)) {
 		e->old_state = oldstate;
 		e->state = newstate;
 		if (c)
@@ -405,121 +598,90 @@ int BPF_PROG(pl_set_state, const struct sock *sk, const int oldstate,
 		if (oldstate == TCP_LISTEN) {
 			listener_closed(sk);
 		} else {
-			summary(sk, c, oldstate);
+			summary(sk, tp, c, oldstate);
 			if (c)
 				bpf_map_delete_elem(&conns, &key);
 		}
 	} else if (newstate == TCP_ESTABLISHED && c && filter_on) {
 		/* the 4-tuple is complete now: a connection the filter does not
 		 * want needs no room in the table */
-		struct pl_tcp_event *t = bpf_map_lookup_elem(&evbuf, &(__u32){ 0 });
-
-		if (t && sk_tuple(sk, t) && !filter_match(t))
+		e = blank_event();
+		if (e && sk_tuple_full(sk, tp, e) && !filter_match(e))
 			bpf_map_delete_elem(&conns, &key);
 	}
+}
+
+static __always_inline void set_busy(__u32 v)
+{
+	__u32 zero = 0, *b = bpf_map_lookup_elem(&busy, &zero);
+
+	if (b)
+		*b = v;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(pl_set_state, const struct sock *sk, const int oldstate,
+	     const int newstate)
+{
+	/* NULL unless a full TCP socket */
+	const struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
+
+	if (!tp || !enter())
+		return 0;
+	set_busy(1);
+	set_state(sk, tp, oldstate, newstate);
+	set_busy(0);
+	leave();
 	return 0;
 }
 
-/* ---- listen() and accept(): who owns a socket ---- */
-
-static __always_inline long syscall_nr(struct pt_regs *regs)
+/*
+ * The kernel does not run a program that is already running on this CPU:
+ * a state change in a softirq that interrupts pl_set_state in a task would
+ * be missed (the program's recursion_misses). This twin, attached to the
+ * same tracepoint, handles exactly those: it acts only while pl_set_state
+ * is busy on this CPU, which outside such an interruption it never is when
+ * the twin runs.
+ */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(pl_set_state_nested, const struct sock *sk, const int oldstate,
+	     const int newstate)
 {
-#if defined(__TARGET_ARCH_x86)
-	return BPF_CORE_READ(regs, orig_ax);
-#elif defined(__TARGET_ARCH_arm64)
-	return BPF_CORE_READ(regs, syscallno);
-#else
-	return -1;
-#endif
+	__u32 zero = 0, *b = bpf_map_lookup_elem(&busy, &zero);
+	const struct tcp_sock *tp;
+
+	if (!b || !*b)
+		return 0;
+	tp = bpf_skc_to_tcp_sock((void *)sk);
+	if (!tp || !enter())
+		return 0;
+	count(PL_TCNT_TAKEN_OVER);
+	set_state(sk, tp, oldstate, newstate);
+	leave();
+	return 0;
 }
 
-/* The TCP socket behind the calling task's file descriptor, or NULL. */
-static __always_inline struct sock *fd_sock(long fd)
-{
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	struct file **fds;
-	struct file *f = NULL;
-	struct socket *so;
-	struct sock *sk;
-	unsigned int mode;
-
-	if (!fdt || fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_core_read(&f, sizeof(f), &fds[fd]) || !f)
-		return NULL;
-	mode = BPF_CORE_READ(f, f_inode, i_mode);
-	if ((mode & S_IFMT) != S_IFSOCK)
-		return NULL;
-	so = BPF_CORE_READ(f, private_data);
-	sk = BPF_CORE_READ(so, sk);
-	if (!sk || !is_tcp(sk))
-		return NULL;
-	return sk;
-}
-
-static __always_inline void saw_listen(struct sock *sk)
-{
-	__u64 key = (__u64)sk;
-	struct lval v = {}, *l;
-	struct lkey k;
-
-	if (BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_LISTEN)
-		return;
-	if (bpf_map_lookup_elem(&listen_socks, &key))
-		return; /* listen() again, to change the backlog */
-	if (!current_owner(sk, &v.pid, v.comm))
-		return;
-	listener_key(sk, &k);
-	l = bpf_map_lookup_elem(&listeners, &k);
-	if (l && !l->scanned) {
-		if (l->pid != v.pid)
-			l->ambiguous = 1;
-		__sync_fetch_and_add(&l->n, 1);
-	} else {
-		v.n = 1;
-		if (bpf_map_update_elem(&listeners, &k, &v, BPF_ANY))
-			return;
-	}
-	bpf_map_update_elem(&listen_socks, &key, &k, BPF_ANY);
-}
-
-static __always_inline void saw_accept(struct sock *sk)
+/*
+ * A socket is destroyed after its CLOSE. Still in the table means that
+ * CLOSE went by unseen (both programs were busy on that CPU): summarise
+ * the connection now with what the table knows, and free its entry, so
+ * the table cannot fill with the dead.
+ */
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(pl_destroy_sock, struct sock *sk)
 {
 	__u64 key = (__u64)sk;
 	struct conn *c = bpf_map_lookup_elem(&conns, &key);
-	__u32 pid;
-	char comm[PL_TCP_COMM_LEN];
+	const struct tcp_sock *tp;
 
-	if (!c || c->active || c->owner_src == PL_OWNER_ACCEPT)
-		return;
-	if (!current_owner(sk, &pid, comm))
-		return;
-	c->pid = pid;
-	__builtin_memcpy(c->comm, comm, sizeof(c->comm));
-	c->owner_src = PL_OWNER_ACCEPT;
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(pl_sys_exit, struct pt_regs *regs, long ret)
-{
-	long nr, fd;
-	struct sock *sk;
-
-	if (ret < 0)
+	if (!c)
 		return 0;
-	nr = syscall_nr(regs);
-	if (nr == nr_listen) {
-		fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		sk = fd_sock(fd);
-		if (sk)
-			saw_listen(sk);
-	} else if (nr == nr_accept || nr == nr_accept4) {
-		sk = fd_sock(ret);
-		if (sk)
-			saw_accept(sk);
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (tp && enter()) {
+		summary(sk, tp, c, c->last_state);
+		leave();
 	}
+	bpf_map_delete_elem(&conns, &key);
 	return 0;
 }
 
@@ -535,7 +697,7 @@ static __always_inline void retrans(const struct sock *sk,
 	const struct tcp_skb_cb *cb = (const struct tcp_skb_cb *)skb->cb;
 	__u32 seq, end_seq;
 
-	if (!is_tcp(sk))
+	if (!is_tcp_arg(sk))
 		return;
 	if (c && err == 0)
 		c->retrans++;
@@ -560,7 +722,10 @@ SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(pl_retransmit_skb_err, const struct sock *sk,
 	     const struct sk_buff *skb, int err)
 {
-	retrans(sk, skb, err, true);
+	if (enter()) {
+		retrans(sk, skb, err, true);
+		leave();
+	}
 	return 0;
 }
 
@@ -568,24 +733,26 @@ int BPF_PROG(pl_retransmit_skb_err, const struct sock *sk,
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(pl_retransmit_skb, const struct sock *sk, const struct sk_buff *skb)
 {
-	retrans(sk, skb, 0, false);
+	if (enter()) {
+		retrans(sk, skb, 0, false);
+		leave();
+	}
 	return 0;
 }
 
-SEC("tp_btf/tcp_retransmit_synack")
-int BPF_PROG(pl_retransmit_synack, const struct sock *sk,
-	     const struct request_sock *req)
+static __always_inline void retrans_synack(const struct sock *sk,
+					   const struct request_sock *req)
 {
 	const struct sock *rsk = (const struct sock *)req;
 	struct pl_tcp_event *e;
-	struct lkey k;
-	struct lval *l;
+	struct pl_tcp_lkey k;
+	struct pl_tcp_lval *l;
 
-	if (!is_tcp(sk))
-		return 0;
+	if (!is_tcp_arg(sk))
+		return;
 	e = new_event(PL_TCP_RETRANS);
 	if (!e || !sk_tuple(rsk, e))
-		return 0;
+		return;
 	e->flags |= PL_TCPF_SYNACK | PL_TCPF_PASSIVE;
 	e->seq = BPF_CORE_READ((const struct tcp_request_sock *)req, snt_isn);
 	e->len = 1;
@@ -599,6 +766,16 @@ int BPF_PROG(pl_retransmit_synack, const struct sock *sk,
 		__builtin_memcpy(e->comm, l->comm, sizeof(e->comm));
 	}
 	submit(e);
+}
+
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(pl_retransmit_synack, const struct sock *sk,
+	     const struct request_sock *req)
+{
+	if (enter()) {
+		retrans_synack(sk, req);
+		leave();
+	}
 	return 0;
 }
 
@@ -684,25 +861,42 @@ static __always_inline void skb_dev(const struct sk_buff *skb,
 
 /* ---- resets ---- */
 
-SEC("tp_btf/tcp_receive_reset")
-int BPF_PROG(pl_receive_reset, struct sock *sk)
+static __always_inline void receive_reset(struct sock *sk)
 {
 	__u64 key = (__u64)sk;
 	struct conn *c;
 	struct pl_tcp_event *e;
 
-	if (!is_tcp(sk))
-		return 0;
+	if (!is_tcp_arg(sk))
+		return;
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (c && c->closer == PL_CLOSER_UNKNOWN)
 		c->closer = PL_CLOSER_RST_RECV;
 	e = new_event(PL_TCP_RESET);
 	if (!e || !sk_tuple(sk, e))
-		return 0;
+		return;
 	if (c)
 		owner_to_event(c, e);
 	submit(e);
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(pl_receive_reset, struct sock *sk)
+{
+	if (enter()) {
+		receive_reset(sk);
+		leave();
+	}
 	return 0;
+}
+
+/* Time-wait and request sockets are TCP's alone (and have no
+ * sk_protocol); a full socket is asked. */
+static __always_inline bool reset_sock_is_tcp(const struct sock *sk)
+{
+	__u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
+
+	return state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV || is_tcp_arg(sk);
 }
 
 /*
@@ -750,18 +944,24 @@ SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(pl_send_reset_reason, const struct sock *sk,
 	     const struct sk_buff *skb, const enum sk_rst_reason reason)
 {
-	if (sk && !is_tcp(sk))
+	if (sk && !reset_sock_is_tcp(sk))
 		return 0;
-	send_reset(sk, skb, reason, true);
+	if (enter()) {
+		send_reset(sk, skb, reason, true);
+		leave();
+	}
 	return 0;
 }
 
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(pl_send_reset, const struct sock *sk, const struct sk_buff *skb)
 {
-	if (sk && !is_tcp(sk))
+	if (sk && !reset_sock_is_tcp(sk))
 		return 0;
-	send_reset(sk, skb, 0, false);
+	if (enter()) {
+		send_reset(sk, skb, 0, false);
+		leave();
+	}
 	return 0;
 }
 
@@ -770,7 +970,7 @@ int BPF_PROG(pl_send_reset, const struct sock *sk, const struct sk_buff *skb)
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(pl_tcp_probe, struct sock *sk, const struct sk_buff *skb)
 {
-	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	const struct tcp_sock *tp;
 	__u64 key = (__u64)sk;
 	struct pl_tcp_event *e;
 	struct conn *c;
@@ -779,7 +979,10 @@ int BPF_PROG(pl_tcp_probe, struct sock *sk, const struct sk_buff *skb)
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c)
 		return 0; /* not a connection we follow */
-	srtt = BPF_CORE_READ(tp, srtt_us) >> 3;
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (!tp)
+		return 0;
+	srtt = tp->srtt_us >> 3;
 	if (!srtt)
 		return 0;
 	c->rtt_n++;
@@ -789,15 +992,16 @@ int BPF_PROG(pl_tcp_probe, struct sock *sk, const struct sk_buff *skb)
 	if (srtt > c->rtt_max_us)
 		c->rtt_max_us = srtt;
 	n = c->probes++;
-	if (rtt_every > 1 && n % rtt_every)
+	if (!wanted(PL_TCP_RTT) || (rtt_every > 1 && n % rtt_every) || !enter())
 		return 0;
 	e = new_event(PL_TCP_RTT);
-	if (!e || !sk_tuple(sk, e))
-		return 0;
-	e->srtt_us = srtt;
-	e->cwnd = BPF_CORE_READ(tp, snd_cwnd);
-	owner_to_event(c, e);
-	submit(e);
+	if (e && sk_tuple_full(sk, tp, e)) {
+		e->srtt_us = srtt;
+		e->cwnd = tp->snd_cwnd;
+		owner_to_event(c, e);
+		submit(e);
+	}
+	leave();
 	return 0;
 }
 
@@ -810,18 +1014,24 @@ int BPF_PROG(pl_kfree_skb, struct sk_buff *skb, void *location,
 	struct pl_tcp_event *e;
 	__u32 r = reason;
 
-	if (r < PL_TCP_DROP_IGNORE_MAX &&
-	    (drop_ignore[(r / 64) & (PL_TCP_DROP_IGNORE_MAX / 64 - 1)] >> (r % 64)) & 1)
+	if (r < PL_TCP_DROP_IGNORE_MAX) {
+		__u32 i = r / 64;
+
+		barrier_var(i); /* keep the bound check on the index itself */
+		if (i < PL_TCP_DROP_IGNORE_MAX / 64 && (drop_ignore[i] >> (r % 64)) & 1)
+			return 0;
+	}
+	if (!enter())
 		return 0;
 	e = new_event(PL_TCP_DROP);
-	if (!e)
-		return 0;
-	if (!skb_tuple(skb, e, false))
-		return 0; /* neither TCP nor UDP */
-	e->flags |= PL_TCPF_REASON;
-	e->reason = r;
-	skb_dev(skb, e);
-	submit(e);
+	/* neither TCP nor UDP: no record */
+	if (e && skb_tuple(skb, e, false)) {
+		e->flags |= PL_TCPF_REASON;
+		e->reason = r;
+		skb_dev(skb, e);
+		submit(e);
+	}
+	leave();
 	return 0;
 }
 

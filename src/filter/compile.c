@@ -2,12 +2,15 @@
 /*
  * Compiles a filter expression into the decision graph of filter.h.
  *
- * libpcap's compiler emits classic BPF over raw bytes; pktlens evaluates
- * over its parsed record in the kernel, so it needs its own compiler of the
- * same language. Grammar (pcap-filter(7) subset plus L7 predicates):
+ * libpcap's compiler emits classic BPF; pktlens evaluates a small graph
+ * of tests in its own BPF program (header tests at libpcap's offsets, L7
+ * tests on the parsed record), so it needs its own compiler of the same
+ * language. Grammar (pcap-filter(7) subset plus L7 predicates):
  *
- *   expr     := and ( ("or" | "||") and )*
- *   and      := unary ( ("and" | "&&") unary )*
+ *   expr     := unary ( ("and" | "&&" | "or" | "||") unary )*
+ *               (and and or have the same precedence and group left to
+ *               right, as in pcap-filter(7): "a or b and c" is
+ *               "(a or b) and c")
  *   unary    := ("not" | "!") unary | "(" expr ")" | primitive
  *   primitive:= [ether] [tcp|udp|sctp] [src|dst|src or dst|src and dst]
  *                 host ADDR | net NET[/LEN] | net NET mask MASK | port N |
@@ -62,6 +65,7 @@ struct compiler {
 struct ast {
 	enum { A_LEAF, A_AND, A_OR, A_NOT } kind;
 	struct pl_fnode leaf;
+	int col; /* where the primitive starts */
 	struct ast *l, *r;
 };
 
@@ -87,6 +91,14 @@ static bool is_id_char(char ch, bool in_brackets)
 	    ch == '/' || ch == '*')
 		return true;
 	return ch == ':' && !in_brackets;
+}
+
+/* Does the text at p start with the whole word w? */
+static bool word_at(const char *p, const char *w)
+{
+	size_t n = strlen(w);
+
+	return !strncmp(p, w, n) && !is_id_char(p[n], false);
 }
 
 static int next(struct compiler *c)
@@ -321,6 +333,16 @@ static struct ast *addr_leaf(struct compiler *c, const char *kind, int dir,
 			return NULL;
 		}
 	}
+	/* as in libpcap, "net 10.1.2.3/8" is a mistake, not 10.0.0.0/8 */
+	for (v = 0; v < 16; v++) {
+		__u32 bits = prefix > v * 8 ? prefix - v * 8 : 0;
+
+		if (bits < 8 && (a->leaf.addr[v] & (0xffu >> bits))) {
+			free_ast(a);
+			fail(c, col, "'%s' has bits set past the network's length", text);
+			return NULL;
+		}
+	}
 	a->leaf.arg8 = (__u8)prefix;
 	a->leaf.dir = (__u8)dir;
 	return a;
@@ -429,10 +451,15 @@ static struct ast *bytes_leaf(struct compiler *c, const char *proto, int col)
 	if (next(c) || parse_value(c, &off))
 		goto bad;
 	if (c->tok.kind == T_COLON) {
-		if (next(c) || parse_value(c, &size))
+		int scol;
+
+		if (next(c))
+			goto bad;
+		scol = c->tok.col;
+		if (parse_value(c, &size))
 			goto bad;
 		if (size != 1 && size != 2 && size != 4) {
-			fail(c, c->tok.col, "a byte load is 1, 2 or 4 bytes");
+			fail(c, scol, "a byte load is 1, 2 or 4 bytes");
 			goto bad;
 		}
 	}
@@ -455,8 +482,9 @@ static struct ast *bytes_leaf(struct compiler *c, const char *proto, int col)
 		goto bad;
 	}
 	a->leaf.lo = off;
-	a->leaf.arg8 = (__u8)(size | l4 << 4);
+	a->leaf.arg8 = (__u8)size;
 	a->leaf.arg8b = base;
+	a->leaf.addr[0] = l4;
 	a->leaf.mask = mask;
 	a->leaf.cmp = cmp;
 	a->leaf.hi = value;
@@ -730,6 +758,10 @@ static struct ast *parse_primitive(struct compiler *c)
 	}
 
 	if (!strcmp(word, "vlan")) {
+		if (c->depth == PL_FILTER_MAX_VLAN) {
+			fail(c, col, "more than %d 'vlan' in one filter", PL_FILTER_MAX_VLAN);
+			return NULL;
+		}
 		a = leaf(c, PL_FT_VLAN);
 		if (!a || next(c)) {
 			free_ast(a);
@@ -773,8 +805,19 @@ static struct ast *parse_primitive(struct compiler *c)
 		if (c->tok.kind == T_LBRACK)
 			return bytes_leaf(c, "ether", col);
 		if (is(c, "proto")) {
-			if (next(c) || parse_value(c, &v))
+			int vcol;
+
+			if (next(c))
 				return NULL;
+			vcol = c->tok.col;
+			if (parse_value(c, &v))
+				return NULL;
+			/* libpcap reads values up to 1500 as 802.2 LLC SAPs */
+			if (v <= 1500 || v > 0xffff) {
+				fail(c, vcol, "'ether proto %u': give an EtherType from 0x05dd to 0xffff (802.2 LLC SAPs are not supported)",
+				     v);
+				return NULL;
+			}
 			a = leaf(c, PL_FT_LINK_PROTO);
 			if (a)
 				a->leaf.lo = v;
@@ -801,8 +844,8 @@ static struct ast *parse_primitive(struct compiler *c)
 		}
 		/* "tcp port 80", "udp src port 53" */
 		if (!strcmp(word, "tcp") || !strcmp(word, "udp") || !strcmp(word, "sctp")) {
-			if (!strncmp(p, "port", 4) || !strncmp(p, "portrange", 9) ||
-			    !strncmp(p, "src", 3) || !strncmp(p, "dst", 3)) {
+			if (word_at(p, "port") || word_at(p, "portrange") || word_at(p, "src") ||
+			    word_at(p, "dst") || word_at(p, "host") || word_at(p, "net")) {
 				snprintf(proto_buf, sizeof(proto_buf), "%.7s", word);
 				proto = proto_buf;
 				if (next(c))
@@ -862,6 +905,7 @@ qualifiers:
 static struct ast *parse_unary(struct compiler *c)
 {
 	struct ast *a, *inner;
+	int col;
 
 	if (c->tok.kind == T_NOT) {
 		if (next(c))
@@ -878,8 +922,7 @@ static struct ast *parse_unary(struct compiler *c)
 		return a;
 	}
 	if (c->tok.kind == T_LPAREN) {
-		int col = c->tok.col;
-
+		col = c->tok.col;
 		if (next(c))
 			return NULL;
 		a = parse_expr(c);
@@ -898,35 +941,41 @@ static struct ast *parse_unary(struct compiler *c)
 		}
 		return a;
 	}
-	return parse_primitive(c);
-}
-
-static struct ast *parse_and(struct compiler *c)
-{
-	struct ast *a = parse_unary(c);
-
-	while (a && c->tok.kind == T_AND) {
-		if (next(c)) {
-			free_ast(a);
-			return NULL;
-		}
-		a = join(c, A_AND, a, parse_unary(c));
-	}
+	col = c->tok.col;
+	a = parse_primitive(c);
+	if (a)
+		a->col = col;
 	return a;
 }
 
 static struct ast *parse_expr(struct compiler *c)
 {
-	struct ast *a = parse_and(c);
+	struct ast *a = parse_unary(c);
+	int kind;
 
-	while (a && c->tok.kind == T_OR) {
+	while (a && (c->tok.kind == T_AND || c->tok.kind == T_OR)) {
+		kind = c->tok.kind == T_AND ? A_AND : A_OR;
 		if (next(c)) {
 			free_ast(a);
 			return NULL;
 		}
-		a = join(c, A_OR, a, parse_and(c));
+		a = join(c, kind, a, parse_unary(c));
 	}
 	return a;
+}
+
+/* Each primitive is one node: the column of the first one past the limit,
+ * in text order, or 0 when they all fit. */
+static int past_limit(const struct ast *a, int *count)
+{
+	int col;
+
+	if (!a)
+		return 0;
+	if (a->kind == A_LEAF)
+		return ++*count > PL_FILTER_MAX_NODES ? a->col : 0;
+	col = past_limit(a->l, count);
+	return col ? col : past_limit(a->r, count);
 }
 
 /* Places `a` in the graph so that it continues at t when true and at f
@@ -967,7 +1016,7 @@ int pl_filter_compile(const char *expr, struct pl_filter *out, char *err,
 	struct compiler c = { .src = expr, .p = expr, .f = out, .err = err,
 			      .errlen = errlen };
 	struct ast *a;
-	int entry, i;
+	int entry, i, n_leaves = 0, over;
 
 	memset(out, 0, sizeof(*out));
 	out->entry = PL_FILTER_ACCEPT;
@@ -989,6 +1038,13 @@ int pl_filter_compile(const char *expr, struct pl_filter *out, char *err,
 	}
 	if (!a)
 		goto fail;
+	over = past_limit(a, &n_leaves);
+	if (over) {
+		fail(&c, over, "more than %d tests, more than the kernel form holds; this is test %d",
+		     PL_FILTER_MAX_NODES, PL_FILTER_MAX_NODES + 1);
+		free_ast(a);
+		goto fail;
+	}
 	entry = place(&c, a, PL_FILTER_ACCEPT, PL_FILTER_REJECT);
 	free_ast(a);
 	if (entry < 0)

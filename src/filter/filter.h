@@ -12,8 +12,10 @@
  * From another .bpf.c: include "filter/match.c" (it brings the parser's
  * cursor.h), keep a `const volatile struct pl_filter` in .rodata that user
  * space fills with pl_filter_compile() before load, fill a struct
- * pl_scratch (at least ev.pkt's present bits, addresses and ports, and
- * n_vlan = 0) and call pl_filter_match(&filter, s).
+ * pl_scratch (the frame's first bytes in buf, at least its first
+ * PL_HDR_WIN, or all of the window when needs_bytes; len, avail, linktype;
+ * ev.pkt parsed for L7 tests) and call pl_filter_match(&filter, s).
+ * Header tests read buf at libpcap's offsets; L7 tests read ev.pkt.
  */
 #ifndef PKTLENS_FILTER_H
 #define PKTLENS_FILTER_H
@@ -22,6 +24,7 @@
 
 #define PL_FILTER_MAX_NODES 64 /* a power of two */
 #define PL_FILTER_MAX_STRS 8
+#define PL_FILTER_MAX_VLAN 8   /* `vlan` primitives in one filter */
 #define PL_FILTER_STR_MAX 64   /* a power of two */
 #define PL_FILTER_ACCEPT 0xff
 #define PL_FILTER_REJECT 0xfe
@@ -82,7 +85,7 @@ struct pl_fnode {
 	__u8 arg8b;   /* protocol family bits, byte base, str length */
 	__u32 lo, hi; /* values, ports, EtherType, frame length, byte offset */
 	__u32 mask;   /* bytes mask; IP protocol set for ports (bit per proto) */
-	__u8 addr[16];
+	__u8 addr[16]; /* address; PL_FB_L4 bytes: addr[0] is the IP protocol */
 };
 
 struct pl_filter {

@@ -3,8 +3,11 @@
  * Evaluation of a compiled filter (filter.h) against a parsed packet.
  * Semantics follow libpcap's for the pcap-filter primitives, so that
  * `pktlens read FILE FILTER` selects what `tcpdump -r FILE FILTER` does:
- * IPv4 ports only in first fragments, IPv6 ports and protocols only right
- * after the fixed header, `vlan` shifting the tests that follow it.
+ * header tests load the frame's bytes at libpcap's offsets (IPv4 ports
+ * only in first fragments, IPv6 ports right after the fixed header, IPv6
+ * protocols there or after one fragment header, `vlan` shifting the tests
+ * that follow it, a load past the frame's end rejecting the packet); the
+ * L7 tests read the parsed record.
  */
 #include "../parse/cursor.h"
 #include "filter.h"
@@ -27,86 +30,288 @@ PL_INLINE bool pl_fcmp32(__u32 cmp, __u32 a, __u32 b)
 	}
 }
 
-/* Applies a direction to the results of the source and destination tests. */
-PL_INLINE bool pl_fdir(__u32 dir, bool src, bool dst)
+/*
+ * Header tests read the frame's bytes at the offsets libpcap's code reads,
+ * not the parsed record: a header the parser found malformed or cut short
+ * is tested as tcpdump tests it, and a load past the end of the frame
+ * rejects the whole packet (-1). Each `vlan` before a test in the text
+ * moves its link-layer offsets by 4 bytes (n->depth). The offsets stay
+ * below PL_HDR_WIN, which the kernel always loads.
+ */
+
+/* Where libpcap finds the EtherType and the network header. */
+PL_INLINE __u32 pl_ftype_off(const struct pl_scratch *s, __u32 depth)
+{
+	if (s->linktype == PL_LINK_LINUX_SLL)
+		return 14;
+	if (s->linktype == PL_LINK_LINUX_SLL2)
+		return 0;
+	return 12 + 4 * (depth & 0x0f);
+}
+
+PL_INLINE __u32 pl_fl3_off(const struct pl_scratch *s, __u32 depth)
+{
+	if (s->linktype == PL_LINK_LINUX_SLL)
+		return 16;
+	if (s->linktype == PL_LINK_LINUX_SLL2)
+		return 20;
+	return 14 + 4 * (depth & 0x0f);
+}
+
+/* Loads `size` (1, 2 or 4) bytes at off into *v; -1 past the frame's end. */
+PL_INLINE int pl_fload(const struct pl_scratch *s, __u32 off, __u32 size, __u32 *v)
+{
+	if (off + size > s->avail || off + size > s->len)
+		return -1;
+	*v = size == 1 ? pl_u8(s, off) : size == 2 ? pl_be16(s, off) : pl_be32(s, off);
+	return 0;
+}
+
+/* After the source test gave `src` (0 or 1): the result when the direction
+ * needs no destination test, else 2. libpcap tests the source first and
+ * the destination only when needed, which decides what a short frame does. */
+PL_INLINE int pl_fdir_src(__u32 dir, int src)
 {
 	if (dir == PL_FD_SRC)
 		return src;
-	if (dir == PL_FD_DST)
-		return dst;
-	if (dir == PL_FD_BOTH)
-		return src && dst;
-	return src || dst;
+	if (dir == PL_FD_EITHER && src)
+		return 1;
+	if (dir == PL_FD_BOTH && !src)
+		return 0;
+	return 2;
 }
 
-PL_INLINE bool pl_at_depth(const struct pl_pkt *p, __u32 depth)
+PL_INLINE __u32 pl_faddr32(const volatile struct pl_fnode *n, __u32 i)
 {
-	return p->n_vlan == depth;
+	return (__u32)n->addr[i * 4] << 24 | (__u32)n->addr[i * 4 + 1] << 16 |
+	       (__u32)n->addr[i * 4 + 2] << 8 | n->addr[i * 4 + 3];
 }
 
-PL_INLINE bool pl_match_addr(const __u8 *a, const volatile __u8 *want,
-			     __u32 prefix, __u32 n)
+PL_INLINE __u32 pl_fmask32(__u32 prefix, __u32 word)
 {
-	__u32 i, bits;
-	__u8 m;
+	__u32 bits = prefix > word * 32 ? prefix - word * 32 : 0;
 
-	for (i = 0; i < n; i++) {
-		bits = prefix > i * 8 ? prefix - i * 8 : 0;
-		m = bits >= 8 ? 0xff : (__u8)(0xff << (8 - bits));
-		if ((a[i] & m) != (want[i] & m))
-			return false;
+	if (bits >= 32)
+		return 0xffffffff;
+	return bits ? ~(0xffffffffu >> bits) : 0;
+}
+
+/* One IPv4 (or ARP) address at off against the node's net; a zero mask
+ * loads nothing, as libpcap's optimiser drops that load. */
+PL_INLINE int pl_fnet4(const volatile struct pl_fnode *n, const struct pl_scratch *s,
+		       __u32 off)
+{
+	__u32 m = pl_fmask32(n->arg8, 0), v;
+
+	if (!m)
+		return 1;
+	if (pl_fload(s, off, 4, &v))
+		return -1;
+	return (v & m) == (pl_faddr32(n, 0) & m);
+}
+
+/* One IPv6 address at off, word by word as libpcap compares it. */
+PL_INLINE int pl_fnet6(const volatile struct pl_fnode *n, const struct pl_scratch *s,
+		       __u32 off)
+{
+	__u32 i, m, v;
+
+	for (i = 0; i < 4; i++) {
+		m = pl_fmask32(n->arg8, i);
+		if (!m)
+			break;
+		if (pl_fload(s, off + i * 4, 4, &v))
+			return -1;
+		if ((v & m) != (pl_faddr32(n, i) & m))
+			return 0;
 	}
-	return true;
+	return 1;
 }
 
-PL_INLINE __u32 pl_port_proto_bit(__u8 proto)
+PL_INLINE int pl_test_host(const volatile struct pl_fnode *n, const struct pl_scratch *s)
+{
+	__u32 l3 = pl_fl3_off(s, n->depth), type, so, dof;
+	bool v6 = n->test == PL_FT_HOST6;
+	int r;
+
+	if (pl_fload(s, pl_ftype_off(s, n->depth), 2, &type))
+		return -1;
+	if (v6 ? type == 0x86dd : type == 0x0800) {
+		so = v6 ? 8 : 12;
+		dof = v6 ? 24 : 16;
+	} else if (!v6 && n->arg8b && (type == 0x0806 || type == 0x8035)) {
+		so = 14; /* ARP and RARP sender and target protocol addresses */
+		dof = 24;
+	} else {
+		return 0;
+	}
+	if (n->dir != PL_FD_DST) {
+		r = v6 ? pl_fnet6(n, s, l3 + so) : pl_fnet4(n, s, l3 + so);
+		if (r < 0)
+			return r;
+		r = pl_fdir_src(n->dir, r);
+		if (r != 2)
+			return r;
+	}
+	return v6 ? pl_fnet6(n, s, l3 + dof) : pl_fnet4(n, s, l3 + dof);
+}
+
+PL_INLINE __u32 pl_port_proto_bit(__u32 proto)
 {
 	return proto == 6 ? PL_PORT_TCP : proto == 17 ? PL_PORT_UDP :
 	       proto == 132 ? PL_PORT_SCTP : 0;
 }
 
-/* Returns 1 (true), 0 (false) or -1: the packet lacks bytes the test reads
- * (libpcap rejects the packet then). */
-PL_INLINE int pl_test_port(const volatile struct pl_fnode *n, const struct pl_pkt *p)
+PL_INLINE int pl_fport(const volatile struct pl_fnode *n, const struct pl_scratch *s,
+		       __u32 off)
 {
-	bool v4 = (p->present & PL_HAS_IP4) && p->ip_frag_offset == 0 &&
-		  !(p->present & PL_HAS_IP4_HDR_ONLY);
-	bool v6 = (p->present & PL_HAS_IP6) && p->ip6_n_ext == 0;
+	__u32 v;
 
-	if (!pl_at_depth(p, n->depth) || !(v4 || v6))
+	if (pl_fload(s, off, 2, &v))
+		return -1;
+	return v >= n->lo && v <= n->hi;
+}
+
+/* IPv6: right after the fixed header. IPv4: in the first fragment only,
+ * after the header length the packet states (even a bad one). */
+PL_INLINE int pl_test_port(const volatile struct pl_fnode *n, const struct pl_scratch *s)
+{
+	__u32 l3 = pl_fl3_off(s, n->depth), type, proto, v;
+	int r;
+
+	if (pl_fload(s, pl_ftype_off(s, n->depth), 2, &type))
+		return -1;
+	if (type == 0x86dd) {
+		if (pl_fload(s, l3 + 6, 1, &proto))
+			return -1;
+		if (!(pl_port_proto_bit(proto) & n->mask))
+			return 0;
+		l3 += 40;
+	} else if (type == 0x0800) {
+		if (pl_fload(s, l3 + 9, 1, &proto))
+			return -1;
+		if (!(pl_port_proto_bit(proto) & n->mask))
+			return 0;
+		if (pl_fload(s, l3 + 6, 2, &v))
+			return -1;
+		if (v & 0x1fff)
+			return 0;
+		l3 += (pl_u8(s, l3) & 0x0f) * 4u;
+	} else {
 		return 0;
-	if (!(pl_port_proto_bit(p->ip_proto) & n->mask))
+	}
+	if (n->dir != PL_FD_DST) {
+		r = pl_fport(n, s, l3);
+		if (r < 0)
+			return r;
+		r = pl_fdir_src(n->dir, r);
+		if (r != 2)
+			return r;
+	}
+	return pl_fport(n, s, l3 + 2);
+}
+
+/* tcp, udp, sctp, icmp, icmp6, igmp: the IPv4 protocol field; the IPv6
+ * next header, or the one after a fragment header, as libpcap looks. */
+PL_INLINE int pl_test_ip_proto(const volatile struct pl_fnode *n, const struct pl_scratch *s)
+{
+	__u32 l3 = pl_fl3_off(s, n->depth), type, v;
+
+	if (pl_fload(s, pl_ftype_off(s, n->depth), 2, &type))
+		return -1;
+	if (type == 0x0800 && (n->arg8b & PL_FP_V4)) {
+		if (pl_fload(s, l3 + 9, 1, &v))
+			return -1;
+		return v == n->arg8;
+	}
+	if (type != 0x86dd || !(n->arg8b & PL_FP_V6))
 		return 0;
-	if (!(p->present & (PL_HAS_TCP | PL_HAS_UDP | PL_HAS_SCTP)))
-		return -1; /* cut before the ports */
-	return pl_fdir(n->dir, p->sport >= n->lo && p->sport <= n->hi,
-		       p->dport >= n->lo && p->dport <= n->hi);
+	if (pl_fload(s, l3 + 6, 1, &v))
+		return -1;
+	if (v == n->arg8)
+		return 1;
+	if (v != 44)
+		return 0;
+	if (pl_fload(s, l3 + 40, 1, &v))
+		return -1;
+	return v == n->arg8;
+}
+
+/* One MAC address at off against the node's. */
+PL_INLINE int pl_fmac(const volatile struct pl_fnode *n, const struct pl_scratch *s,
+		      __u32 off)
+{
+	__u32 i;
+
+	if (off + 6 > s->avail || off + 6 > s->len)
+		return -1;
+	for (i = 0; i < 6; i++)
+		if (pl_u8(s, off + i) != n->addr[i])
+			return 0;
+	return 1;
+}
+
+/* ether [src|dst] host: Ethernet only (tcpdump refuses it on cooked
+ * captures; pktlens compiles before it knows the link type). */
+PL_INLINE int pl_test_ether(const volatile struct pl_fnode *n, const struct pl_scratch *s)
+{
+	int r;
+
+	if (s->linktype != PL_LINK_ETHERNET)
+		return 0;
+	if (n->dir != PL_FD_DST) {
+		r = pl_fmac(n, s, 6);
+		if (r < 0)
+			return r;
+		r = pl_fdir_src(n->dir, r);
+		if (r != 2)
+			return r;
+	}
+	return pl_fmac(n, s, 0);
+}
+
+/* vlan [ID]: a VLAN TPID where this test's EtherType would be. */
+PL_INLINE int pl_test_vlan(const volatile struct pl_fnode *n, const struct pl_scratch *s)
+{
+	__u32 off = pl_ftype_off(s, n->depth), v;
+
+	if (s->linktype != PL_LINK_ETHERNET)
+		return 0;
+	if (pl_fload(s, off, 2, &v))
+		return -1;
+	if (v != 0x8100 && v != 0x88a8 && v != 0x9100)
+		return 0;
+	if (!n->arg8b)
+		return 1;
+	if (pl_fload(s, off + 2, 2, &v))
+		return -1;
+	return (v & 0x0fff) == n->lo;
 }
 
 PL_INLINE int pl_test_bytes(const volatile struct pl_fnode *n, struct pl_scratch *s)
 {
-	const struct pl_pkt *p = &s->ev.pkt;
-	__u32 off = n->lo, size = n->arg8, i, v = 0;
+	__u32 off = n->lo, l3 = pl_fl3_off(s, n->depth), v;
 
 	if (n->arg8b != PL_FB_ETHER) {
-		if (!pl_at_depth(p, n->depth) || p->eth_type != 0x0800)
+		if (pl_fload(s, pl_ftype_off(s, n->depth), 2, &v))
+			return -1;
+		if (v != 0x0800)
 			return 0;
-		off += s->l3_off;
+		off += l3;
 	}
 	if (n->arg8b == PL_FB_L4) {
-		if (!(p->present & PL_HAS_IP4) || p->ip_proto != n->arg8 >> 4 ||
-		    p->ip_frag_offset)
+		if (pl_fload(s, l3 + 9, 1, &v))
+			return -1;
+		if (v != n->addr[0])
 			return 0;
-		off += p->ip_hdr_len;
-		size &= 0x0f;
+		if (pl_fload(s, l3 + 6, 2, &v))
+			return -1;
+		if (v & 0x1fff)
+			return 0;
+		off += (pl_u8(s, l3) & 0x0f) * 4u;
 	}
-	if (off + size > s->avail)
+	if (pl_fload(s, off, n->arg8, &v))
 		return -1;
-	if (off + size > s->len)
-		return -1; /* past the window: the compiler keeps offsets inside it */
-	for (i = 0; i < 4; i++)
-		if (i < size)
-			v = v << 8 | pl_u8(s, off + i);
 	return pl_fcmp32(n->cmp, v & n->mask, n->hi);
 }
 
@@ -142,42 +347,61 @@ PL_INLINE __u8 pl_fold(__u8 c, bool nocase)
 	return nocase && c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
-struct pl_fstr_walk {
-	struct pl_scratch *s;
-	__u32 field, len, plen, nocase, found;
-};
+/* Copies a string field into s->fstr; returns its length + 1, or 0 when
+ * the packet lacks it. One fixed buffer keeps the comparisons simple for
+ * the verifier. */
+PL_SUBPROG __u32 pl_fstr_load(struct pl_scratch *s, __u32 field)
+{
+	const char *str;
+	__u32 len, i;
+	__u64 w;
 
-/* Does the pattern (s->fpat, plen bytes) stand at byte `at` of the field? */
-PL_INLINE bool pl_fstr_at(struct pl_scratch *s, const char *str, __u32 len,
-			  __u32 at, __u32 plen, bool nocase)
+	if (!s)
+		return 0;
+	str = pl_fstr_field(&s->ev.pkt, field, &len);
+	if (!str)
+		return 0;
+	if (len > PL_TLS_SNI_MAX)
+		len = PL_TLS_SNI_MAX;
+	for (i = 0; i < PL_TLS_SNI_MAX / 8; i++) {
+		if (i * 8 >= len)
+			break;
+		/* may read past a short field: still inside struct pl_scratch */
+		__builtin_memcpy(&w, str + i * 8, 8);
+		__builtin_memcpy(s->fstr + i * 8, &w, 8);
+	}
+	return len + 1;
+}
+
+/* Does s->fpat (plen bytes) stand at byte `at` of s->fstr? */
+PL_SUBPROG int pl_fstr_at(struct pl_scratch *s, __u32 at, __u32 plen, __u32 nocase)
 {
 	__u32 i;
 
-	if (at + plen > len)
-		return false;
+	if (!s)
+		return 0;
 	for (i = 0; i < PL_FILTER_STR_MAX; i++) {
 		if (i >= plen)
 			break;
-		if (pl_fold((__u8)str[(at + i) & (PL_TLS_SNI_MAX - 1)], nocase) !=
+		if (pl_fold((__u8)s->fstr[pl_mask(at + i, PL_TLS_SNI_MAX - 1)], nocase) !=
 		    pl_fold((__u8)s->fpat[i], nocase))
-			return false;
+			return 0;
 	}
-	return true;
+	return 1;
 }
+
+struct pl_fstr_walk {
+	struct pl_scratch *s;
+	__u32 len, plen, nocase, found;
+};
 
 static long pl_fstr_step(__u32 at, void *ctx)
 {
 	struct pl_fstr_walk *w = ctx;
-	struct pl_scratch *s = w->s;
-	const char *str;
-	__u32 len;
 
-	if (!s)
+	if (at + w->plen > w->len)
 		return 1;
-	str = pl_fstr_field(&s->ev.pkt, w->field, &len);
-	if (!str || at + w->plen > len)
-		return 1;
-	if (pl_fstr_at(s, str, len, at, w->plen, w->nocase)) {
+	if (pl_fstr_at(w->s, at, w->plen, w->nocase)) {
 		w->found = 1;
 		return 1;
 	}
@@ -186,37 +410,28 @@ static long pl_fstr_step(__u32 at, void *ctx)
 
 /* Matches a string field against s->fpat (plen bytes). Host names, SNI and
  * DNS names compare without case, as DNS does. */
-PL_SUBPROG int pl_fstr_match(struct pl_scratch *s, __u32 field, __u32 cmp,
-			     __u32 plen)
+PL_INLINE int pl_fstr_match(struct pl_scratch *s, __u32 field, __u32 cmp,
+			    __u32 plen)
 {
 	struct pl_fstr_walk w = {};
-	const char *str;
-	__u32 len;
+	__u32 len = pl_fstr_load(s, field);
 	bool nocase;
 
-	if (!s)
+	if (!len--)
 		return 0;
-	str = pl_fstr_field(&s->ev.pkt, field, &len);
-	if (!str)
-		return 0;
-	/* every string field fits in 256 bytes (the largest, SNI/URI/name) */
-	if (len > PL_TLS_SNI_MAX)
-		len = PL_TLS_SNI_MAX;
-	plen &= PL_FILTER_STR_MAX - 1;
 	nocase = field == PL_FF_TLS_SNI || field == PL_FF_DNS_QNAME ||
 		 field == PL_FF_HTTP_HOST;
 	switch (cmp) {
 	case PL_FC_EQ:
-		return len == plen && pl_fstr_at(s, str, len, 0, plen, nocase);
+		return len == plen && pl_fstr_at(s, 0, plen, nocase);
 	case PL_FC_NE:
-		return !(len == plen && pl_fstr_at(s, str, len, 0, plen, nocase));
+		return !(len == plen && pl_fstr_at(s, 0, plen, nocase));
 	case PL_FC_PREFIX:
-		return pl_fstr_at(s, str, len, 0, plen, nocase);
+		return len >= plen && pl_fstr_at(s, 0, plen, nocase);
 	case PL_FC_SUFFIX:
-		return len >= plen && pl_fstr_at(s, str, len, len - plen, plen, nocase);
+		return len >= plen && pl_fstr_at(s, len - plen, plen, nocase);
 	case PL_FC_SUBSTR:
 		w.s = s;
-		w.field = field;
 		w.len = len;
 		w.plen = plen;
 		w.nocase = nocase;
@@ -261,41 +476,24 @@ PL_INLINE int pl_test_node(const volatile struct pl_filter *f,
 			   const volatile struct pl_fnode *n, struct pl_scratch *s)
 {
 	const struct pl_pkt *p = &s->ev.pkt;
+	__u32 v;
 
 	switch (n->test) {
 	case PL_FT_LINK_PROTO:
-		return pl_at_depth(p, n->depth) && p->eth_type == n->lo;
+		if (pl_fload(s, pl_ftype_off(s, n->depth), 2, &v))
+			return -1;
+		return v == n->lo;
 	case PL_FT_IP_PROTO:
-		if (!pl_at_depth(p, n->depth) || p->ip_proto != n->arg8)
-			return 0;
-		return ((n->arg8b & PL_FP_V4) && (p->present & PL_HAS_IP4)) ||
-		       ((n->arg8b & PL_FP_V6) && (p->present & PL_HAS_IP6));
+		return pl_test_ip_proto(n, s);
 	case PL_FT_HOST4:
-		if (!pl_at_depth(p, n->depth))
-			return 0;
-		if (p->present & PL_HAS_IP4)
-			return pl_fdir(n->dir, pl_match_addr(p->ip_src, n->addr, n->arg8, 4),
-				       pl_match_addr(p->ip_dst, n->addr, n->arg8, 4));
-		if ((p->present & PL_HAS_ARP) && n->arg8b)
-			return pl_fdir(n->dir, pl_match_addr(p->arp_spa, n->addr, n->arg8, 4),
-				       pl_match_addr(p->arp_tpa, n->addr, n->arg8, 4));
-		return 0;
 	case PL_FT_HOST6:
-		if (!pl_at_depth(p, n->depth) || !(p->present & PL_HAS_IP6))
-			return 0;
-		return pl_fdir(n->dir, pl_match_addr(p->ip_src, n->addr, n->arg8, 16),
-			       pl_match_addr(p->ip_dst, n->addr, n->arg8, 16));
+		return pl_test_host(n, s);
 	case PL_FT_PORT:
-		return pl_test_port(n, p);
+		return pl_test_port(n, s);
 	case PL_FT_ETHER:
-		if (!(p->present & PL_HAS_ETH))
-			return 0;
-		return pl_fdir(n->dir, pl_match_addr(p->eth_src, n->addr, 48, 6),
-			       pl_match_addr(p->eth_dst, n->addr, 48, 6));
+		return pl_test_ether(n, s);
 	case PL_FT_VLAN:
-		if (p->n_vlan <= n->depth || n->depth >= PL_MAX_VLAN)
-			return 0;
-		return !n->arg8b || p->vlan_id[n->depth & (PL_MAX_VLAN - 1)] == n->lo;
+		return pl_test_vlan(n, s);
 	case PL_FT_LEN:
 		return pl_fcmp32(n->cmp, p->frame_len, n->lo);
 	case PL_FT_BYTES:

@@ -37,6 +37,7 @@ struct pl_scratch {
 	__u32 l4_end;     /* end of the IP payload (or of the frame) */
 	__u32 l3_off;     /* offset of the header after the link layer */
 	char fpat[64];    /* filter: the string pattern under test */
+	char fstr[PL_TLS_SNI_MAX]; /* filter: the string field under test */
 	struct pl_packet_event ev; /* ev.pkt is the parser's output */
 	/* -w: the packet's bytes follow the record in the ring buffer; this
 	 * also leaves room for the filter's masked reads of L7 fields */

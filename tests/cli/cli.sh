@@ -65,7 +65,8 @@ PY
 expect unsupported-linktype 2 "link type RAW .*Ethernet and Linux cooked" "$PKTLENS" read "$TMP/raw.pcap"
 
 # stdin works as a file
-if "$PKTLENS" read - --json <"$PCAP_DIR/whois.pcap" | grep -q '"tcp.srcport"'; then
+if "$PKTLENS" read - --json <"$PCAP_DIR/whois.pcap" >"$TMP/stdin.json" &&
+	grep -q '"tcp.srcport"' "$TMP/stdin.json"; then
 	echo "PASS read-stdin"
 else
 	echo "FAIL read-stdin"

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Benchmark of `pktlens tcp` (docs/tcp.md): figures, not pass/fail.
+#
+#  1. Connections per second of a bounded storm of short TCP connections in
+#     the lab (build/tcpstorm: the server closes first, as HTTP/1.0 does),
+#     with nothing attached, with `pktlens tcp` (default events, text to
+#     /dev/null) and with bcc's tcplife where it runs, in alternating rounds
+#     of the same run; medians.
+#  2. ns per hook run from the kernel's run-time statistics
+#     (kernel.bpf_stats_enabled), during one more pktlens round.
+#
+# Prints a Markdown table. Attaches nothing to any interface; uses only the
+# lab's namespaces, which it creates and removes.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+PKTLENS=${PKTLENS:-}
+STORM=${TCPSTORM:-$BUILD/tcpstorm}
+ROUNDS=${TCP_BENCH_ROUNDS:-5}
+SECS=${TCP_BENCH_SECONDS:-5}
+THREADS=2
+SRV=198.18.0.1
+PORT=9100
+TMP=$(mktemp -d /tmp/pktlens-tcpbench.XXXXXX)
+TRACER_PID=
+STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
+# a lab that was up before stays up
+LAB_WAS_UP=$(ip netns list 2>/dev/null | grep -qw pl-server && echo 1 || echo 0)
+
+cleanup() {
+	[ -n "$TRACER_PID" ] && kill -INT "$TRACER_PID" 2>/dev/null && wait "$TRACER_PID" 2>/dev/null
+	sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS" 2>/dev/null
+	[ "$LAB_WAS_UP" = 1 ] || bash scripts/lab.sh down >/dev/null 2>&1
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+if [ -z "$PKTLENS" ]; then
+	PKTLENS=$BUILD/pktlens
+	make -s BUILD="$BUILD" "$PKTLENS" "$STORM" || exit 1
+fi
+bash scripts/lab.sh up >/dev/null || exit 1
+
+# storm: one round; prints connections per second.
+storm() {
+	local srv
+	ip netns exec pl-server "$STORM" serve "$SRV" "$PORT" $((SECS + 2)) >"$TMP/serve.log" &
+	srv=$!
+	for _ in $(seq 50); do grep -q listening "$TMP/serve.log" && break; sleep 0.05; done
+	ip netns exec pl-client "$STORM" connect "$SRV" "$PORT" "$SECS" "$THREADS" | awk '{ print $3 }'
+	kill "$srv" 2>/dev/null
+	wait "$srv" 2>/dev/null
+}
+
+# start_tracer NAME CMD...: runs CMD in the background until it is ready.
+start_tracer() {
+	local name=$1 i
+	shift
+	"$@" >/dev/null 2>"$TMP/$name.err" &
+	TRACER_PID=$!
+	for i in $(seq 100); do
+		case $name in
+		pktlens) grep -q "tracing TCP" "$TMP/$name.err" && return 0 ;;
+		*) [ "$i" -ge 40 ] && return 0 ;; # bcc compiles for a few seconds
+		esac
+		kill -0 "$TRACER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$TRACER_PID" 2>/dev/null && return 0
+	TRACER_PID=
+	return 1
+}
+
+stop_tracer() {
+	kill -INT "$TRACER_PID" 2>/dev/null
+	wait "$TRACER_PID" 2>/dev/null
+	TRACER_PID=
+}
+
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "n/a" }'
+}
+
+TCPLIFE=$(command -v tcplife-bpfcc || command -v tcplife || true)
+echo "== pktlens tcp: $ROUNDS rounds of ${SECS}s, $THREADS client threads, $(nproc) CPUs, kernel $(uname -r)"
+for r in $(seq "$ROUNDS"); do
+	b=$(storm)
+	echo "$b" >>"$TMP/base"
+	if start_tracer pktlens "$PKTLENS" tcp --stats; then
+		p=$(storm)
+		stop_tracer
+		echo "$p" >>"$TMP/pktlens"
+		tail -1 "$TMP/pktlens.err" >>"$TMP/pktlens.stats"
+	else
+		p="failed: $(head -c 200 "$TMP/pktlens.err")"
+	fi
+	l=n/a
+	if [ -n "$TCPLIFE" ] && start_tracer tcplife "$TCPLIFE"; then
+		l=$(storm)
+		stop_tracer
+		echo "$l" >>"$TMP/tcplife"
+	fi
+	echo "round $r: nothing $b/s, pktlens tcp $p/s, tcplife $l/s"
+done
+B=$(median <"$TMP/base")
+P=$(median <"$TMP/pktlens" 2>/dev/null)
+L=$( [ -s "$TMP/tcplife" ] && median <"$TMP/tcplife" || echo n/a)
+pct() { [ "$2" = n/a ] && echo n/a || awk -v b="$1" -v x="$2" 'BEGIN { printf "%+.1f%%", (x - b) * 100 / b }'; }
+
+# ns per run of each program, from the kernel's statistics
+sysctl -qw kernel.bpf_stats_enabled=1
+if start_tracer pktlens "$PKTLENS" tcp --stats; then
+	storm >/dev/null
+	bpftool -j prog show >"$TMP/progs.json"
+	stop_tracer
+fi
+sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"
+
+echo
+echo "| connections/s (median of $ROUNDS) | | vs nothing |"
+echo "|---|---:|---:|"
+echo "| nothing attached | $B | |"
+echo "| pktlens tcp | $P | $(pct "$B" "$P") |"
+if [ "$L" = n/a ]; then
+	echo "| bcc tcplife | n/a | $( [ -n "$TCPLIFE" ] && echo "did not start: $(head -c 100 "$TMP/tcplife.err" | tr '\n|' '  ')" || echo "not installed") |"
+else
+	echo "| bcc tcplife | $L | $(pct "$B" "$L") |"
+fi
+echo
+echo "pktlens --stats of the last round: $(tail -1 "$TMP/pktlens.stats" 2>/dev/null | sed 's/^pktlens: //')"
+echo
+echo "| program | runs | ns per run |"
+echo "|---|---:|---:|"
+jq -r '.[] | select(.name | startswith("pl_")) | select(.run_cnt > 0) |
+	"| \(.name) | \(.run_cnt) | \(.run_time_ns / .run_cnt | floor) |"' "$TMP/progs.json" 2>/dev/null

@@ -1,0 +1,728 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * pktlens agent: the long-running mode. The packet programs keep the flow
+ * and top-talker tables in the kernel; once a scan interval (at most a
+ * second) the agent exports the flows that ended (JSON lines, IPFIX) and
+ * rebuilds the Prometheus page.
+ *
+ * SIGHUP reloads the configuration: exporters and timeouts change in
+ * place, and when the interfaces, filter, mode or table sizes change the
+ * kernel side is rebuilt (its flows exported first; counters carry over so
+ * Prometheus counters never go back). The log file is reopened, for
+ * logrotate. SIGTERM and SIGINT detach the programs, export every flow
+ * left and exit.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "agent_config.h"
+#include "cmds.h"
+#include "flow_output.h"
+#include "flowtab.h"
+#include "ipfix.h"
+#include "log.h"
+#include "packet_skel.h"
+#include "prom.h"
+#include "skel_common.h"
+
+static volatile sig_atomic_t stop_requested, reload_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
+}
+
+/* Per-interface counters carried over kernel rebuilds. */
+struct carry_iface {
+	char ifname[IF_NAMESIZE];
+	__u8 ip_ver, proto;
+	uint64_t packets, bytes;
+};
+#define MAX_CARRY 1024
+
+/* Totals from earlier kernel sides (before reloads). */
+struct carry {
+	__u64 pkt[PL_CNT__COUNT];
+	__u64 fl[PL_FCNT__COUNT];
+	uint64_t exported[PL_END_EXIT + 1];
+	uint64_t flow_evictions;
+	uint64_t tbl_evictions[PL_TBL__COUNT];
+	struct carry_iface ifaces[MAX_CARRY];
+	int n_ifaces;
+};
+
+struct agent {
+	struct pl_opts *o;
+	struct pl_agent_config cfg;
+	struct packet_bpf *skel;
+	struct pl_flowtab t;
+	bool t_open;
+	struct pl_attachment att[PL_MAX_IFACES];
+	int n_att;
+	struct pl_ifaces ifs;
+	struct pl_prom *prom;
+	struct pl_ipfix *ipfix;
+	FILE *log;
+	uint64_t mono_to_epoch_ns;
+	uint64_t start_epoch_ns, last_templates_ns;
+	uint64_t reloads_ok, reloads_failed, log_records, log_errors;
+	double scan_seconds;
+	struct carry carry;
+	__u64 pkt[PL_CNT__COUNT]; /* counters of the current kernel side */
+};
+
+/* ---- the kernel side ---- */
+
+static void kernel_down(struct agent *a)
+{
+	pl_detach_all(a->att, &a->n_att);
+	if (a->t_open)
+		pl_flowtab_close(&a->t);
+	a->t_open = false;
+	packet_bpf__destroy(a->skel);
+	a->skel = NULL;
+}
+
+static int kernel_up(struct agent *a)
+{
+	static struct pl_filter filter;
+	struct pl_flowtab_cfg fc;
+	char err[256];
+	int col, ret;
+
+	if (pl_filter_compile(a->cfg.filter, &filter, err, sizeof(err), &col)) {
+		pl_err("bad filter: %s (column %d)", err, col);
+		return PL_EXIT_USAGE;
+	}
+	ret = pl_resolve_names((const char *const *)a->cfg.ifaces, a->cfg.n_ifaces, "agent",
+			       &a->ifs);
+	if (ret)
+		return ret;
+	pl_flowtab_cfg_defaults(&fc);
+	fc.flags = PL_FLOW_TABLE | PL_FLOW_SOURCES | PL_FLOW_PORTS | PL_FLOW_NAMES |
+		   PL_FLOW_IFACES;
+	fc.flow_entries = a->cfg.flow_entries;
+	fc.table_entries = a->cfg.table_entries;
+	a->skel = packet_bpf__open();
+	if (!a->skel) {
+		pl_err("cannot open the BPF programs: %s", strerror(errno));
+		return PL_EXIT_RUNTIME;
+	}
+	a->skel->rodata->emit_records = 0;
+	memcpy((void *)&a->skel->rodata->filter, &filter, sizeof(filter));
+	if (pl_flowtab_configure(a->skel, &fc)) {
+		kernel_down(a);
+		return PL_EXIT_RUNTIME;
+	}
+	ret = pl_load_packet(a->skel);
+	if (ret) {
+		kernel_down(a);
+		return ret;
+	}
+	if (pl_flowtab_open(&a->t, a->skel, &fc)) {
+		pl_err("out of memory");
+		kernel_down(a);
+		return PL_EXIT_RUNTIME;
+	}
+	a->t_open = true;
+	ret = pl_attach_all(a->skel, &a->ifs, a->cfg.mode, a->att, &a->n_att);
+	if (ret) {
+		kernel_down(a);
+		return ret;
+	}
+	memset(a->pkt, 0, sizeof(a->pkt));
+	return 0;
+}
+
+/* ---- exporting flows ---- */
+
+static void on_flow(void *ctx, const struct pl_flow *f, enum pl_flow_end why)
+{
+	struct agent *a = ctx;
+	const char *ifname = pl_ifname(&a->ifs, f->key.ifindex);
+
+	if (a->log) {
+		pl_print_flow_json(a->log, f, why, a->mono_to_epoch_ns, ifname);
+		if (ferror(a->log)) {
+			a->log_errors++;
+			clearerr(a->log);
+		} else {
+			a->log_records++;
+		}
+	}
+	if (a->ipfix)
+		pl_ipfix_add(a->ipfix, f, why, a->mono_to_epoch_ns);
+}
+
+static void flush_exporters(struct agent *a, uint64_t now)
+{
+	if (a->log && fflush(a->log))
+		a->log_errors++;
+	if (a->ipfix) {
+		bool templates = now - a->last_templates_ns >=
+				 (uint64_t)(a->cfg.template_refresh * 1e9);
+
+		pl_ipfix_flush(a->ipfix, templates);
+		if (templates)
+			a->last_templates_ns = now;
+	}
+}
+
+static int scan(struct agent *a, bool all)
+{
+	uint64_t now = pl_clock_ns(CLOCK_MONOTONIC);
+	long n = pl_flowtab_expire(&a->t, now, (uint64_t)(a->cfg.idle_timeout * 1e9),
+				   (uint64_t)(a->cfg.active_timeout * 1e9), all, on_flow, a);
+
+	flush_exporters(a, now);
+	if (n < 0) {
+		pl_err("reading the flow table failed: %s", strerror((int)-n));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- Prometheus ---- */
+
+struct top_item {
+	unsigned char key[sizeof(struct pl_name_key)];
+	uint64_t packets, bytes, syns;
+};
+
+struct topn {
+	struct top_item *items;
+	size_t n, max, ksz;
+};
+
+static int top_add(void *ctx, const void *key, const void *val, uint64_t p, uint64_t b,
+		   uint64_t s)
+{
+	struct topn *t = ctx;
+	size_t i, at;
+
+	(void)val;
+	if (t->n == t->max && p <= t->items[t->n - 1].packets)
+		return 0;
+	at = t->n < t->max ? t->n : t->max - 1;
+	for (i = at; i > 0 && t->items[i - 1].packets < p; i--)
+		t->items[i] = t->items[i - 1];
+	memcpy(t->items[i].key, key, t->ksz);
+	t->items[i].packets = p;
+	t->items[i].bytes = b;
+	t->items[i].syns = s;
+	if (t->n < t->max)
+		t->n++;
+	return 0;
+}
+
+static int on_src(void *ctx, const void *key, const void *val)
+{
+	const struct pl_src_val *v = val;
+
+	return top_add(ctx, key, val, v->packets, v->bytes, v->syns);
+}
+
+static int on_port(void *ctx, const void *key, const void *val)
+{
+	const struct pl_port_val *v = val;
+
+	return top_add(ctx, key, val, v->packets, v->bytes, 0);
+}
+
+static int on_name(void *ctx, const void *key, const void *val)
+{
+	return top_add(ctx, key, val, *(const __u64 *)val, 0, 0);
+}
+
+/* The kernel's per-interface counters plus what earlier kernel sides
+ * counted, by (interface name, family, protocol). */
+struct iface_sum {
+	struct carry_iface v[MAX_CARRY];
+	int n;
+	struct agent *a;
+};
+
+static void iface_add(struct iface_sum *s, const char *ifname, __u8 ip_ver, __u8 proto,
+		      uint64_t p, uint64_t b)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->v[i].ip_ver == ip_ver && s->v[i].proto == proto &&
+		    !strcmp(s->v[i].ifname, ifname)) {
+			s->v[i].packets += p;
+			s->v[i].bytes += b;
+			return;
+		}
+	}
+	if (s->n == MAX_CARRY)
+		return;
+	snprintf(s->v[s->n].ifname, IF_NAMESIZE, "%s", ifname);
+	s->v[s->n].ip_ver = ip_ver;
+	s->v[s->n].proto = proto;
+	s->v[s->n].packets = p;
+	s->v[s->n].bytes = b;
+	s->n++;
+}
+
+static int on_iface(void *ctx, const void *key, const void *val)
+{
+	struct iface_sum *s = ctx;
+	const struct pl_iface_key *k = key;
+	const struct pl_iface_val *v = val;
+
+	iface_add(s, pl_ifname(&s->a->ifs, k->ifindex), k->ip_ver, k->proto, v->packets,
+		  v->bytes);
+	return 0;
+}
+
+static void read_ifaces(struct agent *a, struct iface_sum *s)
+{
+	int i;
+
+	s->n = 0;
+	s->a = a;
+	for (i = 0; i < a->carry.n_ifaces; i++)
+		iface_add(s, a->carry.ifaces[i].ifname, a->carry.ifaces[i].ip_ver,
+			  a->carry.ifaces[i].proto, a->carry.ifaces[i].packets,
+			  a->carry.ifaces[i].bytes);
+	if (a->skel)
+		pl_flowtab_walk(&a->t, PL_TBL_IFACES, on_iface, s);
+}
+
+static const char *family(__u8 ip_ver)
+{
+	return ip_ver == 4 ? "ipv4" : ip_ver == 6 ? "ipv6" : "other";
+}
+
+static uint64_t rss_bytes(void)
+{
+	unsigned long size = 0, res = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f) {
+		if (fscanf(f, "%lu %lu", &size, &res) != 2)
+			res = 0;
+		fclose(f);
+	}
+	return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static void top_family(struct pl_text *x, struct agent *a, enum pl_table tbl,
+		       pl_entry_fn fn, const char *metric, const char *help,
+		       const char *label)
+{
+	static struct top_item items[100];
+	struct topn t = { .items = items, .max = a->cfg.top_n, .ksz = 0 };
+	char name[160], buf[64], pb[8];
+	size_t i, n;
+
+	t.ksz = tbl == PL_TBL_SOURCES ? sizeof(struct pl_src_key) :
+		tbl == PL_TBL_PORTS ? sizeof(struct pl_port_key) : sizeof(struct pl_name_key);
+	if (t.max > 100)
+		t.max = 100;
+	pl_flowtab_walk(&a->t, tbl, fn, &t);
+	for (int k = 0; k < (tbl == PL_TBL_SOURCES ? 3 : tbl == PL_TBL_PORTS ? 2 : 1); k++) {
+		static const char *const what[] = { "packets", "bytes", "syns" };
+
+		snprintf(name, sizeof(name), "pktlens_top_%s_%s", metric, what[k]);
+		snprintf(buf, sizeof(buf), "%s (the top %u by packets)", what[k], a->cfg.top_n);
+		pl_text_printf(x, "# HELP %s %s: %s.\n# TYPE %s gauge\n", name, help, buf, name);
+		for (i = 0; i < t.n; i++) {
+			const struct top_item *it = &t.items[i];
+			uint64_t v = k == 0 ? it->packets : k == 1 ? it->bytes : it->syns;
+
+			pl_text_printf(x, "%s{", name);
+			if (tbl == PL_TBL_SOURCES) {
+				const struct pl_src_key *sk = (const void *)it->key;
+
+				pl_text_printf(x, "%s=\"%s\"", label,
+					       pl_addr_str(sk->ip_ver, sk->addr, buf, sizeof(buf)));
+			} else if (tbl == PL_TBL_PORTS) {
+				const struct pl_port_key *pk = (const void *)it->key;
+
+				pl_text_printf(x, "transport=\"%s\",port=\"%u\"",
+					       pl_proto_name(pk->proto, pb, sizeof(pb)), pk->port);
+			} else {
+				n = pl_name_len((const char *)it->key);
+				pl_text_printf(x, "%s=\"", label);
+				pl_text_label(x, (const char *)it->key, n);
+				pl_text_printf(x, "\"");
+			}
+			pl_text_printf(x, "} %llu\n", (unsigned long long)v);
+		}
+	}
+}
+
+static void publish_metrics(struct agent *a)
+{
+	static struct iface_sum ifs;
+	static const char *const tables[] = { "flows", "sources", "ports", "snis",
+					      "dns_names", "http_hosts", "ifaces" };
+	struct pl_text x = { 0 };
+	struct pl_ipfix_stats is = { 0 };
+	__u64 pkt[PL_CNT__COUNT], fl[PL_FCNT__COUNT];
+	char pb[8];
+	int i;
+
+	if (!a->prom)
+		return;
+	pl_flowtab_read_counters(&a->t);
+	pl_sum_percpu(bpf_map__fd(a->skel->maps.counters), PL_CNT__COUNT, a->pkt);
+	for (i = 0; i < PL_CNT__COUNT; i++)
+		pkt[i] = a->carry.pkt[i] + a->pkt[i];
+	for (i = 0; i < PL_FCNT__COUNT; i++)
+		fl[i] = a->carry.fl[i] + a->t.counters[i];
+	read_ifaces(a, &ifs);
+
+	pl_text_family(&x, "pktlens_packets_total", "counter",
+		       "Packets that matched the filter, by interface, family and IP protocol.");
+	for (i = 0; i < ifs.n; i++)
+		pl_text_printf(&x,
+			       "pktlens_packets_total{interface=\"%s\",family=\"%s\",protocol=\"%s\"} %llu\n",
+			       ifs.v[i].ifname, family(ifs.v[i].ip_ver),
+			       ifs.v[i].ip_ver ? pl_proto_name(ifs.v[i].proto, pb, sizeof(pb)) : "none",
+			       (unsigned long long)ifs.v[i].packets);
+	pl_text_family(&x, "pktlens_bytes_total", "counter",
+		       "Frame bytes that matched the filter, by interface, family and IP protocol.");
+	for (i = 0; i < ifs.n; i++)
+		pl_text_printf(&x,
+			       "pktlens_bytes_total{interface=\"%s\",family=\"%s\",protocol=\"%s\"} %llu\n",
+			       ifs.v[i].ifname, family(ifs.v[i].ip_ver),
+			       ifs.v[i].ip_ver ? pl_proto_name(ifs.v[i].proto, pb, sizeof(pb)) : "none",
+			       (unsigned long long)ifs.v[i].bytes);
+	pl_text_family(&x, "pktlens_packets_seen_total", "counter",
+		       "Packets the programs saw, before the filter.");
+	pl_text_printf(&x, "pktlens_packets_seen_total %llu\n", (unsigned long long)pkt[PL_CNT_SEEN]);
+	pl_text_family(&x, "pktlens_packets_matched_total", "counter",
+		       "Packets that matched the filter.");
+	pl_text_printf(&x, "pktlens_packets_matched_total %llu\n",
+		       (unsigned long long)pkt[PL_CNT_MATCHED]);
+	pl_text_family(&x, "pktlens_lost_total", "counter",
+		       "What could not be recorded, by cause: a full ring buffer, a flow or table entry that could not be inserted.");
+	pl_text_printf(&x, "pktlens_lost_total{cause=\"ring_buffer\"} %llu\n",
+		       (unsigned long long)pkt[PL_CNT_LOST]);
+	pl_text_printf(&x, "pktlens_lost_total{cause=\"flow_insert\"} %llu\n",
+		       (unsigned long long)fl[PL_FCNT_FLOW_FAIL]);
+	pl_text_printf(&x, "pktlens_lost_total{cause=\"table_insert\"} %llu\n",
+		       (unsigned long long)fl[PL_FCNT_TABLE_FAIL]);
+	pl_text_family(&x, "pktlens_flows_created_total", "counter",
+		       "Flows inserted into the kernel's flow table.");
+	pl_text_printf(&x, "pktlens_flows_created_total %llu\n",
+		       (unsigned long long)fl[PL_FCNT_FLOW_NEW]);
+	pl_text_family(&x, "pktlens_flows_exported_total", "counter",
+		       "Flow records exported, by reason: idle timeout, active timeout, end (exit or reload).");
+	for (i = PL_END_IDLE; i <= PL_END_EXIT; i++)
+		pl_text_printf(&x, "pktlens_flows_exported_total{reason=\"%s\"} %llu\n",
+			       pl_flow_end_name((enum pl_flow_end)i),
+			       (unsigned long long)(a->carry.exported[i] + a->t.exported[i]));
+	pl_text_family(&x, "pktlens_evictions_total", "counter",
+		       "Entries a full LRU table dropped to make room, by table (estimated at each scan).");
+	pl_text_printf(&x, "pktlens_evictions_total{table=\"flows\"} %llu\n",
+		       (unsigned long long)(a->carry.flow_evictions + a->t.flow_evictions));
+	for (i = 0; i < PL_TBL__COUNT; i++)
+		pl_text_printf(&x, "pktlens_evictions_total{table=\"%s\"} %llu\n", tables[i + 1],
+			       (unsigned long long)(a->carry.tbl_evictions[i] + a->t.tbl_evictions[i]));
+	pl_text_family(&x, "pktlens_table_entries", "gauge", "Entries in each kernel table at the last scan.");
+	pl_text_printf(&x, "pktlens_table_entries{table=\"flows\"} %llu\n",
+		       (unsigned long long)a->t.flow_entries);
+	for (i = 0; i < PL_TBL__COUNT; i++)
+		pl_text_printf(&x, "pktlens_table_entries{table=\"%s\"} %llu\n", tables[i + 1],
+			       (unsigned long long)a->t.tbl_entries[i]);
+	pl_text_family(&x, "pktlens_table_max_entries", "gauge", "Size of each kernel table.");
+	for (i = -1; i < PL_TBL__COUNT; i++)
+		pl_text_printf(&x, "pktlens_table_max_entries{table=\"%s\"} %u\n", tables[i + 1],
+			       pl_flowtab_max_entries(&a->t, i));
+	pl_text_family(&x, "pktlens_table_fill_ratio", "gauge", "Entries / size of each kernel table.");
+	for (i = -1; i < PL_TBL__COUNT; i++) {
+		uint32_t max = pl_flowtab_max_entries(&a->t, i);
+		uint64_t n = i < 0 ? a->t.flow_entries : a->t.tbl_entries[i];
+
+		pl_text_printf(&x, "pktlens_table_fill_ratio{table=\"%s\"} %.4f\n", tables[i + 1],
+			       max ? (double)n / max : 0.0);
+	}
+	top_family(&x, a, PL_TBL_SOURCES, on_src, "source", "Top source addresses", "source");
+	top_family(&x, a, PL_TBL_PORTS, on_port, "destination_port", "Top destination ports", NULL);
+	top_family(&x, a, PL_TBL_SNIS, on_name, "tls_sni", "Top TLS server names (ClientHellos)", "sni");
+	top_family(&x, a, PL_TBL_DNS, on_name, "dns_query", "Top DNS query names (messages)", "name");
+	top_family(&x, a, PL_TBL_HTTP, on_name, "http_host", "Top HTTP hosts (requests)", "host");
+	pl_text_family(&x, "pktlens_attached", "gauge",
+		       "1 for each interface the programs are attached to, with the attach mode.");
+	for (i = 0; i < a->n_att; i++)
+		pl_text_printf(&x, "pktlens_attached{interface=\"%s\",mode=\"%s\"} 1\n",
+			       a->ifs.names[i], pl_mode_name(a->att[i].mode));
+	if (a->ipfix)
+		pl_ipfix_stats(a->ipfix, &is);
+	pl_text_family(&x, "pktlens_ipfix_records_total", "counter", "IPFIX data records sent.");
+	pl_text_printf(&x, "pktlens_ipfix_records_total %llu\n", (unsigned long long)is.records);
+	pl_text_family(&x, "pktlens_ipfix_messages_total", "counter", "IPFIX messages sent.");
+	pl_text_printf(&x, "pktlens_ipfix_messages_total %llu\n", (unsigned long long)is.messages);
+	pl_text_family(&x, "pktlens_ipfix_errors_total", "counter",
+		       "IPFIX records or messages that could not be sent.");
+	pl_text_printf(&x, "pktlens_ipfix_errors_total %llu\n", (unsigned long long)is.errors);
+	pl_text_family(&x, "pktlens_log_records_total", "counter", "Flow records written to the JSON log.");
+	pl_text_printf(&x, "pktlens_log_records_total %llu\n", (unsigned long long)a->log_records);
+	pl_text_family(&x, "pktlens_log_errors_total", "counter", "Writes to the JSON log that failed.");
+	pl_text_printf(&x, "pktlens_log_errors_total %llu\n", (unsigned long long)a->log_errors);
+	pl_text_family(&x, "pktlens_agent_reloads_total", "counter",
+		       "Configuration reloads (SIGHUP), by result.");
+	pl_text_printf(&x, "pktlens_agent_reloads_total{result=\"ok\"} %llu\n",
+		       (unsigned long long)a->reloads_ok);
+	pl_text_printf(&x, "pktlens_agent_reloads_total{result=\"failed\"} %llu\n",
+		       (unsigned long long)a->reloads_failed);
+	pl_text_family(&x, "pktlens_agent_scan_duration_seconds", "gauge",
+		       "Time the last scan of the kernel tables took.");
+	pl_text_printf(&x, "pktlens_agent_scan_duration_seconds %.6f\n", a->scan_seconds);
+	pl_text_family(&x, "pktlens_agent_start_time_seconds", "gauge",
+		       "When the agent started, in seconds since the epoch.");
+	pl_text_printf(&x, "pktlens_agent_start_time_seconds %.3f\n",
+		       (double)a->start_epoch_ns / 1e9);
+	pl_text_family(&x, "pktlens_metrics_scrapes_total", "counter", "Requests for /metrics served.");
+	pl_text_printf(&x, "pktlens_metrics_scrapes_total %llu\n",
+		       (unsigned long long)pl_prom_scrapes(a->prom));
+	pl_text_family(&x, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+	pl_text_printf(&x, "process_resident_memory_bytes %llu\n", (unsigned long long)rss_bytes());
+	if (x.oom) {
+		free(x.buf);
+		return;
+	}
+	pl_prom_publish(a->prom, x.buf, x.len);
+}
+
+/* ---- exporters ---- */
+
+static int open_log(struct agent *a)
+{
+	if (a->log && a->log != stdout)
+		fclose(a->log);
+	a->log = NULL;
+	if (!a->cfg.log_file)
+		return 0;
+	if (!strcmp(a->cfg.log_file, "-")) {
+		a->log = stdout;
+		return 0;
+	}
+	a->log = fopen(a->cfg.log_file, "a");
+	if (!a->log) {
+		pl_err("cannot open the log '%s': %s", a->cfg.log_file, strerror(errno));
+		return PL_EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+static int open_exporters(struct agent *a, const struct pl_agent_config *old)
+{
+	bool same_metrics = old && !((old->metrics == NULL) != (a->cfg.metrics == NULL) ||
+				     (old->metrics && strcmp(old->metrics, a->cfg.metrics)));
+	bool same_ipfix = old && !((old->ipfix == NULL) != (a->cfg.ipfix == NULL) ||
+				   (old->ipfix && (strcmp(old->ipfix, a->cfg.ipfix) ||
+						   old->observation_domain != a->cfg.observation_domain ||
+						   old->enterprise != a->cfg.enterprise)));
+
+	if (!same_metrics) {
+		pl_prom_stop(a->prom);
+		a->prom = NULL;
+		if (a->cfg.metrics) {
+			a->prom = pl_prom_start(a->cfg.metrics);
+			if (!a->prom)
+				return PL_EXIT_RUNTIME;
+			pl_info("metrics on http://%s/metrics", a->cfg.metrics);
+		}
+	}
+	if (!same_ipfix) {
+		if (a->ipfix)
+			pl_ipfix_flush(a->ipfix, 0);
+		pl_ipfix_close(a->ipfix);
+		a->ipfix = NULL;
+		if (a->cfg.ipfix) {
+			a->ipfix = pl_ipfix_open(a->cfg.ipfix, a->cfg.observation_domain,
+						 a->cfg.enterprise);
+			if (!a->ipfix)
+				return PL_EXIT_RUNTIME;
+			a->last_templates_ns = pl_clock_ns(CLOCK_MONOTONIC);
+			pl_info("IPFIX to %s (UDP)", a->cfg.ipfix);
+		}
+	}
+	return open_log(a);
+}
+
+/* ---- reload ---- */
+
+/* A walk that only brings a table's entries and evictions up to date. */
+static int count_only(void *ctx, const void *key, const void *val)
+{
+	(void)ctx, (void)key, (void)val;
+	return 0;
+}
+
+static void carry_over(struct agent *a)
+{
+	static struct iface_sum ifs;
+	int i;
+
+	pl_flowtab_read_counters(&a->t);
+	pl_sum_percpu(bpf_map__fd(a->skel->maps.counters), PL_CNT__COUNT, a->pkt);
+	for (i = 0; i < PL_CNT__COUNT; i++)
+		a->carry.pkt[i] += a->pkt[i];
+	for (i = 0; i < PL_FCNT__COUNT; i++)
+		a->carry.fl[i] += a->t.counters[i];
+	for (i = PL_END_IDLE; i <= PL_END_EXIT; i++)
+		a->carry.exported[i] += a->t.exported[i];
+	a->carry.flow_evictions += a->t.flow_evictions;
+	for (i = 0; i < PL_TBL__COUNT; i++) {
+		pl_flowtab_walk(&a->t, (enum pl_table)i, count_only, NULL);
+		a->carry.tbl_evictions[i] += a->t.tbl_evictions[i];
+	}
+	read_ifaces(a, &ifs);
+	memcpy(a->carry.ifaces, ifs.v, sizeof(ifs.v[0]) * (size_t)ifs.n);
+	a->carry.n_ifaces = ifs.n;
+	memset(a->pkt, 0, sizeof(a->pkt));
+}
+
+static void reload(struct agent *a)
+{
+	struct pl_agent_config next, old;
+	int ret;
+
+	pl_info("SIGHUP: reloading %s", a->o->config ? a->o->config : "(no file; flags only)");
+	if (pl_agent_config_load(&next, a->o->config, a->o)) {
+		pl_agent_config_free(&next);
+		pl_err("reload failed; still running with the previous configuration");
+		a->reloads_failed++;
+		return;
+	}
+	old = a->cfg;
+	a->cfg = next;
+	if (pl_agent_config_kernel_differs(&old, &next)) {
+		struct pl_agent_config keep = a->cfg;
+
+		pl_info("interfaces, filter, mode or table sizes changed: rebuilding the kernel side");
+		pl_detach_all(a->att, &a->n_att);
+		scan(a, true);
+		carry_over(a);
+		kernel_down(a);
+		ret = kernel_up(a);
+		if (ret) {
+			pl_err("the new configuration does not load; going back to the previous one");
+			a->cfg = old;
+			old = keep;
+			a->reloads_failed++;
+			if (kernel_up(a)) {
+				pl_err("the previous configuration does not load either; stopping");
+				stop_requested = 1;
+			}
+			pl_agent_config_free(&old);
+			return;
+		}
+	}
+	if (open_exporters(a, &old)) {
+		pl_err("reload: an exporter could not start (see above); the others run");
+		a->reloads_failed++;
+	} else {
+		a->reloads_ok++;
+	}
+	pl_agent_config_free(&old);
+}
+
+/* ---- main ---- */
+
+int cmd_agent(struct pl_opts *o)
+{
+	struct agent *a = calloc(1, sizeof(*a));
+	struct sigaction sa = { 0 };
+	uint64_t next = 0, interval, t0;
+	int ret;
+
+	if (!a)
+		return PL_EXIT_RUNTIME;
+	a->o = o;
+	ret = pl_agent_config_load(&a->cfg, o->config, o);
+	if (ret)
+		goto out;
+	ret = pl_check_btf();
+	if (ret)
+		goto out;
+	pl_log_setup_libbpf();
+	ret = kernel_up(a);
+	if (ret)
+		goto out;
+	ret = open_exporters(a, NULL);
+	if (ret)
+		goto out;
+
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	a->mono_to_epoch_ns = pl_mono_to_epoch_ns();
+	a->start_epoch_ns = pl_clock_ns(CLOCK_REALTIME);
+	t0 = pl_clock_ns(CLOCK_MONOTONIC);
+	publish_metrics(a);
+	while (!stop_requested) {
+		uint64_t now = pl_clock_ns(CLOCK_MONOTONIC);
+
+		if (reload_requested) {
+			reload_requested = 0;
+			reload(a);
+			next = 0;
+			continue;
+		}
+		if (o->duration && (double)(now - t0) / 1e9 >= o->duration)
+			break;
+		if (now < next) {
+			usleep(50000);
+			continue;
+		}
+		interval = (uint64_t)(a->cfg.idle_timeout / 4 * 1e9);
+		if (interval > 1000000000ull)
+			interval = 1000000000ull;
+		if (interval < 50000000ull)
+			interval = 50000000ull;
+		next = now + interval;
+		if (scan(a, false)) {
+			ret = PL_EXIT_RUNTIME;
+			break;
+		}
+		publish_metrics(a);
+		a->scan_seconds = (double)(pl_clock_ns(CLOCK_MONOTONIC) - now) / 1e9;
+		if (pl_iface_vanished(&a->ifs)) {
+			ret = PL_EXIT_RUNTIME;
+			break;
+		}
+	}
+	/* SIGTERM: no more packets, then every flow left goes out */
+	pl_detach_all(a->att, &a->n_att);
+	if (scan(a, true))
+		ret = PL_EXIT_RUNTIME;
+	publish_metrics(a);
+	pl_info("stopped; %llu flow records exported",
+		(unsigned long long)(a->t.flows_deleted));
+
+out:
+	pl_prom_stop(a->prom);
+	if (a->ipfix)
+		pl_ipfix_flush(a->ipfix, 0);
+	pl_ipfix_close(a->ipfix);
+	if (a->log && a->log != stdout)
+		fclose(a->log);
+	else if (a->log)
+		fflush(a->log);
+	kernel_down(a);
+	pl_agent_config_free(&a->cfg);
+	free(a);
+	return ret;
+}

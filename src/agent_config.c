@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The agent's YAML configuration, through libyaml's document API:
+ *
+ *   interfaces: [eth1, eth2]      # or one name, or "eth1,eth2"
+ *   mode: auto                    # xdp, xdp-generic, tc, auto
+ *   filter: "not port 22"         # pcap-filter syntax, as on the command line
+ *   flows:   { entries: 65536, table_entries: 16384,
+ *              idle_timeout: 15, active_timeout: 120 }
+ *   metrics: { listen: "127.0.0.1:9464", top: 10 }   # listen: off
+ *   ipfix:   { collector: "192.0.2.10:4739", observation_domain: 1,
+ *              enterprise_number: 32473, template_refresh: 60 }
+ *   log:     { file: /var/log/pktlens/flows.json }   # "-": stdout
+ *
+ * Unknown keys are errors: a typo must not silently fall back to a default.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+#include "agent_config.h"
+#include "flowtab.h"
+#include "log.h"
+
+struct ctx {
+	const char *path;
+	yaml_document_t *doc;
+	struct pl_agent_config *c;
+};
+
+static int fail(struct ctx *x, const yaml_node_t *n, const char *what, const char *key)
+{
+	pl_err("%s:%lu: %s%s%s", x->path, n ? (unsigned long)n->start_mark.line + 1 : 0ul,
+	       key ? key : "", key ? ": " : "", what);
+	return PL_EXIT_USAGE;
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static int set_str(struct ctx *x, const yaml_node_t *n, const char *key, char **out)
+{
+	const char *s = scalar(n);
+
+	if (!s)
+		return fail(x, n, "expected a string", key);
+	free(*out);
+	*out = strdup(s);
+	return *out ? 0 : PL_EXIT_RUNTIME;
+}
+
+static int set_u32(struct ctx *x, const yaml_node_t *n, const char *key, uint32_t *out,
+		   uint32_t min, uint32_t max)
+{
+	const char *s = scalar(n);
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s)
+		return fail(x, n, "expected a number", key);
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || s[0] == '-' || v < min || v > max) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "'%s' is not a number from %u to %u", s, min, max);
+		return fail(x, n, msg, key);
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int set_seconds(struct ctx *x, const yaml_node_t *n, const char *key, double *out)
+{
+	const char *s = scalar(n);
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return fail(x, n, "expected a number of seconds", key);
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !(v > 0) || v > 86400 * 365)
+		return fail(x, n, "expected a positive number of seconds", key);
+	*out = v;
+	return 0;
+}
+
+static int add_iface(struct ctx *x, const yaml_node_t *n, const char *name)
+{
+	char *copy = strdup(name), *tok, *save = NULL;
+
+	if (!copy)
+		return PL_EXIT_RUNTIME;
+	for (tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		if (x->c->n_ifaces == PL_MAX_IFACES) {
+			free(copy);
+			return fail(x, n, "too many interfaces", "interfaces");
+		}
+		x->c->ifaces[x->c->n_ifaces] = strdup(tok);
+		if (!x->c->ifaces[x->c->n_ifaces]) {
+			free(copy);
+			return PL_EXIT_RUNTIME;
+		}
+		x->c->n_ifaces++;
+	}
+	free(copy);
+	return 0;
+}
+
+static int set_ifaces(struct ctx *x, const yaml_node_t *n)
+{
+	yaml_node_item_t *it;
+	int i, ret;
+
+	for (i = 0; i < x->c->n_ifaces; i++)
+		free(x->c->ifaces[i]);
+	x->c->n_ifaces = 0;
+	if (scalar(n))
+		return add_iface(x, n, scalar(n));
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail(x, n, "expected a list of interface names", "interfaces");
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		const yaml_node_t *item = yaml_document_get_node(x->doc, *it);
+
+		if (!scalar(item))
+			return fail(x, item, "expected an interface name", "interfaces");
+		ret = add_iface(x, item, scalar(item));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int set_mode(struct ctx *x, const yaml_node_t *n)
+{
+	static const char *const names[] = { "auto", "xdp", "xdp-generic", "tc" };
+	const char *s = scalar(n);
+	size_t i;
+
+	for (i = 0; s && i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(s, names[i])) {
+			x->c->mode = (enum pl_attach_mode)i;
+			return 0;
+		}
+	}
+	return fail(x, n, "expected one of auto, xdp, xdp-generic, tc", "mode");
+}
+
+/* "off", "no", "false", "" turn an exporter off */
+static bool is_off(const char *s)
+{
+	return !*s || !strcmp(s, "off") || !strcmp(s, "no") || !strcmp(s, "false");
+}
+
+/* One key of a section (or of the top level when sect is NULL). */
+static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_node_t *v)
+{
+	struct pl_agent_config *c = x->c;
+	char full[96];
+	int ret;
+
+	snprintf(full, sizeof(full), "%s%s%s", sect ? sect : "", sect ? "." : "", key);
+	if (!sect) {
+		if (!strcmp(key, "interfaces") || !strcmp(key, "interface"))
+			return set_ifaces(x, v);
+		if (!strcmp(key, "mode"))
+			return set_mode(x, v);
+		if (!strcmp(key, "filter"))
+			return set_str(x, v, full, &c->filter);
+	} else if (!strcmp(sect, "flows")) {
+		if (!strcmp(key, "entries"))
+			return set_u32(x, v, full, &c->flow_entries, 64, 1u << 26);
+		if (!strcmp(key, "table_entries"))
+			return set_u32(x, v, full, &c->table_entries, 64, 1u << 26);
+		if (!strcmp(key, "idle_timeout"))
+			return set_seconds(x, v, full, &c->idle_timeout);
+		if (!strcmp(key, "active_timeout"))
+			return set_seconds(x, v, full, &c->active_timeout);
+	} else if (!strcmp(sect, "metrics")) {
+		if (!strcmp(key, "listen")) {
+			ret = set_str(x, v, full, &c->metrics);
+			if (!ret && is_off(c->metrics)) {
+				free(c->metrics);
+				c->metrics = NULL;
+			}
+			return ret;
+		}
+		if (!strcmp(key, "top"))
+			return set_u32(x, v, full, &c->top_n, 1, 100);
+	} else if (!strcmp(sect, "ipfix")) {
+		if (!strcmp(key, "collector")) {
+			ret = set_str(x, v, full, &c->ipfix);
+			if (!ret && is_off(c->ipfix)) {
+				free(c->ipfix);
+				c->ipfix = NULL;
+			}
+			return ret;
+		}
+		if (!strcmp(key, "observation_domain"))
+			return set_u32(x, v, full, &c->observation_domain, 0, UINT32_MAX);
+		if (!strcmp(key, "enterprise_number"))
+			return set_u32(x, v, full, &c->enterprise, 1, UINT32_MAX);
+		if (!strcmp(key, "template_refresh"))
+			return set_seconds(x, v, full, &c->template_refresh);
+	} else if (!strcmp(sect, "log")) {
+		if (!strcmp(key, "file")) {
+			ret = set_str(x, v, full, &c->log_file);
+			if (!ret && is_off(c->log_file)) {
+				free(c->log_file);
+				c->log_file = NULL;
+			}
+			return ret;
+		}
+	}
+	return fail(x, v, "unknown setting (see docs/agent.md)", full);
+}
+
+static int walk_map(struct ctx *x, const yaml_node_t *map, const char *sect)
+{
+	yaml_node_pair_t *p;
+	int ret;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(x, map, "expected a mapping of settings", sect);
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		const yaml_node_t *k = yaml_document_get_node(x->doc, p->key);
+		const yaml_node_t *v = yaml_document_get_node(x->doc, p->value);
+		const char *key = scalar(k);
+
+		if (!key)
+			return fail(x, k, "a key must be a plain word", sect);
+		if (!sect && (!strcmp(key, "flows") || !strcmp(key, "metrics") ||
+			      !strcmp(key, "ipfix") || !strcmp(key, "log"))) {
+			/* "ipfix:" alone (null) leaves the section at its defaults */
+			if (scalar(v) && !*scalar(v))
+				continue;
+			ret = walk_map(x, v, key);
+		} else {
+			ret = set_key(x, sect, key, v);
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int read_file(struct pl_agent_config *c, const char *path)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	struct ctx x = { .path = path, .doc = &doc, .c = c };
+	FILE *f = fopen(path, "r");
+	int ret;
+
+	if (!f) {
+		pl_err("cannot read the configuration '%s': %s", path, strerror(errno));
+		return PL_EXIT_USAGE;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		fclose(f);
+		return PL_EXIT_RUNTIME;
+	}
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc)) {
+		pl_err("%s:%lu:%lu: not valid YAML: %s", path,
+		       (unsigned long)parser.problem_mark.line + 1,
+		       (unsigned long)parser.problem_mark.column + 1,
+		       parser.problem ? parser.problem : "?");
+		yaml_parser_delete(&parser);
+		fclose(f);
+		return PL_EXIT_USAGE;
+	}
+	root = yaml_document_get_root_node(&doc);
+	ret = root ? walk_map(&x, root, NULL) : 0; /* an empty file is all defaults */
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	fclose(f);
+	return ret;
+}
+
+static int dup_into(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src ? strdup(src) : NULL;
+	return src && !*dst ? PL_EXIT_RUNTIME : 0;
+}
+
+int pl_agent_config_load(struct pl_agent_config *c, const char *path,
+			 const struct pl_opts *o)
+{
+	int ret, i;
+
+	memset(c, 0, sizeof(*c));
+	c->flow_entries = PL_FLOW_ENTRIES_DEFAULT;
+	c->table_entries = PL_TABLE_ENTRIES_DEFAULT;
+	c->idle_timeout = PL_IDLE_TIMEOUT_DEFAULT;
+	c->active_timeout = PL_ACTIVE_TIMEOUT_DEFAULT;
+	c->top_n = 10;
+	c->observation_domain = 1;
+	c->enterprise = PL_IPFIX_PEN_DEFAULT;
+	c->template_refresh = 60;
+	c->metrics = strdup(PL_METRICS_DEFAULT);
+	if (!c->metrics)
+		return PL_EXIT_RUNTIME;
+	if (path) {
+		ret = read_file(c, path);
+		if (ret)
+			return ret;
+	}
+	/* the command line wins */
+	if (o->n_ifaces) {
+		for (i = 0; i < c->n_ifaces; i++)
+			free(c->ifaces[i]);
+		c->n_ifaces = 0;
+		for (i = 0; i < o->n_ifaces; i++) {
+			c->ifaces[i] = strdup(o->ifaces[i]);
+			if (!c->ifaces[i])
+				return PL_EXIT_RUNTIME;
+			c->n_ifaces++;
+		}
+	}
+	if (o->mode != PL_MODE_AUTO)
+		c->mode = o->mode;
+	if (o->filter && dup_into(&c->filter, o->filter))
+		return PL_EXIT_RUNTIME;
+	if (o->flow_entries)
+		c->flow_entries = o->flow_entries;
+	if (o->table_entries)
+		c->table_entries = o->table_entries;
+	if (o->idle_timeout)
+		c->idle_timeout = o->idle_timeout;
+	if (o->active_timeout)
+		c->active_timeout = o->active_timeout;
+	if (o->metrics && dup_into(&c->metrics, is_off(o->metrics) ? NULL : o->metrics))
+		return PL_EXIT_RUNTIME;
+	if (o->ipfix && dup_into(&c->ipfix, is_off(o->ipfix) ? NULL : o->ipfix))
+		return PL_EXIT_RUNTIME;
+	if (o->log_file && dup_into(&c->log_file, is_off(o->log_file) ? NULL : o->log_file))
+		return PL_EXIT_RUNTIME;
+	if (!c->n_ifaces) {
+		pl_err("agent: no interface: give -i IFACE or 'interfaces:' in the configuration");
+		return PL_EXIT_USAGE;
+	}
+	return 0;
+}
+
+void pl_agent_config_free(struct pl_agent_config *c)
+{
+	int i;
+
+	for (i = 0; i < c->n_ifaces; i++)
+		free(c->ifaces[i]);
+	free(c->filter);
+	free(c->metrics);
+	free(c->ipfix);
+	free(c->log_file);
+	memset(c, 0, sizeof(*c));
+}
+
+static bool str_differs(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
+}
+
+bool pl_agent_config_kernel_differs(const struct pl_agent_config *a,
+				    const struct pl_agent_config *b)
+{
+	int i;
+
+	if (a->n_ifaces != b->n_ifaces || a->mode != b->mode ||
+	    a->flow_entries != b->flow_entries || a->table_entries != b->table_entries ||
+	    str_differs(a->filter, b->filter))
+		return true;
+	for (i = 0; i < a->n_ifaces; i++)
+		if (strcmp(a->ifaces[i], b->ifaces[i]))
+			return true;
+	return false;
+}

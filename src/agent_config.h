@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * pktlens agent's configuration: a YAML file read with libyaml
+ * (docs/agent.md), then the command line's flags on top.
+ */
+#ifndef PKTLENS_AGENT_CONFIG_H
+#define PKTLENS_AGENT_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "opts.h"
+
+#define PL_METRICS_DEFAULT "127.0.0.1:9464"
+#define PL_IPFIX_PEN_DEFAULT 32473 /* RFC 5612: the enterprise number for documentation */
+
+struct pl_agent_config {
+	char *ifaces[PL_MAX_IFACES];
+	int n_ifaces;
+	enum pl_attach_mode mode;
+	char *filter;             /* NULL: everything */
+	uint32_t flow_entries;
+	uint32_t table_entries;
+	double idle_timeout;      /* seconds */
+	double active_timeout;
+	char *metrics;            /* ADDR:PORT, NULL: off */
+	uint32_t top_n;           /* label values per top-N gauge */
+	char *ipfix;              /* HOST:PORT, NULL: off */
+	uint32_t observation_domain;
+	uint32_t enterprise;      /* PEN of the L7 name elements */
+	double template_refresh;  /* seconds between IPFIX template sets */
+	char *log_file;           /* JSON lines; "-" stdout; NULL: off */
+};
+
+/* Defaults, then `path` (NULL: no file), then the flags in o. Returns 0,
+ * or PL_EXIT_USAGE after a message naming the file and line. */
+int pl_agent_config_load(struct pl_agent_config *c, const char *path,
+			 const struct pl_opts *o);
+void pl_agent_config_free(struct pl_agent_config *c);
+/* Do a and b need different BPF programs or maps (a reload of the kernel
+ * side)? */
+bool pl_agent_config_kernel_differs(const struct pl_agent_config *a,
+				    const struct pl_agent_config *b);
+
+#endif

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * pktlens block add CIDR [--ttl S] | del CIDR | list: the XDP drop list of
+ * a running `detect` or `agent`, through the maps it pinned under
+ * /sys/fs/bpf/pktlens/ (src/detect/pin.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include "cmds.h"
+#include "log.h"
+#include "output.h"
+#include "skel_common.h"
+#include "detect/config.h"
+#include "detect/pin.h"
+
+#define NSEC 1000000000ull
+
+static void put_time(FILE *f, uint64_t epoch_ns)
+{
+	time_t t = (time_t)(epoch_ns / NSEC);
+	struct tm tm;
+	char buf[32];
+
+	localtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+	fputs(buf, f);
+}
+
+static void put_iso(FILE *f, uint64_t epoch_ns)
+{
+	time_t t = (time_t)(epoch_ns / NSEC);
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fputs(buf, f);
+}
+
+static int key_of(const struct pl_cidr *c, struct pl_lpm6 *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = c->prefixlen;
+	memcpy(k->addr, c->addr, c->ip6 ? 16 : 4);
+	return 0;
+}
+
+static int block_add(const struct pl_pinned *p, const struct pl_cidr *c, double ttl)
+{
+	int fd = c->ip6 ? p->drop6 : p->drop4;
+	uint64_t now = pl_clock_ns(CLOCK_MONOTONIC);
+	struct pl_block b = { 0 }, old;
+	struct pl_lpm6 k;
+	char name[64];
+
+	key_of(c, &k);
+	/* a prefix already there keeps its counters */
+	if (!bpf_map_lookup_elem(fd, &k, &old) && old.prefixlen == c->prefixlen) {
+		b.drops = old.drops;
+		b.bytes = old.bytes;
+	}
+	b.added_ns = now;
+	b.expires_ns = ttl > 0 ? now + (uint64_t)(ttl * 1e9) : 0;
+	b.prefixlen = c->prefixlen;
+	b.reason = PL_RULE_MANUAL;
+	b.ip6 = c->ip6;
+	memcpy(b.addr, c->addr, 16);
+	pl_format_cidr(c, name, sizeof(name));
+	if (bpf_map_update_elem(fd, &k, &b, BPF_ANY)) {
+		pl_err("cannot add %s to the drop list: %s%s", name, strerror(errno),
+		       errno == ENOSPC || errno == E2BIG ? " (it is full: delete entries first)" : "");
+		return PL_EXIT_RUNTIME;
+	}
+	printf("blocked %s ", name);
+	if (b.expires_ns) {
+		printf("until ");
+		put_time(stdout, b.expires_ns + pl_mono_to_epoch_ns());
+		printf(" (%g s)\n", ttl);
+	} else {
+		printf("until deleted (pktlens block del %s)\n", name);
+	}
+	return 0;
+}
+
+static int block_del(const struct pl_pinned *p, const struct pl_cidr *c)
+{
+	struct pl_lpm6 k;
+	char name[64];
+
+	key_of(c, &k);
+	pl_format_cidr(c, name, sizeof(name));
+	if (bpf_map_delete_elem(c->ip6 ? p->drop6 : p->drop4, &k)) {
+		if (errno == ENOENT)
+			pl_err("%s is not on the drop list (see pktlens block list)", name);
+		else
+			pl_err("cannot delete %s: %s", name, strerror(errno));
+		return PL_EXIT_RUNTIME;
+	}
+	printf("unblocked %s\n", name);
+	return 0;
+}
+
+static int list_one(int fd, bool ip6, bool json, uint64_t now, uint64_t to_epoch, int *n)
+{
+	struct pl_lpm6 key, next;
+	struct pl_block b;
+	struct pl_cidr c;
+	void *prev = NULL;
+	char name[64];
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &b))
+			continue;
+		if (b.expires_ns && b.expires_ns <= now)
+			continue; /* expired: the next packet or sweep deletes it */
+		memset(&c, 0, sizeof(c));
+		c.ip6 = ip6;
+		c.prefixlen = key.prefixlen;
+		memcpy(c.addr, key.addr, ip6 ? 16 : 4);
+		pl_format_cidr(&c, name, sizeof(name));
+		if (json) {
+			printf("{\"event\":\"block\",\"pktlens.block.prefix\":\"%s\",\"rule.name\":\"%s\",\"event.start\":\"",
+			       name, pl_rule_name(b.reason));
+			put_iso(stdout, b.added_ns + to_epoch);
+			printf("\"");
+			if (b.expires_ns) {
+				printf(",\"event.end\":\"");
+				put_iso(stdout, b.expires_ns + to_epoch);
+				printf("\",\"pktlens.block.ttl_left\":%.1f",
+				       (double)(b.expires_ns - now) / 1e9);
+			}
+			printf(",\"pktlens.block.drops\":%llu,\"pktlens.block.bytes\":%llu}\n",
+			       (unsigned long long)b.drops, (unsigned long long)b.bytes);
+		} else {
+			if (!*n)
+				printf("%-43s %-22s %-20s %12s %14s\n", "prefix", "reason", "until",
+				       "drops", "bytes");
+			printf("%-43s %-22s ", name, pl_rule_name(b.reason));
+			if (b.expires_ns) {
+				put_time(stdout, b.expires_ns + to_epoch);
+				printf(" ");
+			} else {
+				printf("%-20s", "deleted");
+			}
+			printf("%12llu %14llu\n", (unsigned long long)b.drops,
+			       (unsigned long long)b.bytes);
+		}
+		(*n)++;
+	}
+	return 0;
+}
+
+int cmd_block(struct pl_opts *o)
+{
+	char *words[4] = { 0 }, *copy = NULL, *tok, *save = NULL;
+	struct pl_pinned p;
+	struct pl_cidr c;
+	int nw = 0, ret, n = 0;
+	uint64_t now;
+
+	if (o->filter) {
+		copy = strdup(o->filter);
+		for (tok = copy ? strtok_r(copy, " ", &save) : NULL; tok;
+		     tok = strtok_r(NULL, " ", &save)) {
+			if (nw == 4)
+				break;
+			words[nw++] = tok;
+		}
+	}
+	ret = PL_EXIT_USAGE;
+	if (!nw || (strcmp(words[0], "add") && strcmp(words[0], "del") && strcmp(words[0], "list"))) {
+		pl_err("block: give add CIDR [--ttl SECONDS], del CIDR or list; see 'pktlens block --help'");
+		goto out;
+	}
+	if (!strcmp(words[0], "list") ? nw != 1 : nw != 2) {
+		pl_err("block %s: %s; see 'pktlens block --help'", words[0],
+		       !strcmp(words[0], "list") ? "takes no CIDR" :
+		       nw < 2 ? "needs a CIDR (e.g. 198.18.0.2 or 2001:db8::/64)" : "takes one CIDR");
+		goto out;
+	}
+	if (o->ttl && strcmp(words[0], "add")) {
+		pl_err("block %s: --ttl is for block add", words[0]);
+		goto out;
+	}
+	if (nw == 2 && pl_parse_cidr(words[1], &c)) {
+		pl_err("block %s: '%s' is not an IPv4 or IPv6 address or prefix (e.g. 198.18.0.2, 198.18.0.0/24, 2001:db8::/64)",
+		       words[0], words[1]);
+		goto out;
+	}
+	ret = pl_det_open_pinned(&p);
+	if (ret)
+		goto out;
+	if (!strcmp(words[0], "add")) {
+		ret = block_add(&p, &c, o->ttl);
+	} else if (!strcmp(words[0], "del")) {
+		ret = block_del(&p, &c);
+	} else {
+		now = pl_clock_ns(CLOCK_MONOTONIC);
+		list_one(p.drop4, false, o->json, now, pl_mono_to_epoch_ns(), &n);
+		list_one(p.drop6, true, o->json, now, pl_mono_to_epoch_ns(), &n);
+		if (!n && !o->json)
+			printf("the drop list of pktlens %s (pid %u) is empty\n", p.meta.cmd, p.meta.pid);
+		ret = 0;
+	}
+	pl_det_close_pinned(&p);
+out:
+	free(copy);
+	return ret;
+}

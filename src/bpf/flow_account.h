@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Flow accounting for packet.bpf.c: after the filter matched, a packet
+ * updates the flow table and, as asked, the per-source, per-port, per-name
+ * and per-interface tables. All are LRU hashes, so their memory is fixed
+ * when they are created and a full table forgets its least recently used
+ * entries instead of refusing new ones.
+ *
+ * Two ways to update, chosen by user space before load (PL_FLOW_ATOMIC):
+ * shared values with atomic adds (LRU_HASH) or per-CPU values
+ * (LRU_PERCPU_HASH, plain adds). bench/flowbench.c measures both: atomic
+ * adds were faster (the LRU_HASH lookup is inlined by the verifier, the
+ * per-CPU one is a call) and use 1/ncpu of the memory, so they are the
+ * default (docs/flows.md). The map types below are the atomic ones; user
+ * space changes them before load for the per-CPU variant.
+ *
+ * Sizes here are placeholders: flows, top and agent set them before load,
+ * and watch leaves them tiny (and flow_flags 0, so none of this code is in
+ * its program).
+ */
+#ifndef PKTLENS_BPF_FLOW_ACCOUNT_H
+#define PKTLENS_BPF_FLOW_ACCOUNT_H
+
+#include "../flow_record.h"
+
+const volatile __u32 flow_flags = 0; /* enum pl_flow_flags */
+
+#define PL_TCP_SYN 0x02
+#define PL_TCP_ACK 0x10
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16);
+	__type(key, struct pl_flow_key);
+	__type(value, struct pl_flow_val);
+} flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16);
+	__type(key, struct pl_src_key);
+	__type(value, struct pl_src_val);
+} sources SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16);
+	__type(key, struct pl_port_key);
+	__type(value, struct pl_port_val);
+} ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16);
+	__type(key, struct pl_name_key);
+	__type(value, __u64);
+} snis SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16);
+	__type(key, struct pl_name_key);
+	__type(value, __u64);
+} dns_names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16);
+	__type(key, struct pl_name_key);
+	__type(value, __u64);
+} http_hosts SEC(".maps");
+
+/* The last L7 name of a flow; written only by packets that carry one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16);
+	__type(key, struct pl_flow_key);
+	__type(value, struct pl_flow_name);
+} flow_names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16);
+	__type(key, struct pl_iface_key);
+	__type(value, struct pl_iface_val);
+} ifaces SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PL_FCNT__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} flow_counters SEC(".maps");
+
+/* Scratch for the name key and the flow's name record. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_flow_name);
+} name_scratch SEC(".maps");
+
+static __always_inline void flow_count(__u32 which)
+{
+	__u64 *c = bpf_map_lookup_elem(&flow_counters, &which);
+
+	if (c)
+		*c += 1;
+}
+
+static __always_inline bool flow_atomic(void)
+{
+	return flow_flags & PL_FLOW_ATOMIC;
+}
+
+/* *p += n: atomic on shared values, plain on per-CPU ones. */
+#define FLOW_ADD(p, n)                                   \
+	do {                                             \
+		if (flow_atomic())                       \
+			__sync_fetch_and_add((p), (n));  \
+		else                                     \
+			*(p) += (n);                     \
+	} while (0)
+
+/* The flow key of a packet with an IP header. */
+static __always_inline void make_flow_key(struct pl_pkt *p, __u32 ifindex,
+					  struct pl_flow_key *k)
+{
+	k->ifindex = ifindex;
+	k->n_vlan = p->n_vlan;
+	k->vlan_id = p->n_vlan ? p->vlan_id[0] : 0;
+	if (p->present & PL_HAS_IP6) {
+		k->ip_ver = 6;
+		k->proto = (p->present & PL_HAS_IP6_L4) ? p->l4_proto : p->ip_proto;
+	} else {
+		k->ip_ver = 4;
+		k->proto = p->ip_proto;
+	}
+	__builtin_memcpy(k->src, p->ip_src, 16);
+	__builtin_memcpy(k->dst, p->ip_dst, 16);
+	k->sport = p->sport;
+	k->dport = p->dport;
+	if (p->present & (PL_HAS_ICMP | PL_HAS_ICMP6))
+		k->dport = (__u16)(p->icmp_type << 8 | p->icmp_code);
+}
+
+static __always_inline void account_flow(struct pl_pkt *p, __u32 ifindex,
+					 __u64 now)
+{
+	struct pl_flow_key k = {};
+	struct pl_flow_val *v, nv = {};
+	__u32 flags = (p->present & PL_HAS_TCP) ? p->tcp_flags : 0;
+	__u8 ttl = p->ip_ttl;
+
+	make_flow_key(p, ifindex, &k);
+	v = bpf_map_lookup_elem(&flows, &k);
+	if (!v) {
+		nv.packets = 1;
+		nv.bytes = p->frame_len;
+		nv.first_ns = now;
+		nv.last_ns = now;
+		nv.tcp_flags = flags;
+		nv.ttl_min = ttl;
+		nv.ttl_max = ttl;
+		if (!bpf_map_update_elem(&flows, &k, &nv, BPF_NOEXIST)) {
+			flow_count(PL_FCNT_FLOW_NEW);
+			return;
+		}
+		/* another CPU inserted it first */
+		v = bpf_map_lookup_elem(&flows, &k);
+		if (!v) {
+			flow_count(PL_FCNT_FLOW_FAIL);
+			return;
+		}
+	}
+	FLOW_ADD(&v->packets, 1);
+	FLOW_ADD(&v->bytes, p->frame_len);
+	if ((v->tcp_flags | flags) != v->tcp_flags) {
+		/* BPF has 64-bit atomic OR only without alu32: OR into the
+		 * aligned 8 bytes that start with tcp_flags (little-endian, so
+		 * flags land in tcp_flags and the TTL bytes stay as they are) */
+		if (flow_atomic())
+			__sync_fetch_and_or((__u64 *)&v->tcp_flags, (__u64)flags);
+		else
+			v->tcp_flags |= flags;
+	}
+	/* a per-CPU value another CPU created starts all zero here */
+	if (!v->first_ns) {
+		v->first_ns = now;
+		v->ttl_min = ttl;
+	}
+	v->last_ns = now;
+	if (ttl < v->ttl_min)
+		v->ttl_min = ttl;
+	if (ttl > v->ttl_max)
+		v->ttl_max = ttl;
+}
+
+static __always_inline void account_source(struct pl_pkt *p)
+{
+	struct pl_src_key k = {};
+	struct pl_src_val *v, nv = {};
+	__u64 syn = (p->present & PL_HAS_TCP) &&
+		    (p->tcp_flags & (PL_TCP_SYN | PL_TCP_ACK)) == PL_TCP_SYN;
+
+	k.ip_ver = (p->present & PL_HAS_IP6) ? 6 : 4;
+	__builtin_memcpy(k.addr, p->ip_src, 16);
+	v = bpf_map_lookup_elem(&sources, &k);
+	if (v) {
+		FLOW_ADD(&v->packets, 1);
+		FLOW_ADD(&v->bytes, p->frame_len);
+		if (syn)
+			FLOW_ADD(&v->syns, 1);
+		return;
+	}
+	nv.packets = 1;
+	nv.bytes = p->frame_len;
+	nv.syns = syn;
+	/* BPF_ANY: a racing insert from another CPU costs one packet */
+	if (bpf_map_update_elem(&sources, &k, &nv, BPF_ANY))
+		flow_count(PL_FCNT_TABLE_FAIL);
+	else
+		flow_count(PL_FCNT_SRC_NEW);
+}
+
+static __always_inline void account_port(struct pl_pkt *p)
+{
+	struct pl_port_key k = {};
+	struct pl_port_val *v, nv = {};
+
+	if (!(p->present & (PL_HAS_TCP | PL_HAS_UDP | PL_HAS_SCTP)))
+		return;
+	k.proto = p->present & PL_HAS_TCP ? 6 : p->present & PL_HAS_UDP ? 17 : 132;
+	k.port = p->dport;
+	v = bpf_map_lookup_elem(&ports, &k);
+	if (v) {
+		FLOW_ADD(&v->packets, 1);
+		FLOW_ADD(&v->bytes, p->frame_len);
+		return;
+	}
+	nv.packets = 1;
+	nv.bytes = p->frame_len;
+	if (bpf_map_update_elem(&ports, &k, &nv, BPF_ANY))
+		flow_count(PL_FCNT_TABLE_FAIL);
+	else
+		flow_count(PL_FCNT_PORT_NEW);
+}
+
+static __always_inline void account_iface(struct pl_pkt *p, __u32 ifindex)
+{
+	struct pl_iface_key k = {};
+	struct pl_iface_val *v, nv = {};
+
+	k.ifindex = ifindex;
+	if (p->present & PL_HAS_IP6) {
+		k.ip_ver = 6;
+		k.proto = (p->present & PL_HAS_IP6_L4) ? p->l4_proto : p->ip_proto;
+	} else if (p->present & PL_HAS_IP4) {
+		k.ip_ver = 4;
+		k.proto = p->ip_proto;
+	}
+	v = bpf_map_lookup_elem(&ifaces, &k);
+	if (v) {
+		FLOW_ADD(&v->packets, 1);
+		FLOW_ADD(&v->bytes, p->frame_len);
+		return;
+	}
+	nv.packets = 1;
+	nv.bytes = p->frame_len;
+	if (bpf_map_update_elem(&ifaces, &k, &nv, BPF_ANY))
+		flow_count(PL_FCNT_TABLE_FAIL);
+	else
+		flow_count(PL_FCNT_IFACE_NEW);
+}
+
+/* One more packet for `name` (a zero-padded key) in `map`. */
+static __always_inline void count_name(void *map, struct pl_name_key *name,
+				       __u32 new_counter)
+{
+	__u64 *v = bpf_map_lookup_elem(map, name), one = 1;
+
+	if (v) {
+		FLOW_ADD(v, 1);
+		return;
+	}
+	if (bpf_map_update_elem(map, name, &one, BPF_ANY))
+		flow_count(PL_FCNT_TABLE_FAIL);
+	else
+		flow_count(new_counter);
+}
+
+/* The TLS SNI, DNS query name or HTTP host of the packet, if any: counted
+ * in its table and remembered as the flow's name. The parser zero-fills
+ * the L7 union before it writes a name, so the names are keys as they are. */
+static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex)
+{
+	struct pl_flow_name *n;
+	__u32 zero = 0;
+
+	if (p->present & PL_HAS_TLS_SNI) {
+		if (!p->l7.tls.sni_len)
+			return;
+		count_name(&snis, (struct pl_name_key *)p->l7.tls.sni, PL_FCNT_SNI_NEW);
+		n = bpf_map_lookup_elem(&name_scratch, &zero);
+		if (!n)
+			return;
+		n->kind = PL_NAME_SNI;
+		__builtin_memcpy(n->name, p->l7.tls.sni, PL_NAME_MAX);
+	} else if (p->present & PL_HAS_DNS_QRY) {
+		if (!p->l7.dns.name_len)
+			return;
+		count_name(&dns_names, (struct pl_name_key *)p->l7.dns.name,
+			   PL_FCNT_DNS_NEW);
+		n = bpf_map_lookup_elem(&name_scratch, &zero);
+		if (!n)
+			return;
+		n->kind = PL_NAME_DNS;
+		__builtin_memcpy(n->name, p->l7.dns.name, PL_NAME_MAX);
+	} else if (p->present & PL_HAS_HTTP_HOST) {
+		if (!p->l7.http.host_len)
+			return;
+		n = bpf_map_lookup_elem(&name_scratch, &zero);
+		if (!n)
+			return;
+		n->kind = PL_NAME_HTTP;
+		__builtin_memcpy(n->name, p->l7.http.host, PL_HTTP_HOST_MAX);
+		__builtin_memset(n->name + PL_HTTP_HOST_MAX, 0,
+				 PL_NAME_MAX - PL_HTTP_HOST_MAX);
+		count_name(&http_hosts, (struct pl_name_key *)n->name, PL_FCNT_HTTP_NEW);
+	} else {
+		return;
+	}
+	if (!(flow_flags & PL_FLOW_TABLE))
+		return;
+	{
+		struct pl_flow_key k = {};
+
+		make_flow_key(p, ifindex, &k);
+		if (bpf_map_update_elem(&flow_names, &k, n, BPF_ANY))
+			flow_count(PL_FCNT_TABLE_FAIL);
+	}
+}
+
+/* Everything flow_flags asks for, for one matched packet. */
+static __always_inline void flow_account(struct pl_pkt *p, __u32 ifindex)
+{
+	__u64 now;
+
+	if (flow_flags & PL_FLOW_IFACES)
+		account_iface(p, ifindex);
+	if (!(p->present & (PL_HAS_IP4 | PL_HAS_IP6))) {
+		flow_count(PL_FCNT_NOT_IP);
+		return;
+	}
+	if (flow_flags & PL_FLOW_TABLE) {
+		now = bpf_ktime_get_ns();
+		account_flow(p, ifindex, now);
+	}
+	if (flow_flags & PL_FLOW_SOURCES)
+		account_source(p);
+	if (flow_flags & PL_FLOW_PORTS)
+		account_port(p);
+	if (flow_flags & PL_FLOW_NAMES)
+		account_names(p, ifindex);
+}
+
+#endif /* PKTLENS_BPF_FLOW_ACCOUNT_H */

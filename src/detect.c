@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * pktlens detect: the in-kernel detectors (src/detect/detect.c run by the
+ * XDP/TC programs) send alerts through the ring buffer; with --enforce an
+ * alert also puts its source on the XDP drop list for --block-ttl, and
+ * --rate-limit drops what a source sends over its rate. The drop list is
+ * pinned under /sys/fs/bpf/pktlens/ for `pktlens block`.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include "attach.h"
+#include "cmds.h"
+#include "log.h"
+#include "packet_skel.h"
+#include "skel_common.h"
+#include "detect/alert.h"
+#include "detect/config.h"
+#include "detect/host.h"
+#include "detect/pin.h"
+
+#define NSEC 1000000000ull
+#define DEFAULT_BLOCK_TTL 60.0
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+int pl_det_opts_config(const struct pl_opts *o, struct pl_det_config *cfg)
+{
+	char err[256];
+	int i;
+
+	pl_det_config_default(cfg);
+	if (o->window && pl_det_config_set(cfg, "window", o->window, err, sizeof(err))) {
+		pl_err("--%s", err);
+		return PL_EXIT_USAGE;
+	}
+	for (i = 0; i < o->n_thresholds; i++) {
+		if (pl_det_config_set_list(cfg, o->thresholds[i], err, sizeof(err))) {
+			pl_err("--threshold: %s", err);
+			return PL_EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+struct det_run {
+	struct pl_opts *o;
+	struct pl_ifaces ifs;
+	uint64_t mono_to_epoch_ns;
+	uint64_t alerts;
+};
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct det_run *r = ctx;
+	struct pl_alert_event a;
+
+	if (size < sizeof(a))
+		return 0;
+	/* copy out of the ring before reading: the kernel owns that memory */
+	memcpy(&a, data, sizeof(a));
+	if (a.type != PL_EV_ALERT)
+		return 0;
+	pl_print_alert(stdout, r->o->json, &a, a.ts_ns + r->mono_to_epoch_ns,
+		       pl_ifname(&r->ifs, a.ifindex));
+	r->alerts++;
+	if (r->o->count && r->alerts >= r->o->count)
+		return 1;
+	return 0;
+}
+
+/* --allow: into the allow tries. */
+static int load_allow(struct packet_bpf *skel, const struct pl_opts *o, __u32 *n)
+{
+	char *copy, *tok, *save = NULL;
+	struct pl_cidr c;
+	__u8 one = 1;
+	int i, ret = 0;
+
+	*n = 0;
+	for (i = 0; i < o->n_allow && !ret; i++) {
+		copy = strdup(o->allow[i]);
+		if (!copy)
+			return PL_EXIT_RUNTIME;
+		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			struct pl_lpm4 k4 = { 0 };
+			struct pl_lpm6 k6 = { 0 };
+
+			if (pl_parse_cidr(tok, &c)) {
+				pl_err("--allow: '%s' is not an IPv4 or IPv6 address or prefix (e.g. 198.18.0.0/15, 2001:db8::/32)",
+				       tok);
+				ret = PL_EXIT_USAGE;
+				break;
+			}
+			if (!skel)
+				continue; /* only checking */
+			if (c.ip6) {
+				k6.prefixlen = c.prefixlen;
+				memcpy(k6.addr, c.addr, 16);
+				ret = bpf_map_update_elem(bpf_map__fd(skel->maps.det_allow6), &k6, &one, BPF_ANY);
+			} else {
+				k4.prefixlen = c.prefixlen;
+				memcpy(k4.addr, c.addr, 4);
+				ret = bpf_map_update_elem(bpf_map__fd(skel->maps.det_allow4), &k4, &one, BPF_ANY);
+			}
+			if (ret) {
+				pl_err("--allow: cannot add %s: %s (at most %d prefixes)", tok,
+				       strerror(errno), 1024);
+				ret = PL_EXIT_RUNTIME;
+				break;
+			}
+			(*n)++;
+		}
+		free(copy);
+	}
+	return ret;
+}
+
+/* --enforce and --rate-limit drop, so they need XDP: native, else generic
+ * (which every interface has), never TC. */
+static int attach_xdp(struct packet_bpf *skel, const struct pl_ifaces *ifs,
+		      enum pl_attach_mode mode, struct pl_attachment *att, int *n_att)
+{
+	int i, fd = -1, prog = bpf_program__fd(skel->progs.pktlens_xdp);
+	enum pl_attach_mode m = PL_MODE_XDP;
+
+	*n_att = 0;
+	for (i = 0; i < ifs->n; i++) {
+		LIBBPF_OPTS(bpf_link_create_opts, drv, .flags = XDP_FLAGS_DRV_MODE);
+		LIBBPF_OPTS(bpf_link_create_opts, skb, .flags = XDP_FLAGS_SKB_MODE);
+
+		fd = -1;
+		if (mode != PL_MODE_XDP_GENERIC) {
+			fd = bpf_link_create(prog, ifs->indexes[i], BPF_XDP, &drv);
+			m = PL_MODE_XDP;
+		}
+		if (fd < 0 && mode != PL_MODE_XDP) {
+			fd = bpf_link_create(prog, ifs->indexes[i], BPF_XDP, &skb);
+			m = PL_MODE_XDP_GENERIC;
+		}
+		if (fd < 0) {
+			pl_err("--enforce and --rate-limit drop at XDP, and XDP cannot attach to %s (%s); free it (ip link set dev %s xdp off) or run detect without them",
+			       ifs->names[i], strerror(errno), ifs->names[i]);
+			pl_detach_all(att, n_att);
+			return PL_EXIT_RUNTIME;
+		}
+		att[i].link_fd = fd;
+		att[i].ifindex = ifs->indexes[i];
+		att[i].mode = m;
+		(*n_att)++;
+		pl_info("watching %s with %s, enforcing", ifs->names[i], pl_mode_name(m));
+	}
+	return 0;
+}
+
+static void print_stats(struct packet_bpf *skel, uint64_t alerts)
+{
+	__u64 c[PL_CNT__COUNT], d[PL_DC__COUNT];
+
+	pl_sum_percpu(bpf_map__fd(skel->maps.counters), PL_CNT__COUNT, c);
+	pl_sum_percpu(bpf_map__fd(skel->maps.det_counters), PL_DC__COUNT, d);
+	fprintf(stderr,
+		"pktlens: %llu packets seen, %llu matched, %llu alerts printed, %llu alerts lost in the ring buffer, %llu sources blocked, %llu packets dropped by the drop list, %llu by --rate-limit, %llu expired entries removed\n",
+		(unsigned long long)c[PL_CNT_SEEN], (unsigned long long)c[PL_CNT_MATCHED],
+		(unsigned long long)alerts, (unsigned long long)d[PL_DC_ALERTS_LOST],
+		(unsigned long long)d[PL_DC_BLOCKS], (unsigned long long)d[PL_DC_DROPPED],
+		(unsigned long long)d[PL_DC_RATE_LIMITED], (unsigned long long)d[PL_DC_EXPIRED]);
+}
+
+int cmd_detect(struct pl_opts *o)
+{
+	struct pl_attachment att[PL_MAX_IFACES];
+	struct det_run r = { .o = o };
+	struct packet_bpf *skel = NULL;
+	struct ring_buffer *rb = NULL;
+	static struct pl_filter filter;
+	struct pl_det_config cfg;
+	bool enforcing = o->enforce || o->rate_limit;
+	uint64_t start, last_check, last_lost = 0;
+	__u64 d[PL_DC__COUNT];
+	int err, ret, n_att = 0;
+	__u32 n_allow = 0;
+
+	ret = pl_det_opts_config(o, &cfg);
+	if (ret)
+		return ret;
+	if (o->block_ttl && !o->enforce) {
+		pl_err("--block-ttl is how long --enforce blocks; add --enforce");
+		return PL_EXIT_USAGE;
+	}
+	if (o->n_allow && !enforcing) {
+		pl_err("--allow exempts sources from --enforce and --rate-limit; add one of them");
+		return PL_EXIT_USAGE;
+	}
+	ret = load_allow(NULL, o, &n_allow);
+	if (ret)
+		return ret;
+	if (enforcing && o->mode == PL_MODE_TC) {
+		pl_err("--enforce and --rate-limit drop at XDP; --mode tc cannot: use --mode xdp, xdp-generic or auto");
+		return PL_EXIT_USAGE;
+	}
+	if (o->enforce)
+		cfg.enforce_ttl_ns = (uint64_t)((o->block_ttl ? o->block_ttl : DEFAULT_BLOCK_TTL) * 1e9);
+	if (cfg.enforce_ttl_ns && cfg.enforce_ttl_ns < NSEC) {
+		pl_err("--block-ttl: at least 1 second");
+		return PL_EXIT_USAGE;
+	}
+	cfg.rate_limit_pps = o->rate_limit;
+	cfg.allow_n = n_allow;
+	ret = pl_opts_compile_filter(o, &filter);
+	if (ret)
+		return ret;
+	ret = pl_resolve_ifaces(o, "detect", &r.ifs);
+	if (ret)
+		return ret;
+	ret = pl_check_btf();
+	if (ret)
+		return ret;
+	pl_log_setup_libbpf();
+
+	skel = packet_bpf__open();
+	if (!skel) {
+		pl_err("cannot open the BPF programs: %s", strerror(errno));
+		return PL_EXIT_RUNTIME;
+	}
+	skel->rodata->emit_records = 0;
+	memcpy((void *)&skel->rodata->filter, &filter, sizeof(filter));
+	skel->rodata->detect_enabled = 1;
+	skel->rodata->droplist_enabled = 1;
+	memcpy((void *)&skel->rodata->det_cfg, &cfg, sizeof(cfg));
+	bpf_map__set_max_entries(skel->maps.det_src, PL_DET_SRC_ENTRIES);
+	bpf_map__set_max_entries(skel->maps.det_dst, PL_DET_DST_SLOTS);
+	bpf_map__set_max_entries(skel->maps.det_frag, PL_DET_FRAG_SLOTS);
+	bpf_map__set_max_entries(skel->maps.det_arp, PL_DET_ARP_ENTRIES);
+	bpf_map__set_max_entries(skel->maps.det_dns, PL_DET_DNS_ENTRIES);
+	if (o->rate_limit)
+		bpf_map__set_max_entries(skel->maps.det_rl, PL_DET_RL_ENTRIES);
+	ret = pl_load_packet(skel);
+	if (ret)
+		goto cleanup;
+	ret = load_allow(skel, o, &n_allow);
+	if (ret)
+		goto cleanup;
+	pl_det_pin(skel, "detect");
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &r, NULL);
+	if (!rb) {
+		pl_err("cannot set up the ring buffer: %s", strerror(errno));
+		ret = PL_EXIT_RUNTIME;
+		goto cleanup;
+	}
+	if (enforcing)
+		ret = attach_xdp(skel, &r.ifs, o->mode, att, &n_att);
+	else
+		ret = pl_attach_all(skel, &r.ifs, o->mode, att, &n_att);
+	if (ret)
+		goto cleanup;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, on_signal);
+	r.mono_to_epoch_ns = pl_mono_to_epoch_ns();
+	start = last_check = pl_clock_ns(CLOCK_MONOTONIC);
+	while (!stop_requested) {
+		uint64_t now;
+
+		err = ring_buffer__poll(rb, 100);
+		fflush(stdout);
+		if (err < 0 && err != -EINTR) {
+			pl_err("reading the ring buffer failed: %s", strerror(-err));
+			ret = PL_EXIT_RUNTIME;
+			break;
+		}
+		if (o->count && r.alerts >= o->count)
+			break;
+		now = pl_clock_ns(CLOCK_MONOTONIC);
+		if (o->duration && (double)(now - start) / 1e9 >= o->duration)
+			break;
+		if (now - last_check < NSEC)
+			continue;
+		last_check = now;
+		/* the other half of expiry: entries no packet matched */
+		pl_det_sweep(bpf_map__fd(skel->maps.det_drop4), bpf_map__fd(skel->maps.det_drop6),
+			     now);
+		pl_sum_percpu(bpf_map__fd(skel->maps.det_counters), PL_DC__COUNT, d);
+		if (d[PL_DC_ALERTS_LOST] != last_lost) {
+			pl_warn("%llu alerts lost in the ring buffer in the last second: the reader is too slow",
+				(unsigned long long)(d[PL_DC_ALERTS_LOST] - last_lost));
+			last_lost = d[PL_DC_ALERTS_LOST];
+		}
+		if (pl_iface_vanished(&r.ifs)) {
+			ret = PL_EXIT_RUNTIME;
+			break;
+		}
+	}
+	if (!(o->count && r.alerts >= o->count))
+		ring_buffer__consume(rb);
+	if (o->stats)
+		print_stats(skel, r.alerts);
+
+cleanup:
+	pl_det_unpin(skel);
+	pl_detach_all(att, &n_att);
+	ring_buffer__free(rb);
+	packet_bpf__destroy(skel);
+	return ret;
+}

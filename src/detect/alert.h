@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Alert records: a text line, or one JSON object with ECS field names. */
+#ifndef PKTLENS_DETECT_ALERT_H
+#define PKTLENS_DETECT_ALERT_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "../record.h"
+
+/* `a` at wall-clock time epoch_ns; ifname NULL in read. */
+void pl_print_alert(FILE *f, int json, const struct pl_alert_event *a, uint64_t epoch_ns,
+		    const char *ifname);
+
+#endif

@@ -1,0 +1,875 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The detectors: floods, scans, spoofing, tunnelling hints, malformed and
+ * suspicious packets. Plain C over the parser's output (struct pl_scratch),
+ * built for the BPF target (src/detect/detect.bpf.h) and for the host
+ * (src/detect/host.c), like the parser.
+ *
+ * The target defines, before including this file (c is a struct
+ * pl_det_ctx *, detect.h):
+ *   pl_det_cfg(c)                      const volatile struct pl_det_config *
+ *   pl_det_src_get(c, key)             per-source state, created zeroed
+ *   pl_det_arp_get(c, ip)              per-IPv4 ARP state, created zeroed
+ *   pl_det_dns_get(c, key)             per-(source, domain) DNS state
+ *   pl_det_dst_slot(c, i)              slot i of the destination table
+ *   pl_det_frag_slot(c, i)             slot i of the fragment table
+ *   pl_det_send(c)                     sends c->alert (ring buffer, callback)
+ *   pl_det_block(c)                    --enforce: block c->alert's source;
+ *                                      returns the TTL in s, or 0
+ * The per-key state lives in LRU hash maps in the kernel and in a host hash
+ * table in `read --detect`; the destination and fragment tables are arrays
+ * of slots indexed by a hash in both. Nothing here keeps a timer: counts
+ * are kept in half-windows (see detect.h) and every alert is rate-limited
+ * to one per key and rule per window.
+ */
+#include "../parse/cursor.h"
+#include "detect.h"
+#include "entropy.h"
+
+#define PL_TCP_FIN_ 0x01
+#define PL_TCP_SYN_ 0x02
+#define PL_TCP_RST_ 0x04
+#define PL_TCP_PSH_ 0x08
+#define PL_TCP_ACK_ 0x10
+#define PL_TCP_URG_ 0x20
+
+#define PL_DNS_QTYPE_NULL 10
+#define PL_DNS_QTYPE_TXT 16
+
+/* What a packet means to the per-source detectors (struct pl_det_src). */
+enum {
+	PL_DS_SYN = 1u << 0,
+	PL_DS_PROBE = 1u << 1,    /* a connection attempt: feeds the scan sketches */
+	PL_DS_ICMP = 1u << 2,
+	PL_DS_UDP = 1u << 3,
+	PL_DS_MALFORMED = 1u << 4,
+	PL_DS_LAND = 1u << 5,
+	PL_DS_STEALTH = 1u << 6,  /* kind in bits 8..9 */
+};
+#define PL_DS_STEALTH_SHIFT 8
+
+/* ... and to the per-destination ones (struct pl_det_dst). */
+enum {
+	PL_DD_SYN = 1u << 0,
+	PL_DD_ACK = 1u << 1,
+	PL_DD_ICMP = 1u << 2,
+	PL_DD_UDP = 1u << 3,
+};
+
+#define PL_DET_CLASS_OTHER 38
+
+/* ---- small helpers ---- */
+
+PL_INLINE void det_addr(const struct pl_pkt *p, const __u8 *ip, struct pl_det_addr *k)
+{
+	if (p->present & PL_HAS_IP6) {
+		__builtin_memcpy(k->a, ip, 16);
+		return;
+	}
+	__builtin_memset(k->a, 0, 10);
+	k->a[10] = 0xff;
+	k->a[11] = 0xff;
+	__builtin_memcpy(k->a + 12, ip, 4);
+}
+
+PL_INLINE __u64 det_w64(const __u8 *b)
+{
+	__u64 v;
+
+	__builtin_memcpy(&v, b, 8);
+	return v;
+}
+
+PL_INLINE bool det_addr_eq(const struct pl_det_addr *x, const struct pl_det_addr *y)
+{
+	return det_w64(x->a) == det_w64(y->a) && det_w64(x->a + 8) == det_w64(y->a + 8);
+}
+
+PL_INLINE __u32 det_mix(__u64 h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (__u32)h;
+}
+
+PL_INLINE __u32 det_hash_addr(const struct pl_det_addr *k, __u64 seed)
+{
+	return det_mix(det_w64(k->a) * 0x9e3779b97f4a7c15ull ^ det_w64(k->a + 8) ^ seed);
+}
+
+PL_INLINE __u32 det_popcount(__u64 x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ull);
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (__u32)((x * 0x0101010101010101ull) >> 56);
+}
+
+/* May a rule alert again? Once per window per key: `last` is when it last
+ * did. A capture whose time goes backwards is judged by the distance. */
+PL_INLINE bool det_may_alert(__u64 *last, __u64 now, __u64 window)
+{
+	__s64 d = (__s64)(now - *last);
+
+	if (*last && d < (__s64)window && d > -(__s64)window)
+		return false;
+	*last = now;
+	return true;
+}
+
+PL_INLINE __u64 det_window(const volatile struct pl_det_config *cfg)
+{
+	return cfg->half_ns * 2;
+}
+
+/* Rules whose subject is the packet's source: --enforce may block it. */
+PL_INLINE bool det_rule_blocks_source(__u32 rule)
+{
+	switch (rule) {
+	case PL_RULE_SYN_FLOOD_DST:
+	case PL_RULE_ICMP_FLOOD_DST:
+	case PL_RULE_UDP_FLOOD_DST:
+	case PL_RULE_ARP_MAC_CHANGE:
+	case PL_RULE_ARP_UNSOLICITED:
+		return false;
+	}
+	return true;
+}
+
+/* Starts c->alert for `rule` with the packet's addresses (as `what` asks). */
+PL_INLINE struct pl_alert_event *det_alert(struct pl_det_ctx *c, const struct pl_pkt *p,
+					   __u32 rule, __u64 count, __u64 thr, __u32 what)
+{
+	const volatile struct pl_det_config *cfg = pl_det_cfg(c);
+	struct pl_alert_event *a = &c->alert;
+
+	__builtin_memset(a, 0, sizeof(*a));
+	a->type = PL_EV_ALERT;
+	a->rule = (__u8)rule;
+	a->ifindex = c->ifindex;
+	a->ts_ns = c->now;
+	a->count = count;
+	a->threshold = thr;
+	a->window_ms = (__u32)(det_window(cfg) / 1000000);
+	a->l4_proto = p->l4_proto;
+	if (p->present & PL_HAS_IP6)
+		a->flags |= PL_ALERT_IP6;
+	if (what & PL_ALERT_SRC)
+		__builtin_memcpy(a->src, p->ip_src, 16);
+	if (what & PL_ALERT_DST)
+		__builtin_memcpy(a->dst, p->ip_dst, 16);
+	if ((what & PL_ALERT_PORTS) && (p->present & (PL_HAS_TCP | PL_HAS_UDP | PL_HAS_SCTP))) {
+		a->sport = p->sport;
+		a->dport = p->dport;
+	} else {
+		what &= ~PL_ALERT_PORTS;
+	}
+	a->flags |= (__u8)(what & (PL_ALERT_SRC | PL_ALERT_DST | PL_ALERT_PORTS));
+	return a;
+}
+
+/* Sends c->alert; with --enforce first blocks its source when the rule is
+ * about the source. */
+PL_INLINE void det_fire(struct pl_det_ctx *c)
+{
+	const volatile struct pl_det_config *cfg = pl_det_cfg(c);
+	struct pl_alert_event *a = &c->alert;
+	__u32 ttl;
+
+	if (cfg->enforce_ttl_ns && (a->flags & PL_ALERT_SRC) &&
+	    det_rule_blocks_source(a->rule)) {
+		ttl = pl_det_block(c);
+		if (ttl) {
+			a->flags |= PL_ALERT_BLOCKED;
+			a->block_ttl_s = ttl;
+		}
+	}
+	pl_det_send(c);
+}
+
+/* ---- per-destination: SYN flood, ICMP and UDP floods ---- */
+
+PL_INLINE void det_dst_advance(struct pl_det_dst *d, __u64 n)
+{
+	if (n == d->half_n || n < d->half_n)
+		return;
+	if (n == d->half_n + 1)
+		__builtin_memset(&d->h[n & 1], 0, sizeof(d->h[0]));
+	else
+		__builtin_memset(d->h, 0, sizeof(d->h));
+	d->half_n = n;
+}
+
+PL_SUBPROG int pl_det_dst(struct pl_scratch *s, struct pl_det_ctx *c, __u32 ev)
+{
+	const volatile struct pl_det_config *cfg;
+	struct pl_det_addr k;
+	struct pl_det_dst *d;
+	struct pl_pkt *p;
+	__u64 n, sum, other;
+	__u32 cur, prev;
+
+	if (!s || !c)
+		return 0;
+	p = &s->ev.pkt;
+	cfg = pl_det_cfg(c);
+	det_addr(p, p->ip_dst, &k);
+	d = pl_det_dst_slot(c, det_hash_addr(&k, 0) & (PL_DET_DST_SLOTS - 1));
+	if (!d)
+		return 0;
+	n = c->now / cfg->half_ns;
+	if (!det_addr_eq(&d->addr, &k) && d->half_n + 1 < n) {
+		/* a stale slot: this destination takes it over */
+		__builtin_memset(d, 0, sizeof(*d));
+		d->addr = k;
+	}
+	det_dst_advance(d, n);
+	cur = d->half_n & 1;
+	prev = cur ^ 1;
+	if (ev & PL_DD_ACK) {
+		d->h[cur].ack++;
+		return 0;
+	}
+	if ((ev & PL_DD_SYN) && PL_DET_RULE_ON(cfg, PL_RULE_SYN_FLOOD_DST)) {
+		d->h[cur].syn++;
+		d->h[cur].ports |= 1ull << (det_mix(p->dport * 0x9e3779b97f4a7c15ull) >> 26);
+		sum = (__u64)d->h[cur].syn + d->h[prev].syn;
+		other = (__u64)d->h[cur].ack + d->h[prev].ack;
+		/* a flood aims at a service; SYNs spread over many ports (16 of
+		 * the sketch's 64 bits: about 18 ports) are a scan */
+		if (sum >= cfg->thr[PL_THR_SYN_FLOOD_DST] &&
+		    det_popcount(d->h[0].ports | d->h[1].ports) < 16 &&
+		    other * 100 < sum * cfg->thr[PL_THR_SYN_FLOOD_PCT] &&
+		    det_may_alert(&d->last_alert[0], c->now, det_window(cfg))) {
+			det_alert(c, p, PL_RULE_SYN_FLOOD_DST, sum, cfg->thr[PL_THR_SYN_FLOOD_DST],
+				  PL_ALERT_SRC | PL_ALERT_DST | PL_ALERT_PORTS);
+			det_fire(c);
+		}
+	}
+	if ((ev & PL_DD_ICMP) && PL_DET_RULE_ON(cfg, PL_RULE_ICMP_FLOOD_DST)) {
+		d->h[cur].icmp++;
+		sum = (__u64)d->h[cur].icmp + d->h[prev].icmp;
+		if (sum >= cfg->thr[PL_THR_ICMP_DST] &&
+		    det_may_alert(&d->last_alert[1], c->now, det_window(cfg))) {
+			det_alert(c, p, PL_RULE_ICMP_FLOOD_DST, sum, cfg->thr[PL_THR_ICMP_DST],
+				  PL_ALERT_SRC | PL_ALERT_DST);
+			det_fire(c);
+		}
+	}
+	if ((ev & PL_DD_UDP) && PL_DET_RULE_ON(cfg, PL_RULE_UDP_FLOOD_DST)) {
+		d->h[cur].udp++;
+		sum = (__u64)d->h[cur].udp + d->h[prev].udp;
+		if (sum >= cfg->thr[PL_THR_UDP_DST] &&
+		    det_may_alert(&d->last_alert[2], c->now, det_window(cfg))) {
+			det_alert(c, p, PL_RULE_UDP_FLOOD_DST, sum, cfg->thr[PL_THR_UDP_DST],
+				  PL_ALERT_SRC | PL_ALERT_DST | PL_ALERT_PORTS);
+			det_fire(c);
+		}
+	}
+	return 0;
+}
+
+/* ---- per-source: SYN rate, scans, floods, malformed, land ---- */
+
+PL_INLINE void det_src_advance(struct pl_det_src *st, __u64 n)
+{
+	if (n == st->half_n || n < st->half_n)
+		return;
+	if (n == st->half_n + 1) {
+		__builtin_memset(&st->h[n & 1], 0, sizeof(st->h[0]));
+		st->ports_union = st->h[(n - 1) & 1].ports;
+		st->hosts_union = st->h[(n - 1) & 1].hosts;
+	} else {
+		__builtin_memset(st->h, 0, sizeof(st->h));
+		st->ports_union = 0;
+		st->hosts_union = 0;
+	}
+	st->half_n = n;
+}
+
+/* A source rule crossed its threshold: alert once per window. */
+PL_INLINE void det_src_alert(struct pl_det_ctx *c, const struct pl_pkt *p,
+			     struct pl_det_src *st, __u32 rule, __u64 count, __u64 thr,
+			     __u32 what)
+{
+	const volatile struct pl_det_config *cfg = pl_det_cfg(c);
+
+	if (!PL_DET_RULE_ON(cfg, rule) ||
+	    !det_may_alert(&st->last_alert[rule % PL_RULE__COUNT], c->now, det_window(cfg)))
+		return;
+	det_alert(c, p, rule, count, thr, what);
+	det_fire(c);
+}
+
+/* Sets the sketch bit for v; returns 1 when it was new to the window. */
+PL_INLINE __u32 det_sketch_add(__u64 *cur_bm, const __u64 *prev_bm, __u32 words_mask,
+			       __u32 bits_shift, __u64 v, __u16 *cur_n)
+{
+	__u32 b = det_mix(v * 0x9e3779b97f4a7c15ull) >> (32 - bits_shift);
+	__u32 w = (b >> 6) & words_mask;
+	__u64 bit = 1ull << (b & 63);
+
+	if (cur_bm[w] & bit)
+		return 0;
+	cur_bm[w] |= bit;
+	(*cur_n)++;
+	return (prev_bm[w] & bit) ? 0 : 1;
+}
+
+PL_SUBPROG int pl_det_src(struct pl_scratch *s, struct pl_det_ctx *c, __u32 ev)
+{
+	const volatile struct pl_det_config *cfg;
+	struct pl_det_src_half *cur, *prev;
+	struct pl_det_addr k, kd;
+	struct pl_det_src *st;
+	struct pl_pkt *p;
+	__u32 kind, i;
+	__u64 n;
+
+	if (!s || !c)
+		return 0;
+	p = &s->ev.pkt;
+	cfg = pl_det_cfg(c);
+	det_addr(p, p->ip_src, &k);
+	st = pl_det_src_get(c, &k);
+	if (!st)
+		return 0;
+	n = c->now / cfg->half_ns;
+	det_src_advance(st, n);
+	i = st->half_n & 1;
+	cur = &st->h[i];
+	prev = &st->h[i ^ 1];
+
+	if (ev & PL_DS_PROBE) {
+		if (det_sketch_add(cur->port_bm, prev->port_bm, PL_DET_PORT_BITS / 64 - 1, 9,
+				   p->dport, &cur->ports))
+			st->ports_union++;
+		det_addr(p, p->ip_dst, &kd);
+		if (det_sketch_add(cur->host_bm, prev->host_bm, PL_DET_HOST_BITS / 64 - 1, 8,
+				   det_w64(kd.a) ^ det_w64(kd.a + 8) * 0xc2b2ae3d27d4eb4full,
+				   &cur->hosts))
+			st->hosts_union++;
+		if (st->ports_union >= cfg->thr[PL_THR_SCAN_PORTS])
+			det_src_alert(c, p, st, PL_RULE_PORT_SCAN_VERTICAL, st->ports_union,
+				      cfg->thr[PL_THR_SCAN_PORTS], PL_ALERT_SRC | PL_ALERT_DST);
+		if (st->hosts_union >= cfg->thr[PL_THR_SCAN_HOSTS])
+			det_src_alert(c, p, st, PL_RULE_PORT_SCAN_HORIZONTAL, st->hosts_union,
+				      cfg->thr[PL_THR_SCAN_HOSTS], PL_ALERT_SRC | PL_ALERT_PORTS);
+	}
+	if (ev & PL_DS_SYN) {
+		cur->syn++;
+		/* SYNs to many ports are a scan, and reported as one */
+		if (cur->syn + prev->syn >= cfg->thr[PL_THR_SYN_RATE_SRC] &&
+		    st->ports_union < cfg->thr[PL_THR_SCAN_PORTS])
+			det_src_alert(c, p, st, PL_RULE_SYN_RATE_SRC, cur->syn + prev->syn,
+				      cfg->thr[PL_THR_SYN_RATE_SRC],
+				      PL_ALERT_SRC | PL_ALERT_DST | PL_ALERT_PORTS);
+	}
+	if (ev & PL_DS_STEALTH) {
+		kind = (ev >> PL_DS_STEALTH_SHIFT) & 3;
+		cur->stealth[kind]++;
+		if (cur->stealth[kind] + prev->stealth[kind] >= cfg->thr[PL_THR_STEALTH])
+			det_src_alert(c, p, st, PL_RULE_NULL_SCAN + kind,
+				      cur->stealth[kind] + prev->stealth[kind],
+				      cfg->thr[PL_THR_STEALTH], PL_ALERT_SRC | PL_ALERT_DST);
+	}
+	if (ev & PL_DS_ICMP) {
+		cur->icmp++;
+		if (cur->icmp + prev->icmp >= cfg->thr[PL_THR_ICMP_SRC])
+			det_src_alert(c, p, st, PL_RULE_ICMP_FLOOD_SRC, cur->icmp + prev->icmp,
+				      cfg->thr[PL_THR_ICMP_SRC], PL_ALERT_SRC | PL_ALERT_DST);
+	}
+	if (ev & PL_DS_UDP) {
+		cur->udp++;
+		if (cur->udp + prev->udp >= cfg->thr[PL_THR_UDP_SRC])
+			det_src_alert(c, p, st, PL_RULE_UDP_FLOOD_SRC, cur->udp + prev->udp,
+				      cfg->thr[PL_THR_UDP_SRC],
+				      PL_ALERT_SRC | PL_ALERT_DST | PL_ALERT_PORTS);
+	}
+	if (ev & PL_DS_MALFORMED) {
+		cur->malformed++;
+		if (cur->malformed + prev->malformed >= cfg->thr[PL_THR_MALFORMED])
+			det_src_alert(c, p, st, PL_RULE_MALFORMED, cur->malformed + prev->malformed,
+				      cfg->thr[PL_THR_MALFORMED], PL_ALERT_SRC | PL_ALERT_DST);
+	}
+	if (ev & PL_DS_LAND)
+		det_src_alert(c, p, st, PL_RULE_LAND, 1, 1,
+			      PL_ALERT_SRC | PL_ALERT_DST | PL_ALERT_PORTS);
+	return 0;
+}
+
+/* ---- fragments: tiny first fragments, overlaps ---- */
+
+/* The fragment's place in its datagram, in bytes: [lo, hi); more = MF. */
+struct det_frag_info {
+	__u32 tag;
+	__u32 lo;
+	__u32 hi;
+	__u32 more;
+};
+
+/* IPv6: walks the extension headers again to the fragment header (the
+ * parser records their types, not their offsets). Returns 0 when found. */
+PL_INLINE int det_frag6(struct pl_scratch *s, struct det_frag_info *f)
+{
+	struct pl_pkt *p = &s->ev.pkt;
+	__u32 ext0 = s->l3_off + 40, off = ext0, nxt = p->ip_proto, next, i, fo, plen;
+
+	plen = pl_be16(s, s->l3_off + 4);
+	for (i = 0; i < PL_MAX_IP6_EXT; i++) {
+		if (off + 8 > s->len || off + 8 > ext0 + plen)
+			return -1;
+		if (nxt == 44) {
+			fo = pl_be16(s, off + 2);
+			f->lo = (fo >> 3) * 8;
+			f->hi = f->lo + (ext0 + plen - (off + 8));
+			f->more = fo & 1;
+			f->tag = pl_be32(s, off + 4);
+			return 0;
+		}
+		next = pl_u8(s, off);
+		if (nxt == 0 || nxt == 43 || nxt == 60)
+			off += (pl_u8(s, off + 1) + 1u) * 8;
+		else if (nxt == 51)
+			off += (pl_u8(s, off + 1) + 2u) * 4;
+		else
+			return -1;
+		nxt = next;
+	}
+	return -1;
+}
+
+PL_SUBPROG int pl_det_frag(struct pl_scratch *s, struct pl_det_ctx *c)
+{
+	const volatile struct pl_det_config *cfg;
+	struct det_frag_info f = {};
+	struct pl_det_addr ks, kd;
+	struct pl_det_frag *slot;
+	struct pl_det_src *st;
+	struct pl_pkt *p;
+	__u32 i, h, tag;
+	bool overlap = false, merged = false;
+
+	if (!s || !c)
+		return 0;
+	p = &s->ev.pkt;
+	cfg = pl_det_cfg(c);
+	if (p->present & PL_HAS_IP4) {
+		if (p->ip_hdr_len < 20 || p->ip_len < p->ip_hdr_len)
+			return 0;
+		f.lo = p->ip_frag_offset * 8u;
+		f.hi = f.lo + p->ip_len - p->ip_hdr_len;
+		f.more = p->ip_mf;
+		f.tag = p->ip_id | (__u32)p->ip_proto << 16;
+	} else if (det_frag6(s, &f)) {
+		return 0;
+	}
+	det_addr(p, p->ip_src, &ks);
+	det_addr(p, p->ip_dst, &kd);
+
+	/* a first fragment too small to hold the transport header */
+	if (f.lo == 0 && f.more && f.hi < cfg->thr[PL_THR_TINY_FRAG] &&
+	    PL_DET_RULE_ON(cfg, PL_RULE_TINY_FRAGMENT)) {
+		st = pl_det_src_get(c, &ks);
+		if (st && det_may_alert(&st->last_alert[PL_RULE_TINY_FRAGMENT], c->now,
+					det_window(cfg))) {
+			det_alert(c, p, PL_RULE_TINY_FRAGMENT, f.hi, cfg->thr[PL_THR_TINY_FRAG],
+				  PL_ALERT_SRC | PL_ALERT_DST);
+			det_fire(c);
+		}
+	}
+	if (!PL_DET_RULE_ON(cfg, PL_RULE_FRAGMENT_OVERLAP))
+		return 0;
+
+	h = det_hash_addr(&ks, det_w64(kd.a + 8) ^ f.tag);
+	tag = h | 1;
+	slot = pl_det_frag_slot(c, (h >> 20) & (PL_DET_FRAG_SLOTS - 1));
+	if (!slot)
+		return 0;
+	if (slot->tag != tag || c->now - slot->seen_ns > PL_DET_FRAG_TIMEOUT_NS) {
+		__builtin_memset(slot, 0, sizeof(*slot));
+		slot->tag = tag;
+	}
+	slot->seen_ns = c->now;
+	for (i = 0; i < PL_DET_FRAG_RANGES; i++) {
+		if (i >= slot->n)
+			break;
+		if (f.lo < slot->hi[i] && slot->lo[i] < f.hi)
+			overlap = true;
+	}
+	if (overlap) {
+		st = pl_det_src_get(c, &ks);
+		if (st && det_may_alert(&st->last_alert[PL_RULE_FRAGMENT_OVERLAP], c->now,
+					det_window(cfg))) {
+			det_alert(c, p, PL_RULE_FRAGMENT_OVERLAP, 1, 1,
+				  PL_ALERT_SRC | PL_ALERT_DST);
+			det_fire(c);
+		}
+		return 0;
+	}
+	/* remember the range: merged into an adjacent one, or a new one */
+	for (i = 0; i < PL_DET_FRAG_RANGES; i++) {
+		if (i >= slot->n)
+			break;
+		if (slot->hi[i] == f.lo) {
+			slot->hi[i] = f.hi;
+			merged = true;
+			break;
+		}
+		if (slot->lo[i] == f.hi) {
+			slot->lo[i] = f.lo;
+			merged = true;
+			break;
+		}
+	}
+	if (!merged && slot->n < PL_DET_FRAG_RANGES) {
+		slot->lo[slot->n & (PL_DET_FRAG_RANGES - 1)] = f.lo;
+		slot->hi[slot->n & (PL_DET_FRAG_RANGES - 1)] = f.hi;
+		slot->n++;
+	}
+	return 0;
+}
+
+/* ---- ARP: an address whose MAC changes; replies nobody asked for ---- */
+
+PL_SUBPROG int pl_det_arp(struct pl_scratch *s, struct pl_det_ctx *c)
+{
+	static const __u8 bcast[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	const volatile struct pl_det_config *cfg;
+	struct pl_alert_event *a;
+	struct pl_det_arp *e;
+	struct pl_pkt *p;
+	__u8 sha[8] = {};
+	__u32 off, spa, tpa;
+	bool unsolicited, changed;
+
+	if (!s || !c)
+		return 0;
+	p = &s->ev.pkt;
+	cfg = pl_det_cfg(c);
+	off = s->l3_off;
+	/* Ethernet/IPv4 ARP: sender MAC at 8, sender IP at 14 */
+	if (off + 28 > s->len || pl_u8(s, off + 4) != 6)
+		return 0;
+	pl_copy_fixed(s, off + 8, sha, 6);
+	__builtin_memcpy(&spa, p->arp_spa, 4);
+	__builtin_memcpy(&tpa, p->arp_tpa, 4);
+	if (!spa)
+		return 0; /* an address probe (RFC 5227) claims nothing */
+	/* A reply answers one asker, unicast, about the sender's address. A
+	 * reply to everyone, or about the address it is sent to, is news that
+	 * nobody asked for. (Only one direction is seen at ingress, so the
+	 * requests it would answer cannot be matched.) */
+	unsolicited = p->arp_opcode == 2 &&
+		      (spa == tpa || ((p->present & PL_HAS_ETH) &&
+				      det_w64(p->eth_dst) << 16 == det_w64(bcast) << 16));
+	e = pl_det_arp_get(c, spa);
+	if (!e)
+		return 0;
+	changed = e->seen_ns && (det_w64(e->mac) ^ det_w64(sha)) << 16;
+	if (changed && PL_DET_RULE_ON(cfg, PL_RULE_ARP_MAC_CHANGE) &&
+	    det_may_alert(&e->last_alert[0], c->now, det_window(cfg))) {
+		a = det_alert(c, p, PL_RULE_ARP_MAC_CHANGE, 1, 1, 0);
+		__builtin_memcpy(a->src, &spa, 4);
+		__builtin_memcpy(a->dst, &tpa, 4);
+		__builtin_memcpy(a->mac, sha, 6);
+		__builtin_memcpy(a->mac_prev, e->mac, 6);
+		a->flags |= PL_ALERT_SRC | PL_ALERT_DST | PL_ALERT_MAC;
+		det_fire(c);
+	}
+	__builtin_memcpy(e->mac, sha, 6);
+	e->seen_ns = c->now;
+	if (unsolicited && PL_DET_RULE_ON(cfg, PL_RULE_ARP_UNSOLICITED) &&
+	    det_may_alert(&e->last_alert[1], c->now, det_window(cfg))) {
+		a = det_alert(c, p, PL_RULE_ARP_UNSOLICITED, 1, 1, 0);
+		__builtin_memcpy(a->src, &spa, 4);
+		__builtin_memcpy(a->dst, &tpa, 4);
+		__builtin_memcpy(a->mac, sha, 6);
+		a->flags |= PL_ALERT_SRC | PL_ALERT_DST | PL_ALERT_MAC;
+		det_fire(c);
+	}
+	return 0;
+}
+
+/* ---- DNS tunnelling hints: long or random names, TXT/NULL rates ---- */
+
+/* Character classes for the entropy count: letters (case folded),
+ * digits, '-', '_', anything else. */
+PL_INLINE __u32 det_class(__u32 ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		ch += 'a' - 'A';
+	if (ch >= 'a' && ch <= 'z')
+		return ch - 'a';
+	if (ch >= '0' && ch <= '9')
+		return 26 + ch - '0';
+	if (ch == '-')
+		return 36;
+	if (ch == '_')
+		return 37;
+	return PL_DET_CLASS_OTHER;
+}
+
+struct det_dns_walk {
+	struct pl_det_ctx *c;
+	struct pl_scratch *s;
+	__u32 len;     /* name bytes */
+	__u32 last;    /* 1 + the offset of the last dot, 0 = none */
+	__u32 prev;    /* the same for the dot before it */
+	__u32 chars;   /* non-dot characters counted */
+	__u32 from;    /* second pass: where the registered domain starts */
+	__u32 dchars;  /* its non-dot characters */
+	__u32 hash;    /* FNV-1a of the registered domain, case folded */
+};
+
+/* First pass: count every character, note the last two dots. */
+static long det_dns_count(__u32 i, void *ctx)
+{
+	struct det_dns_walk *w = ctx;
+	struct pl_det_ctx *c = w->c;
+	struct pl_scratch *s = w->s;
+	__u32 ch;
+
+	if (!c || !s || i >= w->len)
+		return 1;
+	ch = (__u8)s->ev.pkt.l7.dns.name[i & (PL_DNS_NAME_MAX - 1)];
+	if (ch == '.') {
+		w->prev = w->last;
+		w->last = i + 1;
+		return 0;
+	}
+	c->hist[pl_mask(det_class(ch), PL_DET_HIST - 1)]++;
+	w->chars++;
+	return 0;
+}
+
+/* Second pass over the registered domain (the last two labels): take its
+ * characters out of the counts, and hash it. */
+static long det_dns_domain(__u32 i, void *ctx)
+{
+	struct det_dns_walk *w = ctx;
+	struct pl_det_ctx *c = w->c;
+	struct pl_scratch *s = w->s;
+	__u32 ch, pos = w->from + i;
+
+	if (!c || !s || pos >= w->len)
+		return 1;
+	ch = (__u8)s->ev.pkt.l7.dns.name[pos & (PL_DNS_NAME_MAX - 1)];
+	if (ch >= 'A' && ch <= 'Z')
+		ch += 'a' - 'A';
+	w->hash = (w->hash ^ ch) * 16777619u;
+	if (ch != '.') {
+		c->hist[pl_mask(det_class(ch), PL_DET_HIST - 1)]--;
+		w->dchars++;
+	}
+	return 0;
+}
+
+/* Entropy of the counted characters, in millibits per character. */
+PL_INLINE __u32 det_entropy_mbits(struct pl_det_ctx *c, __u32 n)
+{
+	__u64 sum = 0, all;
+	__u32 k;
+
+	if (n < 2 || n > 255)
+		return 0;
+	for (k = 0; k <= PL_DET_CLASS_OTHER; k++)
+		sum += pl_nlog2n[c->hist[k & (PL_DET_HIST - 1)]];
+	all = pl_nlog2n[n & 255];
+	if (all <= sum) /* one repeated character (or rounding) */
+		return 0;
+	return (__u32)(((all - sum) * 1000 / n) >> PL_NLOG2N_SHIFT);
+}
+
+PL_INLINE void det_dns_alert(struct pl_det_ctx *c, const struct pl_pkt *p, __u32 rule,
+			     __u64 count, __u64 thr)
+{
+	struct pl_alert_event *a = det_alert(c, p, rule, count, thr,
+					     PL_ALERT_SRC | PL_ALERT_DST | PL_ALERT_PORTS);
+	__u32 n = p->l7.dns.name_len;
+
+	__builtin_memcpy(a->detail, p->l7.dns.name, sizeof(a->detail));
+	a->detail_len = (__u16)(n < sizeof(a->detail) ? n : sizeof(a->detail));
+	a->dns_qtype = p->l7.dns.qtype;
+	a->flags |= PL_ALERT_DNS;
+	det_fire(c);
+}
+
+PL_SUBPROG int pl_det_dns(struct pl_scratch *s, struct pl_det_ctx *c)
+{
+	const volatile struct pl_det_config *cfg;
+	struct det_dns_walk w = {};
+	struct pl_det_dns_key dk = {};
+	struct pl_det_src *st;
+	struct pl_det_dns *e;
+	struct pl_pkt *p;
+	__u32 len, n, mbits, qtype;
+	__u64 half;
+	bool txt, judge;
+
+	if (!s || !c)
+		return 0;
+	p = &s->ev.pkt;
+	cfg = pl_det_cfg(c);
+	len = p->l7.dns.name_len;
+	if (len > 253)
+		return 0;
+	qtype = (p->present & PL_HAS_DNS_QTYPE) ? p->l7.dns.qtype : 0;
+	txt = (qtype == PL_DNS_QTYPE_TXT || qtype == PL_DNS_QTYPE_NULL) &&
+	      PL_DET_RULE_ON(cfg, PL_RULE_DNS_TXT_RATE);
+	judge = len >= cfg->thr[PL_THR_DNS_ENTROPY_MIN] &&
+		PL_DET_RULE_ON(cfg, PL_RULE_DNS_HIGH_ENTROPY);
+	det_addr(p, p->ip_src, &dk.src);
+
+	if (len >= cfg->thr[PL_THR_DNS_NAME_LEN] && PL_DET_RULE_ON(cfg, PL_RULE_DNS_LONG_NAME)) {
+		st = pl_det_src_get(c, &dk.src);
+		if (st && det_may_alert(&st->last_alert[PL_RULE_DNS_LONG_NAME], c->now,
+					det_window(cfg)))
+			det_dns_alert(c, p, PL_RULE_DNS_LONG_NAME, len, cfg->thr[PL_THR_DNS_NAME_LEN]);
+	}
+	if (!txt && !judge)
+		return 0;
+
+	__builtin_memset(c->hist, 0, sizeof(c->hist));
+	w.c = c;
+	w.s = s;
+	w.len = len;
+	w.hash = 2166136261u;
+	pl_loop(len, det_dns_count, &w);
+	/* the registered domain: the last two labels (all of a shorter name) */
+	w.from = w.prev;
+	pl_loop(len - w.from, det_dns_domain, &w);
+	n = w.chars - w.dchars;
+
+	if (judge && n >= cfg->thr[PL_THR_DNS_ENTROPY_MIN]) {
+		mbits = det_entropy_mbits(c, n);
+		if (mbits >= cfg->thr[PL_THR_DNS_ENTROPY]) {
+			st = pl_det_src_get(c, &dk.src);
+			if (st && det_may_alert(&st->last_alert[PL_RULE_DNS_HIGH_ENTROPY], c->now,
+						det_window(cfg)))
+				det_dns_alert(c, p, PL_RULE_DNS_HIGH_ENTROPY, mbits,
+					      cfg->thr[PL_THR_DNS_ENTROPY]);
+		}
+	}
+	if (!txt)
+		return 0;
+	dk.domain_hash = w.hash;
+	e = pl_det_dns_get(c, &dk);
+	if (!e)
+		return 0;
+	half = c->now / cfg->half_ns;
+	if (half == e->half_n + 1) {
+		e->n[half & 1] = 0;
+		e->half_n = half;
+	} else if (half > e->half_n) {
+		e->n[0] = 0;
+		e->n[1] = 0;
+		e->half_n = half;
+	}
+	e->n[e->half_n & 1]++;
+	if ((__u64)e->n[0] + e->n[1] >= cfg->thr[PL_THR_DNS_TXT] &&
+	    det_may_alert(&e->last_alert, c->now, det_window(cfg)))
+		det_dns_alert(c, p, PL_RULE_DNS_TXT_RATE, (__u64)e->n[0] + e->n[1],
+			      cfg->thr[PL_THR_DNS_TXT]);
+	return 0;
+}
+
+/* ---- the entry point: one call per parsed packet ---- */
+
+PL_INLINE bool det_is_loopback(const struct pl_pkt *p)
+{
+	static const __u8 lo6[16] = { [15] = 1 };
+
+	if (p->present & PL_HAS_IP6)
+		return det_w64(p->ip_src) == det_w64(lo6) && det_w64(p->ip_src + 8) == det_w64(lo6 + 8);
+	return p->ip_src[0] == 127;
+}
+
+/* Land: a packet from the address it is sent to (and, for TCP and UDP,
+ * from the port it is sent to), as no real stack sends on a wire. For TCP
+ * it is the classic SYN, read whole: a header cut after the ports is the
+ * malformed rule's business. */
+PL_INLINE bool det_is_land(const struct pl_pkt *p)
+{
+	__u32 n = (p->present & PL_HAS_IP6) ? 16 : 4;
+
+	if (det_w64(p->ip_src) != det_w64(p->ip_dst))
+		return false;
+	if (n == 16 && det_w64(p->ip_src + 8) != det_w64(p->ip_dst + 8))
+		return false;
+	if (n == 4 && (det_w64(p->ip_src) & 0xffffffffull) == 0)
+		return false; /* 0.0.0.0 (DHCP) */
+	if ((p->present & (PL_HAS_TCP | PL_HAS_UDP)) && p->sport != p->dport)
+		return false;
+	if ((p->present & PL_HAS_TCP) &&
+	    ((p->present & PL_HAS_L4_PORTS_ONLY) || !(p->tcp_flags & PL_TCP_SYN_)))
+		return false;
+	return !det_is_loopback(p);
+}
+
+PL_SUBPROG int pl_detect(struct pl_scratch *s, struct pl_det_ctx *c)
+{
+	struct pl_pkt *p;
+	__u32 sev = 0, dev = 0, f;
+
+	if (!s || !c)
+		return 0;
+	p = &s->ev.pkt;
+	if (p->present & PL_HAS_ARP)
+		return pl_det_arp(s, c);
+	if (!(p->present & (PL_HAS_IP4 | PL_HAS_IP6)))
+		return 0;
+
+	if ((p->present & (PL_HAS_TCP | PL_HAS_L4_PORTS_ONLY)) == PL_HAS_TCP) {
+		f = p->tcp_flags & 0x3f;
+		if ((f & (PL_TCP_SYN_ | PL_TCP_FIN_)) == (PL_TCP_SYN_ | PL_TCP_FIN_)) {
+			sev |= PL_DS_STEALTH | PL_DS_PROBE | 3u << PL_DS_STEALTH_SHIFT;
+		} else if ((f & (PL_TCP_SYN_ | PL_TCP_ACK_ | PL_TCP_RST_)) == PL_TCP_SYN_) {
+			sev |= PL_DS_SYN | PL_DS_PROBE;
+			dev |= PL_DD_SYN;
+		} else if (f == 0) {
+			sev |= PL_DS_STEALTH | PL_DS_PROBE | 0u << PL_DS_STEALTH_SHIFT;
+		} else if (f == PL_TCP_FIN_) {
+			sev |= PL_DS_STEALTH | PL_DS_PROBE | 1u << PL_DS_STEALTH_SHIFT;
+		} else if (f == (PL_TCP_FIN_ | PL_TCP_PSH_ | PL_TCP_URG_)) {
+			sev |= PL_DS_STEALTH | PL_DS_PROBE | 2u << PL_DS_STEALTH_SHIFT;
+		} else if ((f & (PL_TCP_SYN_ | PL_TCP_ACK_ | PL_TCP_RST_)) == PL_TCP_ACK_) {
+			dev |= PL_DD_ACK;
+		}
+	} else if (p->present & PL_HAS_UDP) {
+		sev |= PL_DS_UDP;
+		dev |= PL_DD_UDP;
+		/* a datagram to a lower port than it comes from: a request (or
+		 * a probe), not a server's answer to an ephemeral port */
+		if (p->dport < p->sport)
+			sev |= PL_DS_PROBE;
+	} else if (p->present & PL_HAS_ICMP) {
+		sev |= PL_DS_ICMP;
+		dev |= PL_DD_ICMP;
+	} else if (p->present & PL_HAS_ICMP6) {
+		/* neighbour discovery, MLD and router messages are the link's
+		 * housekeeping, not traffic */
+		if (p->icmp_type < 130 || p->icmp_type > 143) {
+			sev |= PL_DS_ICMP;
+			dev |= PL_DD_ICMP;
+		}
+	}
+	if (p->malformed)
+		sev |= PL_DS_MALFORMED;
+	if (det_is_land(p))
+		sev |= PL_DS_LAND;
+
+	if (dev)
+		pl_det_dst(s, c, dev);
+	if (sev)
+		pl_det_src(s, c, sev);
+	if (((p->present & PL_HAS_IP4) && (p->ip_mf || p->ip_frag_offset)) ||
+	    ((p->present & PL_HAS_IP6) && p->ip6_n_ext))
+		pl_det_frag(s, c);
+	if ((p->present & PL_HAS_DNS_QRY) && !(p->l7.dns.flags & 0x8000) && !p->malformed)
+		pl_det_dns(s, c);
+	return 0;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The drop list shared with `pktlens block`: a running `detect` (or
+ * `agent`) pins its drop-list maps under PL_PIN_DIR with a note of who it
+ * is, and removes them when it exits. `block` opens them only while that
+ * process runs.
+ */
+#ifndef PKTLENS_DETECT_PIN_H
+#define PKTLENS_DETECT_PIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "detect.h"
+
+#define PL_PIN_DIR "/sys/fs/bpf/pktlens"
+
+/* Inside `ip netns exec` (a fresh /sys without a BPF filesystem), detect
+ * mounts one on /sys/fs/bpf in its own mount namespace and notes its pid
+ * here; `block` elsewhere then opens the pins through /proc/PID/root. */
+
+struct packet_bpf;
+
+/* After load: pins det_drop4, det_drop6, det_allow4, det_allow6 and
+ * det_meta (naming this process and `cmd`). Returns 0 when pinned, 1 when
+ * another running pktlens holds the pins (after a warning; this one's drop
+ * list then stays private), -1 when pinning failed (after a warning). */
+int pl_det_pin(struct packet_bpf *skel, const char *cmd);
+/* Removes the pins if this process made them. */
+void pl_det_unpin(struct packet_bpf *skel);
+
+/* The pinned maps of a running pktlens. */
+struct pl_pinned {
+	int drop4, drop6, allow4, allow6;
+	struct pl_det_meta meta;
+};
+
+/* Opens them. Returns 0, or PL_EXIT_RUNTIME after one line that says why
+ * (nothing pinned, or its owner is gone). */
+int pl_det_open_pinned(struct pl_pinned *p);
+void pl_det_close_pinned(struct pl_pinned *p);
+
+/* Deletes the drop-list entries whose time is up; returns how many. */
+int pl_det_sweep(int drop4_fd, int drop6_fd, uint64_t now_mono_ns);
+
+#endif

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Flow accounting: the keys and values of the kernel's flow and top-talker
+ * tables (src/bpf/packet.bpf.c), read by `flows`, `top` and `agent`.
+ *
+ * Only fixed-width types, explicit padding, no pointers: user space reads
+ * these bytes straight out of the maps.
+ */
+#ifndef PKTLENS_FLOW_RECORD_H
+#define PKTLENS_FLOW_RECORD_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+/* Bytes of an L7 name in the name tables (SNI and DNS names are at most
+ * this long in struct pl_pkt; HTTP hosts are shorter). */
+#define PL_NAME_MAX 256
+
+/* .rodata flow_flags: which tables the program updates. 0 (watch) leaves
+ * the accounting out of the verified program altogether. */
+enum pl_flow_flags {
+	PL_FLOW_TABLE = 1u << 0,   /* flows: per 5-tuple + VLAN */
+	PL_FLOW_SOURCES = 1u << 1, /* sources: per source address */
+	PL_FLOW_PORTS = 1u << 2,   /* ports: per destination port */
+	PL_FLOW_NAMES = 1u << 3,   /* snis, dns_names, http_hosts, flow_names */
+	PL_FLOW_IFACES = 1u << 4,  /* ifaces: per interface and protocol */
+	/* the tables are LRU_HASH with atomic updates, not LRU_PERCPU_HASH
+	 * (user space sets the map types to match before load) */
+	PL_FLOW_ATOMIC = 1u << 5,
+};
+
+/* flows key: one direction of a conversation on one interface. */
+struct pl_flow_key {
+	__u32 ifindex;
+	__u16 vlan_id;  /* outer VLAN id; 0 without a tag */
+	__u8 n_vlan;    /* VLAN tags: the link header is 14 + 4 * n_vlan bytes */
+	__u8 ip_ver;    /* 4 or 6 */
+	__u8 proto;     /* IP protocol (IPv6: after the extension headers) */
+	__u8 _pad[3];
+	__u8 src[16];   /* network order; IPv4 uses the first 4 bytes */
+	__u8 dst[16];
+	__u16 sport;    /* TCP, UDP, SCTP; 0 otherwise */
+	__u16 dport;    /* ICMP/ICMPv6: type << 8 | code, as NetFlow does */
+};
+
+/* flows value. Per-CPU tables: one per CPU, summed by user space (a CPU
+ * that never saw the flow has packets == 0). */
+struct pl_flow_val {
+	__u64 packets;
+	__u64 bytes;     /* frame bytes, link header included (frame.len) */
+	__u64 first_ns;  /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) */
+	__u64 last_ns;
+	__u32 tcp_flags; /* OR of the TCP flags seen (12 bits); 8-byte aligned */
+	__u8 ttl_min;    /* TTL or hop limit */
+	__u8 ttl_max;
+	__u16 _pad;
+};
+
+/* sources key: a source address. */
+struct pl_src_key {
+	__u8 ip_ver;
+	__u8 _pad[3];
+	__u8 addr[16];
+};
+
+struct pl_src_val {
+	__u64 packets;
+	__u64 bytes;
+	__u64 syns;     /* TCP SYN without ACK: connection attempts */
+};
+
+/* ports key: a destination port of a transport. */
+struct pl_port_key {
+	__u8 proto;     /* 6, 17 or 132 */
+	__u8 _pad;
+	__u16 port;
+};
+
+struct pl_port_val {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* snis, dns_names, http_hosts key: the name, zero-padded. Value: __u64
+ * packets that carried it (ClientHellos, DNS messages, HTTP requests). */
+struct pl_name_key {
+	char name[PL_NAME_MAX];
+};
+
+/* flow_names value: the L7 name last seen on a flow (key pl_flow_key). */
+enum pl_name_kind { PL_NAME_SNI = 1, PL_NAME_DNS = 2, PL_NAME_HTTP = 3 };
+
+struct pl_flow_name {
+	__u32 kind;     /* enum pl_name_kind */
+	__u32 _pad;
+	char name[PL_NAME_MAX];
+};
+
+/* ifaces key: an interface and an IP protocol (0: not IP). */
+struct pl_iface_key {
+	__u32 ifindex;
+	__u8 ip_ver;    /* 4, 6 or 0 */
+	__u8 proto;
+	__u16 _pad;
+};
+
+struct pl_iface_val {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* flow_counters (per-CPU array): what the tables could and could not do.
+ * Evictions are not seen by the program: user space works them out from
+ * the inserts, its own deletions and the entries left. */
+enum pl_flow_counter {
+	PL_FCNT_FLOW_NEW = 0,  /* flows inserted */
+	PL_FCNT_FLOW_FAIL,     /* a flow could be neither found nor inserted */
+	PL_FCNT_SRC_NEW,
+	PL_FCNT_PORT_NEW,
+	PL_FCNT_SNI_NEW,
+	PL_FCNT_DNS_NEW,
+	PL_FCNT_HTTP_NEW,
+	PL_FCNT_FLOWNAME_NEW,
+	PL_FCNT_IFACE_NEW,
+	PL_FCNT_TABLE_FAIL,    /* an insert into the other tables failed */
+	PL_FCNT_NOT_IP,        /* matched packets without an IP header */
+	PL_FCNT__COUNT,
+};
+
+#endif /* PKTLENS_FLOW_RECORD_H */

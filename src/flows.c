@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * pktlens flows: flow records from the kernel's flow table, exported as
+ * NetFlow/IPFIX meters do: when a flow has been idle for the idle timeout,
+ * when it has been open for the active timeout (it then starts afresh),
+ * and at exit. One record per direction.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "cmds.h"
+#include "flow_output.h"
+#include "flowtab.h"
+#include "log.h"
+#include "packet_skel.h"
+#include "skel_common.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct flows_ctx {
+	struct pl_opts *o;
+	struct pl_ifaces ifs;
+	uint64_t mono_to_epoch_ns;
+	uint64_t printed;
+};
+
+static void on_flow(void *ctx, const struct pl_flow *f, enum pl_flow_end why)
+{
+	struct flows_ctx *c = ctx;
+	const char *ifname = pl_ifname(&c->ifs, f->key.ifindex);
+
+	if (c->o->count && c->printed >= c->o->count)
+		return;
+	if (c->o->json)
+		pl_print_flow_json(stdout, f, why, c->mono_to_epoch_ns, ifname);
+	else
+		pl_print_flow_text(stdout, f, why, c->mono_to_epoch_ns, ifname);
+	c->printed++;
+}
+
+/* How often the table is scanned: often enough that a flow leaves within
+ * a quarter of the idle timeout of its last packet, at most once a second. */
+static uint64_t scan_interval_ns(double idle)
+{
+	double s = idle / 4;
+
+	if (s > 1)
+		s = 1;
+	if (s < 0.05)
+		s = 0.05;
+	return (uint64_t)(s * 1e9);
+}
+
+static void print_stats(const struct pl_flowtab *t, const __u64 *pkt)
+{
+	fprintf(stderr,
+		"pktlens: %llu packets seen, %llu matched; %llu flows created, %llu exported (%llu idle, %llu active, %llu at exit), %llu evicted from a full table, %llu not tracked\n",
+		(unsigned long long)pkt[PL_CNT_SEEN], (unsigned long long)pkt[PL_CNT_MATCHED],
+		(unsigned long long)t->counters[PL_FCNT_FLOW_NEW],
+		(unsigned long long)t->flows_deleted,
+		(unsigned long long)t->exported[PL_END_IDLE],
+		(unsigned long long)t->exported[PL_END_ACTIVE],
+		(unsigned long long)t->exported[PL_END_EXIT],
+		(unsigned long long)t->flow_evictions,
+		(unsigned long long)t->counters[PL_FCNT_FLOW_FAIL]);
+}
+
+int cmd_flows(struct pl_opts *o)
+{
+	struct pl_attachment att[PL_MAX_IFACES];
+	struct flows_ctx c = { .o = o };
+	struct pl_flowtab_cfg cfg;
+	struct pl_flowtab t = { 0 };
+	struct packet_bpf *skel = NULL;
+	static struct pl_filter filter;
+	uint64_t idle_ns, active_ns, start, next_scan, interval, last_evicted = 0;
+	__u64 pkt[PL_CNT__COUNT];
+	int ret, n_att = 0;
+	bool opened = false;
+	long n;
+
+	ret = pl_opts_compile_filter(o, &filter);
+	if (ret)
+		return ret;
+	ret = pl_resolve_ifaces(o, "flows", &c.ifs);
+	if (ret)
+		return ret;
+	ret = pl_check_btf();
+	if (ret)
+		return ret;
+	pl_log_setup_libbpf();
+
+	pl_flowtab_cfg_defaults(&cfg);
+	cfg.flags = PL_FLOW_TABLE | PL_FLOW_NAMES;
+	if (o->flow_entries)
+		cfg.flow_entries = o->flow_entries;
+	if (o->table_entries)
+		cfg.table_entries = o->table_entries;
+	idle_ns = (uint64_t)((o->idle_timeout ? o->idle_timeout : PL_IDLE_TIMEOUT_DEFAULT) * 1e9);
+	active_ns = (uint64_t)((o->active_timeout ? o->active_timeout :
+						    PL_ACTIVE_TIMEOUT_DEFAULT) * 1e9);
+
+	skel = packet_bpf__open();
+	if (!skel) {
+		pl_err("cannot open the BPF programs: %s", strerror(errno));
+		return PL_EXIT_RUNTIME;
+	}
+	skel->rodata->emit_records = 0;
+	memcpy((void *)&skel->rodata->filter, &filter, sizeof(filter));
+	if (pl_flowtab_configure(skel, &cfg)) {
+		ret = PL_EXIT_RUNTIME;
+		goto cleanup;
+	}
+	ret = pl_load_packet(skel);
+	if (ret)
+		goto cleanup;
+	if (pl_flowtab_open(&t, skel, &cfg)) {
+		pl_err("out of memory");
+		ret = PL_EXIT_RUNTIME;
+		goto cleanup;
+	}
+	opened = true;
+	ret = pl_attach_all(skel, &c.ifs, o->mode, att, &n_att);
+	if (ret)
+		goto cleanup;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, on_signal);
+	c.mono_to_epoch_ns = pl_mono_to_epoch_ns();
+	interval = scan_interval_ns((double)idle_ns / 1e9);
+	start = pl_clock_ns(CLOCK_MONOTONIC);
+	next_scan = start + interval;
+	while (!stop_requested) {
+		uint64_t now = pl_clock_ns(CLOCK_MONOTONIC);
+
+		if (o->duration && (double)(now - start) / 1e9 >= o->duration)
+			break;
+		if (now < next_scan) {
+			uint64_t wait = next_scan - now;
+
+			usleep((useconds_t)(wait > 100000000 ? 100000 : wait / 1000 + 1));
+			continue;
+		}
+		next_scan = now + interval;
+		n = pl_flowtab_expire(&t, now, idle_ns, active_ns, false, on_flow, &c);
+		fflush(stdout);
+		if (n < 0) {
+			pl_err("reading the flow table failed: %s", strerror((int)-n));
+			ret = PL_EXIT_RUNTIME;
+			break;
+		}
+		if (o->count && c.printed >= o->count)
+			break;
+		if (t.flow_evictions != last_evicted) {
+			pl_warn("%llu flows evicted from the full flow table so far (it holds %u); raise --flow-entries or lower --idle-timeout",
+				(unsigned long long)t.flow_evictions,
+				pl_flowtab_max_entries(&t, -1));
+			last_evicted = t.flow_evictions;
+		}
+		if (pl_iface_vanished(&c.ifs)) {
+			ret = PL_EXIT_RUNTIME;
+			break;
+		}
+	}
+	/* no more packets: what is left in the table is final */
+	pl_detach_all(att, &n_att);
+	if (!(o->count && c.printed >= o->count)) {
+		n = pl_flowtab_expire(&t, pl_clock_ns(CLOCK_MONOTONIC), idle_ns, active_ns, true,
+				      on_flow, &c);
+		if (n < 0) {
+			pl_err("reading the flow table failed: %s", strerror((int)-n));
+			ret = PL_EXIT_RUNTIME;
+		}
+	}
+	fflush(stdout);
+	if (o->stats) {
+		pl_flowtab_read_counters(&t);
+		pl_sum_percpu(bpf_map__fd(skel->maps.counters), PL_CNT__COUNT, pkt);
+		print_stats(&t, pkt);
+	}
+
+cleanup:
+	pl_detach_all(att, &n_att);
+	if (opened)
+		pl_flowtab_close(&t);
+	packet_bpf__destroy(skel);
+	return ret;
+}

@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "flowtab.h"
+#include "log.h"
+#include "packet_skel.h"
+#include "skel_common.h"
+
+/* The atomic OR in flow_account.h works on the 8 bytes at tcp_flags. */
+_Static_assert(offsetof(struct pl_flow_val, tcp_flags) % 8 == 0, "tcp_flags alignment");
+_Static_assert(sizeof(struct pl_flow_key) == 48, "flow key layout");
+
+#define BATCH 4096
+
+static const char *const table_names[PL_TBL__COUNT] = {
+	[PL_TBL_SOURCES] = "sources", [PL_TBL_PORTS] = "ports",
+	[PL_TBL_SNIS] = "snis",       [PL_TBL_DNS] = "dns_names",
+	[PL_TBL_HTTP] = "http_hosts", [PL_TBL_IFACES] = "ifaces",
+};
+
+const char *pl_table_name(enum pl_table t)
+{
+	return t < PL_TBL__COUNT ? table_names[t] : "?";
+}
+
+const char *pl_flow_end_name(enum pl_flow_end why)
+{
+	switch (why) {
+	case PL_END_IDLE:
+		return "idle";
+	case PL_END_ACTIVE:
+		return "active";
+	case PL_END_EXIT:
+		return "end";
+	}
+	return "?";
+}
+
+void pl_flowtab_cfg_defaults(struct pl_flowtab_cfg *cfg)
+{
+	const char *pc = getenv("PKTLENS_FLOW_PERCPU");
+
+	cfg->flow_entries = PL_FLOW_ENTRIES_DEFAULT;
+	cfg->table_entries = PL_TABLE_ENTRIES_DEFAULT;
+	cfg->flags = PL_FLOW_TABLE;
+	cfg->atomic = !(pc && *pc == '1');
+}
+
+static struct bpf_map *table_map(struct packet_bpf *skel, int which)
+{
+	switch (which) {
+	case -1:
+		return skel->maps.flows;
+	case PL_TBL_SOURCES:
+		return skel->maps.sources;
+	case PL_TBL_PORTS:
+		return skel->maps.ports;
+	case PL_TBL_SNIS:
+		return skel->maps.snis;
+	case PL_TBL_DNS:
+		return skel->maps.dns_names;
+	case PL_TBL_HTTP:
+		return skel->maps.http_hosts;
+	case PL_TBL_IFACES:
+		return skel->maps.ifaces;
+	}
+	return NULL;
+}
+
+/* Is a table in use under these flags? */
+static bool table_used(uint32_t flags, int which)
+{
+	switch (which) {
+	case -1:
+		return flags & PL_FLOW_TABLE;
+	case PL_TBL_SOURCES:
+		return flags & PL_FLOW_SOURCES;
+	case PL_TBL_PORTS:
+		return flags & PL_FLOW_PORTS;
+	case PL_TBL_SNIS:
+	case PL_TBL_DNS:
+	case PL_TBL_HTTP:
+		return flags & PL_FLOW_NAMES;
+	case PL_TBL_IFACES:
+		return flags & PL_FLOW_IFACES;
+	}
+	return false;
+}
+
+int pl_flowtab_configure(struct packet_bpf *skel, const struct pl_flowtab_cfg *cfg)
+{
+	enum bpf_map_type type = cfg->atomic ? BPF_MAP_TYPE_LRU_HASH :
+					       BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	int which, err = 0;
+	long page = sysconf(_SC_PAGESIZE);
+
+	skel->rodata->flow_flags = cfg->flags | (cfg->atomic ? PL_FLOW_ATOMIC : 0);
+	for (which = -1; which < PL_TBL__COUNT; which++) {
+		struct bpf_map *m = table_map(skel, which);
+		uint32_t n = which == -1 ? cfg->flow_entries : cfg->table_entries;
+
+		if (which == PL_TBL_IFACES)
+			n = 4096; /* interfaces x protocols */
+		err = err ?: bpf_map__set_type(m, type);
+		if (table_used(cfg->flags, which))
+			err = err ?: bpf_map__set_max_entries(m, n);
+	}
+	if ((cfg->flags & PL_FLOW_NAMES) && (cfg->flags & PL_FLOW_TABLE))
+		err = err ?: bpf_map__set_max_entries(skel->maps.flow_names,
+						      cfg->table_entries);
+	/* flows, top and agent send no records: the smallest ring will do */
+	if (!skel->rodata->emit_records && page > 0)
+		err = err ?: bpf_map__set_max_entries(skel->maps.events, (uint32_t)page);
+	if (err)
+		pl_err("cannot size the flow tables: %s", strerror(-err));
+	return err;
+}
+
+uint32_t pl_flowtab_max_entries(const struct pl_flowtab *t, int which)
+{
+	struct bpf_map *m = table_map(t->skel, which);
+
+	return m && table_used(t->cfg.flags, which) ? bpf_map__max_entries(m) : 0;
+}
+
+int pl_flowtab_open(struct pl_flowtab *t, struct packet_bpf *skel,
+		    const struct pl_flowtab_cfg *cfg)
+{
+	size_t vmax = sizeof(struct pl_flow_val);
+
+	memset(t, 0, sizeof(*t));
+	t->skel = skel;
+	t->cfg = *cfg;
+	t->ncpu = cfg->atomic ? 1 : libbpf_num_possible_cpus();
+	if (t->ncpu <= 0)
+		return -EINVAL;
+	if (sizeof(struct pl_flow_name) > vmax)
+		vmax = sizeof(struct pl_flow_name);
+	t->buf_keys = BATCH * sizeof(struct pl_name_key); /* the largest key */
+	t->buf_vals = BATCH * (size_t)t->ncpu * ((vmax + 7) & ~(size_t)7);
+	t->keys = malloc(t->buf_keys);
+	t->vals = malloc(t->buf_vals);
+	t->one = malloc((size_t)t->ncpu * ((vmax + 7) & ~(size_t)7));
+	if (!t->keys || !t->vals || !t->one) {
+		pl_flowtab_close(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void pl_flowtab_close(struct pl_flowtab *t)
+{
+	free(t->keys);
+	free(t->vals);
+	free(t->one);
+	t->keys = t->vals = t->one = NULL;
+}
+
+void pl_flowtab_read_counters(struct pl_flowtab *t)
+{
+	pl_sum_percpu(bpf_map__fd(t->skel->maps.flow_counters), PL_FCNT__COUNT, t->counters);
+}
+
+/* ---- summing per-CPU values ---- */
+
+static size_t stride(size_t vsz)
+{
+	return (vsz + 7) & ~(size_t)7;
+}
+
+/* Sums n CPUs' flow values at src (each stride(sizeof) apart) into dst. */
+static void sum_flow(struct pl_flow_val *dst, const void *src, int n)
+{
+	const struct pl_flow_val *v;
+	bool any = false;
+	int c;
+
+	memset(dst, 0, sizeof(*dst));
+	for (c = 0; c < n; c++) {
+		v = (const void *)((const char *)src + (size_t)c * stride(sizeof(*v)));
+		if (!v->packets)
+			continue;
+		dst->packets += v->packets;
+		dst->bytes += v->bytes;
+		dst->tcp_flags |= v->tcp_flags;
+		if (!any || (v->first_ns && v->first_ns < dst->first_ns))
+			dst->first_ns = v->first_ns;
+		if (v->last_ns > dst->last_ns)
+			dst->last_ns = v->last_ns;
+		if (!any || v->ttl_min < dst->ttl_min)
+			dst->ttl_min = v->ttl_min;
+		if (v->ttl_max > dst->ttl_max)
+			dst->ttl_max = v->ttl_max;
+		any = true;
+	}
+}
+
+/* Values made only of __u64 counters: summed word by word. */
+static void sum_u64s(void *dst, const void *src, size_t vsz, int n)
+{
+	__u64 *d = dst;
+	const __u64 *s;
+	size_t w, words = vsz / 8;
+	int c;
+
+	memset(dst, 0, vsz);
+	for (c = 0; c < n; c++) {
+		s = (const void *)((const char *)src + (size_t)c * stride(vsz));
+		for (w = 0; w < words; w++)
+			d[w] += s[w];
+	}
+}
+
+/* ---- walking a map in batches ---- */
+
+struct walk {
+	int fd;
+	size_t ksz, vsz;
+	bool flow; /* values are struct pl_flow_val */
+	bool del;  /* lookup and delete */
+	pl_entry_fn fn;
+	void *ctx;
+};
+
+static void summed(struct pl_flowtab *t, const struct walk *w, const void *raw, void *out)
+{
+	if (w->flow)
+		sum_flow(out, raw, t->ncpu);
+	else
+		sum_u64s(out, raw, w->vsz, t->ncpu);
+}
+
+/* One entry at a time, for kernels without batch operations. */
+static long walk_slow(struct pl_flowtab *t, const struct walk *w)
+{
+	char key[sizeof(struct pl_name_key)], next[sizeof(struct pl_name_key)];
+	char val[sizeof(struct pl_flow_name)];
+	long n = 0;
+	bool first = true;
+
+	while (!bpf_map_get_next_key(w->fd, first ? NULL : key, next)) {
+		first = false;
+		memcpy(key, next, w->ksz);
+		if ((w->del ? bpf_map_lookup_and_delete_elem(w->fd, key, t->vals) :
+			      bpf_map_lookup_elem(w->fd, key, t->vals)))
+			continue;
+		summed(t, w, t->vals, val);
+		n++;
+		if (w->fn(w->ctx, key, val))
+			break;
+	}
+	return n;
+}
+
+static long walk_map(struct pl_flowtab *t, const struct walk *w)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	char val[sizeof(struct pl_flow_name)];
+	__u64 in = 0, out = 0;
+	bool first = true;
+	long n = 0;
+	__u32 count, i;
+	int err;
+
+	if (t->no_batch)
+		return walk_slow(t, w);
+	for (;;) {
+		count = BATCH;
+		err = w->del ? bpf_map_lookup_and_delete_batch(w->fd, first ? NULL : &in, &out,
+							       t->keys, t->vals, &count, &opts) :
+			       bpf_map_lookup_batch(w->fd, first ? NULL : &in, &out, t->keys,
+						    t->vals, &count, &opts);
+		err = err ? -errno : 0;
+		if (err && err != -ENOENT) {
+			if (first && (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP)) {
+				t->no_batch = true;
+				return walk_slow(t, w);
+			}
+			return err;
+		}
+		for (i = 0; i < count; i++) {
+			summed(t, w, (char *)t->vals + (size_t)i * t->ncpu * stride(w->vsz), val);
+			n++;
+			if (w->fn(w->ctx, (char *)t->keys + (size_t)i * w->ksz, val))
+				return n;
+		}
+		if (err == -ENOENT)
+			return n;
+		first = false;
+		in = out;
+	}
+}
+
+/* ---- flows ---- */
+
+struct expire_ctx {
+	struct pl_flowtab *t;
+	uint64_t now, idle, active;
+	bool all;
+	pl_flow_fn fn;
+	void *ctx;
+	long exported;
+	uint64_t seen;
+};
+
+static enum pl_flow_end end_reason(const struct expire_ctx *x, const struct pl_flow_val *v)
+{
+	if (x->all)
+		return PL_END_EXIT;
+	if (x->now >= v->last_ns && x->now - v->last_ns >= x->idle)
+		return PL_END_IDLE;
+	if (x->now >= v->first_ns && x->now - v->first_ns >= x->active)
+		return PL_END_ACTIVE;
+	return 0;
+}
+
+/* Exports one flow whose value is `v`; its L7 name goes with it. */
+static void export_flow(struct expire_ctx *x, const struct pl_flow_key *k,
+			const struct pl_flow_val *v, enum pl_flow_end why)
+{
+	struct pl_flowtab *t = x->t;
+	struct pl_flow f;
+
+	memset(&f, 0, sizeof(f));
+	f.key = *k;
+	f.val = *v;
+	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(t->skel->maps.flow_names), k, &f.name))
+		memset(&f.name, 0, sizeof(f.name));
+	t->flows_deleted++;
+	if (why >= PL_END_IDLE && why <= PL_END_EXIT)
+		t->exported[why]++;
+	x->exported++;
+	if (f.val.packets)
+		x->fn(x->ctx, &f, why);
+}
+
+static int on_flow_all(void *ctx, const void *key, const void *val)
+{
+	struct expire_ctx *x = ctx;
+
+	x->seen++;
+	export_flow(x, key, val, PL_END_EXIT);
+	return 0;
+}
+
+static int on_flow_timeout(void *ctx, const void *key, const void *val)
+{
+	struct expire_ctx *x = ctx;
+	struct pl_flowtab *t = x->t;
+	struct pl_flow_val fresh;
+	enum pl_flow_end why;
+
+	x->seen++;
+	if (!end_reason(x, val))
+		return 0;
+	/* the value as it is when it leaves the table: packets that came
+	 * since the batch was read are in the record */
+	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(t->skel->maps.flows), key, t->one))
+		return 0; /* evicted meanwhile */
+	sum_flow(&fresh, t->one, t->ncpu);
+	why = end_reason(x, &fresh);
+	export_flow(x, key, &fresh, why ? why : PL_END_IDLE);
+	return 0;
+}
+
+long pl_flowtab_expire(struct pl_flowtab *t, uint64_t now_mono_ns, uint64_t idle_ns,
+		       uint64_t active_ns, bool all, pl_flow_fn fn, void *ctx)
+{
+	struct expire_ctx x = { .t = t, .now = now_mono_ns, .idle = idle_ns,
+				.active = active_ns, .all = all, .fn = fn, .ctx = ctx };
+	struct walk w = { .fd = bpf_map__fd(t->skel->maps.flows),
+			  .ksz = sizeof(struct pl_flow_key), .vsz = sizeof(struct pl_flow_val),
+			  .flow = true, .del = all, .fn = all ? on_flow_all : on_flow_timeout,
+			  .ctx = &x };
+	uint64_t deleted_before = t->flows_deleted, created, est;
+	long n;
+
+	if (!(t->cfg.flags & PL_FLOW_TABLE))
+		return 0;
+	pl_flowtab_read_counters(t);
+	created = t->counters[PL_FCNT_FLOW_NEW];
+	n = walk_map(t, &w);
+	if (n < 0)
+		return n;
+	/* flows inserted = exported by us + evicted by the LRU + still there;
+	 * what this walk exported was there when the counter was read */
+	t->flow_entries = x.seen - (t->flows_deleted - deleted_before);
+	if (all)
+		t->flow_entries = 0;
+	if (created > deleted_before + x.seen) {
+		est = created - deleted_before - x.seen;
+		if (est > t->flow_evictions)
+			t->flow_evictions = est;
+	}
+	return x.exported;
+}
+
+struct plain_walk {
+	pl_entry_fn fn;
+	void *ctx;
+};
+
+long pl_flowtab_walk_flows(struct pl_flowtab *t, pl_entry_fn fn, void *ctx)
+{
+	struct walk w = { .fd = bpf_map__fd(t->skel->maps.flows),
+			  .ksz = sizeof(struct pl_flow_key), .vsz = sizeof(struct pl_flow_val),
+			  .flow = true, .fn = fn, .ctx = ctx };
+	long n;
+
+	if (!(t->cfg.flags & PL_FLOW_TABLE))
+		return 0;
+	n = walk_map(t, &w);
+	if (n >= 0)
+		t->flow_entries = (uint64_t)n;
+	return n;
+}
+
+long pl_flowtab_walk(struct pl_flowtab *t, enum pl_table which, pl_entry_fn fn, void *ctx)
+{
+	static const __u32 new_counter[PL_TBL__COUNT] = {
+		[PL_TBL_SOURCES] = PL_FCNT_SRC_NEW, [PL_TBL_PORTS] = PL_FCNT_PORT_NEW,
+		[PL_TBL_SNIS] = PL_FCNT_SNI_NEW,    [PL_TBL_DNS] = PL_FCNT_DNS_NEW,
+		[PL_TBL_HTTP] = PL_FCNT_HTTP_NEW,   [PL_TBL_IFACES] = PL_FCNT_IFACE_NEW,
+	};
+	struct bpf_map *m = table_map(t->skel, which);
+	struct walk w = { .fn = fn, .ctx = ctx };
+	uint64_t created;
+	long n;
+
+	if (!m || !table_used(t->cfg.flags, which))
+		return 0;
+	w.fd = bpf_map__fd(m);
+	w.ksz = bpf_map__key_size(m);
+	w.vsz = bpf_map__value_size(m);
+	pl_flowtab_read_counters(t);
+	created = t->counters[new_counter[which]];
+	n = walk_map(t, &w);
+	if (n < 0)
+		return n;
+	t->tbl_entries[which] = (uint64_t)n;
+	/* nothing removes these entries but the LRU */
+	if (created > (uint64_t)n && created - (uint64_t)n > t->tbl_evictions[which])
+		t->tbl_evictions[which] = created - (uint64_t)n;
+	return n;
+}
+
+/* ---- formatting ---- */
+
+const char *pl_proto_name(uint8_t proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case 1:
+		return "icmp";
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 58:
+		return "ipv6-icmp";
+	case 132:
+		return "sctp";
+	case 47:
+		return "gre";
+	case 50:
+		return "esp";
+	case 2:
+		return "igmp";
+	}
+	snprintf(buf, len, "%u", proto);
+	return buf;
+}
+
+const char *pl_addr_str(uint8_t ip_ver, const uint8_t *addr, char *buf, size_t len)
+{
+	if (!inet_ntop(ip_ver == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}

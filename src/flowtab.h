@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The kernel's flow and top-talker tables, from user space: sizing them
+ * before load, reading them (summing per-CPU values), exporting flows on
+ * idle and active timeouts, and counting what the LRU tables evicted.
+ * Shared by flows, top and agent.
+ */
+#ifndef PKTLENS_FLOWTAB_H
+#define PKTLENS_FLOWTAB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "flow_record.h"
+
+struct packet_bpf;
+
+#define PL_FLOW_ENTRIES_DEFAULT 65536
+#define PL_TABLE_ENTRIES_DEFAULT 16384
+#define PL_IDLE_TIMEOUT_DEFAULT 15.0   /* seconds, as NetFlow meters use */
+#define PL_ACTIVE_TIMEOUT_DEFAULT 120.0
+
+struct pl_flowtab_cfg {
+	uint32_t flow_entries;  /* flows (and flow_names) */
+	uint32_t table_entries; /* sources, ports, snis, dns_names, http_hosts */
+	uint32_t flags;         /* enum pl_flow_flags, without PL_FLOW_ATOMIC */
+	bool atomic;            /* shared values with atomic adds */
+};
+
+/* Shared values with atomic adds unless PKTLENS_FLOW_PERCPU=1
+ * (bench/flowbench.c: atomic adds are the faster ones here). */
+void pl_flowtab_cfg_defaults(struct pl_flowtab_cfg *cfg);
+
+/* Sets flow_flags, the map types and sizes on an opened skeleton (before
+ * load). Tables that cfg->flags leave out keep their placeholder size. */
+int pl_flowtab_configure(struct packet_bpf *skel, const struct pl_flowtab_cfg *cfg);
+
+/* Why a flow record was exported. */
+enum pl_flow_end {
+	PL_END_IDLE = 1,   /* no packet for the idle timeout */
+	PL_END_ACTIVE,     /* open longer than the active timeout */
+	PL_END_EXIT,       /* pktlens stopped (end of observation) */
+};
+const char *pl_flow_end_name(enum pl_flow_end why);
+
+/* A flow as user space sees it: values summed over CPUs. */
+struct pl_flow {
+	struct pl_flow_key key;
+	struct pl_flow_val val;
+	struct pl_flow_name name; /* kind 0: no L7 name seen */
+};
+
+typedef void (*pl_flow_fn)(void *ctx, const struct pl_flow *f, enum pl_flow_end why);
+/* A table entry: key and value (summed over CPUs). Nonzero stops. */
+typedef int (*pl_entry_fn)(void *ctx, const void *key, const void *val);
+
+/* The tables besides flows. */
+enum pl_table {
+	PL_TBL_SOURCES = 0,
+	PL_TBL_PORTS,
+	PL_TBL_SNIS,
+	PL_TBL_DNS,
+	PL_TBL_HTTP,
+	PL_TBL_IFACES,
+	PL_TBL__COUNT,
+};
+const char *pl_table_name(enum pl_table t);
+
+struct pl_flowtab {
+	struct packet_bpf *skel;
+	struct pl_flowtab_cfg cfg;
+	int ncpu;
+	void *keys, *vals; /* batch buffers */
+	void *one;         /* one entry's values */
+	size_t buf_keys, buf_vals;
+	bool no_batch;     /* the kernel lacks batch lookups */
+	uint64_t flows_deleted;  /* exported and removed by user space */
+	uint64_t flow_entries;   /* at the last scan */
+	uint64_t flow_evictions; /* estimated at each scan, never decreasing */
+	uint64_t exported[PL_END_EXIT + 1];
+	uint64_t tbl_entries[PL_TBL__COUNT];
+	uint64_t tbl_evictions[PL_TBL__COUNT];
+	__u64 counters[PL_FCNT__COUNT]; /* flow_counters at the last read */
+};
+
+/* After load. Returns 0 or -ENOMEM. */
+int pl_flowtab_open(struct pl_flowtab *t, struct packet_bpf *skel,
+		    const struct pl_flowtab_cfg *cfg);
+void pl_flowtab_close(struct pl_flowtab *t);
+
+/* Exports and removes the flows idle for idle_ns or open for active_ns
+ * (all of them when `all`), calling fn for each. Also updates the flow
+ * entries and evictions. Returns the number exported, or a negative errno. */
+long pl_flowtab_expire(struct pl_flowtab *t, uint64_t now_mono_ns, uint64_t idle_ns,
+		       uint64_t active_ns, bool all, pl_flow_fn fn, void *ctx);
+
+/* Calls fn for every live flow (not removed). Returns entries or -errno. */
+long pl_flowtab_walk_flows(struct pl_flowtab *t, pl_entry_fn fn, void *ctx);
+
+/* Calls fn(ctx, key, value) for every entry of a table; the value is a
+ * struct pl_src_val, pl_port_val, pl_iface_val or a __u64 count. Updates
+ * the table's entries and evictions. Returns entries or -errno. */
+long pl_flowtab_walk(struct pl_flowtab *t, enum pl_table which, pl_entry_fn fn,
+		     void *ctx);
+
+/* Reads flow_counters into t->counters. */
+void pl_flowtab_read_counters(struct pl_flowtab *t);
+
+/* Max entries of a table (what the kernel was asked for). */
+uint32_t pl_flowtab_max_entries(const struct pl_flowtab *t, int which /* -1: flows */);
+
+/* Formatting shared by flows, top and agent. */
+const char *pl_proto_name(uint8_t proto, char *buf, size_t len);
+/* An address of a flow key (ip_ver 4 or 6), RFC 5952 for IPv6. */
+const char *pl_addr_str(uint8_t ip_ver, const uint8_t *addr, char *buf, size_t len);
+
+#endif

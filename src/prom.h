@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The agent's Prometheus endpoint: libmicrohttpd serves GET /metrics from
+ * its own thread; the agent's loop builds the exposition text once per scan
+ * and hands it over (pl_prom_publish), so a scrape never touches the maps.
+ */
+#ifndef PKTLENS_PROM_H
+#define PKTLENS_PROM_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pl_prom;
+
+/* Listens on ADDR:PORT (IPv4, or [IPv6]:PORT). NULL after a message. */
+struct pl_prom *pl_prom_start(const char *listen);
+void pl_prom_stop(struct pl_prom *p);
+/* Replaces the page served on /metrics; takes ownership of text. */
+void pl_prom_publish(struct pl_prom *p, char *text, size_t len);
+uint64_t pl_prom_scrapes(struct pl_prom *p);
+
+/* Building the text: a growing buffer. */
+struct pl_text {
+	char *buf;
+	size_t len, cap;
+	int oom;
+};
+
+void pl_text_printf(struct pl_text *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* # HELP and # TYPE lines of a metric family. */
+void pl_text_family(struct pl_text *t, const char *name, const char *type, const char *help);
+/* A label value, escaped as the exposition format asks (\\, \", \n);
+ * bytes that are not printable ASCII become \xNN, so the text stays UTF-8. */
+void pl_text_label(struct pl_text *t, const char *s, size_t n);
+
+#endif

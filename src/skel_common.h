@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * What the commands built on the packet programs share (watch, flows, top,
+ * agent): interface names, the BTF check, loading with one helpful
+ * message, attaching to every interface, and per-CPU counter sums.
+ */
+#ifndef PKTLENS_SKEL_COMMON_H
+#define PKTLENS_SKEL_COMMON_H
+
+#include <net/if.h>
+#include <stdint.h>
+#include <time.h>
+#include <linux/types.h>
+#include "attach.h"
+#include "opts.h"
+
+struct packet_bpf;
+
+struct pl_ifaces {
+	int n;
+	char names[PL_MAX_IFACES][IF_NAMESIZE];
+	int indexes[PL_MAX_IFACES];
+};
+
+uint64_t pl_clock_ns(clockid_t id);
+/* CLOCK_REALTIME - CLOCK_MONOTONIC: adds to bpf_ktime_get_ns() values. */
+uint64_t pl_mono_to_epoch_ns(void);
+
+/* PL_EXIT_RUNTIME with a message when the kernel has no BTF. */
+int pl_check_btf(void);
+
+/* Resolves o->ifaces; PL_EXIT_USAGE with a message when one is missing
+ * or none was given. */
+int pl_resolve_ifaces(const struct pl_opts *o, const char *cmd, struct pl_ifaces *ifs);
+int pl_resolve_names(const char *const *names, int n, const char *cmd,
+		     struct pl_ifaces *ifs);
+const char *pl_ifname(const struct pl_ifaces *ifs, __u32 ifindex);
+/* Nonzero (after a message) when a watched interface is gone. */
+int pl_iface_vanished(const struct pl_ifaces *ifs);
+
+/* packet_bpf__load() with one message that says what to do. Returns 0 or
+ * PL_EXIT_RUNTIME. */
+int pl_load_packet(struct packet_bpf *skel);
+/* Attaches the packet programs to every interface; on failure detaches
+ * what was attached. Returns 0 or PL_EXIT_RUNTIME. */
+int pl_attach_all(struct packet_bpf *skel, const struct pl_ifaces *ifs,
+		  enum pl_attach_mode mode, struct pl_attachment *att, int *n_att);
+void pl_detach_all(struct pl_attachment *att, int *n_att);
+
+/* out[k] = the sum over CPUs of entry k of a per-CPU array of __u64. */
+void pl_sum_percpu(int map_fd, __u32 n, __u64 *out);
+
+#endif

@@ -1,0 +1,1230 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * pktlens tcp: TCP lifecycle events from the kernel's tracepoints (see
+ * src/bpf/tcp.bpf.c): state changes, connection summaries, retransmits,
+ * resets, RTT samples and drops with the kernel's drop reason.
+ *
+ * Start-up: probe the kernel's BTF for each tracepoint (and the variant of
+ * its arguments), read the drop and reset reason names from the BTF enums,
+ * load, attach each program on its own, then record the owners of the
+ * listening sockets that were there before us (from /proc).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "cmds.h"
+#include "log.h"
+#include "output.h"
+#include "filter/filter.h"
+#include "tcp_events.h"
+#include "tcp.skel.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define K(kind) (1u << (kind))
+#define SOCKET_KINDS                                                      \
+	(K(PL_TCP_STATE) | K(PL_TCP_SUMMARY) | K(PL_TCP_RETRANS) |        \
+	 K(PL_TCP_RESET) | K(PL_TCP_RTT))
+#define DEFAULT_KINDS                                                     \
+	(K(PL_TCP_SUMMARY) | K(PL_TCP_RETRANS) | K(PL_TCP_RESET) | K(PL_TCP_DROP))
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static const char *const kind_names[PL_TCP__KINDS] = {
+	[PL_TCP_STATE] = "state",   [PL_TCP_SUMMARY] = "summary",
+	[PL_TCP_RETRANS] = "retrans", [PL_TCP_RESET] = "reset",
+	[PL_TCP_RTT] = "rtt",       [PL_TCP_DROP] = "drop",
+};
+
+/* include/net/tcp_states.h: a stable user-visible ABI (ss, /proc/net/tcp) */
+static const char *const state_names[] = {
+	[1] = "ESTABLISHED", [2] = "SYN_SENT",   [3] = "SYN_RECV",
+	[4] = "FIN_WAIT1",   [5] = "FIN_WAIT2",  [6] = "TIME_WAIT",
+	[7] = "CLOSE",       [8] = "CLOSE_WAIT", [9] = "LAST_ACK",
+	[10] = "LISTEN",     [11] = "CLOSING",   [12] = "NEW_SYN_RECV",
+	[13] = "BOUND_INACTIVE",
+};
+
+static const char *state_name(unsigned int s)
+{
+	if (s < ARRAY_SIZE(state_names) && state_names[s])
+		return state_names[s];
+	return "UNKNOWN";
+}
+
+static const char *const closer_names[] = {
+	[PL_CLOSER_LOCAL] = "local",
+	[PL_CLOSER_REMOTE] = "remote",
+	[PL_CLOSER_RST_SENT] = "reset_sent",
+	[PL_CLOSER_RST_RECV] = "reset_received",
+};
+
+static const char *const owner_names[] = {
+	[PL_OWNER_CONNECT] = "connect",
+	[PL_OWNER_LISTENER] = "listener",
+	[PL_OWNER_CLOSE] = "close",
+};
+
+/* ---- names from the kernel's BTF enums ---- */
+
+struct enum_name {
+	uint32_t value;
+	char name[64];
+};
+
+struct enum_table {
+	struct enum_name *v;
+	size_t n;
+};
+
+/*
+ * Reads enum `type` from the BTF, names without `prefix` (the other
+ * prefixes in `also_strip` too). Names in `skip` are not reasons.
+ */
+static int load_enum(const struct btf *btf, const char *type, const char *prefix,
+		     const char *also_strip, struct enum_table *t)
+{
+	const struct btf_type *bt;
+	int id, i, vlen;
+
+	t->v = NULL;
+	t->n = 0;
+	id = btf__find_by_name_kind(btf, type, BTF_KIND_ENUM);
+	if (id < 0)
+		return -1;
+	bt = btf__type_by_id(btf, id);
+	vlen = btf_vlen(bt);
+	t->v = calloc(vlen ? vlen : 1, sizeof(*t->v));
+	if (!t->v)
+		return -1;
+	for (i = 0; i < vlen; i++) {
+		const struct btf_enum *e = btf_enum(bt) + i;
+		const char *name = btf__name_by_offset(btf, e->name_off);
+		size_t lp = strlen(prefix), la = also_strip ? strlen(also_strip) : 0;
+
+		if (!name)
+			continue;
+		if (!strncmp(name, prefix, lp))
+			name += lp;
+		else if (la && !strncmp(name, also_strip, la))
+			name += la;
+		/* bounds of the enum, not reasons */
+		if (!strcmp(name, "MAX") || !strcmp(name, "SUBSYS_MASK"))
+			continue;
+		t->v[t->n].value = (uint32_t)e->val;
+		snprintf(t->v[t->n].name, sizeof(t->v[t->n].name), "%s", name);
+		t->n++;
+	}
+	return 0;
+}
+
+static const char *enum_lookup(const struct enum_table *t, uint32_t v)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->v[i].value == v)
+			return t->v[i].name;
+	return NULL;
+}
+
+/* ---- tracepoints ---- */
+
+/*
+ * Arguments of tracepoint `tp` (the BTF typedef btf_trace_<tp> is a pointer
+ * to a function whose first parameter is the tracepoint's private data), or
+ * -1 when this kernel lacks it.
+ */
+static int tp_nargs(const struct btf *btf, const char *tp)
+{
+	/* PKTLENS_TCP_HIDE_TP=a,b lets the tests play a kernel without them */
+	const char *hide = getenv("PKTLENS_TCP_HIDE_TP");
+	const struct btf_type *t;
+	size_t len = strlen(tp);
+	char name[128];
+	int id;
+
+	for (; hide && *hide; hide += strcspn(hide, ","), hide += *hide == ',')
+		if (!strncmp(hide, tp, len) && (hide[len] == ',' || !hide[len]))
+			return -1;
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, id);
+	t = t ? btf__type_by_id(btf, t->type) : NULL;
+	if (!t || !btf_is_ptr(t))
+		return -1;
+	t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 1)
+		return -1;
+	return btf_vlen(t) - 1;
+}
+
+/* One program: its tracepoint, how many arguments it reads, the kinds that
+ * need it, and what is missing without it. */
+struct hook {
+	const char *tp;
+	int nargs;            /* the program reads arguments 0..nargs-1 */
+	int exact;            /* this variant only when the kernel has nargs */
+	unsigned int kinds;
+	const char *without;
+	struct bpf_program *(*prog)(struct tcp_bpf *s);
+};
+
+#define PROG(name)                                                  \
+	static struct bpf_program *prog_##name(struct tcp_bpf *s)   \
+	{                                                           \
+		return s->progs.name;                               \
+	}
+PROG(pl_set_state)
+PROG(pl_set_state_nested)
+PROG(pl_destroy_sock)
+PROG(pl_retransmit_skb_err)
+PROG(pl_retransmit_skb)
+PROG(pl_retransmit_synack)
+PROG(pl_receive_reset)
+PROG(pl_send_reset_reason)
+PROG(pl_send_reset)
+PROG(pl_tcp_probe)
+PROG(pl_kfree_skb)
+
+static const struct hook hooks[] = {
+	{ "inet_sock_set_state", 3, 0, SOCKET_KINDS,
+	  "no state records, summaries or connection table", prog_pl_set_state },
+	{ "inet_sock_set_state", 3, 0, SOCKET_KINDS,
+	  "no state records, summaries or connection table", prog_pl_set_state_nested },
+	{ "tcp_destroy_sock", 1, 0, SOCKET_KINDS,
+	  "a connection whose CLOSE the kernel skipped stays in the table until its socket's memory is reused",
+	  prog_pl_destroy_sock },
+	{ "tcp_retransmit_skb", 3, 0, K(PL_TCP_RETRANS) | K(PL_TCP_SUMMARY),
+	  "no retransmit records or counts", prog_pl_retransmit_skb_err },
+	{ "tcp_retransmit_skb", 2, 1, K(PL_TCP_RETRANS) | K(PL_TCP_SUMMARY),
+	  "no retransmit records or counts", prog_pl_retransmit_skb },
+	{ "tcp_retransmit_synack", 2, 0, K(PL_TCP_RETRANS),
+	  "no SYN-ACK retransmit records", prog_pl_retransmit_synack },
+	{ "tcp_receive_reset", 1, 0, K(PL_TCP_RESET) | K(PL_TCP_SUMMARY),
+	  "no received-reset records", prog_pl_receive_reset },
+	{ "tcp_send_reset", 3, 0, K(PL_TCP_RESET) | K(PL_TCP_SUMMARY),
+	  "no sent-reset records", prog_pl_send_reset_reason },
+	{ "tcp_send_reset", 2, 1, K(PL_TCP_RESET) | K(PL_TCP_SUMMARY),
+	  "no sent-reset records", prog_pl_send_reset },
+	{ "tcp_probe", 2, 0, K(PL_TCP_RTT) | K(PL_TCP_SUMMARY),
+	  "no RTT records or RTT in summaries", prog_pl_tcp_probe },
+	{ "kfree_skb", 3, 0, K(PL_TCP_DROP),
+	  "no drop records (the kernel must have kfree_skb with a drop reason, 5.17 or later)",
+	  prog_pl_kfree_skb },
+};
+
+/* ---- the command's state ---- */
+
+struct tcp_ctx {
+	struct pl_opts *o;
+	unsigned int kinds;
+	uint64_t mono_to_epoch_ns;
+	uint64_t printed;
+	struct enum_table drop_reasons;
+	struct enum_table rst_reasons;
+};
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int parse_kinds(const char *list, unsigned int *out)
+{
+	char *copy, *tok, *save = NULL;
+	unsigned int k;
+	int ret = 0;
+
+	if (!list) {
+		*out = DEFAULT_KINDS;
+		return 0;
+	}
+	copy = strdup(list);
+	if (!copy)
+		return PL_EXIT_RUNTIME;
+	*out = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "all")) {
+			*out |= K(PL_TCP__KINDS) - 1;
+			continue;
+		}
+		for (k = 0; k < PL_TCP__KINDS; k++)
+			if (!strcmp(tok, kind_names[k]))
+				break;
+		if (k == PL_TCP__KINDS) {
+			pl_err("--events: '%s' is not one of state, summary, retrans, reset, rtt, drop, all",
+			       tok);
+			ret = PL_EXIT_USAGE;
+			break;
+		}
+		*out |= K(k);
+	}
+	if (!ret && !*out) {
+		pl_err("--events: name at least one of state, summary, retrans, reset, rtt, drop");
+		ret = PL_EXIT_USAGE;
+	}
+	free(copy);
+	return ret;
+}
+
+/* pktlens tcp filters on addresses and ports only: the records carry no
+ * packet bytes, link layer or L7 fields. */
+static int check_filter(const struct pl_opts *o, const struct pl_filter *f)
+{
+	uint32_t i;
+
+	for (i = 0; i < f->n_nodes && i < PL_FILTER_MAX_NODES; i++) {
+		switch (f->nodes[i].test) {
+		case PL_FT_LINK_PROTO:
+			/* ip and ip6 only (no ether proto, arp) */
+			if (f->nodes[i].lo == 0x0800 || f->nodes[i].lo == 0x86dd)
+				continue;
+			break;
+		case PL_FT_IP_PROTO:
+		case PL_FT_HOST4:
+		case PL_FT_HOST6:
+		case PL_FT_PORT:
+			continue;
+		default:
+			break;
+		}
+		pl_err("bad filter for tcp: '%s' uses a primitive pktlens tcp cannot test; it takes host, net, port, portrange, src, dst, ip, ip6, tcp, udp with and/or/not",
+		       o->filter);
+		return PL_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* ---- listeners that were there before us: /proc ---- */
+
+struct listen_sock {
+	uint64_t inode;
+	uint32_t netns;
+	uint16_t port;
+};
+
+struct scan {
+	struct listen_sock *socks;
+	size_t n_socks, cap_socks;
+	uint32_t *netns_done;
+	size_t n_netns, cap_netns;
+};
+
+static int grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*v, (*cap ? *cap * 2 : 16) * size);
+	if (!p)
+		return -1;
+	*v = p;
+	*cap = *cap ? *cap * 2 : 16;
+	return 0;
+}
+
+static uint32_t netns_of(int pid)
+{
+	char path[64], link[64];
+	unsigned int ino = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = 0;
+	if (sscanf(link, "net:[%u]", &ino) != 1)
+		return 0;
+	return ino;
+}
+
+/*
+ * The listening TCP sockets of the current network namespace, from
+ * sock_diag: the kernel walks only its listening hash, where reading
+ * /proc/net/tcp would walk every connection.
+ */
+static void diag_listeners(struct scan *sc, int family, uint32_t netns)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 req;
+	} q = {
+		.nlh = { .nlmsg_len = sizeof(q), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.req = { .sdiag_family = (__u8)family, .sdiag_protocol = IPPROTO_TCP,
+			 .idiag_states = 1u << 10 /* TCP_LISTEN */ },
+	};
+	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	long buf[8192 / sizeof(long)];
+	bool done = false;
+
+	if (fd < 0)
+		return;
+	if (sendto(fd, &q, sizeof(q), 0, (struct sockaddr *)&nl, sizeof(nl)) < 0) {
+		close(fd);
+		return;
+	}
+	while (!done) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+		if (n <= 0)
+			break;
+		for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			const struct inet_diag_msg *m = NLMSG_DATA(h);
+
+			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)) || !m->idiag_inode)
+				continue;
+			if (grow((void **)&sc->socks, &sc->cap_socks, sc->n_socks,
+				 sizeof(*sc->socks))) {
+				done = true;
+				break;
+			}
+			sc->socks[sc->n_socks++] = (struct listen_sock){
+				.inode = m->idiag_inode,
+				.netns = netns,
+				.port = ntohs(m->id.idiag_sport),
+			};
+		}
+	}
+	close(fd);
+}
+
+/* The listening sockets of pid's network namespace: enter it, ask, and
+ * come back to ours (self). */
+static void scan_table(struct scan *sc, int pid, uint32_t netns, int self)
+{
+	char path[64];
+	int fd;
+
+	if (netns == netns_of(getpid())) {
+		diag_listeners(sc, AF_INET, netns);
+		diag_listeners(sc, AF_INET6, netns);
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (!setns(fd, CLONE_NEWNET)) {
+		diag_listeners(sc, AF_INET, netns);
+		diag_listeners(sc, AF_INET6, netns);
+		if (setns(self, CLONE_NEWNET))
+			pl_warn("cannot return to our network namespace: %s", strerror(errno));
+	}
+	close(fd);
+}
+
+static void scan_netns(struct scan *sc, int pid, int self)
+{
+	uint32_t ns = netns_of(pid);
+	size_t i;
+
+	if (!ns)
+		return;
+	for (i = 0; i < sc->n_netns; i++)
+		if (sc->netns_done[i] == ns)
+			return;
+	if (grow((void **)&sc->netns_done, &sc->cap_netns, sc->n_netns, sizeof(uint32_t)))
+		return;
+	sc->netns_done[sc->n_netns++] = ns;
+	scan_table(sc, pid, ns, self);
+}
+
+static void read_comm(int pid, char *comm, size_t len)
+{
+	char path[64];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	memset(comm, 0, len);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	n = fread(comm, 1, len - 1, f);
+	fclose(f);
+	if (n && comm[n - 1] == '\n')
+		comm[n - 1] = 0;
+}
+
+/* Records pid as the owner of every listening socket it holds. */
+static void scan_fds(struct scan *sc, int pid, int map_fd, int *n_owners)
+{
+	char path[64], link[64], comm[PL_TCP_COMM_LEN];
+	unsigned long inode;
+	struct dirent *de;
+	bool have_comm = false;
+	DIR *d;
+	size_t i;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		ssize_t n = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
+
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		if (sscanf(link, "socket:[%lu]", &inode) != 1)
+			continue;
+		for (i = 0; i < sc->n_socks; i++) {
+			struct pl_tcp_lkey k = { .netns = sc->socks[i].netns,
+						 .port = sc->socks[i].port };
+			struct pl_tcp_lval v = { 0 }, old;
+
+			if (sc->socks[i].inode != inode)
+				continue;
+			if (!have_comm) {
+				read_comm(pid, comm, sizeof(comm));
+				have_comm = true;
+			}
+			v.pid = (uint32_t)pid;
+			memcpy(v.comm, comm, sizeof(v.comm));
+			if (!bpf_map_lookup_elem(map_fd, &k, &old)) {
+				/* a second process on the same key (a shared or
+				 * SO_REUSEPORT socket) makes the owner unknown */
+				if (old.pid != v.pid && !old.ambiguous) {
+					old.ambiguous = 1;
+					bpf_map_update_elem(map_fd, &k, &old, BPF_EXIST);
+				}
+				continue;
+			}
+			if (!bpf_map_update_elem(map_fd, &k, &v, BPF_NOEXIST))
+				(*n_owners)++;
+		}
+	}
+	closedir(d);
+}
+
+/* The pid a /proc entry names, or 0. */
+static int proc_pid(const char *name)
+{
+	char *end;
+	long v = strtol(name, &end, 10);
+
+	return *name && !*end && v > 0 && v <= 0x3fffffff ? (int)v : 0;
+}
+
+/* Records the owners of the listening sockets /proc shows; returns how
+ * many it added. */
+static int scan_listeners(struct tcp_bpf *skel)
+{
+	int map_fd = bpf_map__fd(skel->maps.listeners), n_owners = 0, self;
+	struct scan sc = { 0 };
+	struct dirent *de;
+	DIR *d;
+
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	d = self < 0 ? NULL : opendir("/proc");
+	if (!d) {
+		if (self >= 0)
+			close(self);
+		pl_warn("cannot read /proc (%s): owners of passive opens stay unknown until the socket is closed",
+			strerror(errno));
+		return 0;
+	}
+	while ((de = readdir(d)))
+		if (proc_pid(de->d_name) > 0)
+			scan_netns(&sc, proc_pid(de->d_name), self);
+	if (sc.n_socks) {
+		rewinddir(d);
+		while ((de = readdir(d)))
+			if (proc_pid(de->d_name) > 0)
+				scan_fds(&sc, proc_pid(de->d_name), map_fd, &n_owners);
+	}
+	closedir(d);
+	close(self);
+	pl_debug("/proc: %zu listening sockets in %zu network namespaces, %d new owners",
+		 sc.n_socks, sc.n_netns, n_owners);
+	free(sc.socks);
+	free(sc.netns_done);
+	return n_owners;
+}
+
+/* ---- output ---- */
+
+static void put_addr(FILE *f, const struct pl_tcp_event *e, const __u8 *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(e->family == 4 ? AF_INET : AF_INET6, a, buf, sizeof(buf)))
+		snprintf(buf, sizeof(buf), "?");
+	fputs(buf, f);
+}
+
+/* "2024-01-02T03:04:05.123456789Z" */
+static void put_iso(FILE *f, uint64_t epoch_ns)
+{
+	time_t sec = (time_t)(epoch_ns / 1000000000);
+	struct tm tm;
+	char buf[32];
+
+	if (!gmtime_r(&sec, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm))
+		snprintf(buf, sizeof(buf), "1970-01-01T00:00:00");
+	fprintf(f, "%s.%09" PRIu64 "Z", buf, epoch_ns % 1000000000);
+}
+
+static size_t strnlen_(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && s[n])
+		n++;
+	return n;
+}
+
+struct jw {
+	FILE *f;
+};
+
+static void jkey(struct jw *w, const char *key)
+{
+	fprintf(w->f, ",\"%s\":", key);
+}
+
+static void jstr(struct jw *w, const char *key, const char *s, size_t n)
+{
+	jkey(w, key);
+	fputc('"', w->f);
+	pl_put_escaped(w->f, s, n);
+	fputc('"', w->f);
+}
+
+static void jlit(struct jw *w, const char *key, const char *s)
+{
+	jstr(w, key, s, strlen(s));
+}
+
+static void juint(struct jw *w, const char *key, uint64_t v)
+{
+	jkey(w, key);
+	fprintf(w->f, "%" PRIu64, v);
+}
+
+static void jaddr(struct jw *w, const char *key, const struct pl_tcp_event *e,
+		  const __u8 *a)
+{
+	jkey(w, key);
+	fputc('"', w->f);
+	put_addr(w->f, e, a);
+	fputc('"', w->f);
+}
+
+static void jtime(struct jw *w, const char *key, uint64_t epoch_ns)
+{
+	jkey(w, key);
+	fputc('"', w->f);
+	put_iso(w->f, epoch_ns);
+	fputc('"', w->f);
+}
+
+static const char *reason_name(const struct enum_table *t, uint32_t r, char *buf,
+			       size_t len)
+{
+	const char *n = enum_lookup(t, r);
+
+	if (n)
+		return n;
+	snprintf(buf, len, "REASON_%" PRIu32, r);
+	return buf;
+}
+
+static void print_json(struct tcp_ctx *c, const struct pl_tcp_event *e)
+{
+	struct jw w = { stdout };
+	uint64_t now = e->ts_ns + c->mono_to_epoch_ns;
+	char rbuf[32];
+
+	fputs("{\"event\":\"tcp\"", w.f);
+	jlit(&w, "event.action", kind_names[e->kind]);
+	jtime(&w, "@timestamp", now);
+	jlit(&w, "network.type", e->family == 4 ? "ipv4" : "ipv6");
+	jlit(&w, "network.transport", e->proto == 17 ? "udp" : "tcp");
+	jaddr(&w, "source.ip", e, e->saddr);
+	juint(&w, "source.port", e->sport);
+	jaddr(&w, "destination.ip", e, e->daddr);
+	juint(&w, "destination.port", e->dport);
+	if (e->flags & PL_TCPF_ACTIVE)
+		jlit(&w, "network.direction", "egress");
+	else if (e->flags & PL_TCPF_PASSIVE)
+		jlit(&w, "network.direction", "ingress");
+	if (e->flags & PL_TCPF_OWNER) {
+		juint(&w, "process.pid", e->pid);
+		jstr(&w, "process.name", e->comm, strnlen_(e->comm, sizeof(e->comm)));
+		if (e->owner_src < ARRAY_SIZE(owner_names) && owner_names[e->owner_src])
+			jlit(&w, "pktlens.owner", owner_names[e->owner_src]);
+	}
+	if (e->flags & PL_TCPF_NETNS)
+		juint(&w, "pktlens.netns", e->netns);
+	if (e->flags & PL_TCPF_IFACE)
+		jstr(&w, "pktlens.ifname", e->ifname, strnlen_(e->ifname, sizeof(e->ifname)));
+
+	switch (e->kind) {
+	case PL_TCP_STATE:
+		jlit(&w, "pktlens.old_state", state_name(e->old_state));
+		jlit(&w, "pktlens.state", state_name(e->state));
+		break;
+	case PL_TCP_SUMMARY:
+		if (e->flags & PL_TCPF_START) {
+			jtime(&w, "event.start", e->start_ns + c->mono_to_epoch_ns);
+			jtime(&w, "event.end", now);
+			juint(&w, "event.duration", e->ts_ns - e->start_ns);
+		}
+		/* data bytes: sent and acked, received (SYN and FIN left out) */
+		if (e->flags & PL_TCPF_DATA_SENT)
+			juint(&w, "source.bytes", e->data_acked);
+		juint(&w, "destination.bytes", e->data_received);
+		if (e->flags & PL_TCPF_DATA_SENT)
+			juint(&w, "network.bytes", e->data_acked + e->data_received);
+		juint(&w, "source.packets", e->segs_out);
+		juint(&w, "destination.packets", e->segs_in);
+		juint(&w, "network.packets", (uint64_t)e->segs_out + e->segs_in);
+		juint(&w, "pktlens.bytes_acked", e->bytes_acked);
+		juint(&w, "pktlens.bytes_received", e->bytes_received);
+		if (e->flags & PL_TCPF_TRACKED)
+			juint(&w, "pktlens.retransmits", e->retrans);
+		juint(&w, "pktlens.retrans_segs", e->total_retrans);
+		jlit(&w, "pktlens.state", state_name(e->state));
+		if (e->closer && e->closer < ARRAY_SIZE(closer_names))
+			jlit(&w, "pktlens.closed_by", closer_names[e->closer]);
+		if (e->flags & PL_TCPF_RTT) {
+			juint(&w, "pktlens.rtt_min_us", e->rtt_min_us);
+			juint(&w, "pktlens.rtt_avg_us", e->rtt_sum_us / e->rtt_n);
+			juint(&w, "pktlens.rtt_max_us", e->rtt_max_us);
+		}
+		if (!(e->flags & PL_TCPF_TRACKED))
+			fputs(",\"pktlens.tracked\":false", w.f);
+		break;
+	case PL_TCP_RETRANS:
+		jlit(&w, "pktlens.state", state_name(e->state));
+		juint(&w, "tcp.seq_raw", e->seq);
+		juint(&w, "pktlens.seq_len", e->len);
+		if (e->flags & PL_TCPF_SYNACK)
+			fputs(",\"pktlens.synack\":true", w.f);
+		if (e->flags & PL_TCPF_ERR) {
+			jkey(&w, "pktlens.error");
+			fprintf(w.f, "%" PRId32, e->err);
+		}
+		break;
+	case PL_TCP_RESET:
+		jlit(&w, "pktlens.reset", e->flags & PL_TCPF_SENT ? "sent" : "received");
+		if (e->flags & PL_TCPF_STATE)
+			jlit(&w, "pktlens.state", state_name(e->state));
+		if (e->flags & PL_TCPF_REASON)
+			jlit(&w, "pktlens.reset_reason",
+			     reason_name(&c->rst_reasons, e->reason, rbuf, sizeof(rbuf)));
+		break;
+	case PL_TCP_RTT:
+		jlit(&w, "pktlens.state", state_name(e->state));
+		juint(&w, "pktlens.srtt_us", e->srtt_us);
+		juint(&w, "pktlens.cwnd", e->cwnd);
+		break;
+	case PL_TCP_DROP:
+		jlit(&w, "pktlens.drop_reason",
+		     reason_name(&c->drop_reasons, e->reason, rbuf, sizeof(rbuf)));
+		break;
+	}
+	fputs("}\n", w.f);
+}
+
+static void text_ends(FILE *f, const struct pl_tcp_event *e)
+{
+	put_addr(f, e, e->saddr);
+	fprintf(f, ".%u > ", e->sport);
+	put_addr(f, e, e->daddr);
+	fprintf(f, ".%u", e->dport);
+}
+
+static void text_duration(FILE *f, uint64_t ns)
+{
+	if (ns < 1000000)
+		fprintf(f, " dur %.3fms", (double)ns / 1e6);
+	else if (ns < 10000000000ull)
+		fprintf(f, " dur %.2fms", (double)ns / 1e6);
+	else
+		fprintf(f, " dur %.1fs", (double)ns / 1e9);
+}
+
+static void print_text(struct tcp_ctx *c, const struct pl_tcp_event *e)
+{
+	FILE *f = stdout;
+	char rbuf[32];
+
+	pl_put_clock(f, e->ts_ns + c->mono_to_epoch_ns);
+	fprintf(f, " %-7s ", kind_names[e->kind]);
+	text_ends(f, e);
+	switch (e->kind) {
+	case PL_TCP_STATE:
+		fprintf(f, " %s -> %s", state_name(e->old_state), state_name(e->state));
+		break;
+	case PL_TCP_SUMMARY:
+		if (e->flags & PL_TCPF_DATA_SENT)
+			fprintf(f, " tx %" PRIu64, (uint64_t)e->data_acked);
+		else
+			fputs(" tx ?", f);
+		fprintf(f, " rx %" PRIu64 " segs %u/%u", (uint64_t)e->data_received,
+			e->segs_out, e->segs_in);
+		if (e->flags & PL_TCPF_TRACKED)
+			fprintf(f, " retrans %u", e->retrans);
+		else
+			fprintf(f, " retrans %u segs", e->total_retrans);
+		if (e->flags & PL_TCPF_RTT)
+			fprintf(f, " rtt %u/%" PRIu64 "/%uus", e->rtt_min_us,
+				(uint64_t)(e->rtt_sum_us / e->rtt_n), e->rtt_max_us);
+		if (e->flags & PL_TCPF_START)
+			text_duration(f, e->ts_ns - e->start_ns);
+		fprintf(f, " last %s", state_name(e->state));
+		if (e->closer && e->closer < ARRAY_SIZE(closer_names))
+			fprintf(f, " closed-by %s", closer_names[e->closer]);
+		if (!(e->flags & PL_TCPF_TRACKED))
+			fputs(" (untracked)", f);
+		break;
+	case PL_TCP_RETRANS:
+		fprintf(f, " %s%s seq %u len %u", state_name(e->state),
+			e->flags & PL_TCPF_SYNACK ? " SYN-ACK" : "", e->seq, e->len);
+		if (e->flags & PL_TCPF_ERR)
+			fprintf(f, " failed (%s)", strerror(-e->err));
+		break;
+	case PL_TCP_RESET:
+		fprintf(f, " %s", e->flags & PL_TCPF_SENT ? "sent" : "received");
+		if (e->flags & PL_TCPF_STATE)
+			fprintf(f, " in %s", state_name(e->state));
+		else
+			fputs(" (no socket)", f);
+		if (e->flags & PL_TCPF_REASON)
+			fprintf(f, " reason %s",
+				reason_name(&c->rst_reasons, e->reason, rbuf, sizeof(rbuf)));
+		break;
+	case PL_TCP_RTT:
+		fprintf(f, " %s srtt %uus cwnd %u", state_name(e->state), e->srtt_us, e->cwnd);
+		break;
+	case PL_TCP_DROP:
+		fprintf(f, " %s %s", e->proto == 17 ? "udp" : "tcp",
+			reason_name(&c->drop_reasons, e->reason, rbuf, sizeof(rbuf)));
+		if (e->flags & PL_TCPF_IFACE) {
+			fputs(" on ", f);
+			pl_put_escaped(f, e->ifname, strnlen_(e->ifname, sizeof(e->ifname)));
+		}
+		break;
+	}
+	if (e->flags & PL_TCPF_OWNER) {
+		fputc(' ', f);
+		pl_put_escaped(f, e->comm, strnlen_(e->comm, sizeof(e->comm)));
+		fprintf(f, "[%u]", e->pid);
+	}
+	fputc('\n', f);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct tcp_ctx *c = ctx;
+	struct pl_tcp_event e;
+
+	/* -c reached: what else is in the ring stays unread (a callback's
+	 * positive return does not stop ring_buffer__poll) */
+	if (size < sizeof(e) || (c->o->count && c->printed >= c->o->count))
+		return 0;
+	/* copy out of the ring before reading: the kernel owns that memory */
+	memcpy(&e, data, sizeof(e));
+	if (e.type != PL_EV_TCP || e.kind >= PL_TCP__KINDS || (e.family != 4 && e.family != 6))
+		return 0;
+	if (c->o->json)
+		print_json(c, &e);
+	else
+		print_text(c, &e);
+	c->printed++;
+	return 0;
+}
+
+/* ---- counters ---- */
+
+static void read_counters(struct tcp_bpf *skel, __u64 out[PL_TCNT__COUNT])
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.counters);
+	__u64 vals[ncpu > 0 ? ncpu : 1];
+	__u32 k;
+	int i;
+
+	for (k = 0; k < PL_TCNT__COUNT; k++) {
+		out[k] = 0;
+		if (ncpu <= 0 || bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (i = 0; i < ncpu; i++)
+			out[k] += vals[i];
+	}
+}
+
+/* Hook runs the kernel skipped: a program already running on that CPU
+ * (interrupted by the same tracepoint) is not run again. */
+static uint64_t kernel_misses(struct tcp_bpf *skel)
+{
+	__u64 c[PL_TCNT__COUNT];
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(hooks); i++) {
+		struct bpf_program *p = hooks[i].prog(skel);
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
+		if (!bpf_program__autoload(p) || bpf_program__fd(p) < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+			n += info.recursion_misses;
+	}
+	/* those of pl_set_state that its twin took over are not missed */
+	read_counters(skel, c);
+	return n > c[PL_TCNT_TAKEN_OVER] ? n - c[PL_TCNT_TAKEN_OVER] : 0;
+}
+
+static uint64_t count_conns(struct tcp_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.conns);
+	__u64 key, next;
+	uint64_t n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		n++;
+		key = next;
+		prev = &key;
+	}
+	return n;
+}
+
+static void print_stats(struct tcp_bpf *skel)
+{
+	__u64 c[PL_TCNT__COUNT];
+
+	read_counters(skel, c);
+	fprintf(stderr,
+		"pktlens: %llu events seen, %llu matched, %llu emitted, %llu lost in the ring buffer, %llu hook runs missed by the kernel; %llu connections in the table, %llu untracked (table full)\n",
+		(unsigned long long)c[PL_TCNT_SEEN], (unsigned long long)c[PL_TCNT_MATCHED],
+		(unsigned long long)c[PL_TCNT_EMITTED], (unsigned long long)c[PL_TCNT_LOST],
+		(unsigned long long)kernel_misses(skel),
+		(unsigned long long)count_conns(skel),
+		(unsigned long long)c[PL_TCNT_UNTRACKED]);
+}
+
+/* ---- start-up ---- */
+
+static struct btf *open_kernel_btf(void)
+{
+	/* PKTLENS_SYSFS_BTF lets the tests play a kernel without BTF */
+	const char *path = getenv("PKTLENS_SYSFS_BTF");
+	struct btf *btf;
+
+	if (!path)
+		path = "/sys/kernel/btf/vmlinux";
+	if (access(path, R_OK)) {
+		pl_err("this kernel has no BTF (%s); pktlens needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+		       path);
+		return NULL;
+	}
+	btf = btf__parse(path, NULL);
+	if (!btf)
+		pl_err("cannot read the kernel's BTF from %s: %s", path, strerror(errno));
+	return btf;
+}
+
+/*
+ * Chooses the programs: those the asked-for kinds need, in the variant the
+ * kernel's tracepoint arguments allow. Reports each missing tracepoint once.
+ * Returns the number of programs that will load.
+ */
+static int choose_programs(struct tcp_bpf *skel, const struct btf *btf,
+			   unsigned int kinds, bool *has_reset_reason)
+{
+	const char *reported[ARRAY_SIZE(hooks)];
+	size_t i, j, n_reported = 0;
+	int n = 0;
+
+	*has_reset_reason = false;
+	for (i = 0; i < ARRAY_SIZE(hooks); i++) {
+		const struct hook *h = &hooks[i];
+		int have = tp_nargs(btf, h->tp);
+		bool ok = have >= 0 && (h->exact ? have == h->nargs : have >= h->nargs);
+		bool need = kinds & h->kinds;
+
+		bpf_program__set_autoload(h->prog(skel), need && ok);
+		if (!need || ok) {
+			if (need && ok) {
+				n++;
+				if (h->prog(skel) == skel->progs.pl_send_reset_reason)
+					*has_reset_reason = true;
+			}
+			continue;
+		}
+		/* a variant that does not fit is fine when another one does */
+		for (j = 0; j < ARRAY_SIZE(hooks); j++) {
+			int hj = tp_nargs(btf, hooks[j].tp);
+
+			if (j != i && !strcmp(hooks[j].tp, h->tp) && hj >= 0 &&
+			    (hooks[j].exact ? hj == hooks[j].nargs : hj >= hooks[j].nargs))
+				break;
+		}
+		if (j < ARRAY_SIZE(hooks))
+			continue;
+		for (j = 0; j < n_reported; j++)
+			if (!strcmp(reported[j], h->tp))
+				break;
+		if (j < n_reported)
+			continue;
+		reported[n_reported++] = h->tp;
+		if (have < 0)
+			pl_warn("this kernel has no tracepoint %s: %s; the rest goes on", h->tp,
+				h->without);
+		else
+			pl_warn("this kernel's tracepoint %s has %d arguments where pktlens reads %d: %s; the rest goes on",
+				h->tp, have, h->nargs, h->without);
+	}
+	return n;
+}
+
+static void set_drop_ignore(struct tcp_bpf *skel, const struct tcp_ctx *c)
+{
+	/* not drops: freed after use, unspecified, or queues emptied when a
+	 * socket is torn down */
+	static const char *const normal[] = { "NOT_DROPPED_YET", "CONSUMED", "NOT_SPECIFIED",
+					      "QUEUE_PURGE" };
+	size_t i, j;
+
+	if (c->o->all_drops)
+		return;
+	for (i = 0; i < c->drop_reasons.n; i++) {
+		uint32_t v = c->drop_reasons.v[i].value;
+
+		for (j = 0; j < ARRAY_SIZE(normal); j++)
+			if (!strcmp(c->drop_reasons.v[i].name, normal[j]) &&
+			    v < PL_TCP_DROP_IGNORE_MAX)
+				((__u64 *)skel->rodata->drop_ignore)[v / 64] |= 1ull << (v % 64);
+	}
+}
+
+static int attach_programs(struct tcp_bpf *skel, struct bpf_link **links, int *n_links)
+{
+	size_t i;
+	int n_failed = 0;
+
+	for (i = 0; i < ARRAY_SIZE(hooks); i++) {
+		struct bpf_program *p = hooks[i].prog(skel);
+		struct bpf_link *l;
+
+		if (!bpf_program__autoload(p))
+			continue;
+		l = bpf_program__attach(p);
+		if (!l) {
+			pl_warn("cannot attach to tracepoint %s (%s): %s; the rest goes on",
+				hooks[i].tp, strerror(errno), hooks[i].without);
+			n_failed++;
+			continue;
+		}
+		links[(*n_links)++] = l;
+	}
+	return n_failed;
+}
+
+static void kinds_list(unsigned int kinds, char *buf, size_t len)
+{
+	size_t off = 0;
+	unsigned int k;
+
+	buf[0] = 0;
+	for (k = 0; k < PL_TCP__KINDS; k++)
+		if (kinds & K(k))
+			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s",
+						off ? "," : "", kind_names[k]);
+}
+
+int cmd_tcp(struct pl_opts *o)
+{
+	static struct pl_filter filter;
+	struct bpf_link *links[ARRAY_SIZE(hooks)];
+	struct tcp_ctx c = { .o = o };
+	struct tcp_bpf *skel = NULL;
+	struct ring_buffer *rb = NULL;
+	struct btf *btf = NULL;
+	__u64 last_lost = 0, last_missed = 0, missed, cnt[PL_TCNT__COUNT];
+	__u64 last_no_listener = 0;
+	uint64_t next_scan = 0, scan_gap = 1; /* seconds between /proc scans */
+	uint64_t start, last_check;
+	int i, err, n_links = 0, n_progs, ret;
+	bool has_rst_reason;
+	char kl[128];
+
+	ret = parse_kinds(o->events, &c.kinds);
+	if (ret)
+		return ret;
+	ret = pl_opts_compile_filter(o, &filter);
+	if (ret)
+		return ret;
+	if (o->filter) {
+		ret = check_filter(o, &filter);
+		if (ret)
+			return ret;
+	}
+	btf = open_kernel_btf();
+	if (!btf)
+		return PL_EXIT_RUNTIME;
+	pl_log_setup_libbpf();
+
+	skel = tcp_bpf__open();
+	if (!skel) {
+		pl_err("cannot open the BPF programs: %s", strerror(errno));
+		ret = PL_EXIT_RUNTIME;
+		goto cleanup;
+	}
+	n_progs = choose_programs(skel, btf, c.kinds, &has_rst_reason);
+	if (!n_progs) {
+		pl_err("this kernel has none of the tracepoints pktlens tcp needs for --events %s",
+		       o->events ? o->events : "summary,retrans,reset,drop");
+		ret = PL_EXIT_RUNTIME;
+		goto cleanup;
+	}
+	if (c.kinds & K(PL_TCP_DROP) &&
+	    load_enum(btf, "skb_drop_reason", "SKB_DROP_REASON_", "SKB_", &c.drop_reasons))
+		pl_warn("this kernel's BTF has no enum skb_drop_reason: drops show reason numbers");
+	if (has_rst_reason)
+		load_enum(btf, "sk_rst_reason", "SK_RST_REASON_", NULL, &c.rst_reasons);
+	btf__free(btf);
+	btf = NULL;
+
+	skel->rodata->kinds = c.kinds;
+	skel->rodata->rtt_every = o->rtt_every;
+	skel->rodata->filter_on = o->filter != NULL;
+	memcpy((void *)&skel->rodata->filter, &filter, sizeof(filter));
+	set_drop_ignore(skel, &c);
+	bpf_map__set_max_entries(skel->maps.conns, o->max_conns);
+
+	err = tcp_bpf__load(skel);
+	if (err) {
+		/* the verifier also says EACCES; only without root is it ours */
+		if (err == -EPERM || (err == -EACCES && geteuid() != 0))
+			pl_err("not allowed to load BPF programs: run as root or grant CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON");
+		else
+			pl_err("the kernel refused the BPF programs (%s); run with -v to see the verifier's log",
+			       strerror(-err));
+		ret = PL_EXIT_RUNTIME;
+		goto cleanup;
+	}
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &c, NULL);
+	if (!rb) {
+		pl_err("cannot set up the ring buffer: %s", strerror(errno));
+		ret = PL_EXIT_RUNTIME;
+		goto cleanup;
+	}
+	if (attach_programs(skel, links, &n_links) && !n_links) {
+		pl_err("could not attach any tracepoint; run with -v for libbpf's messages");
+		ret = PL_EXIT_RUNTIME;
+		goto cleanup;
+	}
+	/* after attaching: a listener that appears meanwhile is seen by the
+	 * kernel, and the kernel's record wins over the scan's */
+	if (c.kinds & SOCKET_KINDS)
+		scan_listeners(skel);
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, on_signal);
+	kinds_list(c.kinds, kl, sizeof(kl));
+	pl_info("tracing TCP: %s (%d hooks)%s%s", kl, n_links, o->filter ? ", filter: " : "",
+		o->filter ? o->filter : "");
+	c.mono_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	start = last_check = clock_ns(CLOCK_MONOTONIC);
+	while (!stop_requested) {
+		uint64_t now;
+
+		err = ring_buffer__poll(rb, 100);
+		if (err >= 0)
+			err = ring_buffer__consume(rb);
+		fflush(stdout);
+		if (err < 0 && err != -EINTR) {
+			pl_err("reading the ring buffer failed: %s", strerror(-err));
+			ret = PL_EXIT_RUNTIME;
+			break;
+		}
+		if (o->count && c.printed >= o->count)
+			break;
+		now = clock_ns(CLOCK_MONOTONIC);
+		if (o->duration && (double)(now - start) / 1e9 >= o->duration)
+			break;
+		if (now - last_check >= 1000000000ull) {
+			last_check = now;
+			read_counters(skel, cnt);
+			if (cnt[PL_TCNT_LOST] != last_lost) {
+				pl_warn("%llu records lost in the ring buffer in the last second (%llu in all): the reader is too slow; narrow the filter or --events, or use --json to a file",
+					(unsigned long long)(cnt[PL_TCNT_LOST] - last_lost),
+					(unsigned long long)cnt[PL_TCNT_LOST]);
+				last_lost = cnt[PL_TCNT_LOST];
+			}
+			/* a passive open on a port whose listener we do not know:
+			 * look in /proc again, less often while that finds nothing */
+			if (cnt[PL_TCNT_NO_LISTENER] != last_no_listener && now >= next_scan &&
+			    (c.kinds & SOCKET_KINDS)) {
+				last_no_listener = cnt[PL_TCNT_NO_LISTENER];
+				scan_gap = scan_listeners(skel) ? 1 : (scan_gap < 64 ? scan_gap * 2 : 64);
+				next_scan = now + scan_gap * 1000000000ull;
+			}
+			missed = kernel_misses(skel);
+			if (missed != last_missed) {
+				pl_warn("%llu hook runs missed by the kernel in the last second (%llu in all): a tracepoint fired while its program was already running on that CPU",
+					(unsigned long long)(missed - last_missed),
+					(unsigned long long)missed);
+				last_missed = missed;
+			}
+		}
+	}
+	/* what is still in the ring when we stop */
+	ring_buffer__consume(rb);
+	fflush(stdout);
+	if (o->stats)
+		print_stats(skel);
+
+cleanup:
+	for (i = 0; i < n_links; i++)
+		bpf_link__destroy(links[i]);
+	ring_buffer__free(rb);
+	tcp_bpf__destroy(skel);
+	btf__free(btf);
+	free(c.drop_reasons.v);
+	free(c.rst_reasons.v);
+	return ret;
+}
