@@ -101,7 +101,7 @@ int pl_load_packet(struct packet_bpf *skel)
 	/* EACCES from a root process is the verifier saying no */
 	if (err == -EPERM || (err == -EACCES && geteuid() != 0))
 		pl_err("not allowed to load BPF programs: run as root or grant CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON");
-	else if (err == -ENOMEM || err == -E2BIG)
+	else if (err == -ENOMEM)
 		pl_err("the kernel could not allocate the BPF maps (%s); use smaller tables (--flow-entries, --table-entries) or raise the memlock limit",
 		       strerror(-err));
 	else

@@ -44,7 +44,7 @@ fi
 
 mkdir -p "$LOG"
 echo "== build"
-if ! make -s all build/san/test_output build/san/test_parser build/parity >"$LOG/build.log" 2>&1; then
+if ! make -s all build/san/test_output build/san/test_parser build/san/test_filter build/parity >"$LOG/build.log" 2>&1; then
 	cat "$LOG/build.log"
 	echo "FAIL build"
 	echo "0 passed, 1 failed"
@@ -58,6 +58,7 @@ bash scripts/lab.sh down >/dev/null 2>&1
 
 run_suite unit-output build/san/test_output
 run_suite unit-parser build/san/test_parser
+run_suite unit-filter build/san/test_filter
 run_suite golden python3 tests/golden/compare.py "$PKTLENS" "$PCAP_DIR" tests/golden/EXCEPTIONS
 run_suite parity bash -c 'build/parity "$PCAP_DIR"/*.pcap "$PCAP_DIR"/*.pcapng'
 run_suite filter bash tests/filter/run.sh

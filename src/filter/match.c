@@ -510,17 +510,22 @@ PL_INLINE int pl_test_node(const volatile struct pl_filter *f,
 PL_INLINE bool pl_filter_match(const volatile struct pl_filter *f,
 			       struct pl_scratch *s)
 {
-	__u32 pc = f->entry, step;
+	__u32 pc = f->entry, i;
 	int r;
 
-	for (step = 0; step < PL_FILTER_MAX_NODES; step++) {
+	/* Jumps only go forward: walk the nodes in order and test the one the
+	 * last test jumped to. Every path then reaches node i in the same
+	 * state (i == pc), so the verifier checks each node's test once
+	 * rather than once per path through the graph. */
+	for (i = 0; i < PL_FILTER_MAX_NODES; i++) {
 		if (pc >= PL_FILTER_MAX_NODES)
 			break;
-		r = pl_test_node(f, &f->nodes[pc & (PL_FILTER_MAX_NODES - 1)], s);
+		if (i != pc)
+			continue;
+		r = pl_test_node(f, &f->nodes[i], s);
 		if (r < 0)
 			return false;
-		pc = r ? f->nodes[pc & (PL_FILTER_MAX_NODES - 1)].jt :
-			 f->nodes[pc & (PL_FILTER_MAX_NODES - 1)].jf;
+		pc = r ? f->nodes[i].jt : f->nodes[i].jf;
 	}
 	return pc == PL_FILTER_ACCEPT;
 }
