@@ -266,8 +266,10 @@ for key, _ in LABELS:
         continue
     # r: seconds, sent, received at pls0, captured, lost
     caps = [float(r[3]) / float(r[0]) for r in runs if r[3] != "-"]
+    rx = [float(r[2]) / float(r[0]) for r in runs]
     fig[key] = {
-        "rx": statistics.median(float(r[2]) / float(r[0]) for r in runs),
+        "rx": statistics.median(rx),
+        "rx_range": (min(rx), max(rx)),
         "cap": statistics.median(caps) if caps else None,
         "captured": med(runs, 3),
         "lost": med(runs, 4),
@@ -277,7 +279,7 @@ for key, _ in LABELS:
 base = fig.get("none", {}).get("rx")
 print(f"{ns_cli}/plc0 -> {ns_srv}/pls0; floods of {secs} s each, {rounds} rounds, each row "
       f"the median over the rounds; the live part took {elapsed} s.\n")
-print("| attached to pls0 | receiver, kpackets/s | vs nothing attached "
+print("| attached to pls0 | receiver, kpackets/s (lowest-highest) | vs nothing attached "
       "| to user space, kpackets/s | captured (per flood) | lost / dropped (tool's count) |")
 print("|---|---:|---:|---:|---:|---:|")
 for key, label in LABELS:
@@ -290,7 +292,9 @@ for key, label in LABELS:
     captured = f"{f['captured']:.0f}" if f["captured"] is not None else "-"
     lost = f"{f['lost']:.0f}" if f["lost"] is not None else "-"
     note = "" if f["n"] == int(rounds) else f" ({f['n']} of {rounds} rounds)"
-    print(f"| {label}{note} | {f['rx'] / 1e3:.1f} | {ratio} | {cap} | {captured} | {lost} |")
+    lo, hi = f["rx_range"]
+    print(f"| {label}{note} | {f['rx'] / 1e3:.1f} ({lo / 1e3:.0f}-{hi / 1e3:.0f}) | {ratio} "
+          f"| {cap} | {captured} | {lost} |")
 print()
 
 def goal(text, ok, detail):

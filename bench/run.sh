@@ -30,9 +30,16 @@ MEM=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -n "$(git status --porcelain -- src 2>/dev/null)" ] && REV="$REV (src/ modified)"
-TOOLS="$(clang --version | head -1); $(tcpdump --version 2>&1 | head -2 |
-	awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $0 }'); $(xdpdump --version 2>&1 | head -1); $(
-	trafgen --version 2>&1 | head -1)"
+# version LINES CMD...: the first LINES lines of CMD's output, joined with
+# ", " (trafgen --version exits 1; sed, not head, reads to the end)
+version() {
+	local n=$1
+	shift
+	{ "$@" 2>&1 || true; } | sed -n "1,${n}p" |
+		awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $0 }'
+}
+TOOLS="$(version 1 clang --version); $(version 2 tcpdump --version); $(
+	version 1 xdpdump --version); $(version 1 trafgen --version)"
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 BENCH_START=$(date +%s)
 
@@ -112,6 +119,11 @@ echo
 echo "== live: lab veth plc0 -> pls0 under floods of 64-byte frames"
 bash bench/live.sh "$BUILD/pktlens" "$BUILD/xdp_pass.bpf.o" | tee "$TMP/live.md"
 echo
+# ---- 4. flow accounting (flows, top, agent): what it adds per packet ----
+make -s BUILD="$BUILD" "$BUILD/flowbench"
+echo "== flow accounting in pktlens_xdp, ns per packet (BPF_PROG_TEST_RUN)"
+"$BUILD/flowbench" | tee "$TMP/flowbench.md"
+echo
 echo "bench: took $(($(date +%s) - BENCH_START)) s"
 
 # ---- docs/BENCHMARKS.md ----
@@ -119,8 +131,9 @@ cat >"$DOC" <<EOF
 # Benchmarks
 
 Written by \`make bench\` (bench/run.sh) on $DATE. Figures, not pass/fail:
-they vary from run to run by a few percent, and from machine to machine
-by much more.
+the kernel and read figures vary from run to run by a few percent, the live
+ones by much more (each row shows its range over the rounds), and all of
+them from machine to machine.
 
 Machine: Linux $KERNEL, $CPU, $CPUS CPUs, $MEM RAM; load average $LOAD
 when the run started. pktlens $REV; $TOOLS.
@@ -183,10 +196,11 @@ frame), which is why that class is cheaper with the filter than without.
 the end), then bench/live.sh; with PL_LAB_CLIENT, PL_LAB_SERVER and
 PL_LAB_RUN set, a private lab of those names, so that tests running on the
 usual lab at the same time neither disturb the figures nor tear the lab
-down (the names are above the table). trafgen in pl-client sends 60-byte frames
-(Ethernet, IPv4, UDP to port 9 with 18 bytes of payload: 64 bytes on the
-wire with the FCS), source port cycling through 10000-10099, out of plc0
-for a fixed time per flood (at most 10,000,000 frames). It runs as one
+down (the names are above the table). trafgen in the client namespace
+sends 60-byte frames (Ethernet, IPv4, UDP to port 9 with 18 bytes of
+payload: 64 bytes on the wire with the FCS), source port cycling through
+10000-10099, out of plc0 for a fixed time per flood (at most 10,000,000
+frames). It runs as one
 process through sendto() (\`-b\`): its TX_RING path stops with EAGAIN as
 soon as an XDP program is on pls0, since veth then holds frames in a ring
 for its NAPI poll. On a veth pair the receiving side runs in the sender's
@@ -199,8 +213,8 @@ loop. **To user space** is what each tool reports it delivered, per second
 of flood: pktlens's "emitted" (\`--stats\`; every emitted record is read
 and written before it exits), tcpdump's and xdpdump's "packets captured";
 **lost** is pktlens's "lost in the ring buffer", tcpdump's "dropped by
-kernel" and xdpdump's "dropped by perf ring". Each tool runs in pl-server
-and is stopped with SIGINT 0.7 s after the flood, so it can drain what it
+kernel" and xdpdump's "dropped by perf ring". Each tool runs in the server
+namespace and is stopped with SIGINT 0.7 s after the flood, so it can drain what it
 has queued. pktlens runs in its default mode (native XDP on veth) with
 \`-w /dev/null\`, which also prints every record as text on stdout (here
 /dev/null), as \`-w\` combines with text output. tcpdump runs with \`-Q in\`
@@ -227,5 +241,24 @@ write to /dev/null; wall-clock time is the median of 3 runs. The
 \`TZ=UTC\` row is there because tcpdump formats each timestamp with
 localtime(), and glibc stats /etc/localtime for every call when TZ is
 unset; pktlens prints epoch seconds and does not depend on TZ.
+EOF
+cat >>"$DOC" <<EOF
+
+## Flow accounting (flows, top, agent), ns per packet
+
+Same machine and run. Goal: the flow table adds at most 15 ns per packet.
+
+$(cat "$TMP/flowbench.md")
+
+**How measured.** bench/flowbench.c loads pktlens_xdp once per
+configuration from the same skeleton (emit_records = 0, no filter) and runs
+each frame 1,000,000 times through BPF_PROG_TEST_RUN; the configurations
+take turns within each of 5 rounds and the median is kept. "off" is the
+program as \`watch\` loads it: flow_flags = 0 in .rodata, so the verifier
+drops the accounting code. The flow table is the LRU hash of flows (48-byte
+key); "all tables" adds the per-source and per-port tables and, for packets
+with a TLS SNI, DNS name or HTTP host, the name tables. Every run after the
+first updates a known flow; a new flow also pays one insert (and, in a full
+table, an eviction). See docs/flows.md for where the time goes.
 EOF
 echo "bench: wrote $DOC"

@@ -152,6 +152,9 @@ int cmd_watch(struct pl_opts *o)
 		uint64_t now;
 
 		err = ring_buffer__poll(rb, 100);
+		/* the kernel wakes us only for a backlog: read the rest now */
+		if (err >= 0)
+			err = ring_buffer__consume(rb);
 		fflush(stdout);
 		if (err < 0 && err != -EINTR) {
 			pl_err("reading the ring buffer failed: %s", strerror(-err));

@@ -13,6 +13,7 @@
 
 #define TC_ACT_OK 0
 #define NSEC_PER_SEC 1000000000ull
+#define RB_WAKE_BYTES (256 << 10)
 
 /* Set by user space before load. */
 const volatile __u32 emit_records = 1;  /* records to the ring buffer */
@@ -236,7 +237,11 @@ static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s,
 		size = sizeof(s->ev) + sizeof(struct pl_capture) + cap;
 	}
 	size = clamp_to(size, sizeof(s->ev) + sizeof(struct pl_capture) + PL_CAP_MAX);
-	if (bpf_ringbuf_output(&events, &s->ev, size, 0))
+	/* wake the reader only once records pile up: a wakeup per record
+	 * costs more than the record; the reader also polls every 100 ms */
+	if (bpf_ringbuf_output(&events, &s->ev, size,
+			       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > RB_WAKE_BYTES ?
+				       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP))
 		count(PL_CNT_LOST);
 	else
 		count(PL_CNT_EMITTED);
