@@ -272,8 +272,10 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len,
 	if (s->need_more) {
 		if (extend_window(ctx, xdp, s, frame_len))
 			return;
-		pl_reset(s, frame_len);
-		pl_parse(s);
+		if (!pl_resume_l7(s)) {
+			pl_reset(s, frame_len);
+			pl_parse(s);
+		}
 	}
 	if (!pl_filter_match(&filter, s))
 		return;

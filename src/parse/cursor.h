@@ -36,6 +36,12 @@ struct pl_scratch {
 	__u32 linktype;   /* enum pl_linktype */
 	__u32 l4_end;     /* end of the IP payload (or of the frame) */
 	__u32 l3_off;     /* offset of the header after the link layer */
+	/* where the L7 parse started, so the kernel can resume it there once
+	 * it has loaded the rest of the window (see pl_parse_l7) */
+	__u32 l7_kind;    /* enum pl_l7_kind */
+	__u32 l7_off;
+	__u32 l7_present; /* pkt.present before the L7 parse */
+	__u8 l7_truncated, l7_malformed, _pad7[2];
 	char fpat[64];    /* filter: the string pattern under test */
 	char fstr[PL_TLS_SNI_MAX]; /* filter: the string field under test */
 	struct pl_packet_event ev; /* ev.pkt is the parser's output */

@@ -49,6 +49,45 @@ PL_INLINE void parse_tcp_payload(struct pl_scratch *s, __u32 off)
 		parse_http(s, off, s->l4_end);
 }
 
+enum pl_l7_kind { PL_L7_NONE, PL_L7_TCP, PL_L7_DNS };
+
+/* Runs the L7 parser that pl_parse() chose, from its saved start. */
+PL_INLINE void pl_parse_l7(struct pl_scratch *s)
+{
+	if (s->l7_kind == PL_L7_TCP)
+		parse_tcp_payload(s, s->l7_off);
+	else if (s->l7_kind == PL_L7_DNS)
+		parse_dns(s, s->l7_off);
+}
+
+PL_INLINE void pl_start_l7(struct pl_scratch *s, __u32 kind, __u32 off)
+{
+	s->l7_kind = kind;
+	s->l7_off = off;
+	s->l7_present = s->ev.pkt.present;
+	s->l7_truncated = s->ev.pkt.truncated;
+	s->l7_malformed = s->ev.pkt.malformed;
+	pl_parse_l7(s);
+}
+
+/*
+ * When only the L7 parse wanted more bytes, the headers before it are
+ * final: undo what the L7 attempt recorded and run it again on the
+ * longer window, instead of parsing the whole packet again. Returns false
+ * when the whole packet must be parsed again.
+ */
+PL_INLINE bool pl_resume_l7(struct pl_scratch *s)
+{
+	if (!s->l7_kind)
+		return false;
+	s->ev.pkt.present = s->l7_present;
+	s->ev.pkt.truncated = s->l7_truncated;
+	s->ev.pkt.malformed = s->l7_malformed;
+	s->need_more = 0;
+	pl_parse_l7(s);
+	return true;
+}
+
 PL_INLINE void parse_l4(struct pl_scratch *s, __u32 off)
 {
 	struct pl_pkt *p = &s->ev.pkt;
@@ -59,12 +98,12 @@ PL_INLINE void parse_l4(struct pl_scratch *s, __u32 off)
 	case IPPROTO_TCP_:
 		payload = parse_tcp(s, off);
 		if (payload)
-			parse_tcp_payload(s, payload);
+			pl_start_l7(s, PL_L7_TCP, payload);
 		break;
 	case IPPROTO_UDP_:
 		payload = parse_udp(s, off);
 		if (payload && (is_dns_port(p->sport) || is_dns_port(p->dport)))
-			parse_dns(s, payload);
+			pl_start_l7(s, PL_L7_DNS, payload);
 		break;
 	case IPPROTO_ICMP_:
 		if (!v6)
@@ -89,6 +128,7 @@ PL_INLINE void pl_reset(struct pl_scratch *s, __u32 frame_len)
 	s->need_more = 0;
 	s->l4_end = s->avail;
 	s->l3_off = 0;
+	s->l7_kind = PL_L7_NONE;
 }
 
 /* Parses s->buf[0, s->len); s->need_more asks for more bytes. */
