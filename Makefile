@@ -87,6 +87,11 @@ $(BUILD)/parity: tests/kernel/parity.c tests/kernel/frames.c $(SKELS) $(PARSE_SR
 	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 $(SAN) -Isrc -I$(BUILD) \
 		$< tests/kernel/frames.c src/parse/parse.c $(LDLIBS) -o $@
 
+# Detector parity: the kernel's and the host's detectors on crafted frames.
+$(BUILD)/detect_parity: tests/kernel/detect_parity.c tests/kernel/frames.c $(SKELS) $(PARSE_SRCS)
+	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 $(SAN) -Isrc -I$(BUILD) \
+		$< tests/kernel/frames.c src/detect/host.c src/detect/config.c $(LDLIBS) -o $@
+
 # ---- bench: kernel micro-benchmark (bench/kbench.c, run by bench/run.sh) ----
 # The bare XDP_PASS baseline; its skeleton comes from the %.skel.h rule above.
 $(BUILD)/xdp_pass.bpf.o: bench/xdp_pass.bpf.c $(BUILD)/vmlinux.h
@@ -95,6 +100,11 @@ $(BUILD)/xdp_pass.bpf.o: bench/xdp_pass.bpf.c $(BUILD)/vmlinux.h
 
 $(BUILD)/kbench: bench/kbench.c $(SKELS) $(BUILD)/xdp_pass.skel.h $(PARSE_SRCS)
 	$(CC) $(CFLAGS) $< src/parse/parse.c src/filter/compile.c $(LDLIBS) -o $@
+
+# detect's cost: kbench's frames with the detectors and a 10,000-prefix drop list
+$(BUILD)/kbench_detect: bench/kbench_detect.c bench/kbench.c $(SKELS) $(BUILD)/xdp_pass.skel.h $(PARSE_SRCS)
+	$(CC) $(CFLAGS) -Ibench $< src/parse/parse.c src/filter/compile.c src/detect/config.c \
+		src/detect/pin.c src/log.c $(LDLIBS) -o $@
 
 # ---- flows, top, agent (docs/flows.md, docs/agent.md) ----
 $(BUILD)/packet.bpf.o: src/bpf/flow_account.h src/flow_record.h
@@ -106,6 +116,7 @@ $(BUILD)/flowbench: bench/flowbench.c $(FLOW_LIB) $(SKELS) $(wildcard src/*.h)
 $(BUILD)/tcpstorm: bench/tcpstorm.c
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) -pthread $< -o $@
+
 # top (ncurses), agent (libmicrohttpd, libyaml, libfixbuf): only pktlens links them
 FLOW_PKGS := ncursesw libmicrohttpd yaml-0.1 libfixbuf
 $(BUILD)/pktlens: LDLIBS += $(shell pkg-config --libs $(FLOW_PKGS) 2>/dev/null)

@@ -163,6 +163,8 @@ static struct config configs[] = {
 	{ .name = "all tables (top), atomic adds", .flags = ALL, .atomic = true },
 	{ .name = "all tables + interfaces (agent), per-CPU", .flags = ALL | PL_FLOW_IFACES, .atomic = false },
 	{ .name = "all tables + interfaces (agent), atomic", .flags = ALL | PL_FLOW_IFACES, .atomic = true },
+	{ .name = "flow table + names (as flows runs), atomic", .flags = PL_FLOW_TABLE | PL_FLOW_NAMES,
+	  .atomic = true },
 };
 #define N_CONFIGS (sizeof(configs) / sizeof(configs[0]))
 

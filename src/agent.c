@@ -366,6 +366,19 @@ static void top_family(struct pl_text *x, struct agent *a, enum pl_table tbl,
 	}
 }
 
+/* NAME{interface="...",family="...",protocol="..."} V */
+static void iface_sample(struct pl_text *x, const char *name, const struct carry_iface *c,
+			 uint64_t v)
+{
+	char pb[8];
+
+	pl_text_printf(x, "%s{interface=\"", name);
+	pl_text_label(x, c->ifname, strlen(c->ifname));
+	pl_text_printf(x, "\",family=\"%s\",protocol=\"%s\"} %llu\n", family(c->ip_ver),
+		       c->ip_ver ? pl_proto_name(c->proto, pb, sizeof(pb)) : "none",
+		       (unsigned long long)v);
+}
+
 static void publish_metrics(struct agent *a)
 {
 	static struct iface_sum ifs;
@@ -374,7 +387,6 @@ static void publish_metrics(struct agent *a)
 	struct pl_text x = { 0 };
 	struct pl_ipfix_stats is = { 0 };
 	__u64 pkt[PL_CNT__COUNT], fl[PL_FCNT__COUNT];
-	char pb[8];
 	int i;
 
 	if (!a->prom)
@@ -390,19 +402,11 @@ static void publish_metrics(struct agent *a)
 	pl_text_family(&x, "pktlens_packets_total", "counter",
 		       "Packets that matched the filter, by interface, family and IP protocol.");
 	for (i = 0; i < ifs.n; i++)
-		pl_text_printf(&x,
-			       "pktlens_packets_total{interface=\"%s\",family=\"%s\",protocol=\"%s\"} %llu\n",
-			       ifs.v[i].ifname, family(ifs.v[i].ip_ver),
-			       ifs.v[i].ip_ver ? pl_proto_name(ifs.v[i].proto, pb, sizeof(pb)) : "none",
-			       (unsigned long long)ifs.v[i].packets);
+		iface_sample(&x, "pktlens_packets_total", &ifs.v[i], ifs.v[i].packets);
 	pl_text_family(&x, "pktlens_bytes_total", "counter",
 		       "Frame bytes that matched the filter, by interface, family and IP protocol.");
 	for (i = 0; i < ifs.n; i++)
-		pl_text_printf(&x,
-			       "pktlens_bytes_total{interface=\"%s\",family=\"%s\",protocol=\"%s\"} %llu\n",
-			       ifs.v[i].ifname, family(ifs.v[i].ip_ver),
-			       ifs.v[i].ip_ver ? pl_proto_name(ifs.v[i].proto, pb, sizeof(pb)) : "none",
-			       (unsigned long long)ifs.v[i].bytes);
+		iface_sample(&x, "pktlens_bytes_total", &ifs.v[i], ifs.v[i].bytes);
 	pl_text_family(&x, "pktlens_packets_seen_total", "counter",
 		       "Packets the programs saw, before the filter.");
 	pl_text_printf(&x, "pktlens_packets_seen_total %llu\n", (unsigned long long)pkt[PL_CNT_SEEN]);
@@ -460,9 +464,11 @@ static void publish_metrics(struct agent *a)
 	top_family(&x, a, PL_TBL_HTTP, on_name, "http_host", "Top HTTP hosts (requests)", "host");
 	pl_text_family(&x, "pktlens_attached", "gauge",
 		       "1 for each interface the programs are attached to, with the attach mode.");
-	for (i = 0; i < a->n_att; i++)
-		pl_text_printf(&x, "pktlens_attached{interface=\"%s\",mode=\"%s\"} 1\n",
-			       a->ifs.names[i], pl_mode_name(a->att[i].mode));
+	for (i = 0; i < a->n_att; i++) {
+		pl_text_printf(&x, "pktlens_attached{interface=\"");
+		pl_text_label(&x, a->ifs.names[i], strlen(a->ifs.names[i]));
+		pl_text_printf(&x, "\",mode=\"%s\"} 1\n", pl_mode_name(a->att[i].mode));
+	}
 	if (a->ipfix)
 		pl_ipfix_stats(a->ipfix, &is);
 	pl_text_family(&x, "pktlens_ipfix_records_total", "counter", "IPFIX data records sent.");

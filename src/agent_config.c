@@ -303,7 +303,7 @@ int pl_agent_config_load(struct pl_agent_config *c, const char *path,
 	c->top_n = 10;
 	c->observation_domain = 1;
 	c->enterprise = PL_IPFIX_PEN_DEFAULT;
-	c->template_refresh = 60;
+	c->template_refresh = 30;
 	c->metrics = strdup(PL_METRICS_DEFAULT);
 	if (!c->metrics)
 		return PL_EXIT_RUNTIME;

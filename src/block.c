@@ -75,6 +75,7 @@ static int block_add(const struct pl_pinned *p, const struct pl_cidr *c, double 
 		       errno == ENOSPC || errno == E2BIG ? " (it is full: delete entries first)" : "");
 		return PL_EXIT_RUNTIME;
 	}
+	pl_det_set_state(p->state, true); /* after the insert: XDP looks it up */
 	printf("blocked %s ", name);
 	if (b.expires_ns) {
 		printf("until ");

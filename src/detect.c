@@ -104,8 +104,10 @@ static int load_allow(struct packet_bpf *skel, const struct pl_opts *o, __u32 *n
 				ret = PL_EXIT_USAGE;
 				break;
 			}
-			if (!skel)
-				continue; /* only checking */
+			if (!skel) { /* only checking */
+				(*n)++;
+				continue;
+			}
 			if (c.ip6) {
 				k6.prefixlen = c.prefixlen;
 				memcpy(k6.addr, c.addr, 16);
@@ -292,7 +294,7 @@ int cmd_detect(struct pl_opts *o)
 		last_check = now;
 		/* the other half of expiry: entries no packet matched */
 		pl_det_sweep(bpf_map__fd(skel->maps.det_drop4), bpf_map__fd(skel->maps.det_drop6),
-			     now);
+			     bpf_map__fd(skel->maps.det_state), now);
 		pl_sum_percpu(bpf_map__fd(skel->maps.det_counters), PL_DC__COUNT, d);
 		if (d[PL_DC_ALERTS_LOST] != last_lost) {
 			pl_warn("%llu alerts lost in the ring buffer in the last second: the reader is too slow",

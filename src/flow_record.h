@@ -88,7 +88,7 @@ struct pl_name_key {
 	char name[PL_NAME_MAX];
 };
 
-/* flow_names value: the L7 name last seen on a flow (key pl_flow_key). */
+/* flow_names value: the first L7 name seen on a flow (key pl_flow_key). */
 enum pl_name_kind { PL_NAME_SNI = 1, PL_NAME_DNS = 2, PL_NAME_HTTP = 3 };
 
 struct pl_flow_name {

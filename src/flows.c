@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -26,25 +27,60 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
+/* Records of one scan are printed in order of their first packet, in
+ * batches of at most BATCH_RECORDS. */
+#define BATCH_RECORDS 4096
+
+struct ended {
+	struct pl_flow f;
+	enum pl_flow_end why;
+};
+
 struct flows_ctx {
 	struct pl_opts *o;
 	struct pl_ifaces ifs;
 	uint64_t mono_to_epoch_ns;
 	uint64_t printed;
+	struct ended *batch;
+	size_t n;
 };
+
+static int by_start(const void *a, const void *b)
+{
+	const struct ended *x = a, *y = b;
+
+	return x->f.val.first_ns < y->f.val.first_ns ? -1 : x->f.val.first_ns > y->f.val.first_ns;
+}
+
+static void print_batch(struct flows_ctx *c)
+{
+	size_t i;
+
+	qsort(c->batch, c->n, sizeof(*c->batch), by_start);
+	for (i = 0; i < c->n; i++) {
+		const struct ended *e = &c->batch[i];
+		const char *ifname = pl_ifname(&c->ifs, e->f.key.ifindex);
+
+		if (c->o->count && c->printed >= c->o->count)
+			break;
+		if (c->o->json)
+			pl_print_flow_json(stdout, &e->f, e->why, c->mono_to_epoch_ns, ifname);
+		else
+			pl_print_flow_text(stdout, &e->f, e->why, c->mono_to_epoch_ns, ifname);
+		c->printed++;
+	}
+	c->n = 0;
+	fflush(stdout);
+}
 
 static void on_flow(void *ctx, const struct pl_flow *f, enum pl_flow_end why)
 {
 	struct flows_ctx *c = ctx;
-	const char *ifname = pl_ifname(&c->ifs, f->key.ifindex);
 
-	if (c->o->count && c->printed >= c->o->count)
-		return;
-	if (c->o->json)
-		pl_print_flow_json(stdout, f, why, c->mono_to_epoch_ns, ifname);
-	else
-		pl_print_flow_text(stdout, f, why, c->mono_to_epoch_ns, ifname);
-	c->printed++;
+	c->batch[c->n].f = *f;
+	c->batch[c->n].why = why;
+	if (++c->n == BATCH_RECORDS)
+		print_batch(c);
 }
 
 /* How often the table is scanned: often enough that a flow leaves within
@@ -91,12 +127,15 @@ int cmd_flows(struct pl_opts *o)
 	ret = pl_opts_compile_filter(o, &filter);
 	if (ret)
 		return ret;
+	c.batch = malloc(BATCH_RECORDS * sizeof(*c.batch));
+	if (!c.batch)
+		return PL_EXIT_RUNTIME;
 	ret = pl_resolve_ifaces(o, "flows", &c.ifs);
 	if (ret)
-		return ret;
+		goto cleanup;
 	ret = pl_check_btf();
 	if (ret)
-		return ret;
+		goto cleanup;
 	pl_log_setup_libbpf();
 
 	pl_flowtab_cfg_defaults(&cfg);
@@ -112,7 +151,8 @@ int cmd_flows(struct pl_opts *o)
 	skel = packet_bpf__open();
 	if (!skel) {
 		pl_err("cannot open the BPF programs: %s", strerror(errno));
-		return PL_EXIT_RUNTIME;
+		ret = PL_EXIT_RUNTIME;
+		goto cleanup;
 	}
 	skel->rodata->emit_records = 0;
 	memcpy((void *)&skel->rodata->filter, &filter, sizeof(filter));
@@ -153,7 +193,7 @@ int cmd_flows(struct pl_opts *o)
 		}
 		next_scan = now + interval;
 		n = pl_flowtab_expire(&t, now, idle_ns, active_ns, false, on_flow, &c);
-		fflush(stdout);
+		print_batch(&c);
 		if (n < 0) {
 			pl_err("reading the flow table failed: %s", strerror((int)-n));
 			ret = PL_EXIT_RUNTIME;
@@ -177,6 +217,7 @@ int cmd_flows(struct pl_opts *o)
 	if (!(o->count && c.printed >= o->count)) {
 		n = pl_flowtab_expire(&t, pl_clock_ns(CLOCK_MONOTONIC), idle_ns, active_ns, true,
 				      on_flow, &c);
+		print_batch(&c);
 		if (n < 0) {
 			pl_err("reading the flow table failed: %s", strerror((int)-n));
 			ret = PL_EXIT_RUNTIME;
@@ -194,5 +235,6 @@ cleanup:
 	if (opened)
 		pl_flowtab_close(&t);
 	packet_bpf__destroy(skel);
+	free(c.batch);
 	return ret;
 }

@@ -401,11 +401,6 @@ long pl_flowtab_expire(struct pl_flowtab *t, uint64_t now_mono_ns, uint64_t idle
 	return x.exported;
 }
 
-struct plain_walk {
-	pl_entry_fn fn;
-	void *ctx;
-};
-
 long pl_flowtab_walk_flows(struct pl_flowtab *t, pl_entry_fn fn, void *ctx)
 {
 	struct walk w = { .fd = bpf_map__fd(t->skel->maps.flows),

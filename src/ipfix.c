@@ -9,13 +9,24 @@
  * repeats (RFC 7011, section 8.4): the agent resends them every
  * template_refresh seconds and at start.
  *
+ * libfixbuf encodes; pktlens sends. The exporter is a buffer exporter in
+ * manual mode, and each message goes out through an unconnected UDP socket
+ * of ours: libfixbuf's own UDP exporter uses a connected socket, and after
+ * the collector was down once (an ICMP port unreachable) it stops sending
+ * for good. With sendto() a collector that starts later gets the messages
+ * as soon as it listens, and the templates with the next refresh.
+ *
  * The L7 names are enterprise-specific elements (pktlensTlsServerName 1,
  * pktlensDnsQueryName 2, pktlensHttpHost 3, strings) under a configurable
  * Private Enterprise Number, by default 32473, the number RFC 5612 sets
  * aside for documentation: pktlens has no PEN of its own.
  */
+#include <errno.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <fixbuf/public.h>
 #include "ipfix.h"
 #include "log.h"
@@ -26,6 +37,7 @@
 #define TID_INT 0x9000
 #define TID_V4 0x0400
 #define TID_V6 0x0600
+#define MSG_MAX 1400 /* bytes per message: one UDP datagram under a 1500 MTU */
 
 /* The internal record: the elements of spec[], in order, no gaps. */
 struct rec {
@@ -76,6 +88,11 @@ struct pl_ipfix {
 	fbExporter_t *exporter;
 	fBuf_t *buf;
 	char *host, *port;
+	uint32_t domain;
+	int sock;
+	struct sockaddr_storage to;
+	socklen_t to_len;
+	uint8_t msg[MSG_MAX];
 	struct pl_ipfix_stats st;
 	int pending; /* records since the last emit */
 };
@@ -97,19 +114,142 @@ static fbTemplate_t *make_template(fbInfoModel_t *m, uint32_t flags, GError **er
 	return t;
 }
 
-void pl_ipfix_close(struct pl_ipfix *x)
+/* libfixbuf and glib warn through g_log: route that to our log */
+static void glib_log(const gchar *domain, GLogLevelFlags level, const gchar *msg,
+		     gpointer data)
 {
-	if (!x)
-		return;
+	(void)domain, (void)data;
+	if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
+		pl_warn("ipfix: %s", msg);
+	else
+		pl_debug("ipfix: %s", msg);
+}
+
+/* Frees the buffer, session and exporter (not the model). */
+static void teardown(struct pl_ipfix *x)
+{
 	if (x->buf)
 		fBufFree(x->buf); /* frees the session and the exporter too */
 	else if (x->session)
 		fbSessionFree(x->session);
+	x->buf = NULL;
+	x->session = NULL;
+	x->exporter = NULL;
+	x->pending = 0;
+}
+
+/* Ends the message being built and sends it. */
+static int emit(struct pl_ipfix *x)
+{
+	GError *err = NULL;
+	size_t len;
+
+	/* the buffer exporter reports the last message's length even when
+	 * fBufEmit() had no new message: a new one rewrites the version */
+	x->msg[0] = x->msg[1] = 0;
+	if (!fBufEmit(x->buf, &err)) {
+		x->st.errors++;
+		report("cannot end a message", &err);
+		return -1;
+	}
+	len = fbExporterGetMsgLen(x->exporter);
+	x->pending = 0;
+	if (!len || x->msg[0] != 0 || x->msg[1] != 10)
+		return 0;
+	if (sendto(x->sock, x->msg, len, 0, (struct sockaddr *)&x->to, x->to_len) < 0) {
+		x->st.errors++;
+		pl_debug("ipfix: sendto %s:%s: %s", x->host, x->port, strerror(errno));
+		return -1;
+	}
+	x->st.messages++;
+	return 0;
+}
+
+/* A session with the templates, a buffer exporter, a buffer in manual mode.
+ * 0 or -1 (after a message). */
+static int build(struct pl_ipfix *x)
+{
+	fbTemplate_t *t_int = NULL, *t4 = NULL, *t6 = NULL;
+	GError *err = NULL;
+
+	x->session = fbSessionAlloc(x->model);
+	fbSessionSetDomain(x->session, x->domain);
+	t_int = make_template(x->model, UINT32_MAX, &err);
+	t4 = t_int ? make_template(x->model, F_V4, &err) : NULL;
+	t6 = t4 ? make_template(x->model, F_V6, &err) : NULL;
+	if (!t6) {
+		report("cannot build the templates", &err);
+		goto fail;
+	}
+	if (!fbSessionAddTemplate(x->session, TRUE, TID_INT, t_int, &err)) {
+		report("cannot add the internal template", &err);
+		goto fail;
+	}
+	t_int = NULL; /* the session owns it now */
+	if (!fbSessionAddTemplate(x->session, FALSE, TID_V4, t4, &err)) {
+		report("cannot add the IPv4 template", &err);
+		goto fail;
+	}
+	t4 = NULL;
+	if (!fbSessionAddTemplate(x->session, FALSE, TID_V6, t6, &err)) {
+		report("cannot add the IPv6 template", &err);
+		goto fail;
+	}
+	t6 = NULL;
+	x->exporter = fbExporterAllocBuffer(x->msg, sizeof(x->msg));
+	x->buf = fBufAllocForExport(x->session, x->exporter);
+	fBufSetAutomaticMode(x->buf, FALSE);
+	if (!fBufSetInternalTemplate(x->buf, TID_INT, &err)) {
+		report("cannot use the internal template", &err);
+		goto fail;
+	}
+	return 0;
+
+fail:
+	if (t_int)
+		fbTemplateFreeUnused(t_int);
+	if (t4)
+		fbTemplateFreeUnused(t4);
+	if (t6)
+		fbTemplateFreeUnused(t6);
+	teardown(x);
+	return -1;
+}
+
+void pl_ipfix_close(struct pl_ipfix *x)
+{
+	if (!x)
+		return;
+	teardown(x);
 	if (x->model)
 		fbInfoModelFree(x->model);
+	if (x->sock >= 0)
+		close(x->sock);
 	free(x->host);
 	free(x->port);
 	free(x);
+}
+
+/* The collector's address, and a socket of its family. */
+static int resolve(struct pl_ipfix *x)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_protocol = IPPROTO_UDP };
+	struct addrinfo *res = NULL;
+	int rc = getaddrinfo(x->host, x->port, &hints, &res);
+
+	if (rc || !res) {
+		pl_err("ipfix: cannot resolve %s port %s: %s", x->host, x->port, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(&x->to, res->ai_addr, res->ai_addrlen);
+	x->to_len = res->ai_addrlen;
+	x->sock = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+	freeaddrinfo(res);
+	if (x->sock < 0) {
+		pl_err("ipfix: cannot open a UDP socket: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 struct pl_ipfix *pl_ipfix_open(const char *collector, uint32_t observation_domain,
@@ -121,21 +261,20 @@ struct pl_ipfix *pl_ipfix_open(const char *collector, uint32_t observation_domai
 				"TLS server_name (SNI) of the flow's ClientHello"),
 		FB_IE_INIT_FULL("pktlensDnsQueryName", enterprise, 2, FB_IE_VARLEN,
 				FB_IE_DEFAULT, 0, 0, FB_STRING,
-				"DNS query name last seen in the flow"),
+				"DNS query name first seen in the flow"),
 		FB_IE_INIT_FULL("pktlensHttpHost", enterprise, 3, FB_IE_VARLEN, FB_IE_DEFAULT,
 				0, 0, FB_STRING, "HTTP Host header of the flow's request"),
 		FB_IE_NULL
 	};
-	fbConnSpec_t cs = FB_CONNSPEC_INIT;
 	struct pl_ipfix *x = calloc(1, sizeof(*x));
-	fbTemplate_t *t_int = NULL, *t4 = NULL, *t6 = NULL;
-	GError *err = NULL;
 	const char *colon = strrchr(collector, ':');
 	const char *host = collector;
 	size_t hl;
 
 	if (!x)
 		return NULL;
+	x->sock = -1;
+	g_log_set_default_handler(glib_log, NULL);
 	if (!colon || colon == collector || !colon[1]) {
 		pl_err("ipfix: '%s' is not HOST:PORT (e.g. 192.0.2.10:4739 or [2001:db8::10]:4739)",
 		       collector);
@@ -150,58 +289,17 @@ struct pl_ipfix *pl_ipfix_open(const char *collector, uint32_t observation_domai
 	x->port = strdup(colon + 1);
 	if (!x->host || !x->port)
 		goto fail;
+	x->domain = observation_domain;
+	if (resolve(x))
+		goto fail;
 	x->model = fbInfoModelAlloc();
 	fbInfoModelAddElementArray(x->model, names);
-	x->session = fbSessionAlloc(x->model);
-	fbSessionSetDomain(x->session, observation_domain);
-	t_int = make_template(x->model, UINT32_MAX, &err);
-	t4 = t_int ? make_template(x->model, F_V4, &err) : NULL;
-	t6 = t4 ? make_template(x->model, F_V6, &err) : NULL;
-	if (!t6) {
-		report("cannot build the templates", &err);
-		goto fail_t;
-	}
-	if (!fbSessionAddTemplate(x->session, TRUE, TID_INT, t_int, &err)) {
-		report("cannot add the internal template", &err);
-		goto fail_t;
-	}
-	t_int = NULL; /* the session owns it now */
-	if (!fbSessionAddTemplate(x->session, FALSE, TID_V4, t4, &err)) {
-		report("cannot add the IPv4 template", &err);
-		goto fail_t;
-	}
-	t4 = NULL;
-	if (!fbSessionAddTemplate(x->session, FALSE, TID_V6, t6, &err)) {
-		report("cannot add the IPv6 template", &err);
-		goto fail_t;
-	}
-	t6 = NULL;
-	cs.transport = FB_UDP;
-	cs.host = x->host;
-	cs.svc = x->port;
-	x->exporter = fbExporterAllocNet(&cs);
-	if (!x->exporter) {
-		pl_err("ipfix: cannot set up an exporter to %s", collector);
-		goto fail;
-	}
-	x->buf = fBufAllocForExport(x->session, x->exporter);
-	if (!fBufSetInternalTemplate(x->buf, TID_INT, &err)) {
-		report("cannot use the internal template", &err);
-		goto fail;
-	}
-	if (pl_ipfix_flush(x, 1)) {
-		pl_err("ipfix: cannot send to %s; is the collector's address right?", collector);
+	if (build(x) || pl_ipfix_flush(x, 1)) {
+		pl_err("ipfix: cannot export to %s", collector);
 		goto fail;
 	}
 	return x;
 
-fail_t:
-	if (t_int)
-		fbTemplateFreeUnused(t_int);
-	if (t4)
-		fbTemplateFreeUnused(t4);
-	if (t6)
-		fbTemplateFreeUnused(t6);
 fail:
 	pl_ipfix_close(x);
 	return NULL;
@@ -217,6 +315,7 @@ int pl_ipfix_add(struct pl_ipfix *x, const struct pl_flow *f, enum pl_flow_end w
 	GError *err = NULL;
 	bool v6 = k->ip_ver == 6;
 	fbVarfield_t *name = NULL;
+	int try;
 
 	memset(&r, 0, sizeof(r));
 	r.start_ms = (v->first_ns + mono_to_epoch_ns) / 1000000;
@@ -271,36 +370,49 @@ int pl_ipfix_add(struct pl_ipfix *x, const struct pl_flow *f, enum pl_flow_end w
 	r.ttl_max = v->ttl_max;
 	/* flowEndReason: 1 idle timeout, 2 active timeout, 4 forced end */
 	r.end_reason = why == PL_END_IDLE ? 1 : why == PL_END_ACTIVE ? 2 : 4;
-	if (!fBufSetExportTemplate(x->buf, v6 ? TID_V6 : TID_V4, &err) ||
-	    !fBufAppend(x->buf, (uint8_t *)&r, sizeof(r), &err)) {
-		x->st.errors++;
-		report("cannot add a record", &err);
-		return -1;
+	for (try = 0;; try++) {
+		if (fBufSetExportTemplate(x->buf, v6 ? TID_V6 : TID_V4, &err) &&
+		    fBufAppend(x->buf, (uint8_t *)&r, sizeof(r), &err))
+			break;
+		/* the message is full: send it, start the next with this record */
+		if (try || !g_error_matches(err, FB_ERROR_DOMAIN, FB_ERROR_EOM))
+			goto fail;
+		g_clear_error(&err);
+		emit(x);
 	}
 	x->st.records++;
 	x->pending++;
 	return 0;
+
+fail:
+	x->st.errors++;
+	report("cannot add a record", &err);
+	return -1;
 }
 
 int pl_ipfix_flush(struct pl_ipfix *x, int templates)
 {
 	GError *err = NULL;
+	int try;
 
-	if (templates && !fbSessionExportTemplates(x->session, &err)) {
-		x->st.errors++;
-		report("cannot send the templates", &err);
+	if (x->pending && emit(x))
 		return -1;
-	}
-	if (!templates && !x->pending)
+	if (!templates)
 		return 0;
-	if (!fBufEmit(x->buf, &err)) {
-		x->st.errors++;
-		report("cannot send a message", &err);
-		return -1;
+	/* the template set in a message of its own; libfixbuf answers the
+	 * first attempt after data records with "end of message" */
+	for (try = 0;; try++) {
+		if (fbSessionExportTemplates(x->session, &err))
+			break;
+		if (try || !g_error_matches(err, FB_ERROR_DOMAIN, FB_ERROR_EOM)) {
+			x->st.errors++;
+			report("cannot write the templates", &err);
+			return -1;
+		}
+		g_clear_error(&err);
 	}
-	x->st.messages++;
-	x->pending = 0;
-	return 0;
+	x->pending++;
+	return emit(x);
 }
 
 void pl_ipfix_stats(const struct pl_ipfix *x, struct pl_ipfix_stats *s)

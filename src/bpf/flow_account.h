@@ -70,7 +70,7 @@ struct {
 	__type(value, __u64);
 } http_hosts SEC(".maps");
 
-/* The last L7 name of a flow; written only by packets that carry one. */
+/* The first L7 name of a flow; written only by packets that carry one. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16);
@@ -290,7 +290,7 @@ static __always_inline void count_name(void *map, struct pl_name_key *name,
 }
 
 /* The TLS SNI, DNS query name or HTTP host of the packet, if any: counted
- * in its table and remembered as the flow's name. The parser zero-fills
+ * in its table and remembered as the flow's name (the first one seen). The parser zero-fills
  * the L7 union before it writes a name, so the names are keys as they are. */
 static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex)
 {
@@ -335,9 +335,13 @@ static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex)
 	{
 		struct pl_flow_key k = {};
 
+		/* the first name of a flow stays: a lookup is much cheaper than
+		 * replacing a 264-byte value */
 		make_flow_key(p, ifindex, &k);
-		if (bpf_map_update_elem(&flow_names, &k, n, BPF_ANY))
-			flow_count(PL_FCNT_TABLE_FAIL);
+		if (bpf_map_lookup_elem(&flow_names, &k))
+			return;
+		if (bpf_map_update_elem(&flow_names, &k, n, BPF_NOEXIST) == 0)
+			flow_count(PL_FCNT_FLOWNAME_NEW);
 	}
 }
 

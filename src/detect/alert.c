@@ -196,7 +196,10 @@ static void print_text(FILE *f, const struct pl_alert_event *a, uint64_t epoch_n
 		n = a->detail_len < sizeof(a->detail) ? a->detail_len : sizeof(a->detail);
 		fprintf(f, " | dns q=");
 		pl_put_escaped(f, a->detail, n);
-		fprintf(f, " type=%u", a->dns_qtype);
+		if (qtype_name(a->dns_qtype))
+			fprintf(f, " type=%s(%u)", qtype_name(a->dns_qtype), a->dns_qtype);
+		else
+			fprintf(f, " type=%u", a->dns_qtype);
 	}
 	if (a->flags & PL_ALERT_BLOCKED)
 		fprintf(f, " | blocked for %us", a->block_ttl_s);

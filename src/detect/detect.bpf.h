@@ -18,6 +18,7 @@
 #ifndef PKTLENS_DETECT_BPF_H
 #define PKTLENS_DETECT_BPF_H
 
+#include <bpf/bpf_core_read.h>
 #include "detect.h"
 
 /* Set by user space before load. */
@@ -116,6 +117,14 @@ struct {
 	__type(value, __u8);
 } det_allow6 SEC(".maps");
 
+/* Whether the drop list may hold entries (src/detect/pin.c pins it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_det_state);
+} det_state SEC(".maps");
+
 /* Who pinned the maps (src/detect/pin.c). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -130,6 +139,25 @@ static __always_inline void det_count(__u32 which)
 
 	if (v)
 		*v += 1;
+}
+
+/* The detectors' clock: the coarse monotonic clock (a tick's resolution,
+ * plenty for windows of a second) where the kernel has it, as reading the
+ * precise one costs tens of ns per packet on some machines (VMs). */
+static __always_inline __u64 det_now(void)
+{
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_ktime_get_coarse_ns))
+		return bpf_ktime_get_coarse_ns();
+	return bpf_ktime_get_ns();
+}
+
+static __always_inline void det_state_set(void)
+{
+	__u32 zero = 0;
+	struct pl_det_state *st = bpf_map_lookup_elem(&det_state, &zero);
+
+	if (st && !st->maybe)
+		st->maybe = 1;
 }
 
 /* ---- the target's side of src/detect/detect.c ---- */
@@ -170,6 +198,7 @@ static __always_inline struct pl_det_frag *pl_det_frag_slot(struct pl_det_ctx *c
 
 static __always_inline void pl_det_send(struct pl_det_ctx *c)
 {
+	c->alert.ts_ns = bpf_ktime_get_ns(); /* the record gets the precise time */
 	if (bpf_ringbuf_output(&events, &c->alert, sizeof(c->alert), 0))
 		det_count(PL_DC_ALERTS_LOST);
 	else
@@ -219,6 +248,7 @@ static __always_inline __u32 pl_det_block(struct pl_det_ctx *c)
 	}
 	if (err)
 		return 0;
+	det_state_set();
 	det_count(PL_DC_BLOCKS);
 	return (__u32)(det_cfg.enforce_ttl_ns / 1000000000ull);
 }
@@ -233,7 +263,7 @@ static __always_inline void pl_detect_packet(struct pl_scratch *s, __u32 ifindex
 
 	if (!c)
 		return;
-	c->now = bpf_ktime_get_ns();
+	c->now = det_now();
 	c->ifindex = ifindex;
 	pl_detect(s, c);
 }
@@ -249,7 +279,7 @@ static __always_inline bool det_live(void *map, struct pl_block *b, __u64 *now)
 	if (!b->expires_ns)
 		return true;
 	if (!*now)
-		*now = bpf_ktime_get_ns();
+		*now = det_now();
 	if (*now < b->expires_ns)
 		return true;
 	k.prefixlen = b->prefixlen;
@@ -260,10 +290,14 @@ static __always_inline bool det_live(void *map, struct pl_block *b, __u64 *now)
 	return false;
 }
 
+/* Plain adds: the IPv4 trie keeps its values 4 bytes off an 8-byte
+ * boundary (after a 4-byte key), where a locked add of a u64 would be a
+ * split lock costing a microsecond. Two CPUs dropping for one prefix at
+ * the same instant may lose a count. */
 static __always_inline bool det_drop_hit(struct pl_block *b, __u32 bytes)
 {
-	__sync_fetch_and_add(&b->drops, 1);
-	__sync_fetch_and_add(&b->bytes, bytes);
+	b->drops += 1;
+	b->bytes += bytes;
 	det_count(PL_DC_DROPPED);
 	return true;
 }
@@ -279,7 +313,7 @@ static __always_inline bool det_over_rate(const __u8 *addr16, bool ip6, __u64 *n
 	if (det_allowed(ip6 ? addr16 : addr16 + 12, ip6))
 		return false;
 	if (!*now)
-		*now = bpf_ktime_get_ns();
+		*now = det_now();
 	b = bpf_map_lookup_elem(&det_rl, &k);
 	if (!b) {
 		fresh.tokens_ns = cap - cost; /* a new source starts with a full bucket */
@@ -310,11 +344,18 @@ static __always_inline bool pl_xdp_enforce(struct xdp_md *ctx)
 	struct pl_lpm6 k6 = { .prefixlen = 128 };
 	struct ethhdr *eth = data;
 	__u8 a16[16] = { [10] = 0xff, [11] = 0xff };
-	struct pl_block *b;
+	struct pl_det_state *st;
+	struct pl_block *b = NULL;
+	__u32 zero = 0;
 	__u64 now = 0;
 	__u16 proto;
+	bool listed;
 	int i;
 
+	st = bpf_map_lookup_elem(&det_state, &zero);
+	listed = st && st->maybe;
+	if (!listed && !det_cfg.rate_limit_pps)
+		return false;
 	if ((void *)(eth + 1) > end)
 		return false;
 	proto = eth->h_proto;
@@ -334,7 +375,8 @@ static __always_inline bool pl_xdp_enforce(struct xdp_md *ctx)
 		if ((void *)(ip + 1) > end)
 			return false;
 		__builtin_memcpy(k4.addr, &ip->saddr, 4);
-		b = bpf_map_lookup_elem(&det_drop4, &k4);
+		if (listed)
+			b = bpf_map_lookup_elem(&det_drop4, &k4);
 		if (b && !det_live(&det_drop4, b, &now))
 			b = bpf_map_lookup_elem(&det_drop4, &k4); /* a shorter prefix */
 		if (b && det_live(&det_drop4, b, &now))
@@ -350,7 +392,8 @@ static __always_inline bool pl_xdp_enforce(struct xdp_md *ctx)
 		if ((void *)(ip6 + 1) > end)
 			return false;
 		__builtin_memcpy(k6.addr, &ip6->saddr, 16);
-		b = bpf_map_lookup_elem(&det_drop6, &k6);
+		if (listed)
+			b = bpf_map_lookup_elem(&det_drop6, &k6);
 		if (b && !det_live(&det_drop6, b, &now))
 			b = bpf_map_lookup_elem(&det_drop6, &k6);
 		if (b && det_live(&det_drop6, b, &now))

@@ -13,7 +13,8 @@
  *   pl_det_dns_get(c, key)             per-(source, domain) DNS state
  *   pl_det_dst_slot(c, i)              slot i of the destination table
  *   pl_det_frag_slot(c, i)             slot i of the fragment table
- *   pl_det_send(c)                     sends c->alert (ring buffer, callback)
+ *   pl_det_send(c)                     sends c->alert (ring buffer, callback);
+ *                                      may set its ts_ns to a finer clock
  *   pl_det_block(c)                    --enforce: block c->alert's source;
  *                                      returns the TTL in s, or 0
  * The per-key state lives in LRU hash maps in the kernel and in a host hash
@@ -220,7 +221,7 @@ PL_SUBPROG int pl_det_dst(struct pl_scratch *s, struct pl_det_ctx *c, __u32 ev)
 	d = pl_det_dst_slot(c, det_hash_addr(&k, 0) & (PL_DET_DST_SLOTS - 1));
 	if (!d)
 		return 0;
-	n = c->now / cfg->half_ns;
+	n = c->half;
 	if (!det_addr_eq(&d->addr, &k) && d->half_n + 1 < n) {
 		/* a stale slot: this destination takes it over */
 		__builtin_memset(d, 0, sizeof(*d));
@@ -337,7 +338,7 @@ PL_SUBPROG int pl_det_src(struct pl_scratch *s, struct pl_det_ctx *c, __u32 ev)
 	st = pl_det_src_get(c, &k);
 	if (!st)
 		return 0;
-	n = c->now / cfg->half_ns;
+	n = c->half;
 	det_src_advance(st, n);
 	i = st->half_n & 1;
 	cur = &st->h[i];
@@ -760,7 +761,7 @@ PL_SUBPROG int pl_det_dns(struct pl_scratch *s, struct pl_det_ctx *c)
 	e = pl_det_dns_get(c, &dk);
 	if (!e)
 		return 0;
-	half = c->now / cfg->half_ns;
+	half = c->half;
 	if (half == e->half_n + 1) {
 		e->n[half & 1] = 0;
 		e->half_n = half;
@@ -818,6 +819,7 @@ PL_SUBPROG int pl_detect(struct pl_scratch *s, struct pl_det_ctx *c)
 	if (!s || !c)
 		return 0;
 	p = &s->ev.pkt;
+	c->half = c->now / pl_det_cfg(c)->half_ns; /* the one division per packet */
 	if (p->present & PL_HAS_ARP)
 		return pl_det_arp(s, c);
 	if (!(p->present & (PL_HAS_IP4 | PL_HAS_IP6)))

@@ -9,7 +9,7 @@
  * of W/2, numbered n = now / (W/2). A count "in the window" is the sum of
  * the current and the previous half, so it covers between W/2 and W of the
  * most recent traffic, with no timer: the first packet of a new half clears
- * the half that is two behind. In the kernel `now` is bpf_ktime_get_ns(); in
+ * the half that is two behind. In the kernel `now` is the monotonic clock; in
  * `read --detect` it is the packet's timestamp.
  */
 #ifndef PKTLENS_DETECT_H
@@ -178,6 +178,15 @@ enum pl_det_counter {
 	PL_DC__COUNT,
 };
 
+/* The drop list's state (/sys/fs/bpf/pktlens/state, an array of one):
+ * XDP looks the source up only while `maybe` is set. Whoever adds an entry
+ * sets it after the insert; detect's sweep clears it only when both tries
+ * are empty, and sets it again if an entry appeared meanwhile. */
+struct pl_det_state {
+	__u32 maybe;
+	__u32 _pad;
+};
+
 /* Who owns the pinned maps (/sys/fs/bpf/pktlens/meta, an array of one). */
 struct pl_det_meta {
 	__u32 pid;
@@ -190,7 +199,8 @@ struct pl_det_meta {
  * the kernel). */
 #define PL_DET_HIST 64
 struct pl_det_ctx {
-	__u64 now;          /* ns: bpf_ktime_get_ns(), or the packet's time */
+	__u64 now;          /* ns: the coarse monotonic clock, or the packet's time */
+	__u64 half;         /* now / half_ns: the current half-window's number */
 	__u32 ifindex;
 	__u32 _pad;
 	struct pl_alert_event alert; /* built here, then sent */

@@ -14,7 +14,8 @@
 #include "../log.h"
 #include "../packet_skel.h"
 
-static const char *const pin_names[] = { "drop4", "drop6", "allow4", "allow6", "meta" };
+/* meta last: it tells `block` that the rest is there */
+static const char *const pin_names[] = { "drop4", "drop6", "allow4", "allow6", "state", "meta" };
 #define N_PINS (sizeof(pin_names) / sizeof(pin_names[0]))
 
 #define BPF_FS_MAGIC_ 0xcafe4a11
@@ -117,7 +118,7 @@ static struct bpf_map *map_of(struct packet_bpf *skel, size_t i)
 {
 	struct bpf_map *maps[N_PINS] = { skel->maps.det_drop4, skel->maps.det_drop6,
 					 skel->maps.det_allow4, skel->maps.det_allow6,
-					 skel->maps.det_meta };
+					 skel->maps.det_state, skel->maps.det_meta };
 
 	return maps[i];
 }
@@ -205,13 +206,13 @@ void pl_det_unpin(struct packet_bpf *skel)
 
 int pl_det_open_pinned(struct pl_pinned *p)
 {
-	int *fds[N_PINS] = { &p->drop4, &p->drop6, &p->allow4, &p->allow6, NULL };
+	int *fds[N_PINS] = { &p->drop4, &p->drop6, &p->allow4, &p->allow6, &p->state, NULL };
 	char dir[160], path[224];
 	size_t i;
 	int meta;
 
 	memset(p, 0, sizeof(*p));
-	p->drop4 = p->drop6 = p->allow4 = p->allow6 = -1;
+	p->drop4 = p->drop6 = p->allow4 = p->allow6 = p->state = -1;
 	meta = find_pins(dir, sizeof(dir), &p->meta);
 	if (meta < 0) {
 		if (p->meta.pid)
@@ -246,12 +247,14 @@ void pl_det_close_pinned(struct pl_pinned *p)
 		close(p->allow4);
 	if (p->allow6 >= 0)
 		close(p->allow6);
-	p->drop4 = p->drop6 = p->allow4 = p->allow6 = -1;
+	if (p->state >= 0)
+		close(p->state);
+	p->drop4 = p->drop6 = p->allow4 = p->allow6 = p->state = -1;
 }
 
 /* One trie: collect the expired keys first (deleting while walking would
- * lose the walk's place), then delete them. */
-static int sweep_one(int fd, size_t key_size, uint64_t now)
+ * lose the walk's place), then delete them. *left counts what stays. */
+static int sweep_one(int fd, uint64_t now, int *left)
 {
 	struct pl_lpm6 key, next, *dead = NULL;
 	struct pl_block b;
@@ -262,13 +265,19 @@ static int sweep_one(int fd, size_t key_size, uint64_t now)
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &b) || !b.expires_ns || b.expires_ns > now)
+		if (bpf_map_lookup_elem(fd, &key, &b))
 			continue;
+		if (!b.expires_ns || b.expires_ns > now) {
+			(*left)++;
+			continue;
+		}
 		if (n == cap) {
 			struct pl_lpm6 *d = realloc(dead, (cap ? cap * 2 : 16) * sizeof(*d));
 
-			if (!d)
+			if (!d) {
+				(*left)++;
 				break;
+			}
 			dead = d;
 			cap = cap ? cap * 2 : 16;
 		}
@@ -278,12 +287,35 @@ static int sweep_one(int fd, size_t key_size, uint64_t now)
 		if (!bpf_map_delete_elem(fd, &dead[i]))
 			deleted++;
 	free(dead);
-	(void)key_size;
 	return deleted;
 }
 
-int pl_det_sweep(int drop4_fd, int drop6_fd, uint64_t now_mono_ns)
+static bool trie_empty(int fd)
 {
-	return sweep_one(drop4_fd, sizeof(struct pl_lpm4), now_mono_ns) +
-	       sweep_one(drop6_fd, sizeof(struct pl_lpm6), now_mono_ns);
+	struct pl_lpm6 next;
+
+	return bpf_map_get_next_key(fd, NULL, &next) != 0;
+}
+
+int pl_det_set_state(int state_fd, bool maybe)
+{
+	struct pl_det_state st = { .maybe = maybe };
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(state_fd, &zero, &st, BPF_ANY);
+}
+
+int pl_det_sweep(int drop4_fd, int drop6_fd, int state_fd, uint64_t now_mono_ns)
+{
+	int left = 0, n;
+
+	n = sweep_one(drop4_fd, now_mono_ns, &left) + sweep_one(drop6_fd, now_mono_ns, &left);
+	if (left)
+		return n;
+	/* both empty: XDP may skip the lookups, unless an entry came meanwhile
+	 * (its adder sets the flag after its insert, so check after clearing) */
+	pl_det_set_state(state_fd, false);
+	if (!trie_empty(drop4_fd) || !trie_empty(drop6_fd))
+		pl_det_set_state(state_fd, true);
+	return n;
 }

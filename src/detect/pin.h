@@ -30,7 +30,7 @@ void pl_det_unpin(struct packet_bpf *skel);
 
 /* The pinned maps of a running pktlens. */
 struct pl_pinned {
-	int drop4, drop6, allow4, allow6;
+	int drop4, drop6, allow4, allow6, state;
 	struct pl_det_meta meta;
 };
 
@@ -39,7 +39,10 @@ struct pl_pinned {
 int pl_det_open_pinned(struct pl_pinned *p);
 void pl_det_close_pinned(struct pl_pinned *p);
 
-/* Deletes the drop-list entries whose time is up; returns how many. */
-int pl_det_sweep(int drop4_fd, int drop6_fd, uint64_t now_mono_ns);
+/* Deletes the drop-list entries whose time is up; returns how many. When
+ * none is left, clears the state flag (struct pl_det_state). */
+int pl_det_sweep(int drop4_fd, int drop6_fd, int state_fd, uint64_t now_mono_ns);
+/* Sets the flag: after adding an entry, maybe = true. */
+int pl_det_set_state(int state_fd, bool maybe);
 
 #endif

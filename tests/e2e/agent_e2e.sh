@@ -21,9 +21,11 @@ PROM_PID=
 NFCAPD_PID=
 
 cleanup() {
-	[ -n "$AGENT_PID" ] && kill -9 "$AGENT_PID" 2>/dev/null
-	[ -n "$PROM_PID" ] && kill -9 "$PROM_PID" 2>/dev/null
-	[ -n "$NFCAPD_PID" ] && kill -9 "$NFCAPD_PID" 2>/dev/null
+	local p
+	for p in $AGENT_PID $PROM_PID $NFCAPD_PID; do
+		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
 	$LAB down >/dev/null 2>&1
 	rm -rf "$TMP"
 }
@@ -251,6 +253,31 @@ if [ -n "$f" ] && nfdump -r "$f" -q -o csv >"$TMP/nfdump.csv" 2>"$TMP/nfdump.err
 else
 	bad "nfcapd-file: $(cat "$TMP/nfcapd.log" "$TMP/nfdump.err" 2>/dev/null | tail -5)"
 fi
+
+# ---- the L7 names as enterprise elements, as Wireshark decodes them ----
+ip netns exec "$SRV_NS" tcpdump -i lo -nn -U -w "$TMP/ipfix.pcap" udp port 4740 >/dev/null 2>"$TMP/td.err" &
+TD_PID=$!
+wait_for 5 grep -q "listening on" "$TMP/td.err"
+ip netns exec "$SRV_NS" "$PKTLENS" agent -i pls0 --metrics off --ipfix 127.0.0.1:4740 \
+	--duration 4 --idle-timeout 1 'tcp port 443 or udp port 53' >/dev/null 2>"$TMP/l7.err" &
+L7_PID=$!
+wait_for 10 grep -q "IPFIX to" "$TMP/l7.err"
+bash scripts/lab.sh traffic 1 >/dev/null 2>&1
+wait "$L7_PID"
+sleep 0.3
+kill "$TD_PID" 2>/dev/null
+wait "$TD_PID" 2>/dev/null
+tshark -r "$TMP/ipfix.pcap" -d udp.port==4740,cflow -V >"$TMP/ipfix.txt" 2>/dev/null
+# www.lab.test = 77 77 77 2e 6c 61 62 2e 74 65 73 74
+www="77 77 77 2e 6c 61 62 2e 74 65 73 74"
+if grep -q "(32473) Type 1: Value (hex bytes): $www" "$TMP/ipfix.txt" ||
+	grep -q "Documentation Use) Type 1: Value (hex bytes): $www" "$TMP/ipfix.txt"; then
+	ok "ipfix-enterprise-sni: tshark decodes PEN 32473 element 1 = www.lab.test"
+else
+	bad "ipfix-enterprise-sni: $(grep -m3 'Enterprise Private' "$TMP/ipfix.txt")"
+fi
+grep -q "Documentation Use) Type 2: Value (hex bytes): $www" "$TMP/ipfix.txt" &&
+	ok "ipfix-enterprise-dns" || bad "ipfix-enterprise-dns: $(grep -m3 'Type 2' "$TMP/ipfix.txt")"
 
 # ---- flags alone, no file; metrics off ----
 srv "$PKTLENS" agent -i pls0 --metrics off --log - --duration 1.5 >"$TMP/flags.json" 2>"$TMP/flags.err"

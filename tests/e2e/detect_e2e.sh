@@ -235,11 +235,12 @@ ip -n pl-client addr add "$CLI2/24" dev plc0 2>/dev/null
 # udp_round SECONDS: both sources send 50 datagrams; prints the receiver's counts
 udp_round() {
 	in_srv "$PY" tests/e2e/detect_udp.py recv 9999 "$1" >"$TMP/udp.json" &
-	local rp=$!
+	local rp=$! sp
 	sleep 0.3
 	in_cli "$PY" tests/e2e/detect_udp.py send "$CLI" "$SRV" 9999 50 2 &
+	sp=$!
 	in_cli "$PY" tests/e2e/detect_udp.py send "$CLI2" "$SRV" 9999 50 2
-	wait
+	wait "$sp" "$rp"
 	cat "$TMP/udp.json"
 }
 got() { jq -r --arg s "$2" '.[$s] // 0' <<<"$1"; }
@@ -293,10 +294,12 @@ fi
 # --rate-limit: a source over its rate loses the excess at XDP
 if start_detect "$TMP/rl.json" --rate-limit 100 --threshold udp_flood_src=off,udp_flood_dst=off; then
 	in_srv "$PY" tests/e2e/detect_udp.py recv 9999 2.5 >"$TMP/udp.json" &
+	rp=$!
 	sleep 0.3
 	in_cli "$PY" tests/e2e/detect_udp.py send "$CLI" "$SRV" 9999 1000 0 &
+	sp=$!
 	in_cli "$PY" tests/e2e/detect_udp.py send "$CLI2" "$SRV" 9999 50 20
-	wait
+	wait "$sp" "$rp"
 	stop_detect
 	r=$(cat "$TMP/udp.json")
 	a=$(got "$r" "$CLI")

@@ -61,9 +61,26 @@ cat >"$TMP/flows.cfg" <<CFG
   fill(0x41, 18),
 }
 CFG
+# send N: N frames, at a bounded rate (a receiver that falls behind drops
+# frames before XDP sees them); trafgen's complaints about the global
+# socket-memory sysctls, read-only in a namespace, are not errors here
+send() {
+	ip netns exec "$CLI_NS" timeout 120 trafgen --dev plc0 --conf "$TMP/flows.cfg" -n "$1" \
+		--cpus 1 -b 250000pps -q >>"$TMP/trafgen.log" 2>&1
+	grep -v "Cannot set system socket memory" "$TMP/trafgen.log" | grep -qiE "error|fail|cannot" &&
+		echo "info: trafgen: $(tail -2 "$TMP/trafgen.log")"
+	: >"$TMP/trafgen.log"
+}
 t0=$(date +%s.%N)
-ip netns exec "$CLI_NS" timeout 120 trafgen --dev plc0 --conf "$TMP/flows.cfg" -n "$FRAMES" \
-	--cpus 1 -q >"$TMP/trafgen.log" 2>&1 || bad "trafgen: $(tail -3 "$TMP/trafgen.log")"
+send "$FRAMES"
+# a busy machine may still drop some: top up, at most twice (bounded)
+for _ in 1 2; do
+	sleep 1.5
+	created=$(metric pktlens_flows_created_total)
+	[ "${created:-0}" -ge 1000000 ] && break
+	echo "info: $created flows so far; 400000 more frames"
+	send 400000
+done
 t1=$(date +%s.%N)
 sleep 3 # a few scans
 
@@ -76,7 +93,7 @@ evicted=$(metric 'pktlens_evictions_total{table="flows"}')
 src_evicted=$(metric 'pktlens_evictions_total{table="sources"}')
 entries=$(metric 'pktlens_table_entries{table="flows"}')
 src_entries=$(metric 'pktlens_table_entries{table="sources"}')
-echo "info: $FRAMES frames in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s; matched $seen; flows created $created, evicted $evicted, in the table $entries; sources $src_entries (evicted $src_evicted); agent RSS ${rss} kB (peak ${hwm} kB)"
+echo "info: $FRAMES+ frames in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s; matched $seen; flows created $created, evicted $evicted, in the table $entries; sources $src_entries (evicted $src_evicted); agent RSS ${rss} kB (peak ${hwm} kB)"
 
 if [ "${created:-0}" -ge 1000000 ]; then
 	ok "scale-distinct-flows: $created flows created from $seen packets"
