@@ -30,6 +30,7 @@
 #include <bpf/libbpf.h>
 #include "cmds.h"
 #include "log.h"
+#include "ringloop.h"
 #include "output.h"
 #include "filter/filter.h"
 #include "tcp_events.h"
@@ -43,13 +44,6 @@
 #define DEFAULT_KINDS                                                     \
 	(K(PL_TCP_SUMMARY) | K(PL_TCP_RETRANS) | K(PL_TCP_RESET) | K(PL_TCP_DROP))
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
 
 static const char *const kind_names[PL_TCP__KINDS] = {
 	[PL_TCP_STATE] = "state",   [PL_TCP_SUMMARY] = "summary",
@@ -1074,6 +1068,44 @@ static void kinds_list(unsigned int kinds, char *buf, size_t len)
 						off ? "," : "", kind_names[k]);
 }
 
+/* State of the once-a-second checks. */
+struct tcp_tick {
+	struct tcp_bpf *skel;
+	struct tcp_ctx *c;
+	__u64 last_lost, last_missed, last_no_listener;
+	uint64_t next_scan, scan_gap; /* seconds between /proc scans */
+};
+
+/* Once a second: report loss and missed hook runs; look for listeners. */
+static int tcp_each_second(void *ctx, uint64_t now)
+{
+	struct tcp_tick *t = ctx;
+	__u64 cnt[PL_TCNT__COUNT], missed;
+
+	read_counters(t->skel, cnt);
+	if (cnt[PL_TCNT_LOST] != t->last_lost) {
+		pl_warn("%llu records lost in the ring buffer in the last second (%llu in all): the reader is too slow; narrow the filter or --events, or use --json to a file",
+			(unsigned long long)(cnt[PL_TCNT_LOST] - t->last_lost),
+			(unsigned long long)cnt[PL_TCNT_LOST]);
+		t->last_lost = cnt[PL_TCNT_LOST];
+	}
+	/* a passive open on a port whose listener we do not know: look in
+	 * /proc again, less often while that finds nothing */
+	if (cnt[PL_TCNT_NO_LISTENER] != t->last_no_listener && now >= t->next_scan &&
+	    (t->c->kinds & SOCKET_KINDS)) {
+		t->last_no_listener = cnt[PL_TCNT_NO_LISTENER];
+		t->scan_gap = scan_listeners(t->skel) ? 1 : (t->scan_gap < 64 ? t->scan_gap * 2 : 64);
+		t->next_scan = now + t->scan_gap * 1000000000ull;
+	}
+	missed = kernel_misses(t->skel);
+	if (missed != t->last_missed) {
+		pl_warn("%llu hook runs missed by the kernel in the last second (%llu in all): a tracepoint fired while its program was already running on that CPU",
+			(unsigned long long)(missed - t->last_missed), (unsigned long long)missed);
+		t->last_missed = missed;
+	}
+	return 0;
+}
+
 int cmd_tcp(struct pl_opts *o)
 {
 	static struct pl_filter filter;
@@ -1082,10 +1114,7 @@ int cmd_tcp(struct pl_opts *o)
 	struct tcp_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	struct btf *btf = NULL;
-	__u64 last_lost = 0, last_missed = 0, missed, cnt[PL_TCNT__COUNT];
-	__u64 last_no_listener = 0;
-	uint64_t next_scan = 0, scan_gap = 1; /* seconds between /proc scans */
-	uint64_t start, last_check;
+	struct tcp_tick tick = { .scan_gap = 1 };
 	int i, err, n_links = 0, n_progs, ret;
 	bool has_rst_reason;
 	char kl[128];
@@ -1161,60 +1190,15 @@ int cmd_tcp(struct pl_opts *o)
 	if (c.kinds & SOCKET_KINDS)
 		scan_listeners(skel);
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, on_signal);
+	pl_catch_stop_signals();
 	kinds_list(c.kinds, kl, sizeof(kl));
 	pl_info("tracing TCP: %s (%d hooks)%s%s", kl, n_links, o->filter ? ", filter: " : "",
 		o->filter ? o->filter : "");
 	c.mono_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
-	start = last_check = clock_ns(CLOCK_MONOTONIC);
-	while (!stop_requested) {
-		uint64_t now;
-
-		err = ring_buffer__poll(rb, 100);
-		if (err >= 0)
-			err = ring_buffer__consume(rb);
-		fflush(stdout);
-		if (err < 0 && err != -EINTR) {
-			pl_err("reading the ring buffer failed: %s", strerror(-err));
-			ret = PL_EXIT_RUNTIME;
-			break;
-		}
-		if (o->count && c.printed >= o->count)
-			break;
-		now = clock_ns(CLOCK_MONOTONIC);
-		if (o->duration && (double)(now - start) / 1e9 >= o->duration)
-			break;
-		if (now - last_check >= 1000000000ull) {
-			last_check = now;
-			read_counters(skel, cnt);
-			if (cnt[PL_TCNT_LOST] != last_lost) {
-				pl_warn("%llu records lost in the ring buffer in the last second (%llu in all): the reader is too slow; narrow the filter or --events, or use --json to a file",
-					(unsigned long long)(cnt[PL_TCNT_LOST] - last_lost),
-					(unsigned long long)cnt[PL_TCNT_LOST]);
-				last_lost = cnt[PL_TCNT_LOST];
-			}
-			/* a passive open on a port whose listener we do not know:
-			 * look in /proc again, less often while that finds nothing */
-			if (cnt[PL_TCNT_NO_LISTENER] != last_no_listener && now >= next_scan &&
-			    (c.kinds & SOCKET_KINDS)) {
-				last_no_listener = cnt[PL_TCNT_NO_LISTENER];
-				scan_gap = scan_listeners(skel) ? 1 : (scan_gap < 64 ? scan_gap * 2 : 64);
-				next_scan = now + scan_gap * 1000000000ull;
-			}
-			missed = kernel_misses(skel);
-			if (missed != last_missed) {
-				pl_warn("%llu hook runs missed by the kernel in the last second (%llu in all): a tracepoint fired while its program was already running on that CPU",
-					(unsigned long long)(missed - last_missed),
-					(unsigned long long)missed);
-				last_missed = missed;
-			}
-		}
-	}
-	/* what is still in the ring when we stop */
-	ring_buffer__consume(rb);
-	fflush(stdout);
+	tick.skel = skel;
+	tick.c = &c;
+	ret = pl_run_ring_loop(&(struct pl_ring_loop){ .rb = rb, .o = o, .printed = &c.printed,
+						      .each_second = tcp_each_second, .ctx = &tick });
 	if (o->stats)
 		print_stats(skel);
 

@@ -2,7 +2,6 @@
 /* pktlens watch: live records from the XDP/TC programs via a ring buffer. */
 #include <errno.h>
 #include <net/if.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,15 +17,8 @@
 #include "record.h"
 #include "filter/filter.h"
 #include "pcapng.h"
+#include "ringloop.h"
 #include "skel_common.h"
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
 
 struct watch_ctx {
 	struct pl_opts *o;
@@ -35,6 +27,8 @@ struct watch_ctx {
 	uint64_t mono_to_epoch_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	uint64_t printed;
 	struct pl_ifaces ifs;
+	struct packet_bpf *skel;
+	__u64 last_lost;
 };
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -72,6 +66,29 @@ static void read_counters(struct packet_bpf *skel, __u64 out[PL_CNT__COUNT])
 	pl_sum_percpu(bpf_map__fd(skel->maps.counters), PL_CNT__COUNT, out);
 }
 
+static void print_counters(const char *prefix, const __u64 c[PL_CNT__COUNT]);
+
+/* Once a second: report loss, a failed -w, a vanished interface. */
+static int watch_each_second(void *ctx, uint64_t now)
+{
+	struct watch_ctx *w = ctx;
+	__u64 c[PL_CNT__COUNT];
+
+	(void)now;
+	read_counters(w->skel, c);
+	if (c[PL_CNT_LOST] != w->last_lost) {
+		pl_warn("%llu records lost in the ring buffer in the last second: the reader is too slow; narrow the filter, or use --sample/--rate",
+			(unsigned long long)(c[PL_CNT_LOST] - w->last_lost));
+		print_counters("so far: ", c);
+		w->last_lost = c[PL_CNT_LOST];
+	}
+	if (w->write_failed) {
+		pl_err("writing '%s' failed; stopping", w->o->write_file);
+		return PL_EXIT_RUNTIME;
+	}
+	return pl_iface_vanished(&w->ifs) ? PL_EXIT_RUNTIME : 0;
+}
+
 static void print_counters(const char *prefix, const __u64 c[PL_CNT__COUNT])
 {
 	fprintf(stderr,
@@ -88,8 +105,7 @@ int cmd_watch(struct pl_opts *o)
 	struct watch_ctx w = { .o = o };
 	struct packet_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
-	__u64 last_lost = 0, c[PL_CNT__COUNT];
-	uint64_t start, last_check;
+	__u64 c[PL_CNT__COUNT];
 	int i, err, ret = PL_EXIT_OK, n_att = 0;
 
 	static struct pl_filter filter;
@@ -143,52 +159,11 @@ int cmd_watch(struct pl_opts *o)
 	if (ret)
 		goto cleanup;
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, on_signal);
+	pl_catch_stop_signals();
 	w.mono_to_epoch_ns = pl_mono_to_epoch_ns();
-	start = last_check = pl_clock_ns(CLOCK_MONOTONIC);
-	while (!stop_requested) {
-		uint64_t now;
-
-		err = ring_buffer__poll(rb, 100);
-		/* the kernel wakes us only for a backlog: read the rest now */
-		if (err >= 0)
-			err = ring_buffer__consume(rb);
-		fflush(stdout);
-		if (err < 0 && err != -EINTR) {
-			pl_err("reading the ring buffer failed: %s", strerror(-err));
-			ret = PL_EXIT_RUNTIME;
-			break;
-		}
-		if (o->count && w.printed >= o->count)
-			break;
-		now = pl_clock_ns(CLOCK_MONOTONIC);
-		if (o->duration && (double)(now - start) / 1e9 >= o->duration)
-			break;
-		if (now - last_check >= 1000000000ull) {
-			last_check = now;
-			read_counters(skel, c);
-			if (c[PL_CNT_LOST] != last_lost) {
-				pl_warn("%llu records lost in the ring buffer in the last second: the reader is too slow; narrow the filter, or use --sample/--rate",
-					(unsigned long long)(c[PL_CNT_LOST] - last_lost));
-				print_counters("so far: ", c);
-				last_lost = c[PL_CNT_LOST];
-			}
-			if (w.write_failed) {
-				pl_err("writing '%s' failed; stopping", o->write_file);
-				ret = PL_EXIT_RUNTIME;
-				break;
-			}
-			if (pl_iface_vanished(&w.ifs)) {
-				ret = PL_EXIT_RUNTIME;
-				break;
-			}
-		}
-	}
-	/* what is still in the ring was emitted: print it before the stats */
-	if (!(o->count && w.printed >= o->count))
-		ring_buffer__consume(rb);
+	w.skel = skel;
+	ret = pl_run_ring_loop(&(struct pl_ring_loop){ .rb = rb, .o = o, .printed = &w.printed,
+						      .each_second = watch_each_second, .ctx = &w });
 	if (o->stats) {
 		read_counters(skel, c);
 		print_counters("", c);
