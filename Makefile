@@ -90,7 +90,8 @@ $(BUILD)/parity: tests/kernel/parity.c tests/kernel/frames.c $(SKELS) $(PARSE_SR
 # Detector parity: the kernel's and the host's detectors on crafted frames.
 $(BUILD)/detect_parity: tests/kernel/detect_parity.c tests/kernel/frames.c $(SKELS) $(PARSE_SRCS)
 	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 $(SAN) -Isrc -I$(BUILD) \
-		$< tests/kernel/frames.c src/detect/host.c src/detect/config.c $(LDLIBS) -o $@
+		$< tests/kernel/frames.c src/detect/host.c src/detect/config.c src/detect/pin.c \
+		src/log.c $(LDLIBS) -o $@
 
 # ---- bench: kernel micro-benchmark (bench/kbench.c, run by bench/run.sh) ----
 # The bare XDP_PASS baseline; its skeleton comes from the %.skel.h rule above.

@@ -55,14 +55,7 @@ static struct packet_bpf *load_variant(int detect, int droplist)
 	skel->rodata->emit_records = 0;
 	if (detect || droplist) {
 		pl_det_config_default(&cfg);
-		memcpy((void *)&skel->rodata->det_cfg, &cfg, sizeof(cfg));
-		skel->rodata->detect_enabled = (__u32)detect;
-		skel->rodata->droplist_enabled = 1;
-		bpf_map__set_max_entries(skel->maps.det_src, PL_DET_SRC_ENTRIES);
-		bpf_map__set_max_entries(skel->maps.det_dst, PL_DET_DST_SLOTS);
-		bpf_map__set_max_entries(skel->maps.det_frag, PL_DET_FRAG_SLOTS);
-		bpf_map__set_max_entries(skel->maps.det_arp, PL_DET_ARP_ENTRIES);
-		bpf_map__set_max_entries(skel->maps.det_dns, PL_DET_DNS_ENTRIES);
+		pl_det_prepare(skel, &cfg, detect);
 	}
 	if (packet_bpf__load(skel)) {
 		packet_bpf__destroy(skel);

@@ -147,7 +147,7 @@ static int list_one(int fd, bool ip6, bool json, uint64_t now, uint64_t to_epoch
 				put_time(stdout, b.expires_ns + to_epoch);
 				printf(" ");
 			} else {
-				printf("%-20s", "deleted");
+				printf("%-20s", "no expiry");
 			}
 			printf("%12llu %14llu\n", (unsigned long long)b.drops,
 			       (unsigned long long)b.bytes);

@@ -239,16 +239,7 @@ int cmd_detect(struct pl_opts *o)
 	}
 	skel->rodata->emit_records = 0;
 	memcpy((void *)&skel->rodata->filter, &filter, sizeof(filter));
-	skel->rodata->detect_enabled = 1;
-	skel->rodata->droplist_enabled = 1;
-	memcpy((void *)&skel->rodata->det_cfg, &cfg, sizeof(cfg));
-	bpf_map__set_max_entries(skel->maps.det_src, PL_DET_SRC_ENTRIES);
-	bpf_map__set_max_entries(skel->maps.det_dst, PL_DET_DST_SLOTS);
-	bpf_map__set_max_entries(skel->maps.det_frag, PL_DET_FRAG_SLOTS);
-	bpf_map__set_max_entries(skel->maps.det_arp, PL_DET_ARP_ENTRIES);
-	bpf_map__set_max_entries(skel->maps.det_dns, PL_DET_DNS_ENTRIES);
-	if (o->rate_limit)
-		bpf_map__set_max_entries(skel->maps.det_rl, PL_DET_RL_ENTRIES);
+	pl_det_prepare(skel, &cfg, true);
 	ret = pl_load_packet(skel);
 	if (ret)
 		goto cleanup;

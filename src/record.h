@@ -271,9 +271,9 @@ struct pl_alert_event {
 	__u64 threshold;    /* the limit it crossed */
 	__u8 mac[6];
 	__u8 mac_prev[6];
-	__u16 detail_len;
+	__u16 detail_len;   /* the whole name's length; detail holds its last 128 bytes */
 	__u16 _pad1;
-	char detail[128];   /* PL_ALERT_DNS: the query name (its first 128 bytes) */
+	char detail[128];   /* PL_ALERT_DNS: the query name (its end, when longer) */
 };
 
 #endif /* PKTLENS_RECORD_H */

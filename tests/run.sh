@@ -70,6 +70,11 @@ run_suite flows bash tests/e2e/flows_e2e.sh
 run_suite top bash tests/e2e/top_tmux.sh
 run_suite agent bash tests/e2e/agent_e2e.sh
 run_suite flows-scale bash tests/e2e/flows_scale.sh
+# detect: kernel/host detector parity on crafted frames, then the lab
+run_suite detect-parity bash -c 'make -s build/detect_parity &&
+	/usr/bin/python3 tests/kernel/detect_frames.py "$0/detect_frames.pcap" >/dev/null &&
+	build/detect_parity "$0/detect_frames.pcap"' "$LOG"
+run_suite detect bash tests/e2e/detect_e2e.sh
 run_suite fuzz bash tests/fuzz/run.sh "$FUZZ_SECONDS"
 
 echo "$passed passed, $failed failed"

@@ -70,6 +70,20 @@ static void value_str(const struct pl_alert_event *a, uint64_t v, char *buf, siz
 		snprintf(buf, n, "%llu", (unsigned long long)v);
 }
 
+/* The query name, escaped; a name longer than the record keeps its end,
+ * shown after "...". */
+static void put_name(FILE *f, const struct pl_alert_event *a)
+{
+	size_t n = a->detail_len;
+
+	if (n <= sizeof(a->detail)) {
+		pl_put_escaped(f, a->detail, n);
+		return;
+	}
+	fputs("...", f);
+	pl_put_escaped(f, a->detail + 3, sizeof(a->detail) - 3);
+}
+
 static void put_iso_time(FILE *f, uint64_t ns)
 {
 	time_t t = (time_t)(ns / 1000000000ull);
@@ -87,7 +101,6 @@ static void print_json(FILE *f, const struct pl_alert_event *a, uint64_t epoch_n
 	unsigned r = a->rule < PL_RULE__COUNT ? a->rule : 0;
 	const char *tp = transport(a->l4_proto), *qt;
 	char ip[64], v[32];
-	size_t n;
 
 	fprintf(f, "{\"event\":\"alert\",\"@timestamp\":\"");
 	put_iso_time(f, epoch_ns);
@@ -126,10 +139,11 @@ static void print_json(FILE *f, const struct pl_alert_event *a, uint64_t epoch_n
 	if (tp && !(a->flags & PL_ALERT_MAC))
 		fprintf(f, ",\"network.transport\":\"%s\"", tp);
 	if (a->flags & PL_ALERT_DNS) {
-		n = a->detail_len < sizeof(a->detail) ? a->detail_len : sizeof(a->detail);
 		fprintf(f, ",\"dns.question.name\":\"");
-		pl_put_escaped(f, a->detail, n);
+		put_name(f, a);
 		fputc('"', f);
+		if (a->detail_len > sizeof(a->detail))
+			fprintf(f, ",\"pktlens.dns.name_length\":%u", a->detail_len);
 		qt = qtype_name(a->dns_qtype);
 		if (qt)
 			fprintf(f, ",\"dns.question.type\":\"%s\"", qt);
@@ -151,7 +165,6 @@ static void print_text(FILE *f, const struct pl_alert_event *a, uint64_t epoch_n
 {
 	unsigned r = a->rule < PL_RULE__COUNT ? a->rule : 0;
 	char ip[64], mac[32], v[32], t[32];
-	size_t n;
 
 	pl_put_clock(f, epoch_ns);
 	if (ifname)
@@ -193,9 +206,8 @@ static void print_text(FILE *f, const struct pl_alert_event *a, uint64_t epoch_n
 				a->window_ms % 1000, t);
 	}
 	if (a->flags & PL_ALERT_DNS) {
-		n = a->detail_len < sizeof(a->detail) ? a->detail_len : sizeof(a->detail);
 		fprintf(f, " | dns q=");
-		pl_put_escaped(f, a->detail, n);
+		put_name(f, a);
 		if (qtype_name(a->dns_qtype))
 			fprintf(f, " type=%s(%u)", qtype_name(a->dns_qtype), a->dns_qtype);
 		else

@@ -51,6 +51,13 @@ struct {
 } det_frag SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_det_srcq);
+} det_srcq SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1);
 	__type(key, __u32);
@@ -141,14 +148,31 @@ static __always_inline void det_count(__u32 which)
 		*v += 1;
 }
 
-/* The detectors' clock: the coarse monotonic clock (a tick's resolution,
- * plenty for windows of a second) where the kernel has it, as reading the
- * precise one costs tens of ns per packet on some machines (VMs). */
-static __always_inline __u64 det_now(void)
+/* The kernel's tick rate, from its config (0 when libbpf cannot read it). */
+extern unsigned long CONFIG_HZ __kconfig __weak;
+
+/*
+ * Clocks. The detectors count in windows of a second or so, and read the
+ * time for every packet: jiffies (a load the verifier inlines) times the
+ * tick, where the kernel config gives the tick, else the coarse monotonic
+ * clock. Either reads 10 to 30 ns cheaper per packet than the precise
+ * clock (bpf_ktime_get_ns), which only alert records get. Block expiry is
+ * compared with CLOCK_MONOTONIC values from user space: det_mono().
+ */
+static __always_inline __u64 det_mono(void)
 {
 	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_ktime_get_coarse_ns))
 		return bpf_ktime_get_coarse_ns();
 	return bpf_ktime_get_ns();
+}
+
+static __always_inline __u64 det_tick_clock(struct pl_det_ctx *c)
+{
+	if (!CONFIG_HZ)
+		return det_mono();
+	if (!c->tick_ns) /* once per CPU: the division by HZ */
+		c->tick_ns = 1000000000ull / CONFIG_HZ;
+	return bpf_jiffies64() * c->tick_ns;
 }
 
 static __always_inline void det_state_set(void)
@@ -190,6 +214,12 @@ static __always_inline struct pl_det_dst *pl_det_dst_slot(struct pl_det_ctx *c, 
 	return bpf_map_lookup_elem(&det_dst, &i);
 }
 
+static __always_inline struct pl_det_srcq *pl_det_srcq_slot(struct pl_det_ctx *c, __u32 i)
+{
+	(void)c;
+	return bpf_map_lookup_elem(&det_srcq, &i);
+}
+
 static __always_inline struct pl_det_frag *pl_det_frag_slot(struct pl_det_ctx *c, __u32 i)
 {
 	(void)c;
@@ -205,19 +235,19 @@ static __always_inline void pl_det_send(struct pl_det_ctx *c)
 		det_count(PL_DC_ALERTS);
 }
 
-static __always_inline bool det_allowed(const __u8 *addr, bool ip6)
+/* Is addr on the allow list? k: room for the key (the stack is short on
+ * the alert path). */
+static __always_inline bool det_allowed(const __u8 *addr, bool ip6, struct pl_lpm6 *k)
 {
-	struct pl_lpm4 k4 = { .prefixlen = 32 };
-	struct pl_lpm6 k6 = { .prefixlen = 128 };
-
 	if (!det_cfg.allow_n)
 		return false;
-	if (ip6) {
-		__builtin_memcpy(k6.addr, addr, 16);
-		return bpf_map_lookup_elem(&det_allow6, &k6) != NULL;
-	}
-	__builtin_memcpy(k4.addr, addr, 4);
-	return bpf_map_lookup_elem(&det_allow4, &k4) != NULL;
+	k->prefixlen = ip6 ? 128 : 32;
+	if (ip6)
+		__builtin_memcpy(k->addr, addr, 16);
+	else
+		__builtin_memcpy(k->addr, addr, 4);
+	/* the IPv4 trie's key is the first 8 bytes of this one */
+	return bpf_map_lookup_elem(ip6 ? (void *)&det_allow6 : (void *)&det_allow4, k) != NULL;
 }
 
 /* --enforce: the alert's source goes on the drop list for the block TTL,
@@ -226,26 +256,24 @@ static __always_inline __u32 pl_det_block(struct pl_det_ctx *c)
 {
 	struct pl_alert_event *a = &c->alert;
 	bool ip6 = a->flags & PL_ALERT_IP6;
-	struct pl_lpm4 k4 = { .prefixlen = 32 };
-	struct pl_lpm6 k6 = { .prefixlen = 128 };
-	struct pl_block b = {};
+	struct pl_block *b = &c->blk;
 	long err;
 
-	if (det_allowed(a->src, ip6))
+	if (det_allowed(a->src, ip6, &c->lpm))
 		return 0;
-	b.expires_ns = c->now + det_cfg.enforce_ttl_ns;
-	b.added_ns = c->now;
-	b.reason = a->rule;
-	b.ip6 = ip6;
-	b.prefixlen = ip6 ? 128 : 32;
-	__builtin_memcpy(b.addr, a->src, 16);
-	if (ip6) {
-		__builtin_memcpy(k6.addr, a->src, 16);
-		err = bpf_map_update_elem(&det_drop6, &k6, &b, BPF_ANY);
-	} else {
-		__builtin_memcpy(k4.addr, a->src, 4);
-		err = bpf_map_update_elem(&det_drop4, &k4, &b, BPF_ANY);
-	}
+	__builtin_memset(b, 0, sizeof(*b));
+	b->added_ns = det_mono();
+	b->expires_ns = b->added_ns + det_cfg.enforce_ttl_ns;
+	b->reason = a->rule;
+	b->ip6 = ip6;
+	b->prefixlen = ip6 ? 128 : 32;
+	__builtin_memcpy(b->addr, a->src, 16);
+	c->lpm.prefixlen = b->prefixlen;
+	__builtin_memcpy(c->lpm.addr, a->src, 16);
+	if (ip6)
+		err = bpf_map_update_elem(&det_drop6, &c->lpm, b, BPF_ANY);
+	else
+		err = bpf_map_update_elem(&det_drop4, &c->lpm, b, BPF_ANY);
 	if (err)
 		return 0;
 	det_state_set();
@@ -259,11 +287,14 @@ static __always_inline __u32 pl_det_block(struct pl_det_ctx *c)
 static __always_inline void pl_detect_packet(struct pl_scratch *s, __u32 ifindex)
 {
 	__u32 zero = 0;
-	struct pl_det_ctx *c = bpf_map_lookup_elem(&det_scratch, &zero);
+	struct pl_det_ctx *c;
 
+	if (!pl_det_wants(s))
+		return;
+	c = bpf_map_lookup_elem(&det_scratch, &zero);
 	if (!c)
 		return;
-	c->now = det_now();
+	c->now = det_tick_clock(c);
 	c->ifindex = ifindex;
 	pl_detect(s, c);
 }
@@ -279,7 +310,7 @@ static __always_inline bool det_live(void *map, struct pl_block *b, __u64 *now)
 	if (!b->expires_ns)
 		return true;
 	if (!*now)
-		*now = det_now();
+		*now = det_mono();
 	if (*now < b->expires_ns)
 		return true;
 	k.prefixlen = b->prefixlen;
@@ -306,14 +337,15 @@ static __always_inline bool det_drop_hit(struct pl_block *b, __u32 bytes)
 static __always_inline bool det_over_rate(const __u8 *addr16, bool ip6, __u64 *now)
 {
 	struct pl_det_addr k;
+	struct pl_lpm6 kl;
 	struct pl_det_bucket *b, fresh = {};
 	__u64 cost = 1000000000ull / det_cfg.rate_limit_pps, cap = 1000000000ull;
 
 	__builtin_memcpy(k.a, addr16, 16);
-	if (det_allowed(ip6 ? addr16 : addr16 + 12, ip6))
+	if (det_allowed(ip6 ? addr16 : addr16 + 12, ip6, &kl))
 		return false;
 	if (!*now)
-		*now = det_now();
+		*now = det_mono();
 	b = bpf_map_lookup_elem(&det_rl, &k);
 	if (!b) {
 		fresh.tokens_ns = cap - cost; /* a new source starts with a full bucket */

@@ -8,20 +8,26 @@
  * The target defines, before including this file (c is a struct
  * pl_det_ctx *, detect.h):
  *   pl_det_cfg(c)                      const volatile struct pl_det_config *
- *   pl_det_src_get(c, key)             per-source state, created zeroed
+ *   pl_det_src_get(c, key)             per-source LRU state, created zeroed
  *   pl_det_arp_get(c, ip)              per-IPv4 ARP state, created zeroed
  *   pl_det_dns_get(c, key)             per-(source, domain) DNS state
  *   pl_det_dst_slot(c, i)              slot i of the destination table
+ *   pl_det_srcq_slot(c, i)             slot i of the per-source rate table
  *   pl_det_frag_slot(c, i)             slot i of the fragment table
  *   pl_det_send(c)                     sends c->alert (ring buffer, callback);
  *                                      may set its ts_ns to a finer clock
  *   pl_det_block(c)                    --enforce: block c->alert's source;
  *                                      returns the TTL in s, or 0
  * The per-key state lives in LRU hash maps in the kernel and in a host hash
- * table in `read --detect`; the destination and fragment tables are arrays
- * of slots indexed by a hash in both. Nothing here keeps a timer: counts
- * are kept in half-windows (see detect.h) and every alert is rate-limited
- * to one per key and rule per window.
+ * table in `read --detect`; the slot tables are arrays indexed by a hash in
+ * both. Nothing here keeps a timer: counts are kept in half-windows (see
+ * detect.h) and every alert is rate-limited to one per key and rule per
+ * window.
+ *
+ * Cost: every IP packet the filter passes is classified; an ACK with data
+ * stops there, the common packets touch one or two slots (one inlined
+ * array lookup each), and only the rare or suspicious ones reach an LRU
+ * entry or the alert path (global functions, verified once each).
  */
 #include "../parse/cursor.h"
 #include "detect.h"
@@ -34,10 +40,15 @@
 #define PL_TCP_ACK_ 0x10
 #define PL_TCP_URG_ 0x20
 
+/* ACKs sampled for "handshakes completed": ACKs without data whose ack
+ * number is a multiple of PL_DET_ACK_WEIGHT, each counting for that many
+ * (a handshake's ack number is random: a fair sample) */
+#define PL_DET_ACK_WEIGHT 4
+
 #define PL_DNS_QTYPE_NULL 10
 #define PL_DNS_QTYPE_TXT 16
 
-/* What a packet means to the per-source detectors (struct pl_det_src). */
+/* What a packet means to the per-source detectors. */
 enum {
 	PL_DS_SYN = 1u << 0,
 	PL_DS_PROBE = 1u << 1,    /* a connection attempt: feeds the scan sketches */
@@ -46,10 +57,21 @@ enum {
 	PL_DS_MALFORMED = 1u << 4,
 	PL_DS_LAND = 1u << 5,
 	PL_DS_STEALTH = 1u << 6,  /* kind in bits 8..9 */
+	/* set by the rate tier for the LRU tier: a rate crossed its threshold
+	 * (its count in c->rate[]) */
+	PL_DS_SYN_HIT = 1u << 10,
+	PL_DS_ICMP_HIT = 1u << 11,
+	PL_DS_UDP_HIT = 1u << 12,
+	PL_DS_MALFORMED_HIT = 1u << 13,
 };
 #define PL_DS_STEALTH_SHIFT 8
+/* what the rate tier counts */
+#define PL_DS_RATES (PL_DS_SYN | PL_DS_PROBE | PL_DS_ICMP | PL_DS_UDP | PL_DS_MALFORMED)
+/* what needs the source's LRU entry */
+#define PL_DS_LRU (PL_DS_PROBE | PL_DS_LAND | PL_DS_STEALTH | PL_DS_SYN_HIT | PL_DS_ICMP_HIT | \
+		   PL_DS_UDP_HIT | PL_DS_MALFORMED_HIT | 3u << PL_DS_STEALTH_SHIFT)
 
-/* ... and to the per-destination ones (struct pl_det_dst). */
+/* ... and to the per-destination ones. */
 enum {
 	PL_DD_SYN = 1u << 0,
 	PL_DD_ACK = 1u << 1,
@@ -59,26 +81,47 @@ enum {
 
 #define PL_DET_CLASS_OTHER 38
 
+/* slot index from the top bits of det_fold() */
+#define PL_DET_DST_SHIFT 52   /* 4096 slots */
+#define PL_DET_SRCQ_SHIFT 50  /* 16384 slots */
+_Static_assert(PL_DET_DST_SLOTS == 1u << (64 - PL_DET_DST_SHIFT), "dst slots");
+_Static_assert(PL_DET_SRCQ_SLOTS == 1u << (64 - PL_DET_SRCQ_SHIFT), "srcq slots");
+
 /* ---- small helpers ---- */
 
-PL_INLINE void det_addr(const struct pl_pkt *p, const __u8 *ip, struct pl_det_addr *k)
-{
-	if (p->present & PL_HAS_IP6) {
-		__builtin_memcpy(k->a, ip, 16);
-		return;
-	}
-	__builtin_memset(k->a, 0, 10);
-	k->a[10] = 0xff;
-	k->a[11] = 0xff;
-	__builtin_memcpy(k->a + 12, ip, 4);
-}
-
+/* 8 bytes, little-endian. The BPF backend turns a memcpy of unknown
+ * alignment into byte loads; a plain load is fine there (the verifier and
+ * the JITs allow unaligned ones, and these are aligned anyway), as in
+ * cursor.h's pl_le64(). */
 PL_INLINE __u64 det_w64(const __u8 *b)
 {
+#ifdef __bpf__
+	return *(const __u64 *)b;
+#else
 	__u64 v;
 
 	__builtin_memcpy(&v, b, 8);
 	return v;
+#endif
+}
+
+PL_INLINE void det_addr(const struct pl_pkt *p, const __u8 *ip, struct pl_det_addr *k)
+{
+	__u64 *w = (__u64 *)k->a;
+	__u32 v4;
+
+	if (p->present & PL_HAS_IP6) {
+		w[0] = det_w64(ip);
+		w[1] = det_w64(ip + 8);
+		return;
+	}
+#ifdef __bpf__
+	v4 = *(const __u32 *)ip;
+#else
+	__builtin_memcpy(&v4, ip, 4);
+#endif
+	w[0] = 0;
+	w[1] = (__u64)v4 << 32 | 0xffff0000ull; /* ::ffff:a.b.c.d */
 }
 
 PL_INLINE bool det_addr_eq(const struct pl_det_addr *x, const struct pl_det_addr *y)
@@ -96,9 +139,16 @@ PL_INLINE __u32 det_mix(__u64 h)
 	return (__u32)h;
 }
 
+/* A well-mixed hash for the LRU tier's sketches and the fragment table. */
 PL_INLINE __u32 det_hash_addr(const struct pl_det_addr *k, __u64 seed)
 {
 	return det_mix(det_w64(k->a) * 0x9e3779b97f4a7c15ull ^ det_w64(k->a + 8) ^ seed);
+}
+
+/* The slots' hash: two multiplies; use its top bits. */
+PL_INLINE __u64 det_fold(const struct pl_det_addr *k)
+{
+	return (det_w64(k->a) * 0x9e3779b97f4a7c15ull ^ det_w64(k->a + 8)) * 0xbf58476d1ce4e5b9ull;
 }
 
 PL_INLINE __u32 det_popcount(__u64 x)
@@ -138,6 +188,22 @@ PL_INLINE bool det_rule_blocks_source(__u32 rule)
 		return false;
 	}
 	return true;
+}
+
+/* The addresses and ports an alert of `rule` names (enum pl_alert_flags). */
+PL_INLINE __u32 det_what(__u32 rule)
+{
+	switch (rule) {
+	case PL_RULE_SYN_FLOOD_DST:
+	case PL_RULE_SYN_RATE_SRC:
+	case PL_RULE_UDP_FLOOD_SRC:
+	case PL_RULE_UDP_FLOOD_DST:
+	case PL_RULE_LAND:
+		return PL_ALERT_SRC | PL_ALERT_DST | PL_ALERT_PORTS;
+	case PL_RULE_PORT_SCAN_HORIZONTAL: /* one port, many hosts */
+		return PL_ALERT_SRC | PL_ALERT_PORTS;
+	}
+	return PL_ALERT_SRC | PL_ALERT_DST;
 }
 
 /* Starts c->alert for `rule` with the packet's addresses (as `what` asks). */
@@ -191,89 +257,139 @@ PL_INLINE void det_fire(struct pl_det_ctx *c)
 	pl_det_send(c);
 }
 
-/* ---- per-destination: SYN flood, ICMP and UDP floods ---- */
-
-PL_INLINE void det_dst_advance(struct pl_det_dst *d, __u64 n)
+/* An alert about the packet in s: built and sent out of line, as alerts
+ * are rare and their code is long. */
+PL_SUBPROG int pl_det_raise(struct pl_scratch *s, struct pl_det_ctx *c, __u32 rule,
+			    __u64 count, __u64 thr)
 {
-	if (n == d->half_n || n < d->half_n)
-		return;
-	if (n == d->half_n + 1)
-		__builtin_memset(&d->h[n & 1], 0, sizeof(d->h[0]));
-	else
-		__builtin_memset(d->h, 0, sizeof(d->h));
-	d->half_n = n;
-}
-
-PL_SUBPROG int pl_det_dst(struct pl_scratch *s, struct pl_det_ctx *c, __u32 ev)
-{
-	const volatile struct pl_det_config *cfg;
-	struct pl_det_addr k;
-	struct pl_det_dst *d;
-	struct pl_pkt *p;
-	__u64 n, sum, other;
-	__u32 cur, prev;
-
 	if (!s || !c)
 		return 0;
-	p = &s->ev.pkt;
-	cfg = pl_det_cfg(c);
-	det_addr(p, p->ip_dst, &k);
-	d = pl_det_dst_slot(c, det_hash_addr(&k, 0) & (PL_DET_DST_SLOTS - 1));
+	det_alert(c, &s->ev.pkt, rule, count, thr, det_what(rule));
+	det_fire(c);
+	return 0;
+}
+
+/* ---- per-destination slots: SYN flood, ICMP and UDP floods ---- */
+
+PL_INLINE void det_dst_count(struct pl_scratch *s, struct pl_det_ctx *c, __u32 ev)
+{
+	const volatile struct pl_det_config *cfg = pl_det_cfg(c);
+	struct pl_pkt *p = &s->ev.pkt;
+	struct pl_det_dst *d;
+	__u64 n = c->half, sum, other;
+	__u32 cur, prev;
+
+	d = pl_det_dst_slot(c, (__u32)(c->hdst >> PL_DET_DST_SHIFT));
 	if (!d)
-		return 0;
-	n = c->half;
-	if (!det_addr_eq(&d->addr, &k) && d->half_n + 1 < n) {
-		/* a stale slot: this destination takes it over */
-		__builtin_memset(d, 0, sizeof(*d));
-		d->addr = k;
+		return;
+	if (n != d->half_n) {
+		if (!det_addr_eq(&d->addr, &c->kdst) && d->half_n + 1 < n) {
+			/* a stale slot: this destination takes it over */
+			__builtin_memset(d, 0, sizeof(*d));
+			d->addr = c->kdst;
+		}
+		if (n == d->half_n + 1)
+			__builtin_memset(&d->h[n & 1], 0, sizeof(d->h[0]));
+		else if (n > d->half_n)
+			__builtin_memset(d->h, 0, sizeof(d->h));
+		if (n > d->half_n)
+			d->half_n = n;
 	}
-	det_dst_advance(d, n);
 	cur = d->half_n & 1;
 	prev = cur ^ 1;
 	if (ev & PL_DD_ACK) {
-		d->h[cur].ack++;
-		return 0;
+		d->h[cur].ack += PL_DET_ACK_WEIGHT;
+		return;
 	}
 	if ((ev & PL_DD_SYN) && PL_DET_RULE_ON(cfg, PL_RULE_SYN_FLOOD_DST)) {
 		d->h[cur].syn++;
-		d->h[cur].ports |= 1ull << (det_mix(p->dport * 0x9e3779b97f4a7c15ull) >> 26);
+		d->h[cur].ports |= 1ull << ((p->dport * 0x9e3779b97f4a7c15ull) >> 58);
 		sum = (__u64)d->h[cur].syn + d->h[prev].syn;
 		other = (__u64)d->h[cur].ack + d->h[prev].ack;
 		/* a flood aims at a service; SYNs spread over many ports (16 of
 		 * the sketch's 64 bits: about 18 ports) are a scan */
 		if (sum >= cfg->thr[PL_THR_SYN_FLOOD_DST] &&
-		    det_popcount(d->h[0].ports | d->h[1].ports) < 16 &&
 		    other * 100 < sum * cfg->thr[PL_THR_SYN_FLOOD_PCT] &&
-		    det_may_alert(&d->last_alert[0], c->now, det_window(cfg))) {
-			det_alert(c, p, PL_RULE_SYN_FLOOD_DST, sum, cfg->thr[PL_THR_SYN_FLOOD_DST],
-				  PL_ALERT_SRC | PL_ALERT_DST | PL_ALERT_PORTS);
-			det_fire(c);
-		}
+		    det_popcount(d->h[0].ports | d->h[1].ports) < 16 &&
+		    det_may_alert(&d->last_alert[0], c->now, det_window(cfg)))
+			pl_det_raise(s, c, PL_RULE_SYN_FLOOD_DST, sum, cfg->thr[PL_THR_SYN_FLOOD_DST]);
 	}
 	if ((ev & PL_DD_ICMP) && PL_DET_RULE_ON(cfg, PL_RULE_ICMP_FLOOD_DST)) {
-		d->h[cur].icmp++;
-		sum = (__u64)d->h[cur].icmp + d->h[prev].icmp;
+		sum = (__u64)++d->h[cur].icmp + d->h[prev].icmp;
 		if (sum >= cfg->thr[PL_THR_ICMP_DST] &&
-		    det_may_alert(&d->last_alert[1], c->now, det_window(cfg))) {
-			det_alert(c, p, PL_RULE_ICMP_FLOOD_DST, sum, cfg->thr[PL_THR_ICMP_DST],
-				  PL_ALERT_SRC | PL_ALERT_DST);
-			det_fire(c);
-		}
+		    det_may_alert(&d->last_alert[1], c->now, det_window(cfg)))
+			pl_det_raise(s, c, PL_RULE_ICMP_FLOOD_DST, sum, cfg->thr[PL_THR_ICMP_DST]);
 	}
 	if ((ev & PL_DD_UDP) && PL_DET_RULE_ON(cfg, PL_RULE_UDP_FLOOD_DST)) {
-		d->h[cur].udp++;
-		sum = (__u64)d->h[cur].udp + d->h[prev].udp;
+		sum = (__u64)++d->h[cur].udp + d->h[prev].udp;
 		if (sum >= cfg->thr[PL_THR_UDP_DST] &&
-		    det_may_alert(&d->last_alert[2], c->now, det_window(cfg))) {
-			det_alert(c, p, PL_RULE_UDP_FLOOD_DST, sum, cfg->thr[PL_THR_UDP_DST],
-				  PL_ALERT_SRC | PL_ALERT_DST | PL_ALERT_PORTS);
-			det_fire(c);
-		}
+		    det_may_alert(&d->last_alert[2], c->now, det_window(cfg)))
+			pl_det_raise(s, c, PL_RULE_UDP_FLOOD_DST, sum, cfg->thr[PL_THR_UDP_DST]);
 	}
-	return 0;
 }
 
-/* ---- per-source: SYN rate, scans, floods, malformed, land ---- */
+/* ---- per-source rate slots, the cheap tier ---- */
+
+/* One rate: counts it, and asks the LRU tier (returns hit) when it crossed
+ * its threshold. The LRU tier alerts at most once a window, so the slot
+ * does not ask again for two halves: a flood's packets stay in this tier. */
+#define DET_RATE(idx, field, thr_i, rule, hit)                                          \
+	do {                                                                             \
+		c->rate[idx] = (__u64)++q->h[cur].field + q->h[prev].field;             \
+		if (c->rate[idx] >= cfg->thr[thr_i] && n >= q->quiet[idx] &&             \
+		    PL_DET_RULE_ON(cfg, rule)) {                                         \
+			ev |= (hit);                                                     \
+			q->quiet[idx] = n + 2;                                           \
+		}                                                                        \
+	} while (0)
+
+/* Returns ev with what needs the LRU tier: the _HIT bits, and PL_DS_PROBE
+ * only for a probe other than the source's previous one. */
+PL_INLINE __u32 det_srcq_count(struct pl_scratch *s, struct pl_det_ctx *c, __u32 ev)
+{
+	const volatile struct pl_det_config *cfg = pl_det_cfg(c);
+	struct pl_pkt *p = &s->ev.pkt;
+	struct pl_det_srcq *q;
+	__u64 n = c->half, probe;
+	__u32 cur, prev;
+
+	q = pl_det_srcq_slot(c, (__u32)(c->hsrc >> PL_DET_SRCQ_SHIFT));
+	if (!q)
+		return ev & PL_DS_LRU;
+	if (n != q->half_n) {
+		if (!det_addr_eq(&q->addr, &c->ksrc) && q->half_n + 1 < n) {
+			__builtin_memset(q, 0, sizeof(*q));
+			q->addr = c->ksrc;
+		}
+		if (n > q->half_n) {
+			if (n == q->half_n + 1)
+				__builtin_memset(&q->h[n & 1], 0, sizeof(q->h[0]));
+			else
+				__builtin_memset(q->h, 0, sizeof(q->h));
+			q->half_n = n;
+			q->last_probe = 0; /* each half's sketches see it again */
+		}
+	}
+	cur = q->half_n & 1;
+	prev = cur ^ 1;
+	if (ev & PL_DS_PROBE) {
+		probe = (c->hdst ^ p->dport * 0xd6e8feb86659fd93ull) | 1;
+		if (probe == q->last_probe)
+			ev &= ~(__u32)PL_DS_PROBE; /* nothing new for the sketches */
+		q->last_probe = probe;
+	}
+	if (ev & PL_DS_SYN)
+		DET_RATE(0, syn, PL_THR_SYN_RATE_SRC, PL_RULE_SYN_RATE_SRC, PL_DS_SYN_HIT);
+	if (ev & PL_DS_ICMP)
+		DET_RATE(1, icmp, PL_THR_ICMP_SRC, PL_RULE_ICMP_FLOOD_SRC, PL_DS_ICMP_HIT);
+	if (ev & PL_DS_UDP)
+		DET_RATE(2, udp, PL_THR_UDP_SRC, PL_RULE_UDP_FLOOD_SRC, PL_DS_UDP_HIT);
+	if (ev & PL_DS_MALFORMED)
+		DET_RATE(3, malformed, PL_THR_MALFORMED, PL_RULE_MALFORMED, PL_DS_MALFORMED_HIT);
+	return ev & PL_DS_LRU;
+}
+
+/* ---- per-source LRU tier: scans, stealth, land, rate alerts ---- */
 
 PL_INLINE void det_src_advance(struct pl_det_src *st, __u64 n)
 {
@@ -292,17 +408,15 @@ PL_INLINE void det_src_advance(struct pl_det_src *st, __u64 n)
 }
 
 /* A source rule crossed its threshold: alert once per window. */
-PL_INLINE void det_src_alert(struct pl_det_ctx *c, const struct pl_pkt *p,
-			     struct pl_det_src *st, __u32 rule, __u64 count, __u64 thr,
-			     __u32 what)
+PL_INLINE void det_src_alert(struct pl_scratch *s, struct pl_det_ctx *c,
+			     struct pl_det_src *st, __u32 rule, __u64 count, __u64 thr)
 {
 	const volatile struct pl_det_config *cfg = pl_det_cfg(c);
 
 	if (!PL_DET_RULE_ON(cfg, rule) ||
 	    !det_may_alert(&st->last_alert[rule % PL_RULE__COUNT], c->now, det_window(cfg)))
 		return;
-	det_alert(c, p, rule, count, thr, what);
-	det_fire(c);
+	pl_det_raise(s, c, rule, count, thr);
 }
 
 /* Sets the sketch bit for v; returns 1 when it was new to the window. */
@@ -324,22 +438,18 @@ PL_SUBPROG int pl_det_src(struct pl_scratch *s, struct pl_det_ctx *c, __u32 ev)
 {
 	const volatile struct pl_det_config *cfg;
 	struct pl_det_src_half *cur, *prev;
-	struct pl_det_addr k, kd;
 	struct pl_det_src *st;
 	struct pl_pkt *p;
-	__u32 kind, i;
-	__u64 n;
+	__u32 kind, i, n;
 
 	if (!s || !c)
 		return 0;
 	p = &s->ev.pkt;
 	cfg = pl_det_cfg(c);
-	det_addr(p, p->ip_src, &k);
-	st = pl_det_src_get(c, &k);
+	st = pl_det_src_get(c, &c->ksrc);
 	if (!st)
 		return 0;
-	n = c->half;
-	det_src_advance(st, n);
+	det_src_advance(st, c->half);
 	i = st->half_n & 1;
 	cur = &st->h[i];
 	prev = &st->h[i ^ 1];
@@ -348,57 +458,34 @@ PL_SUBPROG int pl_det_src(struct pl_scratch *s, struct pl_det_ctx *c, __u32 ev)
 		if (det_sketch_add(cur->port_bm, prev->port_bm, PL_DET_PORT_BITS / 64 - 1, 9,
 				   p->dport, &cur->ports))
 			st->ports_union++;
-		det_addr(p, p->ip_dst, &kd);
 		if (det_sketch_add(cur->host_bm, prev->host_bm, PL_DET_HOST_BITS / 64 - 1, 8,
-				   det_w64(kd.a) ^ det_w64(kd.a + 8) * 0xc2b2ae3d27d4eb4full,
-				   &cur->hosts))
+				   c->hdst, &cur->hosts))
 			st->hosts_union++;
 		if (st->ports_union >= cfg->thr[PL_THR_SCAN_PORTS])
-			det_src_alert(c, p, st, PL_RULE_PORT_SCAN_VERTICAL, st->ports_union,
-				      cfg->thr[PL_THR_SCAN_PORTS], PL_ALERT_SRC | PL_ALERT_DST);
+			det_src_alert(s, c, st, PL_RULE_PORT_SCAN_VERTICAL, st->ports_union,
+				      cfg->thr[PL_THR_SCAN_PORTS]);
 		if (st->hosts_union >= cfg->thr[PL_THR_SCAN_HOSTS])
-			det_src_alert(c, p, st, PL_RULE_PORT_SCAN_HORIZONTAL, st->hosts_union,
-				      cfg->thr[PL_THR_SCAN_HOSTS], PL_ALERT_SRC | PL_ALERT_PORTS);
+			det_src_alert(s, c, st, PL_RULE_PORT_SCAN_HORIZONTAL, st->hosts_union,
+				      cfg->thr[PL_THR_SCAN_HOSTS]);
 	}
-	if (ev & PL_DS_SYN) {
-		cur->syn++;
-		/* SYNs to many ports are a scan, and reported as one */
-		if (cur->syn + prev->syn >= cfg->thr[PL_THR_SYN_RATE_SRC] &&
-		    st->ports_union < cfg->thr[PL_THR_SCAN_PORTS])
-			det_src_alert(c, p, st, PL_RULE_SYN_RATE_SRC, cur->syn + prev->syn,
-				      cfg->thr[PL_THR_SYN_RATE_SRC],
-				      PL_ALERT_SRC | PL_ALERT_DST | PL_ALERT_PORTS);
-	}
+	/* SYNs to many ports are a scan, and reported as one */
+	if ((ev & PL_DS_SYN_HIT) && st->ports_union < cfg->thr[PL_THR_SCAN_PORTS])
+		det_src_alert(s, c, st, PL_RULE_SYN_RATE_SRC, c->rate[0],
+			      cfg->thr[PL_THR_SYN_RATE_SRC]);
 	if (ev & PL_DS_STEALTH) {
 		kind = (ev >> PL_DS_STEALTH_SHIFT) & 3;
-		cur->stealth[kind]++;
-		if (cur->stealth[kind] + prev->stealth[kind] >= cfg->thr[PL_THR_STEALTH])
-			det_src_alert(c, p, st, PL_RULE_NULL_SCAN + kind,
-				      cur->stealth[kind] + prev->stealth[kind],
-				      cfg->thr[PL_THR_STEALTH], PL_ALERT_SRC | PL_ALERT_DST);
+		n = ++cur->stealth[kind] + prev->stealth[kind];
+		if (n >= cfg->thr[PL_THR_STEALTH])
+			det_src_alert(s, c, st, PL_RULE_NULL_SCAN + kind, n, cfg->thr[PL_THR_STEALTH]);
 	}
-	if (ev & PL_DS_ICMP) {
-		cur->icmp++;
-		if (cur->icmp + prev->icmp >= cfg->thr[PL_THR_ICMP_SRC])
-			det_src_alert(c, p, st, PL_RULE_ICMP_FLOOD_SRC, cur->icmp + prev->icmp,
-				      cfg->thr[PL_THR_ICMP_SRC], PL_ALERT_SRC | PL_ALERT_DST);
-	}
-	if (ev & PL_DS_UDP) {
-		cur->udp++;
-		if (cur->udp + prev->udp >= cfg->thr[PL_THR_UDP_SRC])
-			det_src_alert(c, p, st, PL_RULE_UDP_FLOOD_SRC, cur->udp + prev->udp,
-				      cfg->thr[PL_THR_UDP_SRC],
-				      PL_ALERT_SRC | PL_ALERT_DST | PL_ALERT_PORTS);
-	}
-	if (ev & PL_DS_MALFORMED) {
-		cur->malformed++;
-		if (cur->malformed + prev->malformed >= cfg->thr[PL_THR_MALFORMED])
-			det_src_alert(c, p, st, PL_RULE_MALFORMED, cur->malformed + prev->malformed,
-				      cfg->thr[PL_THR_MALFORMED], PL_ALERT_SRC | PL_ALERT_DST);
-	}
+	if (ev & PL_DS_ICMP_HIT)
+		det_src_alert(s, c, st, PL_RULE_ICMP_FLOOD_SRC, c->rate[1], cfg->thr[PL_THR_ICMP_SRC]);
+	if (ev & PL_DS_UDP_HIT)
+		det_src_alert(s, c, st, PL_RULE_UDP_FLOOD_SRC, c->rate[2], cfg->thr[PL_THR_UDP_SRC]);
+	if (ev & PL_DS_MALFORMED_HIT)
+		det_src_alert(s, c, st, PL_RULE_MALFORMED, c->rate[3], cfg->thr[PL_THR_MALFORMED]);
 	if (ev & PL_DS_LAND)
-		det_src_alert(c, p, st, PL_RULE_LAND, 1, 1,
-			      PL_ALERT_SRC | PL_ALERT_DST | PL_ALERT_PORTS);
+		det_src_alert(s, c, st, PL_RULE_LAND, 1, 1);
 	return 0;
 }
 
@@ -468,19 +555,16 @@ PL_SUBPROG int pl_det_frag(struct pl_scratch *s, struct pl_det_ctx *c)
 	} else if (det_frag6(s, &f)) {
 		return 0;
 	}
-	det_addr(p, p->ip_src, &ks);
-	det_addr(p, p->ip_dst, &kd);
+	ks = c->ksrc;
+	kd = c->kdst;
 
 	/* a first fragment too small to hold the transport header */
 	if (f.lo == 0 && f.more && f.hi < cfg->thr[PL_THR_TINY_FRAG] &&
 	    PL_DET_RULE_ON(cfg, PL_RULE_TINY_FRAGMENT)) {
 		st = pl_det_src_get(c, &ks);
 		if (st && det_may_alert(&st->last_alert[PL_RULE_TINY_FRAGMENT], c->now,
-					det_window(cfg))) {
-			det_alert(c, p, PL_RULE_TINY_FRAGMENT, f.hi, cfg->thr[PL_THR_TINY_FRAG],
-				  PL_ALERT_SRC | PL_ALERT_DST);
-			det_fire(c);
-		}
+					det_window(cfg)))
+			pl_det_raise(s, c, PL_RULE_TINY_FRAGMENT, f.hi, cfg->thr[PL_THR_TINY_FRAG]);
 	}
 	if (!PL_DET_RULE_ON(cfg, PL_RULE_FRAGMENT_OVERLAP))
 		return 0;
@@ -504,11 +588,8 @@ PL_SUBPROG int pl_det_frag(struct pl_scratch *s, struct pl_det_ctx *c)
 	if (overlap) {
 		st = pl_det_src_get(c, &ks);
 		if (st && det_may_alert(&st->last_alert[PL_RULE_FRAGMENT_OVERLAP], c->now,
-					det_window(cfg))) {
-			det_alert(c, p, PL_RULE_FRAGMENT_OVERLAP, 1, 1,
-				  PL_ALERT_SRC | PL_ALERT_DST);
-			det_fire(c);
-		}
+					det_window(cfg)))
+			pl_det_raise(s, c, PL_RULE_FRAGMENT_OVERLAP, 1, 1);
 		return 0;
 	}
 	/* remember the range: merged into an adjacent one, or a new one */
@@ -690,13 +771,28 @@ PL_INLINE void det_dns_alert(struct pl_det_ctx *c, const struct pl_pkt *p, __u32
 {
 	struct pl_alert_event *a = det_alert(c, p, rule, count, thr,
 					     PL_ALERT_SRC | PL_ALERT_DST | PL_ALERT_PORTS);
-	__u32 n = p->l7.dns.name_len;
+	__u32 n = p->l7.dns.name_len, off = 0;
 
-	__builtin_memcpy(a->detail, p->l7.dns.name, sizeof(a->detail));
-	a->detail_len = (__u16)(n < sizeof(a->detail) ? n : sizeof(a->detail));
+	/* a long name keeps its end: the domain it tunnels through */
+	if (n > sizeof(a->detail))
+		off = n - sizeof(a->detail);
+	__builtin_memcpy(a->detail, p->l7.dns.name + pl_mask(off, 127), sizeof(a->detail));
+	a->detail_len = (__u16)n;
 	a->dns_qtype = p->l7.dns.qtype;
 	a->flags |= PL_ALERT_DNS;
 	det_fire(c);
+}
+
+/* A query pl_det_dns() has anything to say about: a long name, or a TXT
+ * or NULL query. */
+PL_INLINE bool det_dns_wanted(struct pl_det_ctx *c, const struct pl_pkt *p)
+{
+	const volatile struct pl_det_config *cfg = pl_det_cfg(c);
+	__u32 len = p->l7.dns.name_len, q = p->l7.dns.qtype;
+
+	(void)c; /* the kernel's config is global */
+	return len >= cfg->thr[PL_THR_DNS_NAME_LEN] || len >= cfg->thr[PL_THR_DNS_ENTROPY_MIN] ||
+	       ((p->present & PL_HAS_DNS_QTYPE) && (q == PL_DNS_QTYPE_TXT || q == PL_DNS_QTYPE_NULL));
 }
 
 PL_SUBPROG int pl_det_dns(struct pl_scratch *s, struct pl_det_ctx *c)
@@ -723,7 +819,7 @@ PL_SUBPROG int pl_det_dns(struct pl_scratch *s, struct pl_det_ctx *c)
 	      PL_DET_RULE_ON(cfg, PL_RULE_DNS_TXT_RATE);
 	judge = len >= cfg->thr[PL_THR_DNS_ENTROPY_MIN] &&
 		PL_DET_RULE_ON(cfg, PL_RULE_DNS_HIGH_ENTROPY);
-	det_addr(p, p->ip_src, &dk.src);
+	dk.src = c->ksrc;
 
 	if (len >= cfg->thr[PL_THR_DNS_NAME_LEN] && PL_DET_RULE_ON(cfg, PL_RULE_DNS_LONG_NAME)) {
 		st = pl_det_src_get(c, &dk.src);
@@ -811,15 +907,49 @@ PL_INLINE bool det_is_land(const struct pl_pkt *p)
 	return !det_is_loopback(p);
 }
 
+/* Can a rule use this packet? false for what pl_detect() would classify
+ * as nothing: TCP ACKs with data, and pure ACKs not in the sample. Most
+ * traffic stops here, before the kernel target even reads the clock. */
+PL_INLINE bool pl_det_wants(const struct pl_scratch *s)
+{
+	const struct pl_pkt *p = &s->ev.pkt;
+	__u32 f;
+
+	if ((p->present & (PL_HAS_TCP | PL_HAS_L4_PORTS_ONLY)) != PL_HAS_TCP || p->malformed ||
+	    p->ip_mf || p->ip6_n_ext)
+		return true;
+	f = p->tcp_flags & (PL_TCP_SYN_ | PL_TCP_ACK_ | PL_TCP_RST_ | PL_TCP_FIN_);
+	return f != PL_TCP_ACK_ ||
+	       (s->l4_end <= p->l4_payload_off && !(p->tcp_ack % PL_DET_ACK_WEIGHT));
+}
+
+/* Does the IPv6 header chain hold a fragment header (44)? The parser
+ * keeps the chain's types: test all 8 bytes at once for 44, as
+ * pl_find_byte() does, in the first ip6_n_ext of them. */
+PL_INLINE bool det_ip6_frag(const struct pl_pkt *p)
+{
+	__u64 x = det_w64(p->ip6_ext) ^ 0x2c2c2c2c2c2c2c2cull, n = p->ip6_n_ext;
+	__u64 hit = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+
+	if (!n)
+		return false;
+	return n >= 8 ? hit != 0 : (hit & ((1ull << (8 * n)) - 1)) != 0;
+}
+
 PL_SUBPROG int pl_detect(struct pl_scratch *s, struct pl_det_ctx *c)
 {
 	struct pl_pkt *p;
 	__u32 sev = 0, dev = 0, f;
+	bool frag, dns;
 
 	if (!s || !c)
 		return 0;
 	p = &s->ev.pkt;
-	c->half = c->now / pl_det_cfg(c)->half_ns; /* the one division per packet */
+	if (c->now >= c->half_hi || c->now < c->half_lo) {
+		c->half = c->now / pl_det_cfg(c)->half_ns;
+		c->half_lo = c->half * pl_det_cfg(c)->half_ns;
+		c->half_hi = c->half_lo + pl_det_cfg(c)->half_ns;
+	}
 	if (p->present & PL_HAS_ARP)
 		return pl_det_arp(s, c);
 	if (!(p->present & (PL_HAS_IP4 | PL_HAS_IP6)))
@@ -838,7 +968,12 @@ PL_SUBPROG int pl_detect(struct pl_scratch *s, struct pl_det_ctx *c)
 			sev |= PL_DS_STEALTH | PL_DS_PROBE | 1u << PL_DS_STEALTH_SHIFT;
 		} else if (f == (PL_TCP_FIN_ | PL_TCP_PSH_ | PL_TCP_URG_)) {
 			sev |= PL_DS_STEALTH | PL_DS_PROBE | 2u << PL_DS_STEALTH_SHIFT;
-		} else if ((f & (PL_TCP_SYN_ | PL_TCP_ACK_ | PL_TCP_RST_)) == PL_TCP_ACK_) {
+		} else if ((f & (PL_TCP_SYN_ | PL_TCP_ACK_ | PL_TCP_RST_ | PL_TCP_FIN_)) == PL_TCP_ACK_ &&
+			   s->l4_end <= p->l4_payload_off && !(p->tcp_ack % PL_DET_ACK_WEIGHT)) {
+			/* a handshake's last packet is an ACK without data; count
+			 * 1 in PL_DET_ACK_WEIGHT of those (by their random ack
+			 * number), each for PL_DET_ACK_WEIGHT, to spare the rest
+			 * of the traffic the lookup */
 			dev |= PL_DD_ACK;
 		}
 	} else if (p->present & PL_HAS_UDP) {
@@ -864,14 +999,26 @@ PL_SUBPROG int pl_detect(struct pl_scratch *s, struct pl_det_ctx *c)
 	if (det_is_land(p))
 		sev |= PL_DS_LAND;
 
+	frag = ((p->present & PL_HAS_IP4) && (p->ip_mf || p->ip_frag_offset)) ||
+	       ((p->present & PL_HAS_IP6) && det_ip6_frag(p));
+	dns = (p->present & PL_HAS_DNS_QRY) && !(p->l7.dns.flags & 0x8000) && !p->malformed &&
+	      det_dns_wanted(c, p);
+	if (!dev && !sev && !frag && !dns)
+		return 0; /* most of the traffic: an ACK with data, a reply */
+
+	det_addr(p, p->ip_src, &c->ksrc);
+	det_addr(p, p->ip_dst, &c->kdst);
+	c->hsrc = det_fold(&c->ksrc);
+	c->hdst = det_fold(&c->kdst);
 	if (dev)
-		pl_det_dst(s, c, dev);
-	if (sev)
+		det_dst_count(s, c, dev);
+	if (sev & PL_DS_RATES)
+		sev = det_srcq_count(s, c, sev);
+	if (sev & PL_DS_LRU)
 		pl_det_src(s, c, sev);
-	if (((p->present & PL_HAS_IP4) && (p->ip_mf || p->ip_frag_offset)) ||
-	    ((p->present & PL_HAS_IP6) && p->ip6_n_ext))
+	if (frag)
 		pl_det_frag(s, c);
-	if ((p->present & PL_HAS_DNS_QRY) && !(p->l7.dns.flags & 0x8000) && !p->malformed)
+	if (dns)
 		pl_det_dns(s, c);
 	return 0;
 }

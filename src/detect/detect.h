@@ -49,20 +49,43 @@ struct pl_det_config {
 
 #define PL_DET_RULE_ON(cfg, r) ((cfg)->rules & (1u << (r)))
 
-/* Addresses are keyed as 16 bytes: IPv4 as ::ffff:a.b.c.d. */
+/* Addresses are keyed as 16 bytes: IPv4 as ::ffff:a.b.c.d. Aligned, so
+ * that the BPF target copies and compares them a word at a time. */
 struct pl_det_addr {
 	__u8 a[16];
-};
+} __attribute__((aligned(8)));
 
 #define PL_DET_PORT_BITS 512  /* port sketch: distinct destination ports */
 #define PL_DET_HOST_BITS 256  /* host sketch: distinct destination hosts */
 
-/* One half-window of a source's counts. */
+/*
+ * Per-source state comes in two tiers, so that ordinary packets stay cheap:
+ *  - struct pl_det_srcq, the rates (SYN, ICMP, UDP, malformed): a table of
+ *    PL_DET_SRCQ_SLOTS slots indexed by a hash of the address (an array in
+ *    the kernel: one inlined lookup), read by every counted packet;
+ *  - struct pl_det_src, everything else (scan sketches, stealth counts,
+ *    when each rule last alerted): an LRU hash entry per source, read only
+ *    for a probe to a (destination, port) other than the source's previous
+ *    one, for the rare packets (stealth flags, land, fragments, DNS hints),
+ *    and when a rate crosses its threshold.
+ * Two busy sources in one slot share its counts; a stale slot is taken over.
+ */
+#define PL_DET_SRCQ_SLOTS 16384
+struct pl_det_srcq {
+	struct pl_det_addr addr;
+	__u64 half_n;
+	struct {
+		__u32 syn;
+		__u32 icmp;
+		__u32 udp;
+		__u32 malformed;
+	} h[2];
+	__u64 last_probe;      /* hash of the last probe's destination and port */
+	__u64 quiet[4];        /* per rate: no threshold check before this half */
+};
+
+/* One half-window of a source's LRU state. */
 struct pl_det_src_half {
-	__u32 syn;
-	__u32 icmp;
-	__u32 udp;
-	__u32 malformed;
 	__u32 stealth[4];      /* NULL, FIN, XMAS, SYN+FIN */
 	__u16 ports;           /* bits set in port_bm */
 	__u16 hosts;           /* bits set in host_bm */
@@ -201,11 +224,22 @@ struct pl_det_meta {
 struct pl_det_ctx {
 	__u64 now;          /* ns: the coarse monotonic clock, or the packet's time */
 	__u64 half;         /* now / half_ns: the current half-window's number */
+	__u64 half_lo;      /* ... which holds for now in [half_lo, half_hi): */
+	__u64 half_hi;      /* one division per half-window, not per packet */
 	__u32 ifindex;
 	__u32 _pad;
 	struct pl_alert_event alert; /* built here, then sent */
 	__u8 hist[PL_DET_HIST];      /* DNS: characters per class */
 	struct pl_det_src zero;      /* all zeros: the value of a new entry */
+	struct pl_det_addr ksrc;     /* the packet's addresses as keys */
+	struct pl_det_addr kdst;
+	__u64 hsrc;                  /* ... and their hashes */
+	__u64 hdst;
+	__u64 rate[4];               /* rate tier -> LRU tier: SYN, ICMP, UDP, malformed */
+	__u64 tick_ns;               /* kernel: ns per jiffy */
+	struct pl_block blk;         /* kernel: --enforce builds its entry here */
+	struct pl_lpm6 lpm;          /* ... and its key (stack is short there) */
+	__u32 _pad2;
 	__u64 target;                /* host: its tables (src/detect/host.c) */
 };
 

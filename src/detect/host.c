@@ -137,6 +137,7 @@ struct pl_det_host {
 	struct pl_det_config cfg;
 	struct pl_htab src, arp, dns;
 	struct pl_det_dst dst[PL_DET_DST_SLOTS];
+	struct pl_det_srcq srcq[PL_DET_SRCQ_SLOTS];
 	struct pl_det_frag frag[PL_DET_FRAG_SLOTS];
 	struct pl_det_ctx c;
 	struct pl_scratch s;
@@ -174,6 +175,11 @@ static inline struct pl_det_dns *pl_det_dns_get(struct pl_det_ctx *c,
 static inline struct pl_det_dst *pl_det_dst_slot(struct pl_det_ctx *c, __u32 i)
 {
 	return i < PL_DET_DST_SLOTS ? &host_of(c)->dst[i] : NULL;
+}
+
+static inline struct pl_det_srcq *pl_det_srcq_slot(struct pl_det_ctx *c, __u32 i)
+{
+	return i < PL_DET_SRCQ_SLOTS ? &host_of(c)->srcq[i] : NULL;
 }
 
 static inline struct pl_det_frag *pl_det_frag_slot(struct pl_det_ctx *c, __u32 i)
@@ -247,7 +253,7 @@ bool pl_det_host_frame(struct pl_det_host *h, struct pl_pkt *out,
 	pl_parse(s);
 	if (filter)
 		match = pl_filter_match(filter, s);
-	if (match) {
+	if (match && pl_det_wants(s)) {
 		h->c.now = ts_ns;
 		h->c.ifindex = 0;
 		pl_detect(s, &h->c);

@@ -11,10 +11,28 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "pin.h"
+#include "host.h"
 #include "../log.h"
 #include "../packet_skel.h"
 
 /* meta last: it tells `block` that the rest is there */
+void pl_det_prepare(struct packet_bpf *skel, const struct pl_det_config *cfg, bool detect)
+{
+	memcpy((void *)&skel->rodata->det_cfg, cfg, sizeof(*cfg));
+	skel->rodata->detect_enabled = detect;
+	skel->rodata->droplist_enabled = 1;
+	if (detect) {
+		bpf_map__set_max_entries(skel->maps.det_src, PL_DET_SRC_ENTRIES);
+		bpf_map__set_max_entries(skel->maps.det_srcq, PL_DET_SRCQ_SLOTS);
+		bpf_map__set_max_entries(skel->maps.det_dst, PL_DET_DST_SLOTS);
+		bpf_map__set_max_entries(skel->maps.det_frag, PL_DET_FRAG_SLOTS);
+		bpf_map__set_max_entries(skel->maps.det_arp, PL_DET_ARP_ENTRIES);
+		bpf_map__set_max_entries(skel->maps.det_dns, PL_DET_DNS_ENTRIES);
+	}
+	if (cfg->rate_limit_pps)
+		bpf_map__set_max_entries(skel->maps.det_rl, PL_DET_RL_ENTRIES);
+}
+
 static const char *const pin_names[] = { "drop4", "drop6", "allow4", "allow6", "state", "meta" };
 #define N_PINS (sizeof(pin_names) / sizeof(pin_names[0]))
 

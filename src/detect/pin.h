@@ -20,6 +20,11 @@
 
 struct packet_bpf;
 
+/* Before load: switches the detectors (detect = true) and the drop list on
+ * in a packet skeleton, with cfg, and sizes their maps (rate_limit: the
+ * token buckets too). For detect and agent. */
+void pl_det_prepare(struct packet_bpf *skel, const struct pl_det_config *cfg, bool detect);
+
 /* After load: pins det_drop4, det_drop6, det_allow4, det_allow6 and
  * det_meta (naming this process and `cmd`). Returns 0 when pinned, 1 when
  * another running pktlens holds the pins (after a warning; this one's drop

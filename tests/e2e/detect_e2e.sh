@@ -15,7 +15,7 @@
 #    exit status.
 # Only 198.18.0.0/15 addresses, only the lab's interfaces.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 PKTLENS=${PKTLENS:-$PWD/build/pktlens}
 PCAP_DIR=${PCAP_DIR:-$PWD/../shared/pcaps}
 LAB="bash scripts/lab.sh"
@@ -320,7 +320,7 @@ if start_detect "$TMP/block.json"; then
 	"$PKTLENS" block add 2001:db8:77::/48 >"$TMP/b6.out" 2>&1 && ok "block add 2001:db8:77::/48" ||
 		bad "block add ipv6: $(cat "$TMP/b6.out")"
 	"$PKTLENS" block list >"$TMP/blist.txt" 2>&1
-	grep -q "^$CLI2 .*manual" "$TMP/blist.txt" && grep -q "^2001:db8:77::/48 .*manual .*deleted" "$TMP/blist.txt" &&
+	grep -q "^$CLI2 .*manual" "$TMP/blist.txt" && grep -q "^2001:db8:77::/48 .*manual .*no expiry" "$TMP/blist.txt" &&
 		ok "block list shows both, why and until when" || bad "block list: $(cat "$TMP/blist.txt")"
 	r=$(udp_round 1.2)
 	[ "$(got "$r" "$CLI2")" -eq 0 ] && [ "$(got "$r" "$CLI")" -eq 50 ] &&

@@ -20,6 +20,7 @@
 #include "record.h"
 #include "detect/config.h"
 #include "detect/host.h"
+#include "detect/pin.h"
 #include "frames.h"
 
 /* low thresholds, so that a few frames trip each rule */
@@ -86,13 +87,7 @@ static int kernel_run(const char *prog_name, const struct pl_det_config *cfg,
 	if (!skel)
 		return -1;
 	skel->rodata->emit_records = 0;
-	skel->rodata->detect_enabled = 1;
-	memcpy((void *)&skel->rodata->det_cfg, cfg, sizeof(*cfg));
-	bpf_map__set_max_entries(skel->maps.det_src, PL_DET_SRC_ENTRIES);
-	bpf_map__set_max_entries(skel->maps.det_dst, PL_DET_DST_SLOTS);
-	bpf_map__set_max_entries(skel->maps.det_frag, PL_DET_FRAG_SLOTS);
-	bpf_map__set_max_entries(skel->maps.det_arp, PL_DET_ARP_ENTRIES);
-	bpf_map__set_max_entries(skel->maps.det_dns, PL_DET_DNS_ENTRIES);
+	pl_det_prepare(skel, cfg, true);
 	if (packet_bpf__load(skel)) {
 		fprintf(stderr, "detect_parity: cannot load the BPF programs (run as root): %s\n",
 			strerror(errno));
@@ -194,6 +189,25 @@ int main(int argc, char **argv)
 		failed += compare(progs[p], &kern, &host);
 		for (k = 0; k < kern.n; k++)
 			seen |= 1u << kern.a[k].rule;
+	}
+	/* the largest program: --enforce, --rate-limit and an allow list on */
+	{
+		struct packet_bpf *big = packet_bpf__open();
+		struct pl_det_config ecfg = cfg;
+
+		ecfg.enforce_ttl_ns = 60ull * 1000000000ull;
+		ecfg.rate_limit_pps = 1000;
+		ecfg.allow_n = 1;
+		if (big)
+			pl_det_prepare(big, &ecfg, true);
+		if (big && !packet_bpf__load(big)) {
+			printf("PASS detect program with --enforce, --rate-limit and --allow loads\n");
+		} else {
+			printf("FAIL detect program with --enforce, --rate-limit and --allow: %s\n",
+			       strerror(errno));
+			failed++;
+		}
+		packet_bpf__destroy(big);
 	}
 	for (r = PL_RULE_NONE + 1; r < PL_RULE__COUNT; r++) {
 		if (!(seen & (1u << r))) {
