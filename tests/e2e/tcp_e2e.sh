@@ -206,7 +206,7 @@ EOF
 		"tcp port 8080" 2>"$TMP/tcpdump.err" &
 	BG_PID=$!
 	for i in $(seq 50); do grep -q "listening on" "$TMP/tcpdump.err" && break; sleep 0.1; done
-	if start_tcp "$TMP/rt.json" --events retrans,summary "port 8080"; then
+	if start_tcp "$TMP/rt.json" --stats --events retrans,summary "port 8080"; then
 		for i in 1 2 3; do
 			ip netns exec pl-client curl -s -o /dev/null --max-time 20 "http://$SRV:8080/1m.bin"
 		done
@@ -222,15 +222,25 @@ EOF
 			"$TMP/rt.json" | sort >"$TMP/traced.txt"
 		n_wire=$(wc -l <"$TMP/wire.txt")
 		n_traced=$(wc -l <"$TMP/traced.txt")
+		# what pktlens could not trace it must count: lost records, or hook
+		# runs the kernel skipped (a tracepoint firing inside another)
+		unseen=$(sed -nE 's/.* ([0-9]+) lost in the ring buffer, ([0-9]+) hook runs missed.*/\1 \2/p' \
+			"$TMP/rt.json.err" | awk '{print $1 + $2}')
 		if [ "$n_wire" -gt 0 ] && cmp -s "$TMP/wire.txt" "$TMP/traced.txt"; then
 			ok "retransmits: the $n_wire tcpdump saw are the $n_traced traced (port and sequence number)"
+		elif [ "$n_wire" -gt 0 ] && [ -z "$(comm -13 "$TMP/wire.txt" "$TMP/traced.txt")" ] &&
+			[ "$((n_wire - n_traced))" -le "${unseen:-0}" ]; then
+			ok "retransmits: $n_traced of the $n_wire tcpdump saw traced, the other $((n_wire - n_traced)) counted as missed (${unseen})"
 		else
 			bad "retransmits: tcpdump saw $n_wire, pktlens $n_traced: $(diff "$TMP/wire.txt" "$TMP/traced.txt" | head -5 | tr '\n' ' ')"
 		fi
+		# with traced events missed, a summary may count more than were traced
+		cmp_op='=='
+		[ "${unseen:-0}" -gt 0 ] && cmp_op='>='
 		jcheck "retransmits: each summary counts its connection's retransmits" "$TMP/rt.json" --arg srv "$SRV" \
 			'[.[] | select(.["source.ip"] == $srv)] as $r |
 			 [$r[] | select(.["event.action"] == "summary")] as $s | ($s | length) == 3 and
-			 all($s[]; . as $x | $x["pktlens.retransmits"] ==
+			 all($s[]; . as $x | $x["pktlens.retransmits"] '"$cmp_op"'
 			   ([$r[] | select(.["event.action"] == "retrans" and (has("pktlens.error") | not) and
 			     (has("pktlens.synack") | not) and
 			     .["destination.port"] == $x["destination.port"])] | length))'
@@ -365,7 +375,9 @@ if start_tcp "$TMP/kill.json"; then
 	kill -9 "$TCP_PID"
 	wait "$TCP_PID" 2>/dev/null
 	TCP_PID=
-	for i in $(seq 30); do
+	# tracepoint links are released after an RCU grace period, which
+	# takes seconds on a busy machine
+	for i in $(seq 150); do
 		bpftool prog show name pl_set_state 2>/dev/null | grep -q . || break
 		sleep 0.1
 	done
