@@ -11,6 +11,12 @@
  * Prometheus counters never go back). The log file is reopened, for
  * logrotate. SIGTERM and SIGINT detach the programs, export every flow
  * left and exit.
+ *
+ * With detect enabled (docs/agent.md, "Detections") the same program runs
+ * the in-kernel detectors and the XDP drop list as `pktlens detect` does:
+ * alerts come through the ring buffer, go to the log as `detect --json`
+ * records and to Prometheus as counters by rule, and the drop list is
+ * pinned under /sys/fs/bpf/pktlens/ for `pktlens block`.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -19,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "agent_config.h"
 #include "cmds.h"
@@ -29,6 +36,9 @@
 #include "packet_skel.h"
 #include "prom.h"
 #include "skel_common.h"
+#include "detect/alert.h"
+#include "detect/config.h"
+#include "detect/pin.h"
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
@@ -59,6 +69,7 @@ struct carry {
 	uint64_t exported[PL_END_EXIT + 1];
 	uint64_t flow_evictions;
 	uint64_t tbl_evictions[PL_TBL__COUNT];
+	__u64 det[PL_DC__COUNT];
 	struct carry_iface ifaces[MAX_CARRY];
 	int n_ifaces;
 };
@@ -81,6 +92,12 @@ struct agent {
 	double scan_seconds;
 	struct carry carry;
 	__u64 pkt[PL_CNT__COUNT]; /* counters of the current kernel side */
+	/* detect */
+	struct ring_buffer *rb;
+	__u64 det[PL_DC__COUNT];  /* counters of the current kernel side */
+	uint64_t alerts[PL_RULE__COUNT]; /* alerts read, by rule (all sides) */
+	uint64_t log_alerts;
+	uint64_t droplist_entries;
 };
 
 /* ---- the kernel side ---- */
@@ -88,11 +105,96 @@ struct agent {
 static void kernel_down(struct agent *a)
 {
 	pl_detach_all(a->att, &a->n_att);
+	ring_buffer__free(a->rb);
+	a->rb = NULL;
+	pl_det_unpin(a->skel);
 	if (a->t_open)
 		pl_flowtab_close(&a->t);
 	a->t_open = false;
 	packet_bpf__destroy(a->skel);
 	a->skel = NULL;
+}
+
+/* ---- alerts ---- */
+
+static int on_alert(void *ctx, void *data, size_t size)
+{
+	struct agent *a = ctx;
+	struct pl_alert_event ev;
+
+	if (size < sizeof(ev))
+		return 0;
+	memcpy(&ev, data, sizeof(ev)); /* the kernel owns the ring's memory */
+	if (ev.type != PL_EV_ALERT)
+		return 0;
+	if (ev.rule < PL_RULE__COUNT)
+		a->alerts[ev.rule]++;
+	if (a->log) {
+		pl_print_alert(a->log, 1, &ev, ev.ts_ns + a->mono_to_epoch_ns,
+			       pl_ifname(&a->ifs, ev.ifindex));
+		if (ferror(a->log)) {
+			a->log_errors++;
+			clearerr(a->log);
+		} else {
+			a->log_alerts++;
+		}
+	}
+	return 0;
+}
+
+/* The detectors' side of kernel_up(): before load. */
+static void detect_prepare(struct agent *a)
+{
+	if (a->cfg.detect)
+		pl_det_prepare(a->skel, &a->cfg.det, true);
+}
+
+/* After load: the allow list, the pins for `pktlens block`, the ring
+ * buffer of alerts. */
+static int detect_start(struct agent *a)
+{
+	__u32 n;
+	int ret;
+
+	if (!a->cfg.detect)
+		return 0;
+	ret = pl_det_load_allow(a->skel, (const char *const *)a->cfg.allow, a->cfg.n_allow, &n);
+	if (ret)
+		return ret;
+	pl_det_pin(a->skel, "agent"); /* warns itself; the drop list then stays private */
+	a->rb = ring_buffer__new(bpf_map__fd(a->skel->maps.events), on_alert, a, NULL);
+	if (!a->rb) {
+		pl_err("cannot set up the ring buffer: %s", strerror(errno));
+		return PL_EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+static uint64_t count_keys(int fd, size_t ksz)
+{
+	unsigned char k[32], next[32];
+	uint64_t n = 0;
+	void *prev = NULL;
+
+	while (n < 10000000 && !bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(k, next, ksz);
+		prev = k;
+		n++;
+	}
+	return n;
+}
+
+/* Once per scan: expired drop-list entries out, the counters in. */
+static void detect_scan(struct agent *a, uint64_t now)
+{
+	if (!a->cfg.detect || !a->skel)
+		return;
+	pl_det_sweep(bpf_map__fd(a->skel->maps.det_drop4), bpf_map__fd(a->skel->maps.det_drop6),
+		     bpf_map__fd(a->skel->maps.det_state), now);
+	pl_sum_percpu(bpf_map__fd(a->skel->maps.det_counters), PL_DC__COUNT, a->det);
+	a->droplist_entries =
+		count_keys(bpf_map__fd(a->skel->maps.det_drop4), sizeof(struct pl_lpm4)) +
+		count_keys(bpf_map__fd(a->skel->maps.det_drop6), sizeof(struct pl_lpm6));
 }
 
 static int kernel_up(struct agent *a)
@@ -122,6 +224,7 @@ static int kernel_up(struct agent *a)
 	}
 	a->skel->rodata->emit_records = 0;
 	memcpy((void *)&a->skel->rodata->filter, &filter, sizeof(filter));
+	detect_prepare(a);
 	if (pl_flowtab_configure(a->skel, &fc)) {
 		kernel_down(a);
 		return PL_EXIT_RUNTIME;
@@ -137,12 +240,21 @@ static int kernel_up(struct agent *a)
 		return PL_EXIT_RUNTIME;
 	}
 	a->t_open = true;
-	ret = pl_attach_all(a->skel, &a->ifs, a->cfg.mode, a->att, &a->n_att);
+	ret = detect_start(a);
+	if (ret) {
+		kernel_down(a);
+		return ret;
+	}
+	if (a->cfg.detect && (a->cfg.enforce || a->cfg.rate_limit))
+		ret = pl_det_attach_xdp(a->skel, &a->ifs, a->cfg.mode, a->att, &a->n_att);
+	else
+		ret = pl_attach_all(a->skel, &a->ifs, a->cfg.mode, a->att, &a->n_att);
 	if (ret) {
 		kernel_down(a);
 		return ret;
 	}
 	memset(a->pkt, 0, sizeof(a->pkt));
+	memset(a->det, 0, sizeof(a->det));
 	return 0;
 }
 
@@ -183,8 +295,13 @@ static void flush_exporters(struct agent *a, uint64_t now)
 static int scan(struct agent *a, bool all)
 {
 	uint64_t now = pl_clock_ns(CLOCK_MONOTONIC);
-	long n = pl_flowtab_expire(&a->t, now, (uint64_t)(a->cfg.idle_timeout * 1e9),
-				   (uint64_t)(a->cfg.active_timeout * 1e9), all, on_flow, a);
+	long n;
+
+	if (a->rb)
+		ring_buffer__consume(a->rb);
+	detect_scan(a, now);
+	n = pl_flowtab_expire(&a->t, now, (uint64_t)(a->cfg.idle_timeout * 1e9),
+			      (uint64_t)(a->cfg.active_timeout * 1e9), all, on_flow, a);
 
 	flush_exporters(a, now);
 	if (n < 0) {
@@ -462,6 +579,33 @@ static void publish_metrics(struct agent *a)
 	top_family(&x, a, PL_TBL_SNIS, on_name, "tls_sni", "Top TLS server names (ClientHellos)", "sni");
 	top_family(&x, a, PL_TBL_DNS, on_name, "dns_query", "Top DNS query names (messages)", "name");
 	top_family(&x, a, PL_TBL_HTTP, on_name, "http_host", "Top HTTP hosts (requests)", "host");
+	pl_text_family(&x, "pktlens_alerts_total", "counter",
+		       "Alerts of the in-kernel detectors read from the ring buffer, by rule (docs/detect.md).");
+	for (i = PL_RULE_NONE + 1; i < PL_RULE__COUNT; i++)
+		pl_text_printf(&x, "pktlens_alerts_total{rule=\"%s\"} %llu\n", pl_rule_name(i),
+			       (unsigned long long)a->alerts[i]);
+	pl_text_family(&x, "pktlens_alerts_lost_total", "counter",
+		       "Alerts lost because the ring buffer was full.");
+	pl_text_printf(&x, "pktlens_alerts_lost_total %llu\n",
+		       (unsigned long long)(a->carry.det[PL_DC_ALERTS_LOST] + a->det[PL_DC_ALERTS_LOST]));
+	pl_text_family(&x, "pktlens_droplist_blocks_total", "counter",
+		       "Sources detect.enforce put on the drop list.");
+	pl_text_printf(&x, "pktlens_droplist_blocks_total %llu\n",
+		       (unsigned long long)(a->carry.det[PL_DC_BLOCKS] + a->det[PL_DC_BLOCKS]));
+	pl_text_family(&x, "pktlens_droplist_dropped_packets_total", "counter",
+		       "Packets dropped before the parser, by reason: the drop list, detect.rate_limit.");
+	pl_text_printf(&x, "pktlens_droplist_dropped_packets_total{reason=\"drop_list\"} %llu\n",
+		       (unsigned long long)(a->carry.det[PL_DC_DROPPED] + a->det[PL_DC_DROPPED]));
+	pl_text_printf(&x, "pktlens_droplist_dropped_packets_total{reason=\"rate_limit\"} %llu\n",
+		       (unsigned long long)(a->carry.det[PL_DC_RATE_LIMITED] + a->det[PL_DC_RATE_LIMITED]));
+	pl_text_family(&x, "pktlens_droplist_expired_total", "counter",
+		       "Drop-list entries removed when their time was up.");
+	pl_text_printf(&x, "pktlens_droplist_expired_total %llu\n",
+		       (unsigned long long)(a->carry.det[PL_DC_EXPIRED] + a->det[PL_DC_EXPIRED]));
+	pl_text_family(&x, "pktlens_droplist_entries", "gauge",
+		       "Prefixes on the drop list at the last scan (blocked sources and block add).");
+	pl_text_printf(&x, "pktlens_droplist_entries %llu\n",
+		       (unsigned long long)a->droplist_entries);
 	pl_text_family(&x, "pktlens_attached", "gauge",
 		       "1 for each interface the programs are attached to, with the attach mode.");
 	for (i = 0; i < a->n_att; i++) {
@@ -480,6 +624,8 @@ static void publish_metrics(struct agent *a)
 	pl_text_printf(&x, "pktlens_ipfix_errors_total %llu\n", (unsigned long long)is.errors);
 	pl_text_family(&x, "pktlens_log_records_total", "counter", "Flow records written to the JSON log.");
 	pl_text_printf(&x, "pktlens_log_records_total %llu\n", (unsigned long long)a->log_records);
+	pl_text_family(&x, "pktlens_log_alerts_total", "counter", "Alert records written to the JSON log.");
+	pl_text_printf(&x, "pktlens_log_alerts_total %llu\n", (unsigned long long)a->log_alerts);
 	pl_text_family(&x, "pktlens_log_errors_total", "counter", "Writes to the JSON log that failed.");
 	pl_text_printf(&x, "pktlens_log_errors_total %llu\n", (unsigned long long)a->log_errors);
 	pl_text_family(&x, "pktlens_agent_reloads_total", "counter",
@@ -582,6 +728,11 @@ static void carry_over(struct agent *a)
 	pl_sum_percpu(bpf_map__fd(a->skel->maps.counters), PL_CNT__COUNT, a->pkt);
 	for (i = 0; i < PL_CNT__COUNT; i++)
 		a->carry.pkt[i] += a->pkt[i];
+	if (a->cfg.detect)
+		pl_sum_percpu(bpf_map__fd(a->skel->maps.det_counters), PL_DC__COUNT, a->det);
+	for (i = 0; i < PL_DC__COUNT; i++)
+		a->carry.det[i] += a->det[i];
+	memset(a->det, 0, sizeof(a->det));
 	for (i = 0; i < PL_FCNT__COUNT; i++)
 		a->carry.fl[i] += a->t.counters[i];
 	for (i = PL_END_IDLE; i <= PL_END_EXIT; i++)
@@ -614,7 +765,7 @@ static void reload(struct agent *a)
 	if (pl_agent_config_kernel_differs(&old, &next)) {
 		struct pl_agent_config keep = a->cfg;
 
-		pl_info("interfaces, filter, mode or table sizes changed: rebuilding the kernel side");
+		pl_info("interfaces, filter, mode, table sizes or detect settings changed: rebuilding the kernel side");
 		pl_detach_all(a->att, &a->n_att);
 		scan(a, true);
 		carry_over(a);
@@ -690,7 +841,19 @@ int cmd_agent(struct pl_opts *o)
 		if (o->duration && (double)(now - t0) / 1e9 >= o->duration)
 			break;
 		if (now < next) {
-			usleep(50000);
+			if (a->rb) {
+				int err = ring_buffer__poll(a->rb, 50);
+
+				if (err < 0 && err != -EINTR) {
+					pl_err("reading the ring buffer failed: %s", strerror(-err));
+					ret = PL_EXIT_RUNTIME;
+					break;
+				}
+				if (err > 0 && a->log)
+					fflush(a->log);
+			} else {
+				usleep(50000);
+			}
 			continue;
 		}
 		interval = (uint64_t)(a->cfg.idle_timeout / 4 * 1e9);

@@ -11,6 +11,10 @@
  *   ipfix:   { collector: "192.0.2.10:4739", observation_domain: 1,
  *              enterprise_number: 32473, template_refresh: 60 }
  *   log:     { file: /var/log/pktlens/flows.json }   # "-": stdout
+ *   detect:  { enabled: true, window: 1,
+ *              thresholds: { port_scan_ports: 20, land: off },
+ *              enforce: false, block_ttl: 60, allow: [198.18.0.3],
+ *              rate_limit: 0 }
  *
  * Unknown keys are errors: a typo must not silently fall back to a default.
  */
@@ -20,6 +24,8 @@
 #include <string.h>
 #include <yaml.h>
 #include "agent_config.h"
+#include "detect/config.h"
+#include "detect/pin.h"
 #include "flowtab.h"
 #include "log.h"
 
@@ -156,6 +162,96 @@ static bool is_off(const char *s)
 	return !*s || !strcmp(s, "off") || !strcmp(s, "no") || !strcmp(s, "false");
 }
 
+static int set_bool(struct ctx *x, const yaml_node_t *n, const char *key, bool *out)
+{
+	const char *s = scalar(n);
+
+	if (s && (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on"))) {
+		*out = true;
+		return 0;
+	}
+	if (s && (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off"))) {
+		*out = false;
+		return 0;
+	}
+	return fail(x, n, "expected true or false", key);
+}
+
+/* detect.window and detect.thresholds go through detect's own parser
+ * (src/detect/config.c), as --window and --threshold do. */
+static int set_det(struct ctx *x, const yaml_node_t *n, const char *key, const char *name,
+		   const char *value)
+{
+	char err[256];
+
+	if (!value)
+		return fail(x, n, "expected a number, or on/off", key);
+	if (pl_det_config_set(&x->c->det, name, value, err, sizeof(err)))
+		return fail(x, n, err, key);
+	return 0;
+}
+
+static int set_thresholds(struct ctx *x, const yaml_node_t *n, const char *key)
+{
+	yaml_node_pair_t *p;
+	char err[256];
+	int ret;
+
+	if (scalar(n)) { /* "NAME=VALUE,..." as --threshold takes */
+		if (*scalar(n) && pl_det_config_set_list(&x->c->det, scalar(n), err, sizeof(err)))
+			return fail(x, n, err, key);
+		return 0;
+	}
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(x, n, "expected a mapping of NAME: VALUE (docs/detect.md)", key);
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		const yaml_node_t *k = yaml_document_get_node(x->doc, p->key);
+		const yaml_node_t *v = yaml_document_get_node(x->doc, p->value);
+
+		if (!scalar(k))
+			return fail(x, k, "a threshold name must be a plain word", key);
+		ret = set_det(x, v, key, scalar(k), scalar(v));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int add_allow(struct ctx *x, const yaml_node_t *n, const char *key, const char *s)
+{
+	if (x->c->n_allow == PL_MAX_IFACES)
+		return fail(x, n, "too many entries", key);
+	x->c->allow[x->c->n_allow] = strdup(s);
+	if (!x->c->allow[x->c->n_allow])
+		return PL_EXIT_RUNTIME;
+	x->c->n_allow++;
+	return 0;
+}
+
+static int set_allow(struct ctx *x, const yaml_node_t *n, const char *key)
+{
+	yaml_node_item_t *it;
+	int i, ret;
+
+	for (i = 0; i < x->c->n_allow; i++)
+		free(x->c->allow[i]);
+	x->c->n_allow = 0;
+	if (scalar(n))
+		return *scalar(n) ? add_allow(x, n, key, scalar(n)) : 0;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail(x, n, "expected a list of addresses or prefixes", key);
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		const yaml_node_t *item = yaml_document_get_node(x->doc, *it);
+
+		if (!scalar(item))
+			return fail(x, item, "expected an address or prefix", key);
+		ret = add_allow(x, item, key, scalar(item));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* One key of a section (or of the top level when sect is NULL). */
 static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_node_t *v)
 {
@@ -206,6 +302,34 @@ static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_
 			return set_u32(x, v, full, &c->enterprise, 1, UINT32_MAX);
 		if (!strcmp(key, "template_refresh"))
 			return set_seconds(x, v, full, &c->template_refresh);
+	} else if (!strcmp(sect, "detect")) {
+		if (!strcmp(key, "enabled"))
+			return set_bool(x, v, full, &c->detect);
+		if (!strcmp(key, "window"))
+			return set_det(x, v, full, "window", scalar(v));
+		if (!strcmp(key, "thresholds"))
+			return set_thresholds(x, v, full);
+		if (!strcmp(key, "enforce"))
+			return set_bool(x, v, full, &c->enforce);
+		if (!strcmp(key, "block_ttl")) {
+			ret = set_seconds(x, v, full, &c->block_ttl);
+			if (!ret && c->block_ttl < 1)
+				return fail(x, v, "at least 1 second", full);
+			return ret;
+		}
+		if (!strcmp(key, "allow"))
+			return set_allow(x, v, full);
+		if (!strcmp(key, "rate_limit")) {
+			uint32_t pps;
+
+			if (scalar(v) && is_off(scalar(v))) {
+				c->rate_limit = 0;
+				return 0;
+			}
+			ret = set_u32(x, v, full, &pps, 0, 1000000000);
+			c->rate_limit = pps;
+			return ret;
+		}
 	} else if (!strcmp(sect, "log")) {
 		if (!strcmp(key, "file")) {
 			ret = set_str(x, v, full, &c->log_file);
@@ -234,7 +358,8 @@ static int walk_map(struct ctx *x, const yaml_node_t *map, const char *sect)
 		if (!key)
 			return fail(x, k, "a key must be a plain word", sect);
 		if (!sect && (!strcmp(key, "flows") || !strcmp(key, "metrics") ||
-			      !strcmp(key, "ipfix") || !strcmp(key, "log"))) {
+			      !strcmp(key, "ipfix") || !strcmp(key, "log") ||
+			      !strcmp(key, "detect"))) {
 			/* "ipfix:" alone (null) leaves the section at its defaults */
 			if (scalar(v) && !*scalar(v))
 				continue;
@@ -290,6 +415,69 @@ static int dup_into(char **dst, const char *src)
 	return src && !*dst ? PL_EXIT_RUNTIME : 0;
 }
 
+/* The detect flags on top of the file's detect section, then the checks
+ * `pktlens detect` makes of the same settings. */
+static int detect_flags(struct pl_agent_config *c, const struct pl_opts *o)
+{
+	char err[256];
+	__u32 n = 0;
+	int i, ret;
+
+	if (o->detect)
+		c->detect = true;
+	if (o->window && pl_det_config_set(&c->det, "window", o->window, err, sizeof(err))) {
+		pl_err("--%s", err);
+		return PL_EXIT_USAGE;
+	}
+	for (i = 0; i < o->n_thresholds; i++) {
+		if (pl_det_config_set_list(&c->det, o->thresholds[i], err, sizeof(err))) {
+			pl_err("--threshold: %s", err);
+			return PL_EXIT_USAGE;
+		}
+	}
+	if (o->enforce)
+		c->enforce = true;
+	if (o->block_ttl) {
+		if (o->block_ttl < 1) {
+			pl_err("--block-ttl: at least 1 second");
+			return PL_EXIT_USAGE;
+		}
+		c->block_ttl = o->block_ttl;
+	}
+	if (o->n_allow) {
+		for (i = 0; i < c->n_allow; i++)
+			free(c->allow[i]);
+		c->n_allow = 0;
+		for (i = 0; i < o->n_allow; i++) {
+			c->allow[i] = strdup(o->allow[i]);
+			if (!c->allow[i])
+				return PL_EXIT_RUNTIME;
+			c->n_allow++;
+		}
+	}
+	if (o->rate_limit)
+		c->rate_limit = o->rate_limit;
+	if (!c->detect) {
+		if (o->window || o->n_thresholds || o->enforce || o->block_ttl || o->n_allow ||
+		    o->rate_limit) {
+			pl_err("agent: the detect options need --detect (or 'detect: { enabled: true }')");
+			return PL_EXIT_USAGE;
+		}
+		return 0;
+	}
+	if ((c->enforce || c->rate_limit) && c->mode == PL_MODE_TC) {
+		pl_err("agent: detect.enforce and detect.rate_limit drop at XDP; mode tc cannot: use xdp, xdp-generic or auto");
+		return PL_EXIT_USAGE;
+	}
+	ret = pl_det_load_allow(NULL, (const char *const *)c->allow, c->n_allow, &n);
+	if (ret)
+		return ret;
+	c->det.enforce_ttl_ns = c->enforce ? (__u64)(c->block_ttl * 1e9) : 0;
+	c->det.rate_limit_pps = c->rate_limit;
+	c->det.allow_n = n;
+	return 0;
+}
+
 int pl_agent_config_load(struct pl_agent_config *c, const char *path,
 			 const struct pl_opts *o)
 {
@@ -304,6 +492,8 @@ int pl_agent_config_load(struct pl_agent_config *c, const char *path,
 	c->observation_domain = 1;
 	c->enterprise = PL_IPFIX_PEN_DEFAULT;
 	c->template_refresh = 30;
+	pl_det_config_default(&c->det);
+	c->block_ttl = 60;
 	c->metrics = strdup(PL_METRICS_DEFAULT);
 	if (!c->metrics)
 		return PL_EXIT_RUNTIME;
@@ -346,7 +536,7 @@ int pl_agent_config_load(struct pl_agent_config *c, const char *path,
 		pl_err("agent: no interface: give -i IFACE or 'interfaces:' in the configuration");
 		return PL_EXIT_USAGE;
 	}
-	return 0;
+	return detect_flags(c, o);
 }
 
 void pl_agent_config_free(struct pl_agent_config *c)
@@ -359,6 +549,8 @@ void pl_agent_config_free(struct pl_agent_config *c)
 	free(c->metrics);
 	free(c->ipfix);
 	free(c->log_file);
+	for (i = 0; i < c->n_allow; i++)
+		free(c->allow[i]);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -374,8 +566,12 @@ bool pl_agent_config_kernel_differs(const struct pl_agent_config *a,
 
 	if (a->n_ifaces != b->n_ifaces || a->mode != b->mode ||
 	    a->flow_entries != b->flow_entries || a->table_entries != b->table_entries ||
-	    str_differs(a->filter, b->filter))
+	    str_differs(a->filter, b->filter) || a->detect != b->detect ||
+	    (a->detect && memcmp(&a->det, &b->det, sizeof(a->det))) || a->n_allow != b->n_allow)
 		return true;
+	for (i = 0; i < a->n_allow; i++)
+		if (strcmp(a->allow[i], b->allow[i]))
+			return true;
 	for (i = 0; i < a->n_ifaces; i++)
 		if (strcmp(a->ifaces[i], b->ifaces[i]))
 			return true;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "opts.h"
+#include "detect/detect.h"
 
 #define PL_METRICS_DEFAULT "127.0.0.1:9464"
 #define PL_IPFIX_PEN_DEFAULT 32473 /* RFC 5612: the enterprise number for documentation */
@@ -29,6 +30,15 @@ struct pl_agent_config {
 	uint32_t enterprise;      /* PEN of the L7 name elements */
 	double template_refresh;  /* seconds between IPFIX template sets */
 	char *log_file;           /* JSON lines; "-" stdout; NULL: off */
+	/* detect: the in-kernel detectors and the drop list (docs/agent.md) */
+	bool detect;              /* detect.enabled, --detect */
+	struct pl_det_config det; /* thresholds, window; enforce_ttl_ns,
+				   * rate_limit_pps and allow_n filled in */
+	bool enforce;             /* detect.enforce, --enforce */
+	double block_ttl;         /* seconds */
+	char *allow[PL_MAX_IFACES]; /* CIDR[,CIDR...] each */
+	int n_allow;
+	uint64_t rate_limit;      /* packets/s per source; 0: off */
 };
 
 /* Defaults, then `path` (NULL: no file), then the flags in o. Returns 0,
@@ -37,7 +47,7 @@ int pl_agent_config_load(struct pl_agent_config *c, const char *path,
 			 const struct pl_opts *o);
 void pl_agent_config_free(struct pl_agent_config *c);
 /* Do a and b need different BPF programs or maps (a reload of the kernel
- * side)? */
+ * side)? Any change of the detect section does. */
 bool pl_agent_config_kernel_differs(const struct pl_agent_config *a,
 				    const struct pl_agent_config *b);
 

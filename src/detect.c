@@ -81,8 +81,10 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* --allow: into the allow tries. */
-static int load_allow(struct packet_bpf *skel, const struct pl_opts *o, __u32 *n)
+/* --allow (or the agent's detect.allow): into the allow tries; with skel
+ * NULL, only checks and counts. */
+int pl_det_load_allow(struct packet_bpf *skel, const char *const *allow, int n_allow,
+		      __u32 *n)
 {
 	char *copy, *tok, *save = NULL;
 	struct pl_cidr c;
@@ -90,8 +92,8 @@ static int load_allow(struct packet_bpf *skel, const struct pl_opts *o, __u32 *n
 	int i, ret = 0;
 
 	*n = 0;
-	for (i = 0; i < o->n_allow && !ret; i++) {
-		copy = strdup(o->allow[i]);
+	for (i = 0; i < n_allow && !ret; i++) {
+		copy = strdup(allow[i]);
 		if (!copy)
 			return PL_EXIT_RUNTIME;
 		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -132,7 +134,7 @@ static int load_allow(struct packet_bpf *skel, const struct pl_opts *o, __u32 *n
 
 /* --enforce and --rate-limit drop, so they need XDP: native, else generic
  * (which every interface has), never TC. */
-static int attach_xdp(struct packet_bpf *skel, const struct pl_ifaces *ifs,
+int pl_det_attach_xdp(struct packet_bpf *skel, const struct pl_ifaces *ifs,
 		      enum pl_attach_mode mode, struct pl_attachment *att, int *n_att)
 {
 	int i, fd = -1, prog = bpf_program__fd(skel->progs.pktlens_xdp);
@@ -206,7 +208,7 @@ int cmd_detect(struct pl_opts *o)
 		pl_err("--allow exempts sources from --enforce and --rate-limit; add one of them");
 		return PL_EXIT_USAGE;
 	}
-	ret = load_allow(NULL, o, &n_allow);
+	ret = pl_det_load_allow(NULL, o->allow, o->n_allow, &n_allow);
 	if (ret)
 		return ret;
 	if (enforcing && o->mode == PL_MODE_TC) {
@@ -243,7 +245,7 @@ int cmd_detect(struct pl_opts *o)
 	ret = pl_load_packet(skel);
 	if (ret)
 		goto cleanup;
-	ret = load_allow(skel, o, &n_allow);
+	ret = pl_det_load_allow(skel, o->allow, o->n_allow, &n_allow);
 	if (ret)
 		goto cleanup;
 	pl_det_pin(skel, "detect");
@@ -254,7 +256,7 @@ int cmd_detect(struct pl_opts *o)
 		goto cleanup;
 	}
 	if (enforcing)
-		ret = attach_xdp(skel, &r.ifs, o->mode, att, &n_att);
+		ret = pl_det_attach_xdp(skel, &r.ifs, o->mode, att, &n_att);
 	else
 		ret = pl_attach_all(skel, &r.ifs, o->mode, att, &n_att);
 	if (ret)

@@ -41,9 +41,10 @@ static const struct pl_cmd cmds[] = {
 	{ "agent", cmd_agent,
 	  PL_OPT_CONFIG | PL_OPT_IFACE | PL_OPT_METRICS | PL_OPT_IPFIX | PL_OPT_LOG |
 		  PL_OPT_MODE | PL_OPT_DURATION | PL_OPT_VERBOSE | PL_OPT_IDLE_TIMEOUT |
-		  PL_OPT_ACTIVE_TIMEOUT | PL_OPT_FLOW_ENTRIES | PL_OPT_TABLE_ENTRIES,
+		  PL_OPT_ACTIVE_TIMEOUT | PL_OPT_FLOW_ENTRIES | PL_OPT_TABLE_ENTRIES |
+		  PL_OPT_DETECT | PL_OPT_DETECTORS | PL_OPT_ENFORCE,
 	  0, "[-c CONFIG] [-i IFACE[,IFACE...]] [--metrics ADDR:PORT] [--ipfix HOST:PORT] [--log FILE] [OPTIONS] [FILTER]",
-	  "long-running mode: flows to JSON lines and IPFIX, Prometheus /metrics; SIGHUP reloads" },
+	  "long-running mode: flows to JSON lines and IPFIX, Prometheus /metrics, --detect alerts; SIGHUP reloads" },
 	{ "tcp", cmd_tcp,
 	  PL_OPT_JSON | PL_OPT_COUNT | PL_OPT_DURATION | PL_OPT_STATS | PL_OPT_VERBOSE |
 		  PL_OPT_EVENTS | PL_OPT_RTT_EVERY | PL_OPT_MAX_CONNS | PL_OPT_ALL_DROPS,

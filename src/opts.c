@@ -61,7 +61,7 @@ static const struct pl_opt_def opt_defs[] = {
 	{ PL_OPT_LOG, { "log", required_argument, NULL, PL_LOPT_LOG }, "FILE",
 	  "flow records as JSON lines to FILE (- for stdout)" },
 	{ PL_OPT_DETECT, { "detect", no_argument, NULL, PL_LOPT_DETECT }, NULL,
-	  "run the detectors (as pktlens detect) and print their alerts, not the packets" },
+	  "run the detectors (as pktlens detect): read prints their alerts, not the packets; agent logs and counts them" },
 	{ PL_OPT_DETECTORS, { "threshold", required_argument, NULL, PL_LOPT_THRESHOLD },
 	  "NAME=VALUE[,...]", "a detector threshold, or RULE=off (docs/detect.md lists them)" },
 	{ PL_OPT_DETECTORS, { "window", required_argument, NULL, PL_LOPT_WINDOW }, "SECONDS",

@@ -69,6 +69,7 @@ run_suite tcp bash tests/e2e/tcp_e2e.sh
 run_suite flows bash tests/e2e/flows_e2e.sh
 run_suite top bash tests/e2e/top_tmux.sh
 run_suite agent bash tests/e2e/agent_e2e.sh
+run_suite agent-detect bash tests/e2e/agent_detect.sh
 run_suite flows-scale bash tests/e2e/flows_scale.sh
 # detect: kernel/host detector parity on crafted frames, then the lab
 run_suite detect-parity bash -c 'make -s build/detect_parity &&
