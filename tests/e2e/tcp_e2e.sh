@@ -302,6 +302,8 @@ if start_tcp "$TMP/many.json" --events summary --stats "port 9000"; then
 	wait "$BG_PID"
 	BG_PID=
 	t1=$(date +%s.%N)
+	# the last closes finish in the kernel after both programs exit
+	sleep 2
 	stop_tcp || bad "pktlens tcp exit status $?"
 	n=$(jq -s '[.[] | select(.["event.action"] == "summary")] | length' "$TMP/many.json")
 	lost=$(stat_field "$TMP/many.json.err" lost)
