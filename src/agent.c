@@ -217,13 +217,9 @@ static int kernel_up(struct agent *a)
 		   PL_FLOW_IFACES;
 	fc.flow_entries = a->cfg.flow_entries;
 	fc.table_entries = a->cfg.table_entries;
-	a->skel = packet_bpf__open();
-	if (!a->skel) {
-		pl_err("cannot open the BPF programs: %s", strerror(errno));
+	a->skel = pl_open_packet(&filter, 0);
+	if (!a->skel)
 		return PL_EXIT_RUNTIME;
-	}
-	a->skel->rodata->emit_records = 0;
-	memcpy((void *)&a->skel->rodata->filter, &filter, sizeof(filter));
 	detect_prepare(a);
 	if (pl_flowtab_configure(a->skel, &fc)) {
 		kernel_down(a);

@@ -234,13 +234,9 @@ int cmd_detect(struct pl_opts *o)
 		return ret;
 	pl_log_setup_libbpf();
 
-	skel = packet_bpf__open();
-	if (!skel) {
-		pl_err("cannot open the BPF programs: %s", strerror(errno));
+	skel = pl_open_packet(&filter, 0);
+	if (!skel)
 		return PL_EXIT_RUNTIME;
-	}
-	skel->rodata->emit_records = 0;
-	memcpy((void *)&skel->rodata->filter, &filter, sizeof(filter));
 	pl_det_prepare(skel, &cfg, true);
 	ret = pl_load_packet(skel);
 	if (ret)

@@ -148,14 +148,11 @@ int cmd_flows(struct pl_opts *o)
 	active_ns = (uint64_t)((o->active_timeout ? o->active_timeout :
 						    PL_ACTIVE_TIMEOUT_DEFAULT) * 1e9);
 
-	skel = packet_bpf__open();
+	skel = pl_open_packet(&filter, 0);
 	if (!skel) {
-		pl_err("cannot open the BPF programs: %s", strerror(errno));
 		ret = PL_EXIT_RUNTIME;
 		goto cleanup;
 	}
-	skel->rodata->emit_records = 0;
-	memcpy((void *)&skel->rodata->filter, &filter, sizeof(filter));
 	if (pl_flowtab_configure(skel, &cfg)) {
 		ret = PL_EXIT_RUNTIME;
 		goto cleanup;

@@ -92,6 +92,19 @@ int pl_iface_vanished(const struct pl_ifaces *ifs)
 	return 0;
 }
 
+struct packet_bpf *pl_open_packet(const struct pl_filter *filter, int emit_records)
+{
+	struct packet_bpf *skel = packet_bpf__open();
+
+	if (!skel) {
+		pl_err("cannot open the BPF programs: %s", strerror(errno));
+		return NULL;
+	}
+	skel->rodata->emit_records = (__u32)emit_records;
+	memcpy((void *)&skel->rodata->filter, filter, sizeof(*filter));
+	return skel;
+}
+
 int pl_load_packet(struct packet_bpf *skel)
 {
 	int err = packet_bpf__load(skel);

@@ -38,6 +38,11 @@ const char *pl_ifname(const struct pl_ifaces *ifs, __u32 ifindex);
 /* Nonzero (after a message) when a watched interface is gone. */
 int pl_iface_vanished(const struct pl_ifaces *ifs);
 
+struct pl_filter;
+/* Opens the packet programs with `filter` and emit_records in .rodata;
+ * NULL after a message when that fails. */
+struct packet_bpf *pl_open_packet(const struct pl_filter *filter, int emit_records);
+
 /* packet_bpf__load() with one message that says what to do. Returns 0 or
  * PL_EXIT_RUNTIME. */
 int pl_load_packet(struct packet_bpf *skel);

@@ -485,13 +485,9 @@ int cmd_top(struct pl_opts *o)
 		cfg.table_entries = o->table_entries;
 	idle_ns = (uint64_t)((o->idle_timeout ? o->idle_timeout : PL_IDLE_TIMEOUT_DEFAULT) * 1e9);
 
-	skel = packet_bpf__open();
-	if (!skel) {
-		pl_err("cannot open the BPF programs: %s", strerror(errno));
+	skel = pl_open_packet(&filter, 0);
+	if (!skel)
 		return PL_EXIT_RUNTIME;
-	}
-	skel->rodata->emit_records = 0;
-	memcpy((void *)&skel->rodata->filter, &filter, sizeof(filter));
 	if (pl_flowtab_configure(skel, &cfg)) {
 		ret = PL_EXIT_RUNTIME;
 		goto cleanup;

@@ -123,13 +123,9 @@ int cmd_watch(struct pl_opts *o)
 		return ret;
 	pl_log_setup_libbpf();
 
-	skel = packet_bpf__open();
-	if (!skel) {
-		pl_err("cannot open the BPF programs: %s", strerror(errno));
+	skel = pl_open_packet(&filter, 1);
+	if (!skel)
 		return PL_EXIT_RUNTIME;
-	}
-	skel->rodata->emit_records = 1;
-	memcpy((void *)&skel->rodata->filter, &filter, sizeof(filter));
 	skel->rodata->sample_every = o->sample;
 	skel->rodata->rate_pps = o->rate;
 	if (o->write_file) {
