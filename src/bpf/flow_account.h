@@ -14,7 +14,7 @@
  * default (docs/flows.md). The map types below are the atomic ones; user
  * space changes them before load for the per-CPU variant.
  *
- * Sizes here are placeholders: flows, top and agent set them before load,
+ * Sizes here are defaults: flows, top and agent set them before load,
  * and watch leaves them tiny (and flow_flags 0, so none of this code is in
  * its program).
  */

@@ -140,7 +140,7 @@ PL_SUBPROG int parse_dns(struct pl_scratch *s, __u32 off)
 	w.msg = off;
 	w.pos = off + 12;
 	pl_loop(DNS_MAX_STEPS, dns_name_step, &w);
-	/* names that cannot be shown get tshark's placeholders */
+	/* names that cannot be shown get the stand-in texts tshark prints */
 	if (w.too_long) {
 		DNS_SET_NAME(p, "<Name too long>");
 		pl_set_malformed(s, PL_MAL_DNS_NAME);
