@@ -109,7 +109,7 @@ $(BUILD)/kbench_detect: bench/kbench_detect.c bench/kbench.c $(SKELS) $(BUILD)/x
 
 # ---- flows, top, agent (docs/flows.md, docs/agent.md) ----
 $(BUILD)/packet.bpf.o: src/bpf/flow_account.h src/flow_record.h
-FLOW_LIB := src/flowtab.c src/skel_common.c src/attach.c src/log.c
+FLOW_LIB := src/flowtab.c src/skel_common.c src/attach.c src/log.c src/output.c
 $(BUILD)/flowbench: bench/flowbench.c $(FLOW_LIB) $(SKELS) $(wildcard src/*.h)
 	$(CC) $(CFLAGS) $< $(FLOW_LIB) $(LDLIBS) -o $@
 

@@ -520,13 +520,12 @@ static void publish_metrics(struct agent *a)
 		       "Frame bytes that matched the filter, by interface, family and IP protocol.");
 	for (i = 0; i < ifs.n; i++)
 		iface_sample(&x, "pktlens_bytes_total", &ifs.v[i], ifs.v[i].bytes);
-	pl_text_family(&x, "pktlens_packets_seen_total", "counter",
-		       "Packets the programs saw, before the filter.");
-	pl_text_printf(&x, "pktlens_packets_seen_total %llu\n", (unsigned long long)pkt[PL_CNT_SEEN]);
-	pl_text_family(&x, "pktlens_packets_matched_total", "counter",
-		       "Packets that matched the filter.");
-	pl_text_printf(&x, "pktlens_packets_matched_total %llu\n",
-		       (unsigned long long)pkt[PL_CNT_MATCHED]);
+	pl_text_metric(&x, "pktlens_packets_seen_total", "counter",
+		       "Packets the programs saw, before the filter.",
+		       pkt[PL_CNT_SEEN]);
+	pl_text_metric(&x, "pktlens_packets_matched_total", "counter",
+		       "Packets that matched the filter.",
+		       pkt[PL_CNT_MATCHED]);
 	pl_text_family(&x, "pktlens_lost_total", "counter",
 		       "What could not be recorded, by cause: a full ring buffer, a flow or table entry that could not be inserted.");
 	pl_text_printf(&x, "pktlens_lost_total{cause=\"ring_buffer\"} %llu\n",
@@ -535,10 +534,9 @@ static void publish_metrics(struct agent *a)
 		       (unsigned long long)fl[PL_FCNT_FLOW_FAIL]);
 	pl_text_printf(&x, "pktlens_lost_total{cause=\"table_insert\"} %llu\n",
 		       (unsigned long long)fl[PL_FCNT_TABLE_FAIL]);
-	pl_text_family(&x, "pktlens_flows_created_total", "counter",
-		       "Flows inserted into the kernel's flow table.");
-	pl_text_printf(&x, "pktlens_flows_created_total %llu\n",
-		       (unsigned long long)fl[PL_FCNT_FLOW_NEW]);
+	pl_text_metric(&x, "pktlens_flows_created_total", "counter",
+		       "Flows inserted into the kernel's flow table.",
+		       fl[PL_FCNT_FLOW_NEW]);
 	pl_text_family(&x, "pktlens_flows_exported_total", "counter",
 		       "Flow records exported, by reason: idle timeout, active timeout, end (exit or reload).");
 	for (i = PL_END_IDLE; i <= PL_END_EXIT; i++)
@@ -580,28 +578,24 @@ static void publish_metrics(struct agent *a)
 	for (i = PL_RULE_NONE + 1; i < PL_RULE__COUNT; i++)
 		pl_text_printf(&x, "pktlens_alerts_total{rule=\"%s\"} %llu\n", pl_rule_name(i),
 			       (unsigned long long)a->alerts[i]);
-	pl_text_family(&x, "pktlens_alerts_lost_total", "counter",
-		       "Alerts lost because the ring buffer was full.");
-	pl_text_printf(&x, "pktlens_alerts_lost_total %llu\n",
-		       (unsigned long long)(a->carry.det[PL_DC_ALERTS_LOST] + a->det[PL_DC_ALERTS_LOST]));
-	pl_text_family(&x, "pktlens_droplist_blocks_total", "counter",
-		       "Sources detect.enforce put on the drop list.");
-	pl_text_printf(&x, "pktlens_droplist_blocks_total %llu\n",
-		       (unsigned long long)(a->carry.det[PL_DC_BLOCKS] + a->det[PL_DC_BLOCKS]));
+	pl_text_metric(&x, "pktlens_alerts_lost_total", "counter",
+		       "Alerts lost because the ring buffer was full.",
+		       (a->carry.det[PL_DC_ALERTS_LOST] + a->det[PL_DC_ALERTS_LOST]));
+	pl_text_metric(&x, "pktlens_droplist_blocks_total", "counter",
+		       "Sources detect.enforce put on the drop list.",
+		       (a->carry.det[PL_DC_BLOCKS] + a->det[PL_DC_BLOCKS]));
 	pl_text_family(&x, "pktlens_droplist_dropped_packets_total", "counter",
 		       "Packets dropped before the parser, by reason: the drop list, detect.rate_limit.");
 	pl_text_printf(&x, "pktlens_droplist_dropped_packets_total{reason=\"drop_list\"} %llu\n",
 		       (unsigned long long)(a->carry.det[PL_DC_DROPPED] + a->det[PL_DC_DROPPED]));
 	pl_text_printf(&x, "pktlens_droplist_dropped_packets_total{reason=\"rate_limit\"} %llu\n",
 		       (unsigned long long)(a->carry.det[PL_DC_RATE_LIMITED] + a->det[PL_DC_RATE_LIMITED]));
-	pl_text_family(&x, "pktlens_droplist_expired_total", "counter",
-		       "Drop-list entries removed when their time was up.");
-	pl_text_printf(&x, "pktlens_droplist_expired_total %llu\n",
-		       (unsigned long long)(a->carry.det[PL_DC_EXPIRED] + a->det[PL_DC_EXPIRED]));
-	pl_text_family(&x, "pktlens_droplist_entries", "gauge",
-		       "Prefixes on the drop list at the last scan (blocked sources and block add).");
-	pl_text_printf(&x, "pktlens_droplist_entries %llu\n",
-		       (unsigned long long)a->droplist_entries);
+	pl_text_metric(&x, "pktlens_droplist_expired_total", "counter",
+		       "Drop-list entries removed when their time was up.",
+		       (a->carry.det[PL_DC_EXPIRED] + a->det[PL_DC_EXPIRED]));
+	pl_text_metric(&x, "pktlens_droplist_entries", "gauge",
+		       "Prefixes on the drop list at the last scan (blocked sources and block add).",
+		       a->droplist_entries);
 	pl_text_family(&x, "pktlens_attached", "gauge",
 		       "1 for each interface the programs are attached to, with the attach mode.");
 	for (i = 0; i < a->n_att; i++) {
@@ -615,9 +609,9 @@ static void publish_metrics(struct agent *a)
 	pl_text_printf(&x, "pktlens_ipfix_records_total %llu\n", (unsigned long long)is.records);
 	pl_text_family(&x, "pktlens_ipfix_messages_total", "counter", "IPFIX messages sent.");
 	pl_text_printf(&x, "pktlens_ipfix_messages_total %llu\n", (unsigned long long)is.messages);
-	pl_text_family(&x, "pktlens_ipfix_errors_total", "counter",
-		       "IPFIX records or messages that could not be sent.");
-	pl_text_printf(&x, "pktlens_ipfix_errors_total %llu\n", (unsigned long long)is.errors);
+	pl_text_metric(&x, "pktlens_ipfix_errors_total", "counter",
+		       "IPFIX records or messages that could not be sent.",
+		       is.errors);
 	pl_text_family(&x, "pktlens_log_records_total", "counter", "Flow records written to the JSON log.");
 	pl_text_printf(&x, "pktlens_log_records_total %llu\n", (unsigned long long)a->log_records);
 	pl_text_family(&x, "pktlens_log_alerts_total", "counter", "Alert records written to the JSON log.");

@@ -223,16 +223,9 @@ int cmd_detect(struct pl_opts *o)
 	}
 	cfg.rate_limit_pps = o->rate_limit;
 	cfg.allow_n = n_allow;
-	ret = pl_opts_compile_filter(o, &filter);
+	ret = pl_prepare_packet_cmd(o, "detect", &filter, &r.ifs);
 	if (ret)
 		return ret;
-	ret = pl_resolve_ifaces(o, "detect", &r.ifs);
-	if (ret)
-		return ret;
-	ret = pl_check_btf();
-	if (ret)
-		return ret;
-	pl_log_setup_libbpf();
 
 	skel = pl_open_packet(&filter, 0);
 	if (!skel)

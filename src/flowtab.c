@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "flowtab.h"
+#include "output.h"
 #include "log.h"
 #include "packet_skel.h"
 #include "skel_common.h"
@@ -449,24 +450,10 @@ long pl_flowtab_walk(struct pl_flowtab *t, enum pl_table which, pl_entry_fn fn, 
 
 const char *pl_proto_name(uint8_t proto, char *buf, size_t len)
 {
-	switch (proto) {
-	case 1:
-		return "icmp";
-	case 6:
-		return "tcp";
-	case 17:
-		return "udp";
-	case 58:
-		return "ipv6-icmp";
-	case 132:
-		return "sctp";
-	case 47:
-		return "gre";
-	case 50:
-		return "esp";
-	case 2:
-		return "igmp";
-	}
+	const char *name = pl_ip_proto_name(proto);
+
+	if (name)
+		return name;
 	snprintf(buf, len, "%u", proto);
 	return buf;
 }

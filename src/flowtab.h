@@ -32,7 +32,7 @@ struct pl_flowtab_cfg {
 void pl_flowtab_cfg_defaults(struct pl_flowtab_cfg *cfg);
 
 /* Sets flow_flags, the map types and sizes on an opened skeleton (before
- * load). Tables that cfg->flags leave out keep their placeholder size. */
+ * load). Tables that cfg->flags leave out keep their small default size. */
 int pl_flowtab_configure(struct packet_bpf *skel, const struct pl_flowtab_cfg *cfg);
 
 /* Why a flow record was exported. */

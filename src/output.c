@@ -62,8 +62,13 @@ struct code_name {
 
 static const struct code_name dns_qtypes[] = {
 	{ 1, "A" },    { 2, "NS" },	{ 5, "CNAME" }, { 6, "SOA" },
-	{ 12, "PTR" }, { 15, "MX" },	{ 16, "TXT" },	{ 28, "AAAA" },
+	{ 10, "NULL" }, { 12, "PTR" }, { 15, "MX" },	{ 16, "TXT" },	{ 28, "AAAA" },
 	{ 33, "SRV" }, { 65, "HTTPS" }, { 255, "ANY" },
+};
+
+static const struct code_name ip_protos[] = {
+	{ 1, "icmp" }, { 2, "igmp" }, { 6, "tcp" }, { 17, "udp" }, { 47, "gre" },
+	{ 50, "esp" }, { 58, "ipv6-icmp" }, { 132, "sctp" },
 };
 
 static const struct code_name dns_rcodes[] = {
@@ -80,6 +85,16 @@ static const char *code_name(const struct code_name *t, size_t n,
 		if (t[i].code == code)
 			return t[i].name;
 	return NULL;
+}
+
+const char *pl_ip_proto_name(unsigned int proto)
+{
+	return code_name(ip_protos, ARRAY_SIZE(ip_protos), proto);
+}
+
+const char *pl_dns_qtype_name(unsigned int qtype)
+{
+	return code_name(dns_qtypes, ARRAY_SIZE(dns_qtypes), qtype);
 }
 
 /* ---- small helpers ---- */

@@ -28,6 +28,11 @@ void pl_put_clock(FILE *f, uint64_t epoch_ns);
 /* TCP flags as tcpdump writes them, e.g. "[S.]" ("[none]" for 0). */
 void pl_put_tcp_flags(FILE *f, unsigned int flags);
 
+/* IANA names ("tcp", "ipv6-icmp", ...) and DNS type names ("AAAA"), or
+ * NULL for a code without one. */
+const char *pl_ip_proto_name(unsigned int proto);
+const char *pl_dns_qtype_name(unsigned int qtype);
+
 /* JSON or text, as asked. */
 static inline void pl_print_record(FILE *out, int json, const struct pl_meta *meta,
 				   const struct pl_pkt *pkt)

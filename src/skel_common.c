@@ -92,6 +92,20 @@ int pl_iface_vanished(const struct pl_ifaces *ifs)
 	return 0;
 }
 
+int pl_prepare_packet_cmd(const struct pl_opts *o, const char *cmd,
+			  struct pl_filter *filter, struct pl_ifaces *ifs)
+{
+	int ret = pl_opts_compile_filter(o, filter);
+
+	if (!ret)
+		ret = pl_resolve_ifaces(o, cmd, ifs);
+	if (!ret)
+		ret = pl_check_btf();
+	if (!ret)
+		pl_log_setup_libbpf();
+	return ret;
+}
+
 struct packet_bpf *pl_open_packet(const struct pl_filter *filter, int emit_records)
 {
 	struct packet_bpf *skel = packet_bpf__open();

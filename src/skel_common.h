@@ -39,6 +39,12 @@ const char *pl_ifname(const struct pl_ifaces *ifs, __u32 ifindex);
 int pl_iface_vanished(const struct pl_ifaces *ifs);
 
 struct pl_filter;
+/* The common start of a packet command: compiles o->filter, resolves the
+ * interfaces, checks for BTF and quiets libbpf. Returns 0 or an exit
+ * status after a message. */
+int pl_prepare_packet_cmd(const struct pl_opts *o, const char *cmd,
+			  struct pl_filter *filter, struct pl_ifaces *ifs);
+
 /* Opens the packet programs with `filter` and emit_records in .rodata;
  * NULL after a message when that fails. */
 struct packet_bpf *pl_open_packet(const struct pl_filter *filter, int emit_records);

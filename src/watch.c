@@ -112,16 +112,9 @@ int cmd_watch(struct pl_opts *o)
 	const char *names[PL_MAX_IFACES];
 	uint32_t indexes[PL_MAX_IFACES];
 
-	ret = pl_opts_compile_filter(o, &filter);
+	ret = pl_prepare_packet_cmd(o, "watch", &filter, &w.ifs);
 	if (ret)
 		return ret;
-	ret = pl_resolve_ifaces(o, "watch", &w.ifs);
-	if (ret)
-		return ret;
-	ret = pl_check_btf();
-	if (ret)
-		return ret;
-	pl_log_setup_libbpf();
 
 	skel = pl_open_packet(&filter, 1);
 	if (!skel)

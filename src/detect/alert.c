@@ -15,42 +15,6 @@
 #include "config.h"
 #include "../output.h"
 
-static const char *transport(unsigned proto)
-{
-	switch (proto) {
-	case 1:
-		return "icmp";
-	case 6:
-		return "tcp";
-	case 17:
-		return "udp";
-	case 58:
-		return "ipv6-icmp";
-	case 132:
-		return "sctp";
-	}
-	return NULL;
-}
-
-static const char *qtype_name(unsigned t)
-{
-	switch (t) {
-	case 1:
-		return "A";
-	case 10:
-		return "NULL";
-	case 15:
-		return "MX";
-	case 16:
-		return "TXT";
-	case 28:
-		return "AAAA";
-	case 255:
-		return "ANY";
-	}
-	return NULL;
-}
-
 static void addr_str(const struct pl_alert_event *a, const __u8 *ip, char *buf, size_t n)
 {
 	inet_ntop(a->flags & PL_ALERT_IP6 ? AF_INET6 : AF_INET, ip, buf, (socklen_t)n);
@@ -99,7 +63,7 @@ static void print_json(FILE *f, const struct pl_alert_event *a, uint64_t epoch_n
 		       const char *ifname)
 {
 	unsigned r = a->rule < PL_RULE__COUNT ? a->rule : 0;
-	const char *tp = transport(a->l4_proto), *qt;
+	const char *tp = pl_ip_proto_name(a->l4_proto), *qt;
 	char ip[64], v[32];
 
 	fprintf(f, "{\"event\":\"alert\",\"@timestamp\":\"");
@@ -144,7 +108,7 @@ static void print_json(FILE *f, const struct pl_alert_event *a, uint64_t epoch_n
 		fputc('"', f);
 		if (a->detail_len > sizeof(a->detail))
 			fprintf(f, ",\"pktlens.dns.name_length\":%u", a->detail_len);
-		qt = qtype_name(a->dns_qtype);
+		qt = pl_dns_qtype_name(a->dns_qtype);
 		if (qt)
 			fprintf(f, ",\"dns.question.type\":\"%s\"", qt);
 		else
@@ -208,8 +172,8 @@ static void print_text(FILE *f, const struct pl_alert_event *a, uint64_t epoch_n
 	if (a->flags & PL_ALERT_DNS) {
 		fprintf(f, " | dns q=");
 		put_name(f, a);
-		if (qtype_name(a->dns_qtype))
-			fprintf(f, " type=%s(%u)", qtype_name(a->dns_qtype), a->dns_qtype);
+		if (pl_dns_qtype_name(a->dns_qtype))
+			fprintf(f, " type=%s(%u)", pl_dns_qtype_name(a->dns_qtype), a->dns_qtype);
 		else
 			fprintf(f, " type=%u", a->dns_qtype);
 	}
