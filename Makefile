@@ -13,8 +13,11 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 BPF_SRCS := $(wildcard src/bpf/*.bpf.c)
 SKELS    := $(patsubst src/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-PARSE_SRCS := $(wildcard src/parse/*.c src/parse/*.h src/filter/*.c src/filter/*.h) src/record.h
-USER_SRCS := $(filter-out src/parse/%,$(wildcard src/*.c)) src/parse/parse.c src/filter/compile.c
+PARSE_SRCS := $(wildcard src/parse/*.c src/parse/*.h src/filter/*.c src/filter/*.h src/records/*.h)
+# user space: main and options, commands, the runtime, output, sinks, util
+USER_DIRS := src src/cmd src/cmd/tcp src/cmd/agent src/runtime src/output src/sinks src/util
+USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS))) src/parse/parse.c src/filter/compile.c
+USER_HDRS := $(wildcard $(addsuffix /*.h,$(USER_DIRS)))
 # detect: src/detect/detect.c is shared C, included by the BPF programs
 # (through detect.bpf.h) and by src/detect/host.c, like the parser
 PARSE_SRCS += $(wildcard src/detect/*.c src/detect/*.h)
@@ -36,12 +39,12 @@ $(BUILD)/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/vmlinux.h $(PARSE_SRCS)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 		-Wno-unused-function -I$(BUILD) -Isrc -c $< -o $@
 
-$(BUILD)/tcp.bpf.o: src/tcp_events.h
+$(BUILD)/tcp.bpf.o: src/records/tcp_events.h
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
 
-$(BUILD)/obj/%.o: src/%.c $(SKELS) $(PARSE_SRCS) $(wildcard src/*.h)
+$(BUILD)/obj/%.o: src/%.c $(SKELS) $(PARSE_SRCS) $(USER_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -53,16 +56,16 @@ install: $(BUILD)/pktlens
 	install -D -m 0644 docs/pktlens.8 /usr/local/share/man/man8/pktlens.8
 
 # Host unit tests and tools built with ASan/UBSan.
-$(BUILD)/san/%: tests/unit/%.c $(PARSE_SRCS) src/output.c src/output.h
+$(BUILD)/san/%: tests/unit/%.c $(PARSE_SRCS) src/output/output.c src/output/output.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 $(SAN) -Isrc -I$(BUILD) \
-		$< src/parse/parse.c src/filter/compile.c src/output.c -o $@
+		$< src/parse/parse.c src/filter/compile.c src/output/output.c -o $@
 
 fuzz: $(BUILD)/fuzz_parser
-$(BUILD)/fuzz_parser: tests/fuzz/fuzz_parser.c $(PARSE_SRCS) src/output.c
+$(BUILD)/fuzz_parser: tests/fuzz/fuzz_parser.c $(PARSE_SRCS) src/output/output.c
 	@mkdir -p $(BUILD)
 	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-Isrc $< src/parse/parse.c src/output.c -o $@
+		-Isrc $< src/parse/parse.c src/output/output.c -o $@
 
 test: deps
 	@bash tests/run.sh
@@ -91,7 +94,7 @@ $(BUILD)/parity: tests/kernel/parity.c tests/kernel/frames.c $(SKELS) $(PARSE_SR
 $(BUILD)/detect_parity: tests/kernel/detect_parity.c tests/kernel/frames.c $(SKELS) $(PARSE_SRCS)
 	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 $(SAN) -Isrc -I$(BUILD) \
 		$< tests/kernel/frames.c src/detect/host.c src/detect/config.c src/detect/pin.c \
-		src/log.c $(LDLIBS) -o $@
+		src/util/log.c $(LDLIBS) -o $@
 
 # ---- bench: kernel micro-benchmark (bench/kbench.c, run by bench/run.sh) ----
 # The bare XDP_PASS baseline; its skeleton comes from the %.skel.h rule above.
@@ -105,12 +108,12 @@ $(BUILD)/kbench: bench/kbench.c $(SKELS) $(BUILD)/xdp_pass.skel.h $(PARSE_SRCS)
 # detect's cost: kbench's frames with the detectors and a 10,000-prefix drop list
 $(BUILD)/kbench_detect: bench/kbench_detect.c bench/kbench.c $(SKELS) $(BUILD)/xdp_pass.skel.h $(PARSE_SRCS)
 	$(CC) $(CFLAGS) -Ibench $< src/parse/parse.c src/filter/compile.c src/detect/config.c \
-		src/detect/pin.c src/log.c $(LDLIBS) -o $@
+		src/detect/pin.c src/util/log.c $(LDLIBS) -o $@
 
 # ---- flows, top, agent (docs/flows.md, docs/agent.md) ----
-$(BUILD)/packet.bpf.o: src/bpf/flow_account.h src/flow_record.h
-FLOW_LIB := src/flowtab.c src/skel_common.c src/attach.c src/log.c src/output.c
-$(BUILD)/flowbench: bench/flowbench.c $(FLOW_LIB) $(SKELS) $(wildcard src/*.h)
+$(BUILD)/packet.bpf.o: src/bpf/flow_account.h src/records/flow_record.h
+FLOW_LIB := src/runtime/flowtab.c src/runtime/skel_common.c src/runtime/attach.c src/util/log.c src/output/output.c
+$(BUILD)/flowbench: bench/flowbench.c $(FLOW_LIB) $(SKELS) $(USER_HDRS)
 	$(CC) $(CFLAGS) $< $(FLOW_LIB) $(LDLIBS) -o $@
 
 # ---- pktlens tcp (docs/tcp.md): a short-connection storm for bench/tcp.sh ----
@@ -121,4 +124,4 @@ $(BUILD)/tcpstorm: bench/tcpstorm.c
 # top (ncurses), agent (libmicrohttpd, libyaml, libfixbuf): only pktlens links them
 FLOW_PKGS := ncursesw libmicrohttpd yaml-0.1 libfixbuf
 $(BUILD)/pktlens: LDLIBS += $(shell pkg-config --libs $(FLOW_PKGS) 2>/dev/null)
-$(BUILD)/obj/ipfix.o: CFLAGS += $(shell pkg-config --cflags libfixbuf 2>/dev/null)
+$(BUILD)/obj/sinks/ipfix.o: CFLAGS += $(shell pkg-config --cflags libfixbuf 2>/dev/null)

@@ -21,9 +21,9 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "packet_skel.h"
-#include "flow_record.h"
-#include "flowtab.h"
+#include "runtime/packet_skel.h"
+#include "records/flow_record.h"
+#include "runtime/flowtab.h"
 
 #define REPEAT 1000000
 #define ROUNDS 5

@@ -17,11 +17,11 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "packet_skel.h"
+#include "runtime/packet_skel.h"
 #include "xdp_pass.skel.h"
 #include "filter/filter.h"
 #include "parse/parse.h"
-#include "record.h"
+#include "records/record.h"
 
 #define REPEAT 1000000
 #define ROUNDS 3

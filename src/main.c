@@ -2,8 +2,8 @@
 /* pktlens: what arrives on a Linux host's interfaces, parsed in the kernel. */
 #include <stdio.h>
 #include <string.h>
-#include "cmds.h"
-#include "log.h"
+#include "cmd/cmds.h"
+#include "util/log.h"
 #include "opts.h"
 
 struct pl_cmd {

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "log.h"
+#include "util/log.h"
 #include "opts.h"
 #include "filter/filter.h"
 

@@ -21,7 +21,7 @@
 #ifndef PKTLENS_BPF_FLOW_ACCOUNT_H
 #define PKTLENS_BPF_FLOW_ACCOUNT_H
 
-#include "../flow_record.h"
+#include "records/flow_record.h"
 
 const volatile __u32 flow_flags = 0; /* enum pl_flow_flags */
 

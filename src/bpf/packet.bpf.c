@@ -7,8 +7,8 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
-#include "../parse/packet.c"
-#include "../filter/match.c"
+#include "parse/packet.c"
+#include "filter/match.c"
 #include "flow_account.h"
 
 #define TC_ACT_OK 0
@@ -55,7 +55,7 @@ struct {
 } events SEC(".maps");
 
 /* detect: drop list, rate limit, detectors (all off unless detect sets them) */
-#include "../detect/detect.bpf.h"
+#include "detect/detect.bpf.h"
 
 static __always_inline void count(__u32 which)
 {

@@ -35,8 +35,8 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
-#include "../filter/match.c"
-#include "../tcp_events.h"
+#include "filter/match.c"
+#include "records/tcp_events.h"
 
 /* BPF_PROG() names every tracepoint argument and ctx; not all are used */
 #pragma clang diagnostic ignored "-Wunused-parameter"

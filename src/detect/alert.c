@@ -13,7 +13,7 @@
 #include <time.h>
 #include "alert.h"
 #include "config.h"
-#include "../output.h"
+#include "output/output.h"
 
 static void addr_str(const struct pl_alert_event *a, const __u8 *ip, char *buf, size_t n)
 {

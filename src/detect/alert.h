@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include "../record.h"
+#include "records/record.h"
 
 /* `a` at wall-clock time epoch_ns; ifname NULL in read. */
 void pl_print_alert(FILE *f, int json, const struct pl_alert_event *a, uint64_t epoch_ns,

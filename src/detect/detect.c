@@ -29,7 +29,7 @@
  * array lookup each), and only the rare or suspicious ones reach an LRU
  * entry or the alert path (global functions, verified once each).
  */
-#include "../parse/cursor.h"
+#include "parse/cursor.h"
 #include "detect.h"
 #include "entropy.h"
 

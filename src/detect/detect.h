@@ -15,7 +15,7 @@
 #ifndef PKTLENS_DETECT_H
 #define PKTLENS_DETECT_H
 
-#include "../record.h"
+#include "records/record.h"
 
 /* Thresholds (struct pl_det_config.thr), named in src/detect/config.c. */
 enum pl_thr {

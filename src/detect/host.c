@@ -10,8 +10,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "../parse/packet.c"
-#include "../filter/match.c"
+#include "parse/packet.c"
+#include "filter/match.c"
 #include "host.h"
 
 /* ---- an LRU hash table of fixed-size keys and values ---- */

@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "../record.h"
+#include "records/record.h"
 #include "detect.h"
 
 struct pl_filter;

@@ -12,8 +12,8 @@
 #include <bpf/libbpf.h>
 #include "pin.h"
 #include "host.h"
-#include "../log.h"
-#include "../packet_skel.h"
+#include "util/log.h"
+#include "runtime/packet_skel.h"
 
 /* meta last: it tells `block` that the rest is there */
 void pl_det_prepare(struct packet_bpf *skel, const struct pl_det_config *cfg, bool detect)

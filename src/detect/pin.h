@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "detect.h"
-#include "../opts.h"
+#include "opts.h"
 
 #define PL_PIN_DIR "/sys/fs/bpf/pktlens"
 
@@ -34,7 +34,7 @@ int pl_det_pin(struct packet_bpf *skel, const char *cmd);
 /* Removes the pins if this process made them. */
 void pl_det_unpin(struct packet_bpf *skel);
 
-/* In src/detect.c, shared with the agent. */
+/* In src/cmd/detect.c, shared with the agent. */
 struct pl_ifaces;
 struct pl_attachment;
 /* The allow list (CIDR[,CIDR...] strings) into det_allow4/6; skel NULL:

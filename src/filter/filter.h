@@ -20,7 +20,7 @@
 #ifndef PKTLENS_FILTER_H
 #define PKTLENS_FILTER_H
 
-#include "../record.h"
+#include "records/record.h"
 
 #define PL_FILTER_MAX_NODES 64 /* a power of two */
 #define PL_FILTER_MAX_STRS 8

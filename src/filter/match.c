@@ -9,7 +9,7 @@
  * that follow it, a load past the frame's end rejecting the packet); the
  * L7 tests read the parsed record.
  */
-#include "../parse/cursor.h"
+#include "parse/cursor.h"
 #include "filter.h"
 
 PL_INLINE bool pl_fcmp32(__u32 cmp, __u32 a, __u32 b)

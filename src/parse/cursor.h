@@ -11,7 +11,7 @@
 #ifndef PKTLENS_PARSE_CURSOR_H
 #define PKTLENS_PARSE_CURSOR_H
 
-#include "../record.h"
+#include "records/record.h"
 
 #ifdef __bpf__
 /* A global BPF function is verified once, on its own; this keeps the

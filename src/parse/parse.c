@@ -3,7 +3,7 @@
  * kernel's. */
 #include "parse.h"
 #include "packet.c"
-#include "../filter/match.c"
+#include "filter/match.c"
 
 bool pl_parse_frame_match(struct pl_pkt *out, const struct pl_filter *filter,
 			  enum pl_linktype linktype, const uint8_t *data,

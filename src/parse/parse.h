@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "../record.h"
+#include "records/record.h"
 
 struct pl_filter;
 

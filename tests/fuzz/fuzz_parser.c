@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output.h"
+#include "output/output.h"
 #include "parse/parse.h"
 
 static FILE *devnull;

@@ -16,8 +16,8 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "packet_skel.h"
-#include "record.h"
+#include "runtime/packet_skel.h"
+#include "records/record.h"
 #include "detect/config.h"
 #include "detect/host.h"
 #include "detect/pin.h"

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "packet_skel.h"
+#include "runtime/packet_skel.h"
 #include "parse/parse.h"
-#include "record.h"
+#include "records/record.h"
 #include "frames.h"
 
 struct got {

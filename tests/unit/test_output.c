@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Unit test for src/output.c: hand-filled records, exact output lines.
+ * Unit test for src/output/output.c: hand-filled records, exact output lines.
  *
  *   clang -std=gnu11 -Wall -Wextra -Werror -fsanitize=address,undefined \
- *         -Isrc src/output.c tests/unit/test_output.c -o build/test_output
+ *         -Isrc src/output/output.c tests/unit/test_output.c -o build/test_output
  *
  * Prints "PASS name" / "FAIL name" per check; exits 1 if any failed.
  */
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "output.h"
+#include "output/output.h"
 
 static int failures;
 

@@ -28,12 +28,12 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "cmds.h"
-#include "log.h"
-#include "ringloop.h"
-#include "output.h"
+#include "cmd/cmds.h"
+#include "util/log.h"
+#include "runtime/ringloop.h"
+#include "output/output.h"
 #include "filter/filter.h"
-#include "tcp_events.h"
+#include "records/tcp_events.h"
 #include "tcp.skel.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Records of `pktlens tcp`, shared by src/bpf/tcp.bpf.c and src/tcp.c.
+ * Records of `pktlens tcp`, shared by src/bpf/tcp.bpf.c and src/cmd/tcp/tcp.c.
  *
  * Only fixed-width types and explicit padding. Addresses are in network
  * order, ports in host order. One flat record for every kind of event; the

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "flow_record.h"
+#include "records/flow_record.h"
 
 struct packet_bpf;
 

@@ -6,7 +6,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "log.h"
+#include "util/log.h"
 #include "packet_skel.h"
 #include "skel_common.h"
 

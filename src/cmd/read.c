@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 #include "cmds.h"
-#include "log.h"
-#include "output.h"
+#include "util/log.h"
+#include "output/output.h"
 #include "parse/parse.h"
 #include "filter/filter.h"
-#include "pcapng.h"
+#include "sinks/pcapng.h"
 #include "detect/alert.h"
 #include "detect/config.h"
 #include "detect/host.h"

@@ -9,7 +9,7 @@
 #define PKTLENS_IPFIX_H
 
 #include <stdint.h>
-#include "flowtab.h"
+#include "runtime/flowtab.h"
 
 struct pl_ipfix;
 

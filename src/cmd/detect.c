@@ -15,11 +15,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
-#include "attach.h"
+#include "runtime/attach.h"
 #include "cmds.h"
-#include "log.h"
-#include "packet_skel.h"
-#include "skel_common.h"
+#include "util/log.h"
+#include "runtime/packet_skel.h"
+#include "runtime/skel_common.h"
 #include "detect/alert.h"
 #include "detect/config.h"
 #include "detect/host.h"

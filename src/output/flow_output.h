@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include "flowtab.h"
+#include "runtime/flowtab.h"
 
 /* One JSON object and a newline: "event":"flow" and ECS names. */
 void pl_print_flow_json(FILE *out, const struct pl_flow *f, enum pl_flow_end why,

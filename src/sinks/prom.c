@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <microhttpd.h>
-#include "log.h"
+#include "util/log.h"
 #include "prom.h"
 
 /* libmicrohttpd before 0.9.71 returns int from handlers */

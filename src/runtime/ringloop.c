@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/libbpf.h>
-#include "log.h"
+#include "util/log.h"
 #include "ringloop.h"
 
 static volatile sig_atomic_t stop_requested;

@@ -23,11 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
-#include "agent_config.h"
+#include "config.h"
 #include "detect/config.h"
 #include "detect/pin.h"
-#include "flowtab.h"
-#include "log.h"
+#include "runtime/flowtab.h"
+#include "util/log.h"
 
 struct ctx {
 	const char *path;

@@ -29,7 +29,7 @@
 #include <unistd.h>
 #include <fixbuf/public.h>
 #include "ipfix.h"
-#include "log.h"
+#include "util/log.h"
 
 #define F_V4 0x1
 #define F_V6 0x2

@@ -3,7 +3,7 @@
 #ifndef PKTLENS_PACKET_SKEL_H
 #define PKTLENS_PACKET_SKEL_H
 
-#include "record.h"
+#include "records/record.h"
 #include "filter/filter.h"
 #include "detect/detect.h"
 #include "packet.skel.h"

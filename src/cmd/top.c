@@ -16,11 +16,11 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "cmds.h"
-#include "flow_output.h"
-#include "flowtab.h"
-#include "log.h"
-#include "packet_skel.h"
-#include "skel_common.h"
+#include "output/flow_output.h"
+#include "runtime/flowtab.h"
+#include "util/log.h"
+#include "runtime/packet_skel.h"
+#include "runtime/skel_common.h"
 
 #define ROWS_MAX 64
 

@@ -11,9 +11,9 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include "cmds.h"
-#include "log.h"
-#include "output.h"
-#include "skel_common.h"
+#include "util/log.h"
+#include "output/output.h"
+#include "runtime/skel_common.h"
 #include "detect/config.h"
 #include "detect/pin.h"
 

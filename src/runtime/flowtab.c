@@ -8,8 +8,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "flowtab.h"
-#include "output.h"
-#include "log.h"
+#include "output/output.h"
+#include "util/log.h"
 #include "packet_skel.h"
 #include "skel_common.h"
 

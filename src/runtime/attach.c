@@ -11,7 +11,7 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 #include "attach.h"
-#include "log.h"
+#include "util/log.h"
 
 /* tcx (Linux 6.6) links; libbpf 1.1's headers predate the name. */
 #ifndef BPF_TCX_INGRESS

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include "record.h"
+#include "records/record.h"
 
 /* Capture metadata that is not part of the parser's record. */
 struct pl_meta {

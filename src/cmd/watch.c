@@ -9,16 +9,16 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "attach.h"
+#include "runtime/attach.h"
 #include "cmds.h"
-#include "log.h"
-#include "output.h"
-#include "packet_skel.h"
-#include "record.h"
+#include "util/log.h"
+#include "output/output.h"
+#include "runtime/packet_skel.h"
+#include "records/record.h"
 #include "filter/filter.h"
-#include "pcapng.h"
-#include "ringloop.h"
-#include "skel_common.h"
+#include "sinks/pcapng.h"
+#include "runtime/ringloop.h"
+#include "runtime/skel_common.h"
 
 struct watch_ctx {
 	struct pl_opts *o;
