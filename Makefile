@@ -88,7 +88,7 @@ clean:
 # Kernel/host parity through BPF_PROG_TEST_RUN (host side under ASan/UBSan).
 $(BUILD)/parity: tests/kernel/parity.c tests/kernel/frames.c $(SKELS) $(PARSE_SRCS)
 	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 $(SAN) -Isrc -I$(BUILD) \
-		$< tests/kernel/frames.c src/parse/parse.c $(LDLIBS) -o $@
+		$< tests/kernel/frames.c src/parse/parse.c src/filter/compile.c $(LDLIBS) -o $@
 
 # Detector parity: the kernel's and the host's detectors on crafted frames.
 $(BUILD)/detect_parity: tests/kernel/detect_parity.c tests/kernel/frames.c $(SKELS) $(PARSE_SRCS)
@@ -102,13 +102,17 @@ $(BUILD)/xdp_pass.bpf.o: bench/xdp_pass.bpf.c $(BUILD)/vmlinux.h
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 		-I$(BUILD) -c $< -o $@
 
-$(BUILD)/kbench: bench/kbench.c $(SKELS) $(BUILD)/xdp_pass.skel.h $(PARSE_SRCS)
-	$(CC) $(CFLAGS) $< src/parse/parse.c src/filter/compile.c $(LDLIBS) -o $@
+# kbench loads the flow tables as flows and top do (src/runtime/flowtab.c)
+KBENCH_LIB := src/parse/parse.c src/filter/compile.c src/runtime/flowtab.c \
+	src/runtime/skel_common.c src/runtime/attach.c src/opts.c \
+	src/output/output.c src/util/log.c
+$(BUILD)/kbench: bench/kbench.c $(SKELS) $(BUILD)/xdp_pass.skel.h $(PARSE_SRCS) $(KBENCH_LIB)
+	$(CC) $(CFLAGS) $< $(KBENCH_LIB) $(LDLIBS) -o $@
 
 # detect's cost: kbench's frames with the detectors and a 10,000-prefix drop list
-$(BUILD)/kbench_detect: bench/kbench_detect.c bench/kbench.c $(SKELS) $(BUILD)/xdp_pass.skel.h $(PARSE_SRCS)
-	$(CC) $(CFLAGS) -Ibench $< src/parse/parse.c src/filter/compile.c src/detect/config.c \
-		src/detect/pin.c src/util/log.c $(LDLIBS) -o $@
+$(BUILD)/kbench_detect: bench/kbench_detect.c bench/kbench.c $(SKELS) $(BUILD)/xdp_pass.skel.h $(PARSE_SRCS) $(KBENCH_LIB)
+	$(CC) $(CFLAGS) -Ibench $< $(KBENCH_LIB) src/detect/config.c src/detect/pin.c \
+		$(LDLIBS) -o $@
 
 # ---- flows, top, agent (docs/flows.md, docs/agent.md) ----
 $(BUILD)/packet.bpf.o: src/bpf/flow_account.h src/records/flow_record.h

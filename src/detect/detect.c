@@ -89,30 +89,14 @@ _Static_assert(PL_DET_SRCQ_SLOTS == 1u << (64 - PL_DET_SRCQ_SHIFT), "srcq slots"
 
 /* ---- small helpers ---- */
 
-/* 8 bytes, little-endian. The BPF backend turns a memcpy of unknown
- * alignment into byte loads; a plain load is fine there (the verifier and
- * the JITs allow unaligned ones, and these are aligned anyway), as in
- * cursor.h's pl_le64(). */
-PL_INLINE __u64 det_w64(const __u8 *b)
-{
-#ifdef __bpf__
-	return *(const __u64 *)b;
-#else
-	__u64 v;
-
-	__builtin_memcpy(&v, b, 8);
-	return v;
-#endif
-}
-
 PL_INLINE void det_addr(const struct pl_pkt *p, const __u8 *ip, struct pl_det_addr *k)
 {
 	__u64 *w = (__u64 *)k->a;
 	__u32 v4;
 
 	if (p->present & PL_HAS_IP6) {
-		w[0] = det_w64(ip);
-		w[1] = det_w64(ip + 8);
+		w[0] = pl_load64(ip);
+		w[1] = pl_load64(ip + 8);
 		return;
 	}
 #ifdef __bpf__
@@ -126,7 +110,7 @@ PL_INLINE void det_addr(const struct pl_pkt *p, const __u8 *ip, struct pl_det_ad
 
 PL_INLINE bool det_addr_eq(const struct pl_det_addr *x, const struct pl_det_addr *y)
 {
-	return det_w64(x->a) == det_w64(y->a) && det_w64(x->a + 8) == det_w64(y->a + 8);
+	return pl_load64(x->a) == pl_load64(y->a) && pl_load64(x->a + 8) == pl_load64(y->a + 8);
 }
 
 PL_INLINE __u32 det_mix(__u64 h)
@@ -142,13 +126,13 @@ PL_INLINE __u32 det_mix(__u64 h)
 /* A well-mixed hash for the LRU tier's sketches and the fragment table. */
 PL_INLINE __u32 det_hash_addr(const struct pl_det_addr *k, __u64 seed)
 {
-	return det_mix(det_w64(k->a) * 0x9e3779b97f4a7c15ull ^ det_w64(k->a + 8) ^ seed);
+	return det_mix(pl_load64(k->a) * 0x9e3779b97f4a7c15ull ^ pl_load64(k->a + 8) ^ seed);
 }
 
 /* The slots' hash: two multiplies; use its top bits. */
 PL_INLINE __u64 det_fold(const struct pl_det_addr *k)
 {
-	return (det_w64(k->a) * 0x9e3779b97f4a7c15ull ^ det_w64(k->a + 8)) * 0xbf58476d1ce4e5b9ull;
+	return (pl_load64(k->a) * 0x9e3779b97f4a7c15ull ^ pl_load64(k->a + 8)) * 0xbf58476d1ce4e5b9ull;
 }
 
 PL_INLINE __u32 det_popcount(__u64 x)
@@ -569,7 +553,7 @@ PL_SUBPROG int pl_det_frag(struct pl_scratch *s, struct pl_det_ctx *c)
 	if (!PL_DET_RULE_ON(cfg, PL_RULE_FRAGMENT_OVERLAP))
 		return 0;
 
-	h = det_hash_addr(&ks, det_w64(kd.a + 8) ^ f.tag);
+	h = det_hash_addr(&ks, pl_load64(kd.a + 8) ^ f.tag);
 	tag = h | 1;
 	slot = pl_det_frag_slot(c, (h >> 20) & (PL_DET_FRAG_SLOTS - 1));
 	if (!slot)
@@ -647,11 +631,11 @@ PL_SUBPROG int pl_det_arp(struct pl_scratch *s, struct pl_det_ctx *c)
 	 * requests it would answer cannot be matched.) */
 	unsolicited = p->arp_opcode == 2 &&
 		      (spa == tpa || ((p->present & PL_HAS_ETH) &&
-				      det_w64(p->eth_dst) << 16 == det_w64(bcast) << 16));
+				      pl_load64(p->eth_dst) << 16 == pl_load64(bcast) << 16));
 	e = pl_det_arp_get(c, spa);
 	if (!e)
 		return 0;
-	changed = e->seen_ns && (det_w64(e->mac) ^ det_w64(sha)) << 16;
+	changed = e->seen_ns && (pl_load64(e->mac) ^ pl_load64(sha)) << 16;
 	if (changed && PL_DET_RULE_ON(cfg, PL_RULE_ARP_MAC_CHANGE) &&
 	    det_may_alert(&e->last_alert[0], c->now, det_window(cfg))) {
 		a = det_alert(c, p, PL_RULE_ARP_MAC_CHANGE, 1, 1, 0);
@@ -881,7 +865,7 @@ PL_INLINE bool det_is_loopback(const struct pl_pkt *p)
 	static const __u8 lo6[16] = { [15] = 1 };
 
 	if (p->present & PL_HAS_IP6)
-		return det_w64(p->ip_src) == det_w64(lo6) && det_w64(p->ip_src + 8) == det_w64(lo6 + 8);
+		return pl_load64(p->ip_src) == pl_load64(lo6) && pl_load64(p->ip_src + 8) == pl_load64(lo6 + 8);
 	return p->ip_src[0] == 127;
 }
 
@@ -893,11 +877,11 @@ PL_INLINE bool det_is_land(const struct pl_pkt *p)
 {
 	__u32 n = (p->present & PL_HAS_IP6) ? 16 : 4;
 
-	if (det_w64(p->ip_src) != det_w64(p->ip_dst))
+	if (pl_load64(p->ip_src) != pl_load64(p->ip_dst))
 		return false;
-	if (n == 16 && det_w64(p->ip_src + 8) != det_w64(p->ip_dst + 8))
+	if (n == 16 && pl_load64(p->ip_src + 8) != pl_load64(p->ip_dst + 8))
 		return false;
-	if (n == 4 && (det_w64(p->ip_src) & 0xffffffffull) == 0)
+	if (n == 4 && (pl_load64(p->ip_src) & 0xffffffffull) == 0)
 		return false; /* 0.0.0.0 (DHCP) */
 	if ((p->present & (PL_HAS_TCP | PL_HAS_UDP)) && p->sport != p->dport)
 		return false;
@@ -928,7 +912,7 @@ PL_INLINE bool pl_det_wants(const struct pl_scratch *s)
  * pl_find_byte() does, in the first ip6_n_ext of them. */
 PL_INLINE bool det_ip6_frag(const struct pl_pkt *p)
 {
-	__u64 x = det_w64(p->ip6_ext) ^ 0x2c2c2c2c2c2c2c2cull, n = p->ip6_n_ext;
+	__u64 x = pl_load64(p->ip6_ext) ^ 0x2c2c2c2c2c2c2c2cull, n = p->ip6_n_ext;
 	__u64 hit = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
 
 	if (!n)

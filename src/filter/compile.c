@@ -526,6 +526,7 @@ static struct ast *l7_leaf(struct compiler *c, size_t which, int col)
 		if (parse_relop(c, &cmp) || parse_value(c, &v))
 			return NULL;
 		a = leaf(c, PL_FT_NUM);
+		c->f->needs_l7 = 1;
 		if (a) {
 			a->leaf.lo = l7_fields[which].field;
 			a->leaf.cmp = cmp;
@@ -575,6 +576,7 @@ static struct ast *l7_leaf(struct compiler *c, size_t which, int col)
 		return NULL;
 	}
 	a = leaf(c, PL_FT_STR);
+	c->f->needs_l7 = 1;
 	if (!a)
 		return NULL;
 	memcpy(c->f->strs[c->n_strs], pat, len);

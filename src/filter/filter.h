@@ -25,7 +25,12 @@
 #define PL_FILTER_MAX_NODES 64 /* a power of two */
 #define PL_FILTER_MAX_STRS 8
 #define PL_FILTER_MAX_VLAN 8   /* `vlan` primitives in one filter */
+/* Header tests (all but PL_FT_BYTES and L7) read no further than this:
+ * 14 + 4 * PL_FILTER_MAX_VLAN + a 60-byte IPv4 header + 4 bytes of ports */
+#define PL_FILTER_WIN 128
 #define PL_FILTER_STR_MAX 64   /* a power of two */
+_Static_assert(14 + 4 * PL_FILTER_MAX_VLAN + 60 + 4 <= PL_FILTER_WIN,
+	       "header tests must fit the kernel's prefilter window");
 #define PL_FILTER_ACCEPT 0xff
 #define PL_FILTER_REJECT 0xfe
 
@@ -92,7 +97,7 @@ struct pl_filter {
 	__u32 n_nodes;
 	__u32 entry;       /* first node, or PL_FILTER_ACCEPT for "no filter" */
 	__u32 needs_bytes; /* a PL_FT_BYTES node: load the whole window first */
-	__u32 _pad;
+	__u32 needs_l7;    /* a PL_FT_STR/NUM node: run after the L7 parse */
 	struct pl_fnode nodes[PL_FILTER_MAX_NODES];
 	char strs[PL_FILTER_MAX_STRS][PL_FILTER_STR_MAX];
 };

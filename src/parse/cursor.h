@@ -62,6 +62,62 @@ PL_INLINE __u32 pl_mask(__u32 v, __u32 m)
 	return v & m;
 }
 
+/*
+ * Unaligned loads and stores of 8, 4 and 2 bytes, one instruction each.
+ * The BPF backend turns a memcpy of unknown alignment into byte moves
+ * (64 loads and 64 stores for 64 bytes); plain loads are fine there, since
+ * the verifier allows misaligned packet and map-value access where the CPU
+ * handles it (x86, arm64), and so do the JITs. Callers have checked the
+ * bounds. Never for the stack, where the verifier wants alignment.
+ */
+#ifdef __bpf__
+#define PL_LOADSTORE(bits)                                                  \
+	PL_INLINE __u##bits pl_load##bits(const void *p)                    \
+	{                                                                   \
+		return *(const __u##bits *)p;                               \
+	}                                                                   \
+	PL_INLINE void pl_store##bits(void *p, __u##bits v)                 \
+	{                                                                   \
+		*(__u##bits *)p = v;                                        \
+	}
+#else
+#define PL_LOADSTORE(bits)                                                  \
+	PL_INLINE __u##bits pl_load##bits(const void *p)                    \
+	{                                                                   \
+		__u##bits v;                                                \
+		memcpy(&v, p, sizeof(v));                                   \
+		return v;                                                   \
+	}                                                                   \
+	PL_INLINE void pl_store##bits(void *p, __u##bits v)                 \
+	{                                                                   \
+		memcpy(p, &v, sizeof(v));                                   \
+	}
+#endif
+PL_LOADSTORE(64)
+PL_LOADSTORE(32)
+PL_LOADSTORE(16)
+
+/* Copies n bytes, a constant, in the fewest moves. */
+PL_INLINE void pl_move(void *dst, const void *src, __u32 n)
+{
+	__u8 *d = dst;
+	const __u8 *p = src;
+	__u32 i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		pl_store64(d + i, pl_load64(p + i));
+	if (n - i >= 4) {
+		pl_store32(d + i, pl_load32(p + i));
+		i += 4;
+	}
+	if (n - i >= 2) {
+		pl_store16(d + i, pl_load16(p + i));
+		i += 2;
+	}
+	if (n - i)
+		d[i] = p[i];
+}
+
 PL_INLINE __u8 pl_u8(const struct pl_scratch *s, __u32 off)
 {
 	return s->buf[off & (PL_WIN - 1)];
@@ -77,31 +133,17 @@ PL_INLINE __u8 pl_u8(const struct pl_scratch *s, __u32 off)
 #endif
 PL_INLINE __u16 pl_be16(const struct pl_scratch *s, __u32 off)
 {
-	__u16 v;
-
-#ifdef __bpf__
-	v = *(const __u16 *)(s->buf + (off & (PL_WIN - 1)));
-#else
-	memcpy(&v, s->buf + (off & (PL_WIN - 1)), 2);
-#endif
-	return __builtin_bswap16(v);
+	return __builtin_bswap16(pl_load16(s->buf + (off & (PL_WIN - 1))));
 }
 
 PL_INLINE __u32 pl_be32(const struct pl_scratch *s, __u32 off)
 {
-	__u32 v;
-
-#ifdef __bpf__
-	v = *(const __u32 *)(s->buf + (off & (PL_WIN - 1)));
-#else
-	memcpy(&v, s->buf + (off & (PL_WIN - 1)), 4);
-#endif
-	return __builtin_bswap32(v);
+	return __builtin_bswap32(pl_load32(s->buf + (off & (PL_WIN - 1))));
 }
 
 /* Copies a fixed number of bytes (addresses); the caller checked bounds. */
 #define pl_copy_fixed(s, off, dst, n) \
-	__builtin_memcpy((dst), (s)->buf + ((off) & (PL_WIN - 1)), (n))
+	pl_move((dst), (s)->buf + ((off) & (PL_WIN - 1)), (n))
 
 /*
  * Are bytes [off, off + n) in the window? When they are not, say why:
@@ -161,14 +203,7 @@ PL_INLINE void pl_set_malformed(struct pl_scratch *s, __u8 reason)
 
 PL_INLINE __u64 pl_le64(const struct pl_scratch *s, __u32 off)
 {
-	__u64 v;
-
-#ifdef __bpf__
-	v = *(const __u64 *)(s->buf + (off & (PL_WIN - 1)));
-#else
-	memcpy(&v, s->buf + (off & (PL_WIN - 1)), 8);
-#endif
-	return v;
+	return pl_load64(s->buf + (off & (PL_WIN - 1)));
 }
 
 /* Copies up to max bytes at off into dst, 8 at a time; returns how many
@@ -187,7 +222,7 @@ PL_INLINE __u32 pl_copy(struct pl_scratch *s, __u32 off, char *dst, __u32 n,
 		if (i * 8 + 8 > n)
 			break;
 		w = pl_le64(s, off + i * 8);
-		__builtin_memcpy(dst + i * 8, &w, 8);
+		pl_store64(dst + i * 8, w);
 	}
 	for (j = 0; j < 7; j++) {
 		k = i * 8 + j;

@@ -17,9 +17,14 @@ bool pl_parse_frame_match(struct pl_pkt *out, const struct pl_filter *filter,
 	s.len = n;
 	s.avail = caplen;
 	s.linktype = linktype;
+	/* as in the kernel: a header-only filter runs on the bytes, first */
+	if (filter && !filter->needs_l7) {
+		s.ev.pkt.frame_len = wire_len;
+		match = pl_filter_match(filter, &s);
+	}
 	pl_reset(&s, wire_len);
 	pl_parse(&s);
-	if (filter)
+	if (filter && filter->needs_l7)
 		match = pl_filter_match(filter, &s);
 	pl_finalize(&s);
 	*out = s.ev.pkt;

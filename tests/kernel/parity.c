@@ -4,6 +4,12 @@
  * programs produce through BPF_PROG_TEST_RUN must be byte-identical to the
  * host parser's record. Runs both the XDP and the TC program.
  *
+ * Then the same with filters[] compiled into the programs: the kernel
+ * emits a record exactly for the frames the host's filter matches (the
+ * kernel runs a header-only filter before it parses, on a shorter window),
+ * and that record is the host's. Each filter must match some frames of the
+ * captures and miss others, or it proves nothing.
+ *
  * usage: parity FILE.pcap...   (prints PASS/FAIL per file; exit 1 on any FAIL)
  */
 #include <errno.h>
@@ -13,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "runtime/packet_skel.h"
+#include "filter/filter.h"
 #include "parse/parse.h"
 #include "records/record.h"
 #include "frames.h"
@@ -46,14 +53,31 @@ static void describe_diff(const struct pl_pkt *a, const struct pl_pkt *b)
 	}
 }
 
+/* Header-only (run before the parse), byte tests and L7 terms. */
+static const char *const filters[] = {
+	"tcp port 443",
+	"udp and not port 53",
+	"ip6",
+	"vlan and tcp",
+	"host 198.18.0.1 or arp",
+	"greater 200",
+	"src net 192.168.0.0/16 and (tcp or udp)",
+	"icmp or icmp6",
+	"tcp[tcpflags] & tcp-syn != 0",
+	"dns.qry.name ~ \"a\" or tls.sni ~ \"e\"",
+	"tcp and http.request.method == \"GET\"",
+};
+#define N_FILTERS (sizeof(filters) / sizeof(filters[0]))
+
+/* Runs one frame; the host's verdict is `want` records (0 or 1). */
 static int run_one(struct ring_buffer *rb, struct got *g, int prog_fd,
-		   const uint8_t *frame, size_t len, const char *what,
-		   const char *file, int pktno)
+		   const struct pl_filter *filter, const uint8_t *frame, size_t len,
+		   const char *what, const char *file, int pktno)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = frame,
 		    .data_size_in = (__u32)len, .repeat = 1);
 	struct pl_pkt host;
-	int err;
+	int err, want;
 
 	g->n = 0;
 	err = bpf_prog_test_run_opts(prog_fd, &topts);
@@ -70,27 +94,72 @@ static int run_one(struct ring_buffer *rb, struct got *g, int prog_fd,
 		return -1;
 	}
 	ring_buffer__consume(rb);
-	if (g->n != 1) {
-		fprintf(stderr, "  %s #%d: %s gave %d records, expected 1\n", file, pktno,
-			what, g->n);
+	want = pl_parse_frame_match(&host, filter, PL_LINK_ETHERNET, frame, (uint32_t)len,
+				    (uint32_t)len);
+	if (g->n != want) {
+		fprintf(stderr, "  %s #%d: %s gave %d records, the host filter says %d\n", file,
+			pktno, what, g->n, want);
 		return -1;
 	}
-	pl_parse_frame(&host, PL_LINK_ETHERNET, frame, (uint32_t)len, (uint32_t)len);
-	if (memcmp(&host, &g->ev.pkt, sizeof(host))) {
+	if (want && memcmp(&host, &g->ev.pkt, sizeof(host))) {
 		fprintf(stderr, "  %s #%d: %s record differs from the host parser's\n", file,
 			pktno, what);
 		describe_diff(&g->ev.pkt, &host);
 		return -1;
 	}
-	return 0;
+	return want;
+}
+
+/* The programs with `filter` (NULL: none) over every frame of every file;
+ * the number of frames the filter matched in *matched (-1 on failure). */
+static int run_files(struct packet_bpf *skel, const struct pl_filter *filter, int nfiles,
+		     char **files, const char *label, long *matched, long *total)
+{
+	struct ring_buffer *rb;
+	struct got g = { 0 };
+	int i, k, r, failed = 0;
+
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &g, NULL);
+	if (!rb)
+		return -1;
+	*matched = *total = 0;
+	for (i = 0; i < nfiles; i++) {
+		const char *base = strrchr(files[i], '/') ? strrchr(files[i], '/') + 1 : files[i];
+		struct frame *frames = NULL;
+		int n = read_frames(files[i], &frames), bad = 0;
+
+		for (k = 0; k < n; k++) {
+			r = run_one(rb, &g, bpf_program__fd(skel->progs.pktlens_xdp), filter,
+				    frames[k].data, frames[k].len, "xdp", base, k + 1);
+			bad += r < 0;
+			*matched += r > 0;
+			r = run_one(rb, &g, bpf_program__fd(skel->progs.pktlens_tc), filter,
+				    frames[k].data, frames[k].len, "tc", base, k + 1);
+			bad += r < 0;
+		}
+		free(frames);
+		*total += n > 0 ? n : 0;
+		if (n < 0)
+			bad++;
+		if (!filter)
+			printf("%s parity %s (%d packets, xdp and tc)\n", bad ? "FAIL" : "PASS",
+			       base, n);
+		else if (bad)
+			fprintf(stderr, "  filter '%s': %d differences in %s\n", label, bad, base);
+		failed += bad != 0;
+	}
+	ring_buffer__free(rb);
+	return failed;
 }
 
 int main(int argc, char **argv)
 {
 	struct packet_bpf *skel;
-	struct ring_buffer *rb;
-	struct got g = { 0 };
-	int i, failed = 0, passed = 0;
+	struct pl_filter filter;
+	char err[256];
+	int col, bad, failed = 0, passed = 0;
+	long matched, total;
+	size_t j;
 
 	skel = packet_bpf__open_and_load();
 	if (!skel) {
@@ -98,34 +167,41 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &g, NULL);
-	if (!rb)
-		return 1;
-
-	for (i = 1; i < argc; i++) {
-		const char *base = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
-		struct frame *frames = NULL;
-		int n = read_frames(argv[i], &frames), k, bad = 0;
-
-		for (k = 0; k < n; k++) {
-			if (run_one(rb, &g, bpf_program__fd(skel->progs.pktlens_xdp),
-				    frames[k].data, frames[k].len, "xdp", base, k + 1))
-				bad++;
-			if (run_one(rb, &g, bpf_program__fd(skel->progs.pktlens_tc),
-				    frames[k].data, frames[k].len, "tc", base, k + 1))
-				bad++;
-		}
-		free(frames);
-		if (n < 0)
-			bad++;
-		printf("%s parity %s (%d packets, xdp and tc)\n", bad ? "FAIL" : "PASS", base, n);
-		if (bad)
-			failed++;
-		else
-			passed++;
-	}
-	ring_buffer__free(rb);
+	bad = run_files(skel, NULL, argc - 1, argv + 1, "", &matched, &total);
+	failed += bad > 0 ? bad : bad < 0;
+	passed += argc - 1 - (bad > 0 ? bad : 0);
 	packet_bpf__destroy(skel);
+
+	for (j = 0; j < N_FILTERS; j++) {
+		memset(&filter, 0, sizeof(filter));
+		if (pl_filter_compile(filters[j], &filter, err, sizeof(err), &col)) {
+			printf("FAIL parity filter '%s': column %d: %s\n", filters[j], col, err);
+			failed++;
+			continue;
+		}
+		skel = packet_bpf__open();
+		if (skel)
+			memcpy((void *)&skel->rodata->filter, &filter, sizeof(filter));
+		if (!skel || packet_bpf__load(skel)) {
+			printf("FAIL parity filter '%s': cannot load: %s\n", filters[j],
+			       strerror(errno));
+			packet_bpf__destroy(skel);
+			failed++;
+			continue;
+		}
+		bad = run_files(skel, &filter, argc - 1, argv + 1, filters[j], &matched, &total);
+		packet_bpf__destroy(skel);
+		/* a filter that matches all or nothing of the corpus proves nothing */
+		if (bad || matched == 0 || matched == total) {
+			printf("FAIL parity filter '%s' (%ld of %ld packets matched, %d files differ)\n",
+			       filters[j], matched, total, bad);
+			failed++;
+		} else {
+			printf("PASS parity filter '%s' (%ld of %ld packets matched, xdp and tc)\n",
+			       filters[j], matched, total);
+			passed++;
+		}
+	}
 	printf("parity: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
