@@ -27,7 +27,7 @@ static const struct pl_opt_def opt_defs[] = {
 	{ PL_OPT_STATS, { "stats", no_argument, NULL, 'S' }, NULL,
 	  "print packets seen, matched, emitted and lost on exit" },
 	{ PL_OPT_MODE, { "mode", required_argument, NULL, 'm' }, "xdp|xdp-generic|tc|auto",
-	  "how to attach (default auto: native XDP, then generic XDP, then TC)" },
+	  "how to attach (default auto: the hook that costs least on the device: native XDP, then generic XDP, then TC; TC first on veth)" },
 	{ PL_OPT_WRITE, { "write", required_argument, NULL, 'w' }, "FILE",
 	  "write matching packets to FILE as pcapng (- for stdout)" },
 	{ PL_OPT_SNAPLEN, { "snaplen", required_argument, NULL, 's' }, "N",

@@ -18,6 +18,7 @@
 /* Set by user space before load. */
 const volatile __u32 emit_records = 1;  /* records to the ring buffer */
 const volatile __u32 capture_len = 0;   /* -w: bytes of each packet to send */
+const volatile __u32 capture_frames = 0; /* -w: whole frames go unparsed */
 const volatile __u32 sample_every = 0;  /* --sample N: keep 1 of N */
 const volatile __u64 rate_pps = 0;      /* --rate PPS, per CPU */
 const volatile struct pl_filter filter = { .entry = PL_FILTER_ACCEPT };
@@ -48,6 +49,19 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
+
+/* -w: a whole frame and its header, as they go to the ring buffer */
+struct pl_frame_buf {
+	struct pl_frame_event hdr;
+	__u8 data[PL_CAP_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_frame_buf);
+} frame_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -225,6 +239,38 @@ static __always_inline bool admit(void)
 	return true;
 }
 
+/* Wake the reader only once records pile up: a wakeup per record costs
+ * more than the record; the reader also polls every 100 ms. */
+static __always_inline __u64 ring_wake_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > RB_WAKE_BYTES ?
+		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/* -w with a frame no longer than the snapshot: the frame as it is, for
+ * user space to parse. */
+static __always_inline void emit_frame(void *ctx, bool xdp, __u32 ifindex, __u32 frame_len)
+{
+	__u32 zero = 0;
+	struct pl_frame_buf *f = bpf_map_lookup_elem(&frame_scratch, &zero);
+	__u64 n = clamp_to(frame_len, PL_CAP_MAX);
+
+	if (!f || (xdp ? load_xdp(ctx, f->data, n, PL_CAP_MAX) :
+			 load_tc(ctx, f->data, n, PL_CAP_MAX))) {
+		count(PL_CNT_LOST);
+		return;
+	}
+	f->hdr.type = PL_EV_FRAME;
+	f->hdr.ifindex = ifindex;
+	f->hdr.ts_mono_ns = bpf_ktime_get_ns();
+	f->hdr.frame_len = (__u32)n;
+	if (bpf_ringbuf_output(&events, f, clamp_to(sizeof(f->hdr) + n, sizeof(*f)),
+			       ring_wake_flags()))
+		count(PL_CNT_LOST);
+	else
+		count(PL_CNT_EMITTED);
+}
+
 static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s,
 				 __u32 ifindex)
 {
@@ -244,11 +290,7 @@ static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s,
 		size = sizeof(s->ev) + sizeof(struct pl_capture) + cap;
 	}
 	size = clamp_to(size, sizeof(s->ev) + sizeof(struct pl_capture) + PL_CAP_MAX);
-	/* wake the reader only once records pile up: a wakeup per record
-	 * costs more than the record; the reader also polls every 100 ms */
-	if (bpf_ringbuf_output(&events, &s->ev, size,
-			       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > RB_WAKE_BYTES ?
-				       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP))
+	if (bpf_ringbuf_output(&events, &s->ev, size, ring_wake_flags()))
 		count(PL_CNT_LOST);
 	else
 		count(PL_CNT_EMITTED);
@@ -285,6 +327,14 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len,
 		s->ev.pkt.frame_len = frame_len;
 		if (!pl_filter_match(&filter, s))
 			return;
+		/* -w, watch: a frame captured whole needs no parse here */
+		if (capture_frames && frame_len <= capture_len && frame_len <= PL_CAP_MAX &&
+		    !flow_flags && !detect_enabled) {
+			count(PL_CNT_MATCHED);
+			if (emit_records && admit())
+				emit_frame(ctx, xdp, ifindex, frame_len);
+			return;
+		}
 		if (xdp && prefilter && frame_len > PL_FILTER_WIN)
 			s->len = copy_head(ctx, s->buf, PL_HDR_WIN);
 	}

@@ -16,6 +16,7 @@
 #include "runtime/packet_skel.h"
 #include "records/record.h"
 #include "filter/filter.h"
+#include "parse/parse.h"
 #include "sinks/pcapng.h"
 #include "runtime/ringloop.h"
 #include "runtime/skel_common.h"
@@ -31,16 +32,47 @@ struct watch_ctx {
 	__u64 last_lost;
 };
 
+/* -w: a whole frame, unparsed: written as it is, parsed here for the
+ * record (the same parser and bytes as the kernel's). */
+static int on_frame(struct watch_ctx *w, const void *data, size_t size)
+{
+	struct pl_frame_event hdr;
+	const uint8_t *frame = (const uint8_t *)data + sizeof(hdr);
+	struct pl_meta meta = { 0 };
+	struct pl_pkt pkt;
+
+	memcpy(&hdr, data, sizeof(hdr));
+	if (hdr.frame_len > size - sizeof(hdr))
+		return 0;
+	meta.ts_epoch_ns = hdr.ts_mono_ns + w->mono_to_epoch_ns;
+	meta.ifname = pl_ifname(&w->ifs, hdr.ifindex);
+	if (w->pcap.f && pl_pcapng_write(&w->pcap, hdr.ifindex, meta.ts_epoch_ns, frame,
+					 hdr.frame_len, hdr.frame_len))
+		w->write_failed = 1;
+	if (pl_opts_records_to_stdout(w->o)) {
+		pl_parse_frame(&pkt, PL_LINK_ETHERNET, frame, hdr.frame_len, hdr.frame_len);
+		pl_print_record(stdout, w->o->json, &meta, &pkt);
+	}
+	w->printed++;
+	return 0;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct watch_ctx *w = ctx;
 	struct pl_packet_event ev;
 	struct pl_capture cap;
 	struct pl_meta meta = { 0 };
+	__u16 type;
 
-	if (size < sizeof(ev) || (w->o->count && w->printed >= w->o->count))
+	if (size < sizeof(type) || (w->o->count && w->printed >= w->o->count))
 		return 0; /* libbpf ignores a positive return: skip the rest */
 	/* copy out of the ring before reading: the kernel owns that memory */
+	memcpy(&type, data, sizeof(type));
+	if (type == PL_EV_FRAME && size >= sizeof(struct pl_frame_event))
+		return on_frame(w, data, size);
+	if (size < sizeof(ev))
+		return 0;
 	memcpy(&ev, data, sizeof(ev));
 	if (ev.type != PL_EV_PACKET && ev.type != PL_EV_PACKET_DATA)
 		return 0;
@@ -123,6 +155,7 @@ int cmd_watch(struct pl_opts *o)
 	skel->rodata->rate_pps = o->rate;
 	if (o->write_file) {
 		skel->rodata->capture_len = o->snaplen < PL_CAP_MAX ? o->snaplen : PL_CAP_MAX;
+		skel->rodata->capture_frames = 1;
 		for (i = 0; i < o->n_ifaces; i++) {
 			names[i] = w.ifs.names[i];
 			indexes[i] = (uint32_t)w.ifs.indexes[i];

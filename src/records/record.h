@@ -175,6 +175,7 @@ struct pl_pkt {
 enum pl_event_type {
 	PL_EV_PACKET = 1,      /* struct pl_packet_event */
 	PL_EV_PACKET_DATA = 2, /* struct pl_packet_event, then struct pl_capture */
+	PL_EV_FRAME = 3,       /* struct pl_frame_event: a whole frame, unparsed */
 };
 
 /* One packet as it leaves the kernel; `pkt` is the parser's bytes. */
@@ -191,6 +192,21 @@ struct pl_capture {
 	__u32 cap_len;
 	__u32 _pad;
 	__u8 data[]; /* cap_len bytes */
+};
+
+/*
+ * -w: a frame the kernel copies whole goes to user space unparsed, and user
+ * space runs the same parser on it (pl_parse_frame), which gives the record
+ * the kernel would have (the parity test proves it). Frames cut by the
+ * snapshot length, or filters on L7 fields, go as PL_EV_PACKET_DATA.
+ */
+struct pl_frame_event {
+	__u16 type;         /* PL_EV_FRAME */
+	__u16 _pad0;
+	__u32 ifindex;
+	__u64 ts_mono_ns;
+	__u32 frame_len;    /* frame.len: this many bytes of frame follow */
+	__u32 _pad1;
 };
 
 /* Per-CPU counters, index = enum pl_counter. Every matched packet ends in

@@ -7,9 +7,14 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/sockios.h>
 #include "attach.h"
 #include "util/log.h"
 
@@ -65,26 +70,67 @@ static int try_mode(enum pl_attach_mode mode, int ifindex,
 	}
 }
 
+/*
+ * Why auto mode puts tcx before XDP on this interface, or NULL. On veth the
+ * sender's stack has built the skb before the receiver's XDP runs, so
+ * native XDP there only adds work (turning the skb into an XDP buffer and
+ * back); tcx runs on the skb that exists. bench/live.sh measures both.
+ * On a NIC whose driver runs XDP, XDP comes before the skb and is cheaper.
+ */
+static const char *tcx_is_cheaper(const char *ifname)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err;
+
+	if (fd < 0)
+		return NULL;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&info;
+	err = ioctl(fd, SIOCETHTOOL, &ifr);
+	close(fd);
+	if (err)
+		return NULL;
+	if (!strcmp(info.driver, "veth"))
+		return "on veth the skb exists before XDP runs, so tcx costs less";
+	return NULL;
+}
+
 int pl_attach(struct pl_attachment *a, const char *ifname, int ifindex,
-	      enum pl_attach_mode mode, struct bpf_program *xdp_prog,
+	      enum pl_attach_mode mode, bool needs_xdp, struct bpf_program *xdp_prog,
 	      struct bpf_program *tc_prog)
 {
-	static const enum pl_attach_mode order[] = { PL_MODE_XDP, PL_MODE_XDP_GENERIC,
-						     PL_MODE_TC };
+	static const enum pl_attach_mode xdp_first[] = { PL_MODE_XDP, PL_MODE_XDP_GENERIC,
+							 PL_MODE_TC };
+	static const enum pl_attach_mode tcx_first[] = { PL_MODE_TC, PL_MODE_XDP,
+							 PL_MODE_XDP_GENERIC };
+	const enum pl_attach_mode *order = xdp_first;
+	const char *why = NULL;
 	int fd = -EINVAL, first_err = 0;
 	size_t i;
 
 	a->link_fd = -1;
 	a->ifindex = ifindex;
-	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+	if (mode == PL_MODE_AUTO && !needs_xdp && (why = tcx_is_cheaper(ifname)))
+		order = tcx_first;
+	for (i = 0; i < sizeof(xdp_first) / sizeof(xdp_first[0]); i++) {
 		if (mode != PL_MODE_AUTO && mode != order[i])
 			continue;
 		fd = try_mode(order[i], ifindex, xdp_prog, tc_prog);
 		if (fd >= 0) {
 			a->link_fd = fd;
 			a->mode = order[i];
-			pl_info("watching %s with %s%s", ifname, pl_mode_name(order[i]),
-				mode == PL_MODE_AUTO && i > 0 ? " (faster modes unavailable)" : "");
+			if (mode != PL_MODE_AUTO)
+				pl_info("watching %s with %s", ifname, pl_mode_name(order[i]));
+			else if (i > 0)
+				pl_info("watching %s with %s (faster modes unavailable)", ifname,
+					pl_mode_name(order[i]));
+			else if (why)
+				pl_info("watching %s with %s: %s (auto mode; --mode xdp forces XDP)",
+					ifname, pl_mode_name(order[i]), why);
+			else
+				pl_info("watching %s with %s: the driver runs it before the kernel builds an skb (auto mode)",
+					ifname, pl_mode_name(order[i]));
 			return 0;
 		}
 		if (!first_err)

@@ -3,6 +3,7 @@
 #ifndef PKTLENS_ATTACH_H
 #define PKTLENS_ATTACH_H
 
+#include <stdbool.h>
 #include "opts.h"
 
 struct bpf_program;
@@ -13,11 +14,13 @@ struct pl_attachment {
 	enum pl_attach_mode mode; /* the mode that worked */
 };
 
-/* Attaches xdp_prog or tc_prog to ifindex, trying native XDP, generic XDP
- * and TC ingress in that order for PL_MODE_AUTO. Prints one line that says
- * which was used. Returns 0 or a negative errno. */
+/* Attaches xdp_prog or tc_prog to ifindex. PL_MODE_AUTO tries the hook
+ * that costs least first: native XDP, generic XDP, then TC ingress; on veth
+ * TC ingress first, unless needs_xdp (the drop list acts only at XDP).
+ * Prints one line that says which was used and why. Returns 0 or a
+ * negative errno. */
 int pl_attach(struct pl_attachment *a, const char *ifname, int ifindex,
-	      enum pl_attach_mode mode, struct bpf_program *xdp_prog,
+	      enum pl_attach_mode mode, bool needs_xdp, struct bpf_program *xdp_prog,
 	      struct bpf_program *tc_prog);
 void pl_detach(struct pl_attachment *a);
 const char *pl_mode_name(enum pl_attach_mode mode);

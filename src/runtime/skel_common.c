@@ -145,7 +145,8 @@ int pl_attach_all(struct packet_bpf *skel, const struct pl_ifaces *ifs,
 	*n_att = 0;
 	for (i = 0; i < ifs->n; i++) {
 		if (pl_attach(&att[i], ifs->names[i], ifs->indexes[i], mode,
-			      skel->progs.pktlens_xdp, skel->progs.pktlens_tc)) {
+			      skel->rodata->droplist_enabled != 0, skel->progs.pktlens_xdp,
+			      skel->progs.pktlens_tc)) {
 			pl_detach_all(att, n_att);
 			return PL_EXIT_RUNTIME;
 		}

@@ -30,12 +30,13 @@ check() {
 	fi
 }
 
-# start_watch MODE OUT: runs pktlens in the server namespace; waits for it
-# to say it is attached.
+# start_watch MODE OUT [ARGS...]: runs pktlens in the server namespace;
+# waits for it to say it is attached.
 start_watch() {
 	local mode=$1 out=$2 i
+	shift 2
 	ip netns exec pl-server "$PKTLENS" watch -i pls0 --mode "$mode" --json --stats \
-		--duration 60 >"$out" 2>"$out.err" &
+		--duration 60 "$@" >"$out" 2>"$out.err" &
 	WATCH_PID=$!
 	for i in $(seq 50); do
 		grep -q "watching pls0" "$out.err" && return 0
@@ -99,6 +100,43 @@ for mode in xdp xdp-generic tc; do
 	check "$mode QinQ vlan" '."vlan.id"==[200,300] and ."ip.src"=="198.18.7.2" and ."icmp.type"==8' "$out"
 	check "$mode ipv6 extension headers" '."ipv6.src"=="2001:db8::7" and ."ipv6.nxt"==0 and ."pktlens.ip6_ext"==[0,60,43] and ."pktlens.l4proto"==17 and ."udp.dstport"==9 and ."ipv6.flow"==74565' "$out"
 	check "$mode pktlens.ifname" '."pktlens.ifname"=="pls0"' "$out"
+done
+
+# auto mode on veth: tcx first, and the line says why.
+if start_watch auto "$TMP/auto.json"; then
+	grep -q "watching pls0 with TC ingress (tcx): on veth the skb exists before XDP runs" "$TMP/auto.json.err" &&
+		ok "auto mode picks tcx on veth and says why" ||
+		bad "auto mode line: $(cat "$TMP/auto.json.err")"
+	stop_watch || bad "auto watch exit status $?"
+else
+	bad "auto attach: $(cat "$TMP/auto.json.err")"
+fi
+
+# -w: frames captured whole reach user space unparsed and are parsed there;
+# the records must be those `read` gives for the written capture, and the
+# kernel-parsed ones (the mode loop above) for the same kind of traffic.
+for mode in xdp tc; do
+	out=$TMP/cap-$mode.json
+	if ! start_watch "$mode" "$out" -w "$TMP/cap-$mode.pcapng"; then
+		bad "$mode -w attach: $(cat "$out.err")"
+		continue
+	fi
+	$LAB traffic 1 >"$TMP/traffic.log" 2>&1
+	ip netns exec pl-client /usr/bin/python3 tests/e2e/craft.py plc0 >"$TMP/craft.log" 2>&1
+	sleep 1
+	stop_watch || bad "$mode -w watch exit status $?: $(cat "$out.err")"
+	norm='del(."frame.number", ."pktlens.ifname")'
+	jq -c "$norm" "$out" | sort >"$TMP/live-$mode.norm"
+	"$PKTLENS" read "$TMP/cap-$mode.pcapng" --json | jq -c "$norm" | sort >"$TMP/read-$mode.norm"
+	n=$(wc -l <"$TMP/live-$mode.norm")
+	if [ "$n" -gt 20 ] && cmp -s "$TMP/live-$mode.norm" "$TMP/read-$mode.norm"; then
+		ok "$mode -w: $n records parsed in user space equal read's of the capture"
+	else
+		bad "$mode -w: $n live records differ from read's: $(diff "$TMP/live-$mode.norm" "$TMP/read-$mode.norm" | head -4)"
+	fi
+	check "$mode -w tls sni" '."tls.handshake.extensions_server_name"=="www.lab.test"' "$out"
+	check "$mode -w dns query" '."dns.qry.name"=="www.lab.test"' "$out"
+	check "$mode -w QinQ vlan" '."vlan.id"==[200,300]' "$out"
 done
 
 # kill -9 leaves nothing attached: the links die with the process.
