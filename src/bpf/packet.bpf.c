@@ -24,6 +24,7 @@ const volatile __u64 rate_pps = 0;      /* --rate PPS, per CPU */
 const volatile struct pl_filter filter = { .entry = PL_FILTER_ACCEPT };
 
 struct pl_cpu_state {
+	__u64 wake_checks; /* records since the ring's backlog was last read */
 	__u64 sample_count;
 	__u64 tokens_ns; /* token bucket, in ns of budget (1 token = 1e9/rate) */
 	__u64 last_ns;
@@ -240,9 +241,17 @@ static __always_inline bool admit(void)
 }
 
 /* Wake the reader only once records pile up: a wakeup per record costs
- * more than the record; the reader also polls every 100 ms. */
+ * more than the record; the reader also polls every 100 ms. Reading the
+ * backlog touches the consumer's cache line, so each CPU looks only every
+ * RB_WAKE_EVERY records (a few KiB late at most, against a 256 KiB mark). */
+#define RB_WAKE_EVERY 32
 static __always_inline __u64 ring_wake_flags(void)
 {
+	__u32 zero = 0;
+	struct pl_cpu_state *st = bpf_map_lookup_elem(&cpu_state, &zero);
+
+	if (st && st->wake_checks++ % RB_WAKE_EVERY)
+		return BPF_RB_NO_WAKEUP;
 	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > RB_WAKE_BYTES ?
 		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
@@ -296,6 +305,20 @@ static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s,
 		count(PL_CNT_EMITTED);
 }
 
+/* -w in watch: a matched frame that fits the snapshot goes to user space
+ * whole and unparsed (PL_EV_FRAME). True when it took the frame. */
+static __always_inline bool capture_whole(void *ctx, bool xdp, __u32 frame_len,
+					  __u32 ifindex)
+{
+	if (!capture_frames || frame_len > capture_len || frame_len > PL_CAP_MAX ||
+	    flow_flags || detect_enabled)
+		return false;
+	count(PL_CNT_MATCHED);
+	if (emit_records && admit())
+		emit_frame(ctx, xdp, ifindex, frame_len);
+	return true;
+}
+
 static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len,
 				   __u32 ifindex)
 {
@@ -307,6 +330,9 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len,
 	if (!s)
 		return;
 	count(PL_CNT_SEEN);
+	/* no filter: nothing to look at before the frame goes out whole */
+	if (filter.entry == PL_FILTER_ACCEPT && capture_whole(ctx, xdp, frame_len, ifindex))
+		return;
 	s->avail = frame_len;
 	s->linktype = PL_LINK_ETHERNET;
 	/* byte tests in the filter read past the headers: load it all now */
@@ -327,14 +353,8 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len,
 		s->ev.pkt.frame_len = frame_len;
 		if (!pl_filter_match(&filter, s))
 			return;
-		/* -w, watch: a frame captured whole needs no parse here */
-		if (capture_frames && frame_len <= capture_len && frame_len <= PL_CAP_MAX &&
-		    !flow_flags && !detect_enabled) {
-			count(PL_CNT_MATCHED);
-			if (emit_records && admit())
-				emit_frame(ctx, xdp, ifindex, frame_len);
+		if (capture_whole(ctx, xdp, frame_len, ifindex))
 			return;
-		}
 		if (xdp && prefilter && frame_len > PL_FILTER_WIN)
 			s->len = copy_head(ctx, s->buf, PL_HDR_WIN);
 	}
