@@ -498,8 +498,7 @@ static int filter_matches(struct packet_bpf *skel, const struct frame *f)
 
 static int keep_record(void *ctx, void *data, size_t size)
 {
-	if (size >= sizeof(struct pl_packet_event))
-		memcpy(ctx, data, sizeof(struct pl_packet_event));
+	pl_packet_event_get(ctx, data, size);
 	return 0;
 }
 

@@ -71,9 +71,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	memcpy(&type, data, sizeof(type));
 	if (type == PL_EV_FRAME && size >= sizeof(struct pl_frame_event))
 		return on_frame(w, data, size);
-	if (size < sizeof(ev))
+	if (pl_packet_event_get(&ev, data, size))
 		return 0;
-	memcpy(&ev, data, sizeof(ev));
 	if (ev.type != PL_EV_PACKET && ev.type != PL_EV_PACKET_DATA)
 		return 0;
 	meta.ts_epoch_ns = ev.ts_mono_ns + w->mono_to_epoch_ns;

@@ -187,6 +187,30 @@ struct pl_packet_event {
 	struct pl_pkt pkt;
 };
 
+/*
+ * A PL_EV_PACKET record without L7 hints stops before pkt.l7 (which is all
+ * zero then): the ring carries a quarter of the bytes. pl_packet_event_get()
+ * gives the whole record back in user space.
+ */
+#define PL_PACKET_EVENT_SHORT __builtin_offsetof(struct pl_packet_event, pkt.l7)
+
+#ifndef __bpf__
+#include <string.h>
+/* Copies a PL_EV_PACKET(_DATA) record of `size` bytes out of the ring into
+ * *ev, zero-filling what a short record left out; -1 if it is too short. */
+static inline int pl_packet_event_get(struct pl_packet_event *ev, const void *data,
+				      size_t size)
+{
+	if (size < PL_PACKET_EVENT_SHORT)
+		return -1;
+	if (size > sizeof(*ev))
+		size = sizeof(*ev);
+	memcpy(ev, data, size);
+	memset((char *)ev + size, 0, sizeof(*ev) - size);
+	return 0;
+}
+#endif
+
 /* After a PL_EV_PACKET_DATA record: the first cap_len bytes of the frame. */
 struct pl_capture {
 	__u32 cap_len;

@@ -33,9 +33,8 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct got *g = ctx;
 
-	if (size >= sizeof(g->ev))
-		memcpy(&g->ev, data, sizeof(g->ev));
-	g->n++;
+	if (!pl_packet_event_get(&g->ev, data, size))
+		g->n++;
 	return 0;
 }
 
