@@ -52,22 +52,22 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16);
-	__type(key, struct pl_name_key);
-	__type(value, __u64);
+	__type(key, __u64);
+	__type(value, struct pl_name_val);
 } snis SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16);
-	__type(key, struct pl_name_key);
-	__type(value, __u64);
+	__type(key, __u64);
+	__type(value, struct pl_name_val);
 } dns_names SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16);
-	__type(key, struct pl_name_key);
-	__type(value, __u64);
+	__type(key, __u64);
+	__type(value, struct pl_name_val);
 } http_hosts SEC(".maps");
 
 /* The first L7 name of a flow; written only by packets that carry one. */
@@ -92,12 +92,17 @@ struct {
 	__type(value, __u64);
 } flow_counters SEC(".maps");
 
-/* Scratch for the name key and the flow's name record. */
+/* Scratch for a flow's name record and a new name table entry. */
+struct pl_name_scratch {
+	struct pl_flow_name flow;
+	struct pl_name_val entry;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct pl_flow_name);
+	__type(value, struct pl_name_scratch);
 } name_scratch SEC(".maps");
 
 static __always_inline void flow_count(__u32 which)
@@ -144,8 +149,9 @@ static __always_inline void make_flow_key(struct pl_pkt *p, __u32 ifindex,
 		k->dport = (__u16)(p->icmp_type << 8 | p->icmp_code);
 }
 
-static __always_inline void account_flow(struct pl_pkt *p, __u32 ifindex,
-					 __u64 now)
+/* Returns the flow's value, or NULL for a new flow (or none). */
+static __always_inline struct pl_flow_val *account_flow(struct pl_pkt *p, __u32 ifindex,
+							__u64 now)
 {
 	struct pl_flow_key k = {};
 	struct pl_flow_val *v, nv = {};
@@ -164,13 +170,13 @@ static __always_inline void account_flow(struct pl_pkt *p, __u32 ifindex,
 		nv.ttl_max = ttl;
 		if (!bpf_map_update_elem(&flows, &k, &nv, BPF_NOEXIST)) {
 			flow_count(PL_FCNT_FLOW_NEW);
-			return;
+			return NULL;
 		}
 		/* another CPU inserted it first */
 		v = bpf_map_lookup_elem(&flows, &k);
 		if (!v) {
 			flow_count(PL_FCNT_FLOW_FAIL);
-			return;
+			return NULL;
 		}
 	}
 	FLOW_ADD(&v->packets, 1);
@@ -194,6 +200,7 @@ static __always_inline void account_flow(struct pl_pkt *p, __u32 ifindex,
 		v->ttl_min = ttl;
 	if (ttl > v->ttl_max)
 		v->ttl_max = ttl;
+	return v;
 }
 
 static __always_inline void account_source(struct pl_pkt *p)
@@ -273,64 +280,86 @@ static __always_inline void account_iface(struct pl_pkt *p, __u32 ifindex)
 		flow_count(PL_FCNT_IFACE_NEW);
 }
 
-/* One more packet for `name` (a zero-padded key) in `map`. */
-static __always_inline void count_name(void *map, struct pl_name_key *name,
-				       __u32 new_counter)
+/* 64 bits of the first len bytes of a zero-padded name, 8 at a time. */
+static __always_inline __u64 name_hash(const char *name, __u32 len)
 {
-	__u64 *v = bpf_map_lookup_elem(map, name), one = 1;
+	__u64 h = 0x9e3779b97f4a7c15ull ^ len;
+	__u32 i;
+
+	for (i = 0; i < PL_NAME_MAX / 8; i++) {
+		if (i * 8 >= len)
+			break;
+		h = (h ^ pl_load64(name + i * 8)) * 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 31;
+	}
+	return h;
+}
+
+/* A name of the record into a PL_NAME_MAX buffer: an HTTP host's field
+ * is shorter than the others, the rest is zeros. */
+static __always_inline void copy_name(char *dst, const char *name, __u32 kind)
+{
+	if (kind == PL_NAME_HTTP) {
+		pl_move(dst, name, PL_HTTP_HOST_MAX);
+		__builtin_memset(dst + PL_HTTP_HOST_MAX, 0, PL_NAME_MAX - PL_HTTP_HOST_MAX);
+	} else {
+		pl_move(dst, name, PL_NAME_MAX);
+	}
+}
+
+/* One more packet for the name (len bytes, zero-padded) in `map`; a new
+ * entry is built in e. */
+static __always_inline void count_name(void *map, const char *name, __u32 len, __u32 kind,
+				       struct pl_name_val *e, __u32 new_counter)
+{
+	__u64 h = name_hash(name, len);
+	__u64 *v = bpf_map_lookup_elem(map, &h);
 
 	if (v) {
-		FLOW_ADD(v, 1);
+		FLOW_ADD(v, 1); /* pl_name_val.packets */
 		return;
 	}
-	if (bpf_map_update_elem(map, name, &one, BPF_ANY))
+	e->packets = 1;
+	copy_name(e->name, name, kind);
+	if (bpf_map_update_elem(map, &h, e, BPF_ANY))
 		flow_count(PL_FCNT_TABLE_FAIL);
 	else
 		flow_count(new_counter);
 }
 
 /* The TLS SNI, DNS query name or HTTP host of the packet, if any: counted
- * in its table and remembered as the flow's name (the first one seen). The parser zero-fills
- * the L7 union before it writes a name, so the names are keys as they are. */
-static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex)
+ * in its table and remembered as the flow's name (the first one seen). The
+ * parser zero-fills the L7 union before it writes a name. `fv` is the
+ * flow's value (NULL for a new flow): its note saves the flow_names lookup
+ * once the flow has a name. */
+static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex,
+					  struct pl_flow_val *fv)
 {
-	struct pl_flow_name *n;
-	__u32 zero = 0;
+	struct pl_name_scratch *n;
+	const char *name;
+	__u32 zero = 0, len, kind;
 
 	if (p->present & PL_HAS_TLS_SNI) {
-		if (!p->l7.tls.sni_len)
-			return;
-		count_name(&snis, (struct pl_name_key *)p->l7.tls.sni, PL_FCNT_SNI_NEW);
-		n = bpf_map_lookup_elem(&name_scratch, &zero);
-		if (!n)
-			return;
-		n->kind = PL_NAME_SNI;
-		__builtin_memcpy(n->name, p->l7.tls.sni, PL_NAME_MAX);
+		name = p->l7.tls.sni, len = p->l7.tls.sni_len, kind = PL_NAME_SNI;
 	} else if (p->present & PL_HAS_DNS_QRY) {
-		if (!p->l7.dns.name_len)
-			return;
-		count_name(&dns_names, (struct pl_name_key *)p->l7.dns.name,
-			   PL_FCNT_DNS_NEW);
-		n = bpf_map_lookup_elem(&name_scratch, &zero);
-		if (!n)
-			return;
-		n->kind = PL_NAME_DNS;
-		__builtin_memcpy(n->name, p->l7.dns.name, PL_NAME_MAX);
+		name = p->l7.dns.name, len = p->l7.dns.name_len, kind = PL_NAME_DNS;
 	} else if (p->present & PL_HAS_HTTP_HOST) {
-		if (!p->l7.http.host_len)
-			return;
-		n = bpf_map_lookup_elem(&name_scratch, &zero);
-		if (!n)
-			return;
-		n->kind = PL_NAME_HTTP;
-		__builtin_memcpy(n->name, p->l7.http.host, PL_HTTP_HOST_MAX);
-		__builtin_memset(n->name + PL_HTTP_HOST_MAX, 0,
-				 PL_NAME_MAX - PL_HTTP_HOST_MAX);
-		count_name(&http_hosts, (struct pl_name_key *)n->name, PL_FCNT_HTTP_NEW);
+		name = p->l7.http.host, len = p->l7.http.host_len, kind = PL_NAME_HTTP;
 	} else {
 		return;
 	}
-	if (!(flow_flags & PL_FLOW_TABLE))
+	if (!len)
+		return;
+	n = bpf_map_lookup_elem(&name_scratch, &zero);
+	if (!n)
+		return;
+	if (kind == PL_NAME_SNI)
+		count_name(&snis, name, len, kind, &n->entry, PL_FCNT_SNI_NEW);
+	else if (kind == PL_NAME_DNS)
+		count_name(&dns_names, name, len, kind, &n->entry, PL_FCNT_DNS_NEW);
+	else
+		count_name(&http_hosts, name, len, kind, &n->entry, PL_FCNT_HTTP_NEW);
+	if (!(flow_flags & PL_FLOW_TABLE) || (fv && fv->named))
 		return;
 	{
 		struct pl_flow_key k = {};
@@ -338,16 +367,21 @@ static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex)
 		/* the first name of a flow stays: a lookup is much cheaper than
 		 * replacing a 264-byte value */
 		make_flow_key(p, ifindex, &k);
-		if (bpf_map_lookup_elem(&flow_names, &k))
-			return;
-		if (bpf_map_update_elem(&flow_names, &k, n, BPF_NOEXIST) == 0)
-			flow_count(PL_FCNT_FLOWNAME_NEW);
+		if (!bpf_map_lookup_elem(&flow_names, &k)) {
+			n->flow.kind = kind;
+			copy_name(n->flow.name, name, kind);
+			if (bpf_map_update_elem(&flow_names, &k, &n->flow, BPF_NOEXIST) == 0)
+				flow_count(PL_FCNT_FLOWNAME_NEW);
+		}
+		if (fv)
+			fv->named = 1;
 	}
 }
 
 /* Everything flow_flags asks for, for one matched packet. */
 static __always_inline void flow_account(struct pl_pkt *p, __u32 ifindex)
 {
+	struct pl_flow_val *fv = NULL;
 	__u64 now;
 
 	if (flow_flags & PL_FLOW_IFACES)
@@ -358,14 +392,14 @@ static __always_inline void flow_account(struct pl_pkt *p, __u32 ifindex)
 	}
 	if (flow_flags & PL_FLOW_TABLE) {
 		now = bpf_ktime_get_ns();
-		account_flow(p, ifindex, now);
+		fv = account_flow(p, ifindex, now);
 	}
 	if (flow_flags & PL_FLOW_SOURCES)
 		account_source(p);
 	if (flow_flags & PL_FLOW_PORTS)
 		account_port(p);
 	if (flow_flags & PL_FLOW_NAMES)
-		account_names(p, ifindex);
+		account_names(p, ifindex, fv);
 }
 
 #endif /* PKTLENS_BPF_FLOW_ACCOUNT_H */

@@ -54,7 +54,7 @@ struct pl_flow_val {
 	__u32 tcp_flags; /* OR of the TCP flags seen (12 bits); 8-byte aligned */
 	__u8 ttl_min;    /* TTL or hop limit */
 	__u8 ttl_max;
-	__u16 _pad;
+	__u16 named;     /* the kernel's note: flow_names holds this flow's name */
 };
 
 /* sources key: a source address. */
@@ -82,9 +82,18 @@ struct pl_port_val {
 	__u64 bytes;
 };
 
-/* snis, dns_names, http_hosts key: the name, zero-padded. Value: __u64
- * packets that carried it (ClientHellos, DNS messages, HTTP requests). */
+/* A name, zero-padded: how user space sees the name tables' entries
+ * (pl_flowtab_walk() hands out the name and its packets). */
 struct pl_name_key {
+	char name[PL_NAME_MAX];
+};
+
+/* snis, dns_names, http_hosts: key a 64-bit hash of the name (hashing a
+ * 256-byte key per packet cost more than the rest of the accounting), the
+ * value its packets (ClientHellos, DNS messages, HTTP requests) and the
+ * name itself, written when the entry is made. */
+struct pl_name_val {
+	__u64 packets;
 	char name[PL_NAME_MAX];
 };
 

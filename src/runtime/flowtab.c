@@ -218,21 +218,51 @@ static void sum_u64s(void *dst, const void *src, size_t vsz, int n)
 	}
 }
 
+/* Name table values: packets summed, the name from a CPU that has it. */
+static void sum_name(struct pl_name_val *dst, const void *src, int n)
+{
+	const struct pl_name_val *v;
+	int c;
+
+	memset(dst, 0, sizeof(*dst));
+	for (c = 0; c < n; c++) {
+		v = (const void *)((const char *)src + (size_t)c * stride(sizeof(*v)));
+		if (v->packets && !dst->packets)
+			memcpy(dst->name, v->name, sizeof(dst->name));
+		dst->packets += v->packets;
+	}
+}
+
 /* ---- walking a map in batches ---- */
+
+_Static_assert(sizeof(struct pl_name_val) <= sizeof(struct pl_flow_name),
+	       "the walk's value buffers hold a name table value");
 
 struct walk {
 	int fd;
 	size_t ksz, vsz;
 	bool flow; /* values are struct pl_flow_val */
+	bool name; /* values are struct pl_name_val: the callback gets the
+		    * name as the key and the packets as the value */
 	bool del;  /* lookup and delete */
 	pl_entry_fn fn;
 	void *ctx;
 };
 
+/* Hands one summed entry to the walk's callback. */
+static int deliver(const struct walk *w, const void *key, const void *val)
+{
+	const struct pl_name_val *nv = val;
+
+	return w->name ? w->fn(w->ctx, nv->name, &nv->packets) : w->fn(w->ctx, key, val);
+}
+
 static void summed(struct pl_flowtab *t, const struct walk *w, const void *raw, void *out)
 {
 	if (w->flow)
 		sum_flow(out, raw, t->ncpu);
+	else if (w->name)
+		sum_name(out, raw, t->ncpu);
 	else
 		sum_u64s(out, raw, w->vsz, t->ncpu);
 }
@@ -241,7 +271,7 @@ static void summed(struct pl_flowtab *t, const struct walk *w, const void *raw, 
 static long walk_slow(struct pl_flowtab *t, const struct walk *w)
 {
 	char key[sizeof(struct pl_name_key)], next[sizeof(struct pl_name_key)];
-	char val[sizeof(struct pl_flow_name)];
+	__u64 val[(sizeof(struct pl_flow_name) + 7) / 8];
 	long n = 0;
 	bool first = true;
 
@@ -253,7 +283,7 @@ static long walk_slow(struct pl_flowtab *t, const struct walk *w)
 			continue;
 		summed(t, w, t->vals, val);
 		n++;
-		if (w->fn(w->ctx, key, val))
+		if (deliver(w, key, val))
 			break;
 	}
 	return n;
@@ -262,7 +292,7 @@ static long walk_slow(struct pl_flowtab *t, const struct walk *w)
 static long walk_map(struct pl_flowtab *t, const struct walk *w)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	char val[sizeof(struct pl_flow_name)];
+	__u64 val[(sizeof(struct pl_flow_name) + 7) / 8];
 	__u64 in = 0, out = 0;
 	bool first = true;
 	long n = 0;
@@ -288,7 +318,7 @@ static long walk_map(struct pl_flowtab *t, const struct walk *w)
 		for (i = 0; i < count; i++) {
 			summed(t, w, (char *)t->vals + (size_t)i * t->ncpu * stride(w->vsz), val);
 			n++;
-			if (w->fn(w->ctx, (char *)t->keys + (size_t)i * w->ksz, val))
+			if (deliver(w, (char *)t->keys + (size_t)i * w->ksz, val))
 				return n;
 		}
 		if (err == -ENOENT)
@@ -434,6 +464,7 @@ long pl_flowtab_walk(struct pl_flowtab *t, enum pl_table which, pl_entry_fn fn, 
 	w.fd = bpf_map__fd(m);
 	w.ksz = bpf_map__key_size(m);
 	w.vsz = bpf_map__value_size(m);
+	w.name = which == PL_TBL_SNIS || which == PL_TBL_DNS || which == PL_TBL_HTTP;
 	pl_flowtab_read_counters(t);
 	created = t->counters[new_counter[which]];
 	n = walk_map(t, &w);
