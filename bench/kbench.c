@@ -11,6 +11,7 @@
  *
  * usage: kbench   (as root; attaches nothing, only test runs)
  *        kbench profile CONFIG CLASS [SECONDS]: one program on one frame, for perf
+ *        kbench filter EXPR...: watch's mean over the mix with each filter
  */
 #include <errno.h>
 #include <stdio.h>
@@ -596,6 +597,38 @@ static int profile(int argc, char **argv)
 	return 0;
 }
 
+/* kbench filter EXPR...: watch's program with each filter (emit_records =
+ * 1), ns/packet mean over the mix beside XDP_PASS, for quick comparisons. */
+static int filter_means(int argc, char **argv, struct xdp_pass_bpf *pass)
+{
+	int fd_pass = bpf_program__fd(pass->progs.xdp_pass), a, r;
+	size_t i;
+
+	for (i = 0; i < N_CLASSES; i++)
+		classes[i].build(&classes[i].f);
+	for (a = 2; a < argc; a++) {
+		struct packet_bpf *skel = load_pktlens(1, argv[a], 0);
+		double sum = 0, base = 0;
+		unsigned x[ROUNDS], b[ROUNDS];
+
+		if (!skel)
+			return 1;
+		for (i = 0; i < N_CLASSES; i++) {
+			for (r = 0; r < ROUNDS; r++) {
+				b[r] = test_run(fd_pass, &classes[i].f, REPEAT);
+				x[r] = test_run(bpf_program__fd(skel->progs.pktlens_xdp),
+						&classes[i].f, REPEAT);
+			}
+			sum += median3(x);
+			base += median3(b);
+		}
+		printf("%.1f ns/packet (XDP_PASS %.1f): %s\n", sum / N_CLASSES, base / N_CLASSES,
+		       argv[a]);
+		packet_bpf__destroy(skel);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct packet_bpf *emit;
@@ -610,6 +643,8 @@ int main(int argc, char **argv)
 
 	if (argc > 3 && !strcmp(argv[1], "profile"))
 		return profile(argc, argv);
+	if (argc > 2 && !strcmp(argv[1], "filter") && pass)
+		return filter_means(argc, argv, pass);
 	emit = load_pktlens(1, NULL, 0);
 	loaded = emit && pass;
 

@@ -41,6 +41,12 @@ PL_INLINE void parse_tcp_payload(struct pl_scratch *s, __u32 off)
 	if (off + 6 > s->l4_end || off + 6 > s->avail || !pl_need(s, off, 6))
 		return;
 	if (is_tls_hello(s, off)) {
+		/* a hello runs past the first bytes the kernel loads: ask for
+		 * the rest before walking it, not after */
+		if (s->len < s->l4_end && s->len < s->avail && s->len < PL_WIN) {
+			s->need_more = 1;
+			return;
+		}
 		parse_tls(s, off);
 		return;
 	}
