@@ -116,9 +116,17 @@ $(BUILD)/kbench_detect: bench/kbench_detect.c bench/kbench.c $(SKELS) $(BUILD)/x
 
 # ---- flows, top, agent (docs/flows.md, docs/agent.md) ----
 $(BUILD)/packet.bpf.o: src/bpf/flow_account.h src/records/flow_record.h
-FLOW_LIB := src/runtime/flowtab.c src/runtime/skel_common.c src/runtime/attach.c src/util/log.c src/output/output.c
+# skel_common.c compiles the filter through opts.c (pl_opts_compile_filter)
+FLOW_LIB := src/runtime/flowtab.c src/runtime/skel_common.c src/runtime/attach.c src/util/log.c src/output/output.c \
+	src/opts.c src/filter/compile.c
 $(BUILD)/flowbench: bench/flowbench.c $(FLOW_LIB) $(SKELS) $(USER_HDRS)
 	$(CC) $(CFLAGS) $< $(FLOW_LIB) $(LDLIBS) -o $@
+
+# Every benchmark binary, built (never run) by `make test` so that a broken
+# benchmark fails there and not first in `make bench`.
+BENCH_BINS := $(BUILD)/kbench $(BUILD)/kbench_detect $(BUILD)/flowbench $(BUILD)/tcpstorm $(BUILD)/xdp_pass.bpf.o
+.PHONY: bench-build
+bench-build: $(BENCH_BINS)
 
 # ---- pktlens tcp (docs/tcp.md): a short-connection storm for bench/tcp.sh ----
 $(BUILD)/tcpstorm: bench/tcpstorm.c

@@ -44,7 +44,7 @@ fi
 
 mkdir -p "$LOG"
 echo "== build"
-if ! make -s all build/san/test_output build/san/test_parser build/san/test_filter build/parity >"$LOG/build.log" 2>&1; then
+if ! make -s all build/san/test_output build/san/test_parser build/san/test_filter build/parity bench-build >"$LOG/build.log" 2>&1; then
 	cat "$LOG/build.log"
 	echo "FAIL build"
 	echo "0 passed, 1 failed"
