@@ -11,20 +11,26 @@ CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) -Isrc
 LDLIBS   := -lbpf -lpcap -lelf -lz
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
+# A target whose recipe fails is removed, so a half-written file (a 0-byte
+# skeleton after `make BPFTOOL=false`) is never taken as up to date.
+.DELETE_ON_ERROR:
+
+# Each object records the headers it included (-MMD, -MP: a deleted header
+# is no error) in a .d file beside it; make reads them all at the end.
+DEPFLAGS := -MMD -MP
+
 BPF_SRCS := $(wildcard src/bpf/*.bpf.c)
 SKELS    := $(patsubst src/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-PARSE_SRCS := $(wildcard src/parse/*.c src/parse/*.h src/filter/*.c src/filter/*.h src/records/*.h)
-# user space: main and options, commands, the runtime, output, sinks, util
+# user space: main and options, commands, the runtime, output, sinks, util,
+# the parser and the filter compiler; src/detect/detect.c is shared C,
+# included by the BPF programs (through detect.bpf.h) and by
+# src/detect/host.c, like the parser
 USER_DIRS := src src/cmd src/cmd/tcp src/cmd/agent src/runtime src/output src/sinks src/util
 USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS))) src/parse/parse.c src/filter/compile.c
-USER_HDRS := $(wildcard $(addsuffix /*.h,$(USER_DIRS)))
-# detect: src/detect/detect.c is shared C, included by the BPF programs
-# (through detect.bpf.h) and by src/detect/host.c, like the parser
-PARSE_SRCS += $(wildcard src/detect/*.c src/detect/*.h)
 USER_SRCS += $(filter-out src/detect/detect.c,$(wildcard src/detect/*.c))
 USER_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 
-.PHONY: all deps test run lab-up lab-down bench fuzz clean install unit
+.PHONY: all deps test check unit run lab-up lab-down bench bench-build fuzz clean install
 
 all: $(BUILD)/pktlens
 
@@ -35,18 +41,29 @@ $(BUILD)/vmlinux.h:
 	@mkdir -p $(BUILD)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(BUILD)/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/vmlinux.h $(PARSE_SRCS)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
-		-Wno-unused-function -I$(BUILD) -Isrc -c $< -o $@
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -I$(BUILD) -Isrc
 
-$(BUILD)/tcp.bpf.o: src/records/tcp_events.h
+$(BUILD)/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/vmlinux.h
+	$(CLANG) $(BPF_CFLAGS) -Wno-unused-function $(DEPFLAGS) -c $< -o $@
 
-$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+# The skeletons embed the objects stripped of DWARF (bpftool gen object
+# keeps BTF and the CO-RE relocations); the file name, and so the skeleton's
+# name, stays <name>.bpf.o.
+$(BUILD)/stripped/%.bpf.o: $(BUILD)/%.bpf.o
+	@mkdir -p $(dir $@)
+	$(BPFTOOL) gen object $@ $<
+
+BPF_OBJS := $(patsubst src/bpf/%.c,$(BUILD)/%.o,$(BPF_SRCS)) $(BUILD)/xdp_pass.bpf.o
+.SECONDARY: $(BPF_OBJS) $(patsubst $(BUILD)/%,$(BUILD)/stripped/%,$(BPF_OBJS))
+
+$(BUILD)/%.skel.h: $(BUILD)/stripped/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
 
-$(BUILD)/obj/%.o: src/%.c $(SKELS) $(PARSE_SRCS) $(USER_HDRS)
+# Objects that include a skeleton find it through their .d file once built;
+# the first build makes every skeleton before any object (order-only).
+$(BUILD)/obj/%.o: src/%.c | $(SKELS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/pktlens: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
@@ -55,20 +72,45 @@ install: $(BUILD)/pktlens
 	install -m 0755 $(BUILD)/pktlens /usr/local/bin/pktlens
 	install -D -m 0644 docs/pktlens.8 /usr/local/share/man/man8/pktlens.8
 
-# Host unit tests and tools built with ASan/UBSan.
-$(BUILD)/san/%: tests/unit/%.c $(PARSE_SRCS) src/output/output.c src/output/output.h
+# Host unit tests and tools built with ASan/UBSan, from objects of their
+# own: build/san/<path>.o for <path>.c.
+SAN_CFLAGS := $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 $(SAN) -Isrc -I$(BUILD)
+san = $(patsubst %.c,$(BUILD)/san/%.o,$(1))
+
+$(BUILD)/san/%.o: %.c | $(SKELS)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 $(SAN) -Isrc -I$(BUILD) \
-		$< src/parse/parse.c src/filter/compile.c src/output/output.c -o $@
+	$(CLANG) $(SAN_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+UNIT_TESTS := test_output test_parser test_filter
+UNIT_BINS  := $(addprefix $(BUILD)/san/,$(UNIT_TESTS))
+UNIT_LIB   := src/parse/parse.c src/filter/compile.c src/output/output.c
+$(UNIT_BINS): $(BUILD)/san/%: $(BUILD)/san/tests/unit/%.o $(call san,$(UNIT_LIB))
+	$(CLANG) $(SAN) $^ -o $@
+
+# make unit: build and run the three unit tests (PASS/FAIL lines each)
+unit: $(UNIT_BINS)
+	@rc=0; for t in $(UNIT_BINS); do $$t || rc=1; done; exit $$rc
+
+# make check: every host-only suite, no root needed (tests/run.sh --host)
+check:
+	@bash tests/run.sh --host
+
+# libFuzzer build: objects instrumented with fuzzer-no-link, then linked
+# with the fuzzer's main.
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+$(BUILD)/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
+		-Isrc $(DEPFLAGS) -c $< -o $@
 
 fuzz: $(BUILD)/fuzz_parser
-$(BUILD)/fuzz_parser: tests/fuzz/fuzz_parser.c $(PARSE_SRCS) src/output/output.c
-	@mkdir -p $(BUILD)
-	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-Isrc $< src/parse/parse.c src/output/output.c -o $@
+$(BUILD)/fuzz_parser: $(patsubst %.c,$(BUILD)/fuzz/%.o,tests/fuzz/fuzz_parser.c src/parse/parse.c src/output/output.c)
+	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -o $@
 
+# make test: every suite; make test T=NAME: the suite NAME alone
+# (tests/run.sh --list names them)
 test: deps
-	@bash tests/run.sh
+	@bash tests/run.sh $(T)
 
 run: deps all
 	@bash scripts/run-demo.sh
@@ -86,54 +128,59 @@ clean:
 	rm -rf $(BUILD)
 
 # Kernel/host parity through BPF_PROG_TEST_RUN (host side under ASan/UBSan).
-$(BUILD)/parity: tests/kernel/parity.c tests/kernel/frames.c $(SKELS) $(PARSE_SRCS)
-	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 $(SAN) -Isrc -I$(BUILD) \
-		$< tests/kernel/frames.c src/parse/parse.c src/filter/compile.c $(LDLIBS) -o $@
+$(BUILD)/parity: $(call san,tests/kernel/parity.c tests/kernel/frames.c src/parse/parse.c \
+		src/filter/compile.c)
+	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@
 
 # Detector parity: the kernel's and the host's detectors on crafted frames.
-$(BUILD)/detect_parity: tests/kernel/detect_parity.c tests/kernel/frames.c $(SKELS) $(PARSE_SRCS)
-	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 $(SAN) -Isrc -I$(BUILD) \
-		$< tests/kernel/frames.c src/detect/host.c src/detect/config.c src/detect/pin.c \
-		src/util/log.c $(LDLIBS) -o $@
+$(BUILD)/detect_parity: $(call san,tests/kernel/detect_parity.c tests/kernel/frames.c \
+		src/detect/host.c src/detect/config.c src/detect/pin.c src/util/log.c)
+	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@
 
 # ---- bench: kernel micro-benchmark (bench/kbench.c, run by bench/run.sh) ----
 # The bare XDP_PASS baseline; its skeleton comes from the %.skel.h rule above.
 $(BUILD)/xdp_pass.bpf.o: bench/xdp_pass.bpf.c $(BUILD)/vmlinux.h
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
-		-I$(BUILD) -c $< -o $@
+	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+# bench objects: build/bench/<name>.o, with the user-space objects' flags
+$(BUILD)/bench/%.o: bench/%.c | $(SKELS) $(BUILD)/xdp_pass.skel.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ibench $(DEPFLAGS) -c $< -o $@
+
+obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
 
 # kbench loads the flow tables as flows and top do (src/runtime/flowtab.c)
 KBENCH_LIB := src/parse/parse.c src/filter/compile.c src/runtime/flowtab.c \
 	src/runtime/skel_common.c src/runtime/attach.c src/opts.c \
 	src/output/output.c src/util/log.c
-$(BUILD)/kbench: bench/kbench.c $(SKELS) $(BUILD)/xdp_pass.skel.h $(PARSE_SRCS) $(KBENCH_LIB)
-	$(CC) $(CFLAGS) $< $(KBENCH_LIB) $(LDLIBS) -o $@
+$(BUILD)/kbench: $(BUILD)/bench/kbench.o $(call obj,$(KBENCH_LIB))
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # detect's cost: kbench's frames with the detectors and a 10,000-prefix drop list
-$(BUILD)/kbench_detect: bench/kbench_detect.c bench/kbench.c $(SKELS) $(BUILD)/xdp_pass.skel.h $(PARSE_SRCS) $(KBENCH_LIB)
-	$(CC) $(CFLAGS) -Ibench $< $(KBENCH_LIB) src/detect/config.c src/detect/pin.c \
-		$(LDLIBS) -o $@
+$(BUILD)/kbench_detect: $(BUILD)/bench/kbench_detect.o $(call obj,$(KBENCH_LIB) \
+		src/detect/config.c src/detect/pin.c)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # ---- flows, top, agent (docs/flows.md, docs/agent.md) ----
-$(BUILD)/packet.bpf.o: src/bpf/flow_account.h src/records/flow_record.h
 # skel_common.c compiles the filter through opts.c (pl_opts_compile_filter)
-FLOW_LIB := src/runtime/flowtab.c src/runtime/skel_common.c src/runtime/attach.c src/util/log.c src/output/output.c \
-	src/opts.c src/filter/compile.c
-$(BUILD)/flowbench: bench/flowbench.c $(FLOW_LIB) $(SKELS) $(USER_HDRS)
-	$(CC) $(CFLAGS) $< $(FLOW_LIB) $(LDLIBS) -o $@
+FLOW_LIB := src/runtime/flowtab.c src/runtime/skel_common.c src/runtime/attach.c src/util/log.c \
+	src/output/output.c src/opts.c src/filter/compile.c
+$(BUILD)/flowbench: $(BUILD)/bench/flowbench.o $(call obj,$(FLOW_LIB))
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# ---- pktlens tcp (docs/tcp.md): a short-connection storm for bench/tcp.sh ----
+$(BUILD)/tcpstorm: $(BUILD)/bench/tcpstorm.o
+	$(CC) $(CFLAGS) -pthread $^ -o $@
+$(BUILD)/bench/tcpstorm.o: CFLAGS += -pthread
 
 # Every benchmark binary, built (never run) by `make test` so that a broken
 # benchmark fails there and not first in `make bench`.
 BENCH_BINS := $(BUILD)/kbench $(BUILD)/kbench_detect $(BUILD)/flowbench $(BUILD)/tcpstorm $(BUILD)/xdp_pass.bpf.o
-.PHONY: bench-build
 bench-build: $(BENCH_BINS)
-
-# ---- pktlens tcp (docs/tcp.md): a short-connection storm for bench/tcp.sh ----
-$(BUILD)/tcpstorm: bench/tcpstorm.c
-	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) -pthread $< -o $@
 
 # top (ncurses), agent (libmicrohttpd, libyaml, libfixbuf): only pktlens links them
 FLOW_PKGS := ncursesw libmicrohttpd yaml-0.1 libfixbuf
 $(BUILD)/pktlens: LDLIBS += $(shell pkg-config --libs $(FLOW_PKGS) 2>/dev/null)
 $(BUILD)/obj/sinks/ipfix.o: CFLAGS += $(shell pkg-config --cflags libfixbuf 2>/dev/null)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
