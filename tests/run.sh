@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# Runs every pktlens test and ends with "N passed, N failed".
+# Runs the pktlens tests and ends with one line "N passed, N failed, N skipped".
 #
-# Each suite prints one "PASS name" / "FAIL name" line per test; this script
-# counts them. A suite that exits non-zero without printing a FAIL line
-# counts as one failure, so nothing fails silently. Kernel suites need root
-# and are never skipped.
+#   tests/run.sh               every suite (make test)
+#   tests/run.sh NAME...       the named suites alone (make test T=NAME);
+#                              filter_live and filter-live are the same name
+#   tests/run.sh --host        the host-only suites, no root needed (make check)
+#   tests/run.sh --list        the suites, one a line: name, kind, needs
+#
+# Each suite prints one "PASS name" / "FAIL name" (or "SKIP name (why)") line
+# per test; this script counts them. A suite that exits non-zero without
+# printing a FAIL line counts as one failure, so nothing fails silently.
+#
+# Host suites (unit, golden, filter, fuzz) need no root; one whose tool or
+# captures are missing prints "SKIP name (why)". Kernel suites (BPF
+# programs, namespaces, the lab) need root: as root they always run and are
+# never skipped; without root each prints "SKIP name (needs root)".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -14,17 +24,97 @@ LOG=$ROOT/build/test-logs
 FUZZ_SECONDS=${FUZZ_SECONDS:-45}
 passed=0
 failed=0
+skipped=0
+
+# name kind needs (comma-separated commands; "captures": $PCAP_DIR holds
+# captures). The order is the order of a full run.
+SUITES="
+unit-output    host   -
+unit-parser    host   -
+unit-filter    host   -
+golden         host   tshark,captures
+parity         kernel -
+filter         host   tcpdump,captures
+cli            kernel -
+e2e            kernel -
+filter-live    kernel -
+tcp            kernel -
+flows          kernel -
+top            kernel -
+agent          kernel -
+agent-detect   kernel -
+flows-scale    kernel -
+detect-parity  kernel -
+detect         kernel -
+fuzz           host   captures
+"
+
+# The command of each suite.
+suite_cmd() {
+	case $1 in
+	unit-output) build/san/test_output ;;
+	unit-parser) build/san/test_parser ;;
+	unit-filter) build/san/test_filter ;;
+	golden) python3 tests/golden/compare.py "$PKTLENS" "$PCAP_DIR" tests/golden/EXCEPTIONS ;;
+	parity) bash -c 'build/parity "$PCAP_DIR"/*.pcap "$PCAP_DIR"/*.pcapng' ;;
+	filter) bash tests/filter/run.sh ;;
+	cli) bash tests/cli/cli.sh ;;
+	e2e) bash tests/e2e/lab_e2e.sh ;;
+	filter-live) bash tests/e2e/filter_live.sh ;;
+	tcp) bash tests/e2e/tcp_e2e.sh ;;
+	flows) bash tests/e2e/flows_e2e.sh ;;
+	top) bash tests/e2e/top_tmux.sh ;;
+	agent) bash tests/e2e/agent_e2e.sh ;;
+	agent-detect) bash tests/e2e/agent_detect.sh ;;
+	flows-scale) bash tests/e2e/flows_scale.sh ;;
+	# kernel/host detector parity on crafted frames
+	detect-parity) make -s build/detect_parity &&
+		/usr/bin/python3 tests/kernel/detect_frames.py "$LOG/detect_frames.pcap" >/dev/null &&
+		build/detect_parity "$LOG/detect_frames.pcap" ;;
+	detect) bash tests/e2e/detect_e2e.sh ;;
+	fuzz) bash tests/fuzz/run.sh "$FUZZ_SECONDS" ;;
+	esac
+}
+
+# missing NEEDS: why a host suite cannot run here, or nothing.
+missing() {
+	local need
+	for need in ${1//,/ }; do
+		case $need in
+		-) ;;
+		captures)
+			compgen -G "$PCAP_DIR/*.pcap*" >/dev/null ||
+				{ echo "no captures in $PCAP_DIR"; return; } ;;
+		*)
+			command -v "$need" >/dev/null || { echo "$need is not installed"; return; } ;;
+		esac
+	done
+}
+
+closing() {
+	echo "$passed passed, $failed failed, $skipped skipped"
+}
 
 run_suite() {
-	local name=$1
-	shift
-	local out=$LOG/$name.log rc p f
+	local name=$1 kind=$2 needs=$3 out=$LOG/$1.log rc p f s why
 	echo "== $name"
-	"$@" >"$out" 2>&1
+	if [ "$kind" = kernel ] && [ "$(id -u)" -ne 0 ]; then
+		echo "SKIP $name (needs root)"
+		skipped=$((skipped + 1))
+		return
+	fi
+	why=$(missing "$needs")
+	if [ -n "$why" ]; then
+		echo "SKIP $name ($why)"
+		skipped=$((skipped + 1))
+		return
+	fi
+	suite_cmd "$name" </dev/null >"$out" 2>&1
 	rc=$?
-	grep -E '^(PASS|FAIL) ' "$out"
+	grep -E '^(PASS|FAIL|SKIP) ' "$out"
 	p=$(grep -cE '^PASS ' "$out")
 	f=$(grep -cE '^FAIL ' "$out")
+	s=$(grep -cE '^SKIP ' "$out")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "FAIL $name (exit $rc, no test reported the failure; see $out)"
 		tail -20 "$out" | sed 's/^/    /'
@@ -34,49 +124,61 @@ run_suite() {
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
+	skipped=$((skipped + s))
 }
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "tests: the kernel tests need root (BPF programs, namespaces); run: sudo make test" >&2
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+host_only=
+names=()
+for arg in "$@"; do
+	case $arg in
+	--host) host_only=1 ;;
+	--list)
+		echo "$SUITES" | awk 'NF { printf "%-14s %-7s %s\n", $1, $2, $3 }'
+		exit 0 ;;
+	-*)
+		echo "usage: tests/run.sh [--host | --list | NAME...]" >&2
+		exit 2 ;;
+	*) names+=("${arg//_/-}") ;;
+	esac
+done
+for n in "${names[@]}"; do
+	if ! echo "$SUITES" | awk -v n="$n" '$1 == n { found = 1 } END { exit !found }'; then
+		echo "tests: no suite named '$n'; tests/run.sh --list names them" >&2
+		echo "0 passed, 1 failed, 0 skipped"
+		exit 2
+	fi
+done
 
 mkdir -p "$LOG"
 echo "== build"
-if ! make -s all build/san/test_output build/san/test_parser build/san/test_filter build/parity bench-build >"$LOG/build.log" 2>&1; then
+# Every benchmark is built too (never run: timings belong in make bench).
+if ! make -s all build/san/test_output build/san/test_parser build/san/test_filter \
+	build/parity bench-build >"$LOG/build.log" 2>&1; then
 	cat "$LOG/build.log"
 	echo "FAIL build"
-	echo "0 passed, 1 failed"
+	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
 echo "PASS build"
 passed=1
 
+selected=$(echo "$SUITES" | while read -r name kind needs; do
+	[ -n "$name" ] || continue
+	[ -z "$host_only" ] || [ "$kind" = host ] || continue
+	if [ ${#names[@]} -gt 0 ]; then
+		printf '%s\n' "${names[@]}" | grep -qx -- "$name" || continue
+	fi
+	echo "$name $kind $needs"
+done)
+
 # Nothing of an earlier, interrupted run may stay around.
-bash scripts/lab.sh down >/dev/null 2>&1
+if [ "$(id -u)" -eq 0 ] && echo "$selected" | grep -q ' kernel '; then
+	bash scripts/lab.sh down >/dev/null 2>&1
+fi
 
-run_suite unit-output build/san/test_output
-run_suite unit-parser build/san/test_parser
-run_suite unit-filter build/san/test_filter
-run_suite golden python3 tests/golden/compare.py "$PKTLENS" "$PCAP_DIR" tests/golden/EXCEPTIONS
-run_suite parity bash -c 'build/parity "$PCAP_DIR"/*.pcap "$PCAP_DIR"/*.pcapng'
-run_suite filter bash tests/filter/run.sh
-run_suite cli bash tests/cli/cli.sh
-run_suite e2e bash tests/e2e/lab_e2e.sh
-run_suite filter-live bash tests/e2e/filter_live.sh
-run_suite tcp bash tests/e2e/tcp_e2e.sh
-run_suite flows bash tests/e2e/flows_e2e.sh
-run_suite top bash tests/e2e/top_tmux.sh
-run_suite agent bash tests/e2e/agent_e2e.sh
-run_suite agent-detect bash tests/e2e/agent_detect.sh
-run_suite flows-scale bash tests/e2e/flows_scale.sh
-# detect: kernel/host detector parity on crafted frames, then the lab
-run_suite detect-parity bash -c 'make -s build/detect_parity &&
-	/usr/bin/python3 tests/kernel/detect_frames.py "$0/detect_frames.pcap" >/dev/null &&
-	build/detect_parity "$0/detect_frames.pcap"' "$LOG"
-run_suite detect bash tests/e2e/detect_e2e.sh
-run_suite fuzz bash tests/fuzz/run.sh "$FUZZ_SECONDS"
+while read -r name kind needs; do
+	[ -n "$name" ] && run_suite "$name" "$kind" "$needs"
+done <<<"$selected"
 
-echo "$passed passed, $failed failed"
+closing
 [ "$failed" -eq 0 ]
