@@ -111,8 +111,18 @@ n=$(jq -s '[.[] | select(.event == "alert")] | length' "$TMP/agent.json")
 c=$(metrics | awk '/^pktlens_alerts_total\{/ { s += $2 } END { print s + 0 }')
 [ "$n" = "$c" ] && ok "the log's alerts ($n) = the sum of pktlens_alerts_total" ||
 	bad "log alerts $n, pktlens_alerts_total sums to $c"
-r=$(metrics | grep -c '^pktlens_alerts_total{')
-[ "$r" -eq 21 ] && ok "pktlens_alerts_total: one series per rule ($r)" || bad "pktlens_alerts_total: $r series"
+# one series per rule of docs/detect.md's rule table, each rule once
+want=$(awk '/^\| rule \|/ { t = 1; next } t && !/^\|/ { exit } t && /^\| `/' docs/detect.md |
+	cut -d'|' -f2 | grep -o '`[a-z0-9_]*`' | tr -d '`' | sort)
+got=$(metrics | sed -n 's/^pktlens_alerts_total{rule="\([^"]*\)"}.*/\1/p' | sort)
+r=$(echo "$got" | grep -c .)
+if [ -z "$want" ]; then
+	bad "pktlens_alerts_total: no rule table in docs/detect.md to compare with"
+elif [ "$got" = "$want" ]; then
+	ok "pktlens_alerts_total: one series per rule ($r)"
+else
+	bad "pktlens_alerts_total: $r series, not one per rule of docs/detect.md: $(diff <(echo "$want") <(echo "$got") | grep '^[<>]' | tr '\n' ' ')"
+fi
 metrics >"$TMP/metrics.txt"
 if promtool check metrics <"$TMP/metrics.txt" >"$TMP/promtool.out" 2>&1; then
 	ok "promtool-check-metrics with detections ($(grep -c '^# TYPE' "$TMP/metrics.txt") families)"

@@ -143,15 +143,22 @@ fi
 
 # ---- every shared capture: no alerts ----
 nf=0
+nread=0
 for f in "$PCAP_DIR"/*.pcap "$PCAP_DIR"/*.pcapng; do
 	[ -e "$f" ] || continue
+	nread=$((nread + 1))
 	out=$("$PKTLENS" read "$f" --detect --json 2>&1)
 	if [ -n "$out" ]; then
 		bad "read --detect $(basename "$f"): $(echo "$out" | head -2)"
 		nf=$((nf + 1))
 	fi
 done
-[ "$nf" -eq 0 ] && ok "read --detect: no alert on any capture in $(basename "$PCAP_DIR")"
+# an empty or missing folder proves nothing
+if [ "$nread" -eq 0 ]; then
+	bad "read --detect: no capture in $PCAP_DIR to read"
+elif [ "$nf" -eq 0 ]; then
+	ok "read --detect: no alert on any of the $nread captures in $(basename "$PCAP_DIR")"
+fi
 
 # ---- attacks: each raises its alert; capture them for read --detect ----
 declare -A START

@@ -37,6 +37,25 @@ watch_bg() {
 	return 1
 }
 
+# tcpdump_bg OUT ARGS...: tcpdump -w OUT on pls0 in the server namespace, in
+# the background; waits for its "listening on" line, after which it sees
+# every packet (starting the traffic before it made the first comparison
+# fail now and then: "3 vs 2 records").
+tcpdump_bg() {
+	local out=$1 i
+	shift
+	ip netns exec pl-server tcpdump -i pls0 -nn -U -Q in -w "$out" "$@" >/dev/null 2>"$out.err" &
+	TPID=$!
+	PIDS+=("$TPID")
+	for i in $(seq 100); do
+		grep -q "listening on" "$out.err" && return 0
+		kill -0 "$TPID" 2>/dev/null || break
+		sleep 0.05
+	done
+	bad "tcpdump did not start: $(cat "$out.err")"
+	return 1
+}
+
 stop() {
 	kill -INT "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
@@ -58,11 +77,8 @@ declare -A F=(
 )
 key='[."ip.src" // ."ipv6.src", ."tcp.srcport" // ."udp.srcport", ."tcp.seq_raw" // ."dns.id"] | tostring'
 for k in sni dns post notsni; do
-	ip netns exec pl-server tcpdump -i pls0 -nn -U -Q in -w "$TMP/all-$k.pcap" >/dev/null 2>&1 &
-	TPID=$!
-	PIDS+=("$TPID")
+	tcpdump_bg "$TMP/all-$k.pcap"
 	watch_bg "$TMP/l7-$k.json" --json "${F[$k]}" || bad "l7 $k attach: $(cat "$TMP/l7-$k.json.err")"
-	sleep 0.5
 	$LAB traffic 1 >/dev/null 2>&1
 	sleep 0.5
 	stop "$WPID"
@@ -89,11 +105,8 @@ all=$(count 'true' "$TMP/l7-notsni.json")
 	bad "kernel filter !=: $all records"
 
 # 2. -w holds the bytes tcpdump captures at the same time.
-ip netns exec pl-server tcpdump -i pls0 -nn -U -Q in -w "$TMP/td.pcap" 'tcp port 80' >/dev/null 2>&1 &
-TPID=$!
-PIDS+=("$TPID")
+tcpdump_bg "$TMP/td.pcap" 'tcp port 80'
 watch_bg "$TMP/w.txt" -w "$TMP/pl.pcapng" 'tcp port 80' || bad "-w attach: $(cat "$TMP/w.txt.err")"
-sleep 1
 $LAB traffic 1 >/dev/null 2>&1
 sleep 1
 stop "$WPID"

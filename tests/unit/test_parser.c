@@ -1945,9 +1945,9 @@ static void test_tcp_ports_only(void)
 	EQ(p.frame_len, 54);
 }
 
-/* Also when the IP total length, not the capture, ends after the ports.
- * (Flagged as truncated today; tshark calls it malformed. Either flag is
- * accepted here, see the report.) */
+/* Also when the IP total length, not the capture, ends after the ports:
+ * the header runs past the length the IP header gives, which is malformed
+ * (as tshark says), not truncated (the capture holds every byte). */
 static void test_tcp_ports_only_by_ip_len(void)
 {
 	struct frame f;
@@ -1962,7 +1962,8 @@ static void test_tcp_ports_only_by_ip_len(void)
 	p = parse(&f);
 
 	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP | PL_HAS_L4_PORTS_ONLY);
-	TRUE(p.truncated || p.malformed);
+	EQ(p.truncated, 0);
+	EQ(p.malformed, PL_MAL_PAST_LENGTH);
 	EQ(p.sport, 33333);
 	EQ(p.dport, 22);
 }
