@@ -19,37 +19,7 @@
 
 #include "filter/filter.h"
 #include "parse/parse.h"
-
-static int n_passed, n_failed, cur_failed;
-static char cur_detail[512];
-
-static void failf(int line, const char *fmt, ...)
-{
-	va_list ap;
-	size_t used;
-
-	if (cur_failed++)
-		return;
-	snprintf(cur_detail, sizeof(cur_detail), "line %d: ", line);
-	used = strlen(cur_detail);
-	va_start(ap, fmt);
-	vsnprintf(cur_detail + used, sizeof(cur_detail) - used, fmt, ap);
-	va_end(ap);
-}
-
-static void run(const char *name, void (*fn)(void))
-{
-	cur_failed = 0;
-	cur_detail[0] = 0;
-	fn();
-	if (cur_failed) {
-		printf("FAIL %s: %s\n", name, cur_detail);
-		n_failed++;
-	} else {
-		printf("PASS %s\n", name);
-		n_passed++;
-	}
-}
+#include "check.h"
 
 /* ---- frames ---- */
 
@@ -510,6 +480,5 @@ int main(void)
 	run("filter_fragments", test_fragments);
 	run("filter_cooked", test_cooked);
 	run("filter_l7", test_l7);
-	printf("test_filter: %d passed, %d failed\n", n_passed, n_failed);
-	return n_failed ? 1 : 0;
+	return check_summary("test_filter");
 }

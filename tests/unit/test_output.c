@@ -13,25 +13,22 @@
 #include <time.h>
 
 #include "output/output.h"
-
-static int failures;
+#include "check.h"
 
 static void expect(const char *name, const char *got, const char *want)
 {
 	if (got && strcmp(got, want) == 0) {
-		printf("PASS %s\n", name);
+		check_result(name, 1, NULL);
 		return;
 	}
-	printf("FAIL %s\n  got:  %s  want: %s", name, got ? got : "(null)\n",
-	       want);
-	failures++;
+	/* the whole outputs, on lines of their own */
+	check_result(name, 0, NULL);
+	printf("  got:  %s  want: %s", got ? got : "(null)\n", want);
 }
 
 static void expect_true(const char *name, int cond)
 {
-	printf("%s %s\n", cond ? "PASS" : "FAIL", name);
-	if (!cond)
-		failures++;
+	check_result(name, cond, NULL);
 }
 
 static void expect_has(const char *name, const char *got, const char *needle)
@@ -692,10 +689,5 @@ int main(void)
 	test_alpn_bad();
 	test_clamping();
 
-	if (failures) {
-		printf("%d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("all checks passed\n");
-	return 0;
+	return check_summary("test_output");
 }

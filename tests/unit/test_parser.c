@@ -21,41 +21,9 @@
 #include <string.h>
 
 #include "parse/parse.h"
+#include "check.h"
 
-/* ---- test bookkeeping ---- */
-
-static int n_passed, n_failed;
-static int cur_failed;
-static char cur_detail[512];
-
-static void failf(int line, const char *fmt, ...)
-{
-	va_list ap;
-	size_t used;
-
-	if (cur_failed++)
-		return; /* report the first failed check of a test */
-	snprintf(cur_detail, sizeof(cur_detail), "line %d: ", line);
-	used = strlen(cur_detail);
-	va_start(ap, fmt);
-	vsnprintf(cur_detail + used, sizeof(cur_detail) - used, fmt, ap);
-	va_end(ap);
-}
-
-#define EQ(got, want)                                                        \
-	do {                                                                 \
-		unsigned long long g_ = (unsigned long long)(got);           \
-		unsigned long long w_ = (unsigned long long)(want);          \
-		if (g_ != w_)                                                \
-			failf(__LINE__, "%s = %llu (0x%llx), want %llu (0x%llx)", \
-			      #got, g_, g_, w_, w_);                         \
-	} while (0)
-
-#define TRUE(cond)                                                           \
-	do {                                                                 \
-		if (!(cond))                                                 \
-			failf(__LINE__, "expected %s", #cond);               \
-	} while (0)
+/* ---- test bookkeeping: check.h, and the parser's own check ---- */
 
 /* Exact set of present bits. */
 #define PRESENT(p, bits)                                                     \
@@ -66,41 +34,6 @@ static void failf(int line, const char *fmt, ...)
 			      "present = 0x%x, want 0x%x (extra 0x%x, missing 0x%x)", \
 			      g_, w_, g_ & ~w_, w_ & ~g_);                   \
 	} while (0)
-
-/* Bytes at got equal the n bytes of want. */
-#define MEM(got, want, n)                                                    \
-	do {                                                                 \
-		if (memcmp((got), (want), (n)) != 0)                         \
-			failf(__LINE__, "%s differs: got \"%.*s\"", #got,    \
-			      (int)(n), (const char *)(got));                \
-	} while (0)
-
-/* A length field and a string buffer equal a C string. */
-static void str_eq(int line, const char *what, unsigned len, const char *buf,
-		   const char *want)
-{
-	size_t wl = strlen(want);
-
-	if (len != wl || memcmp(buf, want, wl) != 0)
-		failf(line, "%s = \"%.*s\" (len %u), want \"%s\"", what,
-		      (int)(len < 300 ? len : 300), buf, len, want);
-}
-
-#define STR(len, buf, want) str_eq(__LINE__, #buf, (len), (buf), (want))
-
-static void run(const char *name, void (*fn)(void))
-{
-	cur_failed = 0;
-	cur_detail[0] = 0;
-	fn();
-	if (cur_failed) {
-		printf("FAIL %s: %s\n", name, cur_detail);
-		n_failed++;
-	} else {
-		printf("PASS %s\n", name);
-		n_passed++;
-	}
-}
 
 /* ---- frame builders ---- */
 
@@ -2559,6 +2492,5 @@ int main(void)
 	run("unknown_ethertype", test_unknown_ethertype);
 	run("determinism", test_determinism);
 
-	printf("test_parser: %d passed, %d failed\n", n_passed, n_failed);
-	return n_failed ? 1 : 0;
+	return check_summary("test_parser");
 }
