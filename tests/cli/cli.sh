@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 PKTLENS=${PKTLENS:-$PWD/build/pktlens}
 PCAP_DIR=${PCAP_DIR:-$PWD/../shared/pcaps}
-NS=pl-cli-test
+NS=pl-cli-test${PL_LAB_SERVER:+-$PL_LAB_SERVER} # private beside a private lab
 TMP=$(mktemp -d)
 
 cleanup() {

@@ -13,8 +13,7 @@
 # are bounded in ports, count and time.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
-PKTLENS=${PKTLENS:-$PWD/build/pktlens}
-LAB="bash scripts/lab.sh"
+. tests/lib.sh
 SRV=198.18.0.1
 CLI=198.18.0.2
 NET=198.18.7.0/24
@@ -36,27 +35,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "PASS $*"; }
-bad() { echo "FAIL $*"; }
-in_cli() { ip netns exec pl-client timeout -k 2 30 "$@"; }
-in_srv() { ip netns exec pl-server timeout -k 2 30 "$@"; }
 metrics() { in_srv curl -s --max-time 2 "http://127.0.0.1:$PORT/metrics"; }
 # metric NAME_AND_LABELS: its value on the page (empty when absent)
 metric() { metrics | awk -v m="$1" '$1 == m { print $2 }'; }
 
-# wait_for SECONDS CMD...: until CMD succeeds
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-
-if ip netns exec pl-server true 2>/dev/null && ip netns exec pl-client true 2>/dev/null; then
+if ip netns exec "$SRV_NS" true 2>/dev/null && ip netns exec "$CLI_NS" true 2>/dev/null; then
 	LAB_WAS_UP=1
 elif ! $LAB up >"$TMP/lab.log" 2>&1; then
 	bad "lab-up: $(tail -5 "$TMP/lab.log")"
@@ -78,7 +61,7 @@ detect:
   rate_limit: off
 EOF
 
-ip netns exec pl-server "$PKTLENS" agent -c "$TMP/agent.yaml" --duration 120 \
+ip netns exec "$SRV_NS" "$PKTLENS" agent -c "$TMP/agent.yaml" --duration 120 \
 	>"$TMP/agent.out" 2>"$TMP/agent.err" &
 AGENT_PID=$!
 if ! wait_for 10 in_srv curl -sf --max-time 1 "http://127.0.0.1:$PORT/metrics"; then

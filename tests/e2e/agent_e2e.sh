@@ -9,11 +9,8 @@
 # Everything runs inside the lab's server namespace, on 127.0.0.1 there.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-PKTLENS=${PKTLENS:-$PWD/build/pktlens}
-LAB="bash scripts/lab.sh"
+. tests/lib.sh
 PY=/usr/bin/python3
-CLI_NS=${PL_LAB_CLIENT:-pl-client}
-SRV_NS=${PL_LAB_SERVER:-pl-server}
 TMP=$(mktemp -d)
 chmod 755 "$TMP"
 AGENT_PID=
@@ -31,22 +28,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "PASS $*"; }
-bad() { echo "FAIL $*"; }
 srv() { ip netns exec "$SRV_NS" "$@"; }
 gen() { ip netns exec "$CLI_NS" timeout 60 "$PY" tests/e2e/flowgen.py "$1" plc0 "$MAC" "${@:2}"; }
-
-# wait_for SECONDS CMD...: until CMD succeeds
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 
 # prom_value QUERY: the value of the first sample of an instant query
 prom_value() {
@@ -256,9 +239,8 @@ else
 fi
 
 # ---- the L7 names as enterprise elements, as Wireshark decodes them ----
-ip netns exec "$SRV_NS" tcpdump -i lo -nn -U -w "$TMP/ipfix.pcap" udp port 4740 >/dev/null 2>"$TMP/td.err" &
-TD_PID=$!
-wait_for 5 grep -q "listening on" "$TMP/td.err"
+start_tcpdump "$SRV_NS" "$TMP/ipfix.pcap" -i lo -nn -U udp port 4740 ||
+	bad "tcpdump on lo did not start: $(cat "$TMP/ipfix.pcap.err")"
 ip netns exec "$SRV_NS" "$PKTLENS" agent -i pls0 --metrics off --ipfix 127.0.0.1:4740 \
 	--duration 4 --idle-timeout 1 'tcp port 443 or udp port 53' >/dev/null 2>"$TMP/l7.err" &
 L7_PID=$!

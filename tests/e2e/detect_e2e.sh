@@ -16,9 +16,7 @@
 # Only 198.18.0.0/15 addresses, only the lab's interfaces.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
-PKTLENS=${PKTLENS:-$PWD/build/pktlens}
-PCAP_DIR=${PCAP_DIR:-$PWD/../shared/pcaps}
-LAB="bash scripts/lab.sh"
+. tests/lib.sh
 PY=/usr/bin/python3
 SRV=198.18.0.1
 CLI=198.18.0.2
@@ -31,44 +29,33 @@ LAB_WAS_UP=0
 cleanup() {
 	[ -n "$DET_PID" ] && kill -INT "$DET_PID" 2>/dev/null && wait "$DET_PID" 2>/dev/null
 	[ -n "$DUMP_PID" ] && kill -INT "$DUMP_PID" 2>/dev/null && wait "$DUMP_PID" 2>/dev/null
-	ip -n pl-client addr del "$CLI2/24" dev plc0 2>/dev/null
-	ip -n pl-server neigh del 198.18.0.77 dev pls0 2>/dev/null
-	ip -n pl-server neigh del 198.18.0.78 dev pls0 2>/dev/null
+	ip -n "$CLI_NS" addr del "$CLI2/24" dev plc0 2>/dev/null
+	ip -n "$SRV_NS" neigh del 198.18.0.77 dev pls0 2>/dev/null
+	ip -n "$SRV_NS" neigh del 198.18.0.78 dev pls0 2>/dev/null
 	# the lab is shared: take it down only if this script brought it up
 	[ "$LAB_WAS_UP" -eq 0 ] && $LAB down >/dev/null 2>&1
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 
-ok() { echo "PASS $*"; }
-bad() { echo "FAIL $*"; }
-
 lab_up() {
 	local i
 	for i in 1 2 3; do
-		$LAB up >"$TMP/lab.log" 2>&1 && ip netns exec pl-server true 2>/dev/null &&
-			ip netns exec pl-client true 2>/dev/null && return 0
+		$LAB up >"$TMP/lab.log" 2>&1 && ip netns exec "$SRV_NS" true 2>/dev/null &&
+			ip netns exec "$CLI_NS" true 2>/dev/null && return 0
 		sleep 1
 	done
 	return 1
 }
 
-# in NS CMD...: CMD in a lab namespace, bounded in time.
-in_cli() { ip netns exec pl-client timeout -k 2 30 "$@"; }
-in_srv() { ip netns exec pl-server timeout -k 2 30 "$@"; }
-
 # start_detect OUT ARGS...: detect on pls0 (JSON), waits until it is attached.
 start_detect() {
-	local out=$1 i
+	local out=$1
 	shift
-	ip netns exec pl-server "$PKTLENS" detect -i pls0 --json --stats --duration 120 "$@" \
+	ip netns exec "$SRV_NS" "$PKTLENS" detect -i pls0 --json --stats --duration 120 "$@" \
 		>"$out" 2>"$out.err" &
 	DET_PID=$!
-	for i in $(seq 50); do
-		grep -q "watching pls0" "$out.err" && return 0
-		kill -0 "$DET_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_line "$out.err" "watching pls0" 5 "$DET_PID" && return 0
 	return 1
 }
 
@@ -118,7 +105,7 @@ if ! lab_up; then
 	exit 1
 fi
 ok lab-up
-SMAC=$(ip -n pl-server link show pls0 | awk '/link\/ether/ { print $2 }')
+SMAC=$(ip -n "$SRV_NS" link show pls0 | awk '/link\/ether/ { print $2 }')
 
 # ---- benign traffic: no alerts ----
 if start_detect "$TMP/benign.json"; then
@@ -163,10 +150,9 @@ fi
 # ---- attacks: each raises its alert; capture them for read --detect ----
 declare -A START
 if start_detect "$TMP/attack.json"; then
-	ip netns exec pl-server timeout -k 2 90 tcpdump -i pls0 -Q in -nn -B 32768 \
-		-w "$TMP/attack.pcap" >/dev/null 2>"$TMP/tcpdump.err" &
-	DUMP_PID=$!
-	sleep 1
+	TD_SECONDS=90 start_tcpdump "$SRV_NS" "$TMP/attack.pcap" -i pls0 -Q in -nn -B 32768 ||
+		bad "tcpdump did not start: $(cat "$TMP/attack.pcap.err")"
+	DUMP_PID=$TD_PID
 	for scan in sS sF sX sN; do
 		START[$scan]=$(now)
 		in_cli nmap -"$scan" -p 1-1000 -T4 --max-retries 0 -n -Pn "$SRV" >"$TMP/nmap-$scan.log" 2>&1 ||
@@ -220,8 +206,8 @@ if start_detect "$TMP/attack.json"; then
 		bad "alert fields: $(head -2 "$A")"
 
 	# ---- read --detect on the capture: the same alerts ----
-	grep -q " 0 packets dropped by kernel" "$TMP/tcpdump.err" ||
-		echo "note: tcpdump: $(grep dropped "$TMP/tcpdump.err")"
+	grep -q " 0 packets dropped by kernel" "$TMP/attack.pcap.err" ||
+		echo "note: tcpdump: $(grep dropped "$TMP/attack.pcap.err")"
 	key='[."rule.name", ."source.ip", (."destination.ip" // "-")] | join(" ")'
 	jq -r "select(.event==\"alert\") | $key" "$A" | sort >"$TMP/live.keys"
 	"$PKTLENS" read "$TMP/attack.pcap" --detect --json 2>"$TMP/read.err" |
@@ -234,11 +220,11 @@ if start_detect "$TMP/attack.json"; then
 else
 	bad "detect did not start: $(cat "$TMP/attack.json.err")"
 fi
-ip -n pl-server neigh del 198.18.0.77 dev pls0 2>/dev/null
-ip -n pl-server neigh del 198.18.0.78 dev pls0 2>/dev/null
+ip -n "$SRV_NS" neigh del 198.18.0.77 dev pls0 2>/dev/null
+ip -n "$SRV_NS" neigh del 198.18.0.78 dev pls0 2>/dev/null
 
 # ---- --enforce: the scanner is blocked at XDP, others are served ----
-ip -n pl-client addr add "$CLI2/24" dev plc0 2>/dev/null
+ip -n "$CLI_NS" addr add "$CLI2/24" dev plc0 2>/dev/null
 # udp_round SECONDS: both sources send 50 datagrams; prints the receiver's counts
 udp_round() {
 	in_srv "$PY" tests/e2e/detect_udp.py recv 9999 "$1" >"$TMP/udp.json" &
@@ -376,11 +362,11 @@ check_bad "--allow bad CIDR" 2 "not an IPv4 or IPv6" "$PKTLENS" detect -i pls0 -
 check_bad "--enforce --mode tc" 2 "XDP" "$PKTLENS" detect -i pls0 --enforce --mode tc
 check_bad "--rate-limit 0" 2 "rate-limit" "$PKTLENS" detect -i pls0 --rate-limit 0
 # --enforce where XDP cannot attach: a watch already holds pls0's XDP hook
-ip netns exec pl-server "$PKTLENS" watch -i pls0 --mode xdp --duration 30 >/dev/null 2>"$TMP/hold.err" &
+ip netns exec "$SRV_NS" "$PKTLENS" watch -i pls0 --mode xdp --duration 30 >/dev/null 2>"$TMP/hold.err" &
 HOLD=$!
-for i in $(seq 50); do grep -q "watching pls0" "$TMP/hold.err" && break; sleep 0.1; done
+wait_line "$TMP/hold.err" "watching pls0" 5
 check_bad "--enforce where XDP cannot attach" 1 "XDP cannot attach to pls0" \
-	ip netns exec pl-server "$PKTLENS" detect -i pls0 --enforce --duration 1
+	ip netns exec "$SRV_NS" "$PKTLENS" detect -i pls0 --enforce --duration 1
 kill -INT "$HOLD" 2>/dev/null
 wait "$HOLD" 2>/dev/null
 [ -e /sys/fs/bpf/pktlens/meta ] && bad "pins left behind in /sys/fs/bpf/pktlens" || ok "no pins left behind"

@@ -5,55 +5,35 @@
 # a flood every matched packet is emitted, lost, sampled out or rate-limited.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-PKTLENS=${PKTLENS:-$PWD/build/pktlens}
-LAB="bash scripts/lab.sh"
+. tests/lib.sh
 TMP=$(mktemp -d)
-PIDS=()
 
 cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	kill_bg KILL
 	$LAB down >/dev/null 2>&1
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 
-ok() { echo "PASS $*"; }
-bad() { echo "FAIL $*"; }
-
 # watch_bg OUT ARGS...: pktlens watch in the server namespace, in the
 # background; waits until it is attached.
 watch_bg() {
-	local out=$1 i
+	local out=$1
 	shift
-	ip netns exec pl-server "$PKTLENS" watch -i pls0 --duration 60 "$@" >"$out" 2>"$out.err" &
-	WPID=$!
-	PIDS+=("$WPID")
-	for i in $(seq 50); do
-		grep -q "watching pls0" "$out.err" && return 0
-		kill -0 "$WPID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+	start_bg "$out" "watching pls0" 5 ip netns exec "$SRV_NS" "$PKTLENS" watch -i pls0 --duration 60 "$@"
+	local rc=$?
+	WPID=$BG_PID
+	return $rc
 }
 
 # tcpdump_bg OUT ARGS...: tcpdump -w OUT on pls0 in the server namespace, in
-# the background; waits for its "listening on" line, after which it sees
-# every packet (starting the traffic before it made the first comparison
-# fail now and then: "3 vs 2 records").
+# the background, from its "listening on" line on (starting the traffic
+# before it made the first comparison fail now and then: "3 vs 2 records").
 tcpdump_bg() {
-	local out=$1 i
+	local out=$1
 	shift
-	ip netns exec pl-server tcpdump -i pls0 -nn -U -Q in -w "$out" "$@" >/dev/null 2>"$out.err" &
-	TPID=$!
-	PIDS+=("$TPID")
-	for i in $(seq 100); do
-		grep -q "listening on" "$out.err" && return 0
-		kill -0 "$TPID" 2>/dev/null || break
-		sleep 0.05
-	done
-	bad "tcpdump did not start: $(cat "$out.err")"
-	return 1
+	start_tcpdump "$SRV_NS" "$out" -i pls0 -nn -U -Q in "$@" || bad "tcpdump did not start: $(cat "$out.err")"
+	TPID=$TD_PID
 }
 
 stop() {
@@ -123,20 +103,20 @@ tshark -r "$TMP/pl.pcapng" -T fields -e frame.interface_name 2>/dev/null | head 
 	ok "-w names the interface for tshark" || bad "-w interface name"
 
 # 3. Loss accounting under a flood the reader cannot keep up with.
-mac=$(ip netns exec pl-server cat /sys/class/net/pls0/address)
+mac=$(ip netns exec "$SRV_NS" cat /sys/class/net/pls0/address)
 cat >"$TMP/flood.cfg" <<CFG
 { eth(da=$mac, sa=02:00:00:00:00:02), ipv4(saddr=198.18.0.2, daddr=198.18.0.1, ttl=64), udp(sp=9999, dp=9), fill(0x41, 18) }
 CFG
-flood() { ip netns exec pl-client timeout 20 trafgen --dev plc0 --conf "$TMP/flood.cfg" -n "$1" -q >/dev/null 2>&1; }
+flood() { ip netns exec "$CLI_NS" timeout 20 trafgen --dev plc0 --conf "$TMP/flood.cfg" -n "$1" -q >/dev/null 2>&1; }
 invariant() { # FILE.err: matched = emitted + lost + sampled out + rate-limited
 	sed -nE 's/.* ([0-9]+) packets seen, ([0-9]+) matched, ([0-9]+) sampled out, ([0-9]+) rate-limited, ([0-9]+) emitted, ([0-9]+) lost.*/\2 \3 \4 \5 \6/p' "$1" | tail -1
 }
 # a reader that stalls: pktlens blocks on stdout while the flood runs
-ip netns exec pl-server "$PKTLENS" watch -i pls0 --json --stats --duration 8 'udp port 9' \
+ip netns exec "$SRV_NS" "$PKTLENS" watch -i pls0 --json --stats --duration 8 'udp port 9' \
 	2>"$TMP/flood.err" | (sleep 4; cat >/dev/null) &
 FPID=$!
-PIDS+=("$FPID")
-sleep 1
+track_pid "$FPID"
+wait_line "$TMP/flood.err" "watching pls0" 5 || bad "flood watcher attach: $(cat "$TMP/flood.err")"
 flood 300000
 wait "$FPID" 2>/dev/null
 read -r m s r e l <<<"$(invariant "$TMP/flood.err")"

@@ -6,11 +6,8 @@
 # at exit, obey the FILTER, and a full table counts its evictions.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-PKTLENS=${PKTLENS:-$PWD/build/pktlens}
-LAB="bash scripts/lab.sh"
+. tests/lib.sh
 PY=/usr/bin/python3 # Debian's, with scapy
-CLI_NS=${PL_LAB_CLIENT:-pl-client}
-SRV_NS=${PL_LAB_SERVER:-pl-server}
 TMP=$(mktemp -d)
 FLOWS_PID=
 DUMP_PID=
@@ -23,21 +20,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "PASS $*"; }
-bad() { echo "FAIL $*"; }
-
 # start_flows OUT ARGS...: pktlens flows in the server namespace, until it
 # says it is attached.
 start_flows() {
-	local out=$1 i
+	local out=$1
 	shift
 	ip netns exec "$SRV_NS" "$PKTLENS" flows -i pls0 --duration 120 "$@" >"$out" 2>"$out.err" &
 	FLOWS_PID=$!
-	for i in $(seq 100); do
-		grep -q "watching pls0" "$out.err" && return 0
-		kill -0 "$FLOWS_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_line "$out.err" "watching pls0" 10 "$FLOWS_PID" && return 0
 	bad "flows $*: did not start: $(head -c 300 "$out.err")"
 	return 1
 }
@@ -52,13 +42,10 @@ stop_flows() {
 }
 
 start_dump() {
-	ip netns exec "$SRV_NS" tcpdump -i pls0 -Q in -nn -U -w "$1" >/dev/null 2>"$1.err" &
-	DUMP_PID=$!
-	for _ in $(seq 50); do
-		grep -q "listening on" "$1.err" && return 0
-		sleep 0.1
-	done
-	return 1
+	start_tcpdump "$SRV_NS" "$1" -i pls0 -Q in -nn -U
+	local rc=$?
+	DUMP_PID=$TD_PID
+	return $rc
 }
 
 stop_dump() {

@@ -6,10 +6,7 @@
 # the eviction counters move, and the agent exits cleanly on SIGTERM.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-PKTLENS=${PKTLENS:-$PWD/build/pktlens}
-LAB="bash scripts/lab.sh"
-CLI_NS=${PL_LAB_CLIENT:-pl-client}
-SRV_NS=${PL_LAB_SERVER:-pl-server}
+. tests/lib.sh
 FRAMES=${SCALE_FRAMES:-1200000}
 FLOW_ENTRIES=65536
 TABLE_ENTRIES=16384
@@ -25,8 +22,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "PASS $*"; }
-bad() { echo "FAIL $*"; }
 metric() { # NAME{LABELS}: its value on /metrics
 	ip netns exec "$SRV_NS" curl -s --max-time 2 http://127.0.0.1:9464/metrics |
 		awk -v m="$1" '$1 == m { print $2 }'
@@ -42,11 +37,7 @@ ip netns exec "$SRV_NS" "$PKTLENS" agent -i pls0 --flow-entries $FLOW_ENTRIES \
 	--table-entries $TABLE_ENTRIES --idle-timeout 5 --metrics 127.0.0.1:9464 \
 	'udp dst port 9' >"$TMP/agent.out" 2>"$TMP/agent.err" &
 AGENT_PID=$!
-for _ in $(seq 100); do
-	grep -q "metrics on" "$TMP/agent.err" && break
-	sleep 0.1
-done
-grep -q "metrics on" "$TMP/agent.err" || { bad "agent-start: $(cat "$TMP/agent.err")"; exit 1; }
+wait_line "$TMP/agent.err" "metrics on" 10 "$AGENT_PID" || { bad "agent-start: $(cat "$TMP/agent.err")"; exit 1; }
 
 # 60-byte UDP frames 198.18.R.R:R -> 198.18.0.1:9, R random per frame
 mac_bytes=$(sed 's/^/0x/; s/:/, 0x/g' <<<"$MAC")

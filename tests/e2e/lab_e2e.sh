@@ -5,8 +5,7 @@
 # and kill -9 leaves no program attached.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-PKTLENS=${PKTLENS:-$PWD/build/pktlens}
-LAB="bash scripts/lab.sh"
+. tests/lib.sh
 TMP=$(mktemp -d)
 WATCH_PID=
 
@@ -16,9 +15,6 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-ok() { echo "PASS $*"; }
-bad() { echo "FAIL $*"; }
 
 # check NAME JQ-EXPR FILE: some record in FILE satisfies the jq expression.
 check() {
@@ -33,16 +29,12 @@ check() {
 # start_watch MODE OUT [ARGS...]: runs pktlens in the server namespace;
 # waits for it to say it is attached.
 start_watch() {
-	local mode=$1 out=$2 i
+	local mode=$1 out=$2
 	shift 2
-	ip netns exec pl-server "$PKTLENS" watch -i pls0 --mode "$mode" --json --stats \
+	ip netns exec "$SRV_NS" "$PKTLENS" watch -i pls0 --mode "$mode" --json --stats \
 		--duration 60 "$@" >"$out" 2>"$out.err" &
 	WATCH_PID=$!
-	for i in $(seq 50); do
-		grep -q "watching pls0" "$out.err" && return 0
-		kill -0 "$WATCH_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_line "$out.err" "watching pls0" 5 "$WATCH_PID" && return 0
 	return 1
 }
 
@@ -57,7 +49,7 @@ stop_watch() {
 # attached: does pls0 carry an XDP program, or is a pktlens TC program
 # linked anywhere? (bpftool 7.1 lists tcx links only as "type 11".)
 attached() {
-	ip -n pl-server link show pls0 | grep -qE 'xdp|prog/xdp' && return 0
+	ip -n "$SRV_NS" link show pls0 | grep -qE 'xdp|prog/xdp' && return 0
 	local id
 	for id in $(bpftool prog show name pktlens_tc 2>/dev/null | awk -F: '/^[0-9]+:/{print $1}'); do
 		bpftool link show | grep -qE "prog $id( |$)" && return 0
@@ -81,7 +73,7 @@ for mode in xdp xdp-generic tc; do
 	grep -q "watching pls0 with ${MODE_NAME[$mode]}" "$out.err" &&
 		ok "$mode says which mode it used" || bad "$mode mode line: $(cat "$out.err")"
 	$LAB traffic 1 >"$TMP/traffic.log" 2>&1
-	ip netns exec pl-client /usr/bin/python3 tests/e2e/craft.py plc0 >"$TMP/craft.log" 2>&1 ||
+	ip netns exec "$CLI_NS" /usr/bin/python3 tests/e2e/craft.py plc0 >"$TMP/craft.log" 2>&1 ||
 		bad "$mode craft: $(tail -3 "$TMP/craft.log")"
 	sleep 1
 	stop_watch || bad "$mode watch exit status $?: $(cat "$out.err")"
@@ -122,7 +114,7 @@ for mode in xdp tc; do
 		continue
 	fi
 	$LAB traffic 1 >"$TMP/traffic.log" 2>&1
-	ip netns exec pl-client /usr/bin/python3 tests/e2e/craft.py plc0 >"$TMP/craft.log" 2>&1
+	ip netns exec "$CLI_NS" /usr/bin/python3 tests/e2e/craft.py plc0 >"$TMP/craft.log" 2>&1
 	sleep 1
 	stop_watch || bad "$mode -w watch exit status $?: $(cat "$out.err")"
 	norm='del(."frame.number", ."pktlens.ifname")'
@@ -151,7 +143,7 @@ for mode in xdp tc; do
 	WATCH_PID=
 	sleep 0.5
 	if attached; then
-		bad "kill -9 ($mode): a program is still attached: $(ip netns exec pl-server bpftool net show dev pls0)"
+		bad "kill -9 ($mode): a program is still attached: $(ip netns exec "$SRV_NS" bpftool net show dev pls0)"
 	else
 		ok "kill -9 ($mode): nothing left attached"
 	fi

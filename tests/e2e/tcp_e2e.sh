@@ -7,10 +7,9 @@
 # whole machine, so every check picks records by the lab's addresses.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-PKTLENS=${PKTLENS:-$PWD/build/pktlens}
-LAB="bash scripts/lab.sh"
+. tests/lib.sh
 PY=/usr/bin/python3 # Debian's, with scapy
-RUN=/run/pktlens-lab
+RUN=$LAB_RUN
 CLI=198.18.0.2
 SRV=198.18.0.1
 TMP=$(mktemp -d)
@@ -20,27 +19,20 @@ BG_PID=
 cleanup() {
 	[ -n "$TCP_PID" ] && kill -9 "$TCP_PID" 2>/dev/null
 	[ -n "$BG_PID" ] && kill -9 "$BG_PID" 2>/dev/null
-	ip netns exec pl-client nft delete table inet pl_loss 2>/dev/null
+	ip netns exec "$CLI_NS" nft delete table inet pl_loss 2>/dev/null
 	$LAB down >/dev/null 2>&1
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 
-ok() { echo "PASS $*"; }
-bad() { echo "FAIL $*"; }
-
 # start_tcp OUT ARGS...: `pktlens tcp --json ARGS` in the background, until
 # it says it is tracing.
 start_tcp() {
-	local out=$1 i
+	local out=$1
 	shift
 	"$PKTLENS" tcp --json --duration 100 "$@" >"$out" 2>"$out.err" &
 	TCP_PID=$!
-	for i in $(seq 100); do
-		grep -q "tracing TCP" "$out.err" && return 0
-		kill -0 "$TCP_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_line "$out.err" "tracing TCP" 10 "$TCP_PID" && return 0
 	bad "pktlens tcp $*: did not start: $(head -c 300 "$out.err")"
 	return 1
 }
@@ -84,7 +76,7 @@ if start_tcp "$TMP/http.json" --events state,summary; then
 	for f in 1k 100k 1m; do
 		# ip netns exec and sh -c both exec: $$ is curl's pid
 		# shellcheck disable=SC2016
-		ip netns exec pl-client sh -c 'echo $$ >"$0"; exec curl -s -o /dev/null --max-time 10 -w "%{size_download} %{size_header} %{size_request} %{local_port}" "$1"' \
+		ip netns exec "$CLI_NS" sh -c 'echo $$ >"$0"; exec curl -s -o /dev/null --max-time 10 -w "%{size_download} %{size_header} %{size_request} %{local_port}" "$1"' \
 			"$TMP/$f.pid" "http://$SRV:8080/$f.bin" >"$TMP/$f.curl"
 	done
 	stop_tcp || bad "pktlens tcp exit status $?"
@@ -127,13 +119,13 @@ fi
 # ---- a listener started after pktlens: its owner is found in /proc ----
 if start_tcp "$TMP/late.json" --events state,summary "port 9002"; then
 	# shellcheck disable=SC2016
-	ip netns exec pl-server sh -c 'echo $$ >"$0"; exec "$1" tests/e2e/tcp_conns.py serve "$2" 9002 3' \
+	ip netns exec "$SRV_NS" sh -c 'echo $$ >"$0"; exec "$1" tests/e2e/tcp_conns.py serve "$2" 9002 3' \
 		"$TMP/late.pid" "$PY" "$SRV" >"$TMP/late.log" 2>&1 &
 	BG_PID=$!
-	for i in $(seq 50); do grep -q listening "$TMP/late.log" && break; sleep 0.1; done
-	ip netns exec pl-client "$PY" tests/e2e/tcp_conns.py connect "$SRV" 9002 1 >/dev/null
+	wait_line "$TMP/late.log" "listening" 5
+	ip netns exec "$CLI_NS" "$PY" tests/e2e/tcp_conns.py connect "$SRV" 9002 1 >/dev/null
 	sleep 1.5 # pktlens looks in /proc again within a second of an unknown listener
-	ip netns exec pl-client "$PY" tests/e2e/tcp_conns.py connect "$SRV" 9002 2 >/dev/null
+	ip netns exec "$CLI_NS" "$PY" tests/e2e/tcp_conns.py connect "$SRV" 9002 2 >/dev/null
 	wait "$BG_PID"
 	BG_PID=
 	stop_tcp || bad "pktlens tcp exit status $?"
@@ -149,8 +141,8 @@ fi
 # ---- -c stops after COUNT records ----
 "$PKTLENS" tcp --json --events state -c 3 --duration 20 "host $SRV" >"$TMP/count.json" 2>"$TMP/count.err" &
 BG_PID=$!
-for i in $(seq 100); do grep -q "tracing TCP" "$TMP/count.err" && break; sleep 0.1; done
-ip netns exec pl-client curl -s -o /dev/null --max-time 5 "http://$SRV:8080/1k.bin"
+wait_line "$TMP/count.err" "tracing TCP" 10
+ip netns exec "$CLI_NS" curl -s -o /dev/null --max-time 5 "http://$SRV:8080/1k.bin"
 for i in $(seq 50); do kill -0 "$BG_PID" 2>/dev/null || break; sleep 0.1; done
 if ! kill -0 "$BG_PID" 2>/dev/null && [ "$(wc -l <"$TMP/count.json")" -eq 3 ]; then
 	ok "-c 3 stops after 3 records"
@@ -164,7 +156,7 @@ BG_PID=
 # ---- a connect to a closed port ----
 if start_tcp "$TMP/rst.json" --events reset,drop,summary; then
 	# shellcheck disable=SC2016
-	ip netns exec pl-client sh -c 'echo $$ >"$0"; exec curl -s -o /dev/null --max-time 3 "$1"' \
+	ip netns exec "$CLI_NS" sh -c 'echo $$ >"$0"; exec curl -s -o /dev/null --max-time 3 "$1"' \
 		"$TMP/rst.pid" "http://$SRV:9/"
 	stop_tcp || bad "pktlens tcp exit status $?"
 	cpid=$(cat "$TMP/rst.pid")
@@ -194,7 +186,7 @@ fi
 # lost segment and its retransmission. (A drop on the server's own way out
 # happens before any capture point, and the kernel reports it to TCP as a
 # send error rather than a loss, so nothing is retransmitted.)
-if ip netns exec pl-client nft -f - <<'EOF'; then
+if ip netns exec "$CLI_NS" nft -f - <<'EOF'; then
 table inet pl_loss {
 	chain pre {
 		type filter hook prerouting priority -300; policy accept;
@@ -202,20 +194,19 @@ table inet pl_loss {
 	}
 }
 EOF
-	ip netns exec pl-server timeout 30 tcpdump -i pls0 -n -s 96 -w "$TMP/rt.pcap" \
-		"tcp port 8080" 2>"$TMP/tcpdump.err" &
-	BG_PID=$!
-	for i in $(seq 50); do grep -q "listening on" "$TMP/tcpdump.err" && break; sleep 0.1; done
+	TD_SECONDS=30 start_tcpdump "$SRV_NS" "$TMP/rt.pcap" -i pls0 -n -s 96 "tcp port 8080" ||
+		bad "tcpdump did not start: $(cat "$TMP/rt.pcap.err")"
+	BG_PID=$TD_PID
 	if start_tcp "$TMP/rt.json" --stats --events retrans,summary "port 8080"; then
 		for i in 1 2 3; do
-			ip netns exec pl-client curl -s -o /dev/null --max-time 20 "http://$SRV:8080/1m.bin"
+			ip netns exec "$CLI_NS" curl -s -o /dev/null --max-time 20 "http://$SRV:8080/1m.bin"
 		done
 		stop_tcp || bad "pktlens tcp exit status $?"
 		sleep 0.5
 		kill -INT "$BG_PID" 2>/dev/null
 		wait "$BG_PID" 2>/dev/null
 		BG_PID=
-		ip netns exec pl-client nft delete table inet pl_loss
+		ip netns exec "$CLI_NS" nft delete table inet pl_loss
 		"$PY" tests/e2e/tcp_wire_retrans.py "$TMP/rt.pcap" 8080 | sort >"$TMP/wire.txt"
 		jq -r --arg srv "$SRV" 'select(.["event.action"] == "retrans" and .["source.ip"] == $srv and
 			(has("pktlens.error") | not)) | "\(.["destination.port"]) \(.["tcp.seq_raw"])"' \
@@ -251,13 +242,13 @@ fi
 
 # ---- a segment with a bad checksum ----
 if start_tcp "$TMP/csum.json" --events drop; then
-	ip netns exec pl-client "$PY" -c "
+	ip netns exec "$CLI_NS" "$PY" -c "
 from scapy.all import IP, TCP, conf, send
 conf.verb = 0
 send(IP(src='$CLI', dst='$SRV') / TCP(sport=40404, dport=80, flags='S', seq=1000, chksum=0xdead), iface='plc0')
 "
 	# and a UDP datagram to a port nobody listens on
-	ip netns exec pl-client "$PY" -c "
+	ip netns exec "$CLI_NS" "$PY" -c "
 import socket
 socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('$SRV', 9))
 "
@@ -272,10 +263,10 @@ fi
 
 # ---- the filter: port 8080 only, in the kernel ----
 if start_tcp "$TMP/filter.json" --events all --stats "port 8080"; then
-	ip netns exec pl-client curl -s -o /dev/null --max-time 5 "http://$SRV/1k.bin"
-	ip netns exec pl-client curl -s -o /dev/null --max-time 5 "http://$SRV/100k.bin"
-	ip netns exec pl-client timeout 5 openssl s_client -connect "$SRV:443" </dev/null >/dev/null 2>&1
-	ip netns exec pl-client curl -s -o /dev/null --max-time 5 "http://$SRV:8080/1k.bin"
+	ip netns exec "$CLI_NS" curl -s -o /dev/null --max-time 5 "http://$SRV/1k.bin"
+	ip netns exec "$CLI_NS" curl -s -o /dev/null --max-time 5 "http://$SRV/100k.bin"
+	ip netns exec "$CLI_NS" timeout 5 openssl s_client -connect "$SRV:443" </dev/null >/dev/null 2>&1
+	ip netns exec "$CLI_NS" curl -s -o /dev/null --max-time 5 "http://$SRV:8080/1k.bin"
 	stop_tcp || bad "pktlens tcp exit status $?"
 	jcheck "filter port 8080: only port 8080 records, summaries of both ends" "$TMP/filter.json" \
 		'length > 0 and all(.[]; .["source.port"] == 8080 or .["destination.port"] == 8080) and
@@ -294,11 +285,11 @@ fi
 
 # ---- 10,000 short connections: the table empties ----
 if start_tcp "$TMP/many.json" --events summary --stats "port 9000"; then
-	ip netns exec pl-server "$PY" tests/e2e/tcp_conns.py serve "$SRV" 9000 10000 >"$TMP/serve.log" 2>&1 &
+	ip netns exec "$SRV_NS" "$PY" tests/e2e/tcp_conns.py serve "$SRV" 9000 10000 >"$TMP/serve.log" 2>&1 &
 	BG_PID=$!
-	for i in $(seq 50); do grep -q listening "$TMP/serve.log" && break; sleep 0.1; done
+	wait_line "$TMP/serve.log" "listening" 5
 	t0=$(date +%s.%N)
-	ip netns exec pl-client timeout 100 "$PY" tests/e2e/tcp_conns.py connect "$SRV" 9000 10000 >"$TMP/connect.log" 2>&1
+	ip netns exec "$CLI_NS" timeout 100 "$PY" tests/e2e/tcp_conns.py connect "$SRV" 9000 10000 >"$TMP/connect.log" 2>&1
 	wait "$BG_PID"
 	BG_PID=
 	t1=$(date +%s.%N)
@@ -322,10 +313,10 @@ fi
 
 # ---- a full table: counted as untracked, still summarised ----
 if start_tcp "$TMP/full.json" --events summary --stats --max-conns 64 "port 9001"; then
-	ip netns exec pl-server "$PY" tests/e2e/tcp_conns.py serve "$SRV" 9001 300 >"$TMP/serve.log" 2>&1 &
+	ip netns exec "$SRV_NS" "$PY" tests/e2e/tcp_conns.py serve "$SRV" 9001 300 >"$TMP/serve.log" 2>&1 &
 	BG_PID=$!
-	for i in $(seq 50); do grep -q listening "$TMP/serve.log" && break; sleep 0.1; done
-	ip netns exec pl-client timeout 30 "$PY" tests/e2e/tcp_conns.py hold "$SRV" 9001 300 >"$TMP/hold.log" 2>&1
+	wait_line "$TMP/serve.log" "listening" 5
+	ip netns exec "$CLI_NS" timeout 30 "$PY" tests/e2e/tcp_conns.py hold "$SRV" 9001 300 >"$TMP/hold.log" 2>&1
 	wait "$BG_PID"
 	BG_PID=
 	stop_tcp || bad "pktlens tcp exit status $?"

@@ -4,11 +4,8 @@
 # switch the view and the sort, q quits and gives the terminal back.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-PKTLENS=${PKTLENS:-$PWD/build/pktlens}
-LAB="bash scripts/lab.sh"
+. tests/lib.sh
 PY=/usr/bin/python3
-CLI_NS=${PL_LAB_CLIENT:-pl-client}
-SRV_NS=${PL_LAB_SERVER:-pl-server}
 TMP=$(mktemp -d)
 SOCK=pktlens-test-$$ # a tmux server of our own
 TMUX_CMD=(tmux -L "$SOCK")
@@ -20,8 +17,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "PASS $*"; }
-bad() { echo "FAIL $*"; }
 screen() { "${TMUX_CMD[@]}" capture-pane -p -t top; }
 gen() { ip netns exec "$CLI_NS" timeout 60 "$PY" tests/e2e/flowgen.py "$1" plc0 "$MAC" "${@:2}"; }
 

@@ -1,0 +1,107 @@
+# shellcheck shell=bash
+# What the shell suites share; each sources it after cd to the repository:
+#   . tests/lib.sh
+#
+# Results: ok NAME..., bad NAME..., skip NAME WHY... print the PASS, FAIL and
+# SKIP lines tests/run.sh counts.
+#
+# The lab: the namespaces and state dir of scripts/lab.sh, so that a suite
+# runs on a private lab beside another when PL_LAB_CLIENT, PL_LAB_SERVER
+# and PL_LAB_RUN are set (they pass on to lab.sh):
+#   CLI_NS, SRV_NS, LAB_RUN; in_cli/in_srv CMD... (bounded to 30 s);
+#   LAB (the lab script).
+#
+# Waiting, never a fixed sleep for readiness:
+#   wait_for SECONDS CMD...        until CMD succeeds
+#   wait_line FILE TEXT SECONDS [PID]
+#                                  until FILE has a line with TEXT (grep
+#                                  regex); fails at once when PID dies
+#   start_bg OUT TEXT SECONDS CMD...
+#                                  CMD in the background, stdout in OUT,
+#                                  stderr in OUT.err, until OUT.err says
+#                                  TEXT; BG_PID is its pid, kept for cleanup
+#   start_tcpdump NS OUT ARGS...   tcpdump -w OUT ARGS... in NS (stderr in
+#                                  OUT.err), bounded to TD_SECONDS (120),
+#                                  until its "listening on" line (packets
+#                                  before it are missed); TD_PID is its pid
+#                                  (SIGINT flushes the file)
+#
+# Cleanup: every pid start_bg/start_tcpdump started (and any passed to
+# track_pid) is in BG_PIDS; kill_bg [SIGNAL] signals and reaps them all.
+# Each suite's EXIT trap calls kill_bg with what else it must undo.
+
+PKTLENS=${PKTLENS:-$PWD/build/pktlens}
+PCAP_DIR=${PCAP_DIR:-$PWD/../shared/pcaps}
+LAB="bash scripts/lab.sh"
+CLI_NS=${PL_LAB_CLIENT:-pl-client}
+SRV_NS=${PL_LAB_SERVER:-pl-server}
+LAB_RUN=${PL_LAB_RUN:-/run/pktlens-lab}
+BG_PIDS=()
+
+ok() { echo "PASS $*"; }
+bad() { echo "FAIL $*"; }
+skip() {
+	local name=$1
+	shift
+	echo "SKIP $name ($*)"
+}
+
+in_cli() { ip netns exec "$CLI_NS" timeout -k 2 30 "$@"; }
+in_srv() { ip netns exec "$SRV_NS" timeout -k 2 30 "$@"; }
+
+wait_for() {
+	local n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+wait_line() {
+	local file=$1 text=$2 n=$(($3 * 20)) pid=${4:-}
+	while [ "$n" -gt 0 ]; do
+		grep -q -- "$text" "$file" 2>/dev/null && return 0
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			grep -q -- "$text" "$file" 2>/dev/null
+			return
+		fi
+		sleep 0.05
+		n=$((n - 1))
+	done
+	return 1
+}
+
+track_pid() { BG_PIDS+=("$@"); }
+
+start_bg() {
+	local out=$1 text=$2 secs=$3
+	shift 3
+	"$@" >"$out" 2>"$out.err" &
+	BG_PID=$!
+	track_pid "$BG_PID"
+	wait_line "$out.err" "$text" "$secs" "$BG_PID"
+}
+
+start_tcpdump() {
+	local ns=$1 out=$2
+	shift 2
+	ip netns exec "$ns" timeout -k 2 "${TD_SECONDS:-120}" tcpdump -w "$out" "$@" \
+		>/dev/null 2>"$out.err" &
+	TD_PID=$!
+	track_pid "$TD_PID"
+	wait_line "$out.err" "listening on" 10 "$TD_PID"
+}
+
+kill_bg() {
+	local sig=${1:-KILL} p
+	for p in "${BG_PIDS[@]}"; do
+		kill -"$sig" "$p" 2>/dev/null
+	done
+	for p in "${BG_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	BG_PIDS=()
+}
