@@ -33,6 +33,8 @@ unit-output    host   -
 unit-parser    host   -
 unit-filter    host   -
 golden         host   tshark,captures
+golden-own     host   tshark
+golden-list    host   -
 parity         kernel -
 filter         host   tcpdump,captures
 cli            kernel -
@@ -56,6 +58,10 @@ suite_cmd() {
 	unit-parser) build/san/test_parser ;;
 	unit-filter) build/san/test_filter ;;
 	golden) python3 tests/golden/compare.py "$PKTLENS" "$PCAP_DIR" tests/golden/EXCEPTIONS ;;
+	# the captures the project makes (tests/golden/pcaps) against tshark
+	golden-own) python3 tests/golden/compare.py "$PKTLENS" tests/golden/pcaps tests/golden/EXCEPTIONS ;;
+	# stored outputs (tests/golden/TESTLIST)
+	golden-list) python3 tests/golden/testlist.py "$PKTLENS" "$PCAP_DIR" ;;
 	parity) bash -c 'build/parity "$PCAP_DIR"/*.pcap "$PCAP_DIR"/*.pcapng' ;;
 	filter) bash tests/filter/run.sh ;;
 	cli) bash tests/cli/cli.sh ;;

@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""Writes the captures pktlens makes itself for tests/golden/TESTLIST.
+
+usage: /usr/bin/python3 tests/golden/mkcaptures.py [OUTDIR]   (default tests/golden/pcaps)
+
+  crafted-mix.pcap     one or more frames of each class the parser knows:
+                       TCP handshake with options, HTTP requests, a TLS
+                       ClientHello with SNI, ALPN and supported_versions,
+                       DNS over IPv4 and IPv6, 802.1Q and QinQ, IPv6
+                       extension headers, ARP, ICMP and ICMPv6, fragments,
+                       a frame cut short by the capture and malformed ones
+  crafted-detect.pcap  tests/kernel/detect_frames.py's frames, which trip
+                       every detector rule at detect_parity.c's thresholds
+
+Every frame gets a fixed timestamp (1 ms apart from BASE) and fixed MACs,
+so the files come out byte-identical on every run; the .out files are
+generated from the committed captures (tests/golden/testlist.py --regen).
+Only 198.18.0.0/15 and 2001:db8::/32 addresses. Needs Debian's scapy
+(/usr/bin/python3).
+"""
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+from decimal import Decimal
+
+from scapy.all import (ARP, DNS, DNSQR, ICMP, IP, TCP, UDP, Dot1AD, Dot1Q, Ether,
+                       ICMPv6EchoRequest, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
+                       IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, PcapWriter, Raw, rdpcap)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+BASE = Decimal("1795000000.000000")  # 2026-11-18, a fixed time
+CMAC, SMAC = "02:00:00:00:00:02", "02:00:00:00:00:01"
+C4, S4 = "198.18.0.2", "198.18.0.1"
+C6, S6 = "2001:db8::2", "2001:db8::1"
+
+
+def client_hello(sni, alpn):
+    """A TLS 1.3 ClientHello record (RFC 8446 4.1.2) with SNI, ALPN and
+    supported_versions; scapy's TLS layer needs the cryptography module,
+    so the bytes are laid out here."""
+    def ext(etype, body):
+        return struct.pack("!HH", etype, len(body)) + body
+    name = sni.encode()
+    sni_list = struct.pack("!BH", 0, len(name)) + name
+    protos = b"".join(bytes([len(p)]) + p.encode() for p in alpn)
+    exts = (ext(0, struct.pack("!H", len(sni_list)) + sni_list) +
+            ext(16, struct.pack("!H", len(protos)) + protos) +
+            ext(43, bytes([6]) + struct.pack("!HHH", 0x0304, 0x0303, 0x0302)))
+    body = (struct.pack("!H", 0x0303) + bytes(range(32)) + b"\x00" +
+            struct.pack("!HH", 2, 0x1301) + b"\x01\x00" +
+            struct.pack("!H", len(exts)) + exts)
+    hs = b"\x01" + struct.pack("!I", len(body))[1:] + body
+    return b"\x16\x03\x01" + struct.pack("!H", len(hs)) + hs
+
+
+def mix():
+    """(frame, wire length or None) pairs."""
+    e = Ether(src=CMAC, dst=SMAC)
+    r = Ether(src=SMAC, dst=CMAC)
+    opts = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (1000, 0)), ("NOP", None), ("WScale", 7)]
+    f = []
+    # a handshake with options, then an HTTP GET and its answer's first bytes
+    f.append(e / IP(src=C4, dst=S4, id=1, flags="DF") / TCP(sport=40000, dport=80, flags="S", seq=1000, window=64240, options=opts))
+    f.append(r / IP(src=S4, dst=C4, id=0, flags="DF") / TCP(sport=80, dport=40000, flags="SA", seq=5000, ack=1001, window=65160, options=opts))
+    f.append(e / IP(src=C4, dst=S4, id=2, flags="DF") / TCP(sport=40000, dport=80, flags="A", seq=1001, ack=5001, window=502))
+    f.append(e / IP(src=C4, dst=S4, id=3, flags="DF") / TCP(sport=40000, dport=80, flags="PA", seq=1001, ack=5001, window=502) /
+             Raw(b"GET /index.html HTTP/1.1\r\nHost: www.golden.test\r\nUser-Agent: golden\r\n\r\n"))
+    f.append(r / IP(src=S4, dst=C4, id=1, flags="DF") / TCP(sport=80, dport=40000, flags="PA", seq=5001, ack=1075, window=509) /
+             Raw(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+    f.append(e / IP(src=C4, dst=S4, id=4, flags="DF") / TCP(sport=40002, dport=8080, flags="PA", seq=7, ack=9) /
+             Raw(b"POST /api/form HTTP/1.1\r\nHost: api.golden.test:8080\r\nContent-Length: 3\r\n\r\na=b"))
+    f.append(e / IP(src=C4, dst=S4, id=5, flags="DF") / TCP(sport=40000, dport=80, flags="FA", seq=1075, ack=5041))
+    # TLS ClientHellos, over IPv4 and IPv6
+    f.append(e / IP(src=C4, dst=S4, id=6, flags="DF") / TCP(sport=40004, dport=443, flags="PA", seq=1, ack=1) /
+             Raw(client_hello("www.golden.test", ["h2", "http/1.1"])))
+    f.append(e / IPv6(src=C6, dst=S6, fl=0xbeef) / TCP(sport=40006, dport=443, flags="PA", seq=1, ack=1) /
+             Raw(client_hello("v6.golden.test", ["h2"])))
+    # DNS: A over IPv4, AAAA over IPv6, and an answer
+    f.append(e / IP(src=C4, dst=S4, id=7) / UDP(sport=40008, dport=53) /
+             DNS(id=0x1234, rd=1, qd=DNSQR(qname="www.golden.test", qtype="A")))
+    f.append(e / IPv6(src=C6, dst=S6) / UDP(sport=40010, dport=53) /
+             DNS(id=0x4321, rd=1, qd=DNSQR(qname="www.golden.test", qtype="AAAA")))
+    f.append(r / IP(src=S4, dst=C4, id=2) / UDP(sport=53, dport=40008) /
+             DNS(id=0x1234, qr=1, rd=1, ra=1, qd=DNSQR(qname="www.golden.test", qtype="A")))
+    # VLANs: 802.1Q with DSCP EF, QinQ
+    f.append(e / Dot1Q(vlan=100, prio=5) / IP(src="198.18.7.1", dst=S4, tos=0xb8, id=8) / UDP(sport=4000, dport=9) / Raw(b"vlan"))
+    f.append(e / Dot1AD(vlan=200) / Dot1Q(vlan=300) / IP(src="198.18.7.2", dst=S4, id=9) / ICMP(id=7, seq=1))
+    # IPv6 extension headers: hop-by-hop, destination options, routing
+    f.append(e / IPv6(src="2001:db8::7", dst=S6, fl=0x12345) / IPv6ExtHdrHopByHop() / IPv6ExtHdrDestOpt() /
+             IPv6ExtHdrRouting(addresses=["2001:db8::9"], segleft=0) / UDP(sport=4001, dport=9))
+    # ARP request and reply; ICMP and ICMPv6 echo
+    f.append(Ether(src=CMAC, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=CMAC, psrc=C4, pdst=S4))
+    f.append(r / ARP(op=2, hwsrc=SMAC, psrc=S4, hwdst=CMAC, pdst=C4))
+    f.append(e / IP(src=C4, dst=S4, id=10, ttl=1) / ICMP(type=8, id=3, seq=9) / Raw(b"ping"))
+    f.append(e / IPv6(src=C6, dst=S6, hlim=255) / ICMPv6EchoRequest(id=3, seq=9))
+    # fragments: the first and a later fragment of one UDP datagram, and an IPv6 one
+    f.append(e / IP(src=C4, dst=S4, id=4242, flags="MF", frag=0, proto=17) / Raw(b"\x9c\x40\x00\x09\x00\x30\x00\x00" + b"A" * 32))
+    f.append(e / IP(src=C4, dst=S4, id=4242, frag=5, proto=17) / Raw(b"B" * 8))
+    f.append(e / IPv6(src=C6, dst=S6) / IPv6ExtHdrFragment(nh=17, offset=0, m=1, id=11) / Raw(b"\x9c\x41\x00\x09\x00\x30\x00\x00" + b"C" * 24))
+    out = [(p, None) for p in f]
+    # cut short by the capture: 60 bytes of a 1514-byte TCP segment
+    big = e / IP(src=C4, dst=S4, id=11, flags="DF") / TCP(sport=40012, dport=80, flags="PA", seq=1, ack=1) / Raw(b"x" * 1460)
+    out.append((Ether(bytes(big)[:60]), len(big)))
+    # malformed: an IPv4 header length of 4 words, a TCP data offset of 2,
+    # a TCP header past the IP total length, a bad DNS label
+    b = bytearray(bytes(e / IP(src=C4, dst=S4, id=12) / UDP(sport=1, dport=2)))
+    b[14] = 0x44
+    out.append((Ether(bytes(b)), None))
+    out.append((e / IP(src=C4, dst=S4, id=13) / TCP(sport=40014, dport=80, flags="A", dataofs=2), None))
+    b = bytearray(bytes(e / IP(src=C4, dst=S4, id=14) / TCP(sport=33333, dport=22, flags="S")))
+    b[16:18] = struct.pack("!H", 24)
+    out.append((Ether(bytes(b)), None))
+    dns = bytes(DNS(id=5, rd=1, qd=DNSQR(qname="www.golden.test", qtype="A")))
+    dns = dns[:12] + b"\x7fwww" + dns[16:]  # a label longer than the message
+    out.append((e / IP(src=C4, dst=S4, id=15) / UDP(sport=40016, dport=53) / Raw(dns), None))
+    return out
+
+
+def detect_frames():
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "detect.pcap")
+        subprocess.run([sys.executable, os.path.join(REPO, "tests/kernel/detect_frames.py"), path],
+                       check=True, stdout=subprocess.DEVNULL)
+        return [(p, None) for p in rdpcap(path)]
+
+
+def write(path, frames):
+    w = PcapWriter(path, linktype=1, sync=True)
+    for i, (p, wirelen) in enumerate(frames):
+        p.time = BASE + Decimal(i) / 1000
+        if wirelen:
+            p.wirelen = wirelen
+        w.write(p)
+    w.close()
+    print("%s: %d frames" % (os.path.relpath(path), len(frames)))
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "pcaps")
+    os.makedirs(out, exist_ok=True)
+    write(os.path.join(out, "crafted-mix.pcap"), mix())
+    write(os.path.join(out, "crafted-detect.pcap"), detect_frames())
+
+
+if __name__ == "__main__":
+    main()
