@@ -48,7 +48,7 @@ agent-detect   kernel -
 flows-scale    kernel -
 detect-parity  kernel -
 detect         kernel -
-fuzz           host   captures
+fuzz           host   -
 "
 
 # The command of each suite.

@@ -5,7 +5,8 @@
 #   tests/fuzz/run.sh [SECONDS]     (default 60)
 #
 # Builds build/fuzz_parser (make fuzz), seeds build/fuzz-corpus from
-# ../shared/pcaps, runs libFuzzer with -max_len=4096 -timeout=5 and prints
+# ../shared/pcaps and tests/golden/pcaps, runs libFuzzer with
+# -max_len=4096 -timeout=5 and prints
 # "PASS fuzz_parser (N runs)" or "FAIL fuzz_parser"; exits non-zero on a
 # crash, leaving the crashing input as build/fuzz-crash-* and the log as
 # build/fuzz_parser.log.
@@ -22,7 +23,14 @@ if ! make -s fuzz BUILD="$build"; then
 	exit 1
 fi
 mkdir -p "$corpus"
-if ! python3 tests/fuzz/make_seeds.py "$corpus"; then
+# seeds: the frames of ../shared/pcaps ($PCAP_DIR) and of the captures the
+# project makes (tests/golden/pcaps), so a fresh clone fuzzes too
+seeded=0
+for dir in "${PCAP_DIR:-../shared/pcaps}" tests/golden/pcaps; do
+	compgen -G "$dir/*.pcap*" >/dev/null || continue
+	python3 tests/fuzz/make_seeds.py "$corpus" "$dir" && seeded=1
+done
+if [ "$seeded" -eq 0 ]; then
 	echo "FAIL fuzz_parser: no seeds"
 	exit 1
 fi
