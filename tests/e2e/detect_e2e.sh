@@ -206,7 +206,7 @@ if start_detect "$TMP/attack.json"; then
 		bad "alert fields: $(head -2 "$A")"
 
 	# ---- read --detect on the capture: the same alerts ----
-	grep -q " 0 packets dropped by kernel" "$TMP/attack.pcap.err" ||
+	grep -q "^0 packets dropped by kernel" "$TMP/attack.pcap.err" ||
 		echo "note: tcpdump: $(grep dropped "$TMP/attack.pcap.err")"
 	key='[."rule.name", ."source.ip", (."destination.ip" // "-")] | join(" ")'
 	jq -r "select(.event==\"alert\") | $key" "$A" | sort >"$TMP/live.keys"
