@@ -43,20 +43,24 @@ $(BUILD)/vmlinux.h:
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -I$(BUILD) -Isrc
 
-$(BUILD)/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/vmlinux.h
+# Static pattern rules, so that make keeps every stage (an intermediate
+# file of an implicit chain would be deleted after the build).
+BPF_OBJS  := $(patsubst src/bpf/%.c,$(BUILD)/%.o,$(BPF_SRCS))
+ALL_BPF   := $(BPF_OBJS) $(BUILD)/xdp_pass.bpf.o
+STRIPPED  := $(patsubst $(BUILD)/%,$(BUILD)/stripped/%,$(ALL_BPF))
+ALL_SKELS := $(SKELS) $(BUILD)/xdp_pass.skel.h
+
+$(BPF_OBJS): $(BUILD)/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/vmlinux.h
 	$(CLANG) $(BPF_CFLAGS) -Wno-unused-function $(DEPFLAGS) -c $< -o $@
 
 # The skeletons embed the objects stripped of DWARF (bpftool gen object
 # keeps BTF and the CO-RE relocations); the file name, and so the skeleton's
 # name, stays <name>.bpf.o.
-$(BUILD)/stripped/%.bpf.o: $(BUILD)/%.bpf.o
+$(STRIPPED): $(BUILD)/stripped/%.bpf.o: $(BUILD)/%.bpf.o
 	@mkdir -p $(dir $@)
 	$(BPFTOOL) gen object $@ $<
 
-BPF_OBJS := $(patsubst src/bpf/%.c,$(BUILD)/%.o,$(BPF_SRCS)) $(BUILD)/xdp_pass.bpf.o
-.SECONDARY: $(BPF_OBJS) $(patsubst $(BUILD)/%,$(BUILD)/stripped/%,$(BPF_OBJS))
-
-$(BUILD)/%.skel.h: $(BUILD)/stripped/%.bpf.o
+$(ALL_SKELS): $(BUILD)/%.skel.h: $(BUILD)/stripped/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
 
 # Objects that include a skeleton find it through their .d file once built;
