@@ -36,7 +36,7 @@ golden         host   tshark,captures
 golden-own     host   tshark
 golden-list    host   -
 parity         kernel -
-filter         host   tcpdump,captures
+filter         host   tcpdump
 cli            kernel -
 e2e            kernel -
 filter-live    kernel -

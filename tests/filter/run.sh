@@ -20,7 +20,7 @@ failed=0
 #     <COLUMN - 1 spaces>^
 bad() {
 	local name=$1 re=$2 col=$3 filter=$4 rc l1 l2 l3 want
-	"$PKTLENS" read "$PCAP_DIR/whois.pcap" "$filter" >"$TMP/out" 2>"$TMP/err"
+	"$PKTLENS" read tests/golden/pcaps/crafted-mix.pcap "$filter" >"$TMP/out" 2>"$TMP/err"
 	rc=$?
 	l1=$(sed -n 1p "$TMP/err")
 	l2=$(sed -n 2p "$TMP/err")
@@ -60,5 +60,12 @@ pat=$(printf 'a%.0s' $(seq 1 64))
 bad pattern-too-long "pattern longer than 63 bytes" 12 "tls.sni == \"$pat\""
 bad pattern-star "'\*' may stand only at the start or the end of a pattern" 17 'dns.qry.name == "a*b"'
 
-[ -n "${SKIP_DIFF:-}" ] || python3 tests/filter/diff_tcpdump.py --pktlens "$PKTLENS" --pcap-dir "$PCAP_DIR" || failed=1
+# the differential reads the corpus of ../shared/pcaps
+if [ -n "${SKIP_DIFF:-}" ]; then
+	:
+elif ! compgen -G "$PCAP_DIR/*.pcap*" >/dev/null; then
+	echo "SKIP filter-diff (no captures in $PCAP_DIR)"
+else
+	python3 tests/filter/diff_tcpdump.py --pktlens "$PKTLENS" --pcap-dir "$PCAP_DIR" || failed=1
+fi
 exit "$failed"
