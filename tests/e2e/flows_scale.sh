@@ -107,9 +107,14 @@ else
 	bad "scale-agent-rss: peak ${hwm} kB > $RSS_LIMIT_KB kB"
 fi
 
-# the kernel side: the program's maps, at their configured sizes
-# (the program on the lab's pls0: other pktlens programs may be loaded)
-pid=$(ip -n "$SRV_NS" -j link show pls0 | jq -r '.[0].xdp.prog.id // empty')
+# the kernel side: the program's maps, at their configured sizes (the
+# agent's own program: other pktlens programs may be loaded). Its bpf_link's
+# fdinfo names it in any mode (auto attaches with tcx on veth, where
+# `ip link` shows no XDP program); else the XDP program on pls0.
+pid=$(for f in /proc/"$AGENT_PID"/fdinfo/*; do
+	awk '/^link_type:/ { l = 1 } /^prog_id:/ { p = $2 } END { if (l && p) print p }' "$f" 2>/dev/null
+done | head -1)
+[ -n "$pid" ] || pid=$(ip -n "$SRV_NS" -j link show pls0 | jq -r '.[0].xdp.prog.id // empty')
 prog=$(bpftool prog show id "${pid:-0}" -j 2>/dev/null | jq -r '.map_ids | join(" ")' 2>/dev/null)
 total=0
 sizes_ok=1
