@@ -104,22 +104,20 @@ static __always_inline __u64 clamp_to(__u64 n, __u64 max)
 		}                                       \
 	} while (0)
 
-/* Copies the first min(frame, max) bytes of an XDP frame to dst by direct
- * packet access, in word moves: this costs a fraction of
- * bpf_xdp_load_bytes() for the few hundred bytes most packets need. max is
- * a constant, 128 or 256. */
-static __always_inline __u32 copy_head(struct xdp_md *ctx, __u8 *dst, __u32 max)
+/* Copies the first min(frame, PL_HDR_WIN) bytes of an XDP frame to dst by
+ * direct packet access, in word moves: this costs a fraction of
+ * bpf_xdp_load_bytes() for the few hundred bytes most packets need. */
+static __always_inline __u32 copy_head(struct xdp_md *ctx, __u8 *dst)
 {
 	void *cur = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	__u32 done = 0;
 
 	asm volatile("" : "+r"(cur));
-	if (cur + max <= end) {
-		pl_move(dst, cur, max);
-		return max;
+	if (cur + PL_HDR_WIN <= end) {
+		pl_move(dst, cur, PL_HDR_WIN);
+		return PL_HDR_WIN;
 	}
-	if (max > 128)
-		COPY_STEP(128);
+	COPY_STEP(128);
 	COPY_STEP(64);
 	COPY_STEP(32);
 	COPY_STEP(16);
@@ -321,19 +319,40 @@ static __always_inline bool capture_whole(void *ctx, bool xdp, __u32 frame_len,
 	return true;
 }
 
+/* XDP: a header-only filter on the packet itself, before anything is
+ * copied; true when it keeps the packet. */
+static __always_inline bool xdp_prefilter(struct xdp_md *ctx, __u32 frame_len)
+{
+	struct pl_fview fv = {
+		.data = (const __u8 *)(long)ctx->data,
+		.end = (const __u8 *)(long)ctx->data_end,
+		.len = frame_len,
+		.avail = frame_len,
+		.linktype = PL_LINK_ETHERNET,
+		.frame_len = frame_len,
+	};
+
+	return pl_filter_run(&filter, &fv, NULL);
+}
+
 static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len,
 				   __u32 ifindex)
 {
 	__u32 zero = 0;
-	struct pl_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
-	bool prefilter = filter.entry != PL_FILTER_ACCEPT && !filter.needs_l7 &&
-			 !filter.needs_bytes;
+	struct pl_scratch *s;
+	/* a filter on headers alone reads the frame's bytes, not the record:
+	 * it runs first, so only what it keeps is copied and parsed */
+	bool prefilter = filter.entry != PL_FILTER_ACCEPT && !filter.needs_l7;
 
+	count(PL_CNT_SEEN);
+	if (xdp && prefilter && !filter.needs_bytes && !xdp_prefilter(ctx, frame_len))
+		return;
+	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
 		return;
-	count(PL_CNT_SEEN);
-	/* no filter: nothing to look at before the frame goes out whole */
-	if (filter.entry == PL_FILTER_ACCEPT && capture_whole(ctx, xdp, frame_len, ifindex))
+	/* no filter, or one that passed already: the frame may go out whole */
+	if ((filter.entry == PL_FILTER_ACCEPT || (xdp && prefilter && !filter.needs_bytes)) &&
+	    capture_whole(ctx, xdp, frame_len, ifindex))
 		return;
 	s->avail = frame_len;
 	s->linktype = PL_LINK_ETHERNET;
@@ -341,24 +360,18 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len,
 	if (filter.needs_bytes) {
 		if (load_window(ctx, xdp, s, frame_len))
 			return;
-	} else if (xdp && prefilter) {
-		/* a header-only filter reads no further than PL_FILTER_WIN */
-		s->len = copy_head(ctx, s->buf, PL_FILTER_WIN);
 	} else if (xdp) {
-		s->len = copy_head(ctx, s->buf, PL_HDR_WIN);
+		s->len = copy_head(ctx, s->buf);
 	} else if (load_window(ctx, xdp, s, frame_len < PL_HDR_WIN ? frame_len : PL_HDR_WIN)) {
 		return;
 	}
-	/* a filter on headers alone reads the frame's bytes, not the record:
-	 * run it first, so only what it keeps is parsed */
-	if (!filter.needs_l7) {
+	/* TC, or byte tests: the header-only filter on the loaded window */
+	if (prefilter && (!xdp || filter.needs_bytes)) {
 		s->ev.pkt.frame_len = frame_len;
 		if (!pl_filter_match(&filter, s))
 			return;
 		if (capture_whole(ctx, xdp, frame_len, ifindex))
 			return;
-		if (xdp && prefilter && frame_len > PL_FILTER_WIN)
-			s->len = copy_head(ctx, s->buf, PL_HDR_WIN);
 	}
 	pl_reset(s, frame_len);
 	pl_parse(s);

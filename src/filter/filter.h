@@ -25,12 +25,12 @@
 #define PL_FILTER_MAX_NODES 64 /* a power of two */
 #define PL_FILTER_MAX_STRS 8
 #define PL_FILTER_MAX_VLAN 8   /* `vlan` primitives in one filter */
-/* Header tests (all but PL_FT_BYTES and L7) read no further than this:
- * 14 + 4 * PL_FILTER_MAX_VLAN + a 60-byte IPv4 header + 4 bytes of ports */
-#define PL_FILTER_WIN 128
 #define PL_FILTER_STR_MAX 64   /* a power of two */
-_Static_assert(14 + 4 * PL_FILTER_MAX_VLAN + 60 + 4 <= PL_FILTER_WIN,
-	       "header tests must fit the kernel's prefilter window");
+/* Header tests (all but PL_FT_BYTES and L7) read no further than
+ * 14 + 4 * PL_FILTER_MAX_VLAN + a 60-byte IPv4 header + 4 bytes of ports,
+ * inside the PL_HDR_WIN bytes the kernel loads first. */
+_Static_assert(14 + 4 * PL_FILTER_MAX_VLAN + 60 + 4 <= PL_HDR_WIN,
+	       "header tests must fit the kernel's first window");
 #define PL_FILTER_ACCEPT 0xff
 #define PL_FILTER_REJECT 0xfe
 

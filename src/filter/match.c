@@ -39,31 +39,71 @@ PL_INLINE bool pl_fcmp32(__u32 cmp, __u32 a, __u32 b)
  * below PL_HDR_WIN, which the kernel always loads.
  */
 
-/* Where libpcap finds the EtherType and the network header. */
-PL_INLINE __u32 pl_ftype_off(const struct pl_scratch *s, __u32 depth)
+/*
+ * What header tests read: a frame's bytes [data, end), len of them loaded,
+ * of a frame avail bytes long. Over the parser's window (pl_scratch_view)
+ * or, in XDP, over the packet itself, so that a filter can reject a packet
+ * before anything is copied or parsed.
+ */
+struct pl_fview {
+	const __u8 *data;
+	const __u8 *end;
+	__u32 len;       /* bytes at data that may be read */
+	__u32 avail;     /* bytes the frame has (caplen) */
+	__u32 linktype;
+	__u32 frame_len; /* frame.len, for less/greater */
+};
+
+PL_INLINE struct pl_fview pl_scratch_view(const struct pl_scratch *s)
 {
-	if (s->linktype == PL_LINK_LINUX_SLL)
+	/* end bounds the reads for the verifier; len is the real limit */
+	return (struct pl_fview){ .data = s->buf, .end = s->buf + PL_WIN, .len = s->len,
+				  .avail = s->avail, .linktype = s->linktype,
+				  .frame_len = s->ev.pkt.frame_len };
+}
+
+/* Where libpcap finds the EtherType and the network header. */
+PL_INLINE __u32 pl_ftype_off(const struct pl_fview *fv, __u32 depth)
+{
+	if (fv->linktype == PL_LINK_LINUX_SLL)
 		return 14;
-	if (s->linktype == PL_LINK_LINUX_SLL2)
+	if (fv->linktype == PL_LINK_LINUX_SLL2)
 		return 0;
 	return 12 + 4 * (depth & 0x0f);
 }
 
-PL_INLINE __u32 pl_fl3_off(const struct pl_scratch *s, __u32 depth)
+PL_INLINE __u32 pl_fl3_off(const struct pl_fview *fv, __u32 depth)
 {
-	if (s->linktype == PL_LINK_LINUX_SLL)
+	if (fv->linktype == PL_LINK_LINUX_SLL)
 		return 16;
-	if (s->linktype == PL_LINK_LINUX_SLL2)
+	if (fv->linktype == PL_LINK_LINUX_SLL2)
 		return 20;
 	return 14 + 4 * (depth & 0x0f);
 }
 
-/* Loads `size` (1, 2 or 4) bytes at off into *v; -1 past the frame's end. */
-PL_INLINE int pl_fload(const struct pl_scratch *s, __u32 off, __u32 size, __u32 *v)
+/* Loads `size` (1, 2 or 4) bytes at off into *v; -1 past the frame's end.
+ * Each size compares its own end, which is what lets the verifier see the
+ * read inside the packet. */
+PL_INLINE int pl_fload(const struct pl_fview *fv, __u32 off, __u32 size, __u32 *v)
 {
-	if (off + size > s->avail || off + size > s->len)
+	const __u8 *p;
+
+	if (off + size > fv->avail || off + size > fv->len)
 		return -1;
-	*v = size == 1 ? pl_u8(s, off) : size == 2 ? pl_be16(s, off) : pl_be32(s, off);
+	p = fv->data + pl_mask(off, PL_WIN - 1);
+	if (size == 1) {
+		if (p + 1 > fv->end)
+			return -1;
+		*v = *p;
+	} else if (size == 2) {
+		if (p + 2 > fv->end)
+			return -1;
+		*v = __builtin_bswap16(pl_load16(p));
+	} else {
+		if (p + 4 > fv->end)
+			return -1;
+		*v = __builtin_bswap32(pl_load32(p));
+	}
 	return 0;
 }
 
@@ -98,20 +138,20 @@ PL_INLINE __u32 pl_fmask32(__u32 prefix, __u32 word)
 
 /* One IPv4 (or ARP) address at off against the node's net; a zero mask
  * loads nothing, as libpcap's optimiser drops that load. */
-PL_INLINE int pl_fnet4(const volatile struct pl_fnode *n, const struct pl_scratch *s,
+PL_INLINE int pl_fnet4(const volatile struct pl_fnode *n, const struct pl_fview *fv,
 		       __u32 off)
 {
 	__u32 m = pl_fmask32(n->arg8, 0), v;
 
 	if (!m)
 		return 1;
-	if (pl_fload(s, off, 4, &v))
+	if (pl_fload(fv, off, 4, &v))
 		return -1;
 	return (v & m) == (pl_faddr32(n, 0) & m);
 }
 
 /* One IPv6 address at off, word by word as libpcap compares it. */
-PL_INLINE int pl_fnet6(const volatile struct pl_fnode *n, const struct pl_scratch *s,
+PL_INLINE int pl_fnet6(const volatile struct pl_fnode *n, const struct pl_fview *fv,
 		       __u32 off)
 {
 	__u32 i, m, v;
@@ -120,7 +160,7 @@ PL_INLINE int pl_fnet6(const volatile struct pl_fnode *n, const struct pl_scratc
 		m = pl_fmask32(n->arg8, i);
 		if (!m)
 			break;
-		if (pl_fload(s, off + i * 4, 4, &v))
+		if (pl_fload(fv, off + i * 4, 4, &v))
 			return -1;
 		if ((v & m) != (pl_faddr32(n, i) & m))
 			return 0;
@@ -128,13 +168,13 @@ PL_INLINE int pl_fnet6(const volatile struct pl_fnode *n, const struct pl_scratc
 	return 1;
 }
 
-PL_INLINE int pl_test_host(const volatile struct pl_fnode *n, const struct pl_scratch *s)
+PL_INLINE int pl_test_host(const volatile struct pl_fnode *n, const struct pl_fview *fv)
 {
-	__u32 l3 = pl_fl3_off(s, n->depth), type, so, dof;
+	__u32 l3 = pl_fl3_off(fv, n->depth), type, so, dof;
 	bool v6 = n->test == PL_FT_HOST6;
 	int r;
 
-	if (pl_fload(s, pl_ftype_off(s, n->depth), 2, &type))
+	if (pl_fload(fv, pl_ftype_off(fv, n->depth), 2, &type))
 		return -1;
 	if (v6 ? type == 0x86dd : type == 0x0800) {
 		so = v6 ? 8 : 12;
@@ -146,14 +186,14 @@ PL_INLINE int pl_test_host(const volatile struct pl_fnode *n, const struct pl_sc
 		return 0;
 	}
 	if (n->dir != PL_FD_DST) {
-		r = v6 ? pl_fnet6(n, s, l3 + so) : pl_fnet4(n, s, l3 + so);
+		r = v6 ? pl_fnet6(n, fv, l3 + so) : pl_fnet4(n, fv, l3 + so);
 		if (r < 0)
 			return r;
 		r = pl_fdir_src(n->dir, r);
 		if (r != 2)
 			return r;
 	}
-	return v6 ? pl_fnet6(n, s, l3 + dof) : pl_fnet4(n, s, l3 + dof);
+	return v6 ? pl_fnet6(n, fv, l3 + dof) : pl_fnet4(n, fv, l3 + dof);
 }
 
 PL_INLINE __u32 pl_port_proto_bit(__u32 proto)
@@ -162,155 +202,156 @@ PL_INLINE __u32 pl_port_proto_bit(__u32 proto)
 	       proto == 132 ? PL_PORT_SCTP : 0;
 }
 
-PL_INLINE int pl_fport(const volatile struct pl_fnode *n, const struct pl_scratch *s,
+PL_INLINE int pl_fport(const volatile struct pl_fnode *n, const struct pl_fview *fv,
 		       __u32 off)
 {
 	__u32 v;
 
-	if (pl_fload(s, off, 2, &v))
+	if (pl_fload(fv, off, 2, &v))
 		return -1;
 	return v >= n->lo && v <= n->hi;
 }
 
 /* IPv6: right after the fixed header. IPv4: in the first fragment only,
  * after the header length the packet states (even a bad one). */
-PL_INLINE int pl_test_port(const volatile struct pl_fnode *n, const struct pl_scratch *s)
+PL_INLINE int pl_test_port(const volatile struct pl_fnode *n, const struct pl_fview *fv)
 {
-	__u32 l3 = pl_fl3_off(s, n->depth), type, proto, v;
+	__u32 l3 = pl_fl3_off(fv, n->depth), type, proto, v;
 	int r;
 
-	if (pl_fload(s, pl_ftype_off(s, n->depth), 2, &type))
+	if (pl_fload(fv, pl_ftype_off(fv, n->depth), 2, &type))
 		return -1;
 	if (type == 0x86dd) {
-		if (pl_fload(s, l3 + 6, 1, &proto))
+		if (pl_fload(fv, l3 + 6, 1, &proto))
 			return -1;
 		if (!(pl_port_proto_bit(proto) & n->mask))
 			return 0;
 		l3 += 40;
 	} else if (type == 0x0800) {
-		if (pl_fload(s, l3 + 9, 1, &proto))
+		if (pl_fload(fv, l3 + 9, 1, &proto))
 			return -1;
 		if (!(pl_port_proto_bit(proto) & n->mask))
 			return 0;
-		if (pl_fload(s, l3 + 6, 2, &v))
+		if (pl_fload(fv, l3 + 6, 2, &v))
 			return -1;
 		if (v & 0x1fff)
 			return 0;
-		l3 += (pl_u8(s, l3) & 0x0f) * 4u;
+		if (pl_fload(fv, l3, 1, &v))
+			return -1;
+		l3 += (v & 0x0f) * 4u;
 	} else {
 		return 0;
 	}
 	if (n->dir != PL_FD_DST) {
-		r = pl_fport(n, s, l3);
+		r = pl_fport(n, fv, l3);
 		if (r < 0)
 			return r;
 		r = pl_fdir_src(n->dir, r);
 		if (r != 2)
 			return r;
 	}
-	return pl_fport(n, s, l3 + 2);
+	return pl_fport(n, fv, l3 + 2);
 }
 
 /* tcp, udp, sctp, icmp, icmp6, igmp: the IPv4 protocol field; the IPv6
  * next header, or the one after a fragment header, as libpcap looks. */
-PL_INLINE int pl_test_ip_proto(const volatile struct pl_fnode *n, const struct pl_scratch *s)
+PL_INLINE int pl_test_ip_proto(const volatile struct pl_fnode *n, const struct pl_fview *fv)
 {
-	__u32 l3 = pl_fl3_off(s, n->depth), type, v;
+	__u32 l3 = pl_fl3_off(fv, n->depth), type, v;
 
-	if (pl_fload(s, pl_ftype_off(s, n->depth), 2, &type))
+	if (pl_fload(fv, pl_ftype_off(fv, n->depth), 2, &type))
 		return -1;
 	if (type == 0x0800 && (n->arg8b & PL_FP_V4)) {
-		if (pl_fload(s, l3 + 9, 1, &v))
+		if (pl_fload(fv, l3 + 9, 1, &v))
 			return -1;
 		return v == n->arg8;
 	}
 	if (type != 0x86dd || !(n->arg8b & PL_FP_V6))
 		return 0;
-	if (pl_fload(s, l3 + 6, 1, &v))
+	if (pl_fload(fv, l3 + 6, 1, &v))
 		return -1;
 	if (v == n->arg8)
 		return 1;
 	if (v != 44)
 		return 0;
-	if (pl_fload(s, l3 + 40, 1, &v))
+	if (pl_fload(fv, l3 + 40, 1, &v))
 		return -1;
 	return v == n->arg8;
 }
 
 /* One MAC address at off against the node's. */
-PL_INLINE int pl_fmac(const volatile struct pl_fnode *n, const struct pl_scratch *s,
+PL_INLINE int pl_fmac(const volatile struct pl_fnode *n, const struct pl_fview *fv,
 		      __u32 off)
 {
-	__u32 i;
+	__u32 hi, lo;
 
-	if (off + 6 > s->avail || off + 6 > s->len)
+	if (pl_fload(fv, off, 4, &hi) || pl_fload(fv, off + 4, 2, &lo))
 		return -1;
-	for (i = 0; i < 6; i++)
-		if (pl_u8(s, off + i) != n->addr[i])
-			return 0;
-	return 1;
+	return hi == pl_faddr32(n, 0) && lo == ((__u32)n->addr[4] << 8 | n->addr[5]);
 }
 
 /* ether [src|dst] host: Ethernet only (tcpdump refuses it on cooked
  * captures; pktlens compiles before it knows the link type). */
-PL_INLINE int pl_test_ether(const volatile struct pl_fnode *n, const struct pl_scratch *s)
+PL_INLINE int pl_test_ether(const volatile struct pl_fnode *n, const struct pl_fview *fv)
 {
 	int r;
 
-	if (s->linktype != PL_LINK_ETHERNET)
+	if (fv->linktype != PL_LINK_ETHERNET)
 		return 0;
 	if (n->dir != PL_FD_DST) {
-		r = pl_fmac(n, s, 6);
+		r = pl_fmac(n, fv, 6);
 		if (r < 0)
 			return r;
 		r = pl_fdir_src(n->dir, r);
 		if (r != 2)
 			return r;
 	}
-	return pl_fmac(n, s, 0);
+	return pl_fmac(n, fv, 0);
 }
 
 /* vlan [ID]: a VLAN TPID where this test's EtherType would be. */
-PL_INLINE int pl_test_vlan(const volatile struct pl_fnode *n, const struct pl_scratch *s)
+PL_INLINE int pl_test_vlan(const volatile struct pl_fnode *n, const struct pl_fview *fv)
 {
-	__u32 off = pl_ftype_off(s, n->depth), v;
+	__u32 off = pl_ftype_off(fv, n->depth), v;
 
-	if (s->linktype != PL_LINK_ETHERNET)
+	if (fv->linktype != PL_LINK_ETHERNET)
 		return 0;
-	if (pl_fload(s, off, 2, &v))
+	if (pl_fload(fv, off, 2, &v))
 		return -1;
 	if (v != 0x8100 && v != 0x88a8 && v != 0x9100)
 		return 0;
 	if (!n->arg8b)
 		return 1;
-	if (pl_fload(s, off + 2, 2, &v))
+	if (pl_fload(fv, off + 2, 2, &v))
 		return -1;
 	return (v & 0x0fff) == n->lo;
 }
 
-PL_INLINE int pl_test_bytes(const volatile struct pl_fnode *n, struct pl_scratch *s)
+PL_INLINE int pl_test_bytes(const volatile struct pl_fnode *n, const struct pl_fview *fv)
 {
-	__u32 off = n->lo, l3 = pl_fl3_off(s, n->depth), v;
+	__u32 off = n->lo, l3 = pl_fl3_off(fv, n->depth), v;
 
 	if (n->arg8b != PL_FB_ETHER) {
-		if (pl_fload(s, pl_ftype_off(s, n->depth), 2, &v))
+		if (pl_fload(fv, pl_ftype_off(fv, n->depth), 2, &v))
 			return -1;
 		if (v != 0x0800)
 			return 0;
 		off += l3;
 	}
 	if (n->arg8b == PL_FB_L4) {
-		if (pl_fload(s, l3 + 9, 1, &v))
+		if (pl_fload(fv, l3 + 9, 1, &v))
 			return -1;
 		if (v != n->addr[0])
 			return 0;
-		if (pl_fload(s, l3 + 6, 2, &v))
+		if (pl_fload(fv, l3 + 6, 2, &v))
 			return -1;
 		if (v & 0x1fff)
 			return 0;
-		off += (pl_u8(s, l3) & 0x0f) * 4u;
+		if (pl_fload(fv, l3, 1, &v))
+			return -1;
+		off += (v & 0x0f) * 4u;
 	}
-	if (pl_fload(s, off, n->arg8, &v))
+	if (pl_fload(fv, off, n->arg8, &v))
 		return -1;
 	return pl_fcmp32(n->cmp, v & n->mask, n->hi);
 }
@@ -473,42 +514,43 @@ PL_INLINE int pl_test_num(const volatile struct pl_fnode *n, const struct pl_pkt
 }
 
 PL_INLINE int pl_test_node(const volatile struct pl_filter *f,
-			   const volatile struct pl_fnode *n, struct pl_scratch *s)
+			   const volatile struct pl_fnode *n, const struct pl_fview *fv,
+			   struct pl_scratch *s)
 {
-	const struct pl_pkt *p = &s->ev.pkt;
 	__u32 v;
 
 	switch (n->test) {
 	case PL_FT_LINK_PROTO:
-		if (pl_fload(s, pl_ftype_off(s, n->depth), 2, &v))
+		if (pl_fload(fv, pl_ftype_off(fv, n->depth), 2, &v))
 			return -1;
 		return v == n->lo;
 	case PL_FT_IP_PROTO:
-		return pl_test_ip_proto(n, s);
+		return pl_test_ip_proto(n, fv);
 	case PL_FT_HOST4:
 	case PL_FT_HOST6:
-		return pl_test_host(n, s);
+		return pl_test_host(n, fv);
 	case PL_FT_PORT:
-		return pl_test_port(n, s);
+		return pl_test_port(n, fv);
 	case PL_FT_ETHER:
-		return pl_test_ether(n, s);
+		return pl_test_ether(n, fv);
 	case PL_FT_VLAN:
-		return pl_test_vlan(n, s);
+		return pl_test_vlan(n, fv);
 	case PL_FT_LEN:
-		return pl_fcmp32(n->cmp, p->frame_len, n->lo);
+		return pl_fcmp32(n->cmp, fv->frame_len, n->lo);
 	case PL_FT_BYTES:
-		return pl_test_bytes(n, s);
+		return pl_test_bytes(n, fv);
 	case PL_FT_STR:
-		return pl_test_str(f, n, s);
+		return s ? pl_test_str(f, n, s) : 0;
 	case PL_FT_NUM:
-		return pl_test_num(n, p);
+		return s ? pl_test_num(n, &s->ev.pkt) : 0;
 	}
 	return 0;
 }
 
-/* Runs the filter on a parsed packet; true when it matches. */
-PL_INLINE bool pl_filter_match(const volatile struct pl_filter *f,
-			       struct pl_scratch *s)
+/* Runs the filter on the frame fv shows; L7 tests read the record in s
+ * (NULL: a filter without them, f->needs_l7 == 0). True when it matches. */
+PL_INLINE bool pl_filter_run(const volatile struct pl_filter *f, const struct pl_fview *fv,
+			     struct pl_scratch *s)
 {
 	__u32 pc = f->entry, i;
 	int r;
@@ -522,10 +564,18 @@ PL_INLINE bool pl_filter_match(const volatile struct pl_filter *f,
 			break;
 		if (i != pc)
 			continue;
-		r = pl_test_node(f, &f->nodes[i], s);
+		r = pl_test_node(f, &f->nodes[i], fv, s);
 		if (r < 0)
 			return false;
 		pc = r ? f->nodes[i].jt : f->nodes[i].jf;
 	}
 	return pc == PL_FILTER_ACCEPT;
+}
+
+/* Runs the filter on the window and record of s; true when it matches. */
+PL_INLINE bool pl_filter_match(const volatile struct pl_filter *f, struct pl_scratch *s)
+{
+	struct pl_fview fv = pl_scratch_view(s);
+
+	return pl_filter_run(f, &fv, s);
 }
