@@ -85,13 +85,15 @@ $(BUILD)/san/%.o: %.c | $(SKELS)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(SAN_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
+# the record writer and the packet records on it
+OUT_SRCS   := src/output/output.c src/output/json.c
 UNIT_TESTS := test_output test_parser test_filter
 UNIT_BINS  := $(addprefix $(BUILD)/san/,$(UNIT_TESTS))
-UNIT_LIB   := src/parse/parse.c src/filter/compile.c src/output/output.c
+UNIT_LIB   := src/parse/parse.c src/filter/compile.c $(OUT_SRCS)
 $(UNIT_BINS): $(BUILD)/san/%: $(BUILD)/san/tests/unit/%.o $(call san,$(UNIT_LIB))
 	$(CLANG) $(SAN) $^ -o $@
 
-# make unit: build and run the three unit tests (PASS/FAIL lines each)
+# make unit: build and run the unit tests (PASS/FAIL lines each)
 unit: $(UNIT_BINS)
 	@rc=0; for t in $(UNIT_BINS); do $$t || rc=1; done; exit $$rc
 
@@ -108,7 +110,7 @@ $(BUILD)/fuzz/%.o: %.c
 		-Isrc $(DEPFLAGS) -c $< -o $@
 
 fuzz: $(BUILD)/fuzz_parser
-$(BUILD)/fuzz_parser: $(patsubst %.c,$(BUILD)/fuzz/%.o,tests/fuzz/fuzz_parser.c src/parse/parse.c src/output/output.c)
+$(BUILD)/fuzz_parser: $(patsubst %.c,$(BUILD)/fuzz/%.o,tests/fuzz/fuzz_parser.c src/parse/parse.c $(OUT_SRCS))
 	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -o $@
 
 # make test: every suite; make test T=NAME: the suite NAME alone
@@ -156,7 +158,7 @@ obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
 # kbench loads the flow tables as flows and top do (src/runtime/flowtab.c)
 KBENCH_LIB := src/parse/parse.c src/filter/compile.c src/runtime/flowtab.c \
 	src/runtime/skel_common.c src/runtime/attach.c src/opts.c \
-	src/output/output.c src/util/log.c
+	$(OUT_SRCS) src/util/log.c
 $(BUILD)/kbench: $(BUILD)/bench/kbench.o $(call obj,$(KBENCH_LIB))
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -168,7 +170,7 @@ $(BUILD)/kbench_detect: $(BUILD)/bench/kbench_detect.o $(call obj,$(KBENCH_LIB) 
 # ---- flows, top, agent (docs/flows.md, docs/agent.md) ----
 # skel_common.c compiles the filter through opts.c (pl_opts_compile_filter)
 FLOW_LIB := src/runtime/flowtab.c src/runtime/skel_common.c src/runtime/attach.c src/util/log.c \
-	src/output/output.c src/opts.c src/filter/compile.c
+	$(OUT_SRCS) src/opts.c src/filter/compile.c
 $(BUILD)/flowbench: $(BUILD)/bench/flowbench.o $(call obj,$(FLOW_LIB))
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 

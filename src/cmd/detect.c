@@ -60,6 +60,7 @@ struct det_run {
 	struct pl_ifaces ifs;
 	uint64_t mono_to_epoch_ns;
 	uint64_t alerts;
+	struct pl_out out; /* alerts, to stdout */
 };
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -73,7 +74,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	memcpy(&a, data, sizeof(a));
 	if (a.type != PL_EV_ALERT)
 		return 0;
-	pl_print_alert(stdout, r->o->json, &a, a.ts_ns + r->mono_to_epoch_ns,
+	pl_write_alert(&r->out, r->o->json, &a, a.ts_ns + r->mono_to_epoch_ns,
 		       pl_ifname(&r->ifs, a.ifindex));
 	r->alerts++;
 	if (r->o->count && r->alerts >= r->o->count)
@@ -186,6 +187,7 @@ static void print_stats(struct packet_bpf *skel, uint64_t alerts)
 int cmd_detect(struct pl_opts *o)
 {
 	struct pl_attachment att[PL_MAX_IFACES];
+	static char outbuf[PL_OUT_BUF_MIN * 4];
 	struct det_run r = { .o = o };
 	struct packet_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
@@ -197,6 +199,7 @@ int cmd_detect(struct pl_opts *o)
 	int err, ret, n_att = 0;
 	__u32 n_allow = 0;
 
+	pl_out_init_file(&r.out, stdout, outbuf, sizeof(outbuf));
 	ret = pl_det_opts_config(o, &cfg);
 	if (ret)
 		return ret;

@@ -43,6 +43,7 @@ struct flows_ctx {
 	uint64_t printed;
 	struct ended *batch;
 	size_t n;
+	struct pl_out out; /* records, to stdout */
 };
 
 static int by_start(const void *a, const void *b)
@@ -64,9 +65,9 @@ static void print_batch(struct flows_ctx *c)
 		if (c->o->count && c->printed >= c->o->count)
 			break;
 		if (c->o->json)
-			pl_print_flow_json(stdout, &e->f, e->why, c->mono_to_epoch_ns, ifname);
+			pl_write_flow_json(&c->out, &e->f, e->why, c->mono_to_epoch_ns, ifname);
 		else
-			pl_print_flow_text(stdout, &e->f, e->why, c->mono_to_epoch_ns, ifname);
+			pl_write_flow_text(&c->out, &e->f, e->why, c->mono_to_epoch_ns, ifname);
 		c->printed++;
 	}
 	c->n = 0;
@@ -113,6 +114,7 @@ static void print_stats(const struct pl_flowtab *t, const __u64 *pkt)
 int cmd_flows(struct pl_opts *o)
 {
 	struct pl_attachment att[PL_MAX_IFACES];
+	static char outbuf[PL_OUT_BUF_MIN * 4];
 	struct flows_ctx c = { .o = o };
 	struct pl_flowtab_cfg cfg;
 	struct pl_flowtab t = { 0 };
@@ -124,6 +126,7 @@ int cmd_flows(struct pl_opts *o)
 	bool opened = false;
 	long n;
 
+	pl_out_init_file(&c.out, stdout, outbuf, sizeof(outbuf));
 	ret = pl_opts_compile_filter(o, &filter);
 	if (ret)
 		return ret;

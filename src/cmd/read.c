@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* pktlens read: records from a pcap or pcapng file through the host parser. */
 #include <errno.h>
+#include <stdbool.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "cmds.h"
 #include "util/log.h"
 #include "output/output.h"
@@ -35,6 +38,7 @@ static int linktype_of(int dlt, enum pl_linktype *out)
 /* --detect: alerts instead of packet records */
 struct read_alerts {
 	const struct pl_opts *o;
+	struct pl_out *out;
 	uint64_t n;
 };
 
@@ -42,13 +46,37 @@ static void on_alert(void *arg, const struct pl_alert_event *a)
 {
 	struct read_alerts *r = arg;
 
-	pl_print_alert(stdout, r->o->json, a, a->ts_ns, NULL);
+	pl_write_alert(r->out, r->o->json, a, a->ts_ns, NULL);
 	r->n++;
+}
+
+/* Records leave in writes of about this size: a whole file is formatted
+ * into it and written out with one write(2) per megabyte. */
+#define READ_OUT_BUF (1u << 20)
+
+/*
+ * Records go straight to fd 1 in big writes, except where a reader waits
+ * for them as they come: on a terminal (line by line), from a stdin that is
+ * not a file (tcpdump -w - | pktlens read -) and with -w -, where the
+ * capture shares stdout. There they go through stdout's stream, as the
+ * live commands' records do.
+ */
+static bool batch_output(const struct pl_opts *o)
+{
+	struct stat st;
+
+	if (isatty(STDOUT_FILENO) || (o->write_file && !strcmp(o->write_file, "-")))
+		return false;
+	if (!strcmp(o->file, "-") && (fstat(STDIN_FILENO, &st) || !S_ISREG(st.st_mode)))
+		return false;
+	return true;
 }
 
 int cmd_read(struct pl_opts *o)
 {
-	struct read_alerts ra = { .o = o };
+	static char outbuf[READ_OUT_BUF];
+	struct pl_out w;
+	struct read_alerts ra = { .o = o, .out = &w };
 	struct pl_det_host *det = NULL;
 	struct pl_det_config cfg;
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
@@ -62,6 +90,10 @@ int cmd_read(struct pl_opts *o)
 	pcap_t *pc;
 	int rc, ret = PL_EXIT_OK;
 
+	if (batch_output(o))
+		pl_out_init_fd(&w, STDOUT_FILENO, outbuf, sizeof(outbuf));
+	else
+		pl_out_init_file(&w, stdout, outbuf, sizeof(outbuf));
 	ret = pl_opts_compile_filter(o, &filter);
 	if (ret)
 		return ret;
@@ -132,17 +164,20 @@ int cmd_read(struct pl_opts *o)
 		if (out.f)
 			pl_pcapng_write(&out, 0, meta.ts_epoch_ns, data, hdr->caplen, hdr->len);
 		if (!det && pl_opts_records_to_stdout(o))
-			pl_print_record(stdout, o->json, &meta, &pkt);
+			pl_write_record(&w, o->json, &meta, &pkt);
 		if (o->count && (det ? ra.n : matched) >= o->count)
 			break;
+		if (w.err)
+			break; /* nothing more can be written */
 	}
+	pl_out_flush(&w); /* the records, before any message about them */
 	if (rc == PCAP_ERROR) {
 		pl_err("'%s' is cut short or damaged after packet %llu: %s; the records above are complete",
 		       o->file, (unsigned long long)n, pcap_geterr(pc));
 		ret = PL_EXIT_USAGE;
 	}
-	if (fflush(stdout) == EOF && errno != EPIPE) {
-		pl_err("cannot write the records: %s", strerror(errno));
+	if (w.err && w.err != EPIPE) {
+		pl_err("cannot write the records: %s", strerror(w.err));
 		ret = PL_EXIT_RUNTIME;
 	}
 	if (out.f && pl_pcapng_close(&out)) {

@@ -30,6 +30,7 @@ struct watch_ctx {
 	struct pl_ifaces ifs;
 	struct packet_bpf *skel;
 	__u64 last_lost;
+	struct pl_out out; /* records, to stdout */
 };
 
 /* -w: a whole frame, unparsed: written as it is, parsed here for the
@@ -51,7 +52,7 @@ static int on_frame(struct watch_ctx *w, const void *data, size_t size)
 		w->write_failed = 1;
 	if (pl_opts_records_to_stdout(w->o)) {
 		pl_parse_frame(&pkt, PL_LINK_ETHERNET, frame, hdr.frame_len, hdr.frame_len);
-		pl_print_record(stdout, w->o->json, &meta, &pkt);
+		pl_write_record(&w->out, w->o->json, &meta, &pkt);
 	}
 	w->printed++;
 	return 0;
@@ -87,7 +88,7 @@ static int on_record(void *ctx, void *data, size_t size)
 			w->write_failed = 1;
 	}
 	if (pl_opts_records_to_stdout(w->o))
-		pl_print_record(stdout, w->o->json, &meta, &ev.pkt);
+		pl_write_record(&w->out, w->o->json, &meta, &ev.pkt);
 	w->printed++;
 	return 0;
 }
@@ -133,16 +134,17 @@ static void print_counters(const char *prefix, const __u64 c[PL_CNT__COUNT])
 int cmd_watch(struct pl_opts *o)
 {
 	struct pl_attachment att[PL_MAX_IFACES];
+	static char outbuf[PL_OUT_BUF_MIN * 4];
 	struct watch_ctx w = { .o = o };
 	struct packet_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	__u64 c[PL_CNT__COUNT];
 	int i, err, ret = PL_EXIT_OK, n_att = 0;
-
 	static struct pl_filter filter;
 	const char *names[PL_MAX_IFACES];
 	uint32_t indexes[PL_MAX_IFACES];
 
+	pl_out_init_file(&w.out, stdout, outbuf, sizeof(outbuf));
 	ret = pl_prepare_packet_cmd(o, "watch", &filter, &w.ifs);
 	if (ret)
 		return ret;

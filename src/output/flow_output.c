@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include <inttypes.h>
+/* Flow records (SPEC.md), through the one writer, src/output/json.c. */
 #include <string.h>
-#include <time.h>
 #include "flow_output.h"
 #include "output.h"
 
@@ -28,17 +27,6 @@ size_t pl_name_len(const char *name)
 	return n;
 }
 
-void pl_put_iso_time(FILE *out, uint64_t epoch_ns)
-{
-	time_t sec = (time_t)(epoch_ns / 1000000000);
-	struct tm tm;
-	char buf[32];
-
-	if (!gmtime_r(&sec, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm))
-		snprintf(buf, sizeof(buf), "1970-01-01T00:00:00");
-	fprintf(out, "%s.%09" PRIu64 "Z", buf, epoch_ns % 1000000000);
-}
-
 static bool has_ports(uint8_t proto)
 {
 	return proto == 6 || proto == 17 || proto == 132;
@@ -47,38 +35,6 @@ static bool has_ports(uint8_t proto)
 static bool is_icmp(const struct pl_flow_key *k)
 {
 	return (k->ip_ver == 4 && k->proto == 1) || (k->ip_ver == 6 && k->proto == 58);
-}
-
-static void jkey(FILE *f, const char *key)
-{
-	fprintf(f, ",\"%s\":", key);
-}
-
-static void jstr(FILE *f, const char *key, const char *s, size_t n)
-{
-	jkey(f, key);
-	fputc('"', f);
-	pl_put_escaped(f, s, n);
-	fputc('"', f);
-}
-
-static void jlit(FILE *f, const char *key, const char *s)
-{
-	jstr(f, key, s, strlen(s));
-}
-
-static void juint(FILE *f, const char *key, uint64_t v)
-{
-	jkey(f, key);
-	fprintf(f, "%" PRIu64, v);
-}
-
-static void jtime(FILE *f, const char *key, uint64_t epoch_ns)
-{
-	jkey(f, key);
-	fputc('"', f);
-	pl_put_iso_time(f, epoch_ns);
-	fputc('"', f);
 }
 
 static const char *name_field(uint32_t kind)
@@ -94,111 +50,169 @@ static const char *name_field(uint32_t kind)
 	return NULL;
 }
 
-void pl_print_flow_json(FILE *out, const struct pl_flow *fl, enum pl_flow_end why,
+/* an address, as inet_ntop() writes it */
+static void put_addr(struct pl_out *o, const struct pl_flow_key *k, const uint8_t *addr)
+{
+	if (k->ip_ver == 6)
+		pl_out_ip6(o, addr);
+	else
+		pl_out_ip4(o, addr);
+}
+
+static void json_addr(struct pl_out *o, const char *key, const struct pl_flow_key *k,
+		      const uint8_t *addr)
+{
+	pl_json_key(o, key);
+	pl_out_char(o, '"');
+	put_addr(o, k, addr);
+	pl_out_char(o, '"');
+}
+
+/* "key":"N", a number ECS keeps as a string */
+static void json_num_str(struct pl_out *o, const char *key, uint64_t v)
+{
+	pl_json_key(o, key);
+	pl_out_char(o, '"');
+	pl_out_u64(o, v);
+	pl_out_char(o, '"');
+}
+
+/* the IANA name, or the number */
+static void put_proto(struct pl_out *o, uint8_t proto)
+{
+	const char *name = pl_ip_proto_name(proto);
+
+	if (name)
+		pl_out_str(o, name);
+	else
+		pl_out_u64(o, proto);
+}
+
+void pl_write_flow_json(struct pl_out *o, const struct pl_flow *fl, enum pl_flow_end why,
 			uint64_t mono_to_epoch_ns, const char *ifname)
 {
 	const struct pl_flow_key *k = &fl->key;
 	const struct pl_flow_val *v = &fl->val;
-	char a[64], pbuf[8];
 	const char *nf = name_field(fl->name.kind);
 
-	fputs("{\"event\":\"flow\"", out);
-	jtime(out, "@timestamp", v->last_ns + mono_to_epoch_ns);
-	jtime(out, "event.start", v->first_ns + mono_to_epoch_ns);
-	jtime(out, "event.end", v->last_ns + mono_to_epoch_ns);
-	juint(out, "event.duration", v->last_ns - v->first_ns);
-	jlit(out, "event.reason", reason_text(why));
+	pl_json_begin(o);
+	pl_json_cstr(o, "event", "flow");
+	pl_json_iso_time(o, "@timestamp", v->last_ns + mono_to_epoch_ns, 9);
+	pl_json_iso_time(o, "event.start", v->first_ns + mono_to_epoch_ns, 9);
+	pl_json_iso_time(o, "event.end", v->last_ns + mono_to_epoch_ns, 9);
+	pl_json_uint(o, "event.duration", v->last_ns - v->first_ns);
+	pl_json_cstr(o, "event.reason", reason_text(why));
 	if (ifname)
-		jlit(out, "observer.ingress.interface.name", ifname);
-	jlit(out, "network.type", k->ip_ver == 6 ? "ipv6" : "ipv4");
-	jlit(out, "network.transport", pl_proto_name(k->proto, pbuf, sizeof(pbuf)));
-	snprintf(pbuf, sizeof(pbuf), "%u", k->proto);
-	jlit(out, "network.iana_number", pbuf);
-	if (k->n_vlan) {
-		snprintf(pbuf, sizeof(pbuf), "%u", k->vlan_id);
-		jlit(out, "network.vlan.id", pbuf);
-	}
-	jlit(out, "source.ip", pl_addr_str(k->ip_ver, k->src, a, sizeof(a)));
-	if (has_ports(k->proto))
-		juint(out, "source.port", k->sport);
-	jlit(out, "destination.ip", pl_addr_str(k->ip_ver, k->dst, a, sizeof(a)));
-	if (has_ports(k->proto))
-		juint(out, "destination.port", k->dport);
-	juint(out, "source.packets", v->packets);
-	juint(out, "source.bytes", v->bytes);
-	juint(out, "network.packets", v->packets);
-	juint(out, "network.bytes", v->bytes);
-	if (nf)
-		jstr(out, nf, fl->name.name, pl_name_len(fl->name.name));
-	if (k->proto == 6)
-		juint(out, "pktlens.tcp_flags", v->tcp_flags);
-	if (is_icmp(k)) {
-		juint(out, "pktlens.icmp_type", k->dport >> 8);
-		juint(out, "pktlens.icmp_code", k->dport & 0xff);
-	}
-	juint(out, "pktlens.ttl_min", v->ttl_min);
-	juint(out, "pktlens.ttl_max", v->ttl_max);
+		pl_json_cstr(o, "observer.ingress.interface.name", ifname);
+	pl_json_cstr(o, "network.type", k->ip_ver == 6 ? "ipv6" : "ipv4");
+	pl_json_key(o, "network.transport");
+	pl_out_char(o, '"');
+	put_proto(o, k->proto);
+	pl_out_char(o, '"');
+	json_num_str(o, "network.iana_number", k->proto);
 	if (k->n_vlan)
-		juint(out, "pktlens.vlan_tags", k->n_vlan);
-	fputs("}\n", out);
+		json_num_str(o, "network.vlan.id", k->vlan_id);
+	json_addr(o, "source.ip", k, k->src);
+	if (has_ports(k->proto))
+		pl_json_uint(o, "source.port", k->sport);
+	json_addr(o, "destination.ip", k, k->dst);
+	if (has_ports(k->proto))
+		pl_json_uint(o, "destination.port", k->dport);
+	pl_json_uint(o, "source.packets", v->packets);
+	pl_json_uint(o, "source.bytes", v->bytes);
+	pl_json_uint(o, "network.packets", v->packets);
+	pl_json_uint(o, "network.bytes", v->bytes);
+	if (nf)
+		pl_json_str(o, nf, fl->name.name, pl_name_len(fl->name.name));
+	if (k->proto == 6)
+		pl_json_uint(o, "pktlens.tcp_flags", v->tcp_flags);
+	if (is_icmp(k)) {
+		pl_json_uint(o, "pktlens.icmp_type", k->dport >> 8);
+		pl_json_uint(o, "pktlens.icmp_code", k->dport & 0xff);
+	}
+	pl_json_uint(o, "pktlens.ttl_min", v->ttl_min);
+	pl_json_uint(o, "pktlens.ttl_max", v->ttl_max);
+	if (k->n_vlan)
+		pl_json_uint(o, "pktlens.vlan_tags", k->n_vlan);
+	pl_json_end(o);
 }
 
-static void text_end(FILE *f, const struct pl_flow_key *k, const uint8_t *addr,
+static void text_end(struct pl_out *o, const struct pl_flow_key *k, const uint8_t *addr,
 		     uint16_t port)
 {
-	char a[64];
-
-	fputs(pl_addr_str(k->ip_ver, addr, a, sizeof(a)), f);
-	if (has_ports(k->proto))
-		fprintf(f, ".%u", port);
+	put_addr(o, k, addr);
+	if (has_ports(k->proto)) {
+		pl_out_char(o, '.');
+		pl_out_u64(o, port);
+	}
 }
 
-void pl_print_flow_text(FILE *out, const struct pl_flow *fl, enum pl_flow_end why,
+void pl_write_flow_text(struct pl_out *o, const struct pl_flow *fl, enum pl_flow_end why,
 			uint64_t mono_to_epoch_ns, const char *ifname)
 {
 	const struct pl_flow_key *k = &fl->key;
 	const struct pl_flow_val *v = &fl->val;
 	uint64_t dur = v->last_ns - v->first_ns;
-	char pbuf[8];
 
-	pl_put_clock(out, v->first_ns + mono_to_epoch_ns);
-	fputc(' ', out);
-	if (ifname)
-		fprintf(out, "%s ", ifname);
-	if (k->n_vlan)
-		fprintf(out, "vlan %u ", k->vlan_id);
-	fprintf(out, "%s ", pl_proto_name(k->proto, pbuf, sizeof(pbuf)));
-	text_end(out, k, k->src, k->sport);
-	fputs(" > ", out);
-	text_end(out, k, k->dst, k->dport);
-	fprintf(out, ": %" PRIu64 " packet%s, %" PRIu64 " bytes, %" PRIu64 ".%06" PRIu64 " s",
-		(uint64_t)v->packets, v->packets == 1 ? "" : "s", (uint64_t)v->bytes,
-		dur / 1000000000, dur % 1000000000 / 1000);
-	if (is_icmp(k))
-		fprintf(out, ", type %u code %u", k->dport >> 8, k->dport & 0xff);
-	if (k->proto == 6) {
-		fputs(", flags ", out);
-		pl_put_tcp_flags(out, v->tcp_flags);
+	pl_out_clock(o, v->first_ns + mono_to_epoch_ns);
+	pl_out_char(o, ' ');
+	if (ifname) {
+		pl_out_escaped(o, ifname, strlen(ifname));
+		pl_out_char(o, ' ');
 	}
-	if (v->ttl_min == v->ttl_max)
-		fprintf(out, ", ttl %u", v->ttl_min);
-	else
-		fprintf(out, ", ttl %u-%u", v->ttl_min, v->ttl_max);
-	fprintf(out, ", %s", reason_text(why));
+	if (k->n_vlan) {
+		pl_out_str(o, "vlan ");
+		pl_out_u64(o, k->vlan_id);
+		pl_out_char(o, ' ');
+	}
+	put_proto(o, k->proto);
+	pl_out_char(o, ' ');
+	text_end(o, k, k->src, k->sport);
+	pl_out_str(o, " > ");
+	text_end(o, k, k->dst, k->dport);
+	pl_out_str(o, ": ");
+	pl_out_u64(o, v->packets);
+	pl_out_str(o, v->packets == 1 ? " packet, " : " packets, ");
+	pl_out_u64(o, v->bytes);
+	pl_out_str(o, " bytes, ");
+	pl_out_u64(o, dur / 1000000000);
+	pl_out_char(o, '.');
+	pl_out_u64_fixed(o, dur % 1000000000 / 1000, 6);
+	pl_out_str(o, " s");
+	if (is_icmp(k)) {
+		pl_out_str(o, ", type ");
+		pl_out_u64(o, k->dport >> 8);
+		pl_out_str(o, " code ");
+		pl_out_u64(o, k->dport & 0xff);
+	}
+	if (k->proto == 6) {
+		pl_out_str(o, ", flags ");
+		pl_out_tcp_flags(o, v->tcp_flags);
+	}
+	pl_out_str(o, ", ttl ");
+	pl_out_u64(o, v->ttl_min);
+	if (v->ttl_min != v->ttl_max) {
+		pl_out_char(o, '-');
+		pl_out_u64(o, v->ttl_max);
+	}
+	pl_out_str(o, ", ");
+	pl_out_str(o, reason_text(why));
 	switch (fl->name.kind) {
 	case PL_NAME_SNI:
-		fputs(" | tls sni=", out);
+		pl_out_str(o, " | tls sni=");
 		break;
 	case PL_NAME_DNS:
-		fputs(" | dns qry=", out);
+		pl_out_str(o, " | dns qry=");
 		break;
 	case PL_NAME_HTTP:
-		fputs(" | http host=", out);
+		pl_out_str(o, " | http host=");
 		break;
 	default:
-		fputc('\n', out);
+		pl_out_char(o, '\n');
+		pl_out_end_record(o);
 		return;
 	}
-	pl_put_escaped(out, fl->name.name, pl_name_len(fl->name.name));
-	fputc('\n', out);
+	pl_out_escaped(o, fl->name.name, pl_name_len(fl->name.name));
+	pl_out_char(o, '\n');
+	pl_out_end_record(o);
 }

@@ -6,15 +6,14 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "runtime/flowtab.h"
+#include "output/json.h"
 
 /* One JSON object and a newline: "event":"flow" and ECS names. */
-void pl_print_flow_json(FILE *out, const struct pl_flow *f, enum pl_flow_end why,
+void pl_write_flow_json(struct pl_out *o, const struct pl_flow *f, enum pl_flow_end why,
 			uint64_t mono_to_epoch_ns, const char *ifname);
 /* One text line. */
-void pl_print_flow_text(FILE *out, const struct pl_flow *f, enum pl_flow_end why,
+void pl_write_flow_text(struct pl_out *o, const struct pl_flow *f, enum pl_flow_end why,
 			uint64_t mono_to_epoch_ns, const char *ifname);
-/* "2024-01-02T03:04:05.123456789Z" */
-void pl_put_iso_time(FILE *out, uint64_t epoch_ns);
 /* Length of an L7 name (zero-padded, at most PL_NAME_MAX bytes). */
 size_t pl_name_len(const char *name);
 

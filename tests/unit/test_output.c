@@ -3,7 +3,8 @@
  * Unit test for src/output/output.c: hand-filled records, exact output lines.
  *
  *   clang -std=gnu11 -Wall -Wextra -Werror -fsanitize=address,undefined \
- *         -Isrc src/output/output.c tests/unit/test_output.c -o build/test_output
+ *         -Isrc src/output/output.c src/output/json.c tests/unit/test_output.c \
+ *         -o build/test_output
  *
  * Prints "PASS name" / "FAIL name" per check; exits 1 if any failed.
  */
@@ -36,23 +37,31 @@ static void expect_has(const char *name, const char *got, const char *needle)
 	expect_true(name, got && strstr(got, needle) != NULL);
 }
 
-typedef void (*printer)(FILE *, const struct pl_meta *,
+typedef void (*printer)(struct pl_out *, const struct pl_meta *,
 			const struct pl_pkt *);
 
-/* Runs one printer into a malloc'd string (caller frees). */
+/* Runs one printer into a malloc'd string (caller frees), through a
+ * writer of the smallest size, exactly allocated so ASan sees overruns. */
 static char *render(printer fn, const struct pl_meta *m,
 		    const struct pl_pkt *p)
 {
-	char *buf = NULL;
+	char *buf = NULL, *wbuf = malloc(PL_OUT_BUF_MIN);
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
+	struct pl_out o;
 
-	if (!f) {
+	if (!f || !wbuf) {
 		perror("open_memstream");
 		exit(2);
 	}
-	fn(f, m, p);
+	pl_out_init_file(&o, f, wbuf, PL_OUT_BUF_MIN);
+	fn(&o, m, p);
+	if (pl_out_flush(&o)) {
+		fprintf(stderr, "render: the writer failed\n");
+		exit(2);
+	}
 	fclose(f);
+	free(wbuf);
 	return buf;
 }
 
@@ -161,8 +170,8 @@ static void test_tcp_tls(void)
 		 "\"tls.handshake.extensions_alpn_str\":"
 		 "[\"h2\",\"http/1.1\"]}\n",
 		 6);
-	check("json_tcp_tls", pl_print_json, &meta_live, &p, want);
-	check("text_tcp_tls", pl_print_text, &meta_live, &p,
+	check("json_tcp_tls", pl_write_json, &meta_live, &p, want);
+	check("text_tcp_tls", pl_write_text, &meta_live, &p,
 	      "22:13:20.000001 veth1 198.18.0.2.41234 > 198.18.1.1.443: "
 	      "TCP [S] seq 1 win 64240 mss 1460 ws 7 sackOK ts 123 456 "
 	      "ttl 64 | tls sni=a.example alpn=h2,http/1.1 ver=0x0303\n");
@@ -172,7 +181,7 @@ static void test_tcp_tls(void)
 			      PL_HAS_TCP_TS | PL_HAS_TCP_SACK_PERM);
 	p.tcp_flags = 0x012;
 	p.tcp_ack = 2;
-	check("text_tcp_synack", pl_print_text, &meta_read, &p,
+	check("text_tcp_synack", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 198.18.0.2.41234 > 198.18.1.1.443: TCP [S.] "
 	      "seq 1 ack 2 win 64240 mss 1460 ws 7 ttl 64\n");
 }
@@ -204,7 +213,7 @@ static void test_tcp_flags_text(void)
 			 cases[i].flags & 0x010 ? " ack 0" : "");
 		snprintf(name, sizeof(name), "text_tcp_flags_%#x",
 			 cases[i].flags);
-		check(name, pl_print_text, &meta_read, &p, want);
+		check(name, pl_write_text, &meta_read, &p, want);
 	}
 }
 
@@ -239,7 +248,7 @@ static void test_ip6_dns(void)
 	memcpy(p.l7.dns.name, "www.example", 11);
 	p.l7.dns.name_len = 11;
 
-	check("json_ip6_dns", pl_print_json, &meta_read, &p,
+	check("json_ip6_dns", pl_write_json, &meta_read, &p,
 	      "{\"frame.time_epoch\":1700000000.000000000,\"frame.len\":110,"
 	      "\"frame.number\":7," ETH_JSON ",\"eth.type\":34525,"
 	      "\"vlan.id\":[10,20],\"ipv6.src\":\"2001:db8::1\","
@@ -249,7 +258,7 @@ static void test_ip6_dns(void)
 	      "\"udp.dstport\":5353,\"udp.length\":40,\"dns.id\":43981,"
 	      "\"dns.flags.response\":true,\"dns.flags.rcode\":3,"
 	      "\"dns.qry.name\":\"www.example\",\"dns.qry.type\":28}\n");
-	check("text_ip6_dns", pl_print_text, &meta_read, &p,
+	check("text_ip6_dns", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 vlan 10,20 2001:db8::1.53 > "
 	      "2001:db8::1:0:0:53.5353: UDP len 40 hlim 64 | dns id=43981 "
 	      "resp q=www.example type=AAAA(28) rcode=NXDOMAIN\n");
@@ -262,7 +271,7 @@ static void test_ip6_dns(void)
 	p.n_vlan = 0;
 	p.ip6_n_ext = 0;
 	p.present &= ~(__u32)PL_HAS_IP6_L4;
-	check("json_dns_root_query", pl_print_json, &meta_read, &p,
+	check("json_dns_root_query", pl_write_json, &meta_read, &p,
 	      "{\"frame.time_epoch\":1700000000.000000000,\"frame.len\":110,"
 	      "\"frame.number\":7," ETH_JSON ",\"eth.type\":34525,"
 	      "\"ipv6.src\":\"2001:db8::1\","
@@ -271,19 +280,19 @@ static void test_ip6_dns(void)
 	      "\"udp.dstport\":5353,\"udp.length\":40,\"dns.id\":43981,"
 	      "\"dns.flags.response\":false,"
 	      "\"dns.qry.name\":\"<Root>\",\"dns.qry.type\":2}\n");
-	check("text_dns_root_query", pl_print_text, &meta_read, &p,
+	check("text_dns_root_query", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 2001:db8::1.53 > 2001:db8::1:0:0:53.5353: "
 	      "UDP len 40 hlim 64 | dns id=43981 q=<Root> type=NS(2)\n");
 
 	/* unknown qtype and rcode; no question */
 	p.l7.dns.flags = 0x800b;
 	p.l7.dns.qtype = 65280;
-	check("text_dns_unknown_codes", pl_print_text, &meta_read, &p,
+	check("text_dns_unknown_codes", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 2001:db8::1.53 > 2001:db8::1:0:0:53.5353: "
 	      "UDP len 40 hlim 64 | dns id=43981 resp q=<Root> type=65280 "
 	      "rcode=11\n");
 	p.present &= ~(__u32)PL_HAS_DNS_QRY | PL_HAS_DNS_QTYPE;
-	check("text_dns_no_question", pl_print_text, &meta_read, &p,
+	check("text_dns_no_question", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 2001:db8::1.53 > 2001:db8::1:0:0:53.5353: "
 	      "UDP len 40 hlim 64 | dns id=43981 resp rcode=11\n");
 
@@ -292,14 +301,14 @@ static void test_ip6_dns(void)
 	p.ip_proto = 58;
 	p.l4_proto = 58;
 	p.icmp_type = 128;
-	check("json_icmp6", pl_print_json, &meta_read, &p,
+	check("json_icmp6", pl_write_json, &meta_read, &p,
 	      "{\"frame.time_epoch\":1700000000.000000000,\"frame.len\":110,"
 	      "\"frame.number\":7," ETH_JSON ",\"eth.type\":34525,"
 	      "\"ipv6.src\":\"2001:db8::1\","
 	      "\"ipv6.dst\":\"2001:db8::1:0:0:53\",\"ipv6.hlim\":64,"
 	      "\"ipv6.nxt\":58,\"ipv6.flow\":74565,\"pktlens.l4proto\":58,"
 	      "\"icmpv6.type\":128,\"icmpv6.code\":0}\n");
-	check("text_icmp6", pl_print_text, &meta_read, &p,
+	check("text_icmp6", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 2001:db8::1 > 2001:db8::1:0:0:53: "
 	      "ICMP6 type 128 code 0 hlim 64\n");
 }
@@ -315,19 +324,19 @@ static void test_arp(void)
 	p.arp_opcode = 1;
 	set4(p.arp_spa, 198, 18, 0, 1);
 	set4(p.arp_tpa, 198, 18, 0, 2);
-	check("json_arp", pl_print_json, &meta_live, &p,
+	check("json_arp", pl_write_json, &meta_live, &p,
 	      "{\"frame.time_epoch\":1700000000.000001234,\"frame.len\":42,"
 	      "\"pktlens.ifname\":\"veth1\"," ETH_JSON ",\"eth.type\":2054,"
 	      "\"arp.opcode\":1,\"arp.src.proto_ipv4\":\"198.18.0.1\","
 	      "\"arp.dst.proto_ipv4\":\"198.18.0.2\"}\n");
-	check("text_arp_request", pl_print_text, &meta_live, &p,
+	check("text_arp_request", pl_write_text, &meta_live, &p,
 	      "22:13:20.000001 veth1 ARP request who-has 198.18.0.2 tell "
 	      "198.18.0.1\n");
 	p.arp_opcode = 2;
-	check("text_arp_reply", pl_print_text, &meta_live, &p,
+	check("text_arp_reply", pl_write_text, &meta_live, &p,
 	      "22:13:20.000001 veth1 ARP reply 198.18.0.1\n");
 	p.arp_opcode = 3;
-	check("text_arp_other", pl_print_text, &meta_live, &p,
+	check("text_arp_other", pl_write_text, &meta_live, &p,
 	      "22:13:20.000001 veth1 ARP opcode 3 198.18.0.1 > 198.18.0.2\n");
 }
 
@@ -344,8 +353,8 @@ static void test_sll_icmp(void)
 		 "\"frame.number\":7,\"sll.etype\":2048," IP4_JSON
 		 ",\"icmp.type\":8,\"icmp.code\":0}\n",
 		 1);
-	check("json_sll_icmp", pl_print_json, &meta_read, &p, want);
-	check("text_sll_icmp", pl_print_text, &meta_read, &p,
+	check("json_sll_icmp", pl_write_json, &meta_read, &p, want);
+	check("text_sll_icmp", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 198.18.0.2 > 198.18.1.1: ICMP type 8 code 0 "
 	      "ttl 64\n");
 }
@@ -360,7 +369,7 @@ static void test_ports_only_and_flags(void)
 	p.dport = 80;
 	p.tcp_seq = 99; /* must not be printed */
 	p.truncated = 1;
-	check("json_tcp_ports_only", pl_print_json, &meta_read, &p,
+	check("json_tcp_ports_only", pl_write_json, &meta_read, &p,
 	      "{\"frame.time_epoch\":1700000000.000000000,\"frame.len\":74,"
 	      "\"frame.number\":7," ETH_JSON ",\"eth.type\":2048,"
 	      "\"ip.version\":4,\"ip.src\":\"198.18.0.2\","
@@ -370,14 +379,14 @@ static void test_ports_only_and_flags(void)
 	      "\"ip.frag_offset\":0,\"ip.hdr_len\":20,\"ip.len\":60,"
 	      "\"tcp.srcport\":1000,\"tcp.dstport\":80,"
 	      "\"pktlens.truncated\":true}\n");
-	check("text_tcp_ports_only", pl_print_text, &meta_read, &p,
+	check("text_tcp_ports_only", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 198.18.0.2.1000 > 198.18.1.1.80: TCP ttl 64 "
 	      "[truncated]\n");
 
 	p.present = PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_L4_PORTS_ONLY;
 	p.ip_proto = 17;
 	p.udp_len = 77;
-	check("text_udp_ports_only", pl_print_text, &meta_read, &p,
+	check("text_udp_ports_only", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 198.18.0.2.1000 > 198.18.1.1.80: UDP ttl 64 "
 	      "[truncated]\n");
 
@@ -385,7 +394,7 @@ static void test_ports_only_and_flags(void)
 	p.present &= ~(__u32)PL_HAS_L4_PORTS_ONLY;
 	p.udp_len = 4;
 	p.malformed = PL_MAL_UDP_LEN;
-	check("text_udp_malformed", pl_print_text, &meta_read, &p,
+	check("text_udp_malformed", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 198.18.0.2.1000 > 198.18.1.1.80: UDP len 4 "
 	      "ttl 64 [truncated] [malformed: udp.length < 8]\n");
 
@@ -393,7 +402,7 @@ static void test_ports_only_and_flags(void)
 	p.present = PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_SCTP;
 	p.truncated = 0;
 	p.malformed = 0;
-	check("text_sctp", pl_print_text, &meta_read, &p,
+	check("text_sctp", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 198.18.0.2.1000 > 198.18.1.1.80: SCTP ttl 64\n");
 }
 
@@ -406,19 +415,19 @@ static void test_ip4_special(void)
 	p.present |= PL_HAS_IP4_HDR_ONLY;
 	p.ip_hdr_len = 8;
 	p.malformed = PL_MAL_IP4_HDR_LEN;
-	check("json_ip4_hdr_only", pl_print_json, &meta_read, &p,
+	check("json_ip4_hdr_only", pl_write_json, &meta_read, &p,
 	      "{\"frame.time_epoch\":1700000000.000000000,\"frame.len\":74,"
 	      "\"frame.number\":7," ETH_JSON ",\"eth.type\":2048,"
 	      "\"ip.version\":4,\"ip.hdr_len\":8,"
 	      "\"pktlens.malformed\":\"ip.hdr_len < 20\"}\n");
-	check("text_ip4_hdr_only", pl_print_text, &meta_read, &p,
+	check("text_ip4_hdr_only", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 IP hdr_len 8 [malformed: ip.hdr_len < 20]\n");
 
 	/* a later fragment: no L4 */
 	base_ip4(&p, 17);
 	p.ip_frag_offset = 185;
 	p.ip_mf = 1;
-	check("text_ip4_fragment", pl_print_text, &meta_read, &p,
+	check("text_ip4_fragment", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 198.18.0.2 > 198.18.1.1: proto 17 frag 1480+ "
 	      "ttl 64\n");
 
@@ -426,21 +435,21 @@ static void test_ip4_special(void)
 	base_ip4(&p, 0);
 	p.present = PL_HAS_ETH;
 	p.malformed = PL_MAL_IP_VERSION;
-	check("text_ip_version", pl_print_text, &meta_read, &p,
+	check("text_ip_version", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 ethertype 0x0800 [malformed: ip version does "
 	      "not match ethertype]\n");
 
 	/* non-IP EtherType; nothing decoded at all */
 	p.malformed = 0;
 	p.eth_type = 0x88cc;
-	check("text_ethertype", pl_print_text, &meta_read, &p,
+	check("text_ethertype", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 ethertype 0x88cc\n");
 	p.present = 0;
 	p.truncated = 1;
-	check("json_nothing", pl_print_json, &meta_read, &p,
+	check("json_nothing", pl_write_json, &meta_read, &p,
 	      "{\"frame.time_epoch\":1700000000.000000000,\"frame.len\":74,"
 	      "\"frame.number\":7,\"pktlens.truncated\":true}\n");
-	check("text_nothing", pl_print_text, &meta_read, &p,
+	check("text_nothing", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 len 74 [truncated]\n");
 }
 
@@ -474,7 +483,7 @@ static void test_malformed_names(void)
 			 "\"pktlens.malformed\":\"%s\"}\n",
 			 m < PL_MAL__COUNT ? reasons[m] : "unknown");
 		snprintf(name, sizeof(name), "json_malformed_%d", m);
-		check(name, pl_print_json, &meta_read, &p, want);
+		check(name, pl_write_json, &meta_read, &p, want);
 	}
 }
 
@@ -498,12 +507,12 @@ static void test_escaping(void)
 	p.l7.http.uri_len = 10;
 	memcpy(p.l7.http.host, "h\n", 2);
 	p.l7.http.host_len = 2;
-	check("text_http_escaped", pl_print_text, &meta, &p,
+	check("text_http_escaped", pl_write_text, &meta, &p,
 	      "00:00:00.000000 e\\u001b\\\" 198.18.0.2.5 > 198.18.1.1.80: TCP "
 	      "[P.] seq 0 ack 0 win 0 ttl 64 | http GET "
 	      "/a\\\"b\\\\c\\u0001\\u00ff~\\u007f host=h\\u000a\n");
 
-	got = render(pl_print_json, &meta, &p);
+	got = render(pl_write_json, &meta, &p);
 	expect_has("json_time_small", got,
 		   "{\"frame.time_epoch\":0.000000005,\"frame.len\":74,");
 	expect_has("json_ifname_escaped", got,
@@ -518,7 +527,7 @@ static void test_escaping(void)
 	memcpy(p.l7.http.uri, "/\0x", 3);
 	p.l7.http.uri_len = 3;
 	p.present &= ~(__u32)PL_HAS_HTTP_HOST;
-	got = render(pl_print_json, &meta, &p);
+	got = render(pl_write_json, &meta, &p);
 	expect_has("json_http_nul", got,
 		   "\"http.request.uri\":\"/\\u0000x\"}\n");
 	free(got);
@@ -538,26 +547,26 @@ static void test_alpn_bad(void)
 	/* the second entry claims 9 bytes, 8 are left */
 	memcpy(p.l7.tls.alpn, "\x02h2\x09http/1.1", 12);
 	p.l7.tls.alpn_len = 12;
-	got = render(pl_print_json, &meta_read, &p);
+	got = render(pl_write_json, &meta_read, &p);
 	expect_has("json_alpn_overlong", got,
 		   ",\"tls.handshake.version\":769,"
 		   "\"tls.handshake.extensions_alpn_str\":[\"h2\"]}\n");
 	free(got);
-	check("text_alpn_overlong", pl_print_text, &meta_read, &p,
+	check("text_alpn_overlong", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 198.18.0.2.5 > 198.18.1.1.443: TCP ttl 64 | "
 	      "tls alpn=h2 ver=0x0301\n");
 
 	/* an empty entry is listed, as tshark does */
 	memcpy(p.l7.tls.alpn, "\x00\x02h2", 4);
 	p.l7.tls.alpn_len = 4;
-	got = render(pl_print_json, &meta_read, &p);
+	got = render(pl_write_json, &meta_read, &p);
 	expect_has("json_alpn_zero", got,
 		   "\"tls.handshake.extensions_alpn_str\":[\"\",\"h2\"]}\n");
 	free(got);
 
 	/* no SNI, no ALPN */
 	p.present &= ~(__u32)PL_HAS_TLS_ALPN;
-	check("text_tls_bare", pl_print_text, &meta_read, &p,
+	check("text_tls_bare", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 198.18.0.2.5 > 198.18.1.1.443: TCP ttl 64 | "
 	      "tls ver=0x0301\n");
 }
@@ -595,7 +604,7 @@ static void test_clamping(void)
 	memset(p->l7.dns.name, 'x', PL_DNS_NAME_MAX);
 	p->malformed = 200;
 
-	got = render(pl_print_json, &meta_read, p);
+	got = render(pl_write_json, &meta_read, p);
 	expect_has("json_clamp_vlan", got, "\"vlan.id\":[1,2],");
 	expect_has("json_clamp_ip6_ext", got,
 		   "\"pktlens.ip6_ext\":[60,60,60,60,60,60,60,60],");
@@ -605,7 +614,7 @@ static void test_clamping(void)
 	expect_has("json_malformed_unknown", got,
 		   "\"pktlens.malformed\":\"unknown\"}\n");
 	free(got);
-	got = render(pl_print_text, &meta_read, p);
+	got = render(pl_write_text, &meta_read, p);
 	expect_true("text_clamp_vlan",
 		    strncmp(got, "22:13:20.000000 vlan 1,2 ", 25) == 0);
 	snprintf(want, sizeof(want), " q=%s type=0 [malformed: unknown]\n", xs);
@@ -624,7 +633,7 @@ static void test_clamping(void)
 	p->l7.tls.alpn_len = 60000;
 	memset(p->l7.tls.sni, 'y', PL_TLS_SNI_MAX);
 	memset(p->l7.tls.alpn, 126, PL_TLS_ALPN_MAX); /* 127 + 1 = 128 */
-	got = render(pl_print_json, &meta_read, p);
+	got = render(pl_write_json, &meta_read, p);
 	expect_has("json_clamp_tls_versions", got,
 		   "\"tls.handshake.extensions.supported_version\":"
 		   "[772,772,772,772,772,772,772,772],");
@@ -638,7 +647,7 @@ static void test_clamping(void)
 		 fill(xs, '~', 126));
 	expect_has("json_clamp_tls_alpn", got, want);
 	free(got);
-	got = render(pl_print_text, &meta_read, p);
+	got = render(pl_write_text, &meta_read, p);
 	snprintf(want, sizeof(want), " alpn=%s ver=0x0303\n",
 		 fill(xs, '~', 126));
 	expect_has("text_clamp_tls", got, want);
@@ -653,7 +662,7 @@ static void test_clamping(void)
 	memset(p->l7.http.method, 'M', PL_HTTP_METHOD_MAX);
 	memset(p->l7.http.uri, 'u', PL_HTTP_URI_MAX);
 	memset(p->l7.http.host, 'h', PL_HTTP_HOST_MAX);
-	got = render(pl_print_json, &meta_read, p);
+	got = render(pl_write_json, &meta_read, p);
 	snprintf(want, sizeof(want), "\"http.request.method\":\"%s\",",
 		 fill(xs, 'M', PL_HTTP_METHOD_MAX));
 	expect_has("json_clamp_http_method", got, want);
@@ -664,7 +673,7 @@ static void test_clamping(void)
 		 fill(xs, 'h', PL_HTTP_HOST_MAX));
 	expect_has("json_clamp_http_host", got, want);
 	free(got);
-	got = render(pl_print_text, &meta_read, p);
+	got = render(pl_write_text, &meta_read, p);
 	snprintf(want, sizeof(want), " host=%s\n", xs);
 	expect_has("text_clamp_http", got, want);
 	free(got);

@@ -85,6 +85,7 @@ struct agent {
 	struct pl_ifaces ifs;
 	struct pl_prom *prom;
 	struct pl_ipfix *ipfix;
+	struct pl_out logw; /* the writer of the log's records, into log */
 	FILE *log;
 	uint64_t mono_to_epoch_ns;
 	uint64_t start_epoch_ns, last_templates_ns;
@@ -130,9 +131,9 @@ static int on_alert(void *ctx, void *data, size_t size)
 	if (ev.rule < PL_RULE__COUNT)
 		a->alerts[ev.rule]++;
 	if (a->log) {
-		pl_print_alert(a->log, 1, &ev, ev.ts_ns + a->mono_to_epoch_ns,
+		pl_write_alert(&a->logw, 1, &ev, ev.ts_ns + a->mono_to_epoch_ns,
 			       pl_ifname(&a->ifs, ev.ifindex));
-		if (ferror(a->log)) {
+		if (pl_out_take_error(&a->logw) || ferror(a->log)) {
 			a->log_errors++;
 			clearerr(a->log);
 		} else {
@@ -262,8 +263,8 @@ static void on_flow(void *ctx, const struct pl_flow *f, enum pl_flow_end why)
 	const char *ifname = pl_ifname(&a->ifs, f->key.ifindex);
 
 	if (a->log) {
-		pl_print_flow_json(a->log, f, why, a->mono_to_epoch_ns, ifname);
-		if (ferror(a->log)) {
+		pl_write_flow_json(&a->logw, f, why, a->mono_to_epoch_ns, ifname);
+		if (pl_out_take_error(&a->logw) || ferror(a->log)) {
 			a->log_errors++;
 			clearerr(a->log);
 		} else {
@@ -647,6 +648,8 @@ static void publish_metrics(struct agent *a)
 
 static int open_log(struct agent *a)
 {
+	static char logbuf[PL_OUT_BUF_MIN * 4];
+
 	if (a->log && a->log != stdout)
 		fclose(a->log);
 	a->log = NULL;
@@ -654,13 +657,15 @@ static int open_log(struct agent *a)
 		return 0;
 	if (!strcmp(a->cfg.log_file, "-")) {
 		a->log = stdout;
-		return 0;
+	} else {
+		a->log = fopen(a->cfg.log_file, "a");
+		if (!a->log) {
+			pl_err("cannot open the log '%s': %s", a->cfg.log_file, strerror(errno));
+			return PL_EXIT_RUNTIME;
+		}
 	}
-	a->log = fopen(a->cfg.log_file, "a");
-	if (!a->log) {
-		pl_err("cannot open the log '%s': %s", a->cfg.log_file, strerror(errno));
-		return PL_EXIT_RUNTIME;
-	}
+	/* records go to the stream one fwrite() each */
+	pl_out_init_file(&a->logw, a->log, logbuf, sizeof(logbuf));
 	return 0;
 }
 

@@ -240,6 +240,7 @@ struct tcp_ctx {
 	uint64_t printed;
 	struct enum_table drop_reasons;
 	struct enum_table rst_reasons;
+	struct pl_out out; /* records, to stdout */
 };
 
 static uint64_t clock_ns(clockid_t id)
@@ -572,27 +573,14 @@ static int scan_listeners(struct tcp_bpf *skel)
 	return n_owners;
 }
 
-/* ---- output ---- */
+/* ---- output: through the one record writer, src/output/json.c ---- */
 
-static void put_addr(FILE *f, const struct pl_tcp_event *e, const __u8 *a)
+static void put_addr(struct pl_out *o, const struct pl_tcp_event *e, const __u8 *a)
 {
-	char buf[INET6_ADDRSTRLEN];
-
-	if (!inet_ntop(e->family == 4 ? AF_INET : AF_INET6, a, buf, sizeof(buf)))
-		snprintf(buf, sizeof(buf), "?");
-	fputs(buf, f);
-}
-
-/* "2024-01-02T03:04:05.123456789Z" */
-static void put_iso(FILE *f, uint64_t epoch_ns)
-{
-	time_t sec = (time_t)(epoch_ns / 1000000000);
-	struct tm tm;
-	char buf[32];
-
-	if (!gmtime_r(&sec, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm))
-		snprintf(buf, sizeof(buf), "1970-01-01T00:00:00");
-	fprintf(f, "%s.%09" PRIu64 "Z", buf, epoch_ns % 1000000000);
+	if (e->family == 4)
+		pl_out_ip4(o, a);
+	else
+		pl_out_ip6(o, a);
 }
 
 static size_t strnlen_(const char *s, size_t max)
@@ -604,246 +592,258 @@ static size_t strnlen_(const char *s, size_t max)
 	return n;
 }
 
-struct jw {
-	FILE *f;
-};
-
-static void jkey(struct jw *w, const char *key)
-{
-	fprintf(w->f, ",\"%s\":", key);
-}
-
-static void jstr(struct jw *w, const char *key, const char *s, size_t n)
-{
-	jkey(w, key);
-	fputc('"', w->f);
-	pl_put_escaped(w->f, s, n);
-	fputc('"', w->f);
-}
-
-static void jlit(struct jw *w, const char *key, const char *s)
-{
-	jstr(w, key, s, strlen(s));
-}
-
-static void juint(struct jw *w, const char *key, uint64_t v)
-{
-	jkey(w, key);
-	fprintf(w->f, "%" PRIu64, v);
-}
-
-static void jaddr(struct jw *w, const char *key, const struct pl_tcp_event *e,
+static void jaddr(struct pl_out *o, const char *key, const struct pl_tcp_event *e,
 		  const __u8 *a)
 {
-	jkey(w, key);
-	fputc('"', w->f);
-	put_addr(w->f, e, a);
-	fputc('"', w->f);
+	pl_json_key(o, key);
+	pl_out_char(o, '"');
+	put_addr(o, e, a);
+	pl_out_char(o, '"');
 }
 
-static void jtime(struct jw *w, const char *key, uint64_t epoch_ns)
-{
-	jkey(w, key);
-	fputc('"', w->f);
-	put_iso(w->f, epoch_ns);
-	fputc('"', w->f);
-}
-
-static const char *reason_name(const struct enum_table *t, uint32_t r, char *buf,
-			       size_t len)
+/* the kernel's name for a reason, or REASON_<n> */
+static void put_reason(struct pl_out *o, const struct enum_table *t, uint32_t r)
 {
 	const char *n = enum_lookup(t, r);
 
-	if (n)
-		return n;
-	snprintf(buf, len, "REASON_%" PRIu32, r);
-	return buf;
+	if (n) {
+		pl_out_escaped(o, n, strlen(n));
+	} else {
+		pl_out_str(o, "REASON_");
+		pl_out_u64(o, r);
+	}
+}
+
+static void jreason(struct pl_out *o, const char *key, const struct enum_table *t, uint32_t r)
+{
+	pl_json_key(o, key);
+	pl_out_char(o, '"');
+	put_reason(o, t, r);
+	pl_out_char(o, '"');
 }
 
 static void print_json(struct tcp_ctx *c, const struct pl_tcp_event *e)
 {
-	struct jw w = { stdout };
+	struct pl_out *w = &c->out;
 	uint64_t now = e->ts_ns + c->mono_to_epoch_ns;
-	char rbuf[32];
 
-	fputs("{\"event\":\"tcp\"", w.f);
-	jlit(&w, "event.action", kind_names[e->kind]);
-	jtime(&w, "@timestamp", now);
-	jlit(&w, "network.type", e->family == 4 ? "ipv4" : "ipv6");
-	jlit(&w, "network.transport", e->proto == 17 ? "udp" : "tcp");
-	jaddr(&w, "source.ip", e, e->saddr);
-	juint(&w, "source.port", e->sport);
-	jaddr(&w, "destination.ip", e, e->daddr);
-	juint(&w, "destination.port", e->dport);
+	pl_json_begin(w);
+	pl_json_cstr(w, "event", "tcp");
+	pl_json_cstr(w, "event.action", kind_names[e->kind]);
+	pl_json_iso_time(w, "@timestamp", now, 9);
+	pl_json_cstr(w, "network.type", e->family == 4 ? "ipv4" : "ipv6");
+	pl_json_cstr(w, "network.transport", e->proto == 17 ? "udp" : "tcp");
+	jaddr(w, "source.ip", e, e->saddr);
+	pl_json_uint(w, "source.port", e->sport);
+	jaddr(w, "destination.ip", e, e->daddr);
+	pl_json_uint(w, "destination.port", e->dport);
 	if (e->flags & PL_TCPF_ACTIVE)
-		jlit(&w, "network.direction", "egress");
+		pl_json_cstr(w, "network.direction", "egress");
 	else if (e->flags & PL_TCPF_PASSIVE)
-		jlit(&w, "network.direction", "ingress");
+		pl_json_cstr(w, "network.direction", "ingress");
 	if (e->flags & PL_TCPF_OWNER) {
-		juint(&w, "process.pid", e->pid);
-		jstr(&w, "process.name", e->comm, strnlen_(e->comm, sizeof(e->comm)));
+		pl_json_uint(w, "process.pid", e->pid);
+		pl_json_str(w, "process.name", e->comm, strnlen_(e->comm, sizeof(e->comm)));
 		if (e->owner_src < ARRAY_SIZE(owner_names) && owner_names[e->owner_src])
-			jlit(&w, "pktlens.owner", owner_names[e->owner_src]);
+			pl_json_cstr(w, "pktlens.owner", owner_names[e->owner_src]);
 	}
 	if (e->flags & PL_TCPF_NETNS)
-		juint(&w, "pktlens.netns", e->netns);
+		pl_json_uint(w, "pktlens.netns", e->netns);
 	if (e->flags & PL_TCPF_IFACE)
-		jstr(&w, "pktlens.ifname", e->ifname, strnlen_(e->ifname, sizeof(e->ifname)));
+		pl_json_str(w, "pktlens.ifname", e->ifname, strnlen_(e->ifname, sizeof(e->ifname)));
 
 	switch (e->kind) {
 	case PL_TCP_STATE:
-		jlit(&w, "pktlens.old_state", state_name(e->old_state));
-		jlit(&w, "pktlens.state", state_name(e->state));
+		pl_json_cstr(w, "pktlens.old_state", state_name(e->old_state));
+		pl_json_cstr(w, "pktlens.state", state_name(e->state));
 		break;
 	case PL_TCP_SUMMARY:
 		if (e->flags & PL_TCPF_START) {
-			jtime(&w, "event.start", e->start_ns + c->mono_to_epoch_ns);
-			jtime(&w, "event.end", now);
-			juint(&w, "event.duration", e->ts_ns - e->start_ns);
+			pl_json_iso_time(w, "event.start", e->start_ns + c->mono_to_epoch_ns, 9);
+			pl_json_iso_time(w, "event.end", now, 9);
+			pl_json_uint(w, "event.duration", e->ts_ns - e->start_ns);
 		}
 		/* data bytes: sent and acked, received (SYN and FIN left out) */
 		if (e->flags & PL_TCPF_DATA_SENT)
-			juint(&w, "source.bytes", e->data_acked);
-		juint(&w, "destination.bytes", e->data_received);
+			pl_json_uint(w, "source.bytes", e->data_acked);
+		pl_json_uint(w, "destination.bytes", e->data_received);
 		if (e->flags & PL_TCPF_DATA_SENT)
-			juint(&w, "network.bytes", e->data_acked + e->data_received);
-		juint(&w, "source.packets", e->segs_out);
-		juint(&w, "destination.packets", e->segs_in);
-		juint(&w, "network.packets", (uint64_t)e->segs_out + e->segs_in);
-		juint(&w, "pktlens.bytes_acked", e->bytes_acked);
-		juint(&w, "pktlens.bytes_received", e->bytes_received);
+			pl_json_uint(w, "network.bytes", e->data_acked + e->data_received);
+		pl_json_uint(w, "source.packets", e->segs_out);
+		pl_json_uint(w, "destination.packets", e->segs_in);
+		pl_json_uint(w, "network.packets", (uint64_t)e->segs_out + e->segs_in);
+		pl_json_uint(w, "pktlens.bytes_acked", e->bytes_acked);
+		pl_json_uint(w, "pktlens.bytes_received", e->bytes_received);
 		if (e->flags & PL_TCPF_TRACKED)
-			juint(&w, "pktlens.retransmits", e->retrans);
-		juint(&w, "pktlens.retrans_segs", e->total_retrans);
-		jlit(&w, "pktlens.state", state_name(e->state));
+			pl_json_uint(w, "pktlens.retransmits", e->retrans);
+		pl_json_uint(w, "pktlens.retrans_segs", e->total_retrans);
+		pl_json_cstr(w, "pktlens.state", state_name(e->state));
 		if (e->closer && e->closer < ARRAY_SIZE(closer_names))
-			jlit(&w, "pktlens.closed_by", closer_names[e->closer]);
+			pl_json_cstr(w, "pktlens.closed_by", closer_names[e->closer]);
 		if (e->flags & PL_TCPF_RTT) {
-			juint(&w, "pktlens.rtt_min_us", e->rtt_min_us);
-			juint(&w, "pktlens.rtt_avg_us", e->rtt_sum_us / e->rtt_n);
-			juint(&w, "pktlens.rtt_max_us", e->rtt_max_us);
+			pl_json_uint(w, "pktlens.rtt_min_us", e->rtt_min_us);
+			pl_json_uint(w, "pktlens.rtt_avg_us", e->rtt_sum_us / e->rtt_n);
+			pl_json_uint(w, "pktlens.rtt_max_us", e->rtt_max_us);
 		}
 		if (!(e->flags & PL_TCPF_TRACKED))
-			fputs(",\"pktlens.tracked\":false", w.f);
+			pl_json_bool(w, "pktlens.tracked", false);
 		break;
 	case PL_TCP_RETRANS:
-		jlit(&w, "pktlens.state", state_name(e->state));
-		juint(&w, "tcp.seq_raw", e->seq);
-		juint(&w, "pktlens.seq_len", e->len);
+		pl_json_cstr(w, "pktlens.state", state_name(e->state));
+		pl_json_uint(w, "tcp.seq_raw", e->seq);
+		pl_json_uint(w, "pktlens.seq_len", e->len);
 		if (e->flags & PL_TCPF_SYNACK)
-			fputs(",\"pktlens.synack\":true", w.f);
-		if (e->flags & PL_TCPF_ERR) {
-			jkey(&w, "pktlens.error");
-			fprintf(w.f, "%" PRId32, e->err);
-		}
+			pl_json_bool(w, "pktlens.synack", true);
+		if (e->flags & PL_TCPF_ERR)
+			pl_json_int(w, "pktlens.error", e->err);
 		break;
 	case PL_TCP_RESET:
-		jlit(&w, "pktlens.reset", e->flags & PL_TCPF_SENT ? "sent" : "received");
+		pl_json_cstr(w, "pktlens.reset", e->flags & PL_TCPF_SENT ? "sent" : "received");
 		if (e->flags & PL_TCPF_STATE)
-			jlit(&w, "pktlens.state", state_name(e->state));
+			pl_json_cstr(w, "pktlens.state", state_name(e->state));
 		if (e->flags & PL_TCPF_REASON)
-			jlit(&w, "pktlens.reset_reason",
-			     reason_name(&c->rst_reasons, e->reason, rbuf, sizeof(rbuf)));
+			jreason(w, "pktlens.reset_reason", &c->rst_reasons, e->reason);
 		break;
 	case PL_TCP_RTT:
-		jlit(&w, "pktlens.state", state_name(e->state));
-		juint(&w, "pktlens.srtt_us", e->srtt_us);
-		juint(&w, "pktlens.cwnd", e->cwnd);
+		pl_json_cstr(w, "pktlens.state", state_name(e->state));
+		pl_json_uint(w, "pktlens.srtt_us", e->srtt_us);
+		pl_json_uint(w, "pktlens.cwnd", e->cwnd);
 		break;
 	case PL_TCP_DROP:
-		jlit(&w, "pktlens.drop_reason",
-		     reason_name(&c->drop_reasons, e->reason, rbuf, sizeof(rbuf)));
+		jreason(w, "pktlens.drop_reason", &c->drop_reasons, e->reason);
 		break;
 	}
-	fputs("}\n", w.f);
+	pl_json_end(w);
 }
 
-static void text_ends(FILE *f, const struct pl_tcp_event *e)
+static void text_ends(struct pl_out *o, const struct pl_tcp_event *e)
 {
-	put_addr(f, e, e->saddr);
-	fprintf(f, ".%u > ", e->sport);
-	put_addr(f, e, e->daddr);
-	fprintf(f, ".%u", e->dport);
+	put_addr(o, e, e->saddr);
+	pl_out_char(o, '.');
+	pl_out_u64(o, e->sport);
+	pl_out_str(o, " > ");
+	put_addr(o, e, e->daddr);
+	pl_out_char(o, '.');
+	pl_out_u64(o, e->dport);
 }
 
-static void text_duration(FILE *f, uint64_t ns)
+static void text_duration(struct pl_out *o, uint64_t ns)
 {
 	if (ns < 1000000)
-		fprintf(f, " dur %.3fms", (double)ns / 1e6);
+		pl_out_printf(o, " dur %.3fms", (double)ns / 1e6);
 	else if (ns < 10000000000ull)
-		fprintf(f, " dur %.2fms", (double)ns / 1e6);
+		pl_out_printf(o, " dur %.2fms", (double)ns / 1e6);
 	else
-		fprintf(f, " dur %.1fs", (double)ns / 1e9);
+		pl_out_printf(o, " dur %.1fs", (double)ns / 1e9);
+}
+
+/* " name" and a number */
+static void t_uint(struct pl_out *o, const char *lit, uint64_t v)
+{
+	pl_out_str(o, lit);
+	pl_out_u64(o, v);
 }
 
 static void print_text(struct tcp_ctx *c, const struct pl_tcp_event *e)
 {
-	FILE *f = stdout;
-	char rbuf[32];
+	struct pl_out *o = &c->out;
+	const char *kind = kind_names[e->kind];
+	size_t n = strlen(kind);
 
-	pl_put_clock(f, e->ts_ns + c->mono_to_epoch_ns);
-	fprintf(f, " %-7s ", kind_names[e->kind]);
-	text_ends(f, e);
+	pl_out_clock(o, e->ts_ns + c->mono_to_epoch_ns);
+	pl_out_char(o, ' ');
+	pl_out_str(o, kind); /* "%-7s " */
+	for (; n < 7; n++)
+		pl_out_char(o, ' ');
+	pl_out_char(o, ' ');
+	text_ends(o, e);
 	switch (e->kind) {
 	case PL_TCP_STATE:
-		fprintf(f, " %s -> %s", state_name(e->old_state), state_name(e->state));
+		pl_out_char(o, ' ');
+		pl_out_str(o, state_name(e->old_state));
+		pl_out_str(o, " -> ");
+		pl_out_str(o, state_name(e->state));
 		break;
 	case PL_TCP_SUMMARY:
 		if (e->flags & PL_TCPF_DATA_SENT)
-			fprintf(f, " tx %" PRIu64, (uint64_t)e->data_acked);
+			t_uint(o, " tx ", e->data_acked);
 		else
-			fputs(" tx ?", f);
-		fprintf(f, " rx %" PRIu64 " segs %u/%u", (uint64_t)e->data_received,
-			e->segs_out, e->segs_in);
-		if (e->flags & PL_TCPF_TRACKED)
-			fprintf(f, " retrans %u", e->retrans);
-		else
-			fprintf(f, " retrans %u segs", e->total_retrans);
-		if (e->flags & PL_TCPF_RTT)
-			fprintf(f, " rtt %u/%" PRIu64 "/%uus", e->rtt_min_us,
-				(uint64_t)(e->rtt_sum_us / e->rtt_n), e->rtt_max_us);
+			pl_out_str(o, " tx ?");
+		t_uint(o, " rx ", e->data_received);
+		t_uint(o, " segs ", e->segs_out);
+		t_uint(o, "/", e->segs_in);
+		if (e->flags & PL_TCPF_TRACKED) {
+			t_uint(o, " retrans ", e->retrans);
+		} else {
+			t_uint(o, " retrans ", e->total_retrans);
+			pl_out_str(o, " segs");
+		}
+		if (e->flags & PL_TCPF_RTT) {
+			t_uint(o, " rtt ", e->rtt_min_us);
+			t_uint(o, "/", e->rtt_sum_us / e->rtt_n);
+			t_uint(o, "/", e->rtt_max_us);
+			pl_out_str(o, "us");
+		}
 		if (e->flags & PL_TCPF_START)
-			text_duration(f, e->ts_ns - e->start_ns);
-		fprintf(f, " last %s", state_name(e->state));
-		if (e->closer && e->closer < ARRAY_SIZE(closer_names))
-			fprintf(f, " closed-by %s", closer_names[e->closer]);
+			text_duration(o, e->ts_ns - e->start_ns);
+		pl_out_str(o, " last ");
+		pl_out_str(o, state_name(e->state));
+		if (e->closer && e->closer < ARRAY_SIZE(closer_names)) {
+			pl_out_str(o, " closed-by ");
+			pl_out_str(o, closer_names[e->closer]);
+		}
 		if (!(e->flags & PL_TCPF_TRACKED))
-			fputs(" (untracked)", f);
+			pl_out_str(o, " (untracked)");
 		break;
 	case PL_TCP_RETRANS:
-		fprintf(f, " %s%s seq %u len %u", state_name(e->state),
-			e->flags & PL_TCPF_SYNACK ? " SYN-ACK" : "", e->seq, e->len);
-		if (e->flags & PL_TCPF_ERR)
-			fprintf(f, " failed (%s)", strerror(-e->err));
+		pl_out_char(o, ' ');
+		pl_out_str(o, state_name(e->state));
+		if (e->flags & PL_TCPF_SYNACK)
+			pl_out_str(o, " SYN-ACK");
+		t_uint(o, " seq ", e->seq);
+		t_uint(o, " len ", e->len);
+		if (e->flags & PL_TCPF_ERR) {
+			pl_out_str(o, " failed (");
+			pl_out_str(o, strerror(-e->err));
+			pl_out_char(o, ')');
+		}
 		break;
 	case PL_TCP_RESET:
-		fprintf(f, " %s", e->flags & PL_TCPF_SENT ? "sent" : "received");
-		if (e->flags & PL_TCPF_STATE)
-			fprintf(f, " in %s", state_name(e->state));
-		else
-			fputs(" (no socket)", f);
-		if (e->flags & PL_TCPF_REASON)
-			fprintf(f, " reason %s",
-				reason_name(&c->rst_reasons, e->reason, rbuf, sizeof(rbuf)));
+		pl_out_str(o, e->flags & PL_TCPF_SENT ? " sent" : " received");
+		if (e->flags & PL_TCPF_STATE) {
+			pl_out_str(o, " in ");
+			pl_out_str(o, state_name(e->state));
+		} else {
+			pl_out_str(o, " (no socket)");
+		}
+		if (e->flags & PL_TCPF_REASON) {
+			pl_out_str(o, " reason ");
+			put_reason(o, &c->rst_reasons, e->reason);
+		}
 		break;
 	case PL_TCP_RTT:
-		fprintf(f, " %s srtt %uus cwnd %u", state_name(e->state), e->srtt_us, e->cwnd);
+		pl_out_char(o, ' ');
+		pl_out_str(o, state_name(e->state));
+		t_uint(o, " srtt ", e->srtt_us);
+		t_uint(o, "us cwnd ", e->cwnd);
 		break;
 	case PL_TCP_DROP:
-		fprintf(f, " %s %s", e->proto == 17 ? "udp" : "tcp",
-			reason_name(&c->drop_reasons, e->reason, rbuf, sizeof(rbuf)));
+		pl_out_str(o, e->proto == 17 ? " udp " : " tcp ");
+		put_reason(o, &c->drop_reasons, e->reason);
 		if (e->flags & PL_TCPF_IFACE) {
-			fputs(" on ", f);
-			pl_put_escaped(f, e->ifname, strnlen_(e->ifname, sizeof(e->ifname)));
+			pl_out_str(o, " on ");
+			pl_out_escaped(o, e->ifname, strnlen_(e->ifname, sizeof(e->ifname)));
 		}
 		break;
 	}
 	if (e->flags & PL_TCPF_OWNER) {
-		fputc(' ', f);
-		pl_put_escaped(f, e->comm, strnlen_(e->comm, sizeof(e->comm)));
-		fprintf(f, "[%u]", e->pid);
+		pl_out_char(o, ' ');
+		pl_out_escaped(o, e->comm, strnlen_(e->comm, sizeof(e->comm)));
+		t_uint(o, "[", e->pid);
+		pl_out_char(o, ']');
 	}
-	fputc('\n', f);
+	pl_out_char(o, '\n');
+	pl_out_end_record(o);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -1110,6 +1110,7 @@ int cmd_tcp(struct pl_opts *o)
 {
 	static struct pl_filter filter;
 	struct bpf_link *links[ARRAY_SIZE(hooks)];
+	static char outbuf[PL_OUT_BUF_MIN * 4];
 	struct tcp_ctx c = { .o = o };
 	struct tcp_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
@@ -1195,6 +1196,7 @@ int cmd_tcp(struct pl_opts *o)
 	pl_info("tracing TCP: %s (%d hooks)%s%s", kl, n_links, o->filter ? ", filter: " : "",
 		o->filter ? o->filter : "");
 	c.mono_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	pl_out_init_file(&c.out, stdout, outbuf, sizeof(outbuf));
 	tick.skel = skel;
 	tick.c = &c;
 	ret = pl_run_ring_loop(&(struct pl_ring_loop){ .rb = rb, .o = o, .printed = &c.printed,
