@@ -30,6 +30,7 @@ skipped=0
 # captures). The order is the order of a full run.
 SUITES="
 unit-output    host   -
+unit-json      host   -
 unit-parser    host   -
 unit-filter    host   -
 golden         host   tshark,captures
@@ -55,6 +56,7 @@ fuzz           host   -
 suite_cmd() {
 	case $1 in
 	unit-output) build/san/test_output ;;
+	unit-json) build/san/test_json ;;
 	unit-parser) build/san/test_parser ;;
 	unit-filter) build/san/test_filter ;;
 	golden) python3 tests/golden/compare.py "$PKTLENS" "$PCAP_DIR" tests/golden/EXCEPTIONS ;;
@@ -158,7 +160,7 @@ done
 mkdir -p "$LOG"
 echo "== build"
 # Every benchmark is built too (never run: timings belong in make bench).
-if ! make -s all build/san/test_output build/san/test_parser build/san/test_filter \
+if ! make -s all build/san/test_output build/san/test_json build/san/test_parser build/san/test_filter \
 	build/parity bench-build >"$LOG/build.log" 2>&1; then
 	cat "$LOG/build.log"
 	echo "FAIL build"

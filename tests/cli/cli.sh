@@ -54,6 +54,38 @@ expect truncated-capture 2 "cut short or damaged after packet" "$PKTLENS" read "
 n=$(wc -l <"$TMP/out")
 if [ "$n" -ge 3 ]; then echo "PASS truncated-capture-keeps-records ($n records)"; else echo "FAIL truncated-capture-keeps-records: $n records"; fi
 
+# On one stream, the records come before the message about the damage.
+"$PKTLENS" read "$TMP/cut.pcap" >"$TMP/both" 2>&1
+if [ "$(wc -l <"$TMP/both")" -ge 4 ] && tail -n 1 "$TMP/both" | grep -q "cut short"; then
+	echo "PASS truncated-capture-records-first"
+else
+	echo "FAIL truncated-capture-records-first: $(tail -n 2 "$TMP/both")"
+fi
+
+# Records that cannot be written: one line naming the cause, exit 1.
+for fmt in text json; do
+	args=()
+	[ "$fmt" = json ] && args=(--json)
+	"$PKTLENS" read "$PCAP_DIR/pktlens-lab-real-clients.pcap" "${args[@]}" >/dev/full 2>"$TMP/err"
+	rc=$?
+	if [ "$rc" -eq 1 ] && grep -q "cannot write the records: No space left on device" "$TMP/err" &&
+		[ "$(wc -l <"$TMP/err")" -eq 1 ]; then
+		echo "PASS read-write-error-$fmt"
+	else
+		echo "FAIL read-write-error-$fmt: exit $rc, stderr: $(head -c 300 "$TMP/err")"
+	fi
+done
+
+# The same records whether they leave in big writes (a file) or record by
+# record (a stdin that is a pipe).
+"$PKTLENS" read "$PCAP_DIR/pktlens-lab-real-clients.pcap" --json >"$TMP/file.json"
+cat "$PCAP_DIR/pktlens-lab-real-clients.pcap" | "$PKTLENS" read - --json | cat >"$TMP/pipe.json"
+if [ -s "$TMP/file.json" ] && cmp -s "$TMP/file.json" "$TMP/pipe.json"; then
+	echo "PASS read-batched-same-as-streamed"
+else
+	echo "FAIL read-batched-same-as-streamed"
+fi
+
 # Raw IP link type (DLT_RAW = 101): a clear refusal.
 python3 - "$TMP/raw.pcap" <<'PY'
 import struct, sys
