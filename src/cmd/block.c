@@ -30,15 +30,23 @@ static void put_time(FILE *f, uint64_t epoch_ns)
 	fputs(buf, f);
 }
 
-static void put_iso(FILE *f, uint64_t epoch_ns)
+/* One entry as a JSON line, through the record writer. */
+static void list_json(struct pl_out *w, const char *name, const struct pl_block *b,
+		      uint64_t now, uint64_t to_epoch)
 {
-	time_t t = (time_t)(epoch_ns / NSEC);
-	struct tm tm;
-	char buf[32];
-
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fputs(buf, f);
+	pl_json_begin(w);
+	pl_json_cstr(w, "event", "block");
+	pl_json_cstr(w, "pktlens.block.prefix", name);
+	pl_json_cstr(w, "rule.name", pl_rule_name(b->reason));
+	pl_json_iso_time(w, "event.start", b->added_ns + to_epoch, 0);
+	if (b->expires_ns) {
+		pl_json_iso_time(w, "event.end", b->expires_ns + to_epoch, 0);
+		pl_json_key(w, "pktlens.block.ttl_left");
+		pl_out_printf(w, "%.1f", (double)(b->expires_ns - now) / 1e9);
+	}
+	pl_json_uint(w, "pktlens.block.drops", b->drops);
+	pl_json_uint(w, "pktlens.block.bytes", b->bytes);
+	pl_json_end(w);
 }
 
 static int key_of(const struct pl_cidr *c, struct pl_lpm6 *k)
@@ -105,7 +113,8 @@ static int block_del(const struct pl_pinned *p, const struct pl_cidr *c)
 	return 0;
 }
 
-static int list_one(int fd, bool ip6, bool json, uint64_t now, uint64_t to_epoch, int *n)
+static int list_one(int fd, bool ip6, struct pl_out *json, uint64_t now, uint64_t to_epoch,
+		    int *n)
 {
 	struct pl_lpm6 key, next;
 	struct pl_block b;
@@ -126,18 +135,7 @@ static int list_one(int fd, bool ip6, bool json, uint64_t now, uint64_t to_epoch
 		memcpy(c.addr, key.addr, ip6 ? 16 : 4);
 		pl_format_cidr(&c, name, sizeof(name));
 		if (json) {
-			printf("{\"event\":\"block\",\"pktlens.block.prefix\":\"%s\",\"rule.name\":\"%s\",\"event.start\":\"",
-			       name, pl_rule_name(b.reason));
-			put_iso(stdout, b.added_ns + to_epoch);
-			printf("\"");
-			if (b.expires_ns) {
-				printf(",\"event.end\":\"");
-				put_iso(stdout, b.expires_ns + to_epoch);
-				printf("\",\"pktlens.block.ttl_left\":%.1f",
-				       (double)(b.expires_ns - now) / 1e9);
-			}
-			printf(",\"pktlens.block.drops\":%llu,\"pktlens.block.bytes\":%llu}\n",
-			       (unsigned long long)b.drops, (unsigned long long)b.bytes);
+			list_json(json, name, &b, now, to_epoch);
 		} else {
 			if (!*n)
 				printf("%-43s %-22s %-20s %12s %14s\n", "prefix", "reason", "until",
@@ -160,6 +158,8 @@ static int list_one(int fd, bool ip6, bool json, uint64_t now, uint64_t to_epoch
 int cmd_block(struct pl_opts *o)
 {
 	char *words[4] = { 0 }, *copy = NULL, *tok, *save = NULL;
+	static char outbuf[PL_OUT_BUF_MIN];
+	struct pl_out w, *json = NULL;
 	struct pl_pinned p;
 	struct pl_cidr c;
 	int nw = 0, ret, n = 0;
@@ -203,8 +203,12 @@ int cmd_block(struct pl_opts *o)
 		ret = block_del(&p, &c);
 	} else {
 		now = pl_clock_ns(CLOCK_MONOTONIC);
-		list_one(p.drop4, false, o->json, now, pl_mono_to_epoch_ns(), &n);
-		list_one(p.drop6, true, o->json, now, pl_mono_to_epoch_ns(), &n);
+		if (o->json) {
+			pl_out_init_file(&w, stdout, outbuf, sizeof(outbuf));
+			json = &w;
+		}
+		list_one(p.drop4, false, json, now, pl_mono_to_epoch_ns(), &n);
+		list_one(p.drop6, true, json, now, pl_mono_to_epoch_ns(), &n);
 		if (!n && !o->json)
 			printf("the drop list of pktlens %s (pid %u) is empty\n", p.meta.cmd, p.meta.pid);
 		ret = 0;

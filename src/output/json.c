@@ -362,6 +362,7 @@ void pl_out_iso_time(struct pl_out *o, uint64_t epoch_ns, unsigned int digits)
 {
 	int64_t sec = (int64_t)(epoch_ns / 1000000000);
 	uint64_t frac = epoch_ns % 1000000000;
+	unsigned int i;
 	char *p;
 
 	if (sec != o->iso_sec) {
@@ -374,12 +375,17 @@ void pl_out_iso_time(struct pl_out *o, uint64_t epoch_ns, unsigned int digits)
 		memcpy(o->iso, buf, 19);
 		o->iso_sec = sec;
 	}
-	if (digits != 9) {
-		digits = 6;
-		frac /= 1000;
-	}
 	p = pl_out_room(o, 30);
 	memcpy(p, o->iso, 19);
+	if (!digits) {
+		p[19] = 'Z';
+		o->len += 20;
+		return;
+	}
+	if (digits > 9)
+		digits = 9;
+	for (i = digits; i < 9; i++)
+		frac /= 10;
 	p[19] = '.';
 	pl_fmt_u64_fixed(p + 20, frac, digits);
 	p[20 + digits] = 'Z';

@@ -181,7 +181,8 @@ void pl_out_epoch(struct pl_out *o, uint64_t epoch_ns);
 /* "HH:MM:SS.uuuuuu" in local time, as text records begin; the local time
  * of the second is kept, so localtime_r() runs once per second */
 void pl_out_clock(struct pl_out *o, uint64_t epoch_ns);
-/* "2024-01-02T03:04:05.123456789Z" with `digits` (6 or 9) of fraction */
+/* "2024-01-02T03:04:05.123456789Z" with `digits` (0 to 9) of the second's
+ * fraction, truncated; 0 digits: "2024-01-02T03:04:05Z" */
 void pl_out_iso_time(struct pl_out *o, uint64_t epoch_ns, unsigned int digits);
 
 /* ---- JSON objects ---- */
