@@ -37,6 +37,7 @@
 #include <bpf/bpf_endian.h>
 #include "filter/match.c"
 #include "records/tcp_events.h"
+#include "common.bpf.h"
 
 /* BPF_PROG() names every tracepoint argument and ctx; not all are used */
 #pragma clang diagnostic ignored "-Wunused-parameter"
@@ -144,10 +145,7 @@ struct {
 
 static __always_inline void count(__u32 which)
 {
-	__u64 *c = bpf_map_lookup_elem(&counters, &which);
-
-	if (c)
-		*c += 1;
+	pl_count(&counters, which);
 }
 
 static __always_inline bool wanted(__u32 kind)
@@ -275,24 +273,13 @@ static __always_inline bool filter_match(const struct pl_tcp_event *e)
 }
 
 /* Counts a complete record, filters it, copies it to the ring buffer. */
-#define WAKEUP_BYTES (256 << 10)
-
 static __always_inline void submit(struct pl_tcp_event *e)
 {
-	__u64 flags;
-
 	count(PL_TCNT_SEEN);
 	if (!filter_match(e))
 		return;
 	count(PL_TCNT_MATCHED);
-	/* wake the reader only once there is a batch: each wake-up is an
-	 * interrupt on this CPU (user space also polls every 100 ms) */
-	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ?
-			BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), flags))
-		count(PL_TCNT_LOST);
-	else
-		count(PL_TCNT_EMITTED);
+	pl_emit(&events, &counters, e, sizeof(*e), PL_TCNT_EMITTED, PL_TCNT_LOST);
 }
 
 /* ---- sockets ---- */
