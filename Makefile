@@ -50,6 +50,10 @@ ALL_BPF   := $(BPF_OBJS) $(BUILD)/xdp_pass.bpf.o
 STRIPPED  := $(patsubst $(BUILD)/%,$(BUILD)/stripped/%,$(ALL_BPF))
 ALL_SKELS := $(SKELS) $(BUILD)/xdp_pass.skel.h
 
+# tcp: atomic fetch-and-add and compare-and-swap (the connection table)
+# need BPF ISA v3
+$(BUILD)/tcp.bpf.o: BPF_CFLAGS += -mcpu=v3
+
 $(BPF_OBJS): $(BUILD)/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/vmlinux.h
 	$(CLANG) $(BPF_CFLAGS) -Wno-unused-function $(DEPFLAGS) -c $< -o $@
 

@@ -20,11 +20,14 @@
  * kernels) are chosen the same way, since a tp_btf program may not read an
  * argument the kernel's tracepoint does not have.
  *
- * The connection table is keyed by the socket's address, filled when a
+ * The connection table is keyed by the socket's cookie, filled when a
  * connection opens (SYN_SENT, SYN_RECV) and emptied when it reaches CLOSE
- * (or, failing that, when the socket is destroyed). It has a fixed size; a
- * connection that does not fit is counted as untracked, and still gets a
- * summary, without the parts only the table knows (start, owner, RTT).
+ * (or, failing that, when the socket is destroyed). It holds at most
+ * max_conns connections (`live_conns` counts them exactly); a connection
+ * that does not fit is counted as untracked, and still gets a summary,
+ * without the parts only the table knows (start, owner, RTT). It is a
+ * set-associative table in two arrays rather than a BPF hash map: see
+ * conn_keys for why.
  *
  * Records are built in per-CPU buffers, one per nesting level (a softirq's
  * hooks can run in the middle of a task's), filtered, and only then copied
@@ -58,6 +61,10 @@ const volatile __u32 rtt_every = 64;
 const volatile __u32 filter_on = 0;
 const volatile struct pl_filter filter = { .entry = PL_FILTER_ACCEPT };
 const volatile __u64 drop_ignore[PL_TCP_DROP_IGNORE_MAX / 64] = {};
+const volatile __u64 max_conns = 65536; /* --max-conns */
+
+/* Live entries of the connection table; user space reads it (--stats). */
+__u64 live_conns = 0;
 
 /* A connection we saw open. */
 struct conn {
@@ -78,10 +85,41 @@ struct conn {
 	__u8 _pad[3];
 };
 
+/*
+ * The connection table. A socket's cookie picks a group of CONN_WAYS
+ * slots (one cache line of keys in conn_keys); the slot that holds the
+ * cookie gives the index of its entry in conns. Finding an entry is two
+ * inlined array loads and at most 8 compares; a slot is taken with one
+ * compare-and-swap and given back with one store. A BPF hash map did the
+ * same job with a helper call, a hash, a bucket lock with interrupts off
+ * and a free list per update and delete: a third of pl_set_state's time,
+ * measured. BPF_MAP_TYPE_SK_STORAGE, which needs no key, was measured too
+ * and cost more still: creating a socket's storage is two kzalloc()s with
+ * memory-cgroup charging, for every connection.
+ *
+ * User space sizes both arrays before load: 2 * max_conns slots rounded up
+ * to a power of 2, so that a group is rarely full before the table is (a
+ * connection whose group is full is untracked too).
+ */
+#define CONN_WAYS 8
+const volatile __u32 conn_group_mask = 0; /* groups - 1 */
+
+struct conn_group {
+	__u64 sk[CONN_WAYS]; /* socket cookies; 0 is a free slot */
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536); /* --max-conns */
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE); /* page-aligned: a group is a cache line */
+	__uint(max_entries, 1); /* groups, set by user space */
+	__type(key, __u32);
+	__type(value, struct conn_group);
+} conn_keys SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CONN_WAYS); /* groups * CONN_WAYS, set by user space */
+	__type(key, __u32);
 	__type(value, struct conn);
 } conns SEC(".maps");
 
@@ -432,30 +470,119 @@ static __always_inline bool current_owner(const struct sock *sk, __u32 *pid,
 	if (!so || !so->file)
 		return false;
 	*pid = bpf_get_current_pid_tgid() >> 32;
-	bpf_probe_read_kernel_str(comm, PL_TCP_COMM_LEN, t->group_leader->comm);
+	/* the kernel pads comm with NULs (strscpy_pad): a plain copy of its
+	 * 16 bytes is the string, without a helper call */
+	__builtin_memcpy(comm, t->group_leader->comm, PL_TCP_COMM_LEN);
 	return true;
 }
 
+/* sk is a tracepoint's argument: read directly (CO-RE relocated). */
 static __always_inline void listener_key(const struct sock *sk, struct pl_tcp_lkey *k)
 {
-	k->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-	k->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	k->netns = sk->__sk_common.skc_net.net->ns.inum;
+	k->port = sk->__sk_common.skc_num;
 	k->_pad = 0;
 }
 
-/* A connection opens: add it to the table (or count it as untracked). */
-static __always_inline void track(const struct sock *sk, bool active)
+/*
+ * The table's key: the socket's cookie, a number the kernel gives a socket
+ * once and never to another (never 0). The verifier allows no arithmetic on
+ * a socket pointer, so its address cannot be hashed; and unlike an address
+ * a cookie is not reused by the next socket allocated there.
+ */
+static __always_inline __u64 sk_key(const struct sock *sk)
 {
-	__u64 key = (__u64)sk;
-	struct conn c = {};
+	return bpf_get_socket_cookie((void *)sk);
+}
 
-	c.start_ns = bpf_ktime_get_ns();
-	c.rtt_min_us = 0xffffffff;
-	c.last_state = active ? TCP_SYN_SENT : TCP_SYN_RECV;
-	c.active = active;
+/* The group of slots where key's entry is, if anywhere. */
+static __always_inline struct conn_group *conn_group_of(__u64 key, __u32 *g)
+{
+	if (!key)
+		return NULL;
+	/* Fibonacci hashing: consecutive cookies land in distant groups */
+	*g = (__u32)((key * 0x9e3779b97f4a7c15ull) >> 32) & conn_group_mask;
+	return bpf_map_lookup_elem(&conn_keys, g);
+}
+
+/* The entry of the socket whose key this is, or NULL. */
+static __always_inline struct conn *conn_of(__u64 key)
+{
+	struct conn_group *grp;
+	__u32 g, i, idx;
+
+	grp = conn_group_of(key, &g);
+	if (!grp)
+		return NULL;
+	for (i = 0; i < CONN_WAYS; i++) {
+		if (grp->sk[i] == key) {
+			idx = g * CONN_WAYS + i;
+			return bpf_map_lookup_elem(&conns, &idx);
+		}
+	}
+	return NULL;
+}
+
+/* The socket leaves the table. */
+static __always_inline void untrack(__u64 key)
+{
+	struct conn_group *grp;
+	__u32 g, i;
+
+	grp = conn_group_of(key, &g);
+	if (!grp)
+		return;
+	for (i = 0; i < CONN_WAYS; i++) {
+		if (grp->sk[i] == key) {
+			grp->sk[i] = 0;
+			__sync_fetch_and_add(&live_conns, -1);
+			return;
+		}
+	}
+}
+
+/* A connection opens: add it to the table (or count it as untracked). */
+static __always_inline void track(const struct sock *sk, __u64 key, bool active)
+{
+	struct conn_group *grp;
+	struct conn *c = NULL;
+	__u32 g, i, idx;
+
+	grp = conn_group_of(key, &g);
+	if (!grp)
+		goto untracked;
+	/* an entry here already is one whose CLOSE went unseen (the socket
+	 * connects again): reuse it */
+	for (i = 0; i < CONN_WAYS; i++) {
+		if (grp->sk[i] == key) {
+			idx = g * CONN_WAYS + i;
+			c = bpf_map_lookup_elem(&conns, &idx);
+			break;
+		}
+	}
+	if (!c) {
+		/* take a place first, so that two CPUs cannot both take the last */
+		if (__sync_fetch_and_add(&live_conns, 1) >= max_conns)
+			goto full;
+		for (i = 0; i < CONN_WAYS; i++) {
+			if (!grp->sk[i] &&
+			    !__sync_val_compare_and_swap(&grp->sk[i], 0, key)) {
+				idx = g * CONN_WAYS + i;
+				c = bpf_map_lookup_elem(&conns, &idx);
+				break;
+			}
+		}
+		if (!c)
+			goto full; /* the group is full (or, never, no entry) */
+	}
+	__builtin_memset(c, 0, sizeof(*c));
+	c->start_ns = bpf_ktime_get_ns();
+	c->rtt_min_us = 0xffffffff;
+	c->last_state = active ? TCP_SYN_SENT : TCP_SYN_RECV;
+	c->active = active;
 	if (active) {
-		if (current_owner(sk, &c.pid, c.comm))
-			c.owner_src = PL_OWNER_CONNECT;
+		if (current_owner(sk, &c->pid, c->comm))
+			c->owner_src = PL_OWNER_CONNECT;
 	} else {
 		struct pl_tcp_lkey k;
 		struct pl_tcp_lval *l;
@@ -463,15 +590,18 @@ static __always_inline void track(const struct sock *sk, bool active)
 		listener_key(sk, &k);
 		l = bpf_map_lookup_elem(&listeners, &k);
 		if (l && !l->ambiguous) {
-			c.owner_src = PL_OWNER_LISTENER;
-			c.pid = l->pid;
-			__builtin_memcpy(c.comm, l->comm, sizeof(c.comm));
+			c->owner_src = PL_OWNER_LISTENER;
+			c->pid = l->pid;
+			__builtin_memcpy(c->comm, l->comm, sizeof(c->comm));
 		} else if (!l) {
 			count(PL_TCNT_NO_LISTENER); /* user space scans /proc again */
 		}
 	}
-	if (bpf_map_update_elem(&conns, &key, &c, BPF_ANY))
-		count(PL_TCNT_UNTRACKED);
+	return;
+full:
+	__sync_fetch_and_add(&live_conns, -1);
+untracked:
+	count(PL_TCNT_UNTRACKED);
 }
 
 /*
@@ -543,16 +673,16 @@ static __always_inline void set_state(const struct sock *sk,
 				      const struct tcp_sock *tp, int oldstate,
 				      int newstate)
 {
-	__u64 key = (__u64)sk;
+	__u64 key = sk_key(sk);
 	struct pl_tcp_event *e;
 	struct conn *c;
 
 	if (newstate == TCP_SYN_SENT && oldstate == TCP_CLOSE)
-		track(sk, true);
+		track(sk, key, true);
 	else if (newstate == TCP_SYN_RECV && oldstate == TCP_LISTEN)
-		track(sk, false);
+		track(sk, key, false);
 
-	c = bpf_map_lookup_elem(&conns, &key);
+	c = conn_of(key);
 	if (c) {
 		/*
 		 * Only a close() or shutdown() of the socket moves it to
@@ -587,14 +717,14 @@ static __always_inline void set_state(const struct sock *sk,
 		} else {
 			summary(sk, tp, c, oldstate);
 			if (c)
-				bpf_map_delete_elem(&conns, &key);
+				untrack(key);
 		}
 	} else if (newstate == TCP_ESTABLISHED && c && filter_on) {
 		/* the 4-tuple is complete now: a connection the filter does not
 		 * want needs no room in the table */
 		e = blank_event();
 		if (e && sk_tuple_full(sk, tp, e) && !filter_match(e))
-			bpf_map_delete_elem(&conns, &key);
+			untrack(key);
 	}
 }
 
@@ -657,8 +787,8 @@ int BPF_PROG(pl_set_state_nested, const struct sock *sk, const int oldstate,
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(pl_destroy_sock, struct sock *sk)
 {
-	__u64 key = (__u64)sk;
-	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	__u64 key = sk_key(sk);
+	struct conn *c = conn_of(key);
 	const struct tcp_sock *tp;
 
 	if (!c)
@@ -668,7 +798,7 @@ int BPF_PROG(pl_destroy_sock, struct sock *sk)
 		summary(sk, tp, c, c->last_state);
 		leave();
 	}
-	bpf_map_delete_elem(&conns, &key);
+	untrack(key);
 	return 0;
 }
 
@@ -678,14 +808,14 @@ static __always_inline void retrans(const struct sock *sk,
 				    const struct sk_buff *skb, int err,
 				    bool has_err)
 {
-	__u64 key = (__u64)sk;
-	struct conn *c = bpf_map_lookup_elem(&conns, &key);
 	struct pl_tcp_event *e;
 	const struct tcp_skb_cb *cb = (const struct tcp_skb_cb *)skb->cb;
 	__u32 seq, end_seq;
+	struct conn *c;
 
 	if (!is_tcp_arg(sk))
 		return;
+	c = conn_of(sk_key(sk));
 	if (c && err == 0)
 		c->retrans++;
 	e = new_event(PL_TCP_RETRANS);
@@ -850,13 +980,12 @@ static __always_inline void skb_dev(const struct sk_buff *skb,
 
 static __always_inline void receive_reset(struct sock *sk)
 {
-	__u64 key = (__u64)sk;
 	struct conn *c;
 	struct pl_tcp_event *e;
 
 	if (!is_tcp_arg(sk))
 		return;
-	c = bpf_map_lookup_elem(&conns, &key);
+	c = conn_of(sk_key(sk));
 	if (c && c->closer == PL_CLOSER_UNKNOWN)
 		c->closer = PL_CLOSER_RST_RECV;
 	e = new_event(PL_TCP_RESET);
@@ -897,12 +1026,11 @@ static __always_inline void send_reset(const struct sock *sk,
 {
 	struct pl_tcp_event *e;
 	struct conn *c = NULL;
-	__u64 key = (__u64)sk;
 
 	if (sk) {
 		if (BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_TIME_WAIT &&
 		    BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_NEW_SYN_RECV)
-			c = bpf_map_lookup_elem(&conns, &key);
+			c = conn_of(sk_key(sk));
 		if (c && c->closer == PL_CLOSER_UNKNOWN)
 			c->closer = PL_CLOSER_RST_SENT;
 	}
@@ -958,12 +1086,11 @@ SEC("tp_btf/tcp_probe")
 int BPF_PROG(pl_tcp_probe, struct sock *sk, const struct sk_buff *skb)
 {
 	const struct tcp_sock *tp;
-	__u64 key = (__u64)sk;
 	struct pl_tcp_event *e;
 	struct conn *c;
 	__u32 srtt, n;
 
-	c = bpf_map_lookup_elem(&conns, &key);
+	c = conn_of(sk_key(sk));
 	if (!c)
 		return 0; /* not a connection we follow */
 	tp = bpf_skc_to_tcp_sock(sk);

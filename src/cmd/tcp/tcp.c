@@ -909,19 +909,10 @@ static uint64_t kernel_misses(struct tcp_bpf *skel)
 	return n > c[PL_TCNT_TAKEN_OVER] ? n - c[PL_TCNT_TAKEN_OVER] : 0;
 }
 
+/* The kernel counts the table's entries. */
 static uint64_t count_conns(struct tcp_bpf *skel)
 {
-	int fd = bpf_map__fd(skel->maps.conns);
-	__u64 key, next;
-	uint64_t n = 0;
-	void *prev = NULL;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		n++;
-		key = next;
-		prev = &key;
-	}
-	return n;
+	return __atomic_load_n(&skel->bss->live_conns, __ATOMIC_RELAXED);
 }
 
 static void print_stats(struct tcp_bpf *skel)
@@ -1117,6 +1108,7 @@ int cmd_tcp(struct pl_opts *o)
 	struct btf *btf = NULL;
 	struct tcp_tick tick = { .scan_gap = 1 };
 	int i, err, n_links = 0, n_progs, ret;
+	uint64_t slots;
 	bool has_rst_reason;
 	char kl[128];
 
@@ -1162,7 +1154,15 @@ int cmd_tcp(struct pl_opts *o)
 	skel->rodata->filter_on = o->filter != NULL;
 	memcpy((void *)&skel->rodata->filter, &filter, sizeof(filter));
 	set_drop_ignore(skel, &c);
-	bpf_map__set_max_entries(skel->maps.conns, o->max_conns);
+	/* the connection table (tcp.bpf.c): max_conns entries in 2 * max_conns
+	 * slots, in groups of 8 */
+	slots = 64;
+	while (slots < 2ull * o->max_conns)
+		slots *= 2;
+	skel->rodata->max_conns = o->max_conns;
+	skel->rodata->conn_group_mask = (__u32)(slots / 8 - 1);
+	bpf_map__set_max_entries(skel->maps.conn_keys, (__u32)(slots / 8));
+	bpf_map__set_max_entries(skel->maps.conns, (__u32)slots);
 
 	err = tcp_bpf__load(skel);
 	if (err) {
