@@ -5,11 +5,12 @@
  * in the ring while counting it as emitted or lost.
  *
  *   pl_count(counters, i)        counters[i] += 1 on this CPU
- *   pl_rb_wake_flags(rb)         the one wake-up rule, as ringbuf flags
+ *   pl_rb_wake_flags(backlog, space)
+ *                                the one wake-up rule, as ringbuf flags
  *   pl_emit(rb, counters, rec, size, emitted, lost)
  *                                copies a built record into the ring
  *   pl_reserve(rb, counters, size, lost)
- *   pl_commit(rb, counters, rec, emitted) / pl_discard(rb, rec)
+ *   pl_commit(rb, counters, rec, size, emitted) / pl_discard(rb, rec)
  *                                builds a record in the ring itself
  *
  * `counters` is a BPF_MAP_TYPE_PERCPU_ARRAY of __u64 and `emitted`/`lost`
@@ -19,8 +20,14 @@
 #ifndef PKTLENS_COMMON_BPF_H
 #define PKTLENS_COMMON_BPF_H
 
-/* Wake the reader when more than this is waiting in the ring. */
-#define PL_RB_WAKE_BYTES (256 << 10)
+/* Wake the reader when more than this is waiting in the ring (a power
+ * of 2). */
+#define PL_RB_WAKE_SHIFT 18
+#define PL_RB_WAKE_BYTES (1u << PL_RB_WAKE_SHIFT) /* 256 KiB */
+
+/* The room a record of `size` bytes takes in a ring: an 8-byte header,
+ * rounded up to 8 bytes (the kernel's ringbuf layout). */
+#define PL_RB_SPACE(size) ((((__u64)(size)) + 8 + 7) & ~7ull)
 
 static __always_inline void pl_count(void *counters, __u32 which)
 {
@@ -31,14 +38,25 @@ static __always_inline void pl_count(void *counters, __u32 which)
 }
 
 /*
- * The wake-up rule: wake the reader only when the backlog it has not yet
- * consumed is above PL_RB_WAKE_BYTES. A wake-up is an interrupt on this
- * CPU and costs more than a record; the readers also poll every 100 ms, so
- * a trickle is read within that without any wake-up.
+ * The wake-up rule: wake the reader when the backlog it has not consumed
+ * goes above PL_RB_WAKE_BYTES, that is when the record that takes `space`
+ * bytes and makes the backlog `backlog` takes it above the threshold, and again
+ * each time it grows past another multiple of it. Below the threshold
+ * nothing wakes the reader; the readers poll every 100 ms, so a trickle is
+ * read within that without any wake-up.
+ *
+ * Not every record above the threshold: a forced wake-up queues irq_work,
+ * which raises a self-interrupt whenever none is pending, so while the
+ * woken reader waits for a CPU every record paid for one (in a VM an
+ * exit to the hypervisor: 85 % of bpf_ringbuf_output's time in the TCP
+ * connection storm, measured). One wake-up is enough, since the reader
+ * reads all there is; the further multiples are the safety net for a
+ * crossing two CPUs raced past without either seeing it, and the readers'
+ * epoll is level-triggered, so none is lost to a reader that was busy.
  */
-static __always_inline __u64 pl_rb_wake_flags(void *rb)
+static __always_inline __u64 pl_rb_wake_flags(__u64 backlog, __u64 space)
 {
-	return bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) > PL_RB_WAKE_BYTES ?
+	return ((backlog - space) >> PL_RB_WAKE_SHIFT) != (backlog >> PL_RB_WAKE_SHIFT) ?
 		       BPF_RB_FORCE_WAKEUP :
 		       BPF_RB_NO_WAKEUP;
 }
@@ -48,7 +66,10 @@ static __always_inline __u64 pl_rb_wake_flags(void *rb)
 static __always_inline int pl_emit(void *rb, void *counters, const void *rec,
 				   __u64 size, __u32 emitted, __u32 lost)
 {
-	if (bpf_ringbuf_output(rb, (void *)rec, size, pl_rb_wake_flags(rb))) {
+	__u64 backlog = bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) + PL_RB_SPACE(size);
+
+	if (bpf_ringbuf_output(rb, (void *)rec, size,
+			       pl_rb_wake_flags(backlog, PL_RB_SPACE(size)))) {
 		pl_count(counters, lost);
 		return -1;
 	}
@@ -71,11 +92,15 @@ static __always_inline void *pl_reserve(void *rb, void *counters, __u64 size,
 	return rec;
 }
 
-/* Hands a reserved record to the reader, counted as emitted. */
+/* Hands a reserved record of `size` bytes to the reader, counted as
+ * emitted. */
 static __always_inline void pl_commit(void *rb, void *counters, void *rec,
-				      __u32 emitted)
+				      __u64 size, __u32 emitted)
 {
-	bpf_ringbuf_submit(rec, pl_rb_wake_flags(rb));
+	/* the backlog includes the reserved record already */
+	__u64 backlog = bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA);
+
+	bpf_ringbuf_submit(rec, pl_rb_wake_flags(backlog, PL_RB_SPACE(size)));
 	pl_count(counters, emitted);
 }
 
