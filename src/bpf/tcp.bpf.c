@@ -86,18 +86,22 @@ struct conn {
 };
 
 /*
- * The connection table. A socket's cookie picks a group of CONN_WAYS
- * slots (one cache line of keys in conn_keys); the slot that holds the
- * cookie gives the index of its entry in conns. Finding an entry is two
- * inlined array loads and at most 8 compares; a slot is taken with one
- * compare-and-swap and given back with one store. A BPF hash map did the
- * same job with a helper call, a hash, a bucket lock with interrupts off
- * and a free list per update and delete: a third of pl_set_state's time,
- * measured. BPF_MAP_TYPE_SK_STORAGE, which needs no key, was measured too
- * and cost more still: creating a socket's storage is two kzalloc()s with
- * memory-cgroup charging, for every connection.
+ * The connection table. A socket's cookie picks a group: CONN_WAYS slots
+ * (one cache line of cookies) followed by their entries. Finding an entry
+ * is one inlined array load and at most 8 compares; a slot is taken with
+ * one compare-and-swap and given back with one store. A BPF hash map did
+ * the same job with a helper call, a hash, a bucket lock with interrupts
+ * off and a free list per update and delete: a third of pl_set_state's
+ * time, measured. BPF_MAP_TYPE_SK_STORAGE, which needs no key, was
+ * measured too and cost more still: creating a socket's storage is two
+ * kzalloc()s with memory-cgroup charging, for every connection.
  *
- * User space sizes both arrays before load: 2 * max_conns slots rounded up
+ * The kernel hands out cookies in increasing runs, one run per CPU, so the
+ * cookie's low bits as the group keep the connections open at one time in
+ * a few neighbouring stretches of memory, which the caches and the TLB
+ * hold, where a hash of them would scatter them over the whole table.
+ *
+ * User space sizes the array before load: 2 * max_conns slots rounded up
  * to a power of 2, so that a group is rarely full before the table is (a
  * connection whose group is full is untracked too).
  */
@@ -106,21 +110,15 @@ const volatile __u32 conn_group_mask = 0; /* groups - 1 */
 
 struct conn_group {
 	__u64 sk[CONN_WAYS]; /* socket cookies; 0 is a free slot */
+	struct conn c[CONN_WAYS];
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE); /* page-aligned: a group is a cache line */
+	__uint(map_flags, BPF_F_MMAPABLE); /* page-aligned: groups on cache lines */
 	__uint(max_entries, 1); /* groups, set by user space */
 	__type(key, __u32);
 	__type(value, struct conn_group);
-} conn_keys SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, CONN_WAYS); /* groups * CONN_WAYS, set by user space */
-	__type(key, __u32);
-	__type(value, struct conn);
 } conns SEC(".maps");
 
 struct {
@@ -496,40 +494,35 @@ static __always_inline __u64 sk_key(const struct sock *sk)
 }
 
 /* The group of slots where key's entry is, if anywhere. */
-static __always_inline struct conn_group *conn_group_of(__u64 key, __u32 *g)
+static __always_inline struct conn_group *conn_group_of(__u64 key)
 {
+	__u32 g = (__u32)key & conn_group_mask;
+
 	if (!key)
 		return NULL;
-	/* Fibonacci hashing: consecutive cookies land in distant groups */
-	*g = (__u32)((key * 0x9e3779b97f4a7c15ull) >> 32) & conn_group_mask;
-	return bpf_map_lookup_elem(&conn_keys, g);
+	return bpf_map_lookup_elem(&conns, &g);
 }
 
 /* The entry of the socket whose key this is, or NULL. */
 static __always_inline struct conn *conn_of(__u64 key)
 {
-	struct conn_group *grp;
-	__u32 g, i, idx;
+	struct conn_group *grp = conn_group_of(key);
+	__u32 i;
 
-	grp = conn_group_of(key, &g);
 	if (!grp)
 		return NULL;
-	for (i = 0; i < CONN_WAYS; i++) {
-		if (grp->sk[i] == key) {
-			idx = g * CONN_WAYS + i;
-			return bpf_map_lookup_elem(&conns, &idx);
-		}
-	}
+	for (i = 0; i < CONN_WAYS; i++)
+		if (grp->sk[i] == key)
+			return &grp->c[i];
 	return NULL;
 }
 
 /* The socket leaves the table. */
 static __always_inline void untrack(__u64 key)
 {
-	struct conn_group *grp;
-	__u32 g, i;
+	struct conn_group *grp = conn_group_of(key);
+	__u32 i;
 
-	grp = conn_group_of(key, &g);
 	if (!grp)
 		return;
 	for (i = 0; i < CONN_WAYS; i++) {
@@ -544,19 +537,17 @@ static __always_inline void untrack(__u64 key)
 /* A connection opens: add it to the table (or count it as untracked). */
 static __always_inline void track(const struct sock *sk, __u64 key, bool active)
 {
-	struct conn_group *grp;
+	struct conn_group *grp = conn_group_of(key);
 	struct conn *c = NULL;
-	__u32 g, i, idx;
+	__u32 i;
 
-	grp = conn_group_of(key, &g);
 	if (!grp)
 		goto untracked;
 	/* an entry here already is one whose CLOSE went unseen (the socket
 	 * connects again): reuse it */
 	for (i = 0; i < CONN_WAYS; i++) {
 		if (grp->sk[i] == key) {
-			idx = g * CONN_WAYS + i;
-			c = bpf_map_lookup_elem(&conns, &idx);
+			c = &grp->c[i];
 			break;
 		}
 	}
@@ -567,13 +558,12 @@ static __always_inline void track(const struct sock *sk, __u64 key, bool active)
 		for (i = 0; i < CONN_WAYS; i++) {
 			if (!grp->sk[i] &&
 			    !__sync_val_compare_and_swap(&grp->sk[i], 0, key)) {
-				idx = g * CONN_WAYS + i;
-				c = bpf_map_lookup_elem(&conns, &idx);
+				c = &grp->c[i];
 				break;
 			}
 		}
 		if (!c)
-			goto full; /* the group is full (or, never, no entry) */
+			goto full; /* the group is full */
 	}
 	__builtin_memset(c, 0, sizeof(*c));
 	c->start_ns = bpf_ktime_get_ns();

@@ -1161,8 +1161,7 @@ int cmd_tcp(struct pl_opts *o)
 		slots *= 2;
 	skel->rodata->max_conns = o->max_conns;
 	skel->rodata->conn_group_mask = (__u32)(slots / 8 - 1);
-	bpf_map__set_max_entries(skel->maps.conn_keys, (__u32)(slots / 8));
-	bpf_map__set_max_entries(skel->maps.conns, (__u32)slots);
+	bpf_map__set_max_entries(skel->maps.conns, (__u32)(slots / 8));
 
 	err = tcp_bpf__load(skel);
 	if (err) {
