@@ -101,6 +101,8 @@ for r in $(seq "$ROUNDS"); do
 		echo "$l" >>"$TMP/tcplife"
 	fi
 	echo "round $r: nothing $b/s, pktlens tcp $p/s, tcplife $l/s"
+	# each round's own ratio: the machine's load drifts between rounds
+	case $p in failed*) ;; *) awk -v b="$b" -v x="$p" 'BEGIN { printf "%.2f\n", (x - b) * 100 / b }' >>"$TMP/ratio" ;; esac
 done
 B=$(median <"$TMP/base")
 P=$(median <"$TMP/pktlens" 2>/dev/null)
@@ -120,7 +122,7 @@ echo
 echo "| connections/s (median of $ROUNDS) | | vs nothing |"
 echo "|---|---:|---:|"
 echo "| nothing attached | $B | |"
-echo "| pktlens tcp | $P | $(pct "$B" "$P") |"
+echo "| pktlens tcp | $P | $(pct "$B" "$P") (median of the rounds' own ratios: $(median <"$TMP/ratio" 2>/dev/null)%) |"
 if [ "$L" = n/a ]; then
 	echo "| bcc tcplife | n/a | $( [ -n "$TCPLIFE" ] && echo "did not start: $(head -c 100 "$TMP/tcplife.err" | tr '\n|' '  ')" || echo "not installed") |"
 else
