@@ -5,16 +5,18 @@
  * in the ring while counting it as emitted or lost.
  *
  *   pl_count(counters, i)        counters[i] += 1 on this CPU
- *   pl_rb_wake_flags(backlog, space)
+ *   pl_rb_wake_flags(last, backlog)
  *                                the one wake-up rule, as ringbuf flags
- *   pl_emit(rb, counters, rec, size, emitted, lost)
+ *   pl_emit(rb, counters, last, rec, size, emitted, lost)
  *                                copies a built record into the ring
  *   pl_reserve(rb, counters, size, lost)
- *   pl_commit(rb, counters, rec, size, emitted) / pl_discard(rb, rec)
+ *   pl_commit(rb, counters, last, rec, emitted) / pl_discard(rec)
  *                                builds a record in the ring itself
  *
  * `counters` is a BPF_MAP_TYPE_PERCPU_ARRAY of __u64 and `emitted`/`lost`
  * are the includer's indexes in it, so each program keeps its own enum.
+ * `last` is a per-CPU __u64 of the includer's (NULL: never wake), the
+ * backlog this CPU saw when it last looked.
  * Include after vmlinux.h and bpf_helpers.h.
  */
 #ifndef PKTLENS_COMMON_BPF_H
@@ -24,10 +26,6 @@
  * of 2). */
 #define PL_RB_WAKE_SHIFT 18
 #define PL_RB_WAKE_BYTES (1u << PL_RB_WAKE_SHIFT) /* 256 KiB */
-
-/* The room a record of `size` bytes takes in a ring: an 8-byte header,
- * rounded up to 8 bytes (the kernel's ringbuf layout). */
-#define PL_RB_SPACE(size) ((((__u64)(size)) + 8 + 7) & ~7ull)
 
 static __always_inline void pl_count(void *counters, __u32 which)
 {
@@ -39,37 +37,44 @@ static __always_inline void pl_count(void *counters, __u32 which)
 
 /*
  * The wake-up rule: wake the reader when the backlog it has not consumed
- * goes above PL_RB_WAKE_BYTES, that is when the record that takes `space`
- * bytes and makes the backlog `backlog` takes it above the threshold, and again
- * each time it grows past another multiple of it. Below the threshold
- * nothing wakes the reader; the readers poll every 100 ms, so a trickle is
- * read within that without any wake-up.
+ * is above PL_RB_WAKE_BYTES and has grown past the threshold, or past a
+ * further multiple of it, since this CPU last looked (`*last`, updated
+ * here). Below the threshold nothing wakes the reader; the readers poll
+ * every 100 ms, so a trickle is read within that without any wake-up.
+ * The caller may look at the backlog only every few records (reading it
+ * touches the consumer's cache line): the rule holds for any spacing.
  *
- * Not every record above the threshold: a forced wake-up queues irq_work,
- * which raises a self-interrupt whenever none is pending, so while the
- * woken reader waits for a CPU every record paid for one (in a VM an
- * exit to the hypervisor: 85 % of bpf_ringbuf_output's time in the TCP
- * connection storm, measured). One wake-up is enough, since the reader
- * reads all there is; the further multiples are the safety net for a
- * crossing two CPUs raced past without either seeing it, and the readers'
- * epoll is level-triggered, so none is lost to a reader that was busy.
+ * Not for every record above the threshold: a forced wake-up queues
+ * irq_work, which raises a self-interrupt whenever none is pending, so
+ * while the woken reader waits for a CPU every record paid for one (in a
+ * VM an exit to the hypervisor: 85 % of bpf_ringbuf_output's time in the
+ * TCP connection storm, measured). One wake-up is enough, since the reader
+ * reads all there is, and none is lost to a reader that was busy: the
+ * readers' epoll is level-triggered. The further multiples are the safety
+ * net for a reader that slept through the first.
  */
-static __always_inline __u64 pl_rb_wake_flags(__u64 backlog, __u64 space)
+static __always_inline __u64 pl_rb_wake_flags(__u64 *last, __u64 backlog)
 {
-	return ((backlog - space) >> PL_RB_WAKE_SHIFT) != (backlog >> PL_RB_WAKE_SHIFT) ?
+	__u64 prev;
+
+	if (!last)
+		return BPF_RB_NO_WAKEUP;
+	prev = *last;
+	*last = backlog;
+	return (backlog >> PL_RB_WAKE_SHIFT) > (prev >> PL_RB_WAKE_SHIFT) ?
 		       BPF_RB_FORCE_WAKEUP :
 		       BPF_RB_NO_WAKEUP;
 }
 
 /* Copies `size` bytes of a record built elsewhere into the ring; counts
  * it as emitted or, when the ring is full, lost. Returns 0 when emitted. */
-static __always_inline int pl_emit(void *rb, void *counters, const void *rec,
-				   __u64 size, __u32 emitted, __u32 lost)
+static __always_inline int pl_emit(void *rb, void *counters, __u64 *last,
+				   const void *rec, __u64 size, __u32 emitted,
+				   __u32 lost)
 {
-	__u64 backlog = bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) + PL_RB_SPACE(size);
+	__u64 flags = pl_rb_wake_flags(last, bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA));
 
-	if (bpf_ringbuf_output(rb, (void *)rec, size,
-			       pl_rb_wake_flags(backlog, PL_RB_SPACE(size)))) {
+	if (bpf_ringbuf_output(rb, (void *)rec, size, flags)) {
 		pl_count(counters, lost);
 		return -1;
 	}
@@ -92,22 +97,17 @@ static __always_inline void *pl_reserve(void *rb, void *counters, __u64 size,
 	return rec;
 }
 
-/* Hands a reserved record of `size` bytes to the reader, counted as
- * emitted. */
-static __always_inline void pl_commit(void *rb, void *counters, void *rec,
-				      __u64 size, __u32 emitted)
+/* Hands a reserved record to the reader, counted as emitted. */
+static __always_inline void pl_commit(void *rb, void *counters, __u64 *last,
+				      void *rec, __u32 emitted)
 {
-	/* the backlog includes the reserved record already */
-	__u64 backlog = bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA);
-
-	bpf_ringbuf_submit(rec, pl_rb_wake_flags(backlog, PL_RB_SPACE(size)));
+	bpf_ringbuf_submit(rec, pl_rb_wake_flags(last, bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA)));
 	pl_count(counters, emitted);
 }
 
 /* Gives a reserved record back unread: it was not wanted after all. */
-static __always_inline void pl_discard(void *rb, void *rec)
+static __always_inline void pl_discard(void *rec)
 {
-	(void)rb;
 	bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
 }
 

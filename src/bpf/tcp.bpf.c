@@ -171,6 +171,14 @@ struct {
 	__type(value, struct pl_tcp_event);
 } evbuf SEC(".maps");
 
+/* The ring's backlog this CPU saw last (the wake-up rule, common.bpf.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} rb_last SEC(".maps");
+
 /* Nonzero while pl_set_state runs on this CPU (see pl_set_state_nested). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -311,11 +319,14 @@ static __always_inline bool filter_match(const struct pl_tcp_event *e)
 /* Counts a complete record, filters it, copies it to the ring buffer. */
 static __always_inline void submit(struct pl_tcp_event *e)
 {
+	__u32 zero = 0;
+
 	count(PL_TCNT_SEEN);
 	if (!filter_match(e))
 		return;
 	count(PL_TCNT_MATCHED);
-	pl_emit(&events, &counters, e, sizeof(*e), PL_TCNT_EMITTED, PL_TCNT_LOST);
+	pl_emit(&events, &counters, bpf_map_lookup_elem(&rb_last, &zero), e, sizeof(*e),
+		PL_TCNT_EMITTED, PL_TCNT_LOST);
 }
 
 /* ---- sockets ---- */
