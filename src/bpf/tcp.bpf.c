@@ -26,8 +26,8 @@
  * max_conns connections (`live_conns` counts them exactly); a connection
  * that does not fit is counted as untracked, and still gets a summary,
  * without the parts only the table knows (start, owner, RTT). It is a
- * set-associative table in two arrays rather than a BPF hash map: see
- * conn_keys for why.
+ * set-associative table in an array rather than a BPF hash map: see conns
+ * for why.
  *
  * Records are built in per-CPU buffers, one per nesting level (a softirq's
  * hooks can run in the middle of a task's), filtered, and only then copied
