@@ -15,8 +15,9 @@
  *
  * `counters` is a BPF_MAP_TYPE_PERCPU_ARRAY of __u64 and `emitted`/`lost`
  * are the includer's indexes in it, so each program keeps its own enum.
- * `last` is a per-CPU __u64 of the includer's (NULL: never wake), the
- * backlog this CPU saw when it last looked.
+ * `last` is a per-CPU __u64 of the includer's, the backlog this CPU saw
+ * when it last looked; NULL for a record that does not look (no wake-up,
+ * no bpf_ringbuf_query), for a program that looks only every Nth record.
  * Include after vmlinux.h and bpf_helpers.h.
  */
 #ifndef PKTLENS_COMMON_BPF_H
@@ -72,7 +73,8 @@ static __always_inline int pl_emit(void *rb, void *counters, __u64 *last,
 				   const void *rec, __u64 size, __u32 emitted,
 				   __u32 lost)
 {
-	__u64 flags = pl_rb_wake_flags(last, bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA));
+	__u64 flags = last ? pl_rb_wake_flags(last, bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA)) :
+			     BPF_RB_NO_WAKEUP;
 
 	if (bpf_ringbuf_output(rb, (void *)rec, size, flags)) {
 		pl_count(counters, lost);
@@ -101,7 +103,8 @@ static __always_inline void *pl_reserve(void *rb, void *counters, __u64 size,
 static __always_inline void pl_commit(void *rb, void *counters, __u64 *last,
 				      void *rec, __u32 emitted)
 {
-	bpf_ringbuf_submit(rec, pl_rb_wake_flags(last, bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA)));
+	bpf_ringbuf_submit(rec, last ? pl_rb_wake_flags(last, bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA)) :
+				       BPF_RB_NO_WAKEUP);
 	pl_count(counters, emitted);
 }
 
