@@ -9,9 +9,6 @@
  *                                the one wake-up rule, as ringbuf flags
  *   pl_emit(rb, counters, last, rec, size, emitted, lost)
  *                                copies a built record into the ring
- *   pl_reserve(rb, counters, size, lost)
- *   pl_commit(rb, counters, last, rec, emitted) / pl_discard(rec)
- *                                builds a record in the ring itself
  *
  * `counters` is a BPF_MAP_TYPE_PERCPU_ARRAY of __u64 and `emitted`/`lost`
  * are the includer's indexes in it, so each program keeps its own enum.
@@ -82,36 +79,6 @@ static __always_inline int pl_emit(void *rb, void *counters, __u64 *last,
 	}
 	pl_count(counters, emitted);
 	return 0;
-}
-
-/*
- * Room for a record of constant `size` in the ring, to build it in place
- * (no copy); NULL, counted as lost, when the ring is full. Every pointer
- * it returns must reach pl_commit() or pl_discard() (the verifier checks).
- */
-static __always_inline void *pl_reserve(void *rb, void *counters, __u64 size,
-					__u32 lost)
-{
-	void *rec = bpf_ringbuf_reserve(rb, size, 0);
-
-	if (!rec)
-		pl_count(counters, lost);
-	return rec;
-}
-
-/* Hands a reserved record to the reader, counted as emitted. */
-static __always_inline void pl_commit(void *rb, void *counters, __u64 *last,
-				      void *rec, __u32 emitted)
-{
-	bpf_ringbuf_submit(rec, last ? pl_rb_wake_flags(last, bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA)) :
-				       BPF_RB_NO_WAKEUP);
-	pl_count(counters, emitted);
-}
-
-/* Gives a reserved record back unread: it was not wanted after all. */
-static __always_inline void pl_discard(void *rec)
-{
-	bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
 }
 
 #endif /* PKTLENS_COMMON_BPF_H */

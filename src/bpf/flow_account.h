@@ -107,10 +107,7 @@ struct {
 
 static __always_inline void flow_count(__u32 which)
 {
-	__u64 *c = bpf_map_lookup_elem(&flow_counters, &which);
-
-	if (c)
-		*c += 1;
+	pl_count(&flow_counters, which);
 }
 
 static __always_inline bool flow_atomic(void)

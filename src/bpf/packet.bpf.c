@@ -7,13 +7,13 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "common.bpf.h"
 #include "parse/packet.c"
 #include "filter/match.c"
 #include "flow_account.h"
 
 #define TC_ACT_OK 0
 #define NSEC_PER_SEC 1000000000ull
-#define RB_WAKE_BYTES (256 << 10)
 
 /* Set by user space before load. */
 const volatile __u32 emit_records = 1;  /* records to the ring buffer */
@@ -25,6 +25,7 @@ const volatile struct pl_filter filter = { .entry = PL_FILTER_ACCEPT };
 
 struct pl_cpu_state {
 	__u64 wake_checks; /* records since the ring's backlog was last read */
+	__u64 last_backlog; /* what it was then (common.bpf.h's wake-up rule) */
 	__u64 sample_count;
 	__u64 tokens_ns; /* token bucket, in ns of budget (1 token = 1e9/rate) */
 	__u64 last_ns;
@@ -74,10 +75,7 @@ struct {
 
 static __always_inline void count(__u32 which)
 {
-	__u64 *c = bpf_map_lookup_elem(&counters, &which);
-
-	if (c)
-		*c += 1;
+	pl_count(&counters, which);
 }
 
 static __always_inline __u64 clamp_to(__u64 n, __u64 max)
@@ -238,20 +236,18 @@ static __always_inline bool admit(void)
 	return true;
 }
 
-/* Wake the reader only once records pile up: a wakeup per record costs
- * more than the record; the reader also polls every 100 ms. Reading the
- * backlog touches the consumer's cache line, so each CPU looks only every
- * RB_WAKE_EVERY records (a few KiB late at most, against a 256 KiB mark). */
+/* The wake-up rule is common.bpf.h's; reading the backlog touches the
+ * consumer's cache line, so each CPU looks only every RB_WAKE_EVERY
+ * records. Returns the per-CPU `last` for pl_emit(), or NULL: no look. */
 #define RB_WAKE_EVERY 32
-static __always_inline __u64 ring_wake_flags(void)
+static __always_inline __u64 *ring_look(void)
 {
 	__u32 zero = 0;
 	struct pl_cpu_state *st = bpf_map_lookup_elem(&cpu_state, &zero);
 
-	if (st && st->wake_checks++ % RB_WAKE_EVERY)
-		return BPF_RB_NO_WAKEUP;
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > RB_WAKE_BYTES ?
-		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (!st || st->wake_checks++ % RB_WAKE_EVERY)
+		return NULL;
+	return &st->last_backlog;
 }
 
 /* -w with a frame no longer than the snapshot: the frame as it is, for
@@ -271,11 +267,8 @@ static __always_inline void emit_frame(void *ctx, bool xdp, __u32 ifindex, __u32
 	f->hdr.ifindex = ifindex;
 	f->hdr.ts_mono_ns = bpf_ktime_get_ns();
 	f->hdr.frame_len = (__u32)n;
-	if (bpf_ringbuf_output(&events, f, clamp_to(sizeof(f->hdr) + n, sizeof(*f)),
-			       ring_wake_flags()))
-		count(PL_CNT_LOST);
-	else
-		count(PL_CNT_EMITTED);
+	pl_emit(&events, &counters, ring_look(), f, clamp_to(sizeof(f->hdr) + n, sizeof(*f)),
+		PL_CNT_EMITTED, PL_CNT_LOST);
 }
 
 static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s,
@@ -299,10 +292,7 @@ static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s,
 		size = sizeof(s->ev) + sizeof(struct pl_capture) + cap;
 	}
 	size = clamp_to(size, sizeof(s->ev) + sizeof(struct pl_capture) + PL_CAP_MAX);
-	if (bpf_ringbuf_output(&events, &s->ev, size, ring_wake_flags()))
-		count(PL_CNT_LOST);
-	else
-		count(PL_CNT_EMITTED);
+	pl_emit(&events, &counters, ring_look(), &s->ev, size, PL_CNT_EMITTED, PL_CNT_LOST);
 }
 
 /* -w in watch: a matched frame that fits the snapshot goes to user space

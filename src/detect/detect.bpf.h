@@ -142,10 +142,7 @@ struct {
 
 static __always_inline void det_count(__u32 which)
 {
-	__u64 *v = bpf_map_lookup_elem(&det_counters, &which);
-
-	if (v)
-		*v += 1;
+	pl_count(&det_counters, which);
 }
 
 /* The kernel's tick rate, from its config (0 when libbpf cannot read it). */
@@ -229,6 +226,7 @@ static __always_inline struct pl_det_frag *pl_det_frag_slot(struct pl_det_ctx *c
 static __always_inline void pl_det_send(struct pl_det_ctx *c)
 {
 	c->alert.ts_ns = bpf_ktime_get_ns(); /* the record gets the precise time */
+	/* alerts are rare: the ring's own adaptive wake-up (flags 0) */
 	if (bpf_ringbuf_output(&events, &c->alert, sizeof(c->alert), 0))
 		det_count(PL_DC_ALERTS_LOST);
 	else
