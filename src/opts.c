@@ -1,126 +1,15 @@
 // SPDX-License-Identifier: BSD-2-Clause
+/* Command-line options: one declarative table for every command. */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "util/log.h"
+#include "util/num.h"
 #include "opts.h"
 #include "filter/filter.h"
-
-struct pl_opt_def {
-	unsigned bit;
-	struct option lopt;
-	const char *arg;
-	const char *help;
-};
-
-static const struct pl_opt_def opt_defs[] = {
-	{ PL_OPT_IFACE, { "interface", required_argument, NULL, 'i' }, "IFACE[,IFACE...]",
-	  "interfaces to watch (ingress)" },
-	{ PL_OPT_JSON, { "json", no_argument, NULL, 'j' }, NULL,
-	  "one JSON object per record (SPEC.md keys)" },
-	{ PL_OPT_COUNT, { "count", required_argument, NULL, 'c' }, "COUNT",
-	  "stop after COUNT records" },
-	{ PL_OPT_DURATION, { "duration", required_argument, NULL, 'D' }, "SECONDS",
-	  "stop after SECONDS" },
-	{ PL_OPT_STATS, { "stats", no_argument, NULL, 'S' }, NULL,
-	  "print packets seen, matched, emitted and lost on exit" },
-	{ PL_OPT_MODE, { "mode", required_argument, NULL, 'm' }, "xdp|xdp-generic|tc|auto",
-	  "how to attach (default auto: the hook that costs least on the device: native XDP, then generic XDP, then TC; TC first on veth)" },
-	{ PL_OPT_WRITE, { "write", required_argument, NULL, 'w' }, "FILE",
-	  "write matching packets to FILE as pcapng (- for stdout)" },
-	{ PL_OPT_SNAPLEN, { "snaplen", required_argument, NULL, 's' }, "N",
-	  "bytes of each packet to write with -w (default 262144; the kernel sends at most 4096)" },
-	{ PL_OPT_SAMPLE, { "sample", required_argument, NULL, 'N' }, "N",
-	  "keep 1 of every N matching packets (counted in the kernel)" },
-	{ PL_OPT_RATE, { "rate", required_argument, NULL, 'R' }, "PPS",
-	  "at most PPS records per second per CPU, enforced in the kernel" },
-	{ PL_OPT_EVENTS, { "events", required_argument, NULL, 'e' }, "LIST",
-	  "state,summary,retrans,reset,rtt,drop or all (default summary,retrans,reset,drop)" },
-	{ PL_OPT_RTT_EVERY, { "rtt-every", required_argument, NULL, 'r' }, "N",
-	  "rtt: one record per N tcp_probe samples of a connection (default 64)" },
-	{ PL_OPT_MAX_CONNS, { "max-conns", required_argument, NULL, 'M' }, "N",
-	  "size of the kernel's connection table (default 65536); more are counted as untracked" },
-	{ PL_OPT_ALL_DROPS, { "all-drops", no_argument, NULL, 'a' }, NULL,
-	  "drop: also NOT_SPECIFIED and normal consumption" },
-	{ PL_OPT_IDLE_TIMEOUT, { "idle-timeout", required_argument, NULL, 'I' }, "SECONDS",
-	  "export a flow after SECONDS without a packet (default 15)" },
-	{ PL_OPT_ACTIVE_TIMEOUT, { "active-timeout", required_argument, NULL, 'A' }, "SECONDS",
-	  "export a long flow every SECONDS and count it afresh (default 120)" },
-	{ PL_OPT_FLOW_ENTRIES, { "flow-entries", required_argument, NULL, 'F' }, "N",
-	  "size of the kernel's flow table (default 65536); a full table evicts the least recently used" },
-	{ PL_OPT_TABLE_ENTRIES, { "table-entries", required_argument, NULL, 'T' }, "N",
-	  "size of the source, port and name tables (default 16384)" },
-	{ PL_OPT_CONFIG, { "config", required_argument, NULL, 'c' }, "FILE",
-	  "YAML configuration (docs/agent.md); options given here override it" },
-	{ PL_OPT_METRICS, { "metrics", required_argument, NULL, PL_LOPT_METRICS }, "ADDR:PORT",
-	  "serve Prometheus /metrics there (default 127.0.0.1:9464)" },
-	{ PL_OPT_IPFIX, { "ipfix", required_argument, NULL, PL_LOPT_IPFIX }, "HOST:PORT",
-	  "export flows as IPFIX over UDP to this collector" },
-	{ PL_OPT_LOG, { "log", required_argument, NULL, PL_LOPT_LOG }, "FILE",
-	  "flow records as JSON lines to FILE (- for stdout)" },
-	{ PL_OPT_DETECT, { "detect", no_argument, NULL, PL_LOPT_DETECT }, NULL,
-	  "run the detectors (as pktlens detect): read prints their alerts, not the packets; agent logs and counts them" },
-	{ PL_OPT_DETECTORS, { "threshold", required_argument, NULL, PL_LOPT_THRESHOLD },
-	  "NAME=VALUE[,...]", "a detector threshold, or RULE=off (docs/detect.md lists them)" },
-	{ PL_OPT_DETECTORS, { "window", required_argument, NULL, PL_LOPT_WINDOW }, "SECONDS",
-	  "the detectors' counting window (default 1)" },
-	{ PL_OPT_ENFORCE, { "enforce", no_argument, NULL, PL_LOPT_ENFORCE }, NULL,
-	  "an alert blocks its source at XDP for --block-ttl (needs XDP)" },
-	{ PL_OPT_ENFORCE, { "block-ttl", required_argument, NULL, PL_LOPT_BLOCK_TTL }, "SECONDS",
-	  "how long --enforce blocks a source (default 60)" },
-	{ PL_OPT_ENFORCE, { "allow", required_argument, NULL, PL_LOPT_ALLOW }, "CIDR[,CIDR...]",
-	  "never block or rate-limit these sources" },
-	{ PL_OPT_ENFORCE, { "rate-limit", required_argument, NULL, PL_LOPT_RATE_LIMIT }, "PPS",
-	  "drop at XDP what a source sends above PPS packets per second" },
-	{ PL_OPT_TTL, { "ttl", required_argument, NULL, PL_LOPT_TTL }, "SECONDS",
-	  "block add: remove the entry after SECONDS (default: until deleted)" },
-	{ PL_OPT_VERBOSE, { "verbose", no_argument, NULL, 'v' }, NULL,
-	  "debug messages, including libbpf's" },
-};
-
-#define N_OPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
-
-void pl_print_cmd_help(const char *cmd, const char *synopsis, unsigned allowed)
-{
-	size_t i;
-
-	printf("usage: pktlens %s %s\n\noptions:\n", cmd, synopsis);
-	for (i = 0; i < N_OPT_DEFS; i++) {
-		const struct pl_opt_def *d = &opt_defs[i];
-		char left[64];
-
-		if (!(allowed & d->bit))
-			continue;
-		if (d->lopt.val >= 256) /* long only */
-			snprintf(left, sizeof(left), "    --%s%s%s", d->lopt.name,
-				 d->arg ? " " : "", d->arg ? d->arg : "");
-		else
-			snprintf(left, sizeof(left), "-%c, --%s%s%s", d->lopt.val, d->lopt.name,
-				 d->arg ? " " : "", d->arg ? d->arg : "");
-		printf("  %-40s %s\n", left, d->help);
-	}
-	printf("  %-40s %s\n", "-h, --help", "this help");
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return errno || !*s || *end || s[0] == '-' ? -1 : 0;
-}
-
-static int parse_seconds(const char *s, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	return errno || !*s || *end || !(*out > 0) || *out > 86400 * 365 ? -1 : 0;
-}
 
 static int split_ifaces(struct pl_opts *o, const char *arg)
 {
@@ -167,29 +56,382 @@ static int join_filter(struct pl_opts *o, int argc, char **argv)
 	return 0;
 }
 
-int pl_parse_opts(const char *cmd, unsigned allowed, int positional, int argc,
+
+static int set_verbose(struct pl_opts *o, const char *arg)
+{
+	(void)o;
+	(void)arg;
+	pl_log_level = PL_LOG_DEBUG;
+	return 0;
+}
+
+/*
+ * The options table, in the spirit of xdp-tools' lib/util/params.h: each
+ * option says its spelling, its type and range, where its value goes and
+ * which commands take it. Parsing, checking, --help and the error
+ * messages all come from here; no command parses its own options.
+ */
+enum pl_opt_type {
+	PL_T_FLAG,         /* bool = true */
+	PL_T_U32,          /* uint32_t, a whole number in [umin, umax] */
+	PL_T_U64,          /* uint64_t, a whole number in [umin, umax] */
+	PL_T_SECONDS,      /* double, a decimal number in [dmin, dmax] */
+	PL_T_SECONDS_TEXT, /* const char *, checked as PL_T_SECONDS */
+	PL_T_STR,          /* const char * */
+	PL_T_LIST,         /* const char *[PL_MAX_IFACES], count at count_off */
+	PL_T_WORD,         /* int, one of words[] */
+	PL_T_FUNC,         /* fn(o, arg) */
+};
+
+/* How --help groups the options of a command, in this order. */
+enum pl_opt_group {
+	G_CAPTURE, G_OUTPUT, G_TCP, G_FLOWS, G_DETECT, G_ENFORCE, G_AGENT, G_BLOCK, G_GENERAL,
+	G__COUNT
+};
+static const char *const group_title[G__COUNT] = {
+	[G_CAPTURE] = "attaching",
+	[G_OUTPUT] = "records",
+	[G_TCP] = "tcp events",
+	[G_FLOWS] = "flow table",
+	[G_DETECT] = "detectors",
+	[G_ENFORCE] = "enforcement (XDP drop list)",
+	[G_AGENT] = "agent",
+	[G_BLOCK] = "block",
+	[G_GENERAL] = "general",
+};
+
+struct pl_opt_word {
+	const char *word;
+	int value;
+};
+
+struct pl_opt_def {
+	const char *name;    /* --name */
+	char short_name;     /* -x, or 0: long only */
+	bool old_short;      /* -x is an old spelling: accepted, not shown as -x */
+	enum pl_opt_type type;
+	uint64_t umin, umax, def; /* PL_T_U32, PL_T_U64 (def: the default) */
+	double dmin, dmax;   /* PL_T_SECONDS, PL_T_SECONDS_TEXT */
+	size_t off;          /* destination in struct pl_opts */
+	size_t count_off;    /* PL_T_LIST: its int counter */
+	const struct pl_opt_word *words; /* PL_T_WORD, ending with { NULL } */
+	int (*fn)(struct pl_opts *o, const char *arg); /* PL_T_FUNC */
+	unsigned cmds;       /* PL_CMD_* that take it */
+	enum pl_opt_group group;
+	const char *arg;     /* its value in --help, or NULL for none */
+	const char *what;    /* numbers: "a positive count", for messages */
+	const char *help;
+};
+
+#define OFF(f) offsetof(struct pl_opts, f)
+#define C_LIVE (PL_CMD_WATCH | PL_CMD_FLOWS | PL_CMD_TOP | PL_CMD_AGENT | PL_CMD_DETECT)
+#define C_RECORDS (PL_CMD_WATCH | PL_CMD_READ | PL_CMD_FLOWS | PL_CMD_TCP | PL_CMD_DETECT)
+#define C_ALL 0xffffffffu
+#define PPS_MAX 1000000000u
+
+static const struct pl_opt_word mode_words[] = {
+	{ "xdp", PL_MODE_XDP }, { "xdp-generic", PL_MODE_XDP_GENERIC },
+	{ "tc", PL_MODE_TC }, { "auto", PL_MODE_AUTO }, { NULL, 0 },
+};
+
+static const struct pl_opt_def opt_defs[] = {
+	/* where and how to attach */
+	{ .name = "interface", .short_name = 'i', .type = PL_T_FUNC, .fn = split_ifaces,
+	  .cmds = C_LIVE, .group = G_CAPTURE, .arg = "IFACE[,IFACE...]",
+	  .help = "interfaces to watch (ingress)" },
+	{ .name = "mode", .short_name = 'm', .type = PL_T_WORD, .words = mode_words,
+	  .off = OFF(mode), .cmds = C_LIVE, .group = G_CAPTURE, .arg = "xdp|xdp-generic|tc|auto",
+	  .help = "how to attach (default auto: the hook that costs least on the device: native XDP, then generic XDP, then TC; TC first on veth)" },
+	{ .name = "duration", .short_name = 'D', .type = PL_T_SECONDS, .dmin = 0.001,
+	  .dmax = 86400.0 * 365, .off = OFF(duration),
+	  .cmds = C_LIVE | PL_CMD_TCP, .group = G_CAPTURE, .arg = "SECONDS",
+	  .what = "a number of seconds", .help = "stop after SECONDS" },
+	{ .name = "sample", .short_name = 'N', .type = PL_T_U32, .umin = 1, .umax = UINT32_MAX,
+	  .off = OFF(sample), .cmds = PL_CMD_WATCH, .group = G_CAPTURE, .arg = "N",
+	  .what = "a sampling rate",
+	  .help = "keep 1 of every N matching packets (counted in the kernel)" },
+	{ .name = "rate", .short_name = 'R', .type = PL_T_U64, .umin = 1, .umax = PPS_MAX,
+	  .off = OFF(rate), .cmds = PL_CMD_WATCH, .group = G_CAPTURE, .arg = "PPS",
+	  .what = "a packet rate",
+	  .help = "at most PPS records per second per CPU, enforced in the kernel" },
+	/* records */
+	{ .name = "json", .short_name = 'j', .type = PL_T_FLAG, .off = OFF(json),
+	  .cmds = C_RECORDS | PL_CMD_BLOCK, .group = G_OUTPUT,
+	  .help = "one JSON object per record (SPEC.md keys)" },
+	{ .name = "count", .short_name = 'c', .type = PL_T_U64, .umin = 1, .umax = UINT64_MAX,
+	  .off = OFF(count), .cmds = C_RECORDS, .group = G_OUTPUT, .arg = "COUNT",
+	  .what = "a positive count", .help = "stop after COUNT records" },
+	{ .name = "stats", .short_name = 'S', .type = PL_T_FLAG, .off = OFF(stats),
+	  .cmds = C_RECORDS, .group = G_OUTPUT,
+	  .help = "print packets seen, matched, emitted and lost on exit" },
+	{ .name = "write", .short_name = 'w', .type = PL_T_STR, .off = OFF(write_file),
+	  .cmds = PL_CMD_WATCH | PL_CMD_READ, .group = G_OUTPUT, .arg = "FILE",
+	  .help = "write matching packets to FILE as pcapng (- for stdout)" },
+	{ .name = "snaplen", .short_name = 's', .type = PL_T_U32, .umin = 1, .umax = UINT32_MAX,
+	  .def = 262144, .off = OFF(snaplen), .cmds = PL_CMD_WATCH | PL_CMD_READ,
+	  .group = G_OUTPUT, .arg = "N", .what = "a number of bytes",
+	  .help = "bytes of each packet to write with -w (default 262144; the kernel sends at most 4096)" },
+	/* tcp */
+	{ .name = "events", .short_name = 'e', .type = PL_T_STR, .off = OFF(events),
+	  .cmds = PL_CMD_TCP, .group = G_TCP, .arg = "LIST",
+	  .help = "state,summary,retrans,reset,rtt,drop or all (default summary,retrans,reset,drop)" },
+	{ .name = "rtt-every", .short_name = 'r', .type = PL_T_U32, .umin = 1, .umax = 1000000,
+	  .def = 64, .off = OFF(rtt_every), .cmds = PL_CMD_TCP, .group = G_TCP, .arg = "N",
+	  .what = "a sample count",
+	  .help = "rtt: one record per N tcp_probe samples of a connection (default 64)" },
+	{ .name = "max-conns", .short_name = 'M', .type = PL_T_U32, .umin = 1, .umax = 16777216,
+	  .def = 65536, .off = OFF(max_conns), .cmds = PL_CMD_TCP, .group = G_TCP, .arg = "N",
+	  .what = "a table size",
+	  .help = "size of the kernel's connection table (default 65536); more are counted as untracked" },
+	{ .name = "all-drops", .short_name = 'a', .type = PL_T_FLAG, .off = OFF(all_drops),
+	  .cmds = PL_CMD_TCP, .group = G_TCP,
+	  .help = "drop: also NOT_SPECIFIED and normal consumption" },
+	/* flow table */
+	{ .name = "idle-timeout", .short_name = 'I', .type = PL_T_SECONDS, .dmin = 0.001,
+	  .dmax = 86400.0 * 365, .off = OFF(idle_timeout),
+	  .cmds = PL_CMD_FLOWS | PL_CMD_TOP | PL_CMD_AGENT, .group = G_FLOWS, .arg = "SECONDS",
+	  .what = "a number of seconds",
+	  .help = "export a flow after SECONDS without a packet (default 15)" },
+	{ .name = "active-timeout", .short_name = 'A', .type = PL_T_SECONDS, .dmin = 0.001,
+	  .dmax = 86400.0 * 365, .off = OFF(active_timeout),
+	  .cmds = PL_CMD_FLOWS | PL_CMD_AGENT, .group = G_FLOWS, .arg = "SECONDS",
+	  .what = "a number of seconds",
+	  .help = "export a long flow every SECONDS and count it afresh (default 120)" },
+	{ .name = "flow-entries", .short_name = 'F', .type = PL_T_U32, .umin = 64, .umax = 1u << 26,
+	  .off = OFF(flow_entries), .cmds = PL_CMD_FLOWS | PL_CMD_TOP | PL_CMD_AGENT,
+	  .group = G_FLOWS, .arg = "N", .what = "a table size",
+	  .help = "size of the kernel's flow table (default 65536); a full table evicts the least recently used" },
+	{ .name = "table-entries", .short_name = 'T', .type = PL_T_U32, .umin = 64, .umax = 1u << 26,
+	  .off = OFF(table_entries), .cmds = PL_CMD_FLOWS | PL_CMD_TOP | PL_CMD_AGENT,
+	  .group = G_FLOWS, .arg = "N", .what = "a table size",
+	  .help = "size of the source, port and name tables (default 16384)" },
+	/* detectors */
+	{ .name = "detect", .type = PL_T_FLAG, .off = OFF(detect),
+	  .cmds = PL_CMD_READ | PL_CMD_AGENT, .group = G_DETECT,
+	  .help = "run the detectors (as pktlens detect): read prints their alerts, not the packets; agent logs and counts them" },
+	{ .name = "threshold", .type = PL_T_LIST, .off = OFF(thresholds),
+	  .count_off = OFF(n_thresholds), .cmds = PL_CMD_READ | PL_CMD_AGENT | PL_CMD_DETECT,
+	  .group = G_DETECT, .arg = "NAME=VALUE[,...]",
+	  .help = "a detector threshold, or RULE=off (docs/detect.md lists them)" },
+	{ .name = "window", .type = PL_T_SECONDS_TEXT, .dmin = 0.01, .dmax = 3600,
+	  .off = OFF(window), .cmds = PL_CMD_READ | PL_CMD_AGENT | PL_CMD_DETECT,
+	  .group = G_DETECT, .arg = "SECONDS", .what = "a window in seconds",
+	  .help = "the detectors' counting window (default 1)" },
+	/* enforcement */
+	{ .name = "enforce", .type = PL_T_FLAG, .off = OFF(enforce),
+	  .cmds = PL_CMD_AGENT | PL_CMD_DETECT, .group = G_ENFORCE,
+	  .help = "an alert blocks its source at XDP for --block-ttl (needs XDP)" },
+	{ .name = "block-ttl", .type = PL_T_SECONDS, .dmin = 0.001, .dmax = 86400.0 * 365,
+	  .off = OFF(block_ttl), .cmds = PL_CMD_AGENT | PL_CMD_DETECT, .group = G_ENFORCE,
+	  .arg = "SECONDS", .what = "a number of seconds",
+	  .help = "how long --enforce blocks a source (default 60)" },
+	{ .name = "allow", .type = PL_T_LIST, .off = OFF(allow), .count_off = OFF(n_allow),
+	  .cmds = PL_CMD_AGENT | PL_CMD_DETECT, .group = G_ENFORCE, .arg = "CIDR[,CIDR...]",
+	  .help = "never block or rate-limit these sources" },
+	{ .name = "rate-limit", .type = PL_T_U64, .umin = 1, .umax = PPS_MAX,
+	  .off = OFF(rate_limit), .cmds = PL_CMD_AGENT | PL_CMD_DETECT, .group = G_ENFORCE,
+	  .arg = "PPS", .what = "a packet rate",
+	  .help = "drop at XDP what a source sends above PPS packets per second" },
+	/* agent */
+	{ .name = "config", .short_name = 'c', .old_short = true, .type = PL_T_STR,
+	  .off = OFF(config), .cmds = PL_CMD_AGENT, .group = G_AGENT, .arg = "FILE",
+	  .help = "YAML configuration (docs/agent.md); options given here override it. "
+		  "-c FILE, the old spelling, still works" },
+	{ .name = "metrics", .type = PL_T_STR, .off = OFF(metrics), .cmds = PL_CMD_AGENT,
+	  .group = G_AGENT, .arg = "ADDR:PORT",
+	  .help = "serve Prometheus /metrics there (default 127.0.0.1:9464)" },
+	{ .name = "ipfix", .type = PL_T_STR, .off = OFF(ipfix), .cmds = PL_CMD_AGENT,
+	  .group = G_AGENT, .arg = "HOST:PORT",
+	  .help = "export flows as IPFIX over UDP to this collector" },
+	{ .name = "log", .type = PL_T_STR, .off = OFF(log_file), .cmds = PL_CMD_AGENT,
+	  .group = G_AGENT, .arg = "FILE", .help = "flow records as JSON lines to FILE (- for stdout)" },
+	/* block */
+	{ .name = "ttl", .type = PL_T_SECONDS, .dmin = 0.001, .dmax = 86400.0 * 365,
+	  .off = OFF(ttl), .cmds = PL_CMD_BLOCK, .group = G_BLOCK, .arg = "SECONDS",
+	  .what = "a number of seconds",
+	  .help = "block add: remove the entry after SECONDS (default: until deleted)" },
+	/* general */
+	{ .name = "verbose", .short_name = 'v', .type = PL_T_FUNC, .fn = set_verbose,
+	  .cmds = C_ALL, .group = G_GENERAL, .help = "debug messages, including libbpf's" },
+};
+
+#define N_OPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
+
+/* The option as the user spelled it: "-c" or "--count". */
+static const char *spelling(const struct pl_opt_def *d, bool as_short, char *buf, size_t n)
+{
+	if (as_short)
+		snprintf(buf, n, "-%c", d->short_name);
+	else
+		snprintf(buf, n, "--%s", d->name);
+	return buf;
+}
+
+/* Stores arg at d's destination, checked against d's type and range.
+ * Returns 0, or PL_EXIT_USAGE after one line naming the option and what
+ * it allows. */
+static int set_opt(struct pl_opts *o, const struct pl_opt_def *d, const char *arg,
+		   bool as_short)
+{
+	char *dst = (char *)o + d->off, name[40], allowed[96];
+	const struct pl_opt_word *w;
+	uint64_t u;
+	double s;
+	int *n;
+
+	spelling(d, as_short, name, sizeof(name));
+	switch (d->type) {
+	case PL_T_FLAG:
+		*(bool *)dst = true;
+		return 0;
+	case PL_T_U32:
+	case PL_T_U64:
+		if (pl_parse_uint(arg, d->umin, d->umax, &u)) {
+			pl_err("%s: '%s' is not %s: %s", name, arg, d->what,
+			       pl_num_range_uint(allowed, sizeof(allowed), d->umin, d->umax));
+			return PL_EXIT_USAGE;
+		}
+		if (d->type == PL_T_U32)
+			*(uint32_t *)dst = (uint32_t)u;
+		else
+			*(uint64_t *)dst = u;
+		return 0;
+	case PL_T_SECONDS:
+	case PL_T_SECONDS_TEXT:
+		if (pl_parse_decimal(arg, d->dmin, d->dmax, &s)) {
+			pl_err("%s: '%s' is not %s: %s", name, arg, d->what,
+			       pl_num_range_decimal(allowed, sizeof(allowed), d->dmin, d->dmax));
+			return PL_EXIT_USAGE;
+		}
+		if (d->type == PL_T_SECONDS)
+			*(double *)dst = s;
+		else
+			*(const char **)dst = arg;
+		return 0;
+	case PL_T_STR:
+		*(const char **)dst = arg;
+		return 0;
+	case PL_T_LIST:
+		n = (int *)((char *)o + d->count_off);
+		if (*n == PL_MAX_IFACES) {
+			pl_err("%s: at most %d times", name, PL_MAX_IFACES);
+			return PL_EXIT_USAGE;
+		}
+		((const char **)dst)[(*n)++] = arg;
+		return 0;
+	case PL_T_WORD:
+		for (w = d->words; w->word; w++) {
+			if (!strcmp(arg, w->word)) {
+				*(int *)dst = w->value;
+				return 0;
+			}
+		}
+		allowed[0] = 0;
+		for (w = d->words; w->word; w++)
+			snprintf(allowed + strlen(allowed), sizeof(allowed) - strlen(allowed),
+				 "%s%s", w == d->words ? "" : ", ", w->word);
+		pl_err("%s: '%s' is not one of %s", name, arg, allowed);
+		return PL_EXIT_USAGE;
+	case PL_T_FUNC:
+		return d->fn(o, arg) ? PL_EXIT_USAGE : 0;
+	}
+	return PL_EXIT_USAGE;
+}
+
+static void opt_left(const struct pl_opt_def *d, char *buf, size_t n)
+{
+	if (d->short_name && !d->old_short)
+		snprintf(buf, n, "-%c, --%s%s%s", d->short_name, d->name, d->arg ? " " : "",
+			 d->arg ? d->arg : "");
+	else
+		snprintf(buf, n, "    --%s%s%s", d->name, d->arg ? " " : "", d->arg ? d->arg : "");
+}
+
+void pl_print_cmd_help(const char *cmd, const char *synopsis, const char *extra,
+		       unsigned cmd_bit)
+{
+	char left[64];
+	size_t i;
+	int g;
+
+	printf("usage: pktlens %s %s\n", cmd, synopsis);
+	for (g = 0; g < G__COUNT; g++) {
+		bool title = false;
+
+		for (i = 0; i < N_OPT_DEFS; i++) {
+			const struct pl_opt_def *d = &opt_defs[i];
+
+			if (!(d->cmds & cmd_bit) || d->group != (enum pl_opt_group)g)
+				continue;
+			if (!title)
+				printf("\n%s:\n", group_title[g]);
+			title = true;
+			opt_left(d, left, sizeof(left));
+			printf("  %-40s %s\n", left, d->help);
+		}
+		if (g == G_GENERAL)
+			printf("  %-40s %s\n", "-h, --help", "this help");
+	}
+	if (extra)
+		printf("\n%s\n", extra);
+}
+
+void pl_print_cmd_opts(FILE *f, unsigned cmd_bit, int indent)
+{
+	int col = indent;
+	char word[40];
+	size_t i;
+
+	fprintf(f, "%*s", indent, "");
+	for (i = 0; i < N_OPT_DEFS; i++) {
+		const struct pl_opt_def *d = &opt_defs[i];
+		int len;
+
+		if (!(d->cmds & cmd_bit))
+			continue;
+		if (d->short_name && !d->old_short)
+			len = snprintf(word, sizeof(word), "-%c", d->short_name);
+		else
+			len = snprintf(word, sizeof(word), "--%s", d->name);
+		if (col > indent && col + 1 + len > 78) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		}
+		fprintf(f, "%s%s", col > indent ? " " : "", word);
+		col += (col > indent) + len;
+	}
+	fprintf(f, "\n");
+}
+
+int pl_parse_opts(const char *cmd, unsigned cmd_bit, int positional, int argc,
 		  char **argv, struct pl_opts *o)
 {
 	struct option lopts[N_OPT_DEFS + 2];
-	char sopts[3 * N_OPT_DEFS + 4];
+	const struct pl_opt_def *by_short[128] = { 0 };
+	char sopts[2 * N_OPT_DEFS + 2], name[48];
 	size_t i, n = 0, k = 0;
-	uint64_t v;
-	int c;
+	int c, ret;
 
 	memset(o, 0, sizeof(*o));
-	o->snaplen = 262144;
-	o->rtt_every = 64;
-	o->max_conns = 65536;
-	/* GNU getopt moves options before the words: FILE and FILTER may come
-	 * anywhere, as with tcpdump */
 	for (i = 0; i < N_OPT_DEFS; i++) {
-		if (!(opt_defs[i].bit & allowed))
+		const struct pl_opt_def *d = &opt_defs[i];
+
+		if (d->def && d->type == PL_T_U32)
+			*(uint32_t *)((char *)o + d->off) = (uint32_t)d->def;
+		if (!(d->cmds & cmd_bit))
 			continue;
-		lopts[n++] = opt_defs[i].lopt;
-		if (opt_defs[i].lopt.val >= 256)
-			continue; /* long only */
-		sopts[k++] = (char)opt_defs[i].lopt.val;
-		if (opt_defs[i].lopt.has_arg)
+		lopts[n++] = (struct option){ d->name,
+					      d->type == PL_T_FLAG ? no_argument : required_argument,
+					      NULL, 256 + (int)i };
+		if (!d->short_name)
+			continue;
+		if (by_short[(unsigned char)d->short_name]) { /* a mistake in the table */
+			pl_err("%s: -%c means two options", cmd, d->short_name);
+			return PL_EXIT_RUNTIME;
+		}
+		by_short[(unsigned char)d->short_name] = d;
+		sopts[k++] = d->short_name;
+		if (d->type != PL_T_FLAG)
 			sopts[k++] = ':';
 	}
 	lopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
@@ -197,177 +439,32 @@ int pl_parse_opts(const char *cmd, unsigned allowed, int positional, int argc,
 	sopts[k++] = 'h';
 	sopts[k] = 0;
 
+	/* GNU getopt moves options before the words: FILE and FILTER may come
+	 * anywhere, as with tcpdump */
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (split_ifaces(o, optarg))
-				return PL_EXIT_USAGE;
-			break;
-		case 'j':
-			o->json = true;
-			break;
-		case 'c':
-			if (allowed & PL_OPT_CONFIG) { /* agent -c FILE */
-				o->config = optarg;
-				break;
-			}
-			if (parse_u64(optarg, &o->count) || !o->count) {
-				pl_err("-c: '%s' is not a positive count", optarg);
-				return PL_EXIT_USAGE;
-			}
-			break;
-		case 'D':
-			o->duration = strtod(optarg, NULL);
-			if (o->duration <= 0) {
-				pl_err("--duration: '%s' is not a positive number of seconds",
-				       optarg);
-				return PL_EXIT_USAGE;
-			}
-			break;
-		case 'S':
-			o->stats = true;
-			break;
-		case 'm':
-			if (!strcmp(optarg, "auto"))
-				o->mode = PL_MODE_AUTO;
-			else if (!strcmp(optarg, "xdp"))
-				o->mode = PL_MODE_XDP;
-			else if (!strcmp(optarg, "xdp-generic"))
-				o->mode = PL_MODE_XDP_GENERIC;
-			else if (!strcmp(optarg, "tc"))
-				o->mode = PL_MODE_TC;
-			else {
-				pl_err("--mode: '%s' is not one of xdp, xdp-generic, tc, auto",
-				       optarg);
-				return PL_EXIT_USAGE;
-			}
-			break;
-		case 'v':
-			pl_log_level = PL_LOG_DEBUG;
-			break;
-		case 'w':
-			o->write_file = optarg;
-			break;
-		case 's':
-		case 'N':
-			if (parse_u64(optarg, &v) || !v || v > 0xffffffffu) {
-				pl_err("--%s: '%s' is not a positive number",
-				       c == 's' ? "snaplen" : "sample", optarg);
-				return PL_EXIT_USAGE;
-			}
-			if (c == 's')
-				o->snaplen = (uint32_t)v;
-			else
-				o->sample = (uint32_t)v;
-			break;
-		case 'R':
-			if (parse_u64(optarg, &o->rate) || !o->rate || o->rate > 1000000000) {
-				pl_err("--rate: '%s' is not a packet rate from 1 to 1000000000", optarg);
-				return PL_EXIT_USAGE;
-			}
-			break;
-		case 'e':
-			o->events = optarg;
-			break;
-		case 'r':
-		case 'M':
-			if (parse_u64(optarg, &v) || !v || v > (c == 'r' ? 1000000u : 16777216u)) {
-				pl_err("--%s: '%s' is not a number from 1 to %u",
-				       c == 'r' ? "rtt-every" : "max-conns", optarg,
-				       c == 'r' ? 1000000u : 16777216u);
-				return PL_EXIT_USAGE;
-			}
-			if (c == 'r')
-				o->rtt_every = (uint32_t)v;
-			else
-				o->max_conns = (uint32_t)v;
-			break;
-		case 'a':
-			o->all_drops = true;
-			break;
-		case 'I':
-		case 'A':
-			if (parse_seconds(optarg, c == 'I' ? &o->idle_timeout : &o->active_timeout)) {
-				pl_err("--%s: '%s' is not a positive number of seconds",
-				       c == 'I' ? "idle-timeout" : "active-timeout", optarg);
-				return PL_EXIT_USAGE;
-			}
-			break;
-		case 'F':
-		case 'T':
-			if (parse_u64(optarg, &v) || v < 64 || v > 1u << 26) {
-				pl_err("--%s: '%s' is not a number from 64 to %u",
-				       c == 'F' ? "flow-entries" : "table-entries", optarg, 1u << 26);
-				return PL_EXIT_USAGE;
-			}
-			if (c == 'F')
-				o->flow_entries = (uint32_t)v;
-			else
-				o->table_entries = (uint32_t)v;
-			break;
-		case PL_LOPT_METRICS:
-			o->metrics = optarg;
-			break;
-		case PL_LOPT_IPFIX:
-			o->ipfix = optarg;
-			break;
-		case PL_LOPT_LOG:
-			o->log_file = optarg;
-			break;
-		case PL_LOPT_DETECT:
-			o->detect = true;
-			break;
-		case PL_LOPT_ENFORCE:
-			o->enforce = true;
-			break;
-		case PL_LOPT_THRESHOLD:
-		case PL_LOPT_ALLOW:
-			if ((c == PL_LOPT_THRESHOLD ? o->n_thresholds : o->n_allow) == PL_MAX_IFACES) {
-				pl_err("--%s: at most %d times", c == PL_LOPT_THRESHOLD ? "threshold" : "allow",
-				       PL_MAX_IFACES);
-				return PL_EXIT_USAGE;
-			}
-			if (c == PL_LOPT_THRESHOLD)
-				o->thresholds[o->n_thresholds++] = optarg;
-			else
-				o->allow[o->n_allow++] = optarg;
-			break;
-		case PL_LOPT_WINDOW:
-			o->window = optarg;
-			break;
-		case PL_LOPT_BLOCK_TTL:
-		case PL_LOPT_TTL:
-			if (parse_seconds(optarg, c == PL_LOPT_TTL ? &o->ttl : &o->block_ttl)) {
-				pl_err("--%s: '%s' is not a positive number of seconds",
-				       c == PL_LOPT_TTL ? "ttl" : "block-ttl", optarg);
-				return PL_EXIT_USAGE;
-			}
-			break;
-		case PL_LOPT_RATE_LIMIT:
-			if (parse_u64(optarg, &o->rate_limit) || !o->rate_limit ||
-			    o->rate_limit > 1000000000) {
-				pl_err("--rate-limit: '%s' is not a packet rate from 1 to 1000000000",
-				       optarg);
-				return PL_EXIT_USAGE;
-			}
-			break;
-		case 'h':
+		if (c == 'h')
 			return -1;
-		default:
-			if (optopt && optopt != '?' && optopt < 256)
-				pl_err("%s: option -%c %s; see 'pktlens %s --help'", cmd,
-				       optopt, strchr(sopts, optopt) ? "needs a value" : "is unknown",
-				       cmd);
-			else if (optopt >= 256)
-				pl_err("%s: option '%s' needs a value; see 'pktlens %s --help'", cmd,
-				       argv[optind - 1], cmd);
-			else
-				pl_err("%s: unknown option '%s'; see 'pktlens %s --help'", cmd,
-				       argv[optind - 1], cmd);
-			return PL_EXIT_USAGE;
+		if (c >= 256) {
+			ret = set_opt(o, &opt_defs[c - 256], optarg, false);
+		} else if (c > 0 && c < 128 && by_short[c]) {
+			ret = set_opt(o, by_short[c], optarg, true);
+		} else if (optopt >= 256) {
+			pl_err("%s: option %s needs a value; see 'pktlens %s --help'", cmd,
+			       spelling(&opt_defs[optopt - 256], false, name, sizeof(name)), cmd);
+			ret = PL_EXIT_USAGE;
+		} else if (optopt > 0 && optopt < 128) {
+			pl_err("%s: option -%c %s; see 'pktlens %s --help'", cmd, optopt,
+			       by_short[optopt] ? "needs a value" : "is unknown", cmd);
+			ret = PL_EXIT_USAGE;
+		} else {
+			pl_err("%s: unknown option '%s'; see 'pktlens %s --help'", cmd,
+			       argv[optind - 1], cmd);
+			ret = PL_EXIT_USAGE;
 		}
+		if (ret)
+			return ret;
 	}
 	if (positional) {
 		if (optind >= argc) {

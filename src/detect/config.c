@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
+#include "util/num.h"
 
 #define NSEC 1000000000ull
 
@@ -125,12 +126,9 @@ static uint32_t rules_of_thr(int thr)
 
 static int set_window(struct pl_det_config *cfg, const char *value, char *err, size_t errlen)
 {
-	char *end;
 	double s;
 
-	errno = 0;
-	s = strtod(value, &end);
-	if (errno || end == value || *end || !(s >= 0.01) || s > 3600) {
+	if (pl_parse_decimal(value, 0.01, 3600, &s)) {
 		snprintf(err, errlen, "window: '%s' is not a number of seconds from 0.01 to 3600",
 			 value);
 		return -1;
@@ -145,8 +143,8 @@ int pl_det_config_set(struct pl_det_config *cfg, const char *name, const char *v
 	uint32_t rules = 0;
 	int thr = -1;
 	unsigned r, t;
-	char *end;
-	double v;
+	uint64_t u = 0;
+	double v = 0;
 
 	if (!strcmp(name, "window"))
 		return set_window(cfg, value, err, errlen);
@@ -180,14 +178,16 @@ int pl_det_config_set(struct pl_det_config *cfg, const char *name, const char *v
 		snprintf(err, errlen, "%s: this rule has no threshold; give on or off", name);
 		return -1;
 	}
-	errno = 0;
-	v = strtod(value, &end);
-	if (errno || end == value || *end || !(v > 0) || v > 4e9 ||
-	    (thr != PL_THR_DNS_ENTROPY && v != (double)(uint64_t)v)) {
+	/* one checked parser (util/num.h): plain decimal, no sign, exponent,
+	 * hex or junk; dns_entropy alone has a fraction */
+	if (thr == PL_THR_DNS_ENTROPY ? pl_parse_decimal(value, 0, 4e9, &v) || !(v > 0)
+				      : pl_parse_uint(value, 1, 4000000000u, &u)) {
 		snprintf(err, errlen, "%s: '%s' is not a %s above zero (or off)", name, value,
 			 thr == PL_THR_DNS_ENTROPY ? "number" : "whole number");
 		return -1;
 	}
+	if (thr != PL_THR_DNS_ENTROPY)
+		v = (double)u;
 	if (thr == PL_THR_SYN_FLOOD_PCT && v > 100) {
 		snprintf(err, errlen, "%s: '%s' is not a percentage from 1 to 100", name, value);
 		return -1;

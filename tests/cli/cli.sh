@@ -104,6 +104,86 @@ else
 	echo "FAIL read-stdin"
 fi
 
+# Every number goes through one checked parser (src/util/num.h): plain
+# decimal only, in range. None of these may reach the interface lookup (the
+# interface does not exist, so nothing is ever attached here).
+for v in nan inf 1e400 5abc 0x1 -1 0 ' 5' 5. 99999999999999999999999999; do
+	expect "duration-rejects-'$v'" 2 "^pktlens: --duration: '$v' is not a number of seconds: a decimal number from 0.001 to" \
+		ip netns exec "$NS" "$PKTLENS" watch -i nosuch0 --duration "$v"
+done
+expect duration-short-spelling 2 "^pktlens: -D: '5abc' is not a number of seconds" \
+	ip netns exec "$NS" "$PKTLENS" watch -i nosuch0 -D 5abc
+# a good value passes the parser and gets as far as the interface
+expect duration-fraction-accepted 2 "no interface named 'nosuch0'" \
+	ip netns exec "$NS" "$PKTLENS" watch -i nosuch0 --duration 0.5
+for v in 5abc 0x1 -1 1e3 18446744073709551616 ' 5'; do
+	expect "count-rejects-'$v'" 2 "^pktlens: -c: '$v' is not a positive count: a whole number from 1 to 18446744073709551615" \
+		"$PKTLENS" read "$PCAP_DIR/whois.pcap" -c "$v"
+done
+if "$PKTLENS" read "$PCAP_DIR/whois.pcap" -c 18446744073709551615 >/dev/null 2>&1; then
+	echo "PASS count-max-accepted"
+else
+	echo "FAIL count-max-accepted"
+fi
+expect idle-timeout-rejects-exponent 2 "^pktlens: --idle-timeout: '1e3' is not a number of seconds" \
+	ip netns exec "$NS" "$PKTLENS" flows -i nosuch0 --idle-timeout 1e3
+expect rate-rejects-overflow 2 "^pktlens: --rate: '1000000001' is not a packet rate: a whole number from 1 to 1000000000" \
+	ip netns exec "$NS" "$PKTLENS" watch -i nosuch0 --rate 1000000001
+expect sample-rejects-junk 2 "^pktlens: --sample: '2x' is not" \
+	ip netns exec "$NS" "$PKTLENS" watch -i nosuch0 --sample 2x
+expect snaplen-rejects-hex 2 "^pktlens: --snaplen: '0x100' is not" \
+	"$PKTLENS" read "$PCAP_DIR/whois.pcap" --snaplen 0x100
+expect flow-entries-range 2 "^pktlens: --flow-entries: '63' is not a table size: a whole number from 64 to" \
+	ip netns exec "$NS" "$PKTLENS" flows -i nosuch0 --flow-entries 63
+expect block-ttl-rejects-inf 2 "^pktlens: --ttl: 'inf' is not a number of seconds" \
+	"$PKTLENS" block add 198.18.100.2 --ttl inf
+expect window-rejects-nan 2 "^pktlens: --window: 'nan' is not a window in seconds: a decimal number from 0.01 to 3600" \
+	"$PKTLENS" read "$PCAP_DIR/whois.pcap" --detect --window nan
+for v in 1e3 0x10 ' 7' 7abc; do
+	expect "threshold-rejects-'$v'" 2 "port_scan_ports: '$v' is not a whole number above zero" \
+		"$PKTLENS" read "$PCAP_DIR/whois.pcap" --detect --threshold "port_scan_ports=$v"
+done
+expect threshold-entropy-nan 2 "dns_entropy: 'nan' is not a number above zero" \
+	"$PKTLENS" read "$PCAP_DIR/whois.pcap" --detect --threshold dns_entropy=nan
+if "$PKTLENS" read "$PCAP_DIR/whois.pcap" --detect --threshold dns_entropy=4.2,port_scan_ports=20 >/dev/null 2>&1; then
+	echo "PASS threshold-good-values-accepted"
+else
+	echo "FAIL threshold-good-values-accepted"
+fi
+# the agent's config file goes through the same parser
+printf 'flows: { idle_timeout: 1e3 }\n' >"$TMP/exp.yaml"
+expect agent-config-seconds-exponent 2 "exp.yaml:1: flows.idle_timeout: expected a positive number of seconds" \
+	"$PKTLENS" agent --config "$TMP/exp.yaml"
+printf 'flows: { entries: 0x10000 }\n' >"$TMP/hex.yaml"
+expect agent-config-count-hex 2 "hex.yaml:1: flows.entries: '0x10000' is not a number" \
+	"$PKTLENS" agent --config "$TMP/hex.yaml"
+
+# -c is a count everywhere; the agent's file is --config, and the old
+# spelling -c FILE still reaches the same place.
+expect agent-config-long 2 "cannot read the configuration '$TMP/none.yaml'" \
+	"$PKTLENS" agent --config "$TMP/none.yaml"
+expect agent-config-old-c 2 "cannot read the configuration '$TMP/none.yaml'" \
+	"$PKTLENS" agent -c "$TMP/none.yaml"
+help_has() { # NAME CMD-WORDS... -- REGEX: the --help output matches REGEX
+	local name=$1 re
+	shift
+	re=${*: -1}
+	if "$PKTLENS" "${@:1:$#-1}" 2>&1 | grep -qE -- "$re"; then
+		echo "PASS $name"
+	else
+		echo "FAIL $name: no /$re/ in: $("$PKTLENS" "${@:1:$#-1}" 2>&1 | head -c 300)"
+	fi
+}
+help_has help-agent-config agent --help '^      --config FILE .*-c FILE, the old spelling, still works'
+help_has help-watch-count watch --help '^  -c, --count COUNT '
+help_has help-grouped-by-use watch --help '^records:$'
+help_has help-options-by-command --help '^options, by command:$'
+if "$PKTLENS" agent --help | grep -qE -- '^  -c, '; then
+	echo "FAIL help-agent-no-c-count: agent --help shows -c as its own option"
+else
+	echo "PASS help-agent-no-c-count"
+fi
+
 # The interface vanishes while watching: a clear message and exit 1.
 ip netns exec "$NS" "$PKTLENS" watch -i plt0 --duration 20 >"$TMP/out" 2>"$TMP/err" &
 pid=$!

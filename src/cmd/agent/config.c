@@ -28,6 +28,7 @@
 #include "detect/pin.h"
 #include "runtime/flowtab.h"
 #include "util/log.h"
+#include "util/num.h"
 
 struct ctx {
 	const char *path;
@@ -62,14 +63,11 @@ static int set_u32(struct ctx *x, const yaml_node_t *n, const char *key, uint32_
 		   uint32_t min, uint32_t max)
 {
 	const char *s = scalar(n);
-	char *end;
-	unsigned long long v;
+	uint64_t v;
 
 	if (!s || !*s)
 		return fail(x, n, "expected a number", key);
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || s[0] == '-' || v < min || v > max) {
+	if (pl_parse_uint(s, min, max, &v)) {
 		char msg[96];
 
 		snprintf(msg, sizeof(msg), "'%s' is not a number from %u to %u", s, min, max);
@@ -82,15 +80,13 @@ static int set_u32(struct ctx *x, const yaml_node_t *n, const char *key, uint32_
 static int set_seconds(struct ctx *x, const yaml_node_t *n, const char *key, double *out)
 {
 	const char *s = scalar(n);
-	char *end;
 	double v;
 
 	if (!s || !*s)
 		return fail(x, n, "expected a number of seconds", key);
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !(v > 0) || v > 86400 * 365)
-		return fail(x, n, "expected a positive number of seconds", key);
+	/* the same checked parser and range as the command line's seconds */
+	if (pl_parse_decimal(s, 0.001, 86400.0 * 365, &v))
+		return fail(x, n, "expected a positive number of seconds (a decimal number from 0.001 to 31536000)", key);
 	*out = v;
 	return 0;
 }
