@@ -49,6 +49,7 @@ agent-detect   kernel -
 flows-scale    kernel -
 detect-parity  kernel -
 detect         kernel -
+hardening      kernel -
 fuzz           host   -
 "
 
@@ -80,6 +81,8 @@ suite_cmd() {
 		/usr/bin/python3 tests/kernel/detect_frames.py "$LOG/detect_frames.pcap" >/dev/null &&
 		build/detect_parity "$LOG/detect_frames.pcap" ;;
 	detect) bash tests/e2e/detect_e2e.sh ;;
+	# squatted pins, a blocked or failing stdout, SIGHUP, a bad reload
+	hardening) bash tests/e2e/hardening.sh ;;
 	fuzz) bash tests/fuzz/run.sh "$FUZZ_SECONDS" ;;
 	esac
 }

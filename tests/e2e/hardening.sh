@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Hostile and unlucky surroundings (issue 14): a squatted pin directory, a
+# swapped pin, a hostile owner note. Each test prints PASS/FAIL.
+#
+# Runs under the lab lock (it attaches XDP): everything happens in a network
+# namespace this script creates, on a veth pair of its own, and in that
+# namespace's own mount namespace (a BPF filesystem mounted there without
+# mode=, world-writable as on many hosts, and a private /run).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+PKTLENS=${PKTLENS:-$PWD/build/pktlens}
+NS=pl-hard-test
+TMP=$(mktemp -d)
+chmod 755 "$TMP"
+
+cleanup() {
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ip netns add "$NS"
+ip -n "$NS" link add hd0 type veth peer name hd1
+ip -n "$NS" link set hd0 up
+ip -n "$NS" link set hd1 up
+
+# ---- pins (src/detect/pin.c) ----
+# One `ip netns exec` for all of them, so that detect, block and the
+# squatter share one mount namespace.
+cat >"$TMP/pins.sh" <<'EOF'
+set -uo pipefail
+ok() { echo "PASS $*"; }
+bad() { echo "FAIL $*"; }
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+D=/sys/fs/bpf/pktlens
+mount -t bpf bpf /sys/fs/bpf || { bad "pins: cannot mount a BPF filesystem"; exit 0; }
+mount -t tmpfs -o mode=0755 tmpfs /run
+
+# wait_for PATH SECONDS: until PATH exists (the pins are made after attaching)
+wait_for() {
+	local i
+	for ((i = 0; i < $2 * 20; i++)); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# 1. An unprivileged user made the directory first.
+nobody mkdir "$D" || bad "pins: user 65534 cannot mkdir in a world-writable /sys/fs/bpf"
+"$PKTLENS" detect -i hd0 --duration 1 >/dev/null 2>"$TMP/squat.err"
+if grep -qF "$D is owned by uid 65534, not root: pktlens will not use it; remove it (rm -r $D)" "$TMP/squat.err" &&
+	[ -z "$(ls -A "$D" 2>/dev/null)" ]; then
+	ok "pin-dir-squatted-refused"
+else
+	bad "pin-dir-squatted-refused: $(ls -A "$D" 2>/dev/null | tr '\n' ' ') stderr: $(head -c 400 "$TMP/squat.err")"
+fi
+"$PKTLENS" block list >/dev/null 2>"$TMP/squat-block.err"
+rc=$?
+if [ "$rc" -eq 1 ] && grep -qF "$D is owned by uid 65534" "$TMP/squat-block.err"; then
+	ok "block-refuses-squatted-dir"
+else
+	bad "block-refuses-squatted-dir: exit $rc, stderr: $(head -c 300 "$TMP/squat-block.err")"
+fi
+rmdir "$D" 2>/dev/null
+
+# 2. ... or a symbolic link to a directory of its choosing.
+mkdir "$TMP/victim"
+: >"$TMP/victim/drop4"
+nobody ln -s "$TMP/victim" "$D"
+"$PKTLENS" detect -i hd0 --duration 1 >/dev/null 2>"$TMP/link.err"
+if grep -qF "$D is a symbolic link, not a directory: pktlens will not use it; remove it (rm -r $D)" "$TMP/link.err" &&
+	[ -e "$TMP/victim/drop4" ]; then
+	ok "pin-dir-symlink-refused"
+else
+	bad "pin-dir-symlink-refused: stderr: $(head -c 400 "$TMP/link.err")"
+fi
+rm "$D"
+
+# 3. Made by pktlens: root's, 0700, and nobody else can put a pin in it.
+"$PKTLENS" detect -i hd0 --duration 60 >/dev/null 2>"$TMP/detect.err" &
+det=$!
+if wait_for "$D/meta" 20; then
+	st=$(stat -c '%U %a %F' "$D")
+	[ "$st" = "root 700 directory" ] && ok "pin-dir-made-0700 ($st)" || bad "pin-dir-made-0700: $st"
+	if nobody ln -s drop6 "$D/x" 2>/dev/null; then
+		bad "pin-dir-closed-to-others: user 65534 made a link in it"
+	else
+		ok "pin-dir-closed-to-others"
+	fi
+	"$PKTLENS" block add 198.18.100.2 >/dev/null 2>"$TMP/b0.err" && ok "block-add-through-checked-pins" ||
+		bad "block-add-through-checked-pins: $(cat "$TMP/b0.err")"
+	# 4. A pin swapped for another map (as in the issue: drop4 -> drop6).
+	rm "$D/drop4"
+	bpftool map pin pinned "$D/drop6" "$D/drop4"
+	"$PKTLENS" block add 198.18.100.3 >/dev/null 2>"$TMP/b1.err"
+	rc=$?
+	if [ "$rc" -eq 1 ] && grep -qF "$D/drop4 is map 'det_drop6'" "$TMP/b1.err" &&
+		grep -qF "remove $D" "$TMP/b1.err"; then
+		ok "block-refuses-swapped-pin"
+	else
+		bad "block-refuses-swapped-pin: exit $rc, stderr: $(head -c 300 "$TMP/b1.err")"
+	fi
+	# 5. ... or for a symbolic link to it.
+	rm "$D/drop4"
+	ln -s "$D/drop6" "$D/drop4"
+	"$PKTLENS" block add 198.18.100.4 >/dev/null 2>"$TMP/b2.err"
+	rc=$?
+	if [ "$rc" -eq 1 ] && grep -qF "$D/drop4 is a symbolic link" "$TMP/b2.err"; then
+		ok "block-refuses-symlinked-pin"
+	else
+		bad "block-refuses-symlinked-pin: exit $rc, stderr: $(head -c 300 "$TMP/b2.err")"
+	fi
+	if bpftool map dump pinned "$D/drop6" | grep -q '198\|c6 12 64'; then
+		bad "block-refuses-swapped-pin: an IPv4 key went into drop6"
+	fi
+else
+	bad "pins: detect did not pin within 20 s: $(head -c 300 "$TMP/detect.err")"
+fi
+kill -TERM "$det" 2>/dev/null
+wait "$det"
+rm -rf "$D"
+
+# 6. The owner note: a /run/pktlens someone else owns, with the note a link
+# to a file of theirs choosing. Root must not write through it.
+mkdir -p /run/pktlens
+chown 65534:65534 /run/pktlens
+echo keep >"$TMP/victim.txt"
+nobody ln -s "$TMP/victim.txt" /run/pktlens/pin-owner
+"$PKTLENS" detect -i hd0 --duration 1 >/dev/null 2>"$TMP/note.err"
+if [ "$(cat "$TMP/victim.txt")" = keep ] &&
+	grep -qF "/run/pktlens is owned by uid 65534, not root: pktlens will not use it; remove it (rm -r /run/pktlens)" "$TMP/note.err"; then
+	ok "owner-note-squatted-refused"
+else
+	bad "owner-note-squatted-refused: victim now '$(cat "$TMP/victim.txt")', stderr: $(head -c 300 "$TMP/note.err")"
+fi
+rm -rf /run/pktlens
+EOF
+PKTLENS=$PKTLENS TMP=$TMP ip netns exec "$NS" bash "$TMP/pins.sh"
