@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cmd/cmds.h"
+#include "runtime/ringloop.h"
 #include "util/log.h"
 #include "opts.h"
 
@@ -63,6 +64,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int ret;
 
+	pl_guard_stdout();
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? PL_EXIT_USAGE : PL_EXIT_OK;

@@ -20,6 +20,7 @@
 #include "util/log.h"
 #include "runtime/packet_skel.h"
 #include "runtime/skel_common.h"
+#include "runtime/ringloop.h"
 #include "detect/alert.h"
 #include "detect/config.h"
 #include "detect/host.h"
@@ -27,14 +28,6 @@
 
 #define NSEC 1000000000ull
 #define DEFAULT_BLOCK_TTL 60.0
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
 
 int pl_det_opts_config(const struct pl_opts *o, struct pl_det_config *cfg)
 {
@@ -61,7 +54,27 @@ struct det_run {
 	uint64_t mono_to_epoch_ns;
 	uint64_t alerts;
 	struct pl_out out; /* alerts, to stdout */
+	struct packet_bpf *skel;
+	__u64 last_lost;
 };
+
+/* Once a second: the other half of expiry (entries no packet matched),
+ * loss, a vanished interface. */
+static int det_each_second(void *ctx, uint64_t now)
+{
+	struct det_run *r = ctx;
+	__u64 d[PL_DC__COUNT];
+
+	pl_det_sweep(bpf_map__fd(r->skel->maps.det_drop4), bpf_map__fd(r->skel->maps.det_drop6),
+		     bpf_map__fd(r->skel->maps.det_state), now);
+	pl_sum_percpu(bpf_map__fd(r->skel->maps.det_counters), PL_DC__COUNT, d);
+	if (d[PL_DC_ALERTS_LOST] != r->last_lost) {
+		pl_warn("%llu alerts lost in the ring buffer in the last second: the reader is too slow",
+			(unsigned long long)(d[PL_DC_ALERTS_LOST] - r->last_lost));
+		r->last_lost = d[PL_DC_ALERTS_LOST];
+	}
+	return pl_iface_vanished(&r->ifs) ? PL_EXIT_RUNTIME : 0;
+}
 
 static int on_event(void *ctx, void *data, size_t size)
 {
@@ -194,9 +207,7 @@ int cmd_detect(struct pl_opts *o)
 	static struct pl_filter filter;
 	struct pl_det_config cfg;
 	bool enforcing = o->enforce || o->rate_limit;
-	uint64_t start, last_check, last_lost = 0;
-	__u64 d[PL_DC__COUNT];
-	int err, ret, n_att = 0;
+	int ret, n_att = 0;
 	__u32 n_allow = 0;
 
 	pl_out_init_file(&r.out, stdout, outbuf, sizeof(outbuf));
@@ -254,45 +265,12 @@ int cmd_detect(struct pl_opts *o)
 	if (ret)
 		goto cleanup;
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, on_signal);
+	pl_catch_stop_signals();
+	pl_catch_hangup(); /* nothing to reload: SIGHUP ends it as SIGTERM does */
 	r.mono_to_epoch_ns = pl_mono_to_epoch_ns();
-	start = last_check = pl_clock_ns(CLOCK_MONOTONIC);
-	while (!stop_requested) {
-		uint64_t now;
-
-		err = ring_buffer__poll(rb, 100);
-		fflush(stdout);
-		if (err < 0 && err != -EINTR) {
-			pl_err("reading the ring buffer failed: %s", strerror(-err));
-			ret = PL_EXIT_RUNTIME;
-			break;
-		}
-		if (o->count && r.alerts >= o->count)
-			break;
-		now = pl_clock_ns(CLOCK_MONOTONIC);
-		if (o->duration && (double)(now - start) / 1e9 >= o->duration)
-			break;
-		if (now - last_check < NSEC)
-			continue;
-		last_check = now;
-		/* the other half of expiry: entries no packet matched */
-		pl_det_sweep(bpf_map__fd(skel->maps.det_drop4), bpf_map__fd(skel->maps.det_drop6),
-			     bpf_map__fd(skel->maps.det_state), now);
-		pl_sum_percpu(bpf_map__fd(skel->maps.det_counters), PL_DC__COUNT, d);
-		if (d[PL_DC_ALERTS_LOST] != last_lost) {
-			pl_warn("%llu alerts lost in the ring buffer in the last second: the reader is too slow",
-				(unsigned long long)(d[PL_DC_ALERTS_LOST] - last_lost));
-			last_lost = d[PL_DC_ALERTS_LOST];
-		}
-		if (pl_iface_vanished(&r.ifs)) {
-			ret = PL_EXIT_RUNTIME;
-			break;
-		}
-	}
-	if (!(o->count && r.alerts >= o->count))
-		ring_buffer__consume(rb);
+	r.skel = skel;
+	ret = pl_run_ring_loop(&(struct pl_ring_loop){ .rb = rb, .o = o, .printed = &r.alerts,
+						      .each_second = det_each_second, .ctx = &r });
 	if (o->stats)
 		print_stats(skel, r.alerts);
 

@@ -18,14 +18,7 @@
 #include "util/log.h"
 #include "runtime/packet_skel.h"
 #include "runtime/skel_common.h"
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
+#include "runtime/ringloop.h"
 
 /* Records of one scan are printed in order of their first packet, in
  * batches of at most BATCH_RECORDS. */
@@ -173,18 +166,16 @@ int cmd_flows(struct pl_opts *o)
 	if (ret)
 		goto cleanup;
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, on_signal);
+	pl_catch_stop_signals();
+	pl_catch_hangup(); /* nothing to reload: SIGHUP ends it as SIGTERM does */
+	pl_loop_begin(o->duration, NULL, NULL);
 	c.mono_to_epoch_ns = pl_mono_to_epoch_ns();
 	interval = scan_interval_ns((double)idle_ns / 1e9);
 	start = pl_clock_ns(CLOCK_MONOTONIC);
 	next_scan = start + interval;
-	while (!stop_requested) {
+	while (!pl_loop_check(pl_clock_ns(CLOCK_MONOTONIC))) {
 		uint64_t now = pl_clock_ns(CLOCK_MONOTONIC);
 
-		if (o->duration && (double)(now - start) / 1e9 >= o->duration)
-			break;
 		if (now < next_scan) {
 			uint64_t wait = next_scan - now;
 

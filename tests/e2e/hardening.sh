@@ -10,11 +10,17 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 PKTLENS=${PKTLENS:-$PWD/build/pktlens}
 NS=pl-hard-test
+NS2=pl-hard-peer
 TMP=$(mktemp -d)
 chmod 755 "$TMP"
+bg=
+ok() { echo "PASS $*"; }
+bad() { echo "FAIL $*"; }
 
 cleanup() {
+	[ -n "$bg" ] && kill $bg 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
+	ip netns del "$NS2" 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -136,4 +142,75 @@ else
 fi
 rm -rf /run/pktlens
 EOF
-PKTLENS=$PKTLENS TMP=$TMP ip netns exec "$NS" bash "$TMP/pins.sh"
+[ -n "${SKIP_PINS:-}" ] || PKTLENS=$PKTLENS TMP=$TMP ip netns exec "$NS" bash "$TMP/pins.sh"
+
+# ---- a blocked stdout (issue 14 item 4) ----
+# hd2 (here) <-> hd3 (in $NS2): a bounded ping flood from $NS2 for watch on
+# hd2, whose stdout is a pipe that nobody reads.
+ip netns add "$NS2"
+ip -n "$NS" link add hd2 type veth peer name hd3 netns "$NS2"
+ip -n "$NS" addr add 198.18.200.1/24 dev hd2
+ip -n "$NS2" addr add 198.18.200.2/24 dev hd3
+ip -n "$NS" link set hd2 up
+ip -n "$NS2" link set hd3 up
+
+# wait_line FILE REGEX SECONDS
+wait_line() {
+	local i
+	for ((i = 0; i < $3 * 20; i++)); do
+		grep -qE -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+flood() { # bounded: at most 200000 packets or 15 s
+	ip netns exec "$NS2" ping -q -f -c 200000 -w 15 -s 200 198.18.200.1 >/dev/null 2>&1 &
+	bg="$bg $!"
+}
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+# blocked NAME SIGNAL ARGS...: watch ARGS into a pipe nobody reads, under
+# the flood; SIGNAL (or "none": --duration ends it) once the loss line
+# shows that output is blocked. Sets $secs (from the loss line to the exit)
+# and $rc.
+blocked() {
+	local name=$1 sig=$2 fifo=$TMP/$1.fifo pid sleeper t0 t1
+	shift 2
+	mkfifo "$fifo"
+	sleep 20 <"$fifo" &
+	sleeper=$!
+	bg="$bg $sleeper"
+	ip netns exec "$NS" "$PKTLENS" watch -i hd2 "$@" >"$fifo" 2>"$TMP/$name.err" &
+	pid=$!
+	t0=$(now)
+	if wait_line "$TMP/$name.err" "watching hd2" 20; then
+		t0=$(now)
+		flood
+		if wait_line "$TMP/$name.err" "records lost in the ring buffer in the last second" 10; then
+			[ "$sig" != none ] && { t0=$(now); kill -"$sig" "$pid"; }
+		fi
+	fi
+	wait "$pid"
+	rc=$?
+	t1=$(now)
+	secs=$(elapsed "$t0" "$t1")
+	kill "$sleeper" 2>/dev/null
+}
+
+blocked duration none -D 3
+n=$(grep -c "records lost in the ring buffer in the last second" "$TMP/duration.err")
+if [ "$rc" -eq 0 ] && awk -v s="$secs" 'BEGIN { exit !(s < 10) }' && [ "$n" -ge 2 ]; then
+	ok "blocked-stdout-duration: -D 3 ended ${secs}s after attaching, $n loss lines"
+else
+	bad "blocked-stdout-duration: exit $rc after ${secs}s (want < 10 s, -D 3), $n loss lines; stderr: $(head -c 300 "$TMP/duration.err")"
+fi
+for sig in TERM INT; do
+	blocked "sig$sig" "$sig"
+	if grep -q "records lost" "$TMP/sig$sig.err" && [ "$rc" -eq 0 ] &&
+		awk -v s="$secs" 'BEGIN { exit !(s < 3) }'; then
+		ok "blocked-stdout-sig$sig: exit $rc ${secs}s after SIG$sig"
+	else
+		bad "blocked-stdout-sig$sig: exit $rc ${secs}s after SIG$sig (want < 3 s); stderr: $(head -c 300 "$TMP/sig$sig.err")"
+	fi
+done
