@@ -271,6 +271,7 @@ int cmd_detect(struct pl_opts *o)
 	r.skel = skel;
 	ret = pl_run_ring_loop(&(struct pl_ring_loop){ .rb = rb, .o = o, .printed = &r.alerts,
 						      .each_second = det_each_second, .ctx = &r });
+	ret = pl_stdout_status(ret); /* alerts that could not be written are an error */
 	if (o->stats)
 		print_stats(skel, r.alerts);
 

@@ -214,7 +214,8 @@ int cmd_flows(struct pl_opts *o)
 			ret = PL_EXIT_RUNTIME;
 		}
 	}
-	fflush(stdout);
+	/* records that could not be written are an error, as in read */
+	ret = pl_stdout_status(ret);
 	if (o->stats) {
 		pl_flowtab_read_counters(&t);
 		pl_sum_percpu(bpf_map__fd(skel->maps.counters), PL_CNT__COUNT, pkt);

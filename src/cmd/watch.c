@@ -24,7 +24,8 @@
 struct watch_ctx {
 	struct pl_opts *o;
 	struct pl_pcapng pcap;
-	int write_failed;
+	int write_failed; /* 1: -w failed; 2: and said so */
+	int write_errno;
 	uint64_t mono_to_epoch_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	uint64_t printed;
 	struct pl_ifaces ifs;
@@ -48,8 +49,11 @@ static int on_frame(struct watch_ctx *w, const void *data, size_t size)
 	meta.ts_epoch_ns = hdr.ts_mono_ns + w->mono_to_epoch_ns;
 	meta.ifname = pl_ifname(&w->ifs, hdr.ifindex);
 	if (w->pcap.f && pl_pcapng_write(&w->pcap, hdr.ifindex, meta.ts_epoch_ns, frame,
-					 hdr.frame_len, hdr.frame_len))
+					 hdr.frame_len, hdr.frame_len)) {
+		if (!w->write_failed)
+			w->write_errno = errno ? errno : EIO;
 		w->write_failed = 1;
+	}
 	if (pl_opts_records_to_stdout(w->o)) {
 		pl_parse_frame(&pkt, PL_LINK_ETHERNET, frame, hdr.frame_len, hdr.frame_len);
 		pl_write_record(&w->out, w->o->json, &meta, &pkt);
@@ -84,8 +88,11 @@ static int on_record(void *ctx, void *data, size_t size)
 			cap.cap_len = (__u32)(size - sizeof(ev) - sizeof(cap));
 		if (pl_pcapng_write(&w->pcap, ev.ifindex, meta.ts_epoch_ns,
 				    (const uint8_t *)data + sizeof(ev) + sizeof(cap),
-				    cap.cap_len, ev.pkt.frame_len))
+				    cap.cap_len, ev.pkt.frame_len)) {
+			if (!w->write_failed)
+				w->write_errno = errno ? errno : EIO;
 			w->write_failed = 1;
+		}
 	}
 	if (pl_opts_records_to_stdout(w->o))
 		pl_write_record(&w->out, w->o->json, &meta, &ev.pkt);
@@ -115,7 +122,9 @@ static int watch_each_second(void *ctx, uint64_t now)
 		w->last_lost = c[PL_CNT_LOST];
 	}
 	if (w->write_failed) {
-		pl_err("writing '%s' failed; stopping", w->o->write_file);
+		pl_err("cannot write '%s': %s; stopping", w->o->write_file,
+		       strerror(w->write_errno));
+		w->write_failed = 2; /* said */
 		return PL_EXIT_RUNTIME;
 	}
 	return pl_iface_vanished(&w->ifs) ? PL_EXIT_RUNTIME : 0;
@@ -193,10 +202,18 @@ int cmd_watch(struct pl_opts *o)
 	}
 
 cleanup:
-	if (w.pcap.f && pl_pcapng_close(&w.pcap)) {
-		pl_err("writing '%s' failed: %s", o->write_file, strerror(errno));
-		ret = PL_EXIT_RUNTIME;
+	if (w.pcap.f) {
+		err = pl_pcapng_close(&w.pcap);
+		if (err && !w.write_failed)
+			w.write_errno = -err;
+		if ((err || w.write_failed) && w.write_failed != 2)
+			pl_err("cannot write '%s': %s", o->write_file, strerror(w.write_errno));
+		if (err || w.write_failed)
+			ret = PL_EXIT_RUNTIME;
 	}
+	/* records that could not be written are an error, as in read */
+	if (pl_opts_records_to_stdout(o))
+		ret = pl_stdout_status(ret);
 	pl_detach_all(att, &n_att);
 	ring_buffer__free(rb);
 	packet_bpf__destroy(skel);

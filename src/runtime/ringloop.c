@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -113,7 +114,10 @@ bool pl_loop_check(uint64_t now)
 
 	if (!loop.active || loop.over || loop.in_tick)
 		return pl_stop_requested();
-	if (loop.deadline_ns && now >= loop.deadline_ns)
+	if (out_errno && out_errno != EPIPE) { /* records cannot be written: stop */
+		loop.over = true;
+		loop.ret = PL_EXIT_RUNTIME;
+	} else if (loop.deadline_ns && now >= loop.deadline_ns)
 		loop.over = true;
 	else if (loop.tick && now - loop.last_tick >= 1000000000ull) {
 		loop.last_tick = now;
@@ -177,6 +181,17 @@ void pl_guard_stdout(void)
 	cookie_io_functions_t io = { .write = guarded_write, .close = guarded_close };
 	FILE *f;
 
+	/* a closed stdout (>&-): hold fd 1 with a file that cannot be
+	 * written, so that no map or -w file takes its number and the
+	 * records' writes fail with EBADF, to be reported */
+	if (fcntl(STDOUT_FILENO, F_GETFD) < 0 && errno == EBADF) {
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0 && fd != STDOUT_FILENO) {
+			dup3(fd, STDOUT_FILENO, O_CLOEXEC);
+			close(fd);
+		}
+	}
 	if (isatty(STDOUT_FILENO)) /* a terminal: line-buffered, as it was (top needs it) */
 		return;
 	f = fopencookie(NULL, "w", io);
@@ -186,17 +201,17 @@ void pl_guard_stdout(void)
 
 int pl_stdout_status(int ret)
 {
+	bool failed;
 	int err;
 
 	errno = 0;
-	if (fflush(stdout) == EOF || ferror(stdout))
-		err = out_errno ? out_errno : errno ? errno : EIO;
-	else
-		err = out_errno;
-	/* dropped on purpose (stopping), or a reader that went away (| head) */
-	if (!err || err == EPIPE || (out_given_up && err == EINTR))
-		return ret;
-	if (err == EINTR && pl_stop_requested())
+	failed = fflush(stdout) == EOF || ferror(stdout);
+	err = out_errno;
+	/* unguarded (a terminal), or a failure the guard did not see */
+	if (!err && failed && !out_given_up)
+		err = errno ? errno : EIO;
+	/* a reader that went away (| head), or stopped while blocked */
+	if (!err || err == EPIPE || (err == EINTR && pl_stop_requested()))
 		return ret;
 	pl_err("cannot write the records: %s", strerror(err));
 	return ret ? ret : PL_EXIT_RUNTIME;

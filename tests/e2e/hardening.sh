@@ -18,6 +18,7 @@ ok() { echo "PASS $*"; }
 bad() { echo "FAIL $*"; }
 
 cleanup() {
+	[ -n "${KEEP_TMP:-}" ] && cp -r "$TMP" /tmp/hardening-keep
 	[ -n "$bg" ] && kill $bg 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	ip netns del "$NS2" 2>/dev/null
@@ -141,6 +142,7 @@ else
 	bad "owner-note-squatted-refused: victim now '$(cat "$TMP/victim.txt")', stderr: $(head -c 300 "$TMP/note.err")"
 fi
 rm -rf /run/pktlens
+
 EOF
 [ -n "${SKIP_PINS:-}" ] || PKTLENS=$PKTLENS TMP=$TMP ip netns exec "$NS" bash "$TMP/pins.sh"
 
@@ -214,3 +216,35 @@ for sig in TERM INT; do
 		bad "blocked-stdout-sig$sig: exit $rc ${secs}s after SIG$sig (want < 3 s); stderr: $(head -c 300 "$TMP/sig$sig.err")"
 	fi
 done
+
+# ---- no silent loss of output (issue 14 item 5) ----
+# lost NAME REGEX CMD-ARGS... (with the redirection in $redir): pktlens in
+# $NS under a short flood must exit 1 with REGEX on stderr.
+lost() {
+	local name=$1 re=$2 pid
+	shift 2
+	case $redir in
+	full) ip netns exec "$NS" "$PKTLENS" "$@" >/dev/full 2>"$TMP/$name.err" & ;;
+	closed) ip netns exec "$NS" "$PKTLENS" "$@" >&- 2>"$TMP/$name.err" & ;;
+	*) ip netns exec "$NS" "$PKTLENS" "$@" >/dev/null 2>"$TMP/$name.err" & ;;
+	esac
+	pid=$!
+	wait_line "$TMP/$name.err" "watching hd2|flows on hd2|hd2" 20
+	ip netns exec "$NS2" ping -q -f -c 20000 -w 5 -s 200 198.18.200.1 >/dev/null 2>&1
+	wait "$pid"
+	rc=$?
+	if [ "$rc" -eq 1 ] && grep -qE -- "$re" "$TMP/$name.err"; then
+		ok "$name"
+	else
+		bad "$name: exit $rc (want 1), stderr: $(head -c 300 "$TMP/$name.err")"
+	fi
+}
+redir=full lost watch-json-to-dev-full "^pktlens: cannot write the records: No space left on device$" \
+	watch -i hd2 --json -D 8
+redir=closed lost watch-stdout-closed "^pktlens: cannot write the records: Bad file descriptor$" \
+	watch -i hd2 -D 8
+redir=full lost flows-to-dev-full "^pktlens: cannot write the records: No space left on device$" \
+	flows -i hd2 -D 3
+redir=null lost watch-w-dev-full "^pktlens: cannot write '/dev/full': No space left on device" \
+	watch -i hd2 -D 3 -w /dev/full
+

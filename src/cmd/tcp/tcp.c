@@ -1200,6 +1200,7 @@ int cmd_tcp(struct pl_opts *o)
 	tick.c = &c;
 	ret = pl_run_ring_loop(&(struct pl_ring_loop){ .rb = rb, .o = o, .printed = &c.printed,
 						      .each_second = tcp_each_second, .ctx = &tick });
+	ret = pl_stdout_status(ret); /* records that could not be written are an error */
 	if (o->stats)
 		print_stats(skel);
 
