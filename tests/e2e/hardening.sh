@@ -143,6 +143,23 @@ else
 fi
 rm -rf /run/pktlens
 
+# 7. SIGHUP ends detect as SIGTERM does: pins and owner note removed.
+"$PKTLENS" detect -i hd0 >/dev/null 2>"$TMP/hup.err" &
+det=$!
+if wait_for "$D/meta" 20 && wait_for /run/pktlens/pin-owner 5; then
+	kill -HUP "$det"
+	wait "$det"
+	rc=$?
+	if [ "$rc" -eq 0 ] && [ ! -e "$D/meta" ] && [ ! -e /run/pktlens/pin-owner ]; then
+		ok "detect-sighup-cleans-up"
+	else
+		bad "detect-sighup-cleans-up: exit $rc, left: $(ls "$D" /run/pktlens 2>&1 | tr '\n' ' ')"
+	fi
+else
+	bad "detect-sighup-cleans-up: detect did not pin: $(head -c 300 "$TMP/hup.err")"
+	kill "$det" 2>/dev/null
+	wait "$det"
+fi
 EOF
 [ -n "${SKIP_PINS:-}" ] || PKTLENS=$PKTLENS TMP=$TMP ip netns exec "$NS" bash "$TMP/pins.sh"
 
@@ -248,3 +265,23 @@ redir=full lost flows-to-dev-full "^pktlens: cannot write the records: No space 
 redir=null lost watch-w-dev-full "^pktlens: cannot write '/dev/full': No space left on device" \
 	watch -i hd2 -D 3 -w /dev/full
 
+# ---- SIGHUP on flows (issue 14 item 6): the at-exit export still happens ----
+ip netns exec "$NS" "$PKTLENS" flows -i hd2 --json >"$TMP/hup-flows.json" 2>"$TMP/hup-flows.err" &
+pid=$!
+if wait_line "$TMP/hup-flows.err" "hd2" 20; then
+	ip netns exec "$NS2" ping -q -c 3 -i 0.2 198.18.200.1 >/dev/null 2>&1
+	kill -HUP "$pid"
+fi
+wait "$pid"
+rc=$?
+n=$(grep -c '"network.transport":"icmp"' "$TMP/hup-flows.json")
+if [ "$rc" -eq 0 ] && [ "$n" -ge 1 ]; then
+	ok "flows-sighup-exports ($n icmp flow records)"
+else
+	bad "flows-sighup-exports: exit $rc, $n icmp flow records; stderr: $(head -c 300 "$TMP/hup-flows.err")"
+fi
+help_note() { # CMD: its --help says what SIGHUP does
+	if "$PKTLENS" "$1" --help | grep -qE "SIGHUP"; then ok "help-$1-sighup"; else bad "help-$1-sighup"; fi
+}
+help_note detect
+help_note flows
