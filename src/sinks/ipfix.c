@@ -22,12 +22,14 @@
  * aside for documentation: pktlens has no PEN of its own.
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <fixbuf/public.h>
+#include "util/num.h"
 #include "ipfix.h"
 #include "util/log.h"
 
@@ -250,6 +252,39 @@ static int resolve(struct pl_ipfix *x)
 		return -1;
 	}
 	return 0;
+}
+
+int pl_ipfix_check_collector(const char *collector)
+{
+	const char *colon = strrchr(collector, ':'), *p;
+	char host[256];
+	uint8_t a[16];
+	uint64_t port;
+	size_t hl;
+
+	if (!colon || colon == collector || pl_parse_uint(colon + 1, 1, 65535, &port))
+		return -1;
+	hl = (size_t)(colon - collector);
+	if (hl >= sizeof(host))
+		return -1;
+	if (collector[0] == '[') { /* [IPv6]:PORT */
+		if (hl < 3 || collector[hl - 1] != ']')
+			return -1;
+		memcpy(host, collector + 1, hl - 2);
+		host[hl - 2] = 0;
+		return inet_pton(AF_INET6, host, a) == 1 ? 0 : -1;
+	}
+	memcpy(host, collector, hl);
+	host[hl] = 0;
+	if (inet_pton(AF_INET, host, a) == 1)
+		return 0;
+	/* a host name (resolved when the exporter opens): letters, digits,
+	 * '-' and '.', not an address of some other shape */
+	for (p = host; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+			return -1;
+	return host[0] == '-' || host[0] == '.' ? -1 : 0;
 }
 
 struct pl_ipfix *pl_ipfix_open(const char *collector, uint32_t observation_domain,

@@ -14,6 +14,10 @@
 struct pl_ipfix;
 
 /* Opens an exporter to HOST:PORT (UDP). NULL after a message. */
+/* 0 when collector is HOST:PORT (an IPv4 address, [IPv6] or a host name;
+ * a port from 1 to 65535), else -1; checked before anything changes. */
+int pl_ipfix_check_collector(const char *collector);
+#define PL_IPFIX_COLLECTOR_FORMAT "HOST:PORT (e.g. 192.0.2.10:4739 or [2001:db8::10]:4739)"
 struct pl_ipfix *pl_ipfix_open(const char *collector, uint32_t observation_domain,
 			       uint32_t enterprise);
 /* Appends one flow record (times: bpf_ktime_get_ns() + mono_to_epoch_ns). */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <microhttpd.h>
+#include "util/num.h"
 #include "util/log.h"
 #include "prom.h"
 
@@ -70,8 +71,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss)
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 	char host[64];
 	const char *colon;
-	char *end;
-	unsigned long port;
+	uint64_t port;
 	size_t hl;
 
 	memset(ss, 0, sizeof(*ss));
@@ -95,9 +95,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss)
 		memcpy(host, s, hl);
 		host[hl] = 0;
 	}
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (errno || *end || !colon[1] || port == 0 || port > 65535)
+	if (pl_parse_uint(colon + 1, 1, 65535, &port))
 		return -1;
 	if (s[0] == '[') {
 		s6->sin6_family = AF_INET6;
@@ -109,6 +107,13 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss)
 	if (!*host)
 		return 0; /* INADDR_ANY */
 	return inet_pton(AF_INET, host, &s4->sin_addr) == 1 ? 0 : -1;
+}
+
+int pl_prom_check_listen(const char *listen)
+{
+	struct sockaddr_storage ss;
+
+	return parse_listen(listen, &ss);
 }
 
 struct pl_prom *pl_prom_start(const char *listen)

@@ -13,6 +13,10 @@
 
 struct pl_prom;
 
+/* 0 when listen is ADDR:PORT as pl_prom_start takes it, else -1; for
+ * checking a configuration before anything changes. */
+int pl_prom_check_listen(const char *listen);
+#define PL_PROM_LISTEN_FORMAT "ADDR:PORT (e.g. 127.0.0.1:9464 or [::1]:9464)"
 /* Listens on ADDR:PORT (IPv4, or [IPv6]:PORT). NULL after a message. */
 struct pl_prom *pl_prom_start(const char *listen);
 void pl_prom_stop(struct pl_prom *p);

@@ -158,6 +158,21 @@ printf 'flows: { entries: 0x10000 }\n' >"$TMP/hex.yaml"
 expect agent-config-count-hex 2 "hex.yaml:1: flows.entries: '0x10000' is not a number" \
 	"$PKTLENS" agent --config "$TMP/hex.yaml"
 
+# Exporter addresses are checked while parsing, before anything is
+# attached or changed (issue 14 item 3): the config's with file:line.
+printf 'interfaces: [nosuch0]\nmetrics:\n  listen: bogus\n' >"$TMP/listen.yaml"
+expect agent-config-bad-listen 2 "listen.yaml:3: metrics.listen: 'bogus' is not ADDR:PORT" \
+	"$PKTLENS" agent --config "$TMP/listen.yaml"
+printf 'interfaces: [nosuch0]\nipfix: { collector: "192.0.2.10:99999" }\n' >"$TMP/collector.yaml"
+expect agent-config-bad-collector 2 "collector.yaml:2: ipfix.collector: '192.0.2.10:99999' is not HOST:PORT" \
+	"$PKTLENS" agent --config "$TMP/collector.yaml"
+expect agent-flag-bad-metrics 2 "^pktlens: --metrics: 'bogus' is not ADDR:PORT" \
+	ip netns exec "$NS" "$PKTLENS" agent -i nosuch0 --metrics bogus
+expect agent-flag-bad-ipfix 2 "^pktlens: --ipfix: 'a b:4739' is not HOST:PORT" \
+	ip netns exec "$NS" "$PKTLENS" agent -i nosuch0 --ipfix 'a b:4739'
+expect agent-flag-bad-port 2 "^pktlens: --metrics: '127.0.0.1:[+]80' is not ADDR:PORT" \
+	ip netns exec "$NS" "$PKTLENS" agent -i nosuch0 --metrics 127.0.0.1:+80
+
 # -c is a count everywhere; the agent's file is --config, and the old
 # spelling -c FILE still reaches the same place.
 expect agent-config-long 2 "cannot read the configuration '$TMP/none.yaml'" \

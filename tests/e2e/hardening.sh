@@ -285,3 +285,32 @@ help_note() { # CMD: its --help says what SIGHUP does
 }
 help_note detect
 help_note flows
+
+# ---- a bad reload keeps /metrics (issue 14 item 3) ----
+printf 'interfaces: [hd2]\nmetrics: { listen: "198.18.200.1:9464" }\n' >"$TMP/agent.yaml"
+ip netns exec "$NS" "$PKTLENS" agent --config "$TMP/agent.yaml" -D 60 >/dev/null 2>"$TMP/agent.err" &
+pid=$!
+if wait_line "$TMP/agent.err" "metrics on http://" 30; then
+	printf 'interfaces: [hd2]\nmetrics: { listen: bogus }\n' >"$TMP/agent.yaml"
+	kill -HUP "$pid"
+	wait_line "$TMP/agent.err" "reload failed" 10
+	scraped=no
+	for ((i = 0; i < 50; i++)); do # the first page comes with the first scan
+		if ip netns exec "$NS2" curl -sf --max-time 2 -o "$TMP/metrics.txt" http://198.18.200.1:9464/metrics &&
+			grep -q '^pktlens_' "$TMP/metrics.txt"; then
+			scraped=yes
+			break
+		fi
+		sleep 0.1
+	done
+	if grep -qF "agent.yaml:2: metrics.listen: 'bogus' is not ADDR:PORT" "$TMP/agent.err" &&
+		[ "$scraped" = yes ]; then
+		ok "agent-bad-reload-keeps-metrics"
+	else
+		bad "agent-bad-reload-keeps-metrics: stderr: $(tail -c 400 "$TMP/agent.err")"
+	fi
+else
+	bad "agent-bad-reload-keeps-metrics: agent did not start: $(head -c 300 "$TMP/agent.err")"
+fi
+kill -TERM "$pid" 2>/dev/null
+wait "$pid"

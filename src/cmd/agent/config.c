@@ -27,6 +27,8 @@
 #include "detect/config.h"
 #include "detect/pin.h"
 #include "runtime/flowtab.h"
+#include "sinks/ipfix.h"
+#include "sinks/prom.h"
 #include "util/log.h"
 #include "util/num.h"
 
@@ -41,6 +43,16 @@ static int fail(struct ctx *x, const yaml_node_t *n, const char *what, const cha
 	pl_err("%s:%lu: %s%s%s", x->path, n ? (unsigned long)n->start_mark.line + 1 : 0ul,
 	       key ? key : "", key ? ": " : "", what);
 	return PL_EXIT_USAGE;
+}
+
+/* "'VALUE' is not WHAT, or off" at the node's line */
+static int fail_value(struct ctx *x, const yaml_node_t *n, const char *key, const char *value,
+		      const char *what)
+{
+	char msg[192];
+
+	snprintf(msg, sizeof(msg), "'%.64s' is not %s, or off", value, what);
+	return fail(x, n, msg, key);
 }
 
 static const char *scalar(const yaml_node_t *n)
@@ -279,6 +291,9 @@ static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_
 				free(c->metrics);
 				c->metrics = NULL;
 			}
+			/* checked here, so that a bad reload changes nothing */
+			if (!ret && c->metrics && pl_prom_check_listen(c->metrics))
+				return fail_value(x, v, full, c->metrics, PL_PROM_LISTEN_FORMAT);
 			return ret;
 		}
 		if (!strcmp(key, "top"))
@@ -290,6 +305,8 @@ static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_
 				free(c->ipfix);
 				c->ipfix = NULL;
 			}
+			if (!ret && c->ipfix && pl_ipfix_check_collector(c->ipfix))
+				return fail_value(x, v, full, c->ipfix, PL_IPFIX_COLLECTOR_FORMAT);
 			return ret;
 		}
 		if (!strcmp(key, "observation_domain"))
@@ -528,6 +545,15 @@ int pl_agent_config_load(struct pl_agent_config *c, const char *path,
 		return PL_EXIT_RUNTIME;
 	if (o->log_file && dup_into(&c->log_file, is_off(o->log_file) ? NULL : o->log_file))
 		return PL_EXIT_RUNTIME;
+	/* before anything is attached: a bad address is bad usage */
+	if (o->metrics && c->metrics && pl_prom_check_listen(c->metrics)) {
+		pl_err("--metrics: '%s' is not " PL_PROM_LISTEN_FORMAT ", or off", c->metrics);
+		return PL_EXIT_USAGE;
+	}
+	if (o->ipfix && c->ipfix && pl_ipfix_check_collector(c->ipfix)) {
+		pl_err("--ipfix: '%s' is not " PL_IPFIX_COLLECTOR_FORMAT ", or off", c->ipfix);
+		return PL_EXIT_USAGE;
+	}
 	if (!c->n_ifaces) {
 		pl_err("agent: no interface: give -i IFACE or 'interfaces:' in the configuration");
 		return PL_EXIT_USAGE;
