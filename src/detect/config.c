@@ -104,14 +104,6 @@ void pl_det_config_default(struct pl_det_config *cfg)
 	cfg->thr[PL_THR_DNS_TXT] = 20;
 }
 
-void pl_det_format_thr(unsigned thr, uint64_t v, char *buf, size_t n)
-{
-	if (thr == PL_THR_DNS_ENTROPY)
-		snprintf(buf, n, "%.2f", (double)v / 1000.0);
-	else
-		snprintf(buf, n, "%llu", (unsigned long long)v);
-}
-
 /* The rules a threshold name switches on or off. */
 static uint32_t rules_of_thr(int thr)
 {

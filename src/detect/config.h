@@ -48,8 +48,6 @@ struct pl_thr_info {
 };
 extern const struct pl_thr_info pl_thrs[PL_THR__COUNT];
 
-/* A threshold as text ("4.2" for dns_entropy, else the integer). */
-void pl_det_format_thr(unsigned thr, uint64_t v, char *buf, size_t n);
 
 /* --window and --threshold of a command (src/cmd/detect.c): cfg from them.
  * Returns 0, or PL_EXIT_USAGE after printing the problem. */

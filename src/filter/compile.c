@@ -754,8 +754,14 @@ static struct ast *parse_primitive(struct compiler *c)
 			return l7_leaf(c, i, col);
 	if (strchr(word, '.') && strncmp(word, "ip", 2) && !isdigit((unsigned char)word[0]) &&
 	    !strchr(word, ':')) {
-		fail(c, col, "unknown field '%s'; L7 fields: tls.sni, dns.qry.name, dns.qry.type, http.host, http.request.method, http.request.uri",
-		     word);
+		char names[512];
+		size_t at = 0;
+
+		/* every field the table knows, so the message stays true */
+		for (i = 0; i < sizeof(l7_fields) / sizeof(l7_fields[0]) && at < sizeof(names); i++)
+			at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s", i ? ", " : "",
+					       l7_fields[i].name);
+		fail(c, col, "unknown field '%s'; L7 fields: %s", word, names);
 		return NULL;
 	}
 

@@ -19,17 +19,6 @@ _Static_assert(sizeof(struct pl_flow_key) == 48, "flow key layout");
 
 #define BATCH 4096
 
-static const char *const table_names[PL_TBL__COUNT] = {
-	[PL_TBL_SOURCES] = "sources", [PL_TBL_PORTS] = "ports",
-	[PL_TBL_SNIS] = "snis",       [PL_TBL_DNS] = "dns_names",
-	[PL_TBL_HTTP] = "http_hosts", [PL_TBL_IFACES] = "ifaces",
-};
-
-const char *pl_table_name(enum pl_table t)
-{
-	return t < PL_TBL__COUNT ? table_names[t] : "?";
-}
-
 const char *pl_flow_end_name(enum pl_flow_end why)
 {
 	switch (why) {

@@ -64,7 +64,6 @@ enum pl_table {
 	PL_TBL_IFACES,
 	PL_TBL__COUNT,
 };
-const char *pl_table_name(enum pl_table t);
 
 struct pl_flowtab {
 	struct packet_bpf *skel;

@@ -22,10 +22,11 @@ void pl_log(enum pl_log_level level, const char *fmt, ...)
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	if (pl_log_level < PL_LOG_DEBUG && level != LIBBPF_WARN)
-		return 0;
+	(void)level;
+	/* libbpf's warnings are turned into pktlens's own messages; its
+	 * output shows only with -v */
 	if (pl_log_level < PL_LOG_DEBUG)
-		return 0; /* libbpf warnings are turned into our own messages */
+		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
 

@@ -202,7 +202,12 @@ fi
 # The interface vanishes while watching: a clear message and exit 1.
 ip netns exec "$NS" "$PKTLENS" watch -i plt0 --duration 20 >"$TMP/out" 2>"$TMP/err" &
 pid=$!
-sleep 1.5
+# delete it once watch is attached (deleting it earlier tests the attach)
+for _ in $(seq 200); do
+	grep -q "watching plt0" "$TMP/err" && break
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.05
+done
 ip -n "$NS" link del plt0
 wait "$pid"
 rc=$?

@@ -185,6 +185,10 @@ static void test_compile_errors(void)
 		{ "tcp udp", "expected and, or or the end", 5 },
 		{ "tcp host 1.2.3.4", "'tcp host' is not supported", 5 },
 	};
+	static const char *const l7[] = {
+		"tls.sni", "dns.qry.name", "http.host", "http.request.method", "http.request.uri",
+		"dns.qry.type", "dns.flags.rcode", "dns.id", "tls.handshake.version",
+	};
 	static struct pl_filter f;
 	char err[256];
 	size_t i;
@@ -201,6 +205,13 @@ static void test_compile_errors(void)
 			return;
 		}
 	}
+	/* the unknown-field message names every L7 field the compiler takes */
+	pl_filter_compile("dns.bogus == 1", &f, err, sizeof(err), &col);
+	for (i = 0; i < sizeof(l7) / sizeof(l7[0]); i++)
+		if (!strstr(err, l7[i])) {
+			failf(__LINE__, "the message \"%s\" does not name %s", err, l7[i]);
+			return;
+		}
 }
 
 /* Each primitive is one node; 64 fit, the 65th is reported where it is. */
