@@ -196,6 +196,23 @@ PL_INLINE int pl_test_host(const volatile struct pl_fnode *n, const struct pl_fv
 	return v6 ? pl_fnet6(n, fv, l3 + dof) : pl_fnet4(n, fv, l3 + dof);
 }
 
+/* IPv4 at l3, as libpcap looks past it: 1 with the header length the
+ * packet states in *hlen when this is a first fragment, 0 for a later
+ * fragment, -1 past the frame's end. */
+PL_INLINE int pl_fip4_first(const struct pl_fview *fv, __u32 l3, __u32 *hlen)
+{
+	__u32 v;
+
+	if (pl_fload(fv, l3 + 6, 2, &v))
+		return -1;
+	if (v & 0x1fff)
+		return 0;
+	if (pl_fload(fv, l3, 1, &v))
+		return -1;
+	*hlen = (v & 0x0f) * 4u;
+	return 1;
+}
+
 PL_INLINE __u32 pl_port_proto_bit(__u32 proto)
 {
 	return proto == 6 ? PL_PORT_TCP : proto == 17 ? PL_PORT_UDP :
@@ -232,13 +249,10 @@ PL_INLINE int pl_test_port(const volatile struct pl_fnode *n, const struct pl_fv
 			return -1;
 		if (!(pl_port_proto_bit(proto) & n->mask))
 			return 0;
-		if (pl_fload(fv, l3 + 6, 2, &v))
-			return -1;
-		if (v & 0x1fff)
-			return 0;
-		if (pl_fload(fv, l3, 1, &v))
-			return -1;
-		l3 += (v & 0x0f) * 4u;
+		r = pl_fip4_first(fv, l3, &v);
+		if (r <= 0)
+			return r;
+		l3 += v;
 	} else {
 		return 0;
 	}
@@ -330,6 +344,7 @@ PL_INLINE int pl_test_vlan(const volatile struct pl_fnode *n, const struct pl_fv
 PL_INLINE int pl_test_bytes(const volatile struct pl_fnode *n, const struct pl_fview *fv)
 {
 	__u32 off = n->lo, l3 = pl_fl3_off(fv, n->depth), v;
+	int r;
 
 	if (n->arg8b != PL_FB_ETHER) {
 		if (pl_fload(fv, pl_ftype_off(fv, n->depth), 2, &v))
@@ -343,13 +358,10 @@ PL_INLINE int pl_test_bytes(const volatile struct pl_fnode *n, const struct pl_f
 			return -1;
 		if (v != n->addr[0])
 			return 0;
-		if (pl_fload(fv, l3 + 6, 2, &v))
-			return -1;
-		if (v & 0x1fff)
-			return 0;
-		if (pl_fload(fv, l3, 1, &v))
-			return -1;
-		off += (v & 0x0f) * 4u;
+		r = pl_fip4_first(fv, l3, &v);
+		if (r <= 0)
+			return r;
+		off += v;
 	}
 	if (pl_fload(fv, off, n->arg8, &v))
 		return -1;
