@@ -85,6 +85,9 @@ start_bg() {
 	wait_line "$out.err" "$text" "$secs" "$BG_PID"
 }
 
+# Tests that compare tcpdump's capture with pktlens pass --immediate-mode:
+# without it the last packets can still wait in the kernel's capture block
+# when SIGINT comes, and are never written.
 start_tcpdump() {
 	local ns=$1 out=$2
 	shift 2

@@ -251,6 +251,10 @@ int cmd_detect(struct pl_opts *o)
 	ret = pl_det_load_allow(skel, o->allow, o->n_allow, &n_allow);
 	if (ret)
 		goto cleanup;
+	/* before the pins exist: a signal from now on ends the run through
+	 * the cleanup below, which removes them */
+	pl_catch_stop_signals();
+	pl_catch_hangup(); /* nothing to reload: SIGHUP ends it as SIGTERM does */
 	pl_det_pin(skel, "detect");
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &r, NULL);
 	if (!rb) {
@@ -265,8 +269,6 @@ int cmd_detect(struct pl_opts *o)
 	if (ret)
 		goto cleanup;
 
-	pl_catch_stop_signals();
-	pl_catch_hangup(); /* nothing to reload: SIGHUP ends it as SIGTERM does */
 	r.mono_to_epoch_ns = pl_mono_to_epoch_ns();
 	r.skel = skel;
 	ret = pl_run_ring_loop(&(struct pl_ring_loop){ .rb = rb, .o = o, .printed = &r.alerts,

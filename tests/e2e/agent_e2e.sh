@@ -239,7 +239,7 @@ else
 fi
 
 # ---- the L7 names as enterprise elements, as Wireshark decodes them ----
-start_tcpdump "$SRV_NS" "$TMP/ipfix.pcap" -i lo -nn -U udp port 4740 ||
+start_tcpdump "$SRV_NS" "$TMP/ipfix.pcap" -i lo -nn -U --immediate-mode udp port 4740 ||
 	bad "tcpdump on lo did not start: $(cat "$TMP/ipfix.pcap.err")"
 ip netns exec "$SRV_NS" "$PKTLENS" agent -i pls0 --metrics off --ipfix 127.0.0.1:4740 \
 	--duration 4 --idle-timeout 1 'tcp port 443 or udp port 53' >/dev/null 2>"$TMP/l7.err" &

@@ -42,7 +42,7 @@ stop_flows() {
 }
 
 start_dump() {
-	start_tcpdump "$SRV_NS" "$1" -i pls0 -Q in -nn -U
+	start_tcpdump "$SRV_NS" "$1" -i pls0 -Q in -nn -U --immediate-mode
 	local rc=$?
 	DUMP_PID=$TD_PID
 	return $rc

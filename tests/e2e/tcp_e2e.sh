@@ -194,7 +194,7 @@ table inet pl_loss {
 	}
 }
 EOF
-	TD_SECONDS=30 start_tcpdump "$SRV_NS" "$TMP/rt.pcap" -i pls0 -n -s 96 "tcp port 8080" ||
+	TD_SECONDS=30 start_tcpdump "$SRV_NS" "$TMP/rt.pcap" -i pls0 -n -s 96 --immediate-mode "tcp port 8080" ||
 		bad "tcpdump did not start: $(cat "$TMP/rt.pcap.err")"
 	BG_PID=$TD_PID
 	if start_tcp "$TMP/rt.json" --stats --events retrans,summary "port 8080"; then
