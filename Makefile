@@ -144,7 +144,7 @@ $(BUILD)/parity: $(call san,tests/kernel/parity.c tests/kernel/frames.c src/pars
 
 # Detector parity: the kernel's and the host's detectors on crafted frames.
 $(BUILD)/detect_parity: $(call san,tests/kernel/detect_parity.c tests/kernel/frames.c \
-		src/detect/host.c src/detect/config.c src/detect/pin.c src/util/log.c)
+		src/detect/host.c src/detect/config.c src/detect/pin.c src/util/log.c src/parse/parse.c)
 	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@
 
 # ---- bench: kernel micro-benchmark (bench/kbench.c, run by bench/run.sh) ----

@@ -10,8 +10,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "parse/packet.c"
-#include "filter/match.c"
+#include "parse/cursor.h"
+#include "parse/parse.h"
 #include "host.h"
 
 /* ---- an LRU hash table of fixed-size keys and values ---- */
@@ -242,23 +242,14 @@ bool pl_det_host_frame(struct pl_det_host *h, struct pl_pkt *out,
 		       const uint8_t *data, uint32_t caplen, uint32_t wire_len, uint64_t ts_ns)
 {
 	struct pl_scratch *s = &h->s;
-	uint32_t n = caplen < PL_WIN ? caplen : PL_WIN;
-	bool match = true;
+	bool match = pl_parse_scratch(s, filter, linktype, data, caplen, wire_len);
 
-	memcpy(s->buf, data, n);
-	s->len = n;
-	s->avail = caplen;
-	s->linktype = linktype;
-	pl_reset(s, wire_len);
-	pl_parse(s);
-	if (filter)
-		match = pl_filter_match(filter, s);
 	if (match && pl_det_wants(s)) {
 		h->c.now = ts_ns;
 		h->c.ifindex = 0;
 		pl_detect(s, &h->c);
 	}
-	pl_finalize(s);
+	pl_parse_finish(s);
 	*out = s->ev.pkt;
 	return match;
 }

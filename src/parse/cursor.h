@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
-#define PL_SUBPROG static
+#define PL_SUBPROG static inline /* one per protocol; unused in some users */
 #define PL_INLINE static inline
 #endif
 

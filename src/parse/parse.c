@@ -5,27 +5,41 @@
 #include "packet.c"
 #include "filter/match.c"
 
+bool pl_parse_scratch(struct pl_scratch *s, const struct pl_filter *filter,
+		      enum pl_linktype linktype, const uint8_t *data, uint32_t caplen,
+		      uint32_t wire_len)
+{
+	uint32_t n = caplen < PL_WIN ? caplen : PL_WIN;
+	bool match = true;
+
+	memcpy(s->buf, data, n);
+	s->len = n;
+	s->avail = caplen;
+	s->linktype = linktype;
+	/* as in the kernel: a header-only filter runs on the bytes, first */
+	if (filter && !filter->needs_l7) {
+		s->ev.pkt.frame_len = wire_len;
+		match = pl_filter_match(filter, s);
+	}
+	pl_reset(s, wire_len);
+	pl_parse(s);
+	if (filter && filter->needs_l7)
+		match = pl_filter_match(filter, s);
+	return match;
+}
+
+void pl_parse_finish(struct pl_scratch *s)
+{
+	pl_finalize(s);
+}
+
 bool pl_parse_frame_match(struct pl_pkt *out, const struct pl_filter *filter,
 			  enum pl_linktype linktype, const uint8_t *data,
 			  uint32_t caplen, uint32_t wire_len)
 {
 	static __thread struct pl_scratch s;
-	uint32_t n = caplen < PL_WIN ? caplen : PL_WIN;
-	bool match = true;
+	bool match = pl_parse_scratch(&s, filter, linktype, data, caplen, wire_len);
 
-	memcpy(s.buf, data, n);
-	s.len = n;
-	s.avail = caplen;
-	s.linktype = linktype;
-	/* as in the kernel: a header-only filter runs on the bytes, first */
-	if (filter && !filter->needs_l7) {
-		s.ev.pkt.frame_len = wire_len;
-		match = pl_filter_match(filter, &s);
-	}
-	pl_reset(&s, wire_len);
-	pl_parse(&s);
-	if (filter && filter->needs_l7)
-		match = pl_filter_match(filter, &s);
 	pl_finalize(&s);
 	*out = s.ev.pkt;
 	return match;

@@ -8,6 +8,7 @@
 #include "records/record.h"
 
 struct pl_filter;
+struct pl_scratch;
 
 /* Parses one frame: `data` holds `caplen` captured bytes of a frame that
  * was `wire_len` bytes long. Only the first PL_WIN bytes are looked at, as
@@ -19,5 +20,13 @@ void pl_parse_frame(struct pl_pkt *out, enum pl_linktype linktype,
 bool pl_parse_frame_match(struct pl_pkt *out, const struct pl_filter *filter,
 			  enum pl_linktype linktype, const uint8_t *data,
 			  uint32_t caplen, uint32_t wire_len);
+
+/* The same into the caller's parser state (parse/cursor.h), left as the
+ * kernel has it before it emits, for the detectors (read --detect);
+ * pl_parse_finish() then makes s->ev.pkt the record. */
+bool pl_parse_scratch(struct pl_scratch *s, const struct pl_filter *filter,
+		      enum pl_linktype linktype, const uint8_t *data, uint32_t caplen,
+		      uint32_t wire_len);
+void pl_parse_finish(struct pl_scratch *s);
 
 #endif
