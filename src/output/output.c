@@ -135,9 +135,12 @@ static void alpn_each(const struct pl_pkt *p,
 
 /* ---- JSON ---- */
 
-/* "key":[a,b,...] */
-static void j_u8_array(struct pl_out *o, const char *key, const __u8 *v, size_t n)
+/* "key":[a,b,...] of n unsigned integers of `width` bytes (1 or 2) */
+static void j_uint_array(struct pl_out *o, const char *key, const void *v, size_t n,
+			 size_t width)
 {
+	const __u8 *b = v;
+	__u16 w;
 	size_t i;
 
 	pl_json_key(o, key);
@@ -145,21 +148,12 @@ static void j_u8_array(struct pl_out *o, const char *key, const __u8 *v, size_t 
 	for (i = 0; i < n; i++) {
 		if (i)
 			pl_out_char(o, ',');
-		pl_out_u64(o, v[i]);
-	}
-	pl_out_char(o, ']');
-}
-
-static void j_u16_array(struct pl_out *o, const char *key, const __u16 *v, size_t n)
-{
-	size_t i;
-
-	pl_json_key(o, key);
-	pl_out_char(o, '[');
-	for (i = 0; i < n; i++) {
-		if (i)
-			pl_out_char(o, ',');
-		pl_out_u64(o, v[i]);
+		if (width == 1) {
+			pl_out_u64(o, b[i]);
+		} else {
+			memcpy(&w, b + 2 * i, 2);
+			pl_out_u64(o, w);
+		}
 	}
 	pl_out_char(o, ']');
 }
@@ -185,8 +179,8 @@ static void json_eth(struct pl_out *o, const struct pl_pkt *p)
 		if (p->eth_type >= 0x0600) /* below: an 802.3 length */
 			pl_json_uint(o, "eth.type", p->eth_type);
 		if (p->n_vlan)
-			j_u16_array(o, "vlan.id", p->vlan_id,
-				    clamp(p->n_vlan, PL_MAX_VLAN));
+			j_uint_array(o, "vlan.id", p->vlan_id,
+				     clamp(p->n_vlan, PL_MAX_VLAN), sizeof(p->vlan_id[0]));
 	} else if (has(p, PL_HAS_SLL)) {
 		pl_json_uint(o, "sll.etype", p->eth_type);
 	}
@@ -232,8 +226,8 @@ static void json_ip6(struct pl_out *o, const struct pl_pkt *p)
 	if (has(p, PL_HAS_IP6_L4))
 		pl_json_uint(o, "pktlens.l4proto", p->l4_proto);
 	if (p->ip6_n_ext)
-		j_u8_array(o, "pktlens.ip6_ext", p->ip6_ext,
-			   clamp(p->ip6_n_ext, PL_MAX_IP6_EXT));
+		j_uint_array(o, "pktlens.ip6_ext", p->ip6_ext,
+			     clamp(p->ip6_n_ext, PL_MAX_IP6_EXT), sizeof(p->ip6_ext[0]));
 }
 
 static void json_ip(struct pl_out *o, const struct pl_pkt *p)
@@ -333,9 +327,9 @@ static void json_tls(struct pl_out *o, const struct pl_pkt *p)
 		pl_json_uint(o, "tls.handshake.type", p->l7.tls.hs_type);
 	pl_json_uint(o, "tls.handshake.version", p->l7.tls.version);
 	if (p->l7.tls.n_versions)
-		j_u16_array(o, "tls.handshake.extensions.supported_version",
-			    p->l7.tls.versions,
-			    clamp(p->l7.tls.n_versions, PL_TLS_VERS_MAX));
+		j_uint_array(o, "tls.handshake.extensions.supported_version",
+			     p->l7.tls.versions, clamp(p->l7.tls.n_versions, PL_TLS_VERS_MAX),
+			     sizeof(p->l7.tls.versions[0]));
 	if (has(p, PL_HAS_TLS_SNI))
 		pl_json_str(o, "tls.handshake.extensions_server_name", p->l7.tls.sni,
 			    clamp(p->l7.tls.sni_len, PL_TLS_SNI_MAX));
