@@ -88,9 +88,9 @@ PL_INLINE int pl_fload(const struct pl_fview *fv, __u32 off, __u32 size, __u32 *
 {
 	const __u8 *p;
 
-	/* len <= avail in every view (a window never holds more than the
-	 * frame), so this is the "past the frame's end" test too */
-	if (off + size > fv->len)
+	/* both tests, though len <= avail in every view: with the len test
+	 * alone the flow programs grow past the verifier's limit (E2BIG) */
+	if (off + size > fv->avail || off + size > fv->len)
 		return -1;
 	p = fv->data + pl_mask(off, PL_WIN - 1);
 	if (size == 1) {
