@@ -26,7 +26,7 @@ SKELS    := $(patsubst src/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 # included by the BPF programs (through detect.bpf.h) and by
 # src/detect/host.c, like the parser
 USER_DIRS := src src/cmd src/cmd/tcp src/cmd/agent src/runtime src/output src/sinks src/util
-USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS))) src/parse/parse.c src/filter/compile.c
+USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS))) src/parse/parse.c src/filter/compile.c src/filter/cbpf.c
 USER_SRCS += $(filter-out src/detect/detect.c,$(wildcard src/detect/*.c))
 USER_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 
@@ -93,9 +93,9 @@ $(BUILD)/san/%.o: %.c | $(SKELS)
 OUT_SRCS   := src/output/output.c src/output/json.c
 UNIT_TESTS := test_output test_json test_parser test_filter
 UNIT_BINS  := $(addprefix $(BUILD)/san/,$(UNIT_TESTS))
-UNIT_LIB   := src/parse/parse.c src/filter/compile.c $(OUT_SRCS)
+UNIT_LIB   := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c $(OUT_SRCS)
 $(UNIT_BINS): $(BUILD)/san/%: $(BUILD)/san/tests/unit/%.o $(call san,$(UNIT_LIB))
-	$(CLANG) $(SAN) $^ -o $@
+	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@
 
 # make unit: build and run the unit tests (PASS/FAIL lines each)
 unit: $(UNIT_BINS)
@@ -139,7 +139,7 @@ clean:
 
 # Kernel/host parity through BPF_PROG_TEST_RUN (host side under ASan/UBSan).
 $(BUILD)/parity: $(call san,tests/kernel/parity.c tests/kernel/frames.c src/parse/parse.c \
-		src/filter/compile.c)
+		src/filter/compile.c src/filter/cbpf.c)
 	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@
 
 # Detector parity: the kernel's and the host's detectors on crafted frames.
@@ -160,7 +160,7 @@ $(BUILD)/bench/%.o: bench/%.c | $(SKELS) $(BUILD)/xdp_pass.skel.h
 obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
 
 # kbench loads the flow tables as flows and top do (src/runtime/flowtab.c)
-KBENCH_LIB := src/parse/parse.c src/filter/compile.c src/runtime/flowtab.c \
+KBENCH_LIB := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c src/runtime/flowtab.c \
 	src/runtime/skel_common.c src/runtime/attach.c src/opts.c \
 	$(OUT_SRCS) src/util/log.c
 $(BUILD)/kbench: $(BUILD)/bench/kbench.o $(call obj,$(KBENCH_LIB))
@@ -174,7 +174,7 @@ $(BUILD)/kbench_detect: $(BUILD)/bench/kbench_detect.o $(call obj,$(KBENCH_LIB) 
 # ---- flows, top, agent (docs/flows.md, docs/agent.md) ----
 # skel_common.c compiles the filter through opts.c (pl_opts_compile_filter)
 FLOW_LIB := src/runtime/flowtab.c src/runtime/skel_common.c src/runtime/attach.c src/util/log.c \
-	$(OUT_SRCS) src/opts.c src/filter/compile.c
+	$(OUT_SRCS) src/opts.c src/filter/compile.c src/filter/cbpf.c
 $(BUILD)/flowbench: $(BUILD)/bench/flowbench.o $(call obj,$(FLOW_LIB))
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 

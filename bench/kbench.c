@@ -23,6 +23,7 @@
 #include "runtime/packet_skel.h"
 #include "xdp_pass.skel.h"
 #include "filter/filter.h"
+#include "filter/cbpf.h"
 #include "parse/parse.h"
 #include "records/record.h"
 #include "records/flow_record.h"
@@ -439,8 +440,13 @@ static struct packet_bpf *load_pktlens(__u32 emit, const char *expr, __u32 flow_
 	if (!skel)
 		return NULL;
 	skel->rodata->emit_records = emit;
-	if (expr)
+	if (expr) {
 		memcpy((void *)&skel->rodata->filter, &f, sizeof(f));
+		if (pl_filter_splice(skel->obj, &f, err, sizeof(err))) {
+			fprintf(stderr, "kbench: filter '%s': %s\n", expr, err);
+			exit(1);
+		}
+	}
 	if (flow_flags) {
 		pl_flowtab_cfg_defaults(&fc);
 		fc.flags = flow_flags;

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
 #include "util/log.h"
@@ -484,14 +485,19 @@ void pl_free_opts(struct pl_opts *o)
 	free(o->filter_buf);
 }
 
-int pl_opts_compile_filter(const struct pl_opts *o, struct pl_filter *f)
+int pl_opts_compile_filter_for(const struct pl_opts *o, int linktype, struct pl_filter *f)
 {
 	char err[256];
 	int col;
 
-	if (!pl_filter_compile(o->filter, f, err, sizeof(err), &col))
+	if (!pl_filter_compile_for(o->filter, linktype, f, err, sizeof(err), &col))
 		return 0;
 	pl_err("bad filter: %s (column %d)", err, col);
 	fprintf(stderr, "  %s\n  %*s^\n", o->filter, col - 1, "");
 	return PL_EXIT_USAGE;
+}
+
+int pl_opts_compile_filter(const struct pl_opts *o, struct pl_filter *f)
+{
+	return pl_opts_compile_filter_for(o, DLT_EN10MB, f);
 }

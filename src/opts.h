@@ -77,6 +77,8 @@ struct pl_filter;
 /* Compiles o->filter into f; on error prints it with a caret under the
  * column and returns PL_EXIT_USAGE. */
 int pl_opts_compile_filter(const struct pl_opts *o, struct pl_filter *f);
+/* The same for another link type (DLT_*): read compiles for its capture. */
+int pl_opts_compile_filter_for(const struct pl_opts *o, int linktype, struct pl_filter *f);
 
 /* Parses argv for command `cmd_bit` (PL_CMD_*): its options, then
  * `positional` leading words (read's FILE), then the FILTER. Returns 0,

@@ -309,20 +309,31 @@ static __always_inline bool capture_whole(void *ctx, bool xdp, __u32 frame_len,
 	return true;
 }
 
-/* XDP: a header-only filter on the packet itself, before anything is
- * copied; true when it keeps the packet. */
-static __always_inline bool xdp_prefilter(struct xdp_md *ctx, __u32 frame_len)
-{
-	struct pl_fview fv = {
-		.data = (const __u8 *)(long)ctx->data,
-		.end = (const __u8 *)(long)ctx->data_end,
-		.len = frame_len,
-		.avail = frame_len,
-		.linktype = PL_LINK_ETHERNET,
-		.frame_len = frame_len,
-	};
+#define PL_STR(x) #x
+#define PL_XSTR(x) PL_STR(x)
 
-	return pl_filter_run(&filter, &fv, NULL);
+/*
+ * The filter's libpcap blocks (filter/cbpf.h): user space writes their
+ * translation over this region before load, in place of the marker and
+ * the `goto +0`s; the marker's moves tell it which registers hold what.
+ * Returns the blocks' result bits. Only reached when the filter has
+ * blocks (filter.n_blocks is a constant of .rodata).
+ */
+static __always_inline __u32 run_cbpf(const void *base, __u64 bound, __u32 *mem)
+{
+	__u64 a, x, t, res;
+
+	asm volatile("%[a] = " PL_XSTR(PL_CBPF_MAGIC) "\n\t"
+		     "%[x] = %[base]\n\t"
+		     "%[t] = %[bound]\n\t"
+		     "%[res] = %[mem]\n\t"
+		     ".rept " PL_XSTR(PL_CBPF_REGION_LEN) "\n\t"
+		     "goto +0\n\t"
+		     ".endr"
+		     : [a] "=&r"(a), [x] "=&r"(x), [t] "=&r"(t), [res] "=&r"(res)
+		     : [base] "r"(base), [bound] "r"(bound), [mem] "r"(mem)
+		     : "memory");
+	return (__u32)res;
 }
 
 static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len,
@@ -335,33 +346,49 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len,
 	bool prefilter = filter.entry != PL_FILTER_ACCEPT && !filter.needs_l7;
 
 	count(PL_CNT_SEEN);
-	if (xdp && prefilter && !filter.needs_bytes && !xdp_prefilter(ctx, frame_len))
-		return;
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
 		return;
+	s->cbpf_bits = 0;
+	/* XDP: libpcap's code runs on the packet itself, before anything is
+	 * copied */
+	if (xdp && filter.n_blocks) {
+		struct xdp_md *x = ctx;
+
+		s->cbpf_mem[16] = frame_len;
+		s->cbpf_bits = run_cbpf((void *)(long)x->data, (__u64)(long)x->data_end, s->cbpf_mem);
+		if (prefilter) {
+			struct pl_fview fv = { .cbpf_bits = s->cbpf_bits };
+
+			if (!pl_filter_run(&filter, &fv, NULL))
+				return;
+		}
+	}
 	/* no filter, or one that passed already: the frame may go out whole */
-	if ((filter.entry == PL_FILTER_ACCEPT || (xdp && prefilter && !filter.needs_bytes)) &&
+	if ((filter.entry == PL_FILTER_ACCEPT || (xdp && prefilter)) &&
 	    capture_whole(ctx, xdp, frame_len, ifindex))
 		return;
 	s->avail = frame_len;
 	s->linktype = PL_LINK_ETHERNET;
-	/* byte tests in the filter read past the headers: load it all now */
-	if (filter.needs_bytes) {
-		if (load_window(ctx, xdp, s, frame_len))
-			return;
-	} else if (xdp) {
+	/* TC: libpcap's code reads past the first PL_HDR_WIN bytes: load
+	 * them all now */
+	if (xdp) {
 		s->len = copy_head(ctx, s->buf);
-	} else if (load_window(ctx, xdp, s, frame_len < PL_HDR_WIN ? frame_len : PL_HDR_WIN)) {
+	} else if (load_window(ctx, xdp, s, filter.needs_bytes || frame_len < PL_HDR_WIN ?
+						  frame_len : PL_HDR_WIN)) {
 		return;
 	}
-	/* TC, or byte tests: the header-only filter on the loaded window */
-	if (prefilter && (!xdp || filter.needs_bytes)) {
-		s->ev.pkt.frame_len = frame_len;
-		if (!pl_filter_match(&filter, s))
-			return;
-		if (capture_whole(ctx, xdp, frame_len, ifindex))
-			return;
+	/* TC: the blocks run on the loaded window, the tag put back */
+	if (!xdp && filter.n_blocks) {
+		s->cbpf_mem[16] = frame_len;
+		s->cbpf_bits = run_cbpf(s->buf, s->len, s->cbpf_mem);
+		if (prefilter) {
+			s->ev.pkt.frame_len = frame_len;
+			if (!pl_filter_match(&filter, s))
+				return;
+			if (capture_whole(ctx, xdp, frame_len, ifindex))
+				return;
+		}
 	}
 	pl_reset(s, frame_len);
 	pl_parse(s);

@@ -128,6 +128,15 @@ int cmd_read(struct pl_opts *o)
 		pl_det_host_free(det);
 		return PL_EXIT_USAGE;
 	}
+	/* libpcap's header tests depend on the link type */
+	if (pcap_datalink(pc) != DLT_EN10MB) {
+		ret = pl_opts_compile_filter_for(o, pcap_datalink(pc), &filter);
+		if (ret) {
+			pcap_close(pc);
+			pl_det_host_free(det);
+			return ret;
+		}
+	}
 
 	if (o->write_file) {
 		const char *name = "read";

@@ -2,26 +2,26 @@
 /*
  * Compiles a filter expression into the decision graph of filter.h.
  *
- * libpcap's compiler emits classic BPF; pktlens evaluates a small graph
- * of tests in its own BPF program (header tests at libpcap's offsets, L7
- * tests on the parsed record), so it needs its own compiler of the same
- * language. Grammar (pcap-filter(7) subset plus L7 predicates):
+ * The header part of the language is libpcap's: each maximal part of the
+ * expression without an L7 predicate is handed to pcap_compile() whole,
+ * and its classic BPF becomes one block (PL_FT_CBPF node), which the
+ * kernel runs translated (filter/cbpf.c) and the host interprets. So a
+ * header filter means in pktlens exactly what it means in tcpdump.
+ * pktlens adds the L7 predicates and combines both kinds:
  *
  *   expr     := unary ( ("and" | "&&" | "or" | "||") unary )*
  *               (and and or have the same precedence and group left to
  *               right, as in pcap-filter(7): "a or b and c" is
  *               "(a or b) and c")
- *   unary    := ("not" | "!") unary | "(" expr ")" | primitive
- *   primitive:= [ether] [tcp|udp|sctp] [src|dst|src or dst|src and dst]
- *                 host ADDR | net NET[/LEN] | net NET mask MASK | port N |
- *                 portrange A-B
- *             | ether proto N | vlan [ID] | less N | greater N
- *             | ip | ip6 | arp | tcp | udp | icmp | icmp6 | sctp
- *             | PROTO "[" OFF [":" SIZE] "]" ["&" VALUE] RELOP VALUE
- *             | L7FIELD ("==" | "!=" | "~") "STRING" | L7FIELD RELOP NUMBER
- *             | ID            (a bare value repeats the last qualifiers)
+ *   unary    := ("not" | "!") unary | "(" expr ")" | l7 | header
+ *   l7       := L7FIELD ("==" | "!=" | "~") "STRING" | L7FIELD RELOP NUMBER
+ *   header   := text up to the next and/or/closing parenthesis outside
+ *               brackets and parentheses: libpcap's to judge
+ *
+ * A parenthesis opens a group of this grammar only when an L7 field
+ * stands inside it; otherwise it belongs to the header text (libpcap's
+ * arithmetic has parentheses too).
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pcap/pcap.h>
 #include "filter.h"
 
 enum tok_kind { T_END, T_ID, T_STR, T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK,
@@ -46,26 +47,23 @@ struct compiler {
 	const char *p;
 	struct tok tok;
 	int in_brackets;
-	int depth; /* `vlan` primitives seen so far, left to right */
 	struct pl_filter *f;
+	int linktype; /* DLT_* the header parts are compiled for */
 	int n;     /* nodes built, in reverse order */
 	struct pl_fnode rev[PL_FILTER_MAX_NODES];
 	int n_strs;
 	char *err;
 	size_t errlen;
 	int err_col;
-	/* last qualifiers, for bare values as in "port 80 or 443" */
-	char last_kind[16];
-	int last_dir;
-	int last_proto_mask;
-	int have_last;
 };
 
-/* A parsed sub-expression, not yet placed in the graph. */
+/* A parsed sub-expression, not yet placed in the graph. A_HDR is text
+ * that libpcap compiles: [from, to) of the source. */
 struct ast {
-	enum { A_LEAF, A_AND, A_OR, A_NOT } kind;
+	enum { A_LEAF, A_HDR, A_AND, A_OR, A_NOT } kind;
 	struct pl_fnode leaf;
 	int col; /* where the primitive starts */
+	int from, to;
 	struct ast *l, *r;
 };
 
@@ -91,14 +89,6 @@ static bool is_id_char(char ch, bool in_brackets)
 	    ch == '/' || ch == '*')
 		return true;
 	return ch == ':' && !in_brackets;
-}
-
-/* Does the text at p start with the whole word w? */
-static bool word_at(const char *p, const char *w)
-{
-	size_t n = strlen(w);
-
-	return !strncmp(p, w, n) && !is_id_char(p[n], false);
 }
 
 static int next(struct compiler *c)
@@ -159,8 +149,11 @@ static int next(struct compiler *c)
 			t->kind = T_COLON;
 			break;
 		}
-		if (!is_id_char(*c->p, c->in_brackets > 0))
-			return fail(c, t->col, "unexpected character '%c'", *c->p);
+		if (!is_id_char(*c->p, c->in_brackets > 0)) {
+			/* libpcap's to judge, in header text */
+			t->kind = T_OP;
+			break;
+		}
 		while (is_id_char(*c->p, c->in_brackets > 0) && n + 1 < sizeof(t->text))
 			t->text[n++] = *c->p++;
 		t->text[n] = 0;
@@ -178,11 +171,6 @@ static int next(struct compiler *c)
 	return 0;
 }
 
-static bool is(struct compiler *c, const char *word)
-{
-	return c->tok.kind == T_ID && !strcmp(c->tok.text, word);
-}
-
 static int parse_u32(const char *s, __u32 *out)
 {
 	char *end;
@@ -195,6 +183,7 @@ static int parse_u32(const char *s, __u32 *out)
 	*out = (__u32)v;
 	return 0;
 }
+
 
 static struct ast *new_ast(struct compiler *c, int kind)
 {
@@ -220,14 +209,13 @@ static struct ast *leaf(struct compiler *c, int test)
 {
 	struct ast *a = new_ast(c, A_LEAF);
 
-	if (a) {
+	if (a)
 		a->leaf.test = (__u8)test;
-		a->leaf.depth = (__u8)c->depth;
-		a->leaf.dir = PL_FD_EITHER;
-	}
 	return a;
 }
 
+/* l OP r; two header texts become one, so libpcap sees them together
+ * (qualifiers carry over, as in "port 80 or 443"). */
 static struct ast *join(struct compiler *c, int kind, struct ast *l, struct ast *r)
 {
 	struct ast *a;
@@ -236,6 +224,11 @@ static struct ast *join(struct compiler *c, int kind, struct ast *l, struct ast 
 		free_ast(l);
 		free_ast(r);
 		return NULL;
+	}
+	if (l->kind == A_HDR && r->kind == A_HDR) {
+		l->to = r->to;
+		free_ast(r);
+		return l;
 	}
 	a = new_ast(c, kind);
 	if (!a) {
@@ -249,165 +242,6 @@ static struct ast *join(struct compiler *c, int kind, struct ast *l, struct ast 
 }
 
 static struct ast *parse_expr(struct compiler *c);
-
-/* host / net values: IPv4 (possibly partial, as pcap allows for net),
- * IPv6, with /LEN or "mask M". */
-static struct ast *addr_leaf(struct compiler *c, const char *kind, int dir,
-			     const char *text, int col)
-{
-	char buf[256], *slash;
-	struct ast *a;
-	__u32 prefix = 0, parts = 0, v;
-	struct in6_addr a6;
-	struct in_addr a4;
-	bool is_net = !strcmp(kind, "net");
-
-	snprintf(buf, sizeof(buf), "%s", text);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash++ = 0;
-	if (slash && !is_net) {
-		fail(c, col, "'host %s': a host has no /length; use 'net %s'", text, text);
-		return NULL;
-	}
-	if (inet_pton(AF_INET6, buf, &a6) == 1) {
-		a = leaf(c, PL_FT_HOST6);
-		if (!a)
-			return NULL;
-		memcpy(a->leaf.addr, &a6, 16);
-		prefix = 128;
-	} else {
-		/* dotted quad, or 1 to 3 parts for a network, as pcap-filter(7) */
-		char *q = buf, *dot;
-		__u8 bytes[4] = { 0 };
-
-		if (inet_pton(AF_INET, buf, &a4) == 1) {
-			memcpy(bytes, &a4, 4);
-			parts = 4;
-		} else {
-			while (q && *q && parts < 4) {
-				dot = strchr(q, '.');
-				if (dot)
-					*dot = 0;
-				if (parse_u32(q, &v) || v > 255 || !isdigit((unsigned char)*q))
-					break;
-				bytes[parts++] = (__u8)v;
-				q = dot ? dot + 1 : NULL;
-			}
-			if (q || !parts || !is_net) {
-				fail(c, col, "'%s' is not an IPv4 or IPv6 address (names are not resolved)",
-				     text);
-				return NULL;
-			}
-		}
-		a = leaf(c, PL_FT_HOST4);
-		if (!a)
-			return NULL;
-		memcpy(a->leaf.addr, bytes, 4);
-		prefix = parts * 8;
-		a->leaf.arg8b = 1; /* host/net also match ARP, as in pcap */
-	}
-	if (slash) {
-		if (parse_u32(slash, &v) || v > (a->leaf.test == PL_FT_HOST6 ? 128u : 32u)) {
-			free_ast(a);
-			fail(c, col, "'/%s' is not a valid prefix length", slash);
-			return NULL;
-		}
-		prefix = v;
-	} else if (is_net && is(c, "mask")) {
-		if (next(c) || c->tok.kind != T_ID ||
-		    inet_pton(AF_INET, c->tok.text, &a4) != 1 || a->leaf.test != PL_FT_HOST4) {
-			free_ast(a);
-			fail(c, c->tok.col, "'mask' needs an IPv4 netmask");
-			return NULL;
-		}
-		v = ntohl(a4.s_addr);
-		prefix = (__u32)__builtin_popcount(v);
-		if (v && (v << prefix) != 0) {
-			free_ast(a);
-			fail(c, c->tok.col, "netmask %s is not contiguous", c->tok.text);
-			return NULL;
-		}
-		if (next(c)) {
-			free_ast(a);
-			return NULL;
-		}
-	}
-	/* as in libpcap, "net 10.1.2.3/8" is a mistake, not 10.0.0.0/8 */
-	for (v = 0; v < 16; v++) {
-		__u32 bits = prefix > v * 8 ? prefix - v * 8 : 0;
-
-		if (bits < 8 && (a->leaf.addr[v] & (0xffu >> bits))) {
-			free_ast(a);
-			fail(c, col, "'%s' has bits set past the network's length", text);
-			return NULL;
-		}
-	}
-	a->leaf.arg8 = (__u8)prefix;
-	a->leaf.dir = (__u8)dir;
-	return a;
-}
-
-static const struct {
-	const char *name;
-	__u32 value;
-} named_values[] = {
-	{ "tcpflags", 13 }, { "icmptype", 0 }, { "icmpcode", 1 },
-	{ "tcp-fin", 0x01 }, { "tcp-syn", 0x02 }, { "tcp-rst", 0x04 },
-	{ "tcp-push", 0x08 }, { "tcp-ack", 0x10 }, { "tcp-urg", 0x20 },
-	{ "tcp-ece", 0x40 }, { "tcp-cwr", 0x80 },
-	{ "icmp-echoreply", 0 }, { "icmp-unreach", 3 }, { "icmp-sourcequench", 4 },
-	{ "icmp-redirect", 5 }, { "icmp-echo", 8 }, { "icmp-routeradvert", 9 },
-	{ "icmp-routersolicit", 10 }, { "icmp-timxceed", 11 }, { "icmp-paramprob", 12 },
-	{ "icmp-tstamp", 13 }, { "icmp-tstampreply", 14 }, { "icmp-ireq", 15 },
-	{ "icmp-ireqreply", 16 }, { "icmp-maskreq", 17 }, { "icmp-maskreply", 18 },
-};
-
-/* VALUE := NUMBER | NAME | "(" VALUE ")", joined by '|'. */
-static int parse_value(struct compiler *c, __u32 *out)
-{
-	size_t i;
-	__u32 v;
-
-	*out = 0;
-	for (;;) {
-		if (c->tok.kind == T_LPAREN) {
-			int col = c->tok.col;
-
-			if (next(c) || parse_value(c, &v))
-				return -1;
-			if (c->tok.kind != T_RPAREN)
-				return fail(c, col, "unbalanced parenthesis in a value");
-			*out |= v;
-			if (next(c))
-				return -1;
-			if (c->tok.kind != T_OP || strcmp(c->tok.text, "|"))
-				break;
-			if (next(c))
-				return -1;
-			continue;
-		}
-		if (c->tok.kind != T_ID)
-			return fail(c, c->tok.col, "expected a number or a name like tcp-syn");
-		if (parse_u32(c->tok.text, &v)) {
-			for (i = 0; i < sizeof(named_values) / sizeof(named_values[0]); i++)
-				if (!strcmp(c->tok.text, named_values[i].name))
-					break;
-			if (i == sizeof(named_values) / sizeof(named_values[0]))
-				return fail(c, c->tok.col, "'%s' is not a number or a known name",
-					    c->tok.text);
-			v = named_values[i].value;
-		}
-		*out |= v;
-		if (next(c))
-			return -1;
-		if (c->tok.kind != T_OP || strcmp(c->tok.text, "|"))
-			break;
-		if (next(c))
-			return -1;
-	}
-	return 0;
-}
 
 static int parse_relop(struct compiler *c, __u8 *cmp)
 {
@@ -425,74 +259,6 @@ static int parse_relop(struct compiler *c, __u8 *cmp)
 		}
 	}
 	return fail(c, c->tok.col, "expected a comparison (=, !=, <, <=, >, >=)");
-}
-
-/* PROTO [ OFF [: SIZE] ] [& MASK] RELOP VALUE */
-static struct ast *bytes_leaf(struct compiler *c, const char *proto, int col)
-{
-	struct ast *a = leaf(c, PL_FT_BYTES);
-	__u32 off, size = 1, mask = 0xffffffff, value;
-	__u8 cmp, l4 = 0, base;
-
-	if (!a)
-		return NULL;
-	if (!strcmp(proto, "ether"))
-		base = PL_FB_ETHER;
-	else if (!strcmp(proto, "ip"))
-		base = PL_FB_IP;
-	else if (!strcmp(proto, "tcp") || !strcmp(proto, "udp") || !strcmp(proto, "icmp")) {
-		base = PL_FB_L4;
-		l4 = !strcmp(proto, "tcp") ? 6 : !strcmp(proto, "udp") ? 17 : 1;
-	} else {
-		free_ast(a);
-		fail(c, col, "'%s[...]' is not supported; use ether, ip, tcp, udp or icmp", proto);
-		return NULL;
-	}
-	if (next(c) || parse_value(c, &off))
-		goto bad;
-	if (c->tok.kind == T_COLON) {
-		int scol;
-
-		if (next(c))
-			goto bad;
-		scol = c->tok.col;
-		if (parse_value(c, &size))
-			goto bad;
-		if (size != 1 && size != 2 && size != 4) {
-			fail(c, scol, "a byte load is 1, 2 or 4 bytes");
-			goto bad;
-		}
-	}
-	if (c->tok.kind != T_RBRACK) {
-		fail(c, c->tok.col, "expected ']'");
-		goto bad;
-	}
-	if (next(c))
-		goto bad;
-	if (c->tok.kind == T_AMP) {
-		if (next(c) || parse_value(c, &mask))
-			goto bad;
-	}
-	if (parse_relop(c, &cmp) || parse_value(c, &value))
-		goto bad;
-	/* the kernel has the first PL_WIN bytes of each frame */
-	if (off + size + (base == PL_FB_ETHER ? 0 : 60 + 60) > PL_WIN) {
-		fail(c, col, "offset %u is past the %d bytes pktlens reads of a packet", off,
-		     PL_WIN);
-		goto bad;
-	}
-	a->leaf.lo = off;
-	a->leaf.arg8 = (__u8)size;
-	a->leaf.arg8b = base;
-	a->leaf.addr[0] = l4;
-	a->leaf.mask = mask;
-	a->leaf.cmp = cmp;
-	a->leaf.hi = value;
-	c->f->needs_bytes = 1;
-	return a;
-bad:
-	free_ast(a);
-	return NULL;
 }
 
 static const struct {
@@ -517,13 +283,19 @@ static struct ast *l7_leaf(struct compiler *c, size_t which, int col)
 	struct ast *a;
 	const char *pat;
 	size_t len;
-	__u8 cmp;
+	__u8 cmp = PL_FC_EQ;
 	__u32 v;
 
 	if (next(c))
 		return NULL;
 	if (!l7_fields[which].string) {
-		if (parse_relop(c, &cmp) || parse_value(c, &v))
+		if (parse_relop(c, &cmp))
+			return NULL;
+		if (c->tok.kind != T_ID || parse_u32(c->tok.text, &v)) {
+			fail(c, c->tok.col, "%s: expected a number", l7_fields[which].name);
+			return NULL;
+		}
+		if (next(c))
 			return NULL;
 		a = leaf(c, PL_FT_NUM);
 		c->f->needs_l7 = 1;
@@ -591,329 +363,117 @@ static struct ast *l7_leaf(struct compiler *c, size_t which, int col)
 	return a;
 }
 
-static struct ast *proto_leaf(struct compiler *c, const char *name)
+static int l7_field(const char *word)
 {
-	static const struct {
-		const char *name;
-		int test;
-		__u32 value;
-		__u8 af;
-	} protos[] = {
-		{ "ip", PL_FT_LINK_PROTO, 0x0800, 0 },
-		{ "ip6", PL_FT_LINK_PROTO, 0x86dd, 0 },
-		{ "arp", PL_FT_LINK_PROTO, 0x0806, 0 },
-		{ "rarp", PL_FT_LINK_PROTO, 0x8035, 0 },
-		{ "tcp", PL_FT_IP_PROTO, 6, PL_FP_V4 | PL_FP_V6 },
-		{ "udp", PL_FT_IP_PROTO, 17, PL_FP_V4 | PL_FP_V6 },
-		{ "sctp", PL_FT_IP_PROTO, 132, PL_FP_V4 | PL_FP_V6 },
-		{ "icmp", PL_FT_IP_PROTO, 1, PL_FP_V4 },
-		{ "icmp6", PL_FT_IP_PROTO, 58, PL_FP_V6 },
-		{ "igmp", PL_FT_IP_PROTO, 2, PL_FP_V4 },
-	};
-	struct ast *a;
 	size_t i;
-
-	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
-		if (strcmp(name, protos[i].name))
-			continue;
-		a = leaf(c, protos[i].test);
-		if (!a)
-			return NULL;
-		if (protos[i].test == PL_FT_LINK_PROTO) {
-			a->leaf.lo = protos[i].value;
-		} else {
-			a->leaf.arg8 = (__u8)protos[i].value;
-			a->leaf.arg8b = protos[i].af;
-		}
-		return a;
-	}
-	return NULL;
-}
-
-static int port_mask_of(const char *proto)
-{
-	if (!proto)
-		return PL_PORT_TCP | PL_PORT_UDP | PL_PORT_SCTP;
-	return !strcmp(proto, "tcp") ? PL_PORT_TCP : !strcmp(proto, "udp") ? PL_PORT_UDP :
-									   PL_PORT_SCTP;
-}
-
-/* The value after host/net/port/portrange/ether host, with qualifiers. */
-static struct ast *qualified_value(struct compiler *c, const char *kind, int dir,
-				   int proto_mask, bool ether)
-{
-	struct ast *a = NULL;
-	char text[256];
-	int col = c->tok.col;
-	__u32 lo, hi;
-	char *dash;
-
-	if (c->tok.kind != T_ID) {
-		fail(c, c->tok.col, "'%s' needs a value", kind);
-		return NULL;
-	}
-	snprintf(text, sizeof(text), "%s", c->tok.text);
-	if (next(c))
-		return NULL;
-	if (ether) {
-		unsigned m[6];
-		int k;
-
-		a = leaf(c, PL_FT_ETHER);
-		if (!a)
-			return NULL;
-		if (sscanf(text, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6 &&
-		    sscanf(text, "%x-%x-%x-%x-%x-%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6) {
-			free_ast(a);
-			fail(c, col, "'%s' is not a MAC address like aa:bb:cc:dd:ee:ff", text);
-			return NULL;
-		}
-		for (k = 0; k < 6; k++)
-			a->leaf.addr[k] = (__u8)m[k];
-		a->leaf.dir = (__u8)dir;
-	} else if (!strcmp(kind, "host") || !strcmp(kind, "net")) {
-		a = addr_leaf(c, kind, dir, text, col);
-	} else {
-		dash = strchr(text, '-');
-		if (!strcmp(kind, "portrange") && dash) {
-			*dash = 0;
-			if (parse_u32(text, &lo) || parse_u32(dash + 1, &hi) || lo > 65535 ||
-			    hi > 65535) {
-				fail(c, col, "'%s-%s' is not a port range like 1024-2047", text, dash + 1);
-				return NULL;
-			}
-			if (lo > hi) {
-				__u32 t = lo;
-				lo = hi;
-				hi = t;
-			}
-		} else if (!strcmp(kind, "port") && !parse_u32(text, &lo) && lo <= 65535) {
-			hi = lo;
-		} else {
-			fail(c, col, "'%s' is not a %s number%s", text, kind,
-			     !strcmp(kind, "portrange") ? " range like 1024-2047" : " (0-65535)");
-			return NULL;
-		}
-		a = leaf(c, PL_FT_PORT);
-		if (!a)
-			return NULL;
-		a->leaf.lo = lo;
-		a->leaf.hi = hi;
-		a->leaf.mask = (__u32)proto_mask;
-		a->leaf.dir = (__u8)dir;
-	}
-	if (a) {
-		snprintf(c->last_kind, sizeof(c->last_kind), "%s", ether ? "ether" : kind);
-		c->last_dir = dir;
-		c->last_proto_mask = proto_mask;
-		c->have_last = 1;
-	}
-	return a;
-}
-
-static int parse_dir(struct compiler *c, int *dir)
-{
-	*dir = PL_FD_EITHER;
-	if (!is(c, "src") && !is(c, "dst"))
-		return 0;
-	*dir = is(c, "src") ? PL_FD_SRC : PL_FD_DST;
-	if (next(c))
-		return -1;
-	/* "src or dst" / "src and dst" before host/net/port */
-	if ((c->tok.kind == T_OR || c->tok.kind == T_AND) &&
-	    (!strncmp(c->p, " dst", 4) || !strncmp(c->p, " src", 4) ||
-	     !strncmp(c->p, "dst", 3) || !strncmp(c->p, "src", 3))) {
-		int both = c->tok.kind == T_AND;
-
-		if (next(c) || next(c))
-			return -1;
-		*dir = both ? PL_FD_BOTH : PL_FD_EITHER;
-	}
-	return 0;
-}
-
-static struct ast *parse_primitive(struct compiler *c)
-{
-	char word[256], proto_buf[16];
-	const char *proto = NULL;
-	int col = c->tok.col, dir;
-	struct ast *a;
-	size_t i;
-	__u32 v;
-
-	if (c->tok.kind != T_ID) {
-		fail(c, c->tok.col, c->tok.kind == T_END ? "the filter ends too early" :
-							   "expected a primitive, found '%s'",
-		     c->tok.text);
-		return NULL;
-	}
-	snprintf(word, sizeof(word), "%s", c->tok.text);
 
 	for (i = 0; i < sizeof(l7_fields) / sizeof(l7_fields[0]); i++)
 		if (!strcmp(word, l7_fields[i].name))
-			return l7_leaf(c, i, col);
-	if (strchr(word, '.') && strncmp(word, "ip", 2) && !isdigit((unsigned char)word[0]) &&
-	    !strchr(word, ':')) {
-		char names[512];
-		size_t at = 0;
+			return (int)i;
+	return -1;
+}
 
-		/* every field the table knows, so the message stays true */
-		for (i = 0; i < sizeof(l7_fields) / sizeof(l7_fields[0]) && at < sizeof(names); i++)
-			at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s", i ? ", " : "",
-					       l7_fields[i].name);
-		fail(c, col, "unknown field '%s'; L7 fields: %s", word, names);
+/* A word that names an L7 protocol's field we do not have. */
+static bool looks_like_l7(const char *word)
+{
+	return !strncmp(word, "tls.", 4) || !strncmp(word, "dns.", 4) ||
+	       !strncmp(word, "http.", 5) || !strncmp(word, "quic.", 5);
+}
+
+static int unknown_field(struct compiler *c, const char *word, int col)
+{
+	char names[512];
+	size_t at = 0, i;
+
+	/* every field the table knows, so the message stays true */
+	for (i = 0; i < sizeof(l7_fields) / sizeof(l7_fields[0]) && at < sizeof(names); i++)
+		at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s", i ? ", " : "",
+				       l7_fields[i].name);
+	return fail(c, col, "unknown field '%s'; L7 fields: %s", word, names);
+}
+
+/* Does an L7 field stand in the text from the '(' at p to its match? */
+static bool group_has_l7(const char *p)
+{
+	int depth = 0;
+	char word[64], prev = '(';
+	size_t n;
+
+	for (; *p; prev = *p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth <= 0)
+			return false;
+		if (!isalpha((unsigned char)*p) || isalnum((unsigned char)prev) || prev == '.' ||
+		    prev == '_' || prev == '-')
+			continue;
+		for (n = 0; (isalnum((unsigned char)p[n]) || p[n] == '.' || p[n] == '_') &&
+			    n + 1 < sizeof(word);
+		     n++)
+			word[n] = p[n];
+		word[n] = 0;
+		if (l7_field(word) >= 0 || looks_like_l7(word))
+			return true;
+	}
+	return false;
+}
+
+/* Is the word w at p (a whole word)? */
+static bool word_is(const char *p, const char *w)
+{
+	size_t n = strlen(w);
+
+	return !strncmp(p, w, n) && !isalnum((unsigned char)p[n]) && p[n] != '_' &&
+	       p[n] != '-' && p[n] != '.';
+}
+
+/* Header text from the current token: up to an and/or or an unmatched ')'
+ * outside brackets and parentheses, or the end. */
+static struct ast *header_text(struct compiler *c)
+{
+	const char *start = c->src + c->tok.col - 1, *p = start;
+	int depth = 0, brackets = 0;
+	struct ast *a;
+
+	for (; *p; p++) {
+		bool word_start = p == c->src || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' ||
+						  p[-1] == '-' || p[-1] == '.');
+
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth < 0)
+			break;
+		else if (*p == '[')
+			brackets++;
+		else if (*p == ']')
+			brackets--;
+		if (depth > 0 || brackets > 0)
+			continue;
+		if (!strncmp(p, "&&", 2) || !strncmp(p, "||", 2))
+			break;
+		if (word_start && (word_is(p, "and") || word_is(p, "or")))
+			break;
+	}
+	while (p > start && isspace((unsigned char)p[-1]))
+		p--;
+	a = new_ast(c, A_HDR);
+	if (!a)
+		return NULL;
+	a->col = c->tok.col;
+	a->from = (int)(start - c->src);
+	a->to = (int)(p - c->src);
+	c->p = p;
+	if (next(c)) {
+		free_ast(a);
 		return NULL;
 	}
-
-	if (!strcmp(word, "vlan")) {
-		if (c->depth == PL_FILTER_MAX_VLAN) {
-			fail(c, col, "more than %d 'vlan' in one filter", PL_FILTER_MAX_VLAN);
-			return NULL;
-		}
-		a = leaf(c, PL_FT_VLAN);
-		if (!a || next(c)) {
-			free_ast(a);
-			return NULL;
-		}
-		if (c->tok.kind == T_ID && !parse_u32(c->tok.text, &v)) {
-			if (v > 4095) {
-				free_ast(a);
-				fail(c, c->tok.col, "VLAN id %u is over 4095", v);
-				return NULL;
-			}
-			a->leaf.lo = v;
-			a->leaf.arg8b = 1;
-			if (next(c)) {
-				free_ast(a);
-				return NULL;
-			}
-		}
-		c->depth++; /* what follows looks past one more tag, as in pcap */
-		return a;
-	}
-	if (!strcmp(word, "less") || !strcmp(word, "greater")) {
-		if (next(c))
-			return NULL;
-		if (c->tok.kind != T_ID || parse_u32(c->tok.text, &v)) {
-			fail(c, c->tok.col, "'%s' needs a length", word);
-			return NULL;
-		}
-		a = leaf(c, PL_FT_LEN);
-		if (!a || next(c)) {
-			free_ast(a);
-			return NULL;
-		}
-		a->leaf.cmp = word[0] == 'l' ? PL_FC_LE : PL_FC_GE;
-		a->leaf.lo = v;
-		return a;
-	}
-	if (!strcmp(word, "ether")) {
-		if (next(c))
-			return NULL;
-		if (c->tok.kind == T_LBRACK)
-			return bytes_leaf(c, "ether", col);
-		if (is(c, "proto")) {
-			int vcol;
-
-			if (next(c))
-				return NULL;
-			vcol = c->tok.col;
-			if (parse_value(c, &v))
-				return NULL;
-			/* libpcap reads values up to 1500 as 802.2 LLC SAPs */
-			if (v <= 1500 || v > 0xffff) {
-				fail(c, vcol, "'ether proto %u': give an EtherType from 0x05dd to 0xffff (802.2 LLC SAPs are not supported)",
-				     v);
-				return NULL;
-			}
-			a = leaf(c, PL_FT_LINK_PROTO);
-			if (a)
-				a->leaf.lo = v;
-			return a;
-		}
-		if (parse_dir(c, &dir))
-			return NULL;
-		if (is(c, "host"))
-			if (next(c))
-				return NULL;
-		return qualified_value(c, "host", dir, 0, true);
-	}
-	if (!strcmp(word, "tcp") || !strcmp(word, "udp") || !strcmp(word, "sctp") ||
-	    !strcmp(word, "ip") || !strcmp(word, "ip6") || !strcmp(word, "icmp") ||
-	    !strcmp(word, "icmp6") || !strcmp(word, "arp")) {
-		const char *p = c->p;
-
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == '[') {
-			if (next(c))
-				return NULL;
-			return bytes_leaf(c, word, col);
-		}
-		/* "tcp port 80", "udp src port 53" */
-		if (!strcmp(word, "tcp") || !strcmp(word, "udp") || !strcmp(word, "sctp")) {
-			if (word_at(p, "port") || word_at(p, "portrange") || word_at(p, "src") ||
-			    word_at(p, "dst") || word_at(p, "host") || word_at(p, "net")) {
-				snprintf(proto_buf, sizeof(proto_buf), "%.7s", word);
-				proto = proto_buf;
-				if (next(c))
-					return NULL;
-				goto qualifiers;
-			}
-		}
-		a = proto_leaf(c, word);
-		if (a && next(c)) {
-			free_ast(a);
-			return NULL;
-		}
-		return a;
-	}
-	if (!strcmp(word, "igmp") || !strcmp(word, "rarp")) {
-		a = proto_leaf(c, word);
-		if (a && next(c)) {
-			free_ast(a);
-			return NULL;
-		}
-		return a;
-	}
-
-qualifiers:
-	col = c->tok.col;
-	if (parse_dir(c, &dir))
-		return NULL;
-	if (is(c, "host") || is(c, "net") || is(c, "port") || is(c, "portrange")) {
-		snprintf(word, sizeof(word), "%s", c->tok.text);
-		if (proto && (!strcmp(word, "host") || !strcmp(word, "net"))) {
-			fail(c, c->tok.col, "'%s %s' is not supported; use '%s and %s ...'", proto,
-			     word, proto, word);
-			return NULL;
-		}
-		if (next(c))
-			return NULL;
-		return qualified_value(c, word, dir, port_mask_of(proto), false);
-	}
-	/* "src 1.2.3.4" is "src host 1.2.3.4", as in pcap */
-	if (dir != PL_FD_EITHER && !proto && c->tok.kind == T_ID &&
-	    (isdigit((unsigned char)c->tok.text[0]) || strchr(c->tok.text, ':')))
-		return qualified_value(c, "host", dir, 0, false);
-	if (dir != PL_FD_EITHER || proto) {
-		fail(c, c->tok.col, "expected host, net, port or portrange after the qualifiers");
-		return NULL;
-	}
-	/* a bare value repeats the last qualifiers: "port 80 or 443" */
-	if (c->have_last && (isdigit((unsigned char)word[0]) || strchr(word, ':'))) {
-		if (!strcmp(c->last_kind, "ether"))
-			return qualified_value(c, "host", c->last_dir, 0, true);
-		return qualified_value(c, c->last_kind, c->last_dir, c->last_proto_mask, false);
-	}
-	fail(c, col, "unknown primitive '%s'", word);
-	return NULL;
+	return a;
 }
 
 static struct ast *parse_unary(struct compiler *c)
 {
 	struct ast *a, *inner;
-	int col;
+	int col = c->tok.col, from = col - 1, which;
 
 	if (c->tok.kind == T_NOT) {
 		if (next(c))
@@ -921,6 +481,11 @@ static struct ast *parse_unary(struct compiler *c)
 		inner = parse_unary(c);
 		if (!inner)
 			return NULL;
+		if (inner->kind == A_HDR) {
+			inner->from = from; /* "not" is libpcap's too */
+			inner->col = col;
+			return inner;
+		}
 		a = new_ast(c, A_NOT);
 		if (!a) {
 			free_ast(inner);
@@ -929,8 +494,7 @@ static struct ast *parse_unary(struct compiler *c)
 		a->l = inner;
 		return a;
 	}
-	if (c->tok.kind == T_LPAREN) {
-		col = c->tok.col;
+	if (c->tok.kind == T_LPAREN && group_has_l7(c->src + from)) {
 		if (next(c))
 			return NULL;
 		a = parse_expr(c);
@@ -943,17 +507,37 @@ static struct ast *parse_unary(struct compiler *c)
 						    "expected ')'");
 			return NULL;
 		}
+		if (a->kind == A_HDR) {
+			a->from = from; /* keep the parentheses with the text */
+			a->to = (int)(c->src + c->tok.col - c->src);
+		}
 		if (next(c)) {
 			free_ast(a);
 			return NULL;
 		}
 		return a;
 	}
-	col = c->tok.col;
-	a = parse_primitive(c);
-	if (a)
-		a->col = col;
-	return a;
+	if (c->tok.kind == T_ID) {
+		which = l7_field(c->tok.text);
+		if (which >= 0) {
+			a = l7_leaf(c, (size_t)which, col);
+			if (a)
+				a->col = col;
+			return a;
+		}
+		if (looks_like_l7(c->tok.text)) {
+			unknown_field(c, c->tok.text, col);
+			return NULL;
+		}
+	}
+	if (c->tok.kind == T_END || c->tok.kind == T_RPAREN || c->tok.kind == T_AND ||
+	    c->tok.kind == T_OR) {
+		fail(c, c->tok.col, c->tok.kind == T_END ? "the filter ends too early" :
+							   "expected a primitive, found '%s'",
+		     c->tok.text);
+		return NULL;
+	}
+	return header_text(c);
 }
 
 static struct ast *parse_expr(struct compiler *c)
@@ -972,6 +556,155 @@ static struct ast *parse_expr(struct compiler *c)
 	return a;
 }
 
+/* ---- libpcap's part ---- */
+
+/* The column of libpcap's complaint: the token it quotes ('x' or "x"),
+ * found in the text it compiled, else the text's start. */
+static int pcap_error_col(const char *src, const struct ast *a, const char *msg)
+{
+	const char *q = strpbrk(msg, "'\"");
+	char tok[128];
+	size_t n;
+	const char *hit;
+	char *text;
+	int col = a->from + 1;
+
+	if (!q)
+		return col;
+	n = strcspn(q + 1, q[0] == '\'' ? "'" : "\"");
+	if (!n || n >= sizeof(tok) || !q[1 + n])
+		return col;
+	memcpy(tok, q + 1, n);
+	tok[n] = 0;
+	text = strndup(src + a->from, (size_t)(a->to - a->from));
+	if (!text)
+		return col;
+	hit = strstr(text, tok);
+	if (hit)
+		col = a->from + (int)(hit - text) + 1;
+	free(text);
+	return col;
+}
+
+/* Highest byte offset a block may read, for the TC window; X is tracked
+ * as the IP header length (MSH) or a constant, else unbounded. */
+static __u32 block_reach(const struct pl_cbpf_insn *c, int len)
+{
+	__u32 xin[PL_FILTER_MAX_CBPF], reach = 0, xout, end, sz;
+	bool seen[PL_FILTER_MAX_CBPF] = { false };
+	int i, s, succ[2], n_succ;
+
+	seen[0] = true;
+	xin[0] = 0;
+	for (i = 0; i < len; i++) {
+		__u16 code = c[i].code;
+
+		if (!seen[i])
+			continue;
+		xout = xin[i];
+		sz = BPF_SIZE(code) == BPF_W ? 4 : BPF_SIZE(code) == BPF_H ? 2 : 1;
+		if (BPF_CLASS(code) == BPF_LD && BPF_MODE(code) == BPF_ABS)
+			end = c[i].k + sz;
+		else if (BPF_CLASS(code) == BPF_LD && BPF_MODE(code) == BPF_IND)
+			end = xin[i] == 0xffffffff ? 0xffffffff : xin[i] + c[i].k + sz;
+		else if (BPF_CLASS(code) == BPF_LDX && BPF_MODE(code) == BPF_MSH)
+			end = c[i].k + 1;
+		else
+			end = 0;
+		if (end > reach)
+			reach = end;
+		if (BPF_CLASS(code) == BPF_LDX)
+			xout = BPF_MODE(code) == BPF_MSH ? 60 : BPF_MODE(code) == BPF_IMM ? c[i].k : 0xffffffff;
+		else if (BPF_CLASS(code) == BPF_MISC && BPF_MISCOP(code) == BPF_TAX)
+			xout = 0xffffffff;
+		n_succ = 0;
+		if (BPF_CLASS(code) == BPF_RET)
+			continue;
+		if (BPF_CLASS(code) != BPF_JMP) {
+			succ[n_succ++] = i + 1;
+		} else if (BPF_OP(code) == BPF_JA) {
+			succ[n_succ++] = i + 1 + (int)c[i].k;
+		} else {
+			succ[n_succ++] = i + 1 + c[i].jt;
+			succ[n_succ++] = i + 1 + c[i].jf;
+		}
+		for (s = 0; s < n_succ; s++) {
+			if (succ[s] >= len)
+				continue;
+			if (!seen[succ[s]] || xout > xin[succ[s]])
+				xin[succ[s]] = xout;
+			seen[succ[s]] = true;
+		}
+	}
+	return reach;
+}
+
+/* Compiles the header text of a to a block of libpcap's code. */
+static int compile_block(struct compiler *c, struct ast *a)
+{
+	struct pl_filter *f = c->f;
+	struct bpf_program prog;
+	pcap_t *p;
+	char *text;
+	__u32 at = f->n_blocks ? f->block_start[f->n_blocks] : 0, i;
+	int ret = -1;
+
+	if (f->n_blocks == PL_FILTER_MAX_BLOCKS)
+		return fail(c, a->col, "more than %d header parts between L7 predicates",
+			    PL_FILTER_MAX_BLOCKS);
+	text = strndup(c->src + a->from, (size_t)(a->to - a->from));
+	p = pcap_open_dead(c->linktype, 262144);
+	if (!text || !p) {
+		free(text);
+		if (p)
+			pcap_close(p);
+		return fail(c, a->col, "out of memory");
+	}
+	if (pcap_compile(p, &prog, text, 1, PCAP_NETMASK_UNKNOWN)) {
+		const char *msg = pcap_geterr(p);
+
+		fail(c, pcap_error_col(c->src, a, msg), "%s", msg);
+		goto out;
+	}
+	if (at + prog.bf_len > PL_FILTER_MAX_CBPF) {
+		fail(c, a->col, "the header tests compile to more than %d instructions",
+		     PL_FILTER_MAX_CBPF);
+		pcap_freecode(&prog);
+		goto out;
+	}
+	for (i = 0; i < prog.bf_len; i++) {
+		f->cbpf[at + i].code = prog.bf_insns[i].code;
+		f->cbpf[at + i].jt = prog.bf_insns[i].jt;
+		f->cbpf[at + i].jf = prog.bf_insns[i].jf;
+		f->cbpf[at + i].k = prog.bf_insns[i].k;
+	}
+	if (block_reach(&f->cbpf[at], (int)prog.bf_len) > PL_HDR_WIN)
+		f->needs_bytes = 1;
+	a->kind = A_LEAF;
+	a->leaf.test = PL_FT_CBPF;
+	a->leaf.arg8 = (__u8)f->n_blocks;
+	f->n_blocks++;
+	f->block_start[f->n_blocks] = (__u16)(at + prog.bf_len);
+	pcap_freecode(&prog);
+	ret = 0;
+out:
+	pcap_close(p);
+	free(text);
+	return ret;
+}
+
+/* Every header text of the tree to a block, left to right. */
+static int compile_blocks(struct compiler *c, struct ast *a)
+{
+	if (!a)
+		return 0;
+	if (a->kind == A_HDR)
+		return compile_block(c, a);
+	if (compile_blocks(c, a->l))
+		return -1;
+	return compile_blocks(c, a->r);
+}
+
 /* Each primitive is one node: the column of the first one past the limit,
  * in text order, or 0 when they all fit. */
 static int past_limit(const struct ast *a, int *count)
@@ -980,7 +713,7 @@ static int past_limit(const struct ast *a, int *count)
 
 	if (!a)
 		return 0;
-	if (a->kind == A_LEAF)
+	if (a->kind == A_LEAF || a->kind == A_HDR)
 		return ++*count > PL_FILTER_MAX_NODES ? a->col : 0;
 	col = past_limit(a->l, count);
 	return col ? col : past_limit(a->r, count);
@@ -1018,11 +751,11 @@ static __u8 forward(int n, int id)
 	return id >= PL_FILTER_MAX_NODES ? (__u8)id : (__u8)(n - 1 - id);
 }
 
-int pl_filter_compile(const char *expr, struct pl_filter *out, char *err,
-		      size_t errlen, int *col)
+int pl_filter_compile_for(const char *expr, int linktype, struct pl_filter *out, char *err,
+			  size_t errlen, int *col)
 {
 	struct compiler c = { .src = expr, .p = expr, .f = out, .err = err,
-			      .errlen = errlen };
+			      .errlen = errlen, .linktype = linktype };
 	struct ast *a;
 	int entry, i, n_leaves = 0, over;
 
@@ -1053,6 +786,10 @@ int pl_filter_compile(const char *expr, struct pl_filter *out, char *err,
 		free_ast(a);
 		goto fail;
 	}
+	if (compile_blocks(&c, a)) {
+		free_ast(a);
+		goto fail;
+	}
 	entry = place(&c, a, PL_FILTER_ACCEPT, PL_FILTER_REJECT);
 	free_ast(a);
 	if (entry < 0)
@@ -1073,4 +810,10 @@ fail:
 	*col = c.err_col;
 	memset(out, 0, sizeof(*out));
 	return -1;
+}
+
+int pl_filter_compile(const char *expr, struct pl_filter *out, char *err, size_t errlen,
+		      int *col)
+{
+	return pl_filter_compile_for(expr, DLT_EN10MB, out, err, errlen, col);
 }

@@ -47,6 +47,7 @@ enum pl_ftest {
 	PL_FT_BYTES,          /* proto[off:size] & mask OP value */
 	PL_FT_STR,            /* L7 string field OP "pattern" */
 	PL_FT_NUM,            /* L7 number field OP value */
+	PL_FT_CBPF,           /* a block of libpcap's code (arg8: its number) */
 };
 
 /* Direction qualifiers. */
@@ -93,6 +94,32 @@ struct pl_fnode {
 	__u8 addr[16]; /* address; PL_FB_L4 bytes: addr[0] is the IP protocol */
 };
 
+/* A classic BPF instruction, as libpcap emits it (struct bpf_insn). */
+struct pl_cbpf_insn {
+	__u16 code;
+	__u8 jt, jf;
+	__u32 k;
+};
+
+#define PL_FILTER_MAX_BLOCKS 8   /* header-only parts compiled by libpcap */
+#define PL_FILTER_MAX_CBPF 512   /* their classic instructions, all blocks */
+/* The kernel's region for their translation (filter/cbpf.h): the marker
+ * `rA = PL_CBPF_MAGIC`, `rX = rBase`, `rT = rBound`, `rRes = rMem`, then
+ * PL_CBPF_REGION_LEN `goto +0`. The moves name the registers the compiler
+ * chose. */
+#define PL_CBPF_MAGIC 0x5ca1ab1e
+#define PL_CBPF_REGION_LEN 1536
+#define PL_CBPF_ABORT_BIT 16     /* result bit 16 + b: block b read past the frame */
+
+/* What a block may use besides the frame: libpcap's scratch memory M[]
+ * and the frame's length on the wire (BPF_LEN). The kernel keeps it in
+ * its per-CPU parser state. */
+struct pl_cbpf_mem {
+	__u32 m[16];
+	__u32 wire_len;
+	__u32 _pad;
+};
+
 struct pl_filter {
 	__u32 n_nodes;
 	__u32 entry;       /* first node, or PL_FILTER_ACCEPT for "no filter" */
@@ -100,6 +127,11 @@ struct pl_filter {
 	__u32 needs_l7;    /* a PL_FT_STR/NUM node: run after the L7 parse */
 	struct pl_fnode nodes[PL_FILTER_MAX_NODES];
 	char strs[PL_FILTER_MAX_STRS][PL_FILTER_STR_MAX];
+	/* libpcap's blocks: block b is cbpf[block_start[b], block_start[b+1]);
+	 * read by user space only (the kernel runs their translation) */
+	__u32 n_blocks;
+	__u16 block_start[PL_FILTER_MAX_BLOCKS + 1];
+	struct pl_cbpf_insn cbpf[PL_FILTER_MAX_CBPF];
 };
 
 #ifndef __bpf__
@@ -108,6 +140,15 @@ struct pl_filter {
  * with a message in err and the 1-based column of the problem in *col. */
 int pl_filter_compile(const char *expr, struct pl_filter *out, char *err,
 		      size_t errlen, int *col);
+/* The same for frames of another link type (a DLT_* value), for read. */
+int pl_filter_compile_for(const char *expr, int linktype, struct pl_filter *out, char *err,
+			  size_t errlen, int *col);
+
+/* The result bits of f's libpcap blocks on a frame, as the kernel's
+ * region gives them (filter/cbpf.h): bit b block b's verdict, bit
+ * PL_CBPF_ABORT_BIT + b when it read past the frame. */
+__u32 pl_cbpf_run_host(const struct pl_filter *f, const __u8 *data, __u32 caplen,
+		       __u32 wire_len);
 #endif
 
 #endif /* PKTLENS_FILTER_H */

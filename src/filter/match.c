@@ -52,6 +52,7 @@ struct pl_fview {
 	__u32 avail;     /* bytes the frame has (caplen) */
 	__u32 linktype;
 	__u32 frame_len; /* frame.len, for less/greater */
+	__u32 cbpf_bits; /* the libpcap blocks' result bits (filter/cbpf.h) */
 };
 
 PL_INLINE struct pl_fview pl_scratch_view(const struct pl_scratch *s)
@@ -59,7 +60,7 @@ PL_INLINE struct pl_fview pl_scratch_view(const struct pl_scratch *s)
 	/* end bounds the reads for the verifier; len is the real limit */
 	return (struct pl_fview){ .data = s->buf, .end = s->buf + PL_WIN, .len = s->len,
 				  .avail = s->avail, .linktype = s->linktype,
-				  .frame_len = s->ev.pkt.frame_len };
+				  .frame_len = s->ev.pkt.frame_len, .cbpf_bits = s->cbpf_bits };
 }
 
 /* Where libpcap finds the EtherType and the network header. */
@@ -557,6 +558,12 @@ PL_INLINE int pl_test_node(const volatile struct pl_filter *f,
 		return s ? pl_test_str(f, n, s) : 0;
 	case PL_FT_NUM:
 		return s ? pl_test_num(n, &s->ev.pkt) : 0;
+	case PL_FT_CBPF:
+		/* a block that read past the frame rejects the packet, as the
+		 * whole of libpcap's program would */
+		if (fv->cbpf_bits >> (PL_CBPF_ABORT_BIT + (n->arg8 & 7)) & 1)
+			return -1;
+		return fv->cbpf_bits >> (n->arg8 & 7) & 1;
 	}
 	return 0;
 }
@@ -593,3 +600,171 @@ PL_INLINE bool pl_filter_match(const volatile struct pl_filter *f, struct pl_scr
 
 	return pl_filter_run(f, &fv, s);
 }
+
+#ifndef __bpf__
+/*
+ * The host's run of the filter's libpcap blocks, under the rules of the
+ * kernel's translation (filter/cbpf.c): libpcap's bpf_filter() cannot
+ * tell a failed load from a "no", which the graph needs to reject the
+ * packet as libpcap's whole program would. tests/unit/test_filter.c
+ * checks the two agree on every verdict.
+ */
+#include <linux/filter.h>
+
+static int cbpf_size(__u16 code)
+{
+	return BPF_SIZE(code) == BPF_W ? 4 : BPF_SIZE(code) == BPF_H ? 2 : 1;
+}
+
+
+/* The size bytes at off, big-endian, under the kernel's rules: inside the
+ * first PL_WIN bytes and the n the frame has. */
+static int host_load(const __u8 *d, __u32 n, __u64 off, int size, __u32 *v)
+{
+	if (off > (__u64)(PL_WIN - size) || off + (__u64)size > n)
+		return -1;
+	if (size == 4)
+		*v = (__u32)d[off] << 24 | (__u32)d[off + 1] << 16 | (__u32)d[off + 2] << 8 |
+		     d[off + 3];
+	else if (size == 2)
+		*v = (__u32)d[off] << 8 | d[off + 1];
+	else
+		*v = d[off];
+	return 0;
+}
+
+static bool host_jump(__u8 op, __u32 a, __u32 b)
+{
+	switch (op) {
+	case BPF_JEQ:
+		return a == b;
+	case BPF_JGT:
+		return a > b;
+	case BPF_JGE:
+		return a >= b;
+	default:
+		return a & b;
+	}
+}
+
+static __u32 host_alu(__u8 op, __u32 a, __u32 b)
+{
+	switch (op) {
+	case BPF_ADD:
+		return a + b;
+	case BPF_SUB:
+		return a - b;
+	case BPF_MUL:
+		return a * b;
+	case BPF_DIV:
+		return a / b; /* b != 0: the caller checked */
+	case BPF_MOD:
+		return a % b;
+	case BPF_OR:
+		return a | b;
+	case BPF_AND:
+		return a & b;
+	case BPF_XOR:
+		return a ^ b;
+	case BPF_LSH:
+		return b < 32 ? a << b : 0;
+	case BPF_RSH:
+		return b < 32 ? a >> b : 0;
+	default: /* BPF_NEG */
+		return -a;
+	}
+}
+
+enum { HOST_NO, HOST_YES, HOST_ABORT };
+
+static int host_block(const struct sock_filter *c, int len, const __u8 *d, __u32 n,
+		      __u32 wire_len)
+{
+	__u32 a = 0, x = 0, mem[16] = { 0 }, v, *dst;
+	int pc;
+
+	for (pc = 0; pc < len; pc++) {
+		const struct sock_filter *i = &c[pc];
+		__u16 code = i->code;
+
+		switch (BPF_CLASS(code)) {
+		case BPF_LD:
+		case BPF_LDX:
+			dst = BPF_CLASS(code) == BPF_LD ? &a : &x;
+			switch (BPF_MODE(code)) {
+			case BPF_IMM:
+				*dst = i->k;
+				break;
+			case BPF_MEM:
+				*dst = i->k < 16 ? mem[i->k] : 0;
+				break;
+			case BPF_LEN:
+				*dst = wire_len;
+				break;
+			case BPF_ABS:
+				if (host_load(d, n, i->k, cbpf_size(code), &v))
+					return HOST_ABORT;
+				a = v;
+				break;
+			case BPF_IND:
+				if (host_load(d, n, (__u64)x + i->k, cbpf_size(code), &v))
+					return HOST_ABORT;
+				a = v;
+				break;
+			case BPF_MSH:
+				if (host_load(d, n, i->k, 1, &v))
+					return HOST_ABORT;
+				x = (v & 0xf) << 2;
+				break;
+			}
+			break;
+		case BPF_ST:
+		case BPF_STX:
+			if (i->k < 16)
+				mem[i->k] = BPF_CLASS(code) == BPF_ST ? a : x;
+			break;
+		case BPF_ALU:
+			v = BPF_SRC(code) == BPF_X ? x : i->k;
+			if ((BPF_OP(code) == BPF_DIV || BPF_OP(code) == BPF_MOD) && v == 0)
+				return HOST_NO;
+			a = host_alu(BPF_OP(code), a, v);
+			break;
+		case BPF_JMP:
+			if (BPF_OP(code) == BPF_JA)
+				pc += (int)i->k;
+			else
+				pc += host_jump(BPF_OP(code), a, BPF_SRC(code) == BPF_X ? x : i->k) ? i->jt
+												 : i->jf;
+			break;
+		case BPF_RET:
+			v = BPF_RVAL(code) == BPF_K ? i->k : BPF_RVAL(code) == BPF_X ? x : a;
+			return v ? HOST_YES : HOST_NO;
+		case BPF_MISC:
+			if (BPF_MISCOP(code) == BPF_TAX)
+				x = a;
+			else
+				a = x;
+			break;
+		}
+	}
+	return HOST_NO; /* the compiler checked that every path returns */
+}
+
+__u32 pl_cbpf_run_host(const struct pl_filter *f, const __u8 *data, __u32 caplen,
+		       __u32 wire_len)
+{
+	__u32 bits = 0, n = caplen < PL_WIN ? caplen : PL_WIN, b;
+
+	for (b = 0; b < f->n_blocks && b < PL_FILTER_MAX_BLOCKS; b++) {
+		const struct sock_filter *c = (const void *)&f->cbpf[f->block_start[b]];
+		int r = host_block(c, f->block_start[b + 1] - f->block_start[b], data, n, wire_len);
+
+		if (r == HOST_YES)
+			bits |= 1u << b;
+		else if (r == HOST_ABORT)
+			bits |= 1u << (PL_CBPF_ABORT_BIT + b);
+	}
+	return bits;
+}
+
+#endif

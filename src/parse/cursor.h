@@ -44,6 +44,9 @@ struct pl_scratch {
 	__u8 l7_truncated, l7_malformed, _pad7[2];
 	char fpat[64];    /* filter: the string pattern under test */
 	char fstr[PL_TLS_SNI_MAX]; /* filter: the string field under test */
+	__u32 cbpf_mem[18]; /* filter: libpcap's M[] and BPF_LEN (struct pl_cbpf_mem) */
+	__u32 cbpf_bits;    /* filter: the libpcap blocks' result bits */
+	__u32 _pad_cbpf;
 	struct pl_packet_event ev; /* ev.pkt is the parser's output */
 	/* -w: the packet's bytes follow the record in the ring buffer; this
 	 * also leaves room for the filter's masked reads of L7 fields */

@@ -16,6 +16,7 @@ bool pl_parse_scratch(struct pl_scratch *s, const struct pl_filter *filter,
 	s->len = n;
 	s->avail = caplen;
 	s->linktype = linktype;
+	s->cbpf_bits = filter && filter->n_blocks ? pl_cbpf_run_host(filter, data, caplen, wire_len) : 0;
 	/* as in the kernel: a header-only filter runs on the bytes, first */
 	if (filter && !filter->needs_l7) {
 		s->ev.pkt.frame_len = wire_len;

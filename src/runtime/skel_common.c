@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "filter/cbpf.h"
 #include "util/log.h"
 #include "packet_skel.h"
 #include "skel_common.h"
@@ -109,6 +110,7 @@ int pl_prepare_packet_cmd(const struct pl_opts *o, const char *cmd,
 struct packet_bpf *pl_open_packet(const struct pl_filter *filter, int emit_records)
 {
 	struct packet_bpf *skel = packet_bpf__open();
+	char err[256];
 
 	if (!skel) {
 		pl_err("cannot open the BPF programs: %s", strerror(errno));
@@ -116,6 +118,11 @@ struct packet_bpf *pl_open_packet(const struct pl_filter *filter, int emit_recor
 	}
 	skel->rodata->emit_records = (__u32)emit_records;
 	memcpy((void *)&skel->rodata->filter, filter, sizeof(*filter));
+	if (pl_filter_splice(skel->obj, filter, err, sizeof(err))) {
+		pl_err("cannot put the filter into the BPF programs: %s", err);
+		packet_bpf__destroy(skel);
+		return NULL;
+	}
 	return skel;
 }
 

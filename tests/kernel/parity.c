@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include "runtime/packet_skel.h"
 #include "filter/filter.h"
+#include "filter/cbpf.h"
 #include "parse/parse.h"
 #include "records/record.h"
 #include "frames.h"
@@ -179,8 +180,11 @@ int main(int argc, char **argv)
 			continue;
 		}
 		skel = packet_bpf__open();
-		if (skel)
+		if (skel) {
 			memcpy((void *)&skel->rodata->filter, &filter, sizeof(filter));
+			if (pl_filter_splice(skel->obj, &filter, err, sizeof(err)))
+				printf("parity: filter '%s': %s\n", filters[j], err);
+		}
 		if (!skel || packet_bpf__load(skel)) {
 			printf("FAIL parity filter '%s': cannot load: %s\n", filters[j],
 			       strerror(errno));
