@@ -20,6 +20,9 @@ PKGS=(
 	prometheus nfdump tmux
 	# pktlens read --json output is checked with jq in the shell tests
 	jq
+	# filters: libpcap resolves service and protocol names (port domain,
+	# ip proto tcp) from /etc/services and /etc/protocols
+	netbase
 )
 
 missing=()

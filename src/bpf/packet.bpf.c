@@ -309,33 +309,6 @@ static __always_inline bool capture_whole(void *ctx, bool xdp, __u32 frame_len,
 	return true;
 }
 
-#define PL_STR(x) #x
-#define PL_XSTR(x) PL_STR(x)
-
-/*
- * The filter's libpcap blocks (filter/cbpf.h): user space writes their
- * translation over this region before load, in place of the marker and
- * the `goto +0`s; the marker's moves tell it which registers hold what.
- * Returns the blocks' result bits. Only reached when the filter has
- * blocks (filter.n_blocks is a constant of .rodata).
- */
-static __always_inline __u32 run_cbpf(const void *base, __u64 bound, __u32 *mem)
-{
-	__u64 a, x, t, res;
-
-	asm volatile("%[a] = " PL_XSTR(PL_CBPF_MAGIC) "\n\t"
-		     "%[x] = %[base]\n\t"
-		     "%[t] = %[bound]\n\t"
-		     "%[res] = %[mem]\n\t"
-		     ".rept " PL_XSTR(PL_CBPF_REGION_LEN) "\n\t"
-		     "goto +0\n\t"
-		     ".endr"
-		     : [a] "=&r"(a), [x] "=&r"(x), [t] "=&r"(t), [res] "=&r"(res)
-		     : [base] "r"(base), [bound] "r"(bound), [mem] "r"(mem)
-		     : "memory");
-	return (__u32)res;
-}
-
 static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len,
 				   __u32 ifindex)
 {
@@ -356,13 +329,9 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len,
 		struct xdp_md *x = ctx;
 
 		s->cbpf_mem[16] = frame_len;
-		s->cbpf_bits = run_cbpf((void *)(long)x->data, (__u64)(long)x->data_end, s->cbpf_mem);
-		if (prefilter) {
-			struct pl_fview fv = { .cbpf_bits = s->cbpf_bits };
-
-			if (!pl_filter_run(&filter, &fv, NULL))
-				return;
-		}
+		s->cbpf_bits = pl_cbpf_region((void *)(long)x->data, (__u64)(long)x->data_end, s->cbpf_mem);
+		if (prefilter && !pl_filter_run(&filter, s->cbpf_bits, NULL))
+			return;
 	}
 	/* no filter, or one that passed already: the frame may go out whole */
 	if ((filter.entry == PL_FILTER_ACCEPT || (xdp && prefilter)) &&
@@ -381,7 +350,7 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len,
 	/* TC: the blocks run on the loaded window, the tag put back */
 	if (!xdp && filter.n_blocks) {
 		s->cbpf_mem[16] = frame_len;
-		s->cbpf_bits = run_cbpf(s->buf, s->len, s->cbpf_mem);
+		s->cbpf_bits = pl_cbpf_region(s->buf, s->len, s->cbpf_mem);
 		if (prefilter) {
 			s->ev.pkt.frame_len = frame_len;
 			if (!pl_filter_match(&filter, s))

@@ -260,11 +260,12 @@ static __always_inline struct pl_tcp_event *new_event(__u32 kind)
  * 4-tuple (source = the local end for socket events, the packet's source
  * for drops): Ethernet, IPv4 or IPv6 without options, and the ports at the
  * start of a TCP or UDP header; the filter reads headers at libpcap's
- * offsets. A global function, so the verifier checks the filter once per
- * program rather than once per call.
+ * offsets. Inlined: libpcap's code goes into a region of each program
+ * (filter/match.c), which user space reaches only in a program's own
+ * instructions.
  */
 #define F_L3 14
-__noinline int pl_tcp_filter(const struct pl_tcp_event *e)
+static __always_inline int pl_tcp_filter(const struct pl_tcp_event *e)
 {
 	__u32 lvl = level(), l4;
 	struct pl_scratch *s = bpf_map_lookup_elem(&scratch, &lvl);
@@ -308,6 +309,9 @@ __noinline int pl_tcp_filter(const struct pl_tcp_event *e)
 	s->linktype = PL_LINK_ETHERNET;
 	s->l3_off = F_L3;
 	s->ev.pkt.present = 0; /* no L7 fields */
+	s->ev.pkt.frame_len = s->len;
+	s->cbpf_mem[16] = s->len;
+	s->cbpf_bits = filter.n_blocks ? pl_cbpf_region(s->buf, s->len, s->cbpf_mem) : 0;
 	return pl_filter_match(&filter, s);
 }
 

@@ -558,32 +558,100 @@ static struct ast *parse_expr(struct compiler *c)
 
 /* ---- libpcap's part ---- */
 
-/* The column of libpcap's complaint: the token it quotes ('x' or "x"),
- * found in the text it compiled, else the text's start. */
-static int pcap_error_col(const char *src, const struct ast *a, const char *msg)
+/* Does libpcap take the text? */
+static bool pcap_takes(int linktype, const char *text)
 {
-	const char *q = strpbrk(msg, "'\"");
-	char tok[128];
-	size_t n;
-	const char *hit;
-	char *text;
-	int col = a->from + 1;
+	struct bpf_program prog;
+	pcap_t *p = pcap_open_dead(linktype, 262144);
+	bool ok;
 
-	if (!q)
-		return col;
-	n = strcspn(q + 1, q[0] == '\'' ? "'" : "\"");
-	if (!n || n >= sizeof(tok) || !q[1 + n])
-		return col;
-	memcpy(tok, q + 1, n);
-	tok[n] = 0;
-	text = strndup(src + a->from, (size_t)(a->to - a->from));
-	if (!text)
-		return col;
-	hit = strstr(text, tok);
+	if (!p)
+		return false;
+	ok = !pcap_compile(p, &prog, text, 1, PCAP_NETMASK_UNKNOWN);
+	if (ok)
+		pcap_freecode(&prog);
+	pcap_close(p);
+	return ok;
+}
+
+static bool is_connector(const char *w, size_t n)
+{
+	static const char *const words[] = { "and", "or", "not", "&&", "||", "!", "(" };
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i]) == n && !strncmp(w, words[i], n))
+			return true;
+	return false;
+}
+
+/*
+ * The column of libpcap's complaint in text, a's header text. libpcap
+ * quotes the token it refuses ('x' or "x"); a syntax error names none, so
+ * the caret goes to the first word after the longest prefix libpcap takes
+ * (and, or, not and '(' passed over): where the text stops making sense.
+ */
+static int pcap_error_col(const struct compiler *c, const struct ast *a, const char *text,
+			  const char *msg)
+{
+	const char *q = strpbrk(msg, "'\""), *hit, *w;
+	char tok[128], *prefix;
+	size_t n, cut, good = 0, len = strlen(text);
+
+	if (q) {
+		n = strcspn(q + 1, q[0] == '\'' ? "'" : "\"");
+		if (n && n < sizeof(tok) && q[1 + n]) {
+			memcpy(tok, q + 1, n);
+			tok[n] = 0;
+			hit = strstr(text, tok);
+			if (hit)
+				return a->from + (int)(hit - text) + 1;
+		}
+	}
+	/* a number or word of the message that stands in the text: the
+	 * last one there ("illegal port number 65536 > 65535") */
+	hit = NULL;
+	for (q = msg; *q; q += n ? n : 1) {
+		const char *at;
+
+		n = strspn(q, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.:/_-");
+		if (n < 2 || n >= sizeof(tok))
+			continue;
+		memcpy(tok, q, n);
+		tok[n] = 0;
+		/* a whole word, or the start of one for a cut-off address
+		 * ("bogus ethernet address aa:bb:") */
+		for (at = strstr(text, tok); at; at = strstr(at + 1, tok))
+			if (at > text && isspace((unsigned char)at[-1]) &&
+			    (!at[n] || isspace((unsigned char)at[n]) || strpbrk(tok, ":.")) &&
+			    (!hit || at > hit))
+				hit = at;
+	}
 	if (hit)
-		col = a->from + (int)(hit - text) + 1;
-	free(text);
-	return col;
+		return a->from + (int)(hit - text) + 1;
+	prefix = strdup(text);
+	if (!prefix)
+		return a->from + 1;
+	for (cut = 1; cut <= len; cut++) {
+		if (cut < len && !isspace((unsigned char)text[cut]))
+			continue;
+		memcpy(prefix, text, cut);
+		prefix[cut] = 0;
+		if (pcap_takes(c->linktype, prefix))
+			good = cut;
+	}
+	free(prefix);
+	for (w = text + good;;) {
+		while (isspace((unsigned char)*w))
+			w++;
+		n = *w == '(' ? 1 : strcspn(w, " \t\n(");
+		if (!*w || !is_connector(w, n))
+			break;
+		w += n;
+	}
+	if (!*w)
+		w = text + good;
+	return a->from + (int)(w - text) + 1;
 }
 
 /* Highest byte offset a block may read, for the TC window; X is tracked
@@ -639,6 +707,20 @@ static __u32 block_reach(const struct pl_cbpf_insn *c, int len)
 	return reach;
 }
 
+/* The offset of a '(' in a's header text that is never closed, or -1. */
+static int unclosed_paren(const char *src, const struct ast *a)
+{
+	int open[64], depth = 0, i;
+
+	for (i = a->from; i < a->to; i++) {
+		if (src[i] == '(' && depth < 64)
+			open[depth++] = i;
+		else if (src[i] == ')' && depth > 0)
+			depth--;
+	}
+	return depth ? open[depth - 1] : -1;
+}
+
 /* Compiles the header text of a to a block of libpcap's code. */
 static int compile_block(struct compiler *c, struct ast *a)
 {
@@ -652,6 +734,9 @@ static int compile_block(struct compiler *c, struct ast *a)
 	if (f->n_blocks == PL_FILTER_MAX_BLOCKS)
 		return fail(c, a->col, "more than %d header parts between L7 predicates",
 			    PL_FILTER_MAX_BLOCKS);
+	if (unclosed_paren(c->src, a) >= 0)
+		return fail(c, unclosed_paren(c->src, a) + 1,
+			    "unbalanced parenthesis: this '(' is never closed");
 	text = strndup(c->src + a->from, (size_t)(a->to - a->from));
 	p = pcap_open_dead(c->linktype, 262144);
 	if (!text || !p) {
@@ -663,7 +748,7 @@ static int compile_block(struct compiler *c, struct ast *a)
 	if (pcap_compile(p, &prog, text, 1, PCAP_NETMASK_UNKNOWN)) {
 		const char *msg = pcap_geterr(p);
 
-		fail(c, pcap_error_col(c->src, a, msg), "%s", msg);
+		fail(c, pcap_error_col(c, a, text, msg), "%s", msg);
 		goto out;
 	}
 	if (at + prog.bf_len > PL_FILTER_MAX_CBPF) {
@@ -677,6 +762,20 @@ static int compile_block(struct compiler *c, struct ast *a)
 		f->cbpf[at + i].jt = prog.bf_insns[i].jt;
 		f->cbpf[at + i].jf = prog.bf_insns[i].jf;
 		f->cbpf[at + i].k = prog.bf_insns[i].k;
+	}
+	for (i = 0; i < prog.bf_len; i++) {
+		const struct pl_cbpf_insn *in = &f->cbpf[at + i];
+		__u32 sz = BPF_SIZE(in->code) == BPF_W ? 4 : BPF_SIZE(in->code) == BPF_H ? 2 : 1;
+
+		/* a load past the window, whatever X holds: never true */
+		if (BPF_CLASS(in->code) == BPF_LD &&
+		    (BPF_MODE(in->code) == BPF_ABS || BPF_MODE(in->code) == BPF_IND) &&
+		    in->k + sz > PL_WIN) {
+			fail(c, a->col, "a test reads past the %d bytes of a frame pktlens looks at",
+			     PL_WIN);
+			pcap_freecode(&prog);
+			goto out;
+		}
 	}
 	if (block_reach(&f->cbpf[at], (int)prog.bf_len) > PL_HDR_WIN)
 		f->needs_bytes = 1;

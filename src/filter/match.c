@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Evaluation of a compiled filter (filter.h) against a parsed packet.
- * Semantics follow libpcap's for the pcap-filter primitives, so that
- * `pktlens read FILE FILTER` selects what `tcpdump -r FILE FILTER` does:
- * header tests load the frame's bytes at libpcap's offsets (IPv4 ports
- * only in first fragments, IPv6 ports right after the fixed header, IPv6
- * protocols there or after one fragment header, `vlan` shifting the tests
- * that follow it, a load past the frame's end rejecting the packet); the
- * L7 tests read the parsed record.
+ * Evaluation of a compiled filter (filter.h), by the same C code in the
+ * kernel and on the host: the header parts are libpcap's own code (the
+ * blocks), run by pl_cbpf_region() in the kernel and pl_cbpf_run_host()
+ * on the host, so `pktlens read FILE FILTER` selects what `tcpdump -r
+ * FILE FILTER` does; the decision graph combines their result bits with
+ * the L7 tests, which read the parsed record.
  */
 #include "parse/cursor.h"
 #include "filter.h"
@@ -28,347 +26,6 @@ PL_INLINE bool pl_fcmp32(__u32 cmp, __u32 a, __u32 b)
 	default:
 		return a >= b;
 	}
-}
-
-/*
- * Header tests read the frame's bytes at the offsets libpcap's code reads,
- * not the parsed record: a header the parser found malformed or cut short
- * is tested as tcpdump tests it, and a load past the end of the frame
- * rejects the whole packet (-1). Each `vlan` before a test in the text
- * moves its link-layer offsets by 4 bytes (n->depth). The offsets stay
- * below PL_HDR_WIN, which the kernel always loads.
- */
-
-/*
- * What header tests read: a frame's bytes [data, end), len of them loaded,
- * of a frame avail bytes long. Over the parser's window (pl_scratch_view)
- * or, in XDP, over the packet itself, so that a filter can reject a packet
- * before anything is copied or parsed.
- */
-struct pl_fview {
-	const __u8 *data;
-	const __u8 *end;
-	__u32 len;       /* bytes at data that may be read */
-	__u32 avail;     /* bytes the frame has (caplen) */
-	__u32 linktype;
-	__u32 frame_len; /* frame.len, for less/greater */
-	__u32 cbpf_bits; /* the libpcap blocks' result bits (filter/cbpf.h) */
-};
-
-PL_INLINE struct pl_fview pl_scratch_view(const struct pl_scratch *s)
-{
-	/* end bounds the reads for the verifier; len is the real limit */
-	return (struct pl_fview){ .data = s->buf, .end = s->buf + PL_WIN, .len = s->len,
-				  .avail = s->avail, .linktype = s->linktype,
-				  .frame_len = s->ev.pkt.frame_len, .cbpf_bits = s->cbpf_bits };
-}
-
-/* Where libpcap finds the EtherType and the network header. */
-PL_INLINE __u32 pl_ftype_off(const struct pl_fview *fv, __u32 depth)
-{
-	if (fv->linktype == PL_LINK_LINUX_SLL)
-		return 14;
-	if (fv->linktype == PL_LINK_LINUX_SLL2)
-		return 0;
-	return 12 + 4 * (depth & 0x0f);
-}
-
-PL_INLINE __u32 pl_fl3_off(const struct pl_fview *fv, __u32 depth)
-{
-	if (fv->linktype == PL_LINK_LINUX_SLL)
-		return 16;
-	if (fv->linktype == PL_LINK_LINUX_SLL2)
-		return 20;
-	return 14 + 4 * (depth & 0x0f);
-}
-
-/* Loads `size` (1, 2 or 4) bytes at off into *v; -1 past the frame's end.
- * Each size compares its own end, which is what lets the verifier see the
- * read inside the packet. */
-PL_INLINE int pl_fload(const struct pl_fview *fv, __u32 off, __u32 size, __u32 *v)
-{
-	const __u8 *p;
-
-	/* both tests, though len <= avail in every view: with the len test
-	 * alone the flow programs grow past the verifier's limit (E2BIG) */
-	if (off + size > fv->avail || off + size > fv->len)
-		return -1;
-	p = fv->data + pl_mask(off, PL_WIN - 1);
-	if (size == 1) {
-		if (p + 1 > fv->end)
-			return -1;
-		*v = *p;
-	} else if (size == 2) {
-		if (p + 2 > fv->end)
-			return -1;
-		*v = __builtin_bswap16(pl_load16(p));
-	} else {
-		if (p + 4 > fv->end)
-			return -1;
-		*v = __builtin_bswap32(pl_load32(p));
-	}
-	return 0;
-}
-
-/* After the source test gave `src` (0 or 1): the result when the direction
- * needs no destination test, else 2. libpcap tests the source first and
- * the destination only when needed, which decides what a short frame does. */
-PL_INLINE int pl_fdir_src(__u32 dir, int src)
-{
-	if (dir == PL_FD_SRC)
-		return src;
-	if (dir == PL_FD_EITHER && src)
-		return 1;
-	if (dir == PL_FD_BOTH && !src)
-		return 0;
-	return 2;
-}
-
-PL_INLINE __u32 pl_faddr32(const volatile struct pl_fnode *n, __u32 i)
-{
-	return (__u32)n->addr[i * 4] << 24 | (__u32)n->addr[i * 4 + 1] << 16 |
-	       (__u32)n->addr[i * 4 + 2] << 8 | n->addr[i * 4 + 3];
-}
-
-PL_INLINE __u32 pl_fmask32(__u32 prefix, __u32 word)
-{
-	__u32 bits = prefix > word * 32 ? prefix - word * 32 : 0;
-
-	if (bits >= 32)
-		return 0xffffffff;
-	return bits ? ~(0xffffffffu >> bits) : 0;
-}
-
-/* One IPv4 (or ARP) address at off against the node's net; a zero mask
- * loads nothing, as libpcap's optimiser drops that load. */
-PL_INLINE int pl_fnet4(const volatile struct pl_fnode *n, const struct pl_fview *fv,
-		       __u32 off)
-{
-	__u32 m = pl_fmask32(n->arg8, 0), v;
-
-	if (!m)
-		return 1;
-	if (pl_fload(fv, off, 4, &v))
-		return -1;
-	return (v & m) == (pl_faddr32(n, 0) & m);
-}
-
-/* One IPv6 address at off, word by word as libpcap compares it. */
-PL_INLINE int pl_fnet6(const volatile struct pl_fnode *n, const struct pl_fview *fv,
-		       __u32 off)
-{
-	__u32 i, m, v;
-
-	for (i = 0; i < 4; i++) {
-		m = pl_fmask32(n->arg8, i);
-		if (!m)
-			break;
-		if (pl_fload(fv, off + i * 4, 4, &v))
-			return -1;
-		if ((v & m) != (pl_faddr32(n, i) & m))
-			return 0;
-	}
-	return 1;
-}
-
-PL_INLINE int pl_test_host(const volatile struct pl_fnode *n, const struct pl_fview *fv)
-{
-	__u32 l3 = pl_fl3_off(fv, n->depth), type, so, dof;
-	bool v6 = n->test == PL_FT_HOST6;
-	int r;
-
-	if (pl_fload(fv, pl_ftype_off(fv, n->depth), 2, &type))
-		return -1;
-	if (v6 ? type == 0x86dd : type == 0x0800) {
-		so = v6 ? 8 : 12;
-		dof = v6 ? 24 : 16;
-	} else if (!v6 && n->arg8b && (type == 0x0806 || type == 0x8035)) {
-		so = 14; /* ARP and RARP sender and target protocol addresses */
-		dof = 24;
-	} else {
-		return 0;
-	}
-	if (n->dir != PL_FD_DST) {
-		r = v6 ? pl_fnet6(n, fv, l3 + so) : pl_fnet4(n, fv, l3 + so);
-		if (r < 0)
-			return r;
-		r = pl_fdir_src(n->dir, r);
-		if (r != 2)
-			return r;
-	}
-	return v6 ? pl_fnet6(n, fv, l3 + dof) : pl_fnet4(n, fv, l3 + dof);
-}
-
-/* IPv4 at l3, as libpcap looks past it: 1 with the header length the
- * packet states in *hlen when this is a first fragment, 0 for a later
- * fragment, -1 past the frame's end. */
-PL_INLINE int pl_fip4_first(const struct pl_fview *fv, __u32 l3, __u32 *hlen)
-{
-	__u32 v;
-
-	if (pl_fload(fv, l3 + 6, 2, &v))
-		return -1;
-	if (v & 0x1fff)
-		return 0;
-	if (pl_fload(fv, l3, 1, &v))
-		return -1;
-	*hlen = (v & 0x0f) * 4u;
-	return 1;
-}
-
-PL_INLINE __u32 pl_port_proto_bit(__u32 proto)
-{
-	return proto == 6 ? PL_PORT_TCP : proto == 17 ? PL_PORT_UDP :
-	       proto == 132 ? PL_PORT_SCTP : 0;
-}
-
-PL_INLINE int pl_fport(const volatile struct pl_fnode *n, const struct pl_fview *fv,
-		       __u32 off)
-{
-	__u32 v;
-
-	if (pl_fload(fv, off, 2, &v))
-		return -1;
-	return v >= n->lo && v <= n->hi;
-}
-
-/* IPv6: right after the fixed header. IPv4: in the first fragment only,
- * after the header length the packet states (even a bad one). */
-PL_INLINE int pl_test_port(const volatile struct pl_fnode *n, const struct pl_fview *fv)
-{
-	__u32 l3 = pl_fl3_off(fv, n->depth), type, proto, v;
-	int r;
-
-	if (pl_fload(fv, pl_ftype_off(fv, n->depth), 2, &type))
-		return -1;
-	if (type == 0x86dd) {
-		if (pl_fload(fv, l3 + 6, 1, &proto))
-			return -1;
-		if (!(pl_port_proto_bit(proto) & n->mask))
-			return 0;
-		l3 += 40;
-	} else if (type == 0x0800) {
-		if (pl_fload(fv, l3 + 9, 1, &proto))
-			return -1;
-		if (!(pl_port_proto_bit(proto) & n->mask))
-			return 0;
-		r = pl_fip4_first(fv, l3, &v);
-		if (r <= 0)
-			return r;
-		l3 += v;
-	} else {
-		return 0;
-	}
-	if (n->dir != PL_FD_DST) {
-		r = pl_fport(n, fv, l3);
-		if (r < 0)
-			return r;
-		r = pl_fdir_src(n->dir, r);
-		if (r != 2)
-			return r;
-	}
-	return pl_fport(n, fv, l3 + 2);
-}
-
-/* tcp, udp, sctp, icmp, icmp6, igmp: the IPv4 protocol field; the IPv6
- * next header, or the one after a fragment header, as libpcap looks. */
-PL_INLINE int pl_test_ip_proto(const volatile struct pl_fnode *n, const struct pl_fview *fv)
-{
-	__u32 l3 = pl_fl3_off(fv, n->depth), type, v;
-
-	if (pl_fload(fv, pl_ftype_off(fv, n->depth), 2, &type))
-		return -1;
-	if (type == 0x0800 && (n->arg8b & PL_FP_V4)) {
-		if (pl_fload(fv, l3 + 9, 1, &v))
-			return -1;
-		return v == n->arg8;
-	}
-	if (type != 0x86dd || !(n->arg8b & PL_FP_V6))
-		return 0;
-	if (pl_fload(fv, l3 + 6, 1, &v))
-		return -1;
-	if (v == n->arg8)
-		return 1;
-	if (v != 44)
-		return 0;
-	if (pl_fload(fv, l3 + 40, 1, &v))
-		return -1;
-	return v == n->arg8;
-}
-
-/* One MAC address at off against the node's. */
-PL_INLINE int pl_fmac(const volatile struct pl_fnode *n, const struct pl_fview *fv,
-		      __u32 off)
-{
-	__u32 hi, lo;
-
-	if (pl_fload(fv, off, 4, &hi) || pl_fload(fv, off + 4, 2, &lo))
-		return -1;
-	return hi == pl_faddr32(n, 0) && lo == ((__u32)n->addr[4] << 8 | n->addr[5]);
-}
-
-/* ether [src|dst] host: Ethernet only (tcpdump refuses it on cooked
- * captures; pktlens compiles before it knows the link type). */
-PL_INLINE int pl_test_ether(const volatile struct pl_fnode *n, const struct pl_fview *fv)
-{
-	int r;
-
-	if (fv->linktype != PL_LINK_ETHERNET)
-		return 0;
-	if (n->dir != PL_FD_DST) {
-		r = pl_fmac(n, fv, 6);
-		if (r < 0)
-			return r;
-		r = pl_fdir_src(n->dir, r);
-		if (r != 2)
-			return r;
-	}
-	return pl_fmac(n, fv, 0);
-}
-
-/* vlan [ID]: a VLAN TPID where this test's EtherType would be. */
-PL_INLINE int pl_test_vlan(const volatile struct pl_fnode *n, const struct pl_fview *fv)
-{
-	__u32 off = pl_ftype_off(fv, n->depth), v;
-
-	if (fv->linktype != PL_LINK_ETHERNET)
-		return 0;
-	if (pl_fload(fv, off, 2, &v))
-		return -1;
-	if (v != 0x8100 && v != 0x88a8 && v != 0x9100)
-		return 0;
-	if (!n->arg8b)
-		return 1;
-	if (pl_fload(fv, off + 2, 2, &v))
-		return -1;
-	return (v & 0x0fff) == n->lo;
-}
-
-PL_INLINE int pl_test_bytes(const volatile struct pl_fnode *n, const struct pl_fview *fv)
-{
-	__u32 off = n->lo, l3 = pl_fl3_off(fv, n->depth), v;
-	int r;
-
-	if (n->arg8b != PL_FB_ETHER) {
-		if (pl_fload(fv, pl_ftype_off(fv, n->depth), 2, &v))
-			return -1;
-		if (v != 0x0800)
-			return 0;
-		off += l3;
-	}
-	if (n->arg8b == PL_FB_L4) {
-		if (pl_fload(fv, l3 + 9, 1, &v))
-			return -1;
-		if (v != n->addr[0])
-			return 0;
-		r = pl_fip4_first(fv, l3, &v);
-		if (r <= 0)
-			return r;
-		off += v;
-	}
-	if (pl_fload(fv, off, n->arg8, &v))
-		return -1;
-	return pl_fcmp32(n->cmp, v & n->mask, n->hi);
 }
 
 /* String fields: where they are in the record, if present. */
@@ -528,49 +185,30 @@ PL_INLINE int pl_test_num(const volatile struct pl_fnode *n, const struct pl_pkt
 	return 0;
 }
 
+/* One node: 1 true, 0 false, -1 rejects the packet. */
 PL_INLINE int pl_test_node(const volatile struct pl_filter *f,
-			   const volatile struct pl_fnode *n, const struct pl_fview *fv,
+			   const volatile struct pl_fnode *n, __u32 cbpf_bits,
 			   struct pl_scratch *s)
 {
-	__u32 v;
-
 	switch (n->test) {
-	case PL_FT_LINK_PROTO:
-		if (pl_fload(fv, pl_ftype_off(fv, n->depth), 2, &v))
+	case PL_FT_CBPF:
+		/* a block that read past the frame rejects the packet, as the
+		 * whole of libpcap's program would */
+		if (cbpf_bits >> (PL_CBPF_ABORT_BIT + (n->arg8 & 7)) & 1)
 			return -1;
-		return v == n->lo;
-	case PL_FT_IP_PROTO:
-		return pl_test_ip_proto(n, fv);
-	case PL_FT_HOST4:
-	case PL_FT_HOST6:
-		return pl_test_host(n, fv);
-	case PL_FT_PORT:
-		return pl_test_port(n, fv);
-	case PL_FT_ETHER:
-		return pl_test_ether(n, fv);
-	case PL_FT_VLAN:
-		return pl_test_vlan(n, fv);
-	case PL_FT_LEN:
-		return pl_fcmp32(n->cmp, fv->frame_len, n->lo);
-	case PL_FT_BYTES:
-		return pl_test_bytes(n, fv);
+		return cbpf_bits >> (n->arg8 & 7) & 1;
 	case PL_FT_STR:
 		return s ? pl_test_str(f, n, s) : 0;
 	case PL_FT_NUM:
 		return s ? pl_test_num(n, &s->ev.pkt) : 0;
-	case PL_FT_CBPF:
-		/* a block that read past the frame rejects the packet, as the
-		 * whole of libpcap's program would */
-		if (fv->cbpf_bits >> (PL_CBPF_ABORT_BIT + (n->arg8 & 7)) & 1)
-			return -1;
-		return fv->cbpf_bits >> (n->arg8 & 7) & 1;
 	}
 	return 0;
 }
 
-/* Runs the filter on the frame fv shows; L7 tests read the record in s
- * (NULL: a filter without them, f->needs_l7 == 0). True when it matches. */
-PL_INLINE bool pl_filter_run(const volatile struct pl_filter *f, const struct pl_fview *fv,
+/* Runs the filter on the blocks' result bits and, for L7 tests, the record
+ * in s (NULL: a filter without them, f->needs_l7 == 0). True when it
+ * matches. */
+PL_INLINE bool pl_filter_run(const volatile struct pl_filter *f, __u32 cbpf_bits,
 			     struct pl_scratch *s)
 {
 	__u32 pc = f->entry, i;
@@ -585,7 +223,7 @@ PL_INLINE bool pl_filter_run(const volatile struct pl_filter *f, const struct pl
 			break;
 		if (i != pc)
 			continue;
-		r = pl_test_node(f, &f->nodes[i], fv, s);
+		r = pl_test_node(f, &f->nodes[i], cbpf_bits, s);
 		if (r < 0)
 			return false;
 		pc = r ? f->nodes[i].jt : f->nodes[i].jf;
@@ -596,10 +234,39 @@ PL_INLINE bool pl_filter_run(const volatile struct pl_filter *f, const struct pl
 /* Runs the filter on the window and record of s; true when it matches. */
 PL_INLINE bool pl_filter_match(const volatile struct pl_filter *f, struct pl_scratch *s)
 {
-	struct pl_fview fv = pl_scratch_view(s);
-
-	return pl_filter_run(f, &fv, s);
+	return pl_filter_run(f, s->cbpf_bits, s);
 }
+
+#ifdef __bpf__
+#define PL_STR(x) #x
+#define PL_XSTR(x) PL_STR(x)
+
+/*
+ * The kernel's run of the filter's libpcap blocks (filter/cbpf.h): user
+ * space writes their translation over this region before load, in place
+ * of the marker and the `goto +0`s; the marker's moves tell it which
+ * registers hold what. base and bound: the frame's bytes (packet pointers
+ * in XDP; a map value and its length elsewhere); mem: struct pl_cbpf_mem.
+ * Returns the blocks' result bits. Call it only when f->n_blocks, a
+ * constant of .rodata, so that the verifier drops it otherwise.
+ */
+PL_INLINE __u32 pl_cbpf_region(const void *base, __u64 bound, __u32 *mem)
+{
+	__u64 a, x, t, res;
+
+	asm volatile("%[a] = " PL_XSTR(PL_CBPF_MAGIC) "\n\t"
+		     "%[x] = %[base]\n\t"
+		     "%[t] = %[bound]\n\t"
+		     "%[res] = %[mem]\n\t"
+		     ".rept " PL_XSTR(PL_CBPF_REGION_LEN) "\n\t"
+		     "goto +0\n\t"
+		     ".endr"
+		     : [a] "=&r"(a), [x] "=&r"(x), [t] "=&r"(t), [res] "=&r"(res)
+		     : [base] "r"(base), [bound] "r"(bound), [mem] "r"(mem)
+		     : "memory");
+	return (__u32)res;
+}
+#endif
 
 #ifndef __bpf__
 /*

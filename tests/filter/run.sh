@@ -42,19 +42,24 @@ bad() {
 	failed=1
 }
 
-bad unknown-primitive "unknown primitive 'bogus'" 9 'tcp and bogus 80'
-bad bad-address-ipv4 "'10.0.0.256' is not an IPv4 or IPv6 address" 10 'src host 10.0.0.256'
-bad bad-address-ipv6 "'2001:db8::g' is not an IPv4 or IPv6 address" 18 'tcp and dst host 2001:db8::g'
-bad bad-address-mac "'aa:bb:cc' is not a MAC address" 12 'ether host aa:bb:cc'
-bad bad-address-net "'10.1.2.3/8' has bits set past the network's length" 5 'net 10.1.2.3/8'
+# libpcap's reasons, the caret on the token they name (or, for a syntax
+# error, on the first word after the longest part libpcap takes)
+bad syntax-error "syntax error" 9 'tcp and bogus 80'
+bad bad-address-ipv4 "invalid IPv4 address '10.0.0.256'" 10 'src host 10.0.0.256'
+bad bad-address-mac "bogus ethernet address" 12 'ether host aa:bb:cc'
+bad bad-address-net 'non-network bits set in "10.1.2.3/8"' 5 'net 10.1.2.3/8'
+bad bad-port "illegal port number 99999 > 65535" 22 'tcp port 80 and port 99999'
+bad no-netmask "netmask not known, so 'ip broadcast' not supported" 9 'tcp and ip broadcast'
+bad mixed "illegal port number" 41 'host 1.2.3.4 and tls.sni == "x" or port 99999'
+# pktlens's own
 bad unbalanced-open "unbalanced parenthesis: this '\(' is never closed" 9 'tcp and (port 80 or (port 443)'
 bad unbalanced-close "unbalanced parenthesis: no '\(' for this '\)'" 21 'tcp and port 80 or 8)'
 bad l7-field "unknown field 'tls.server'" 9 'tcp and tls.server == "a.test"'
 bad l7-operator 'http.host takes ==, != or ~ and a "string"' 11 'http.host < "a.test"'
 bad l7-value 'expected a number' 17 'dns.qry.type == "AAAA"'
-long=$(for i in $(seq 1 65); do printf 'port %d or ' "$i"; done)
+long=$(for i in $(seq 1 65); do printf 'dns.id == %d or ' "$i"; done)
 long=${long% or }
-first=${long%%port 65*} # the caret points at the 65th test
+first=${long%%dns.id == 65*} # the caret points at the 65th test
 bad too-many-tests "more than 64 tests, more than the kernel form holds" $((${#first} + 1)) "$long"
 pat=$(printf 'a%.0s' $(seq 1 64))
 bad pattern-too-long "pattern longer than 63 bytes" 12 "tls.sni == \"$pat\""

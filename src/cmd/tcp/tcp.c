@@ -32,6 +32,7 @@
 #include "util/log.h"
 #include "runtime/ringloop.h"
 #include "output/output.h"
+#include "filter/cbpf.h"
 #include "filter/filter.h"
 #include "records/tcp_events.h"
 #include "tcp.skel.h"
@@ -290,31 +291,44 @@ static int parse_kinds(const char *list, unsigned int *out)
 }
 
 /* pktlens tcp filters on addresses and ports only: the records carry no
- * packet bytes, link layer or L7 fields. */
+ * packet bytes, link layer or L7 fields. Its filter runs on a made-up
+ * frame of the 4-tuple (src/bpf/tcp.bpf.c), so libpcap's code may read
+ * only the bytes that frame sets: the EtherType, the IP version, protocol
+ * and addresses, the fragment field and the ports. */
+static bool tuple_load(const struct pl_cbpf_insn *i)
+{
+	__u32 size = BPF_SIZE(i->code) == BPF_W ? 4 : BPF_SIZE(i->code) == BPF_H ? 2 : 1;
+	__u32 end = i->k + size;
+
+	if (BPF_CLASS(i->code) == BPF_LDX)
+		return BPF_MODE(i->code) != BPF_MSH || i->k == 14; /* IPv4 header length */
+	switch (BPF_MODE(i->code)) {
+	case BPF_ABS:
+		/* EtherType and version; fragment field or next header;
+		 * IPv4 protocol and addresses, IPv6 addresses and ports */
+		return (i->k >= 12 && end <= 15) || (i->k >= 20 && end <= 58);
+	case BPF_IND:
+		return i->k >= 14 && end <= 18; /* ports, after the IPv4 header */
+	case BPF_LEN:
+		return false;
+	default:
+		return true;
+	}
+}
+
 static int check_filter(const struct pl_opts *o, const struct pl_filter *f)
 {
-	uint32_t i;
+	__u32 i, n = f->n_blocks ? f->block_start[f->n_blocks] : 0;
+	bool ok = !f->needs_l7;
 
-	for (i = 0; i < f->n_nodes && i < PL_FILTER_MAX_NODES; i++) {
-		switch (f->nodes[i].test) {
-		case PL_FT_LINK_PROTO:
-			/* ip and ip6 only (no ether proto, arp) */
-			if (f->nodes[i].lo == 0x0800 || f->nodes[i].lo == 0x86dd)
-				continue;
-			break;
-		case PL_FT_IP_PROTO:
-		case PL_FT_HOST4:
-		case PL_FT_HOST6:
-		case PL_FT_PORT:
-			continue;
-		default:
-			break;
-		}
-		pl_err("bad filter for tcp: '%s' uses a primitive pktlens tcp cannot test; it takes host, net, port, portrange, src, dst, ip, ip6, tcp, udp with and/or/not",
-		       o->filter);
-		return PL_EXIT_USAGE;
-	}
-	return 0;
+	for (i = 0; ok && i < n && i < PL_FILTER_MAX_CBPF; i++)
+		if (BPF_CLASS(f->cbpf[i].code) == BPF_LD || BPF_CLASS(f->cbpf[i].code) == BPF_LDX)
+			ok = tuple_load(&f->cbpf[i]);
+	if (ok)
+		return 0;
+	pl_err("bad filter for tcp: '%s' tests more than addresses and ports; pktlens tcp takes host, net, port, portrange, src, dst, ip, ip6, proto, tcp, udp with and/or/not",
+	       o->filter);
+	return PL_EXIT_USAGE;
 }
 
 /* ---- listeners that were there before us: /proc ---- */
@@ -1153,6 +1167,15 @@ int cmd_tcp(struct pl_opts *o)
 	skel->rodata->rtt_every = o->rtt_every;
 	skel->rodata->filter_on = o->filter != NULL;
 	memcpy((void *)&skel->rodata->filter, &filter, sizeof(filter));
+	{
+		char err_msg[256];
+
+		if (pl_filter_splice(skel->obj, &filter, err_msg, sizeof(err_msg))) {
+			pl_err("cannot put the filter into the BPF programs: %s", err_msg);
+			ret = PL_EXIT_RUNTIME;
+			goto cleanup;
+		}
+	}
 	set_drop_ignore(skel, &c);
 	/* the connection table (tcp.bpf.c): max_conns entries in 2 * max_conns
 	 * slots, in groups of 8 */
