@@ -94,9 +94,6 @@ int cmd_read(struct pl_opts *o)
 		pl_out_init_fd(&w, STDOUT_FILENO, outbuf, sizeof(outbuf));
 	else
 		pl_out_init_file(&w, stdout, outbuf, sizeof(outbuf));
-	ret = pl_opts_compile_filter(o, &filter);
-	if (ret)
-		return ret;
 	if (!o->detect && (o->n_thresholds || o->window)) {
 		pl_err("--threshold and --window set the detectors; add --detect");
 		return PL_EXIT_USAGE;
@@ -129,13 +126,11 @@ int cmd_read(struct pl_opts *o)
 		return PL_EXIT_USAGE;
 	}
 	/* libpcap's header tests depend on the link type */
-	if (pcap_datalink(pc) != DLT_EN10MB) {
-		ret = pl_opts_compile_filter_for(o, pcap_datalink(pc), &filter);
-		if (ret) {
-			pcap_close(pc);
-			pl_det_host_free(det);
-			return ret;
-		}
+	ret = pl_opts_compile_filter_for(o, pcap_datalink(pc), &filter);
+	if (ret) {
+		pcap_close(pc);
+		pl_det_host_free(det);
+		return ret;
 	}
 
 	if (o->write_file) {

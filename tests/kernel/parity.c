@@ -152,6 +152,72 @@ static int run_files(struct packet_bpf *skel, const struct pl_filter *filter, in
 	return failed;
 }
 
+/* The packet programs with f spliced in, loaded; NULL if the kernel or
+ * the splice refuses them (the reason printed). */
+static struct packet_bpf *load_with(const struct pl_filter *f, const char *expr)
+{
+	struct packet_bpf *skel = packet_bpf__open();
+	char err[256];
+
+	if (!skel)
+		return NULL;
+	memcpy((void *)&skel->rodata->filter, f, sizeof(*f));
+	if (pl_filter_splice(skel->obj, f, err, sizeof(err))) {
+		printf("parity: filter '%s': %s\n", expr, err);
+		packet_bpf__destroy(skel);
+		return NULL;
+	}
+	if (packet_bpf__load(skel)) {
+		printf("parity: filter '%s': the kernel refuses it: %s\n", expr, strerror(errno));
+		packet_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+/*
+ * parity --filters FILE CAPTURE...: every expression of FILE that the
+ * compiler takes (tests/filter/expressions.txt) loads into the kernel, in
+ * XDP and TC, and selects there what the host selects on every frame.
+ */
+static int filters_from(const char *list, int nfiles, char **files)
+{
+	static struct pl_filter f;
+	FILE *in = fopen(list, "r");
+	char line[1024], err[256];
+	long matched, total, n_loaded = 0, n_some = 0, n_bad = 0;
+	int col;
+
+	if (!in) {
+		printf("FAIL parity filters: cannot open %s\n", list);
+		return 1;
+	}
+	while (fgets(line, sizeof(line), in)) {
+		struct packet_bpf *skel;
+
+		line[strcspn(line, "\n")] = 0;
+		if (!line[0] || line[0] == '#' ||
+		    pl_filter_compile(line, &f, err, sizeof(err), &col))
+			continue; /* refused: tests/filter/accept.sh checks why */
+		skel = load_with(&f, line);
+		if (!skel) {
+			n_bad++;
+			continue;
+		}
+		n_loaded++;
+		if (run_files(skel, &f, nfiles, files, line, &matched, &total)) {
+			printf("    filter '%s': the kernel and the host differ\n", line);
+			n_bad++;
+		}
+		n_some += matched > 0 && matched < total;
+		packet_bpf__destroy(skel);
+	}
+	fclose(in);
+	printf("%s parity filters from %s (%ld loaded, %ld selecting some but not all frames, %ld refused by the kernel or different)\n",
+	       n_bad || !n_some ? "FAIL" : "PASS", list, n_loaded, n_some, n_bad);
+	return n_bad || !n_some;
+}
+
 int main(int argc, char **argv)
 {
 	struct packet_bpf *skel;
@@ -161,6 +227,8 @@ int main(int argc, char **argv)
 	long matched, total;
 	size_t j;
 
+	if (argc > 2 && !strcmp(argv[1], "--filters"))
+		return filters_from(argv[2], argc - 3, argv + 3);
 	skel = packet_bpf__open_and_load();
 	if (!skel) {
 		fprintf(stderr, "parity: cannot load the BPF programs (run as root): %s\n",
@@ -179,16 +247,9 @@ int main(int argc, char **argv)
 			failed++;
 			continue;
 		}
-		skel = packet_bpf__open();
-		if (skel) {
-			memcpy((void *)&skel->rodata->filter, &filter, sizeof(filter));
-			if (pl_filter_splice(skel->obj, &filter, err, sizeof(err)))
-				printf("parity: filter '%s': %s\n", filters[j], err);
-		}
-		if (!skel || packet_bpf__load(skel)) {
-			printf("FAIL parity filter '%s': cannot load: %s\n", filters[j],
-			       strerror(errno));
-			packet_bpf__destroy(skel);
+		skel = load_with(&filter, filters[j]);
+		if (!skel) {
+			printf("FAIL parity filter '%s': cannot load\n", filters[j]);
 			failed++;
 			continue;
 		}
