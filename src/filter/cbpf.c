@@ -75,13 +75,101 @@ int pl_cbpf_find_region(const struct bpf_insn *insns, size_t n, struct pl_cbpf_r
 	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), \
 			    .imm = (i) })
 
+/*
+ * A classic instruction with absolute targets (t: the jump, or `ja`'s
+ * target; f: the false branch), in the order the code is laid out.
+ * libpcap's `protochain` walks the extension headers with a loop (a `ja`
+ * back); the verifier cannot prove such a loop ends (a chain of AH
+ * headers can point at itself), so expand() lays the loop's body out
+ * PL_CBPF_TURNS times, and a jump back from the last copy fails the
+ * block as a load past the frame would. The host counts the turns the
+ * same way (pl_cbpf_run_host).
+ */
+#define STEP_ABORT -1
+#define PL_CBPF_MAX_STEPS (PL_FILTER_MAX_CBPF * 2)
+
+struct step {
+	struct sock_filter c;
+	int t, f;
+};
+
+static bool jumps_back(const struct sock_filter *c, int i)
+{
+	return BPF_CLASS(c[i].code) == BPF_JMP && BPF_OP(c[i].code) == BPF_JA &&
+	       (__s32)c[i].k < 0;
+}
+
+/* The steps of a block of len instructions into st; their number, -1
+ * when a jump leaves the block, -2 for a loop it cannot lay out. */
+static int expand(const struct sock_filter *c, int len, struct step *st)
+{
+	int lo = len, hi = -1, i, k, copies, body, n, v;
+
+	/* the loop: from the first target of a jump back to the last jump */
+	for (i = 0; i < len; i++) {
+		if (!jumps_back(c, i))
+			continue;
+		v = i + 1 + (__s32)c[i].k;
+		if (v < 0)
+			return -1;
+		lo = v < lo ? v : lo;
+		hi = i;
+	}
+	copies = hi < 0 ? 1 : PL_CBPF_TURNS;
+	body = hi < 0 ? 0 : hi - lo + 1;
+	if (hi < 0)
+		lo = len;
+	n = len + (copies - 1) * body;
+	if (n > PL_CBPF_MAX_STEPS)
+		return -2;
+	/* where instruction v of copy k lies */
+#define AT(v, k) ((v) < lo ? (v) : (v) <= hi ? lo + (k) * body + (v) - lo : \
+		  lo + copies * body + (v) - hi - 1)
+	for (k = 0; k < copies; k++) {
+		for (i = 0; i < len; i++) {
+			struct step *s;
+			int t, f;
+
+			if ((i < lo || i > hi) && k > 0)
+				continue; /* outside the loop: laid out once */
+			s = &st[AT(i, k)];
+			s->c = c[i];
+			if (BPF_CLASS(c[i].code) != BPF_JMP) {
+				if (BPF_CLASS(c[i].code) != BPF_RET && (i + 1 >= len || i == hi))
+					return -1; /* runs off the end, or out of the loop */
+				s->t = s->f = AT(i + 1, k);
+				continue;
+			}
+			if (BPF_OP(c[i].code) == BPF_JA) {
+				t = i + 1 + (__s32)c[i].k;
+				if (t >= len)
+					return -1;
+				if (t <= i) /* back: the next turn, or none left */
+					s->t = k + 1 < copies ? AT(t, k + 1) : STEP_ABORT;
+				else
+					s->t = AT(t, t >= lo && t <= hi ? (i >= lo && i <= hi ? k : 0) : 0);
+				s->f = s->t;
+				continue;
+			}
+			t = i + 1 + c[i].jt;
+			f = i + 1 + c[i].jf;
+			if (t >= len || f >= len)
+				return -1;
+			s->t = AT(t, t >= lo && t <= hi ? (i >= lo ? k : 0) : 0);
+			s->f = AT(f, f >= lo && f <= hi ? (i >= lo ? k : 0) : 0);
+		}
+	}
+#undef AT
+	return n;
+}
+
 struct xlat {
 	const struct pl_cbpf_regs *r;
 	enum pl_cbpf_flavor flavor;
 	struct bpf_insn *out; /* NULL: only count */
 	int n;
 	int cap;
-	int *start;    /* eBPF index of each classic instruction */
+	int *start;    /* eBPF index of each step */
 	int block_end; /* eBPF index where the block's code ends */
 	int block;
 	char *err;
@@ -212,18 +300,19 @@ static __u8 negated(__u8 op)
 	}
 }
 
-static void cond_jump(struct xlat *x, const struct sock_filter *c, int i)
+static void cond_jump(struct xlat *x, const struct step *st, int i)
 {
+	const struct sock_filter *c = &st->c;
 	__u8 op = BPF_OP(c->code), src = BPF_SRC(c->code);
 	__u8 sreg = src == BPF_X ? x->r->x : 0;
 	__s32 imm = src == BPF_X ? 0 : (__s32)c->k;
-	int t = x->start[i + 1 + c->jt], f = x->start[i + 1 + c->jf];
+	int t = x->start[st->t], f = x->start[st->f];
 
-	if (c->jt == 0 && c->jf == 0)
+	if (st->t == i + 1 && st->f == i + 1)
 		return;
-	if (c->jf == 0) {
+	if (st->f == i + 1) {
 		emit(x, INSN(BPF_JMP32 | op | src, x->r->a, sreg, rel(x, t), imm));
-	} else if (c->jt == 0 && negated(op)) {
+	} else if (st->t == i + 1 && negated(op)) {
 		emit(x, INSN(BPF_JMP32 | negated(op) | src, x->r->a, sreg, rel(x, f), imm));
 	} else {
 		emit(x, INSN(BPF_JMP32 | op | src, x->r->a, sreg, rel(x, t), imm));
@@ -273,8 +362,9 @@ static int bad(struct xlat *x, const char *what, int i)
 	return -1;
 }
 
-static int xlat_insn(struct xlat *x, const struct sock_filter *c, int i, int len)
+static int xlat_insn(struct xlat *x, const struct step *st, int i)
 {
+	const struct sock_filter *c = &st->c;
 	const struct pl_cbpf_regs *r = x->r;
 	__u16 code = c->code;
 	__s16 moff = (__s16)(c->k * 4);
@@ -328,15 +418,12 @@ static int xlat_insn(struct xlat *x, const struct sock_filter *c, int i, int len
 		alu(x, c);
 		return 0;
 	case BPF_JMP:
-		if (BPF_OP(code) == BPF_JA) {
-			if ((long)i + 1 + c->k >= len)
-				return bad(x, "jump past the end", i);
-			jump_to(x, x->start[i + 1 + c->k]);
-			return 0;
-		}
-		if (i + 1 + c->jt >= len || i + 1 + c->jf >= len)
-			return bad(x, "jump past the end", i);
-		cond_jump(x, c, i);
+		if (BPF_OP(code) != BPF_JA)
+			cond_jump(x, st, i);
+		else if (st->t == STEP_ABORT)
+			abort_block(x); /* protochain's walk, past its last turn */
+		else
+			jump_to(x, x->start[st->t]);
 		return 0;
 	case BPF_RET:
 		if (BPF_RVAL(code) == BPF_K) {
@@ -359,46 +446,38 @@ static int xlat_insn(struct xlat *x, const struct sock_filter *c, int i, int len
 	return bad(x, "unknown instruction", i);
 }
 
-/* Marks the instructions a run can reach (libpcap's optimizer leaves none
+/* Marks the steps a run can reach (libpcap's optimizer leaves nothing
  * unreachable, but the verifier refuses any, so be sure). */
-static int mark_reachable(const struct sock_filter *c, int len, bool *reach)
+static void mark_reachable(const struct step *st, int n, bool *reach)
 {
 	int i;
 
-	memset(reach, 0, (size_t)len);
-	reach[0] = len > 0;
-	for (i = 0; i < len; i++) {
-		__u16 code = c[i].code;
+	memset(reach, 0, (size_t)n);
+	reach[0] = n > 0;
+	for (i = 0; i < n; i++) { /* every jump goes forward now */
+		__u16 code = st[i].c.code;
 
-		if (!reach[i])
-			continue;
-		if (BPF_CLASS(code) == BPF_RET)
+		if (!reach[i] || BPF_CLASS(code) == BPF_RET)
 			continue;
 		if (BPF_CLASS(code) != BPF_JMP) {
-			if (i + 1 >= len)
-				return -1; /* runs off the end */
 			reach[i + 1] = true;
-		} else if (BPF_OP(code) == BPF_JA) {
-			if ((long)i + 1 + c[i].k >= len)
-				return -1;
-			reach[i + 1 + c[i].k] = true;
-		} else {
-			if (i + 1 + c[i].jt >= len || i + 1 + c[i].jf >= len)
-				return -1;
-			reach[i + 1 + c[i].jt] = true;
-			reach[i + 1 + c[i].jf] = true;
+			continue;
 		}
+		if (st[i].t >= 0)
+			reach[st[i].t] = true;
+		if (BPF_OP(code) != BPF_JA)
+			reach[st[i].f] = true;
 	}
-	return 0;
 }
 
 int pl_cbpf_translate(const struct pl_filter *f, enum pl_cbpf_flavor flavor,
 		      const struct pl_cbpf_regs *regs, struct bpf_insn *out, char *err,
 		      size_t errlen)
 {
-	int starts[PL_FILTER_MAX_CBPF];         /* eBPF index of each classic one */
+	static struct step st[PL_CBPF_MAX_STEPS];
+	static int starts[PL_FILTER_MAX_BLOCKS][PL_CBPF_MAX_STEPS];
 	int ends[PL_FILTER_MAX_BLOCKS + 1] = {}; /* where block b - 1 ends */
-	bool reach[PL_FILTER_MAX_CBPF];
+	bool reach[PL_CBPF_MAX_STEPS];
 	struct xlat x = { .r = regs, .flavor = flavor, .cap = 4 + PL_CBPF_REGION_LEN,
 			  .err = err, .errlen = errlen };
 	__u32 b;
@@ -417,20 +496,23 @@ int pl_cbpf_translate(const struct pl_filter *f, enum pl_cbpf_flavor flavor,
 		emit(&x, INSN(BPF_ALU64 | BPF_MOV | BPF_K, regs->res, 0, 0, 0));
 		for (b = 0; b < f->n_blocks; b++) {
 			const struct sock_filter *c = (const void *)&f->cbpf[f->block_start[b]];
-			int len = f->block_start[b + 1] - f->block_start[b];
+			int len = f->block_start[b + 1] - f->block_start[b], n;
 
 			x.block = (int)b;
-			x.start = starts + f->block_start[b];
+			x.start = starts[b];
 			x.block_end = ends[b + 1];
-			if (len <= 0 || mark_reachable(c, len, reach))
-				return bad(&x, "a block that does not end in a return", 0);
+			n = expand(c, len, st);
+			if (n < 0)
+				return bad(&x, n == -2 ? "a loop pktlens cannot unroll" :
+							 "a block that does not end in a return", 0);
+			mark_reachable(st, n, reach);
 			/* classic BPF starts with A = X = 0 */
 			emit(&x, INSN(BPF_ALU | BPF_MOV | BPF_K, regs->a, 0, 0, 0));
 			emit(&x, INSN(BPF_ALU | BPF_MOV | BPF_K, regs->x, 0, 0, 0));
-			for (i = 0; i < len; i++) {
+			for (i = 0; i < n; i++) {
 				if (!pass)
 					x.start[i] = x.n;
-				if (reach[i] && xlat_insn(&x, &c[i], i, len))
+				if (reach[i] && xlat_insn(&x, &st[i], i))
 					return -1;
 			}
 			ends[b + 1] = x.n;

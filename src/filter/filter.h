@@ -79,7 +79,9 @@ struct pl_cbpf_insn {
  * chose. */
 #define PL_CBPF_MAGIC 0x5ca1ab1e
 #define PL_CBPF_REGION_LEN 1536
-#define PL_CBPF_ABORT_BIT 16     /* result bit 16 + b: block b read past the frame */
+#define PL_CBPF_ABORT_BIT 16
+/* protochain's walk: turns of its loop before the block fails (cbpf.c) */
+#define PL_CBPF_TURNS 8     /* result bit 16 + b: block b read past the frame */
 
 /* What a block may use besides the frame: libpcap's scratch memory M[]
  * and the frame's length on the wire (BPF_LEN). The kernel keeps it in

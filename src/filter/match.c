@@ -347,11 +347,12 @@ enum { HOST_NO, HOST_YES, HOST_ABORT };
 static int host_block(const struct sock_filter *c, int len, const __u8 *d, __u32 n,
 		      __u32 wire_len)
 {
-	__u32 a = 0, x = 0, mem[16] = { 0 }, v, *dst;
+	__u32 a = 0, x = 0, mem[16] = { 0 }, v, *dst, turns = 0;
 	int pc;
 
-	for (pc = 0; pc < len; pc++) {
+	for (pc = 0; pc >= 0 && pc < len; pc++) {
 		const struct sock_filter *i = &c[pc];
+
 		__u16 code = i->code;
 
 		switch (BPF_CLASS(code)) {
@@ -397,8 +398,12 @@ static int host_block(const struct sock_filter *c, int len, const __u8 *d, __u32
 			a = host_alu(BPF_OP(code), a, v);
 			break;
 		case BPF_JMP:
+			/* protochain's walk loops back: PL_CBPF_TURNS turns at most,
+			 * as the kernel's unrolled copy has it */
+			if (BPF_OP(code) == BPF_JA && (__s32)i->k < 0 && ++turns >= PL_CBPF_TURNS)
+				return HOST_ABORT;
 			if (BPF_OP(code) == BPF_JA)
-				pc += (int)i->k;
+				pc += (__s32)i->k;
 			else
 				pc += host_jump(BPF_OP(code), a, BPF_SRC(code) == BPF_X ? x : i->k) ? i->jt
 												 : i->jf;

@@ -57,9 +57,15 @@ declare -A F=(
 	[dns]='dns.qry.name ~ "LAB" and dns.qry.type == 28'
 	[post]='http.request.method == "POST"'
 	[notsni]='tcp and tls.sni != "www.lab.test"'
+	# libpcap's primitives, in the kernel: a service name, broadcast,
+	# arithmetic, and ip6 proto beside an L7 term
+	[portname]='port domain'
+	[bcast]='port http and not broadcast'
+	[arith]='ip[2:2] - ((ip[0] & 0xf) << 2) > 100'
+	[ip6l7]='ip6 proto 17 and dns.qry.name ~ "lab"'
 )
 key='[."ip.src" // ."ipv6.src", ."tcp.srcport" // ."udp.srcport", ."tcp.seq_raw" // ."dns.id"] | tostring'
-for k in sni dns post notsni; do
+for k in sni dns post notsni portname bcast arith ip6l7; do
 	tcpdump_bg "$TMP/all-$k.pcap"
 	watch_bg "$TMP/l7-$k.json" --json "${F[$k]}" || bad "l7 $k attach: $(cat "$TMP/l7-$k.json.err")"
 	$LAB traffic 1 >/dev/null 2>&1
@@ -73,6 +79,15 @@ for k in sni dns post notsni; do
 		bad "kernel vs read differ for ${F[$k]}: $(wc -l <"$TMP/l7-$k.json") vs $(wc -l <"$TMP/read-$k.json") records: $(diff "$TMP/l7-$k.keys" "$TMP/read-$k.keys" | grep '^[<>]' | head -3 | tr '\n' ' ')"
 done
 
+for k in portname bcast arith ip6l7; do
+	n=$(count 'true' "$TMP/l7-$k.json")
+	[ "$n" -ge 1 ] && ok "kernel filter '${F[$k]}' selects $n packets" ||
+		bad "kernel filter '${F[$k]}' selects nothing"
+done
+n=$(count '."dns.qry.name" != null and ."ipv6.src" != null' "$TMP/l7-ip6l7.json")
+[ "$n" -ge 1 ] && [ "$n" -eq "$(count 'true' "$TMP/l7-ip6l7.json")" ] &&
+	ok "kernel filter ip6 proto 17 with dns.qry.name: $n IPv6 DNS queries, nothing else" ||
+	bad "kernel filter ip6 proto 17 with dns.qry.name: $n of $(count 'true' "$TMP/l7-ip6l7.json")"
 n=$(count '."tls.handshake.extensions_server_name"=="www.lab.test"' "$TMP/l7-sni.json")
 all=$(count 'true' "$TMP/l7-sni.json")
 [ "$n" -ge 3 ] && [ "$n" -eq "$all" ] && ok "kernel filter tls.sni wildcard ($n ClientHellos, nothing else)" ||
