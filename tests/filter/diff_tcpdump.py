@@ -30,6 +30,9 @@ their headers.
    http.* filters are the frames the unfiltered --json records say they
    should be (absent field: false, even for !=; SNI, DNS names and Host
    compare without case, method and URI with case).
+4. Mixed: 60 seeded random header combinations joined with an L7
+   predicate by and / or / and not: pktlens selects tcpdump's frames for
+   the header part combined with the frames the records give the L7 part.
 
 pktlens has libpcap compile the header part of a filter for the
 capture's link type, so the two must agree exactly. Outcomes other than
@@ -950,6 +953,60 @@ def run_l7(args, files, corpus):
     return ok
 
 
+def run_mixed(args, files, corpus, captures, n=60):
+    """Random header combinations joined with L7 predicates: pktlens must
+    select tcpdump's frames for the header part, combined with the frames
+    the records say the L7 part selects."""
+    rng = random.Random(args.seed + 13)
+    heads = combos(corpus, args.seed + 7, n)
+    cases = [c for c in l7_cases(corpus) if " and " not in c[1] and " or " not in c[1]
+             and not c[1].startswith("not ")]
+    with_l7 = [p for p in files if any(k in r for r in corpus.records[p]
+                                       for k, _ in L7_KEYS.values())]
+    jobs = []
+    for h in heads:
+        _, flt, pred = rng.choice(cases)
+        op = rng.choice(["and", "or", "and not"])
+        jobs.append(("(%s) %s %s" % (h, op, flt), h, op, pred))
+
+    def work(j):
+        full, h, op, pred = j
+        out = []
+        for path in with_l7:
+            try:
+                td = run_tcpdump(args.tcpdump, path, h, captures[path])
+            except Rejected:
+                continue
+            l7 = set(r["frame.number"] for r in corpus.records[path] if pred(r))
+            want = td & l7 if op == "and" else td | l7 if op == "or" else td - l7
+            try:
+                got = run_pktlens(args.pktlens, path, full)
+            except Exception as e:
+                out.append((path, None, str(e)))
+                continue
+            out.append((path, got, want))
+        return j, out
+
+    bad, runs, selected = [], 0, 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:
+        for j, out in ex.map(work, jobs):
+            for path, got, want in out:
+                runs += 1
+                if got is None:
+                    bad.append("%s: '%s': %s" % (os.path.basename(path), j[0], want))
+                elif got != want:
+                    bad.append("%s: '%s': only pktlens %s; only expected %s" % (
+                        os.path.basename(path), j[0], fmt_frames(got - want), fmt_frames(want - got)))
+                else:
+                    selected += len(got)
+    ok = not bad and runs > 0 and selected > 0
+    print("%s filter-mixed header and L7 (%d filters, %d runs, %d frames selected)" % (
+        "PASS" if ok else "FAIL", len(jobs), runs, selected))
+    for b in bad[:MAX_SHOWN]:
+        print("    mismatch: " + b)
+    return ok
+
+
 # --- main ---------------------------------------------------------------------
 
 
@@ -1017,6 +1074,7 @@ def main():
                 len(v) for v in local.values()), res["local"])
         if args.only in (None, "l7"):
             ok &= run_l7(args, files, corpus)
+            ok &= run_mixed(args, files, corpus, captures)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
     print("filter-diff: %.1f s" % (time.time() - t0))
