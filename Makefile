@@ -30,7 +30,7 @@ USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS))) src/parse/parse.c src/fi
 USER_SRCS += $(filter-out src/detect/detect.c,$(wildcard src/detect/*.c))
 USER_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 
-.PHONY: all deps test check unit run lab-up lab-down bench bench-build fuzz clean install
+.PHONY: all deps test check unit run lab-up lab-down bench bench-build fuzz truncate clean install
 
 all: $(BUILD)/pktlens
 
@@ -131,6 +131,17 @@ FUZZ_PROGRAM := $(call fuzz_objs,$(filter-out src/main.c,$(USER_SRCS)))
 $(BUILD)/fuzz_read $(BUILD)/fuzz_config: $(BUILD)/%: $(BUILD)/fuzz/tests/fuzz/%.o $(FUZZ_PROGRAM)
 	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ $(LDLIBS) \
 		$(shell pkg-config --libs $(FLOW_PKGS) 2>/dev/null) -o $@
+
+# The truncation sweep of read (tests/fuzz/truncate.c), in process under
+# ASan/UBSan, on read's own code: every object of pktlens but main's.
+$(BUILD)/san/src/sinks/ipfix.o: SAN_CFLAGS += $(shell pkg-config --cflags libfixbuf 2>/dev/null)
+$(BUILD)/san/truncate: $(call san,tests/fuzz/truncate.c $(filter-out src/main.c,$(USER_SRCS)))
+	$(CLANG) $(SAN) $^ $(LDLIBS) $(shell pkg-config --libs $(FLOW_PKGS) 2>/dev/null) -o $@
+
+# make truncate: the full sweep, every capture, every case (docs/fuzzing.md);
+# make test runs a slice of it (the truncate suite)
+truncate: $(BUILD)/san/truncate
+	@bash tests/fuzz/truncate.sh 1
 
 # make test: every suite; make test T=NAME: the suite NAME alone
 # (tests/run.sh --list names them)
