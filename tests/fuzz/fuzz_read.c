@@ -6,9 +6,9 @@
  *
  *   make fuzz && build/fuzz_read tests/fuzz/corpus/read
  *
- * An input is a whole capture file. Inputs of odd length are read as
- * `read --json`, of even length as `read` (text); the records go to
- * /dev/null. `read` must return 0 (read to the end) or 2 (a file it
+ * An input is a whole capture file. By its length modulo 4 it is read as
+ * `read --json` (1, 3), `read` (0) or `read -w /dev/null` (2: the pcapng
+ * writer gets the packets too); the records go to /dev/null. `read` must return 0 (read to the end) or 2 (a file it
  * cannot read, or one cut short or damaged); anything else, or a crash,
  * is a finding. (tests/fuzz/truncate.c checks its one line of stderr.)
  */
@@ -21,7 +21,7 @@
 #include "cmd/cmds.h"
 #include "opts.h"
 
-static struct pl_opts text_opts, json_opts;
+static struct pl_opts text_opts, json_opts, write_opts;
 
 static void parse_or_die(struct pl_opts *o, int argc, char **argv)
 {
@@ -35,6 +35,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static char *text_argv[] = { "read", "fuzz.pcap", NULL };
 	static char *json_argv[] = { "read", "--json", "fuzz.pcap", NULL };
+	static char *write_argv[] = { "read", "-w", "/dev/null", "fuzz.pcap", NULL };
 	int devnull = open("/dev/null", O_WRONLY);
 
 	(void)argc;
@@ -47,12 +48,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	close(devnull);
 	parse_or_die(&text_opts, 2, text_argv);
 	parse_or_die(&json_opts, 3, json_argv);
+	parse_or_die(&write_opts, 4, write_argv);
 	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pl_opts o = size & 1 ? json_opts : text_opts;
+	struct pl_opts o = size & 1 ? json_opts : size & 2 ? write_opts : text_opts;
 	FILE *f;
 	int ret;
 
