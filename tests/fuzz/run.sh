@@ -3,7 +3,7 @@
 # Runs each libFuzzer target for a bounded time (make test's slice; the
 # long runs are tests/fuzz/long.sh, figures in docs/fuzzing.md).
 #
-#   tests/fuzz/run.sh [SECONDS [TARGET...]]   (default 30 s each, every target)
+#   tests/fuzz/run.sh [SECONDS [TARGET...]]   (default 25 s each, every target)
 #
 # Targets: parser (the packet parser and the record formatter), filter
 # (the filter compiler and the host matcher), read (libpcap's readers and
@@ -18,7 +18,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
-secs=${1:-30}
+secs=${1:-25}
 shift $(($# > 0 ? 1 : 0))
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(parser filter read config detect)
