@@ -30,7 +30,7 @@ USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS))) src/parse/parse.c src/fi
 USER_SRCS += $(filter-out src/detect/detect.c,$(wildcard src/detect/*.c))
 USER_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 
-.PHONY: all deps test check unit run lab-up lab-down bench bench-build fuzz clean install
+.PHONY: all deps test check unit run lab-up lab-down bench bench-build fuzz truncate clean install
 
 all: $(BUILD)/pktlens
 
@@ -106,16 +106,42 @@ check:
 	@bash tests/run.sh --host
 
 # libFuzzer build: objects instrumented with fuzzer-no-link, then linked
-# with the fuzzer's main.
+# with the fuzzer's main (docs/fuzzing.md).
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
-$(BUILD)/fuzz/%.o: %.c
+FUZZ_CFLAGS := $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
+	-Isrc -I$(BUILD)
+$(BUILD)/fuzz/%.o: %.c | $(SKELS)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(WARN) -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
-		-Isrc $(DEPFLAGS) -c $< -o $@
+	$(CLANG) $(FUZZ_CFLAGS) $(DEPFLAGS) -c $< -o $@
+$(BUILD)/fuzz/src/sinks/ipfix.o: FUZZ_CFLAGS += $(shell pkg-config --cflags libfixbuf 2>/dev/null)
 
-fuzz: $(BUILD)/fuzz_parser
-$(BUILD)/fuzz_parser: $(patsubst %.c,$(BUILD)/fuzz/%.o,tests/fuzz/fuzz_parser.c src/parse/parse.c $(OUT_SRCS))
+FUZZERS := fuzz_parser fuzz_filter fuzz_read fuzz_config fuzz_detect
+fuzz: $(addprefix $(BUILD)/,$(FUZZERS))
+fuzz_objs = $(patsubst %.c,$(BUILD)/fuzz/%.o,$(1))
+$(BUILD)/fuzz_parser: $(call fuzz_objs,tests/fuzz/fuzz_parser.c src/parse/parse.c $(OUT_SRCS))
 	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -o $@
+$(BUILD)/fuzz_filter: $(call fuzz_objs,tests/fuzz/fuzz_filter.c src/parse/parse.c src/filter/compile.c)
+	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -o $@
+$(BUILD)/fuzz_detect: $(call fuzz_objs,tests/fuzz/fuzz_detect.c src/detect/host.c \
+		src/detect/config.c src/detect/alert.c src/parse/parse.c $(OUT_SRCS))
+	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -o $@
+# read and the agent's configuration reach into most of pktlens: every
+# object but main's
+FUZZ_PROGRAM := $(call fuzz_objs,$(filter-out src/main.c,$(USER_SRCS)))
+$(BUILD)/fuzz_read $(BUILD)/fuzz_config: $(BUILD)/%: $(BUILD)/fuzz/tests/fuzz/%.o $(FUZZ_PROGRAM)
+	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ $(LDLIBS) \
+		$(shell pkg-config --libs $(FLOW_PKGS) 2>/dev/null) -o $@
+
+# The truncation sweep of read (tests/fuzz/truncate.c), in process under
+# ASan/UBSan, on read's own code: every object of pktlens but main's.
+$(BUILD)/san/src/sinks/ipfix.o: SAN_CFLAGS += $(shell pkg-config --cflags libfixbuf 2>/dev/null)
+$(BUILD)/san/truncate: $(call san,tests/fuzz/truncate.c $(filter-out src/main.c,$(USER_SRCS)))
+	$(CLANG) $(SAN) $^ $(LDLIBS) $(shell pkg-config --libs $(FLOW_PKGS) 2>/dev/null) -o $@
+
+# make truncate: the full sweep, every capture, every case (docs/fuzzing.md);
+# make test runs a slice of it (the truncate suite)
+truncate: $(BUILD)/san/truncate
+	@bash tests/fuzz/truncate.sh 1
 
 # make test: every suite; make test T=NAME: the suite NAME alone
 # (tests/run.sh --list names them)

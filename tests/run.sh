@@ -11,7 +11,7 @@
 # per test; this script counts them. A suite that exits non-zero without
 # printing a FAIL line counts as one failure, so nothing fails silently.
 #
-# Host suites (unit, golden, filter, fuzz) need no root; one whose tool or
+# Host suites (unit, golden, filter, fuzz, truncate) need no root; one whose tool or
 # captures are missing prints "SKIP name (why)". Kernel suites (BPF
 # programs, namespaces, the lab) need root: as root they always run and are
 # never skipped; without root each prints "SKIP name (needs root)".
@@ -21,7 +21,7 @@ ROOT=$PWD
 export PKTLENS=$ROOT/build/pktlens
 export PCAP_DIR=${PCAP_DIR:-$ROOT/../shared/pcaps}
 LOG=$ROOT/build/test-logs
-FUZZ_SECONDS=${FUZZ_SECONDS:-45}
+FUZZ_SECONDS=${FUZZ_SECONDS:-25} # each of the five fuzz targets
 passed=0
 failed=0
 skipped=0
@@ -51,6 +51,7 @@ detect-parity  kernel -
 detect         kernel -
 hardening      kernel -
 fuzz           host   -
+truncate       host   -
 "
 
 # The command of each suite.
@@ -88,6 +89,8 @@ suite_cmd() {
 	# squatted pins, a blocked or failing stdout, SIGHUP, a bad reload
 	hardening) bash tests/e2e/hardening.sh ;;
 	fuzz) bash tests/fuzz/run.sh "$FUZZ_SECONDS" ;;
+	# read on every capture cut at every offset, every packet at every length
+	truncate) bash tests/fuzz/truncate.sh ;;
 	esac
 }
 

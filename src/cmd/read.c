@@ -72,7 +72,22 @@ static bool batch_output(const struct pl_opts *o)
 	return true;
 }
 
-int cmd_read(struct pl_opts *o)
+/* libpcap opens o->file by name, or reads *f (which it then owns: *f
+ * becomes NULL) */
+static pcap_t *open_capture(const struct pl_opts *o, FILE **f, char *errbuf)
+{
+	pcap_t *pc;
+
+	if (!*f)
+		return pcap_open_offline_with_tstamp_precision(o->file, PCAP_TSTAMP_PRECISION_NANO,
+							       errbuf);
+	pc = pcap_fopen_offline_with_tstamp_precision(*f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (pc)
+		*f = NULL;
+	return pc;
+}
+
+static int read_capture(struct pl_opts *o, FILE **f)
 {
 	static char outbuf[READ_OUT_BUF];
 	struct pl_out w;
@@ -108,8 +123,7 @@ int cmd_read(struct pl_opts *o)
 			return PL_EXIT_RUNTIME;
 		}
 	}
-	pc = pcap_open_offline_with_tstamp_precision(o->file, PCAP_TSTAMP_PRECISION_NANO,
-						     errbuf);
+	pc = open_capture(o, f, errbuf);
 	if (!pc) {
 		pl_err("cannot read '%s': %s; give a pcap or pcapng file, or - for stdin",
 		       o->file, errbuf);
@@ -198,4 +212,18 @@ int cmd_read(struct pl_opts *o)
 	pl_det_host_free(det);
 	pcap_close(pc);
 	return ret;
+}
+
+int pl_read_stream(struct pl_opts *o, FILE *f)
+{
+	int ret = read_capture(o, &f);
+
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+int cmd_read(struct pl_opts *o)
+{
+	return pl_read_stream(o, NULL);
 }

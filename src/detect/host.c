@@ -63,6 +63,21 @@ static uint32_t htab_hash(const struct pl_htab *t, const void *key)
 	return (uint32_t)(h ^ (h >> 32)) & (t->nbuckets - 1);
 }
 
+/* Empty again, as htab_init leaves it; only the used entries are cleared. */
+static void htab_reset(struct pl_htab *t)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->n; i++)
+		t->bucket[htab_hash(t, t->keys + (size_t)i * t->ksz)] = 0;
+	memset(t->chain, 0, (size_t)t->n * sizeof(uint32_t));
+	memset(t->newer, 0, (size_t)t->n * sizeof(uint32_t));
+	memset(t->older, 0, (size_t)t->n * sizeof(uint32_t));
+	memset(t->keys, 0, (size_t)t->n * t->ksz);
+	memset(t->vals, 0, (size_t)t->n * t->vsz);
+	t->n = t->head = t->tail = 0;
+}
+
 static void lru_unlink(struct pl_htab *t, uint32_t i)
 {
 	uint32_t nw = t->newer[i], od = t->older[i];
@@ -211,11 +226,8 @@ struct pl_det_host *pl_det_host_new(const struct pl_det_config *cfg, pl_det_aler
 
 	if (!h)
 		return NULL;
-	h->cfg = *cfg;
-	h->cfg.enforce_ttl_ns = 0;
 	h->fn = fn;
 	h->arg = arg;
-	h->c.target = (uint64_t)(uintptr_t)h;
 	if (htab_init(&h->src, sizeof(struct pl_det_addr), sizeof(struct pl_det_src),
 		      PL_DET_SRC_ENTRIES) ||
 	    htab_init(&h->arp, sizeof(__u32), sizeof(struct pl_det_arp), PL_DET_ARP_ENTRIES) ||
@@ -224,7 +236,23 @@ struct pl_det_host *pl_det_host_new(const struct pl_det_config *cfg, pl_det_aler
 		pl_det_host_free(h);
 		return NULL;
 	}
+	pl_det_host_reset(h, cfg);
 	return h;
+}
+
+void pl_det_host_reset(struct pl_det_host *h, const struct pl_det_config *cfg)
+{
+	htab_reset(&h->src);
+	htab_reset(&h->arp);
+	htab_reset(&h->dns);
+	memset(h->dst, 0, sizeof(h->dst));
+	memset(h->srcq, 0, sizeof(h->srcq));
+	memset(h->frag, 0, sizeof(h->frag));
+	memset(&h->c, 0, sizeof(h->c));
+	memset(&h->s, 0, sizeof(h->s));
+	h->cfg = *cfg;
+	h->cfg.enforce_ttl_ns = 0;
+	h->c.target = (uint64_t)(uintptr_t)h;
 }
 
 void pl_det_host_free(struct pl_det_host *h)

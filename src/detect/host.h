@@ -28,6 +28,9 @@ typedef void (*pl_det_alert_fn)(void *arg, const struct pl_alert_event *a);
 struct pl_det_host *pl_det_host_new(const struct pl_det_config *cfg, pl_det_alert_fn fn,
 				    void *arg);
 void pl_det_host_free(struct pl_det_host *h);
+/* As pl_det_host_new(cfg, ...) would leave it, without reallocating: the
+ * fuzzer's fresh host per input (tests/fuzz/fuzz_detect.c). */
+void pl_det_host_reset(struct pl_det_host *h, const struct pl_det_config *cfg);
 
 /* Parses one frame as the kernel does, runs `filter` (NULL: all) and, when
  * it matches, the detectors at time ts_ns. Fills *out with the record;

@@ -1,52 +1,68 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Fuzzes the packet parser and the record formatter for a bounded time.
+# Runs each libFuzzer target for a bounded time (make test's slice; the
+# long runs are tests/fuzz/long.sh, figures in docs/fuzzing.md).
 #
-#   tests/fuzz/run.sh [SECONDS]     (default 60)
+#   tests/fuzz/run.sh [SECONDS [TARGET...]]   (default 25 s each, every target)
 #
-# Builds build/fuzz_parser (make fuzz), seeds build/fuzz-corpus from
-# ../shared/pcaps and tests/golden/pcaps, runs libFuzzer with
-# -max_len=4096 -timeout=5 and prints
-# "PASS fuzz_parser (N runs)" or "FAIL fuzz_parser"; exits non-zero on a
-# crash, leaving the crashing input as build/fuzz-crash-* and the log as
-# build/fuzz_parser.log.
+# Targets: parser (the packet parser and the record formatter), filter
+# (the filter compiler and the host matcher), read (libpcap's readers and
+# read's loop), config (the agent's YAML), detect (the host detectors).
+# Builds them (make fuzz). The parser's seeds are the frames of
+# ../shared/pcaps and tests/golden/pcaps (written into its working corpus);
+# the others' are tests/fuzz/corpus/TARGET/, which libFuzzer runs first,
+# regression inputs included. Each run has -max_len=4096 -timeout=5 and
+# prints "PASS fuzz_TARGET (N runs)" or "FAIL fuzz_TARGET"; a crash leaves
+# its input as build/fuzz-crash-TARGET-* and the log as
+# build/fuzz_TARGET.log. Exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
-secs=${1:-60}
+secs=${1:-25}
+shift $(($# > 0 ? 1 : 0))
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(parser filter read config detect)
 build=${BUILD:-build}
-corpus=$build/fuzz-corpus
-log=$build/fuzz_parser.log
 
 if ! make -s fuzz BUILD="$build"; then
-	echo "FAIL fuzz_parser: build failed"
-	exit 1
-fi
-mkdir -p "$corpus"
-# seeds: the frames of ../shared/pcaps ($PCAP_DIR) and of the captures the
-# project makes (tests/golden/pcaps), so a fresh clone fuzzes too
-seeded=0
-for dir in "${PCAP_DIR:-../shared/pcaps}" tests/golden/pcaps; do
-	compgen -G "$dir/*.pcap*" >/dev/null || continue
-	python3 tests/fuzz/make_seeds.py "$corpus" "$dir" && seeded=1
-done
-if [ "$seeded" -eq 0 ]; then
-	echo "FAIL fuzz_parser: no seeds"
+	echo "FAIL fuzz: build failed"
 	exit 1
 fi
 
 # make fuzz builds UBSan recoverable: make any report fatal.
 export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
-"$build/fuzz_parser" -max_total_time="$secs" -max_len=4096 -timeout=5 \
-	-print_final_stats=1 -artifact_prefix="$build/fuzz-crash-" \
-	"$corpus" >"$log" 2>&1
-rc=$?
-runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-
-if [ "$rc" -eq 0 ] && ! grep -q 'runtime error' "$log"; then
-	echo "PASS fuzz_parser (${runs:-?} runs)"
-	exit 0
-fi
-tail -n 40 "$log"
-echo "FAIL fuzz_parser (exit $rc; log $log)"
-exit 1
+rc=0
+for t in "${targets[@]}"; do
+	corpus=$build/fuzz-corpus/$t
+	log=$build/fuzz_$t.log
+	mkdir -p "$corpus"
+	seeds=tests/fuzz/corpus/$t
+	if [ "$t" = parser ]; then
+		seeds=
+		for dir in "${PCAP_DIR:-../shared/pcaps}" tests/golden/pcaps; do
+			compgen -G "$dir/*.pcap*" >/dev/null || continue
+			python3 tests/fuzz/make_seeds.py "$corpus" "$dir"
+		done
+	fi
+	if [ -z "$(ls -A "$corpus" ${seeds:+"$seeds"} 2>/dev/null)" ]; then
+		echo "FAIL fuzz_$t: no seeds"
+		rc=1
+		continue
+	fi
+	# -close_fd_mask=2: the targets' own messages (bad filters, bad
+	# files) go nowhere; libFuzzer's and the sanitizers' still reach the log
+	# shellcheck disable=SC2086
+	"$build/fuzz_$t" -max_total_time="$secs" -max_len=4096 -timeout=5 -close_fd_mask=2 \
+		-print_final_stats=1 -artifact_prefix="$build/fuzz-crash-$t-" \
+		"$corpus" $seeds >"$log" 2>&1
+	frc=$?
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+	if [ "$frc" -eq 0 ] && ! grep -q 'runtime error' "$log"; then
+		echo "PASS fuzz_$t (${runs:-?} runs)"
+		continue
+	fi
+	tail -n 40 "$log"
+	echo "FAIL fuzz_$t (exit $frc; log $log)"
+	rc=1
+done
+exit $rc

@@ -386,23 +386,17 @@ static int walk_map(struct ctx *x, const yaml_node_t *map, const char *sect)
 	return 0;
 }
 
-static int read_file(struct pl_agent_config *c, const char *path)
+/* the YAML of f, named path in messages */
+static int read_stream(struct pl_agent_config *c, const char *path, FILE *f)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root;
 	struct ctx x = { .path = path, .doc = &doc, .c = c };
-	FILE *f = fopen(path, "r");
 	int ret;
 
-	if (!f) {
-		pl_err("cannot read the configuration '%s': %s", path, strerror(errno));
-		return PL_EXIT_USAGE;
-	}
-	if (!yaml_parser_initialize(&parser)) {
-		fclose(f);
+	if (!yaml_parser_initialize(&parser))
 		return PL_EXIT_RUNTIME;
-	}
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &doc)) {
 		pl_err("%s:%lu:%lu: not valid YAML: %s", path,
@@ -410,14 +404,12 @@ static int read_file(struct pl_agent_config *c, const char *path)
 		       (unsigned long)parser.problem_mark.column + 1,
 		       parser.problem ? parser.problem : "?");
 		yaml_parser_delete(&parser);
-		fclose(f);
 		return PL_EXIT_USAGE;
 	}
 	root = yaml_document_get_root_node(&doc);
 	ret = root ? walk_map(&x, root, NULL) : 0; /* an empty file is all defaults */
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
-	fclose(f);
 	return ret;
 }
 
@@ -494,6 +486,26 @@ static int detect_flags(struct pl_agent_config *c, const struct pl_opts *o)
 int pl_agent_config_load(struct pl_agent_config *c, const char *path,
 			 const struct pl_opts *o)
 {
+	FILE *f = NULL;
+	int ret;
+
+	if (path) {
+		f = fopen(path, "r");
+		if (!f) {
+			memset(c, 0, sizeof(*c));
+			pl_err("cannot read the configuration '%s': %s", path, strerror(errno));
+			return PL_EXIT_USAGE;
+		}
+	}
+	ret = pl_agent_config_load_stream(c, path, f, o);
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+int pl_agent_config_load_stream(struct pl_agent_config *c, const char *path, FILE *f,
+				const struct pl_opts *o)
+{
 	int ret, i;
 
 	memset(c, 0, sizeof(*c));
@@ -510,8 +522,8 @@ int pl_agent_config_load(struct pl_agent_config *c, const char *path,
 	c->metrics = strdup(PL_METRICS_DEFAULT);
 	if (!c->metrics)
 		return PL_EXIT_RUNTIME;
-	if (path) {
-		ret = read_file(c, path);
+	if (f) {
+		ret = read_stream(c, path, f);
 		if (ret)
 			return ret;
 	}

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "opts.h"
 #include "detect/detect.h"
 
@@ -45,6 +46,10 @@ struct pl_agent_config {
  * or PL_EXIT_USAGE after a message naming the file and line. */
 int pl_agent_config_load(struct pl_agent_config *c, const char *path,
 			 const struct pl_opts *o);
+/* The same from the open stream f (NULL: no file), named path in messages:
+ * the fuzzer's way in (tests/fuzz/fuzz_config.c). */
+int pl_agent_config_load_stream(struct pl_agent_config *c, const char *path, FILE *f,
+				const struct pl_opts *o);
 void pl_agent_config_free(struct pl_agent_config *c);
 /* Do a and b need different BPF programs or maps (a reload of the kernel
  * side)? Any change of the detect section does. */
