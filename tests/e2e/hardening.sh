@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Hostile and unlucky surroundings (issue 14): a squatted pin directory, a
-# swapped pin, a hostile owner note, /metrics under slow clients. Each test
-# prints PASS/FAIL.
+# swapped pin, a hostile owner note, `block` as a user who is not root or
+# against the allow list, /metrics under slow clients. Each test prints
+# PASS/FAIL.
 #
 # Runs under the lab lock (it attaches XDP): everything happens in a network
 # namespace this script creates, on a veth pair of its own, and in that
@@ -162,6 +163,72 @@ else
 	wait "$det"
 fi
 
+# 8. block (issue 14 item 10), against a detect that allows 198.18.5.0/24.
+"$PKTLENS" detect -i hd0 --enforce --allow 198.18.5.0/24 >/dev/null 2>"$TMP/allow.err" &
+det=$!
+if wait_for "$D/meta" 20 && wait_for /run/pktlens/pin-owner 5; then
+	# as a user who is not root: permission denied, the pid, what to do
+	for words in list "add 198.18.100.9"; do
+		nobody "$PKTLENS" block $words >/dev/null 2>"$TMP/nobody.err"
+		rc=$?
+		if [ "$rc" -eq 1 ] && [ "$(wc -l <"$TMP/nobody.err")" -eq 1 ] &&
+			grep -qF "pktlens: permission denied: $D (Permission denied) holds the drop list of pktlens (pid $det), and only root may use it; run pktlens block as root" "$TMP/nobody.err"; then
+			ok "block-as-user-permission-denied ($words)"
+		else
+			bad "block-as-user-permission-denied ($words): exit $rc, stderr: $(head -c 300 "$TMP/nobody.err")"
+		fi
+	done
+	# listed / unlisted FILE PREFIX: block list (as root, into FILE) works
+	# and shows PREFIX / does not
+	listed() { "$PKTLENS" block list >"$1" 2>&1 && grep -qF "$2 " "$1"; }
+	unlisted() { "$PKTLENS" block list >"$1" 2>&1 && ! grep -qF "$2 " "$1"; }
+	# a source on the allow list, or a prefix that holds it: refused...
+	for pfx in 198.18.5.7 198.18.0.0/16 0.0.0.0/0; do
+		"$PKTLENS" block add "$pfx" >/dev/null 2>"$TMP/allowed.err"
+		rc=$?
+		case $pfx in
+		198.18.5.7) want="block add $pfx: it is on the allow list of pktlens detect (pid $det) (--allow 198.18.5.0/24), and a block would drop it all the same; give --force to block it anyway" ;;
+		*) want="block add $pfx: it holds 198.18.5.0/24, on the allow list of pktlens detect (pid $det), and a block would drop those sources all the same; block a narrower prefix, or give --force to block it anyway" ;;
+		esac
+		if [ "$rc" -eq 1 ] && grep -qF "pktlens: $want" "$TMP/allowed.err" && unlisted "$TMP/list.txt" "$pfx"; then
+			ok "block-add-allowed-refused ($pfx)"
+		else
+			bad "block-add-allowed-refused ($pfx): exit $rc, stderr: $(head -c 300 "$TMP/allowed.err"); list: $(cat "$TMP/list.txt")"
+		fi
+	done
+	if grep -qF "pktlens: block add 0.0.0.0/0: every IPv4 packet that reaches pktlens detect (pid $det) will be dropped, whatever its source" "$TMP/allowed.err"; then
+		ok "block-add-everything-warns (0.0.0.0/0)"
+	else
+		bad "block-add-everything-warns (0.0.0.0/0): stderr: $(head -c 300 "$TMP/allowed.err")"
+	fi
+	# ... unless --force, with a warning
+	"$PKTLENS" block add 198.18.5.7 --force >"$TMP/force.out" 2>"$TMP/force.err"
+	rc=$?
+	if [ "$rc" -eq 0 ] && grep -qF "pktlens: block add 198.18.5.7: --force: the sources of 198.18.5.0/24, on the allow list of pktlens detect (pid $det), will be dropped too" "$TMP/force.err" &&
+		listed "$TMP/list.txt" 198.18.5.7; then
+		ok "block-add-allowed-force"
+	else
+		bad "block-add-allowed-force: exit $rc, stderr: $(head -c 300 "$TMP/force.err"); list: $(cat "$TMP/list.txt")"
+	fi
+	# ::/0 (nothing of IPv6 is allowed here): blocked, with a warning
+	"$PKTLENS" block add ::/0 --ttl 60 >/dev/null 2>"$TMP/all6.err"
+	rc=$?
+	if [ "$rc" -eq 0 ] && grep -qF "pktlens: block add ::/0: every IPv6 packet that reaches pktlens detect (pid $det) will be dropped, whatever its source" "$TMP/all6.err" &&
+		listed "$TMP/list.txt" ::/0; then
+		ok "block-add-everything-warns (::/0)"
+	else
+		bad "block-add-everything-warns (::/0): exit $rc, stderr: $(head -c 300 "$TMP/all6.err"); list: $(cat "$TMP/list.txt")"
+	fi
+	if "$PKTLENS" block add 198.18.100.9 >/dev/null 2>"$TMP/plain.err" && [ ! -s "$TMP/plain.err" ]; then
+		ok "block-add-plain-no-warning"
+	else
+		bad "block-add-plain-no-warning: stderr: $(head -c 300 "$TMP/plain.err")"
+	fi
+else
+	bad "block: detect did not pin: $(head -c 300 "$TMP/allow.err")"
+fi
+kill -TERM "$det" 2>/dev/null
+wait "$det"
 EOF
 [ -n "${SKIP_PINS:-}" ] || PKTLENS=$PKTLENS TMP=$TMP ip netns exec "$NS" bash "$TMP/pins.sh"
 
