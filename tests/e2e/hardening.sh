@@ -193,7 +193,7 @@ if wait_for "$D/meta" 20 && wait_for /run/pktlens/pin-owner 5; then
 		if [ "$rc" -eq 1 ] && grep -qF "pktlens: $want" "$TMP/allowed.err" && unlisted "$TMP/list.txt" "$pfx"; then
 			ok "block-add-allowed-refused ($pfx)"
 		else
-			bad "block-add-allowed-refused ($pfx): exit $rc, stderr: $(head -c 300 "$TMP/allowed.err"); list: $(cat "$TMP/list.txt")"
+			bad "block-add-allowed-refused ($pfx): exit $rc, stderr: $(head -c 300 "$TMP/allowed.err"); list: $(cat "$TMP/list.txt" 2>/dev/null)"
 		fi
 	done
 	if grep -qF "pktlens: block add 0.0.0.0/0: every IPv4 packet that reaches pktlens detect (pid $det) will be dropped, whatever its source" "$TMP/allowed.err"; then
@@ -208,7 +208,7 @@ if wait_for "$D/meta" 20 && wait_for /run/pktlens/pin-owner 5; then
 		listed "$TMP/list.txt" 198.18.5.7; then
 		ok "block-add-allowed-force"
 	else
-		bad "block-add-allowed-force: exit $rc, stderr: $(head -c 300 "$TMP/force.err"); list: $(cat "$TMP/list.txt")"
+		bad "block-add-allowed-force: exit $rc, stderr: $(head -c 300 "$TMP/force.err"); list: $(cat "$TMP/list.txt" 2>/dev/null)"
 	fi
 	# ::/0 (nothing of IPv6 is allowed here): blocked, with a warning
 	"$PKTLENS" block add ::/0 --ttl 60 >/dev/null 2>"$TMP/all6.err"
@@ -217,7 +217,7 @@ if wait_for "$D/meta" 20 && wait_for /run/pktlens/pin-owner 5; then
 		listed "$TMP/list.txt" ::/0; then
 		ok "block-add-everything-warns (::/0)"
 	else
-		bad "block-add-everything-warns (::/0): exit $rc, stderr: $(head -c 300 "$TMP/all6.err"); list: $(cat "$TMP/list.txt")"
+		bad "block-add-everything-warns (::/0): exit $rc, stderr: $(head -c 300 "$TMP/all6.err"); list: $(cat "$TMP/list.txt" 2>/dev/null)"
 	fi
 	if "$PKTLENS" block add 198.18.100.9 >/dev/null 2>"$TMP/plain.err" && [ ! -s "$TMP/plain.err" ]; then
 		ok "block-add-plain-no-warning"
