@@ -39,7 +39,7 @@ static const struct pl_cmd cmds[] = {
 	  "alerts from the in-kernel detectors: floods, scans, spoofing, tunnelling; --enforce blocks at XDP",
 	  "signals: SIGINT, SIGTERM and SIGHUP end it (there is nothing to reload); its pins\n"
 	  "in /sys/fs/bpf/pktlens and the note /run/pktlens/pin-owner are removed." },
-	{ "block", cmd_block, PL_CMD_BLOCK, 0, "add CIDR [--ttl SECONDS] | del CIDR | list",
+	{ "block", cmd_block, PL_CMD_BLOCK, 0, "add CIDR [--ttl SECONDS] [--force] | del CIDR | list",
 	  "the XDP drop list of a running detect or agent", NULL },
 };
 

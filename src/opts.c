@@ -251,6 +251,9 @@ static const struct pl_opt_def opt_defs[] = {
 	  .off = OFF(ttl), .cmds = PL_CMD_BLOCK, .group = G_BLOCK, .arg = "SECONDS",
 	  .what = "a number of seconds",
 	  .help = "block add: remove the entry after SECONDS (default: until deleted)" },
+	{ .name = "force", .type = PL_T_FLAG, .off = OFF(force), .cmds = PL_CMD_BLOCK,
+	  .group = G_BLOCK,
+	  .help = "block add: block a prefix even when it holds sources on the --allow list" },
 	/* general */
 	{ .name = "verbose", .short_name = 'v', .type = PL_T_FUNC, .fn = set_verbose,
 	  .cmds = C_ALL, .group = G_GENERAL, .help = "debug messages, including libbpf's" },

@@ -52,6 +52,7 @@ struct pl_opts {
 	const char *allow[PL_MAX_IFACES]; /* --allow CIDR[,CIDR...] */
 	uint64_t rate_limit;    /* --rate-limit PPS */
 	double ttl;             /* block add --ttl SECONDS (0: until deleted) */
+	bool force;             /* block add --force: even sources on the allow list */
 };
 
 /* The commands, as the options table (opts.c) names the ones that take an

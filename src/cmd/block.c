@@ -95,6 +95,55 @@ static int block_add(const struct pl_pinned *p, const struct pl_cidr *c, double 
 	return 0;
 }
 
+/* The first prefix of the allow list (trie fd) that overlaps c, in *hit. */
+static bool on_allow_list(int fd, const struct pl_cidr *c, struct pl_cidr *hit)
+{
+	struct pl_lpm6 key, next;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		memset(hit, 0, sizeof(*hit));
+		hit->ip6 = c->ip6;
+		hit->prefixlen = key.prefixlen;
+		memcpy(hit->addr, key.addr, c->ip6 ? 16 : 4);
+		if (pl_cidr_overlap(c, hit))
+			return true;
+	}
+	return false;
+}
+
+/* Before block add. The drop list is looked up before the allow list is,
+ * so a manual block of allowed sources would drop them: refused unless
+ * --force. A /0 drops everything of its family: a warning. */
+static int check_add(const struct pl_pinned *p, const struct pl_cidr *c, bool force)
+{
+	struct pl_cidr a;
+	char name[64], allowed[64], holder[48];
+
+	pl_format_cidr(c, name, sizeof(name));
+	snprintf(holder, sizeof(holder), "pktlens %s (pid %u)", p->meta.cmd, p->meta.pid);
+	if (!c->prefixlen)
+		pl_warn("block add %s: every %s packet that reaches %s will be dropped, whatever its source",
+			name, c->ip6 ? "IPv6" : "IPv4", holder);
+	if (!on_allow_list(c->ip6 ? p->allow6 : p->allow4, c, &a))
+		return 0;
+	pl_format_cidr(&a, allowed, sizeof(allowed));
+	if (force) {
+		pl_warn("block add %s: --force: the sources of %s, on the allow list of %s, will be dropped too",
+			name, allowed, holder);
+		return 0;
+	}
+	if (c->prefixlen >= a.prefixlen)
+		pl_err("block add %s: it is on the allow list of %s (--allow %s), and a block would drop it all the same; give --force to block it anyway",
+		       name, holder, allowed);
+	else
+		pl_err("block add %s: it holds %s, on the allow list of %s, and a block would drop those sources all the same; block a narrower prefix, or give --force to block it anyway",
+		       name, allowed, holder);
+	return PL_EXIT_RUNTIME;
+}
+
 static int block_del(const struct pl_pinned *p, const struct pl_cidr *c)
 {
 	struct pl_lpm6 k;
@@ -185,8 +234,8 @@ int cmd_block(struct pl_opts *o)
 		       nw < 2 ? "needs a CIDR (e.g. 198.18.0.2 or 2001:db8::/64)" : "takes one CIDR");
 		goto out;
 	}
-	if (o->ttl && strcmp(words[0], "add")) {
-		pl_err("block %s: --ttl is for block add", words[0]);
+	if ((o->ttl || o->force) && strcmp(words[0], "add")) {
+		pl_err("block %s: %s is for block add", words[0], o->ttl ? "--ttl" : "--force");
 		goto out;
 	}
 	if (nw == 2 && pl_parse_cidr(words[1], &c)) {
@@ -198,7 +247,9 @@ int cmd_block(struct pl_opts *o)
 	if (ret)
 		goto out;
 	if (!strcmp(words[0], "add")) {
-		ret = block_add(&p, &c, o->ttl);
+		ret = check_add(&p, &c, o->force);
+		if (!ret)
+			ret = block_add(&p, &c, o->ttl);
 	} else if (!strcmp(words[0], "del")) {
 		ret = block_del(&p, &c);
 	} else {

@@ -257,6 +257,18 @@ int pl_parse_cidr(const char *s, struct pl_cidr *out)
 	return 0;
 }
 
+bool pl_cidr_overlap(const struct pl_cidr *a, const struct pl_cidr *b)
+{
+	uint32_t n = a->prefixlen < b->prefixlen ? a->prefixlen : b->prefixlen, i;
+
+	if (a->ip6 != b->ip6)
+		return false;
+	for (i = 0; i < n; i++)
+		if ((a->addr[i / 8] ^ b->addr[i / 8]) & (0x80u >> (i % 8)))
+			return false;
+	return true;
+}
+
 void pl_format_cidr(const struct pl_cidr *c, char *buf, size_t n)
 {
 	char a[INET6_ADDRSTRLEN];

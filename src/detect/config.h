@@ -64,6 +64,8 @@ struct pl_cidr {
 
 /* "198.18.0.2", "198.18.0.0/15", "2001:db8::/32". Returns 0 or -1. */
 int pl_parse_cidr(const char *s, struct pl_cidr *out);
+/* Whether two prefixes share an address (one holds the other). */
+bool pl_cidr_overlap(const struct pl_cidr *a, const struct pl_cidr *b);
 /* Formats as parsed (a full-length prefix without "/N"). */
 void pl_format_cidr(const struct pl_cidr *c, char *buf, size_t n);
 

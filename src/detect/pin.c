@@ -2,6 +2,7 @@
 /* Pinning the drop list for `pktlens block`, and finding it again. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,7 @@ static const struct pin_spec pins[] = {
 #define OWNER_NAME "pin-owner"
 #define OWNER_NOTE RUN_DIR "/" OWNER_NAME
 
-enum { PIN_NONE = -1, PIN_REFUSED = -2 };
+enum { PIN_NONE = -1, PIN_REFUSED = -2, PIN_DENIED = -3 };
 
 static bool pinned_by_us;
 static int pin_dirfd = -1; /* the directory this process pinned in */
@@ -80,10 +81,37 @@ static bool trusted_uid(uid_t uid)
 	return uid == 0 || uid == geteuid();
 }
 
+static unsigned read_owner_note(enum pl_log_level level);
+
+/*
+ * The pins are root's (a directory of mode 0700, bpf() needs CAP_BPF), so a
+ * user who is not root cannot tell whether a detect or agent runs: say that
+ * it is a matter of permission (and name the running one when the owner
+ * note, readable by all, does), never "nothing runs" or "remove it".
+ * Returns PIN_DENIED after one line at `level`.
+ */
+static int say_denied(const char *path, int err, enum pl_log_level level)
+{
+	unsigned pid = read_owner_note(PL_LOG_DEBUG);
+
+	if (pid && (!kill((pid_t)pid, 0) || errno == EPERM))
+		pl_log(level, "permission denied: %s (%s) holds the drop list of pktlens (pid %u), and only root may use it; run pktlens block as root (e.g. sudo pktlens block list)",
+		       path, strerror(err), pid);
+	else
+		pl_log(level, "permission denied: %s (%s) is where a running pktlens detect or agent keeps its drop list, and only root may look; run pktlens block as root (e.g. sudo pktlens block list)",
+		       path, strerror(err));
+	return PIN_DENIED;
+}
+
+static bool is_denied(int err)
+{
+	return err == EACCES || err == EPERM;
+}
+
 /* Opens dir when it is what pktlens makes: a directory, not a symbolic
  * link, owned by root, of mode 0700, on a BPF filesystem. Returns its fd,
- * PIN_NONE when there is none, or PIN_REFUSED after one line at `level`
- * that says what to remove. */
+ * PIN_NONE when there is none, PIN_REFUSED after one line at `level`
+ * that says what to remove, or PIN_DENIED after one line (say_denied). */
 static int open_pin_dir(const char *dir, enum pl_log_level level)
 {
 	char why[96];
@@ -94,6 +122,8 @@ static int open_pin_dir(const char *dir, enum pl_log_level level)
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
 		return PIN_NONE;
+	if (fd < 0 && is_denied(errno))
+		return say_denied(dir, errno, level);
 	if (fd < 0) {
 		if (errno == ELOOP || errno == ENOTDIR)
 			snprintf(why, sizeof(why), "is %s, not a directory",
@@ -122,18 +152,26 @@ static int open_pin_dir(const char *dir, enum pl_log_level level)
 /* Opens pin i of the directory dirfd (named dir in messages) and checks
  * that it is the map pktlens pinned: not a symbolic link, and of the map's
  * name, type and key and value sizes. Returns the map's fd, PIN_NONE when
- * there is no such pin, or PIN_REFUSED after one line at `level`. */
+ * there is no such pin, or PIN_REFUSED or PIN_DENIED after one line at
+ * `level`. */
 static int open_pin(int dirfd, const char *dir, size_t i, enum pl_log_level level)
 {
 	const struct pin_spec *p = &pins[i];
 	struct bpf_map_info info;
 	__u32 len = sizeof(info);
-	char path[64], why[160];
+	char path[64], shown[192], why[160];
 	struct stat st;
 	int fd;
 
-	if (fstatat(dirfd, p->name, &st, AT_SYMLINK_NOFOLLOW))
-		return errno == ENOENT ? PIN_NONE : PIN_REFUSED;
+	snprintf(shown, sizeof(shown), "%s/%s", dir, p->name);
+	if (fstatat(dirfd, p->name, &st, AT_SYMLINK_NOFOLLOW)) {
+		if (errno == ENOENT)
+			return PIN_NONE;
+		if (is_denied(errno))
+			return say_denied(shown, errno, level);
+		snprintf(why, sizeof(why), "cannot be checked (%s)", strerror(errno));
+		goto refuse;
+	}
 	if (S_ISLNK(st.st_mode)) {
 		snprintf(why, sizeof(why), "is a symbolic link");
 		goto refuse;
@@ -141,6 +179,8 @@ static int open_pin(int dirfd, const char *dir, size_t i, enum pl_log_level leve
 	/* through the checked directory, never through the path again */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, p->name);
 	fd = bpf_obj_get(path);
+	if (fd < 0 && is_denied(errno))
+		return say_denied(shown, errno, level);
 	if (fd < 0) {
 		snprintf(why, sizeof(why), "cannot be opened (%s)", strerror(errno));
 		goto refuse;
@@ -323,8 +363,9 @@ static int read_meta(int fd, struct pl_det_meta *m)
 /* The pins of a running pktlens: in this mount namespace, else where the
  * owner note in /run (shared by `ip netns exec`) says. Returns the checked
  * directory's fd with *m and dir filled, PIN_NONE (m->pid names a stale
- * owner, if any), or PIN_REFUSED when a directory or pin was not what
- * pktlens makes (after one line at `level` for each). */
+ * owner, if any), PIN_REFUSED when a directory or pin was not what
+ * pktlens makes (after one line at `level` for each), or PIN_DENIED (after
+ * one line) when this user may not look. */
 static int find_pins(char *dir, size_t n, struct pl_det_meta *m, enum pl_log_level level)
 {
 	char cand[2][128];
@@ -339,11 +380,17 @@ static int find_pins(char *dir, size_t n, struct pl_det_meta *m, enum pl_log_lev
 		snprintf(cand[nc++], sizeof(cand[0]), "/proc/%u/root%s", pid, PL_PIN_DIR);
 	for (i = 0; i < nc; i++) {
 		dfd = open_pin_dir(cand[i], level);
+		if (dfd == PIN_DENIED)
+			return PIN_DENIED;
 		if (dfd == PIN_REFUSED)
 			ret = PIN_REFUSED;
 		if (dfd < 0)
 			continue;
 		fd = open_pin(dfd, cand[i], META, level);
+		if (fd == PIN_DENIED) {
+			close(dfd);
+			return PIN_DENIED;
+		}
 		if (fd == PIN_REFUSED)
 			ret = PIN_REFUSED;
 		if (fd >= 0) {
@@ -392,8 +439,8 @@ int pl_det_pin(struct packet_bpf *skel, const char *cmd)
 			m.cmd[0] ? m.cmd : "?", m.pid, PL_PIN_DIR);
 		return 1;
 	}
-	if (fd == PIN_REFUSED)
-		return -1; /* said what to remove */
+	if (fd == PIN_REFUSED || fd == PIN_DENIED)
+		return -1; /* said what to remove, or why not */
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		pl_warn("cannot create %s (%s); 'pktlens block' will not reach this drop list",
 			dir, strerror(errno));
@@ -456,8 +503,8 @@ int pl_det_open_pinned(struct pl_pinned *p)
 	memset(p, 0, sizeof(*p));
 	p->drop4 = p->drop6 = p->allow4 = p->allow6 = p->state = -1;
 	dfd = find_pins(dir, sizeof(dir), &p->meta, PL_LOG_ERROR);
-	if (dfd == PIN_REFUSED)
-		return PL_EXIT_RUNTIME; /* said what to remove */
+	if (dfd == PIN_REFUSED || dfd == PIN_DENIED)
+		return PL_EXIT_RUNTIME; /* said what to remove, or why not */
 	if (dfd < 0) {
 		if (p->meta.pid)
 			pl_err("no running 'pktlens detect' or 'pktlens agent': the one that pinned %s (pid %u) is gone; start one, e.g. pktlens detect -i IFACE",

@@ -17,12 +17,24 @@ struct pl_prom;
  * checking a configuration before anything changes. */
 int pl_prom_check_listen(const char *listen);
 #define PL_PROM_LISTEN_FORMAT "ADDR:PORT (e.g. 127.0.0.1:9464 or [::1]:9464)"
+/* Limits against slow clients (docs/agent.md, "Limits"): connections in
+ * all and from one address, the time from a connection's accept to its
+ * whole request, and libmicrohttpd's timeout between two reads or writes. */
+#define PROM_MAX_CONNS 64
+#define PROM_PER_IP_CONNS 8
+#define PROM_REQUEST_SECONDS 5
+#define PROM_IDLE_SECONDS 10
 /* Listens on ADDR:PORT (IPv4, or [IPv6]:PORT). NULL after a message. */
 struct pl_prom *pl_prom_start(const char *listen);
 void pl_prom_stop(struct pl_prom *p);
 /* Replaces the page served on /metrics; takes ownership of text. */
 void pl_prom_publish(struct pl_prom *p, char *text, size_t len);
-uint64_t pl_prom_scrapes(struct pl_prom *p);
+struct pl_prom_stats {
+	uint64_t scrapes;      /* requests for /metrics served */
+	uint64_t cut_deadline; /* requests not whole within PROM_REQUEST_SECONDS */
+	uint64_t cut_room;     /* unfinished requests shut to keep connections free */
+};
+void pl_prom_stats(struct pl_prom *p, struct pl_prom_stats *s);
 
 /* Building the text: a growing buffer. */
 struct pl_text {

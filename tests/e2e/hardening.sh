@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Hostile and unlucky surroundings (issue 14): a squatted pin directory, a
-# swapped pin, a hostile owner note. Each test prints PASS/FAIL.
+# swapped pin, a hostile owner note, `block` as a user who is not root or
+# against the allow list, /metrics under slow clients. Each test prints
+# PASS/FAIL.
 #
 # Runs under the lab lock (it attaches XDP): everything happens in a network
 # namespace this script creates, on a veth pair of its own, and in that
@@ -160,6 +162,73 @@ else
 	kill "$det" 2>/dev/null
 	wait "$det"
 fi
+
+# 8. block (issue 14 item 10), against a detect that allows 198.18.5.0/24.
+"$PKTLENS" detect -i hd0 --enforce --allow 198.18.5.0/24 >/dev/null 2>"$TMP/allow.err" &
+det=$!
+if wait_for "$D/meta" 20 && wait_for /run/pktlens/pin-owner 5; then
+	# as a user who is not root: permission denied, the pid, what to do
+	for words in list "add 198.18.100.9"; do
+		nobody "$PKTLENS" block $words >/dev/null 2>"$TMP/nobody.err"
+		rc=$?
+		if [ "$rc" -eq 1 ] && [ "$(wc -l <"$TMP/nobody.err")" -eq 1 ] &&
+			grep -qF "pktlens: permission denied: $D (Permission denied) holds the drop list of pktlens (pid $det), and only root may use it; run pktlens block as root" "$TMP/nobody.err"; then
+			ok "block-as-user-permission-denied ($words)"
+		else
+			bad "block-as-user-permission-denied ($words): exit $rc, stderr: $(head -c 300 "$TMP/nobody.err")"
+		fi
+	done
+	# listed / unlisted FILE PREFIX: block list (as root, into FILE) works
+	# and shows PREFIX / does not
+	listed() { "$PKTLENS" block list >"$1" 2>&1 && grep -qF "$2 " "$1"; }
+	unlisted() { "$PKTLENS" block list >"$1" 2>&1 && ! grep -qF "$2 " "$1"; }
+	# a source on the allow list, or a prefix that holds it: refused...
+	for pfx in 198.18.5.7 198.18.0.0/16 0.0.0.0/0; do
+		"$PKTLENS" block add "$pfx" >/dev/null 2>"$TMP/allowed.err"
+		rc=$?
+		case $pfx in
+		198.18.5.7) want="block add $pfx: it is on the allow list of pktlens detect (pid $det) (--allow 198.18.5.0/24), and a block would drop it all the same; give --force to block it anyway" ;;
+		*) want="block add $pfx: it holds 198.18.5.0/24, on the allow list of pktlens detect (pid $det), and a block would drop those sources all the same; block a narrower prefix, or give --force to block it anyway" ;;
+		esac
+		if [ "$rc" -eq 1 ] && grep -qF "pktlens: $want" "$TMP/allowed.err" && unlisted "$TMP/list.txt" "$pfx"; then
+			ok "block-add-allowed-refused ($pfx)"
+		else
+			bad "block-add-allowed-refused ($pfx): exit $rc, stderr: $(head -c 300 "$TMP/allowed.err"); list: $(cat "$TMP/list.txt" 2>/dev/null)"
+		fi
+	done
+	if grep -qF "pktlens: block add 0.0.0.0/0: every IPv4 packet that reaches pktlens detect (pid $det) will be dropped, whatever its source" "$TMP/allowed.err"; then
+		ok "block-add-everything-warns (0.0.0.0/0)"
+	else
+		bad "block-add-everything-warns (0.0.0.0/0): stderr: $(head -c 300 "$TMP/allowed.err")"
+	fi
+	# ... unless --force, with a warning
+	"$PKTLENS" block add 198.18.5.7 --force >"$TMP/force.out" 2>"$TMP/force.err"
+	rc=$?
+	if [ "$rc" -eq 0 ] && grep -qF "pktlens: block add 198.18.5.7: --force: the sources of 198.18.5.0/24, on the allow list of pktlens detect (pid $det), will be dropped too" "$TMP/force.err" &&
+		listed "$TMP/list.txt" 198.18.5.7; then
+		ok "block-add-allowed-force"
+	else
+		bad "block-add-allowed-force: exit $rc, stderr: $(head -c 300 "$TMP/force.err"); list: $(cat "$TMP/list.txt" 2>/dev/null)"
+	fi
+	# ::/0 (nothing of IPv6 is allowed here): blocked, with a warning
+	"$PKTLENS" block add ::/0 --ttl 60 >/dev/null 2>"$TMP/all6.err"
+	rc=$?
+	if [ "$rc" -eq 0 ] && grep -qF "pktlens: block add ::/0: every IPv6 packet that reaches pktlens detect (pid $det) will be dropped, whatever its source" "$TMP/all6.err" &&
+		listed "$TMP/list.txt" ::/0; then
+		ok "block-add-everything-warns (::/0)"
+	else
+		bad "block-add-everything-warns (::/0): exit $rc, stderr: $(head -c 300 "$TMP/all6.err"); list: $(cat "$TMP/list.txt" 2>/dev/null)"
+	fi
+	if "$PKTLENS" block add 198.18.100.9 >/dev/null 2>"$TMP/plain.err" && [ ! -s "$TMP/plain.err" ]; then
+		ok "block-add-plain-no-warning"
+	else
+		bad "block-add-plain-no-warning: stderr: $(head -c 300 "$TMP/plain.err")"
+	fi
+else
+	bad "block: detect did not pin: $(head -c 300 "$TMP/allow.err")"
+fi
+kill -TERM "$det" 2>/dev/null
+wait "$det"
 EOF
 [ -n "${SKIP_PINS:-}" ] || PKTLENS=$PKTLENS TMP=$TMP ip netns exec "$NS" bash "$TMP/pins.sh"
 
@@ -314,3 +383,108 @@ else
 fi
 kill -TERM "$pid" 2>/dev/null
 wait "$pid"
+
+# ---- /metrics under slow clients (issue 14 item 2) ----
+# The agent listens on 198.18.200.1:9465 in $NS. From $NS2, slowloris.py
+# holds sockets open with a header line every 2 s (so a timeout that any
+# byte resets never ends them) and reopens what the server closes, while
+# curl scrapes from 198.18.200.3, an address of its own, and promtool
+# checks every page. First from one address (the per-address cap), then
+# from 64 (the deadline and the room kept free), then one byte at a time.
+many=
+{
+	echo "addr add 198.18.200.3/32 dev hd3"
+	echo "addr add 198.18.200.4/32 dev hd3"
+	for i in $(seq 10 73); do
+		echo "addr add 198.18.200.$i/32 dev hd3"
+		many="$many${many:+,}198.18.200.$i"
+	done
+} >"$TMP/addrs.batch"
+ip -n "$NS2" -batch "$TMP/addrs.batch"
+printf 'interfaces: [hd2]\nmetrics: { listen: "198.18.200.1:9465" }\n' >"$TMP/slow.yaml"
+ip netns exec "$NS" "$PKTLENS" agent --config "$TMP/slow.yaml" >/dev/null 2>"$TMP/slow.err" &
+agent=$!
+bg="$bg $agent"
+scrape() { # one scrape from 198.18.200.3 within 3 s, checked by promtool; $ms it took
+	local t0 t1 rc
+	t0=$(date +%s%N)
+	ip netns exec "$NS2" curl -sf --max-time 3 --interface 198.18.200.3 \
+		http://198.18.200.1:9465/metrics >"$TMP/page.txt" &&
+		grep -q '^pktlens_metrics_scrapes_total ' "$TMP/page.txt" &&
+		promtool check metrics <"$TMP/page.txt" >"$TMP/promtool.out" 2>&1
+	rc=$?
+	t1=$(date +%s%N)
+	ms=$(((t1 - t0) / 1000000))
+	return $rc
+}
+metric() { # NAME{LABELS}: its value on the last page scraped
+	awk -v m="$1" '$1 == m { print $2 }' "$TMP/page.txt"
+}
+wait_metric() { # NAME{LABELS} SECONDS: until a scrape shows it above 0
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		scrape && [ "$(metric "$1")" -gt 0 ] 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+established() { # connections to :9465 the agent's side has
+	ip netns exec "$NS" ss -Htn state established '( sport = :9465 )' | wc -l
+}
+# attack NAME SOURCES PER HOLD: slowloris.py (12 s) from SOURCES, PER sockets
+# each; once the agent's side has HOLD of them, 10 scrapes 0.5 s apart, so
+# that they span a deadline. Sets $good, $slowest (ms), $held and $cut.
+attack() {
+	local name=$1 out=$TMP/$1.loris i loris
+	ip netns exec "$NS2" /usr/bin/python3 tests/e2e/slowloris.py loris 198.18.200.1 9465 12 "$2" "$3" >"$out" &
+	loris=$!
+	bg="$bg $loris"
+	good=0 slowest=0 held= cut=
+	if ! wait_line "$out" "^ready" 10; then
+		bad "$name: the attack did not start: $(head -c 200 "$out")"
+		return
+	fi
+	for ((i = 0; i < 100; i++)); do
+		[ "$(established)" -ge "$4" ] && break
+		sleep 0.05
+	done
+	echo "# $name: $(head -1 "$out"), $(established) connections on the agent's side"
+	for ((i = 0; i < 10; i++)); do
+		scrape && good=$((good + 1))
+		[ "$ms" -gt "$slowest" ] && slowest=$ms
+		sleep 0.5
+	done
+	kill -0 "$loris" 2>/dev/null || bad "$name: the attack ended before the scrapes did"
+	wait "$loris"
+	read -r _ held _ cut < <(tail -1 "$out")
+}
+if wait_line "$TMP/slow.err" "metrics on http://" 30 && wait_metric pktlens_metrics_scrapes_total 10; then
+	attack metrics-slowloris-one-address 198.18.200.2 64 8
+	wait_metric 'pktlens_metrics_slow_requests_closed_total{reason="deadline"}' 5
+	deadline=$(metric 'pktlens_metrics_slow_requests_closed_total{reason="deadline"}')
+	room=$(metric 'pktlens_metrics_slow_requests_closed_total{reason="room"}')
+	if [ "$good" -eq 10 ] && [ "$slowest" -lt 2000 ] && [ "${cut:-0}" -gt 0 ] &&
+		awk -v h="$held" 'BEGIN { exit !(h < 7) }' && [ "${deadline:-0}" -gt 0 ] && [ "$room" = 0 ]; then
+		ok "metrics-slowloris-one-address: 10/10 scrapes (promtool check metrics), slowest ${slowest} ms; slow sockets cut after at most ${held} s ($cut), $deadline by deadline, none for room"
+	else
+		bad "metrics-slowloris-one-address: $good/10 scrapes, slowest ${slowest} ms, slow sockets held up to ${held:-?} s, cut ${cut:-?}; closed by deadline ${deadline:-none}, for room ${room:-none}"
+	fi
+	attack metrics-slowloris-64-addresses "$many" 2 48
+	wait_metric 'pktlens_metrics_slow_requests_closed_total{reason="room"}' 5
+	room=$(metric 'pktlens_metrics_slow_requests_closed_total{reason="room"}')
+	if [ "$good" -eq 10 ] && [ "$slowest" -lt 2000 ] && [ "${room:-0}" -gt 0 ]; then
+		ok "metrics-slowloris-64-addresses: 10/10 scrapes (promtool check metrics), slowest ${slowest} ms; $room slow sockets closed to keep room"
+	else
+		bad "metrics-slowloris-64-addresses: $good/10 scrapes, slowest ${slowest} ms; slow sockets closed for room ${room:-none}"
+	fi
+	secs=$(ip netns exec "$NS2" /usr/bin/python3 tests/e2e/slowloris.py dribble 198.18.200.1 9465 198.18.200.4)
+	if awk -v s="$secs" 'BEGIN { exit !(s >= 4.5 && s < 7) }'; then
+		ok "metrics-request-deadline: a request sent a byte every 0.5 s was cut after ${secs} s"
+	else
+		bad "metrics-request-deadline: a request sent a byte every 0.5 s was held ${secs:-?} s (want about 5)"
+	fi
+else
+	bad "metrics-slowloris: the agent did not serve /metrics: $(head -c 300 "$TMP/slow.err")"
+fi
+kill -TERM "$agent" 2>/dev/null
+wait "$agent"

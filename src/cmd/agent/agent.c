@@ -500,6 +500,7 @@ static void publish_metrics(struct agent *a)
 					      "dns_names", "http_hosts", "ifaces" };
 	struct pl_text x = { 0 };
 	struct pl_ipfix_stats is = { 0 };
+	struct pl_prom_stats ps;
 	__u64 pkt[PL_CNT__COUNT], fl[PL_FCNT__COUNT];
 	int i;
 
@@ -632,9 +633,15 @@ static void publish_metrics(struct agent *a)
 		       "When the agent started, in seconds since the epoch.");
 	pl_text_printf(&x, "pktlens_agent_start_time_seconds %.3f\n",
 		       (double)a->start_epoch_ns / 1e9);
+	pl_prom_stats(a->prom, &ps);
 	pl_text_family(&x, "pktlens_metrics_scrapes_total", "counter", "Requests for /metrics served.");
-	pl_text_printf(&x, "pktlens_metrics_scrapes_total %llu\n",
-		       (unsigned long long)pl_prom_scrapes(a->prom));
+	pl_text_printf(&x, "pktlens_metrics_scrapes_total %llu\n", (unsigned long long)ps.scrapes);
+	pl_text_family(&x, "pktlens_metrics_slow_requests_closed_total", "counter",
+		       "Connections to /metrics closed before their request was whole, by reason: deadline (too slow), room (to keep connections free).");
+	pl_text_printf(&x, "pktlens_metrics_slow_requests_closed_total{reason=\"deadline\"} %llu\n",
+		       (unsigned long long)ps.cut_deadline);
+	pl_text_printf(&x, "pktlens_metrics_slow_requests_closed_total{reason=\"room\"} %llu\n",
+		       (unsigned long long)ps.cut_room);
 	pl_text_family(&x, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
 	pl_text_printf(&x, "process_resident_memory_bytes %llu\n", (unsigned long long)rss_bytes());
 	if (x.oom) {
