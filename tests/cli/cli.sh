@@ -188,6 +188,26 @@ printf -- '---\ninterfaces: [nosuch0]\nfilter: "ip"\n...\n' >"$TMP/onedoc.yaml"
 expect agent-config-one-document-markers 2 "no interface named 'nosuch0'" \
 	ip netns exec "$NS" "$PKTLENS" agent --config "$TMP/onedoc.yaml"
 
+# Messages escape what they echo (issue 14 item 8): no control byte reaches
+# the terminal, and the caret stays under the byte it points at.
+"$PKTLENS" read tests/golden/pcaps/crafted-mix.pcap $'host \e[2J and port 80' >/dev/null 2>"$TMP/err"
+rc=$?
+if [ $rc -eq 2 ] && ! LC_ALL=C grep -qP '[\x00-\x09\x0b-\x1f\x7f-\xff]' "$TMP/err" &&
+	grep -qF "bad filter: unexpected character '\x1b' (column 6)" "$TMP/err" &&
+	[ "$(sed -n 2p "$TMP/err")" = '  host \x1b[2J and port 80' ] &&
+	[ "$(sed -n 3p "$TMP/err")" = '       ^' ]; then
+	echo "PASS filter-error-escaped"
+else
+	echo "FAIL filter-error-escaped: exit $rc, stderr: $(cat -v "$TMP/err" | head -c 300)"
+fi
+ip netns exec "$NS" "$PKTLENS" watch -i $'\e]0;x\a' >/dev/null 2>"$TMP/err"
+rc=$?
+if [ $rc -eq 2 ] && ! LC_ALL=C grep -qP '[\x00-\x09\x0b-\x1f\x7f-\xff]' "$TMP/err" &&
+	grep -qF "no interface named '\x1b]0;x\x07'" "$TMP/err"; then
+	echo "PASS iface-error-escaped"
+else
+	echo "FAIL iface-error-escaped: exit $rc, stderr: $(cat -v "$TMP/err" | head -c 300)"
+fi
 expect agent-flag-bad-metrics 2 "^pktlens: --metrics: 'bogus' is not ADDR:PORT" \
 	ip netns exec "$NS" "$PKTLENS" agent -i nosuch0 --metrics bogus
 expect agent-flag-bad-ipfix 2 "^pktlens: --ipfix: 'a b:4739' is not HOST:PORT" \
