@@ -65,7 +65,8 @@ suite_cmd() {
 	golden-own) python3 tests/golden/compare.py "$PKTLENS" tests/golden/pcaps tests/golden/EXCEPTIONS ;;
 	# stored outputs (tests/golden/TESTLIST)
 	golden-list) python3 tests/golden/testlist.py "$PKTLENS" "$PCAP_DIR" ;;
-	parity) bash -c 'build/parity "$PCAP_DIR"/*.pcap "$PCAP_DIR"/*.pcapng' ;;
+	# the shared corpus and the project's own captures (tests/golden/pcaps)
+	parity) bash -c 'build/parity "$PCAP_DIR"/*.pcap "$PCAP_DIR"/*.pcapng tests/golden/pcaps/*.pcap' ;;
 	filter) bash tests/filter/run.sh ;;
 	cli) bash tests/cli/cli.sh ;;
 	e2e) bash tests/e2e/lab_e2e.sh ;;
