@@ -488,6 +488,22 @@ static void test_malformed_names(void)
 	}
 }
 
+/* A GET of uri[0, ulen) with Host host[0, hlen), 198.18.0.2.5 > .80 */
+static void http_get(struct pl_pkt *p, const char *uri, size_t ulen, const char *host,
+		     size_t hlen)
+{
+	base_ip4(p, 6);
+	p->present |= PL_HAS_TCP | PL_HAS_HTTP | PL_HAS_HTTP_HOST;
+	p->sport = 5;
+	p->dport = 80;
+	memcpy(p->l7.http.method, "GET", 3);
+	p->l7.http.method_len = 3;
+	memcpy(p->l7.http.uri, uri, ulen);
+	p->l7.http.uri_len = (__u16)ulen;
+	memcpy(p->l7.http.host, host, hlen);
+	p->l7.http.host_len = (__u8)hlen;
+}
+
 static void test_escaping(void)
 {
 	static const struct pl_meta meta = {
@@ -497,17 +513,8 @@ static void test_escaping(void)
 	struct pl_pkt p;
 	char *got;
 
-	base_ip4(&p, 6);
-	p.present |= PL_HAS_TCP | PL_HAS_HTTP | PL_HAS_HTTP_HOST;
-	p.sport = 5;
-	p.dport = 80;
+	http_get(&p, "/a\"b\\c\x01\xff~\x7f", 10, "h\n", 2);
 	p.tcp_flags = 0x018;
-	memcpy(p.l7.http.method, "GET", 3);
-	p.l7.http.method_len = 3;
-	memcpy(p.l7.http.uri, "/a\"b\\c\x01\xff~\x7f", 10);
-	p.l7.http.uri_len = 10;
-	memcpy(p.l7.http.host, "h\n", 2);
-	p.l7.http.host_len = 2;
 	/* text: \xNN for unprintables, \\ for a backslash, and quotes
 	 * (with \" inside) around a value holding a '"' */
 	check("text_http_escaped", pl_write_text, &meta, &p,
@@ -590,16 +597,8 @@ static void test_text_spoof(void)
 	check("text_dns_name_quoted", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 198.18.0.2.5 > 198.18.1.1.53: UDP ttl 64 | dns id=0 "
 	      "q=\"a b.type=AAAA(28)\"\n");
-	base_ip4(&p, 6);
-	p.present |= PL_HAS_TCP | PL_HAS_L4_PORTS_ONLY | PL_HAS_HTTP | PL_HAS_HTTP_HOST;
-	p.sport = 5;
-	p.dport = 80;
-	memcpy(p.l7.http.method, "GET", 3);
-	p.l7.http.method_len = 3;
-	memcpy(p.l7.http.uri, "/q?a=1,2&b", 10);
-	p.l7.http.uri_len = 10;
-	memcpy(p.l7.http.host, "h.test | tls sni=x", 18);
-	p.l7.http.host_len = 18;
+	http_get(&p, "/q?a=1,2&b", 10, "h.test | tls sni=x", 18);
+	p.present |= PL_HAS_L4_PORTS_ONLY;
 	check("text_http_host_quoted_uri_bare", pl_write_text, &odd_if, &p,
 	      "00:00:00.000000 \"a|b\" 198.18.0.2.5 > 198.18.1.1.80: TCP ttl 64 | http GET "
 	      "/q?a=1,2&b host=\"h.test | tls sni=x\"\n");
