@@ -93,7 +93,7 @@ $(BUILD)/san/%.o: %.c | $(SKELS)
 OUT_SRCS   := src/output/output.c src/output/json.c
 UNIT_TESTS := test_output test_json test_parser test_filter
 UNIT_BINS  := $(addprefix $(BUILD)/san/,$(UNIT_TESTS))
-UNIT_LIB   := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c $(OUT_SRCS)
+UNIT_LIB   := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c $(OUT_SRCS) src/output/flow_output.c
 $(UNIT_BINS): $(BUILD)/san/%: $(BUILD)/san/tests/unit/%.o $(call san,$(UNIT_LIB))
 	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "util/log.h"
+#include "util/escape.h"
 #include "util/num.h"
 #include "opts.h"
 #include "filter/filter.h"
@@ -490,13 +491,20 @@ void pl_free_opts(struct pl_opts *o)
 
 int pl_opts_compile_filter_for(const struct pl_opts *o, int linktype, struct pl_filter *f)
 {
-	char err[256];
+	char err[256], shown[1024], before[1024];
+	size_t at;
 	int col;
 
 	if (!pl_filter_compile_for(o->filter, linktype, f, err, sizeof(err), &col))
 		return 0;
 	pl_err("bad filter: %s (column %d)", err, col);
-	fprintf(stderr, "  %s\n  %*s^\n", o->filter, col - 1, "");
+	/* the filter escaped as messages are, the caret under the same byte */
+	at = strlen(o->filter);
+	if (col >= 1 && (size_t)col - 1 < at)
+		at = (size_t)col - 1;
+	pl_escape(before, sizeof(before), o->filter, at, 0);
+	fprintf(stderr, "  %s\n  %*s^\n", pl_escape_str(shown, sizeof(shown), o->filter),
+		(int)strlen(before), "");
 	return PL_EXIT_USAGE;
 }
 

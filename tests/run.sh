@@ -66,9 +66,10 @@ suite_cmd() {
 	golden-own) python3 tests/golden/compare.py "$PKTLENS" tests/golden/pcaps tests/golden/EXCEPTIONS ;;
 	# stored outputs (tests/golden/TESTLIST)
 	golden-list) python3 tests/golden/testlist.py "$PKTLENS" "$PCAP_DIR" ;;
+	# the shared corpus and the project's own captures (tests/golden/pcaps),
 	# and a slice of tests/filter/expressions.txt into the kernel, each
 	# compared with the host on the corpus (PARITY_EVERY=1: all of them)
-	parity) bash -c 'build/parity "$PCAP_DIR"/*.pcap "$PCAP_DIR"/*.pcapng &&
+	parity) bash -c 'build/parity "$PCAP_DIR"/*.pcap "$PCAP_DIR"/*.pcapng tests/golden/pcaps/*.pcap &&
 		PARITY_EVERY=${PARITY_EVERY:-6} build/parity --filters tests/filter/expressions.txt \
 			"$PCAP_DIR"/*.pcap tests/golden/pcaps/*.pcap' ;;
 	filter) bash tests/filter/run.sh ;;

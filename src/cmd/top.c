@@ -18,6 +18,7 @@
 #include "cmds.h"
 #include "output/flow_output.h"
 #include "runtime/flowtab.h"
+#include "util/escape.h"
 #include "util/log.h"
 #include "runtime/packet_skel.h"
 #include "runtime/skel_common.h"
@@ -343,13 +344,11 @@ static void draw_row(struct top *tp, int y, const struct snap *s, const struct r
 	}
 	default: {
 		const struct pl_name_key *k = key;
-		size_t i, n = pl_name_len(k->name);
+		char shown[PL_ESC_ROOM(PL_NAME_MAX) + 8];
 
-		/* names are data: anything but printable ASCII shows as '?' */
-		for (i = 0; i < n && i < sizeof(a) - 1; i++)
-			a[i] = k->name[i] >= 0x20 && k->name[i] < 0x7f ? k->name[i] : '?';
-		a[i] = 0;
-		put_cut(y, 0, a, 58);
+		/* names are data: escaped as in the text records */
+		put_cut(y, 0, pl_escape(shown, sizeof(shown), k->name, pl_name_len(k->name), 0),
+			58);
 		mvprintw(y, 59, "%6s %6s", n1, n3);
 	}
 	}

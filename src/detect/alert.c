@@ -7,7 +7,7 @@
  * event.action, observer.ingress.interface.name), pktlens.* otherwise
  * (pktlens.count, pktlens.window, pktlens.threshold, ...). docs/detect.md
  * shows both forms. Both are written through src/output/json.c, every
- * string escaped.
+ * string escaped (in text by util/escape.h's rule).
  */
 #include <string.h>
 #include "alert.h"
@@ -31,18 +31,24 @@ static void put_value(struct pl_out *o, const struct pl_alert_event *a, uint64_t
 		pl_out_u64(o, v);
 }
 
-/* The query name, escaped; a name longer than the record keeps its end,
- * shown after "...". */
-static void put_name(struct pl_out *o, const struct pl_alert_event *a)
+/* The query name, escaped for JSON or for a text line; a name longer than
+ * the record keeps its end, shown after "...". */
+static void put_name(struct pl_out *o, const struct pl_alert_event *a, bool text)
 {
+	char shown[sizeof(a->detail)];
 	size_t n = a->detail_len;
 
 	if (n <= sizeof(a->detail)) {
-		pl_out_escaped(o, a->detail, n);
-		return;
+		memcpy(shown, a->detail, n);
+	} else {
+		memcpy(shown, "...", 3);
+		memcpy(shown + 3, a->detail + 3, sizeof(a->detail) - 3);
+		n = sizeof(a->detail);
 	}
-	pl_out_mem(o, "...", 3);
-	pl_out_escaped(o, a->detail + 3, sizeof(a->detail) - 3);
+	if (text)
+		pl_out_text(o, shown, n, PL_ESC_FIELD);
+	else
+		pl_out_escaped(o, shown, n);
 }
 
 /* "s.mmm", the window in seconds */
@@ -103,7 +109,7 @@ static void print_json(struct pl_out *o, const struct pl_alert_event *a, uint64_
 	if (a->flags & PL_ALERT_DNS) {
 		pl_json_key(o, "dns.question.name");
 		pl_out_char(o, '"');
-		put_name(o, a);
+		put_name(o, a, false);
 		pl_out_char(o, '"');
 		if (a->detail_len > sizeof(a->detail))
 			pl_json_uint(o, "pktlens.dns.name_length", a->detail_len);
@@ -140,7 +146,7 @@ static void print_text(struct pl_out *o, const struct pl_alert_event *a, uint64_
 	pl_out_clock(o, epoch_ns);
 	if (ifname) {
 		pl_out_char(o, ' ');
-		pl_out_escaped(o, ifname, strlen(ifname));
+		pl_out_text(o, ifname, strlen(ifname), PL_ESC_FIELD);
 	}
 	pl_out_str(o, " ALERT ");
 	pl_out_str(o, pl_rule_name(a->rule));
@@ -191,7 +197,7 @@ static void print_text(struct pl_out *o, const struct pl_alert_event *a, uint64_
 	}
 	if (a->flags & PL_ALERT_DNS) {
 		pl_out_str(o, " | dns q=");
-		put_name(o, a);
+		put_name(o, a, true);
 		if (pl_dns_qtype_name(a->dns_qtype)) {
 			pl_out_str(o, " type=");
 			pl_out_str(o, pl_dns_qtype_name(a->dns_qtype));

@@ -157,7 +157,7 @@ void pl_write_flow_text(struct pl_out *o, const struct pl_flow *fl, enum pl_flow
 	pl_out_clock(o, v->first_ns + mono_to_epoch_ns);
 	pl_out_char(o, ' ');
 	if (ifname) {
-		pl_out_escaped(o, ifname, strlen(ifname));
+		pl_out_text(o, ifname, strlen(ifname), PL_ESC_FIELD);
 		pl_out_char(o, ' ');
 	}
 	if (k->n_vlan) {
@@ -212,7 +212,7 @@ void pl_write_flow_text(struct pl_out *o, const struct pl_flow *fl, enum pl_flow
 		pl_out_end_record(o);
 		return;
 	}
-	pl_out_escaped(o, fl->name.name, pl_name_len(fl->name.name));
+	pl_out_text(o, fl->name.name, pl_name_len(fl->name.name), PL_ESC_FIELD);
 	pl_out_char(o, '\n');
 	pl_out_end_record(o);
 }

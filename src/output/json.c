@@ -296,6 +296,24 @@ void pl_out_escaped(struct pl_out *o, const void *buf, size_t n)
 	}
 }
 
+void pl_out_text(struct pl_out *o, const void *s, size_t n, unsigned int flags)
+{
+	const unsigned char *p = s;
+	bool quoted = pl_esc_needs_quotes(s, n, flags);
+	size_t k;
+
+	if (quoted)
+		pl_out_char(o, '"');
+	while (n) {
+		k = n < PL_OUT_ROOM_MAX / 4 ? n : PL_OUT_ROOM_MAX / 4;
+		o->len += pl_esc_body(pl_out_room(o, PL_ESC_ROOM(k)), p, k, flags, quoted);
+		p += k;
+		n -= k;
+	}
+	if (quoted)
+		pl_out_char(o, '"');
+}
+
 void pl_out_printf(struct pl_out *o, const char *fmt, ...)
 {
 	va_list ap;

@@ -29,6 +29,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/escape.h"
+
 /* Room a caller may ask pl_out_room() for at once. */
 #define PL_OUT_ROOM_MAX 256
 /* The smallest buffer pl_out_init_*() accept (a smaller one aborts). */
@@ -170,9 +172,11 @@ static inline void pl_out_mac(struct pl_out *o, const uint8_t m[6])
 }
 
 /* Bytes as the body of a JSON string: " and \ after a backslash, every
- * byte below 0x20 or from 0x7f up as \u00xx, the rest as they are (so
- * also safe for a terminal, and used by the text records too). */
+ * byte below 0x20 or from 0x7f up as \u00xx, the rest as they are. */
 void pl_out_escaped(struct pl_out *o, const void *s, size_t n);
+/* A value of a text line, escaped and quoted by util/escape.h's rule
+ * (flags: PL_ESC_FIELD, PL_ESC_ITEM; 0 escapes only). */
+void pl_out_text(struct pl_out *o, const void *s, size_t n, unsigned int flags);
 /* printf, for the rare formats the functions above do not cover. */
 void pl_out_printf(struct pl_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

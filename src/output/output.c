@@ -6,9 +6,11 @@
  * layers are absent keys. Text: one tcpdump-like line.
  *
  * The record comes from the kernel: every length and count in it is clamped
- * to the size of its array before use, and every byte that is not printable
- * ASCII is escaped, so a bad record can garble a line but never overrun a
- * buffer or reach the terminal raw. Everything is written through the one
+ * to the size of its array before use, and every string from the packet is
+ * escaped (JSON's escapes in JSON, util/escape.h's rule in text, which
+ * also quotes a value that could pass for more than one field), so a bad
+ * record can neither overrun a buffer, reach the terminal raw nor forge a
+ * field of a line. Everything is written through the one
  * streaming writer, src/output/json.c.
  */
 #include <stdbool.h>
@@ -390,7 +392,7 @@ static void text_prefix(struct pl_out *o, const struct pl_meta *m)
 	pl_out_clock(o, m->ts_epoch_ns);
 	pl_out_char(o, ' ');
 	if (m->ifname) {
-		pl_out_escaped(o, m->ifname, strlen(m->ifname));
+		pl_out_text(o, m->ifname, strlen(m->ifname), PL_ESC_FIELD);
 		pl_out_char(o, ' ');
 	}
 }
@@ -552,8 +554,8 @@ static void text_dns(struct pl_out *o, const struct pl_pkt *p)
 		pl_out_str(o, " resp");
 	if (has(p, PL_HAS_DNS_QRY)) {
 		pl_out_str(o, " q=");
-		pl_out_escaped(o, p->l7.dns.name,
-			       clamp(p->l7.dns.name_len, PL_DNS_NAME_MAX));
+		pl_out_text(o, p->l7.dns.name, clamp(p->l7.dns.name_len, PL_DNS_NAME_MAX),
+			    PL_ESC_FIELD);
 	}
 	if (has(p, PL_HAS_DNS_QRY) && has(p, PL_HAS_DNS_QTYPE)) {
 		name = code_name(dns_qtypes, ARRAY_SIZE(dns_qtypes),
@@ -581,15 +583,15 @@ static void text_dns(struct pl_out *o, const struct pl_pkt *p)
 static void text_http(struct pl_out *o, const struct pl_pkt *p)
 {
 	pl_out_str(o, "http ");
-	pl_out_escaped(o, p->l7.http.method,
-		       clamp(p->l7.http.method_len, PL_HTTP_METHOD_MAX));
+	pl_out_text(o, p->l7.http.method, clamp(p->l7.http.method_len, PL_HTTP_METHOD_MAX),
+		    PL_ESC_FIELD);
 	pl_out_char(o, ' ');
-	pl_out_escaped(o, p->l7.http.uri,
-		       clamp(p->l7.http.uri_len, PL_HTTP_URI_MAX));
+	pl_out_text(o, p->l7.http.uri, clamp(p->l7.http.uri_len, PL_HTTP_URI_MAX),
+		    PL_ESC_FIELD);
 	if (has(p, PL_HAS_HTTP_HOST)) {
 		pl_out_str(o, " host=");
-		pl_out_escaped(o, p->l7.http.host,
-			       clamp(p->l7.http.host_len, PL_HTTP_HOST_MAX));
+		pl_out_text(o, p->l7.http.host, clamp(p->l7.http.host_len, PL_HTTP_HOST_MAX),
+			    PL_ESC_FIELD);
 	}
 }
 
@@ -597,7 +599,7 @@ static void text_alpn_name(struct pl_out *o, const __u8 *name, size_t len, bool 
 {
 	if (!first)
 		pl_out_char(o, ',');
-	pl_out_escaped(o, name, len);
+	pl_out_text(o, name, len, PL_ESC_FIELD | PL_ESC_ITEM);
 }
 
 static void text_tls(struct pl_out *o, const struct pl_pkt *p)
@@ -605,8 +607,8 @@ static void text_tls(struct pl_out *o, const struct pl_pkt *p)
 	pl_out_str(o, "tls");
 	if (has(p, PL_HAS_TLS_SNI)) {
 		pl_out_str(o, " sni=");
-		pl_out_escaped(o, p->l7.tls.sni,
-			       clamp(p->l7.tls.sni_len, PL_TLS_SNI_MAX));
+		pl_out_text(o, p->l7.tls.sni, clamp(p->l7.tls.sni_len, PL_TLS_SNI_MAX),
+			    PL_ESC_FIELD);
 	}
 	if (has(p, PL_HAS_TLS_ALPN)) {
 		pl_out_str(o, " alpn=");

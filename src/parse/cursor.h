@@ -210,15 +210,18 @@ PL_INLINE __u64 pl_le64(const struct pl_scratch *s, __u32 off)
 }
 
 /* Copies up to max bytes at off into dst, 8 at a time; returns how many
- * were copied. max is a constant multiple of 8. */
+ * were copied. max is a constant multiple of 8. A name longer than the
+ * record holds is cut at max and the record says so (pktlens.truncated). */
 PL_INLINE __u32 pl_copy(struct pl_scratch *s, __u32 off, char *dst, __u32 n,
 			__u32 max)
 {
 	__u32 i, j, k;
 	__u64 w;
 
-	if (n > max)
+	if (n > max) {
 		n = max;
+		s->ev.pkt.truncated = 1;
+	}
 	if (off + n > s->len)
 		n = off < s->len ? s->len - off : 0;
 	for (i = 0; i < max / 8; i++) {

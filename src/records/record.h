@@ -92,7 +92,7 @@ struct pl_pkt {
 	__u32 present;      /* enum pl_present bits */
 	__u32 frame_len;    /* frame.len: length on the wire */
 	__u8 malformed;     /* enum pl_malformed */
-	__u8 truncated;     /* a header was cut short */
+	__u8 truncated;     /* a header, or a name (pl_copy), was cut short */
 	__u8 n_vlan;
 	__u8 ip6_n_ext;
 

@@ -166,6 +166,48 @@ expect agent-config-bad-listen 2 "listen.yaml:3: metrics.listen: 'bogus' is not 
 printf 'interfaces: [nosuch0]\nipfix: { collector: "192.0.2.10:99999" }\n' >"$TMP/collector.yaml"
 expect agent-config-bad-collector 2 "collector.yaml:2: ipfix.collector: '192.0.2.10:99999' is not HOST:PORT" \
 	"$PKTLENS" agent --config "$TMP/collector.yaml"
+# The config is one document, every key once, no NUL byte (issue 14 item
+# 11): what would go unread or be cut is refused with the file's line.
+printf 'interfaces: [nosuch0]\nflows:\n  entries: 4096\n  entries: 65536\n' >"$TMP/dupkey.yaml"
+expect agent-config-duplicate-key 2 "^pktlens: .*dupkey.yaml:4: flows.entries: given twice \(first at line 3\); keep one$" \
+	"$PKTLENS" agent --config "$TMP/dupkey.yaml"
+printf 'interfaces: [nosuch0]\ninterface: nosuch1\n' >"$TMP/dupalias.yaml"
+expect agent-config-duplicate-alias 2 "dupalias.yaml:2: interface: the same setting as 'interfaces' \(line 1\); keep one" \
+	"$PKTLENS" agent --config "$TMP/dupalias.yaml"
+printf 'interfaces: [nosuch0]\ndetect: { enabled: true, thresholds: { port_scan_ports: 20, port_scan_ports: 30 } }\n' >"$TMP/dupthr.yaml"
+expect agent-config-duplicate-threshold 2 "dupthr.yaml:2: detect.thresholds.port_scan_ports: given twice" \
+	"$PKTLENS" agent --config "$TMP/dupthr.yaml"
+printf 'interfaces: [nosuch0]\n---\nfilter: "not port 22"\n' >"$TMP/twodocs.yaml"
+expect agent-config-second-document 2 "twodocs.yaml:2: a second YAML document: the configuration is one" \
+	"$PKTLENS" agent --config "$TMP/twodocs.yaml"
+printf 'interfaces: [nosuch0]\nfilter: "ip\\0"\n' >"$TMP/nul.yaml"
+expect agent-config-nul-byte 2 "nul.yaml:2: filter: the value holds a NUL byte \(\\\\0\); remove it" \
+	"$PKTLENS" agent --config "$TMP/nul.yaml"
+# markers of one document are fine: the file is read, the interface is next
+printf -- '---\ninterfaces: [nosuch0]\nfilter: "ip"\n...\n' >"$TMP/onedoc.yaml"
+expect agent-config-one-document-markers 2 "no interface named 'nosuch0'" \
+	ip netns exec "$NS" "$PKTLENS" agent --config "$TMP/onedoc.yaml"
+
+# Messages escape what they echo (issue 14 item 8): no control byte reaches
+# the terminal, and the caret stays under the byte it points at.
+"$PKTLENS" read tests/golden/pcaps/crafted-mix.pcap $'host \e[2J and port 80' >/dev/null 2>"$TMP/err"
+rc=$?
+if [ $rc -eq 2 ] && ! LC_ALL=C grep -qP '[\x00-\x09\x0b-\x1f\x7f-\xff]' "$TMP/err" &&
+	grep -qF "bad filter: unexpected character '\x1b' (column 6)" "$TMP/err" &&
+	[ "$(sed -n 2p "$TMP/err")" = '  host \x1b[2J and port 80' ] &&
+	[ "$(sed -n 3p "$TMP/err")" = '       ^' ]; then
+	echo "PASS filter-error-escaped"
+else
+	echo "FAIL filter-error-escaped: exit $rc, stderr: $(cat -v "$TMP/err" | head -c 300)"
+fi
+ip netns exec "$NS" "$PKTLENS" watch -i $'\e]0;x\a' >/dev/null 2>"$TMP/err"
+rc=$?
+if [ $rc -eq 2 ] && ! LC_ALL=C grep -qP '[\x00-\x09\x0b-\x1f\x7f-\xff]' "$TMP/err" &&
+	grep -qF "no interface named '\x1b]0;x\x07'" "$TMP/err"; then
+	echo "PASS iface-error-escaped"
+else
+	echo "FAIL iface-error-escaped: exit $rc, stderr: $(cat -v "$TMP/err" | head -c 300)"
+fi
 expect agent-flag-bad-metrics 2 "^pktlens: --metrics: 'bogus' is not ADDR:PORT" \
 	ip netns exec "$NS" "$PKTLENS" agent -i nosuch0 --metrics bogus
 expect agent-flag-bad-ipfix 2 "^pktlens: --ipfix: 'a b:4739' is not HOST:PORT" \

@@ -11,6 +11,12 @@ usage: /usr/bin/python3 tests/golden/mkcaptures.py [OUTDIR]   (default tests/gol
                        a frame cut short by the capture and malformed ones
   crafted-detect.pcap  tests/kernel/detect_frames.py's frames, which trip
                        every detector rule at detect_parity.c's thresholds
+  crafted-hostile.pcap names a hostile client chooses: an SNI, ALPN names,
+                       a DNS name, an HTTP URI and Host made to look like
+                       more fields of the text line (spaces, '|', '"',
+                       ',', ESC, non-ASCII, backslashes), and names longer
+                       than the record holds (SNI 300 bytes, URI 300,
+                       Host 200, DNS names of 253 and 254 bytes)
 
 Every frame gets a fixed timestamp (1 ms apart from BASE) and fixed MACs,
 so the files come out byte-identical on every run; the .out files are
@@ -119,6 +125,38 @@ def mix():
     return out
 
 
+def hostile():
+    """Names that try to pass for fields of the text line, and names cut by
+    the record's bounds (issue 14, items 8 and 9)."""
+    e = Ether(src=CMAC, dst=SMAC)
+    f = []
+
+    def tls(port, sni, alpn):
+        f.append(e / IP(src=C4, dst=S4, id=len(f) + 1, flags="DF") /
+                 TCP(sport=port, dport=443, flags="PA", seq=1, ack=1) / Raw(client_hello(sni, alpn)))
+
+    def http(port, uri, host):
+        f.append(e / IP(src=C4, dst=S4, id=len(f) + 1, flags="DF") /
+                 TCP(sport=port, dport=80, flags="PA", seq=1, ack=1) /
+                 Raw(b"GET " + uri + b" HTTP/1.1\r\nHost: " + host + b"\r\n\r\n"))
+
+    def dns(port, name):
+        f.append(e / IP(src=C4, dst=S4, id=len(f) + 1) / UDP(sport=port, dport=53) /
+                 DNS(id=port, rd=1, qd=DNSQR(qname=name, qtype="A")))
+
+    tls(41000, "x alpn=h2 | http GET /admin host=bank.example", ["h2,h3", "a b", "h2"])
+    tls(41001, "esc\x1b[2J\\x41.\u00e9.test", ["http/1.1"])
+    tls(41002, "s" * 288 + ".long.test", ["h2"])             # 298 bytes: more than PL_TLS_SNI_MAX
+    http(41003, b"/\x1b[31mred\"x\"", b"bank.example | dns q=x")
+    http(41004, b"/q?a=1,2&b=" + b"u" * 289, b"h" * 190 + b".test")  # URI 300, Host 195
+    dns(41005, b"a b|c\"d.test")
+    dns(41006, b"\xc3\xa9\\x1b\x07.test")
+    label = b"n" * 63
+    dns(41007, b".".join([label] * 3 + [b"m" * 61]))       # 253 bytes: the longest name
+    dns(41008, b".".join([label] * 3 + [b"m" * 62]))       # 254 bytes: one too long
+    return [(p, None) for p in f]
+
+
 def detect_frames():
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "detect.pcap")
@@ -143,6 +181,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     write(os.path.join(out, "crafted-mix.pcap"), mix())
     write(os.path.join(out, "crafted-detect.pcap"), detect_frames())
+    write(os.path.join(out, "crafted-hostile.pcap"), hostile())
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "output/flow_output.h"
 #include "output/output.h"
 #include "check.h"
 
@@ -487,6 +488,22 @@ static void test_malformed_names(void)
 	}
 }
 
+/* A GET of uri[0, ulen) with Host host[0, hlen), 198.18.0.2.5 > .80 */
+static void http_get(struct pl_pkt *p, const char *uri, size_t ulen, const char *host,
+		     size_t hlen)
+{
+	base_ip4(p, 6);
+	p->present |= PL_HAS_TCP | PL_HAS_HTTP | PL_HAS_HTTP_HOST;
+	p->sport = 5;
+	p->dport = 80;
+	memcpy(p->l7.http.method, "GET", 3);
+	p->l7.http.method_len = 3;
+	memcpy(p->l7.http.uri, uri, ulen);
+	p->l7.http.uri_len = (__u16)ulen;
+	memcpy(p->l7.http.host, host, hlen);
+	p->l7.http.host_len = (__u8)hlen;
+}
+
 static void test_escaping(void)
 {
 	static const struct pl_meta meta = {
@@ -496,21 +513,14 @@ static void test_escaping(void)
 	struct pl_pkt p;
 	char *got;
 
-	base_ip4(&p, 6);
-	p.present |= PL_HAS_TCP | PL_HAS_HTTP | PL_HAS_HTTP_HOST;
-	p.sport = 5;
-	p.dport = 80;
+	http_get(&p, "/a\"b\\c\x01\xff~\x7f", 10, "h\n", 2);
 	p.tcp_flags = 0x018;
-	memcpy(p.l7.http.method, "GET", 3);
-	p.l7.http.method_len = 3;
-	memcpy(p.l7.http.uri, "/a\"b\\c\x01\xff~\x7f", 10);
-	p.l7.http.uri_len = 10;
-	memcpy(p.l7.http.host, "h\n", 2);
-	p.l7.http.host_len = 2;
+	/* text: \xNN for unprintables, \\ for a backslash, and quotes
+	 * (with \" inside) around a value holding a '"' */
 	check("text_http_escaped", pl_write_text, &meta, &p,
-	      "00:00:00.000000 e\\u001b\\\" 198.18.0.2.5 > 198.18.1.1.80: TCP "
+	      "00:00:00.000000 \"e\\x1b\\\"\" 198.18.0.2.5 > 198.18.1.1.80: TCP "
 	      "[P.] seq 0 ack 0 win 0 ttl 64 | http GET "
-	      "/a\\\"b\\\\c\\u0001\\u00ff~\\u007f host=h\\u000a\n");
+	      "\"/a\\\"b\\\\c\\x01\\xff~\\x7f\" host=h\\x0a\n");
 
 	got = render(pl_write_json, &meta, &p);
 	expect_has("json_time_small", got,
@@ -531,6 +541,114 @@ static void test_escaping(void)
 	expect_has("json_http_nul", got,
 		   "\"http.request.uri\":\"/\\u0000x\"}\n");
 	free(got);
+}
+
+/* A TLS ClientHello record with `sni` and the raw ALPN list alpn[0, alen). */
+static void tls_names(struct pl_pkt *p, const char *sni, const char *alpn, size_t alen)
+{
+	base_ip4(p, 6);
+	p->present |= PL_HAS_TCP | PL_HAS_L4_PORTS_ONLY | PL_HAS_TLS | PL_HAS_TLS_SNI;
+	p->sport = 5;
+	p->dport = 443;
+	p->l7.tls.version = 0x0303;
+	p->l7.tls.sni_len = (__u16)strlen(sni);
+	memcpy(p->l7.tls.sni, sni, p->l7.tls.sni_len);
+	if (alen) {
+		p->present |= PL_HAS_TLS_ALPN;
+		memcpy(p->l7.tls.alpn, alpn, alen);
+		p->l7.tls.alpn_len = (__u16)alen;
+	}
+}
+
+#define TLS_LINE "22:13:20.000000 198.18.0.2.5 > 198.18.1.1.443: TCP ttl 64 | tls "
+
+/* Names from a packet cannot forge fields of the text line (issue 14,
+ * item 8): a value with a space, '|' or '"' is quoted, an ALPN name with
+ * a ',' too; ordinary names, '=' and ',' included, print as they are. */
+static void test_text_spoof(void)
+{
+	static const struct pl_meta odd_if = { .ts_epoch_ns = 5, .ifname = "a|b" };
+	struct pl_pkt p;
+
+	tls_names(&p, "x alpn=h2 | http GET /admin host=bank.example", "\x02h2", 3);
+	check("text_sni_spoof_quoted", pl_write_text, &meta_read, &p,
+	      TLS_LINE "sni=\"x alpn=h2 | http GET /admin host=bank.example\" alpn=h2 "
+	      "ver=0x0303\n");
+	tls_names(&p, "a|b\"c", "\x05h2,h3\x03" "a b\x00\x02h2", 14);
+	check("text_alpn_items_quoted", pl_write_text, &meta_read, &p,
+	      TLS_LINE "sni=\"a|b\\\"c\" alpn=\"h2,h3\",\"a b\",\"\",h2 ver=0x0303\n");
+	tls_names(&p, "", "", 0);
+	check("text_sni_empty_quoted", pl_write_text, &meta_read, &p,
+	      TLS_LINE "sni=\"\" ver=0x0303\n");
+	tls_names(&p, "esc\\x1b\x1b\xc3\xa9", "", 0);
+	check("text_sni_backslash_and_bytes", pl_write_text, &meta_read, &p,
+	      TLS_LINE "sni=esc\\\\x1b\\x1b\\xc3\\xa9 ver=0x0303\n");
+	tls_names(&p, "www.golden.test", "\x02h2\x08http/1.1", 12);
+	check("text_sni_ordinary", pl_write_text, &meta_read, &p,
+	      TLS_LINE "sni=www.golden.test alpn=h2,http/1.1 ver=0x0303\n");
+
+	/* DNS and HTTP */
+	base_ip4(&p, 17);
+	p.present |= PL_HAS_UDP | PL_HAS_L4_PORTS_ONLY | PL_HAS_DNS | PL_HAS_DNS_QRY;
+	p.sport = 5;
+	p.dport = 53;
+	memcpy(p.l7.dns.name, "a b.type=AAAA(28)", 17);
+	p.l7.dns.name_len = 17;
+	check("text_dns_name_quoted", pl_write_text, &meta_read, &p,
+	      "22:13:20.000000 198.18.0.2.5 > 198.18.1.1.53: UDP ttl 64 | dns id=0 "
+	      "q=\"a b.type=AAAA(28)\"\n");
+	http_get(&p, "/q?a=1,2&b", 10, "h.test | tls sni=x", 18);
+	p.present |= PL_HAS_L4_PORTS_ONLY;
+	check("text_http_host_quoted_uri_bare", pl_write_text, &odd_if, &p,
+	      "00:00:00.000000 \"a|b\" 198.18.0.2.5 > 198.18.1.1.80: TCP ttl 64 | http GET "
+	      "/q?a=1,2&b host=\"h.test | tls sni=x\"\n");
+}
+
+/* A flow's text line: the interface and the L7 name by the same rule. */
+static void test_flow_text_spoof(void)
+{
+	char *buf = NULL, wbuf[PL_OUT_BUF_MIN];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct pl_flow fl;
+	struct pl_out o;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.key.ip_ver = 4;
+	fl.key.proto = 17;
+	set4(fl.key.src, 198, 18, 0, 2);
+	set4(fl.key.dst, 198, 18, 1, 1);
+	fl.key.sport = 5;
+	fl.key.dport = 53;
+	fl.val.packets = 1;
+	fl.val.bytes = 80;
+	fl.val.ttl_min = fl.val.ttl_max = 64;
+	fl.name.kind = PL_NAME_DNS;
+	strcpy(fl.name.name, "x | tls sni=bank.example");
+	pl_out_init_file(&o, f, wbuf, sizeof(wbuf));
+	pl_write_flow_text(&o, &fl, PL_END_IDLE, 0, "e\x1b[0m");
+	pl_out_flush(&o);
+	fclose(f);
+	expect("text_flow_name_quoted", buf,
+	       "00:00:00.000000 e\\x1b[0m udp 198.18.0.2.5 > 198.18.1.1.53: 1 packet, 80 bytes, "
+	       "0.000000 s, ttl 64, idle timeout | dns qry=\"x | tls sni=bank.example\"\n");
+	free(buf);
+}
+
+/* util/escape.h for messages: no quotes, cut with "..." to the buffer. */
+static void test_escape_message(void)
+{
+	char buf[16], big[64];
+
+	expect("escape_message_control", pl_escape_str(big, sizeof(big), "ip \x1b[2J\\ \xff\n"),
+	       "ip \\x1b[2J\\ \\xff\\x0a");
+	expect("escape_message_cut", pl_escape_str(buf, sizeof(buf), "0123456789abcdefgh"),
+	       "0123456789ab...");
+	expect_true("escape_message_cut_len", strlen(buf) == sizeof(buf) - 1);
+	expect("escape_field_quoted", pl_escape(big, sizeof(big), "a \"b", 4, PL_ESC_FIELD),
+	       "\"a \\\"b\"");
+	expect("escape_field_bare", pl_escape(big, sizeof(big), "a=b,c", 5, PL_ESC_FIELD),
+	       "a=b,c");
 }
 
 static void test_alpn_bad(void)
@@ -695,6 +813,9 @@ int main(void)
 	test_ip4_special();
 	test_malformed_names();
 	test_escaping();
+	test_text_spoof();
+	test_escape_message();
+	test_flow_text_spoof();
 	test_alpn_bad();
 	test_clamping();
 

@@ -1745,7 +1745,37 @@ static void test_http_long_uri(void)
 		EQ(p.l7.http.uri_len, PL_HTTP_URI_MAX);
 		MEM(p.l7.http.uri, uri, PL_HTTP_URI_MAX);
 		STR(p.l7.http.host_len, p.l7.http.host, "dav.test");
+		EQ(p.truncated, 1); /* the cut is marked (issue 14, item 9) */
+		EQ(p.malformed, 0);
 	}
+}
+
+/* A URI and a Host of exactly what the record holds are whole, unmarked;
+ * a Host one byte longer is cut and marked. */
+static void test_http_names_at_bounds(void)
+{
+	char payload[900], uri[PL_HTTP_URI_MAX + 1], host[PL_HTTP_HOST_MAX + 2];
+	struct pl_pkt p;
+
+	memset(uri, 'u', PL_HTTP_URI_MAX);
+	uri[0] = '/';
+	uri[PL_HTTP_URI_MAX] = 0;
+	memset(host, 'h', PL_HTTP_HOST_MAX);
+	host[PL_HTTP_HOST_MAX] = 0;
+	snprintf(payload, sizeof(payload), "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", uri, host);
+	p = http_parse(payload);
+	STR(p.l7.http.uri_len, p.l7.http.uri, uri);
+	STR(p.l7.http.host_len, p.l7.http.host, host);
+	EQ(p.truncated, 0);
+
+	host[PL_HTTP_HOST_MAX] = 'x';
+	host[PL_HTTP_HOST_MAX + 1] = 0;
+	snprintf(payload, sizeof(payload), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", host);
+	p = http_parse(payload);
+	EQ(p.l7.http.host_len, PL_HTTP_HOST_MAX);
+	MEM(p.l7.http.host, host, PL_HTTP_HOST_MAX);
+	EQ(p.truncated, 1);
+	EQ(p.malformed, 0);
 }
 
 /* ================= TLS ================= */
@@ -1780,6 +1810,32 @@ static void test_tls_client_hello(void)
 	EQ(p.l7.tls.versions[0], 0x0304);
 	EQ(p.l7.tls.versions[1], 0x0303);
 	EQ(p.l7.tls.versions[2], 0);
+}
+
+/* An SNI of 300 bytes keeps the first 256 and marks the cut; one of
+ * exactly 256 is whole and unmarked (issue 14, item 9). */
+static void test_tls_sni_past_record(void)
+{
+	char sni[301];
+	struct frame f;
+	struct pl_pkt p;
+
+	memset(sni, 's', 300);
+	sni[300] = 0;
+	tls_frame(&f, sni);
+	p = parse(&f);
+	TRUE(p.present & PL_HAS_TLS_SNI);
+	TRUE(p.present & PL_HAS_TLS_ALPN); /* the extensions after it are read */
+	EQ(p.l7.tls.sni_len, PL_TLS_SNI_MAX);
+	MEM(p.l7.tls.sni, sni, PL_TLS_SNI_MAX);
+	EQ(p.truncated, 1);
+	EQ(p.malformed, 0);
+
+	sni[PL_TLS_SNI_MAX] = 0;
+	tls_frame(&f, sni);
+	p = parse(&f);
+	STR(p.l7.tls.sni_len, p.l7.tls.sni, sni);
+	EQ(p.truncated, 0);
 }
 
 /* Cut after legacy_version and part of the random. */
@@ -2466,6 +2522,8 @@ int main(void)
 	run("http_no_version", test_http_no_version);
 	run("http_non_method", test_http_non_method);
 	run("http_long_uri", test_http_long_uri);
+	run("http_names_at_bounds", test_http_names_at_bounds);
+	run("tls_sni_past_record", test_tls_sni_past_record);
 	run("tls_client_hello", test_tls_client_hello);
 	run("tls_client_hello_cut", test_tls_client_hello_cut);
 	run("tls_client_hello_cut_in_sni", test_tls_client_hello_cut_in_sni);

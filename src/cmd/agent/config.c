@@ -17,6 +17,8 @@
  *              rate_limit: 0 }
  *
  * Unknown keys are errors: a typo must not silently fall back to a default.
+ * So are a key given twice, a second YAML document and a value holding a
+ * NUL byte ("ip\0"): each would leave part of the file unread.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -260,6 +262,87 @@ static int set_allow(struct ctx *x, const yaml_node_t *n, const char *key)
 	return 0;
 }
 
+/* The name a key is known by ("interface" is "interfaces"). */
+static const char *key_name(const char *key)
+{
+	return strcmp(key, "interface") ? key : "interfaces";
+}
+
+/* "PATH.KEY" (or "KEY" at the top) into buf. */
+static const char *key_path(char *buf, size_t len, const char *path, const char *key)
+{
+	snprintf(buf, len, "%s%s%s", path ? path : "", path ? "." : "", key);
+	return buf;
+}
+
+#define MAX_DEPTH 32 /* far more than the file's three levels */
+
+/*
+ * Before anything is read: no key twice in a mapping, no NUL byte in a
+ * scalar (libyaml keeps "\0" of a quoted string; C would stop there).
+ * Each node once, so that aliases cannot make the walk explode.
+ */
+static int check_node(struct ctx *x, const yaml_node_t *n, const char *path, int depth,
+		      bool *seen)
+{
+	yaml_node_pair_t *p, *q;
+	yaml_node_item_t *it;
+	char buf[160], what[64];
+	size_t id = (size_t)(n - x->doc->nodes.start);
+	int ret;
+
+	if (seen[id])
+		return 0;
+	seen[id] = true;
+	if (depth > MAX_DEPTH)
+		return fail(x, n, "nested too deeply", path);
+	if (n->type == YAML_SCALAR_NODE) {
+		if (memchr(n->data.scalar.value, 0, n->data.scalar.length))
+			return fail(x, n, "the value holds a NUL byte (\\0); remove it", path);
+		return 0;
+	}
+	if (n->type == YAML_SEQUENCE_NODE) {
+		for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+			ret = check_node(x, yaml_document_get_node(x->doc, *it), path, depth + 1,
+					 seen);
+			if (ret)
+				return ret;
+		}
+		return 0;
+	}
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		const yaml_node_t *k = yaml_document_get_node(x->doc, p->key);
+		const char *key = scalar(k);
+
+		if (!key) /* walk_map says what is wrong with it */
+			continue;
+		if (memchr(key, 0, k->data.scalar.length))
+			return fail(x, k, "a key holds a NUL byte (\\0); remove it", path);
+		for (q = n->data.mapping.pairs.start; q < p; q++) {
+			const char *prev = scalar(yaml_document_get_node(x->doc, q->key));
+
+			if (prev && !strcmp(key_name(prev), key_name(key))) {
+				unsigned long line = (unsigned long)yaml_document_get_node(
+					x->doc, q->key)->start_mark.line + 1;
+
+				if (strcmp(prev, key))
+					snprintf(what, sizeof(what),
+						 "the same setting as '%s' (line %lu); keep one",
+						 prev, line);
+				else
+					snprintf(what, sizeof(what),
+						 "given twice (first at line %lu); keep one", line);
+				return fail(x, k, what, key_path(buf, sizeof(buf), path, key));
+			}
+		}
+		ret = check_node(x, yaml_document_get_node(x->doc, p->value),
+				 key_path(buf, sizeof(buf), path, key), depth + 1, seen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* One key of a section (or of the top level when sect is NULL). */
 static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_node_t *v)
 {
@@ -386,6 +469,44 @@ static int walk_map(struct ctx *x, const yaml_node_t *map, const char *sect)
 	return 0;
 }
 
+static int check_document(struct ctx *x, const yaml_node_t *root)
+{
+	size_t n = (size_t)(x->doc->nodes.top - x->doc->nodes.start);
+	bool *seen = calloc(n ? n : 1, sizeof(*seen));
+	int ret;
+
+	if (!seen)
+		return PL_EXIT_RUNTIME;
+	ret = check_node(x, root, NULL, 0, seen);
+	free(seen);
+	return ret;
+}
+
+/* The configuration is one document: a second one ("---") is refused,
+ * not ignored. */
+static int check_one_document(yaml_parser_t *parser, const char *path)
+{
+	yaml_document_t next;
+	yaml_node_t *root;
+	unsigned long line;
+
+	if (!yaml_parser_load(parser, &next)) {
+		pl_err("%s:%lu:%lu: not valid YAML: %s", path,
+		       (unsigned long)parser->problem_mark.line + 1,
+		       (unsigned long)parser->problem_mark.column + 1,
+		       parser->problem ? parser->problem : "?");
+		return PL_EXIT_USAGE;
+	}
+	root = yaml_document_get_root_node(&next);
+	line = (unsigned long)next.start_mark.line + 1;
+	yaml_document_delete(&next);
+	if (!root)
+		return 0;
+	pl_err("%s:%lu: a second YAML document: the configuration is one; remove the '---' and what follows, or merge it",
+	       path, line);
+	return PL_EXIT_USAGE;
+}
+
 /* the YAML of f, named path in messages */
 static int read_stream(struct pl_agent_config *c, const char *path, FILE *f)
 {
@@ -407,7 +528,11 @@ static int read_stream(struct pl_agent_config *c, const char *path, FILE *f)
 		return PL_EXIT_USAGE;
 	}
 	root = yaml_document_get_root_node(&doc);
-	ret = root ? walk_map(&x, root, NULL) : 0; /* an empty file is all defaults */
+	ret = root ? check_document(&x, root) : 0; /* an empty file is all defaults */
+	if (!ret && root)
+		ret = walk_map(&x, root, NULL);
+	if (!ret)
+		ret = check_one_document(&parser, path);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	return ret;

@@ -846,13 +846,14 @@ static void print_text(struct tcp_ctx *c, const struct pl_tcp_event *e)
 		put_reason(o, &c->drop_reasons, e->reason);
 		if (e->flags & PL_TCPF_IFACE) {
 			pl_out_str(o, " on ");
-			pl_out_escaped(o, e->ifname, strnlen_(e->ifname, sizeof(e->ifname)));
+			pl_out_text(o, e->ifname, strnlen_(e->ifname, sizeof(e->ifname)),
+				    PL_ESC_FIELD);
 		}
 		break;
 	}
 	if (e->flags & PL_TCPF_OWNER) {
 		pl_out_char(o, ' ');
-		pl_out_escaped(o, e->comm, strnlen_(e->comm, sizeof(e->comm)));
+		pl_out_text(o, e->comm, strnlen_(e->comm, sizeof(e->comm)), PL_ESC_FIELD);
 		t_uint(o, "[", e->pid);
 		pl_out_char(o, ']');
 	}
