@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * libFuzzer target for the filter compiler (src/filter/compile.c) and the
- * host matcher (src/filter/match.c through pl_parse_frame_match).
+ * libFuzzer target for the filter compiler (src/filter/compile.c, with
+ * libpcap's pcap_compile for the header parts), the translation of
+ * libpcap's code to eBPF (src/filter/cbpf.c) and the host matcher
+ * (src/filter/match.c through pl_parse_frame_match).
  *
  *   make fuzz && build/fuzz_filter tests/fuzz/corpus/filter
  *
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filter/cbpf.h"
 #include "filter/filter.h"
 #include "parse/parse.h"
 
@@ -60,17 +63,52 @@ static void check_graph(const struct pl_filter *f, const char *expr)
 	for (i = 0; i < f->n_nodes; i++) {
 		const struct pl_fnode *n = &f->nodes[i];
 
-		CHECK(n->test >= PL_FT_LINK_PROTO && n->test <= PL_FT_NUM, expr);
+		CHECK(n->test >= PL_FT_CBPF && n->test <= PL_FT_NUM, expr);
 		CHECK(jump_ok(i, n->jt, f->n_nodes), expr);
 		CHECK(jump_ok(i, n->jf, f->n_nodes), expr);
-		CHECK(n->depth <= PL_FILTER_MAX_VLAN, expr);
+		if (n->test == PL_FT_CBPF)
+			CHECK(n->arg8 < f->n_blocks, expr);
 		if (n->test == PL_FT_STR) {
 			CHECK(n->arg8 < PL_FILTER_MAX_STRS, expr);
 			CHECK(n->arg8b < PL_FILTER_STR_MAX, expr);
 		}
-		if (n->test == PL_FT_BYTES || n->test == PL_FT_STR || n->test == PL_FT_NUM)
+		if (n->test == PL_FT_NUM)
+			CHECK(n->cmp <= PL_FC_GE, expr);
+	}
+	CHECK(f->n_blocks <= PL_FILTER_MAX_BLOCKS, expr);
+	for (i = 0; i < f->n_blocks; i++)
+		CHECK(f->block_start[i] < f->block_start[i + 1] &&
+			      f->block_start[i + 1] <= PL_FILTER_MAX_CBPF,
+		      expr);
+}
+
+/*
+ * The kernel's form of the header parts, for both flavours: it fits the
+ * region, and every jump lands inside it or at its end (a translation
+ * the verifier would see leaving the region is a bug; the parity suite
+ * loads the accepted expressions of tests/filter/expressions.txt).
+ */
+static void check_translation(const struct pl_filter *f, const char *expr)
+{
+	static struct bpf_insn out[4 + PL_CBPF_REGION_LEN];
+	const struct pl_cbpf_regs regs = { .a = 0, .x = 1, .t = 2, .res = 3, .base = 4,
+					   .bound = 5, .mem = 6 };
+	char err[256];
+	int fl, i, cap = 4 + PL_CBPF_REGION_LEN;
+
+	for (fl = PL_CBPF_PACKET; fl <= PL_CBPF_WINDOW; fl++) {
+		err[0] = 0;
+		if (pl_cbpf_translate(f, (enum pl_cbpf_flavor)fl, &regs, out, err, sizeof(err))) {
+			CHECK(err[0] != 0, expr);
 			continue;
-		CHECK(n->cmp <= PL_FC_GE, expr);
+		}
+		for (i = 0; i < cap; i++) {
+			__u8 cls = BPF_CLASS(out[i].code), op = BPF_OP(out[i].code);
+
+			if ((cls != BPF_JMP && cls != BPF_JMP32) || op == BPF_EXIT || op == BPF_CALL)
+				continue;
+			CHECK(out[i].off >= 0 && i + 1 + out[i].off <= cap, expr);
+		}
 	}
 }
 
@@ -107,6 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	check_graph(&f, expr);
+	check_translation(&f, expr);
 
 	/* the frame cut to about 16 lengths, and whole; each cut ends where its
 	 * buffer does, for ASan */
