@@ -308,7 +308,10 @@ RESULTS=$OUT/results.txt
 		bad "soak-agent-exit: exit $agent_rc after SIGTERM: $(tail -c 300 "$OUT/agent.err")"
 	"$PY" tests/soak/rss.py "$OUT/rss.csv" "$(((MINUTES * 60) / 6 < 300 ? (MINUTES * 60) / 6 : 300))" "$RSS_LIMIT"
 	"$PY" tests/soak/check_flows.py "$flows" "$OUT/flows.json" "${lines:-0}" "$OUT/quiet.prom" "$OUT/ipfix.csv"
-	grep -E "Sequence|sequence" "$OUT/nfcapd.log" | tail -1 | sed 's/^/info: nfcapd: /'
+	# nfcapd prints one statistics line per file it closes
+	awk '/Sequence Errors:/ { n++; for (i = 1; i < NF; i++) {
+			if ($i == "Flows:") f += $(i + 1); if ($i == "Errors:") e += $(i + 1) } }
+		END { printf "info: nfcapd: %d flows in %d files, %d sequence errors\n", f, n, e }' "$OUT/nfcapd.log"
 } 2>&1 | tee "$RESULTS"
 
 pass=$(grep -c '^PASS' "$RESULTS")
