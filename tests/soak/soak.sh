@@ -58,6 +58,11 @@ done
 rm -rf "$OUT"
 mkdir -p "$OUT/nf"
 chmod 755 "$OUT"
+# every PASS/FAIL line goes into RESULTS too, which the verdict counts
+RESULTS=$OUT/results.txt
+: >"$RESULTS"
+ok() { echo "PASS $*" | tee -a "$RESULTS"; }
+bad() { echo "FAIL $*" | tee -a "$RESULTS"; }
 AGENT_PID= SCRAPE_PID= CHURN_PID= TRAFFIC_PID= SLOW_PID= NFCAPD_PID=
 cleanup() {
 	local p
@@ -272,7 +277,9 @@ nfdump -R "$OUT/nf" -o csv >"$OUT/ipfix.csv" 2>"$OUT/nfdump.err" ||
 	bad "soak-nfdump: $(head -c 300 "$OUT/nfdump.err")"
 
 # ---- results ----
-RESULTS=$OUT/results.txt
+# (the block's output goes into RESULTS through tee)
+ok() { echo "PASS $*"; }
+bad() { echo "FAIL $*"; }
 {
 	echo "info: $MINUTES min, churn $RATE flows/s: $flows flows, $packets packets, $send_errors not sent (exit $churn_rc)"
 	read -r rounds round_fail <"$OUT/traffic.count" 2>/dev/null || rounds=0 round_fail=0
@@ -312,7 +319,7 @@ RESULTS=$OUT/results.txt
 	awk '/Sequence Errors:/ { n++; for (i = 1; i < NF; i++) {
 			if ($i == "Flows:") f += $(i + 1); if ($i == "Errors:") e += $(i + 1) } }
 		END { printf "info: nfcapd: %d flows in %d files, %d sequence errors\n", f, n, e }' "$OUT/nfcapd.log"
-} 2>&1 | tee "$RESULTS"
+} 2>&1 | tee -a "$RESULTS"
 
 pass=$(grep -c '^PASS' "$RESULTS")
 fail=$(grep -c '^FAIL' "$RESULTS")
