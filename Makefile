@@ -30,7 +30,7 @@ USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS))) src/parse/parse.c src/fi
 USER_SRCS += $(filter-out src/detect/detect.c,$(wildcard src/detect/*.c))
 USER_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 
-.PHONY: all deps test check unit run lab-up lab-down bench bench-build fuzz truncate clean install
+.PHONY: all deps test check unit run lab-up lab-down bench bench-build fuzz truncate clean install soak
 
 all: $(BUILD)/pktlens
 
@@ -148,6 +148,15 @@ truncate: $(BUILD)/san/truncate
 # (tests/run.sh --list names them)
 test: deps
 	@bash tests/run.sh $(T)
+
+# make soak: the agent for SOAK_MINUTES (default 30) under churn, reloads and
+# scrapes (tests/soak/soak.sh, docs/soak.md); not part of make test
+soak: deps all $(BUILD)/soak_churn
+	@bash tests/soak/soak.sh
+
+$(BUILD)/soak_churn: tests/soak/churn.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEPFLAGS) $< -o $@
 
 run: deps all
 	@bash scripts/run-demo.sh

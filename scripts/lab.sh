@@ -17,10 +17,12 @@ NS_CLI=${PL_LAB_CLIENT:-pl-client}
 NS_SRV=${PL_LAB_SERVER:-pl-server}
 IF_CLI=plc0
 IF_SRV=pls0
-CLI4=198.18.0.2
-SRV4=198.18.0.1
-CLI6=2001:db8::2
-SRV6=2001:db8::1
+# PL_LAB_CLI4/SRV4/CLI6/SRV6 give that lab addresses of its own too, so
+# that tools which see every namespace (pktlens tcp) never confuse them.
+CLI4=${PL_LAB_CLI4:-198.18.0.2}
+SRV4=${PL_LAB_SRV4:-198.18.0.1}
+CLI6=${PL_LAB_CLI6:-2001:db8::2}
+SRV6=${PL_LAB_SRV6:-2001:db8::1}
 NAME=www.lab.test
 RUN=${PL_LAB_RUN:-/run/pktlens-lab}
 WWW=$RUN/www

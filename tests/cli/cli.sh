@@ -163,6 +163,11 @@ expect agent-config-count-hex 2 "hex.yaml:1: flows.entries: '0x10000' is not a n
 printf 'interfaces: [nosuch0]\nmetrics:\n  listen: bogus\n' >"$TMP/listen.yaml"
 expect agent-config-bad-listen 2 "listen.yaml:3: metrics.listen: 'bogus' is not ADDR:PORT" \
 	"$PKTLENS" agent --config "$TMP/listen.yaml"
+# ... and so is the filter, so that a reload with one that does not compile
+# is refused before the kernel side is torn down (the soak found it)
+printf 'interfaces: [nosuch0]\nfilter: "udp and"\n' >"$TMP/filter.yaml"
+expect agent-config-bad-filter 2 "filter.yaml:2: filter: bad filter: .*column" \
+	"$PKTLENS" agent --config "$TMP/filter.yaml"
 printf 'interfaces: [nosuch0]\nipfix: { collector: "192.0.2.10:99999" }\n' >"$TMP/collector.yaml"
 expect agent-config-bad-collector 2 "collector.yaml:2: ipfix.collector: '192.0.2.10:99999' is not HOST:PORT" \
 	"$PKTLENS" agent --config "$TMP/collector.yaml"

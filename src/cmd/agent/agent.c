@@ -753,10 +753,15 @@ static void carry_over(struct agent *a)
 static void reload(struct agent *a)
 {
 	struct pl_agent_config next, old;
+	struct pl_ifaces ifs;
 	int ret;
 
 	pl_info("SIGHUP: reloading %s", a->o->config ? a->o->config : "(no file; flags only)");
-	if (pl_agent_config_load(&next, a->o->config, a->o)) {
+	/* an interface that is not there would fail kernel_up() after the
+	 * teardown: refuse the file first, as one that does not parse */
+	if (pl_agent_config_load(&next, a->o->config, a->o) ||
+	    (pl_agent_config_kernel_differs(&a->cfg, &next) &&
+	     pl_resolve_names((const char *const *)next.ifaces, next.n_ifaces, "agent", &ifs))) {
 		pl_agent_config_free(&next);
 		pl_err("reload failed; still running with the previous configuration");
 		a->reloads_failed++;

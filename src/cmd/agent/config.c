@@ -28,6 +28,7 @@
 #include "config.h"
 #include "detect/config.h"
 #include "detect/pin.h"
+#include "filter/filter.h"
 #include "runtime/flowtab.h"
 #include "sinks/ipfix.h"
 #include "sinks/prom.h"
@@ -71,6 +72,28 @@ static int set_str(struct ctx *x, const yaml_node_t *n, const char *key, char **
 	free(*out);
 	*out = strdup(s);
 	return *out ? 0 : PL_EXIT_RUNTIME;
+}
+
+/* The filter, compiled here as well as at attach time, so that a reload
+ * with a filter that does not compile is refused before the kernel side
+ * is torn down. */
+static int set_filter(struct ctx *x, const yaml_node_t *n, const char *key, char **out)
+{
+	struct pl_filter *f;
+	char err[256], msg[320];
+	int col, ret = set_str(x, n, key, out);
+
+	if (ret)
+		return ret;
+	f = malloc(sizeof(*f));
+	if (!f)
+		return PL_EXIT_RUNTIME;
+	if (pl_filter_compile(*out, f, err, sizeof(err), &col)) {
+		snprintf(msg, sizeof(msg), "bad filter: %s (column %d)", err, col);
+		ret = fail(x, n, msg, key);
+	}
+	free(f);
+	return ret;
 }
 
 static int set_u32(struct ctx *x, const yaml_node_t *n, const char *key, uint32_t *out,
@@ -357,7 +380,7 @@ static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_
 		if (!strcmp(key, "mode"))
 			return set_mode(x, v);
 		if (!strcmp(key, "filter"))
-			return set_str(x, v, full, &c->filter);
+			return set_filter(x, v, full, &c->filter);
 	} else if (!strcmp(sect, "flows")) {
 		if (!strcmp(key, "entries"))
 			return set_u32(x, v, full, &c->flow_entries, 64, 1u << 26);
