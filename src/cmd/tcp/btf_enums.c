@@ -13,7 +13,7 @@
  * Reads enum `type` from the BTF, names without `prefix` (the other
  * prefixes in `also_strip` too). Names in `skip` are not reasons.
  */
-int load_enum(const struct btf *btf, const char *type, const char *prefix,
+int tcp_load_enum(const struct btf *btf, const char *type, const char *prefix,
 		     const char *also_strip, struct enum_table *t)
 {
 	const struct btf_type *bt;
@@ -50,7 +50,7 @@ int load_enum(const struct btf *btf, const char *type, const char *prefix,
 	return 0;
 }
 
-const char *enum_lookup(const struct enum_table *t, uint32_t v)
+const char *tcp_enum_lookup(const struct enum_table *t, uint32_t v)
 {
 	size_t i;
 

@@ -105,7 +105,7 @@ _Static_assert(ARRAY_SIZE(hooks) == TCP_N_HOOKS, "TCP_N_HOOKS");
 
 /* Hook runs the kernel skipped: a program already running on that CPU
  * (interrupted by the same tracepoint) is not run again. */
-uint64_t kernel_misses(struct tcp_bpf *skel)
+uint64_t tcp_kernel_misses(struct tcp_bpf *skel)
 {
 	__u64 c[PL_TCNT__COUNT];
 	uint64_t n = 0;
@@ -123,7 +123,7 @@ uint64_t kernel_misses(struct tcp_bpf *skel)
 			n += info.recursion_misses;
 	}
 	/* those of pl_set_state that its twin took over are not missed */
-	read_counters(skel, c);
+	tcp_read_counters(skel, c);
 	return n > c[PL_TCNT_TAKEN_OVER] ? n - c[PL_TCNT_TAKEN_OVER] : 0;
 }
 
@@ -133,7 +133,7 @@ uint64_t kernel_misses(struct tcp_bpf *skel)
  * kernel's tracepoint arguments allow. Reports each missing tracepoint once.
  * Returns the number of programs that will load.
  */
-int choose_programs(struct tcp_bpf *skel, const struct btf *btf,
+int tcp_choose_programs(struct tcp_bpf *skel, const struct btf *btf,
 			   unsigned int kinds, bool *has_reset_reason)
 {
 	const char *reported[ARRAY_SIZE(hooks)];
@@ -182,7 +182,7 @@ int choose_programs(struct tcp_bpf *skel, const struct btf *btf,
 	return n;
 }
 
-int attach_programs(struct tcp_bpf *skel, struct bpf_link **links, int *n_links)
+int tcp_attach_programs(struct tcp_bpf *skel, struct bpf_link **links, int *n_links)
 {
 	size_t i;
 	int n_failed = 0;

@@ -243,7 +243,7 @@ static int proc_pid(const char *name)
 
 /* Records the owners of the listening sockets /proc shows; returns how
  * many it added. */
-int scan_listeners(struct tcp_bpf *skel)
+int tcp_scan_listeners(struct tcp_bpf *skel)
 {
 	int map_fd = bpf_map__fd(skel->maps.listeners), n_owners = 0, self;
 	struct scan sc = { 0 };

@@ -7,7 +7,7 @@
 #include <string.h>
 #include "cmd/tcp/tcp.h"
 
-const char *const kind_names[PL_TCP__KINDS] = {
+const char *const tcp_kind_names[PL_TCP__KINDS] = {
 	[PL_TCP_STATE] = "state",   [PL_TCP_SUMMARY] = "summary",
 	[PL_TCP_RETRANS] = "retrans", [PL_TCP_RESET] = "reset",
 	[PL_TCP_RTT] = "rtt",       [PL_TCP_DROP] = "drop",
@@ -50,15 +50,6 @@ static void put_addr(struct pl_out *o, const struct pl_tcp_event *e, const __u8 
 		pl_out_ip6(o, a);
 }
 
-static size_t strnlen_(const char *s, size_t max)
-{
-	size_t n = 0;
-
-	while (n < max && s[n])
-		n++;
-	return n;
-}
-
 static void jaddr(struct pl_out *o, const char *key, const struct pl_tcp_event *e,
 		  const __u8 *a)
 {
@@ -71,7 +62,7 @@ static void jaddr(struct pl_out *o, const char *key, const struct pl_tcp_event *
 /* the kernel's name for a reason, or REASON_<n> */
 static void put_reason(struct pl_out *o, const struct enum_table *t, uint32_t r)
 {
-	const char *n = enum_lookup(t, r);
+	const char *n = tcp_enum_lookup(t, r);
 
 	if (n) {
 		pl_out_escaped(o, n, strlen(n));
@@ -96,7 +87,7 @@ static void print_json(struct tcp_ctx *c, const struct pl_tcp_event *e)
 
 	pl_json_begin(w);
 	pl_json_cstr(w, "event", "tcp");
-	pl_json_cstr(w, "event.action", kind_names[e->kind]);
+	pl_json_cstr(w, "event.action", tcp_kind_names[e->kind]);
 	pl_json_iso_time(w, "@timestamp", now, 9);
 	pl_json_cstr(w, "network.type", e->family == 4 ? "ipv4" : "ipv6");
 	pl_json_cstr(w, "network.transport", e->proto == 17 ? "udp" : "tcp");
@@ -110,14 +101,14 @@ static void print_json(struct tcp_ctx *c, const struct pl_tcp_event *e)
 		pl_json_cstr(w, "network.direction", "ingress");
 	if (e->flags & PL_TCPF_OWNER) {
 		pl_json_uint(w, "process.pid", e->pid);
-		pl_json_str(w, "process.name", e->comm, strnlen_(e->comm, sizeof(e->comm)));
+		pl_json_str(w, "process.name", e->comm, strnlen(e->comm, sizeof(e->comm)));
 		if (e->owner_src < ARRAY_SIZE(owner_names) && owner_names[e->owner_src])
 			pl_json_cstr(w, "pktlens.owner", owner_names[e->owner_src]);
 	}
 	if (e->flags & PL_TCPF_NETNS)
 		pl_json_uint(w, "pktlens.netns", e->netns);
 	if (e->flags & PL_TCPF_IFACE)
-		pl_json_str(w, "pktlens.ifname", e->ifname, strnlen_(e->ifname, sizeof(e->ifname)));
+		pl_json_str(w, "pktlens.ifname", e->ifname, strnlen(e->ifname, sizeof(e->ifname)));
 
 	switch (e->kind) {
 	case PL_TCP_STATE:
@@ -214,7 +205,7 @@ static void t_uint(struct pl_out *o, const char *lit, uint64_t v)
 static void print_text(struct tcp_ctx *c, const struct pl_tcp_event *e)
 {
 	struct pl_out *o = &c->out;
-	const char *kind = kind_names[e->kind];
+	const char *kind = tcp_kind_names[e->kind];
 	size_t n = strlen(kind);
 
 	pl_out_clock(o, e->ts_ns + c->mono_to_epoch_ns);
@@ -299,13 +290,13 @@ static void print_text(struct tcp_ctx *c, const struct pl_tcp_event *e)
 		put_reason(o, &c->drop_reasons, e->reason);
 		if (e->flags & PL_TCPF_IFACE) {
 			pl_out_str(o, " on ");
-			pl_out_escaped(o, e->ifname, strnlen_(e->ifname, sizeof(e->ifname)));
+			pl_out_escaped(o, e->ifname, strnlen(e->ifname, sizeof(e->ifname)));
 		}
 		break;
 	}
 	if (e->flags & PL_TCPF_OWNER) {
 		pl_out_char(o, ' ');
-		pl_out_escaped(o, e->comm, strnlen_(e->comm, sizeof(e->comm)));
+		pl_out_escaped(o, e->comm, strnlen(e->comm, sizeof(e->comm)));
 		t_uint(o, "[", e->pid);
 		pl_out_char(o, ']');
 	}
@@ -313,7 +304,7 @@ static void print_text(struct tcp_ctx *c, const struct pl_tcp_event *e)
 	pl_out_end_record(o);
 }
 
-int on_event(void *ctx, void *data, size_t size)
+int tcp_on_event(void *ctx, void *data, size_t size)
 {
 	struct tcp_ctx *c = ctx;
 	struct pl_tcp_event e;

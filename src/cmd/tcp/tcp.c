@@ -9,41 +9,21 @@
  * load, attach each program on its own, then record the owners of the
  * listening sockets that were there before us (from /proc).
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
-#include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <sys/socket.h>
-#include <linux/inet_diag.h>
-#include <linux/netlink.h>
-#include <linux/sock_diag.h>
-#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "cmd/cmds.h"
 #include "util/log.h"
 #include "runtime/ringloop.h"
+#include "runtime/skel_common.h"
 #include "output/output.h"
 #include "filter/filter.h"
-#include "records/tcp_events.h"
 #include "cmd/tcp/tcp.h"
 #include "tcp.skel.h"
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int parse_kinds(const char *list, unsigned int *out)
 {
@@ -65,7 +45,7 @@ static int parse_kinds(const char *list, unsigned int *out)
 			continue;
 		}
 		for (k = 0; k < PL_TCP__KINDS; k++)
-			if (!strcmp(tok, kind_names[k]))
+			if (!strcmp(tok, tcp_kind_names[k]))
 				break;
 		if (k == PL_TCP__KINDS) {
 			pl_err("--events: '%s' is not one of state, summary, retrans, reset, rtt, drop, all",
@@ -113,22 +93,11 @@ static int check_filter(const struct pl_opts *o, const struct pl_filter *f)
 
 /* ---- counters ---- */
 
-void read_counters(struct tcp_bpf *skel, __u64 out[PL_TCNT__COUNT])
+/* The sums over CPUs of the kernel's counters. */
+void tcp_read_counters(struct tcp_bpf *skel, __u64 out[PL_TCNT__COUNT])
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.counters);
-	__u64 vals[ncpu > 0 ? ncpu : 1];
-	__u32 k;
-	int i;
-
-	for (k = 0; k < PL_TCNT__COUNT; k++) {
-		out[k] = 0;
-		if (ncpu <= 0 || bpf_map_lookup_elem(fd, &k, vals))
-			continue;
-		for (i = 0; i < ncpu; i++)
-			out[k] += vals[i];
-	}
+	pl_sum_percpu(bpf_map__fd(skel->maps.counters), PL_TCNT__COUNT, out);
 }
-
 
 /* The kernel counts the table's entries. */
 static uint64_t count_conns(struct tcp_bpf *skel)
@@ -140,36 +109,17 @@ static void print_stats(struct tcp_bpf *skel)
 {
 	__u64 c[PL_TCNT__COUNT];
 
-	read_counters(skel, c);
+	tcp_read_counters(skel, c);
 	fprintf(stderr,
 		"pktlens: %llu events seen, %llu matched, %llu emitted, %llu lost in the ring buffer, %llu hook runs missed by the kernel; %llu connections in the table, %llu untracked (table full)\n",
 		(unsigned long long)c[PL_TCNT_SEEN], (unsigned long long)c[PL_TCNT_MATCHED],
 		(unsigned long long)c[PL_TCNT_EMITTED], (unsigned long long)c[PL_TCNT_LOST],
-		(unsigned long long)kernel_misses(skel),
+		(unsigned long long)tcp_kernel_misses(skel),
 		(unsigned long long)count_conns(skel),
 		(unsigned long long)c[PL_TCNT_UNTRACKED]);
 }
 
 /* ---- start-up ---- */
-
-static struct btf *open_kernel_btf(void)
-{
-	/* PKTLENS_SYSFS_BTF lets the tests play a kernel without BTF */
-	const char *path = getenv("PKTLENS_SYSFS_BTF");
-	struct btf *btf;
-
-	if (!path)
-		path = "/sys/kernel/btf/vmlinux";
-	if (access(path, R_OK)) {
-		pl_err("this kernel has no BTF (%s); pktlens needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
-		       path);
-		return NULL;
-	}
-	btf = btf__parse(path, NULL);
-	if (!btf)
-		pl_err("cannot read the kernel's BTF from %s: %s", path, strerror(errno));
-	return btf;
-}
 
 static void set_drop_ignore(struct tcp_bpf *skel, const struct tcp_ctx *c)
 {
@@ -201,7 +151,7 @@ static void kinds_list(unsigned int kinds, char *buf, size_t len)
 	for (k = 0; k < PL_TCP__KINDS; k++)
 		if (kinds & K(k))
 			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s",
-						off ? "," : "", kind_names[k]);
+						off ? "," : "", tcp_kind_names[k]);
 }
 
 /* State of the once-a-second checks. */
@@ -218,7 +168,7 @@ static int tcp_each_second(void *ctx, uint64_t now)
 	struct tcp_tick *t = ctx;
 	__u64 cnt[PL_TCNT__COUNT], missed;
 
-	read_counters(t->skel, cnt);
+	tcp_read_counters(t->skel, cnt);
 	if (cnt[PL_TCNT_LOST] != t->last_lost) {
 		pl_warn("%llu records lost in the ring buffer in the last second (%llu in all): the reader is too slow; narrow the filter or --events, or use --json to a file",
 			(unsigned long long)(cnt[PL_TCNT_LOST] - t->last_lost),
@@ -230,10 +180,10 @@ static int tcp_each_second(void *ctx, uint64_t now)
 	if (cnt[PL_TCNT_NO_LISTENER] != t->last_no_listener && now >= t->next_scan &&
 	    (t->c->kinds & SOCKET_KINDS)) {
 		t->last_no_listener = cnt[PL_TCNT_NO_LISTENER];
-		t->scan_gap = scan_listeners(t->skel) ? 1 : (t->scan_gap < 64 ? t->scan_gap * 2 : 64);
+		t->scan_gap = tcp_scan_listeners(t->skel) ? 1 : (t->scan_gap < 64 ? t->scan_gap * 2 : 64);
 		t->next_scan = now + t->scan_gap * 1000000000ull;
 	}
-	missed = kernel_misses(t->skel);
+	missed = tcp_kernel_misses(t->skel);
 	if (missed != t->last_missed) {
 		pl_warn("%llu hook runs missed by the kernel in the last second (%llu in all): a tracepoint fired while its program was already running on that CPU",
 			(unsigned long long)(missed - t->last_missed), (unsigned long long)missed);
@@ -268,7 +218,7 @@ int cmd_tcp(struct pl_opts *o)
 		if (ret)
 			return ret;
 	}
-	btf = open_kernel_btf();
+	btf = pl_open_kernel_btf();
 	if (!btf)
 		return PL_EXIT_RUNTIME;
 	pl_log_setup_libbpf();
@@ -279,7 +229,7 @@ int cmd_tcp(struct pl_opts *o)
 		ret = PL_EXIT_RUNTIME;
 		goto cleanup;
 	}
-	n_progs = choose_programs(skel, btf, c.kinds, &has_rst_reason);
+	n_progs = tcp_choose_programs(skel, btf, c.kinds, &has_rst_reason);
 	if (!n_progs) {
 		pl_err("this kernel has none of the tracepoints pktlens tcp needs for --events %s",
 		       o->events ? o->events : "summary,retrans,reset,drop");
@@ -287,10 +237,10 @@ int cmd_tcp(struct pl_opts *o)
 		goto cleanup;
 	}
 	if (c.kinds & K(PL_TCP_DROP) &&
-	    load_enum(btf, "skb_drop_reason", "SKB_DROP_REASON_", "SKB_", &c.drop_reasons))
+	    tcp_load_enum(btf, "skb_drop_reason", "SKB_DROP_REASON_", "SKB_", &c.drop_reasons))
 		pl_warn("this kernel's BTF has no enum skb_drop_reason: drops show reason numbers");
 	if (has_rst_reason)
-		load_enum(btf, "sk_rst_reason", "SK_RST_REASON_", NULL, &c.rst_reasons);
+		tcp_load_enum(btf, "sk_rst_reason", "SK_RST_REASON_", NULL, &c.rst_reasons);
 	btf__free(btf);
 	btf = NULL;
 
@@ -319,13 +269,13 @@ int cmd_tcp(struct pl_opts *o)
 		ret = PL_EXIT_RUNTIME;
 		goto cleanup;
 	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &c, NULL);
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), tcp_on_event, &c, NULL);
 	if (!rb) {
 		pl_err("cannot set up the ring buffer: %s", strerror(errno));
 		ret = PL_EXIT_RUNTIME;
 		goto cleanup;
 	}
-	if (attach_programs(skel, links, &n_links) && !n_links) {
+	if (tcp_attach_programs(skel, links, &n_links) && !n_links) {
 		pl_err("could not attach any tracepoint; run with -v for libbpf's messages");
 		ret = PL_EXIT_RUNTIME;
 		goto cleanup;
@@ -333,13 +283,13 @@ int cmd_tcp(struct pl_opts *o)
 	/* after attaching: a listener that appears meanwhile is seen by the
 	 * kernel, and the kernel's record wins over the scan's */
 	if (c.kinds & SOCKET_KINDS)
-		scan_listeners(skel);
+		tcp_scan_listeners(skel);
 
 	pl_catch_stop_signals();
 	kinds_list(c.kinds, kl, sizeof(kl));
 	pl_info("tracing TCP: %s (%d hooks)%s%s", kl, n_links, o->filter ? ", filter: " : "",
 		o->filter ? o->filter : "");
-	c.mono_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	c.mono_to_epoch_ns = pl_mono_to_epoch_ns();
 	pl_out_init_file(&c.out, stdout, outbuf, sizeof(outbuf));
 	tick.skel = skel;
 	tick.c = &c;

@@ -25,7 +25,7 @@ struct tcp_bpf;
 /* the programs of hooks.c */
 #define TCP_N_HOOKS 11
 
-extern const char *const kind_names[PL_TCP__KINDS];
+extern const char *const tcp_kind_names[PL_TCP__KINDS];
 
 struct enum_name {
 	uint32_t value;
@@ -48,23 +48,23 @@ struct tcp_ctx {
 };
 
 /* btf_enums.c */
-int load_enum(const struct btf *btf, const char *type, const char *prefix,
+int tcp_load_enum(const struct btf *btf, const char *type, const char *prefix,
 	      const char *also_strip, struct enum_table *t);
-const char *enum_lookup(const struct enum_table *t, uint32_t v);
+const char *tcp_enum_lookup(const struct enum_table *t, uint32_t v);
 
 /* hooks.c */
-int choose_programs(struct tcp_bpf *skel, const struct btf *btf,
+int tcp_choose_programs(struct tcp_bpf *skel, const struct btf *btf,
 		    unsigned int kinds, bool *has_reset_reason);
-int attach_programs(struct tcp_bpf *skel, struct bpf_link **links, int *n_links);
-uint64_t kernel_misses(struct tcp_bpf *skel);
+int tcp_attach_programs(struct tcp_bpf *skel, struct bpf_link **links, int *n_links);
+uint64_t tcp_kernel_misses(struct tcp_bpf *skel);
 
 /* listeners.c */
-int scan_listeners(struct tcp_bpf *skel);
+int tcp_scan_listeners(struct tcp_bpf *skel);
 
 /* print.c: the ring buffer's callback (ctx is a struct tcp_ctx) */
-int on_event(void *ctx, void *data, size_t size);
+int tcp_on_event(void *ctx, void *data, size_t size);
 
 /* tcp.c */
-void read_counters(struct tcp_bpf *skel, __u64 out[PL_TCNT__COUNT]);
+void tcp_read_counters(struct tcp_bpf *skel, __u64 out[PL_TCNT__COUNT]);
 
 #endif
