@@ -198,7 +198,7 @@ obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
 # kbench loads the flow tables as flows and top do (src/runtime/flowtab.c)
 KBENCH_LIB := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c src/runtime/flowtab.c \
 	src/runtime/skel_common.c src/runtime/attach.c src/opts.c \
-	$(OUT_SRCS) src/util/log.c
+	$(OUT_SRCS) src/util/log.c src/util/clock.c src/util/btf.c
 $(BUILD)/kbench: $(BUILD)/bench/kbench.o $(call obj,$(KBENCH_LIB))
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -210,6 +210,7 @@ $(BUILD)/kbench_detect: $(BUILD)/bench/kbench_detect.o $(call obj,$(KBENCH_LIB) 
 # ---- flows, top, agent (docs/flows.md, docs/agent.md) ----
 # skel_common.c compiles the filter through opts.c (pl_opts_compile_filter)
 FLOW_LIB := src/runtime/flowtab.c src/runtime/skel_common.c src/runtime/attach.c src/util/log.c \
+	src/util/clock.c src/util/btf.c \
 	$(OUT_SRCS) src/opts.c src/filter/compile.c src/filter/cbpf.c
 $(BUILD)/flowbench: $(BUILD)/bench/flowbench.o $(call obj,$(FLOW_LIB))
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@

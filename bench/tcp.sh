@@ -7,7 +7,9 @@
 #     /dev/null) and with bcc's tcplife where it runs, in alternating rounds
 #     of the same run; medians.
 #  2. ns per hook run from the kernel's run-time statistics
-#     (kernel.bpf_stats_enabled), during one more pktlens round.
+#     (kernel.bpf_stats_enabled), during one more pktlens round, and per
+#     connection; and the reader's own CPU time per connection (user and
+#     system, from /proc), the two parts of what pktlens costs the storm.
 #
 # Prints a Markdown table. Attaches nothing to any interface; uses only the
 # lab's namespaces, which it creates and removes.
@@ -77,6 +79,11 @@ stop_tracer() {
 	TRACER_PID=
 }
 
+# cpu_ticks PID: user + system clock ticks of PID so far
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
 median() {
 	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "n/a" }'
 }
@@ -87,8 +94,12 @@ for r in $(seq "$ROUNDS"); do
 	b=$(storm)
 	echo "$b" >>"$TMP/base"
 	if start_tracer pktlens "$PKTLENS" tcp --stats; then
+		t0=$(cpu_ticks "$TRACER_PID")
 		p=$(storm)
+		t1=$(cpu_ticks "$TRACER_PID")
 		stop_tracer
+		awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v r="$p" -v s="$SECS" \
+			'BEGIN { if (r > 0) printf "%.2f\n", t * 1e6 / hz / (r * s) }' >>"$TMP/reader_us"
 		echo "$p" >>"$TMP/pktlens"
 		tail -1 "$TMP/pktlens.err" >>"$TMP/pktlens.stats"
 	else
@@ -112,7 +123,7 @@ pct() { [ "$2" = n/a ] && echo n/a || awk -v b="$1" -v x="$2" 'BEGIN { printf "%
 # ns per run of each program, from the kernel's statistics
 sysctl -qw kernel.bpf_stats_enabled=1
 if start_tracer pktlens "$PKTLENS" tcp --stats; then
-	storm >/dev/null
+	SR=$(storm)
 	bpftool -j prog show >"$TMP/progs.json"
 	stop_tracer
 fi
@@ -131,7 +142,11 @@ fi
 echo
 echo "pktlens --stats of the last round: $(tail -1 "$TMP/pktlens.stats" 2>/dev/null | sed 's/^pktlens: //')"
 echo
-echo "| program | runs | ns per run |"
-echo "|---|---:|---:|"
-jq -r '.[] | select(.name | startswith("pl_")) | select(.run_cnt > 0) |
-	"| \(.name) | \(.run_cnt) | \(.run_time_ns / .run_cnt | floor) |"' "$TMP/progs.json" 2>/dev/null
+echo "pktlens's reader: $(median <"$TMP/reader_us" 2>/dev/null) us of CPU per connection (median of the rounds; user and system time)"
+echo
+echo "| program | runs | ns per run | ns per connection |"
+echo "|---|---:|---:|---:|"
+jq -r --argjson conns "$(awk -v r="${SR:-0}" -v s="$SECS" 'BEGIN { printf "%d", r * s }')" \
+	'.[] | select(.name | startswith("pl_")) | select(.run_cnt > 0) |
+	"| \(.name) | \(.run_cnt) | \(.run_time_ns / .run_cnt | floor) | \(if $conns > 0 then (.run_time_ns / $conns | floor) else "n/a" end) |"' \
+	"$TMP/progs.json" 2>/dev/null

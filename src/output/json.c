@@ -338,6 +338,38 @@ void pl_out_printf(struct pl_out *o, const char *fmt, ...)
 		o->len = (size_t)n < o->cap ? (size_t)n : o->cap - 1;
 }
 
+/*
+ * printf's "%.*f" of (double)num / unit, in integers: for num < 10^15 the
+ * double lies much closer to the exact quotient than the exact quotient
+ * to a rounding boundary (at least 1 / unit away), so both round alike.
+ * An exact tie, which the double never is, and larger numbers go to
+ * printf itself.
+ */
+void pl_out_decimal(struct pl_out *o, uint64_t num, uint64_t unit, unsigned int digits)
+{
+	uint64_t scale = 1, step, q, r;
+	unsigned int i;
+
+	for (i = 0; i < digits; i++)
+		scale *= 10;
+	step = unit / scale;
+	if (!step || step * scale != unit || num >= 1000000000000000ull)
+		goto slow;
+	q = num / step;
+	r = num % step;
+	if (2 * r == step)
+		goto slow;
+	q += 2 * r > step;
+	pl_out_u64(o, q / scale);
+	if (digits) {
+		pl_out_char(o, '.');
+		pl_out_u64_fixed(o, q % scale, digits);
+	}
+	return;
+slow:
+	pl_out_printf(o, "%.*f", (int)digits, (double)num / (double)unit);
+}
+
 /* ---- times ---- */
 
 void pl_out_epoch(struct pl_out *o, uint64_t epoch_ns)

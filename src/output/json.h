@@ -179,6 +179,10 @@ void pl_out_escaped(struct pl_out *o, const void *s, size_t n);
 void pl_out_text(struct pl_out *o, const void *s, size_t n, unsigned int flags);
 /* printf, for the rare formats the functions above do not cover. */
 void pl_out_printf(struct pl_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* num / unit with `digits` decimals, exactly as "%.*f" of (double)num /
+ * unit prints it, without the floating-point formatting; unit is a
+ * multiple of 10^digits. */
+void pl_out_decimal(struct pl_out *o, uint64_t num, uint64_t unit, unsigned int digits);
 
 /* "SEC.NNNNNNNNN" (frame.time_epoch) */
 void pl_out_epoch(struct pl_out *o, uint64_t epoch_ns);

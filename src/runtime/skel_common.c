@@ -11,34 +11,6 @@
 #include "packet_skel.h"
 #include "skel_common.h"
 
-uint64_t pl_clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t pl_mono_to_epoch_ns(void)
-{
-	return pl_clock_ns(CLOCK_REALTIME) - pl_clock_ns(CLOCK_MONOTONIC);
-}
-
-int pl_check_btf(void)
-{
-	/* PKTLENS_SYSFS_BTF lets the tests play a kernel without BTF */
-	const char *btf = getenv("PKTLENS_SYSFS_BTF");
-
-	if (!btf)
-		btf = "/sys/kernel/btf/vmlinux";
-	if (access(btf, R_OK)) {
-		pl_err("this kernel has no BTF (%s); pktlens needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
-		       btf);
-		return PL_EXIT_RUNTIME;
-	}
-	return 0;
-}
-
 int pl_resolve_names(const char *const *names, int n, const char *cmd,
 		     struct pl_ifaces *ifs)
 {

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <linux/types.h>
 #include "attach.h"
+#include "util/btf.h"
+#include "util/clock.h"
 #include "opts.h"
 
 struct packet_bpf;
@@ -21,13 +23,6 @@ struct pl_ifaces {
 	char names[PL_MAX_IFACES][IF_NAMESIZE];
 	int indexes[PL_MAX_IFACES];
 };
-
-uint64_t pl_clock_ns(clockid_t id);
-/* CLOCK_REALTIME - CLOCK_MONOTONIC: adds to bpf_ktime_get_ns() values. */
-uint64_t pl_mono_to_epoch_ns(void);
-
-/* PL_EXIT_RUNTIME with a message when the kernel has no BTF. */
-int pl_check_btf(void);
 
 /* Resolves o->ifaces; PL_EXIT_USAGE with a message when one is missing
  * or none was given. */

@@ -251,6 +251,48 @@ static void test_fixed_and_hex(void)
 	result("hex_u64_max", !strcmp(got, "ffffffffffffffff"), got);
 }
 
+/* pl_out_decimal against printf's "%.*f" of the double: around every
+ * rounding boundary, at the ties, and at random over the whole range. */
+static void test_decimal(void)
+{
+	static const struct { uint64_t unit; unsigned int digits; } f[] = {
+		{ 1000000, 3 }, { 1000000, 2 }, { 1000000000, 1 }, { 1000, 0 }, { 1, 0 },
+	};
+	uint64_t seed = 0x9e3779b97f4a7c15ull, v, step, n_checked = 0;
+	char want[64], bad[160] = "";
+	struct pl_out o;
+	char buf[PL_OUT_BUF_MIN];
+	size_t i;
+	int k;
+
+	pl_out_init_file(&o, stdout, buf, sizeof(buf)); /* never flushed */
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		step = f[i].unit;
+		for (k = 0; k < (int)f[i].digits; k++)
+			step /= 10;
+		for (k = 0; k < 100000; k++) {
+			if (k < 4000) /* around the boundaries of small numbers */
+				v = (uint64_t)(k / 8) * step + step / 2 + (uint64_t)(k % 8) - 4;
+			else if (k < 8000)
+				v = (uint64_t)k * 7919;
+			else {
+				seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+				v = seed >> (seed % 60);
+			}
+			o.len = 0;
+			pl_out_decimal(&o, v, f[i].unit, f[i].digits);
+			snprintf(want, sizeof(want), "%.*f", (int)f[i].digits,
+				 (double)v / (double)f[i].unit);
+			if ((o.len != strlen(want) || memcmp(o.buf, want, o.len)) && !bad[0])
+				snprintf(bad, sizeof(bad), "%" PRIu64 "/%" PRIu64 ": got %.*s, printf %s",
+					 v, f[i].unit, (int)o.len, o.buf, want);
+			n_checked++;
+		}
+	}
+	o.len = 0;
+	result("decimal_as_printf", !bad[0] && n_checked == 500000, bad);
+}
+
 /* ---- addresses ---- */
 
 static void test_ip4(void)
@@ -594,6 +636,7 @@ int main(void)
 	test_unsigned();
 	test_signed();
 	test_fixed_and_hex();
+	test_decimal();
 	test_ip4();
 	test_ip6();
 	test_mac();
