@@ -750,7 +750,12 @@ static int compile_block(struct compiler *c, struct ast *a)
 			pcap_close(p);
 		return fail(c, a->col, "out of memory");
 	}
-	if (pcap_compile(p, &prog, text, 1, PL_FILTER_NETMASK)) {
+	/* libpcap's optimizer refuses a part it proves never true ("expression
+	 * rejects all packets", as `ip and arp`); pktlens takes it, unoptimized,
+	 * and it matches nothing, as the differential expects of tcpdump */
+	if (pcap_compile(p, &prog, text, 1, PL_FILTER_NETMASK) &&
+	    (!strstr(pcap_geterr(p), "rejects all packets") ||
+	     pcap_compile(p, &prog, text, 0, PL_FILTER_NETMASK))) {
 		const char *msg = pcap_geterr(p);
 
 		fail(c, pcap_error_col(c, a, text, msg), "%s", msg);

@@ -2,7 +2,9 @@
 # Accept/reject: every expression of tests/filter/expressions.txt is
 # compiled by `pktlens read` and by tcpdump -d (Debian's libpcap) on an
 # empty capture of each link type pktlens reads; both accept it or both
-# refuse it, and pktlens refuses with one message line and a caret.
+# refuse it, and pktlens refuses with one message line and a caret. (What
+# libpcap's optimizer proves never true, tcpdump refuses and pktlens
+# takes, matching nothing: counted as accepted by both.)
 # Prints one PASS/FAIL line per link type; exits 1 if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,8 +28,11 @@ for lt in 1:ethernet 113:linux-sll 276:linux-sll2; do
 	empty_pcap "$dlt" >"$TMP/empty.pcap"
 	acc=0 ref=0 bad=()
 	for e in "${exprs[@]}"; do
-		tcpdump -r "$TMP/empty.pcap" -d -- "$e" >/dev/null 2>&1
+		tcpdump -r "$TMP/empty.pcap" -d -- "$e" >/dev/null 2>"$TMP/td.err"
 		td=$?
+		# libpcap's optimizer refuses what it proves never true; pktlens
+		# takes it and matches nothing (README, Filters)
+		grep -q "expression rejects all packets" "$TMP/td.err" && td=0
 		"$PKTLENS" read "$TMP/empty.pcap" -- "$e" >"$TMP/out" 2>"$TMP/err"
 		pl=$?
 		if [ "$td" -eq 0 ] && [ "$pl" -eq 0 ]; then
