@@ -140,10 +140,12 @@ static int on_alert(void *ctx, void *data, size_t size)
 }
 
 /* The detectors' side of kernel_up(): before load. */
-static void detect_prepare(struct agent *a)
+static void detect_prepare(struct packet_bpf *skel, void *ctx)
 {
+	struct agent *a = ctx;
+
 	if (a->cfg.detect)
-		pl_det_prepare(a->skel, &a->cfg.det, true);
+		pl_det_prepare(skel, &a->cfg.det, true);
 }
 
 /* After load: the allow list, the pins for `pktlens block`, the ring
@@ -214,24 +216,9 @@ static int kernel_up(struct agent *a)
 		   PL_FLOW_IFACES;
 	fc.flow_entries = a->cfg.flow_entries;
 	fc.table_entries = a->cfg.table_entries;
-	a->skel = pl_open_packet(&filter, 0);
-	if (!a->skel)
-		return PL_EXIT_RUNTIME;
-	detect_prepare(a);
-	if (pl_flowtab_configure(a->skel, &fc)) {
-		kernel_down(a);
-		return PL_EXIT_RUNTIME;
-	}
-	ret = pl_load_packet(a->skel);
-	if (ret) {
-		kernel_down(a);
+	ret = pl_flowtab_load(&filter, &fc, detect_prepare, a, &a->skel, &a->t);
+	if (ret)
 		return ret;
-	}
-	if (pl_flowtab_open(&a->t, a->skel, &fc)) {
-		pl_err("out of memory");
-		kernel_down(a);
-		return PL_EXIT_RUNTIME;
-	}
 	a->t_open = true;
 	ret = detect_start(a);
 	if (ret) {
