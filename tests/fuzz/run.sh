@@ -12,6 +12,7 @@
 # build/fuzz_parser.log.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
 
 secs=${1:-60}
 build=${BUILD:-build}
@@ -19,19 +20,19 @@ corpus=$build/fuzz-corpus
 log=$build/fuzz_parser.log
 
 if ! make -s fuzz BUILD="$build"; then
-	echo "FAIL fuzz_parser: build failed"
+	bad "fuzz_parser: build failed"
 	exit 1
 fi
 mkdir -p "$corpus"
 # seeds: the frames of ../shared/pcaps ($PCAP_DIR) and of the captures the
 # project makes (tests/golden/pcaps), so a fresh clone fuzzes too
 seeded=0
-for dir in "${PCAP_DIR:-../shared/pcaps}" tests/golden/pcaps; do
+for dir in "$PCAP_DIR" tests/golden/pcaps; do
 	compgen -G "$dir/*.pcap*" >/dev/null || continue
 	python3 tests/fuzz/make_seeds.py "$corpus" "$dir" && seeded=1
 done
 if [ "$seeded" -eq 0 ]; then
-	echo "FAIL fuzz_parser: no seeds"
+	bad "fuzz_parser: no seeds"
 	exit 1
 fi
 
@@ -44,9 +45,9 @@ rc=$?
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 
 if [ "$rc" -eq 0 ] && ! grep -q 'runtime error' "$log"; then
-	echo "PASS fuzz_parser (${runs:-?} runs)"
+	ok "fuzz_parser (${runs:-?} runs)"
 	exit 0
 fi
 tail -n 40 "$log"
-echo "FAIL fuzz_parser (exit $rc; log $log)"
+bad "fuzz_parser (exit $rc; log $log)"
 exit 1
