@@ -24,39 +24,11 @@
 #include "runtime/packet_skel.h"
 #include "records/flow_record.h"
 #include "runtime/flowtab.h"
+#include "frame.h"
 
 #define REPEAT 1000000
 #define ROUNDS 5
 #define GOAL_NS 15.0
-#define MAX_FRAME 1600
-
-struct frame {
-	uint8_t b[MAX_FRAME];
-	size_t n;
-};
-
-static void put(struct frame *f, const void *d, size_t n)
-{
-	memcpy(f->b + f->n, d, n);
-	f->n += n;
-}
-
-static void put8(struct frame *f, uint8_t v)
-{
-	put(f, &v, 1);
-}
-
-static void put16(struct frame *f, uint16_t v)
-{
-	put8(f, (uint8_t)(v >> 8));
-	put8(f, (uint8_t)v);
-}
-
-static void put32(struct frame *f, uint32_t v)
-{
-	put16(f, (uint16_t)(v >> 16));
-	put16(f, (uint16_t)v);
-}
 
 static const uint8_t macs[12] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1 };
 

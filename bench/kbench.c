@@ -28,52 +28,14 @@
 #include "records/record.h"
 #include "records/flow_record.h"
 #include "runtime/flowtab.h"
+#include "frame.h"
 
 #define REPEAT 1000000
 #define ROUNDS 3
 #define GOAL_NS 40.0       /* watch, non-matching filter */
 #define GOAL_FLOWS_NS 55.0 /* parse + flow, source, port and name tables */
-#define MAX_FRAME 2048
 
-
-/* ---- frame building: big-endian writers into a byte buffer ---- */
-
-struct frame {
-	uint8_t b[MAX_FRAME];
-	size_t n;
-};
-
-static void put(struct frame *f, const void *d, size_t n)
-{
-	if (f->n + n > MAX_FRAME) {
-		fprintf(stderr, "kbench: frame too long\n");
-		exit(1);
-	}
-	memcpy(f->b + f->n, d, n);
-	f->n += n;
-}
-
-static void put8(struct frame *f, uint8_t v)
-{
-	put(f, &v, 1);
-}
-
-static void put16(struct frame *f, uint16_t v)
-{
-	put8(f, (uint8_t)(v >> 8));
-	put8(f, (uint8_t)v);
-}
-
-static void put32(struct frame *f, uint32_t v)
-{
-	put16(f, (uint16_t)(v >> 16));
-	put16(f, (uint16_t)v);
-}
-
-static void puts_(struct frame *f, const char *s)
-{
-	put(f, s, strlen(s));
-}
+/* ---- frame building, with the writers of frame.h ---- */
 
 static void fill(struct frame *f, uint8_t v, size_t n)
 {

@@ -14,8 +14,9 @@
 # Waiting, never a fixed sleep for readiness:
 #   wait_for SECONDS CMD...        until CMD succeeds
 #   wait_line FILE TEXT SECONDS [PID]
-#                                  until FILE has a line with TEXT (grep
-#                                  regex); fails at once when PID dies
+#                                  until FILE has a line with TEXT (an
+#                                  extended regex, grep -E); fails at once
+#                                  when PID dies
 #   start_bg OUT TEXT SECONDS CMD...
 #                                  CMD in the background, stdout in OUT,
 #                                  stderr in OUT.err, until OUT.err says
@@ -63,9 +64,9 @@ wait_for() {
 wait_line() {
 	local file=$1 text=$2 n=$(($3 * 20)) pid=${4:-}
 	while [ "$n" -gt 0 ]; do
-		grep -q -- "$text" "$file" 2>/dev/null && return 0
+		grep -qE -- "$text" "$file" 2>/dev/null && return 0
 		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
-			grep -q -- "$text" "$file" 2>/dev/null
+			grep -qE -- "$text" "$file" 2>/dev/null
 			return
 		fi
 		sleep 0.05

@@ -27,7 +27,8 @@ failed=0
 skipped=0
 
 # name kind needs (comma-separated commands; "captures": $PCAP_DIR holds
-# captures). The order is the order of a full run.
+# captures; "lab": the suite brings up the lab of scripts/lab.sh). The
+# order is the order of a full run.
 SUITES="
 unit-output    host   -
 unit-json      host   -
@@ -39,16 +40,16 @@ golden-list    host   -
 parity         kernel -
 filter         host   tcpdump
 cli            kernel -
-e2e            kernel -
-filter-live    kernel -
-tcp            kernel -
-flows          kernel -
-top            kernel -
-agent          kernel -
-agent-detect   kernel -
-flows-scale    kernel -
+e2e            kernel lab
+filter-live    kernel lab
+tcp            kernel lab
+flows          kernel lab
+top            kernel lab
+agent          kernel lab
+agent-detect   kernel lab
+flows-scale    kernel lab
 detect-parity  kernel -
-detect         kernel -
+detect         kernel lab
 hardening      kernel -
 fuzz           host   -
 truncate       host   -
@@ -100,7 +101,7 @@ missing() {
 	local need
 	for need in ${1//,/ }; do
 		case $need in
-		-) ;;
+		- | lab) ;;
 		captures)
 			compgen -G "$PCAP_DIR/*.pcap*" >/dev/null ||
 				{ echo "no captures in $PCAP_DIR"; return; } ;;
@@ -190,8 +191,10 @@ selected=$(echo "$SUITES" | while read -r name kind needs; do
 	echo "$name $kind $needs"
 done)
 
-# Nothing of an earlier, interrupted run may stay around.
-if [ "$(id -u)" -eq 0 ] && echo "$selected" | grep -q ' kernel '; then
+# Nothing of an earlier, interrupted run may stay around. Only a run with a
+# lab suite takes the lab down: `make test T=parity` (BPF_PROG_TEST_RUN
+# only) must not pull the lab from under a lab suite running beside it.
+if [ "$(id -u)" -eq 0 ] && echo "$selected" | awk '$3 ~ /(^|,)lab(,|$)/ { f = 1 } END { exit !f }'; then
 	bash scripts/lab.sh down >/dev/null 2>&1
 fi
 

@@ -124,6 +124,37 @@ static __always_inline bool flow_atomic(void)
 			*(p) += (n);                     \
 	} while (0)
 
+/* A table's first entry for a key (BPF_ANY: a racing insert from another
+ * CPU costs one packet); counts the new entry, or the failure. */
+static __always_inline void table_insert(void *map, const void *key, const void *val,
+					 __u32 new_counter)
+{
+	if (bpf_map_update_elem(map, key, val, BPF_ANY))
+		flow_count(PL_FCNT_TABLE_FAIL);
+	else
+		flow_count(new_counter);
+}
+
+_Static_assert(sizeof(struct pl_iface_val) == sizeof(struct pl_port_val),
+	       "ports and ifaces hold the same {packets, bytes}");
+
+/* One more packet of len bytes in a table of {packets, bytes} values
+ * (ports, ifaces). */
+static __always_inline void count_packet(void *map, const void *key, __u32 len,
+					 __u32 new_counter)
+{
+	struct pl_port_val *v = bpf_map_lookup_elem(map, key), nv = {};
+
+	if (v) {
+		FLOW_ADD(&v->packets, 1);
+		FLOW_ADD(&v->bytes, len);
+		return;
+	}
+	nv.packets = 1;
+	nv.bytes = len;
+	table_insert(map, key, &nv, new_counter);
+}
+
 /* The flow key of a packet with an IP header. */
 static __always_inline void make_flow_key(struct pl_pkt *p, __u32 ifindex,
 					  struct pl_flow_key *k)
@@ -220,40 +251,23 @@ static __always_inline void account_source(struct pl_pkt *p)
 	nv.packets = 1;
 	nv.bytes = p->frame_len;
 	nv.syns = syn;
-	/* BPF_ANY: a racing insert from another CPU costs one packet */
-	if (bpf_map_update_elem(&sources, &k, &nv, BPF_ANY))
-		flow_count(PL_FCNT_TABLE_FAIL);
-	else
-		flow_count(PL_FCNT_SRC_NEW);
+	table_insert(&sources, &k, &nv, PL_FCNT_SRC_NEW);
 }
 
 static __always_inline void account_port(struct pl_pkt *p)
 {
 	struct pl_port_key k = {};
-	struct pl_port_val *v, nv = {};
 
 	if (!(p->present & (PL_HAS_TCP | PL_HAS_UDP | PL_HAS_SCTP)))
 		return;
 	k.proto = p->present & PL_HAS_TCP ? 6 : p->present & PL_HAS_UDP ? 17 : 132;
 	k.port = p->dport;
-	v = bpf_map_lookup_elem(&ports, &k);
-	if (v) {
-		FLOW_ADD(&v->packets, 1);
-		FLOW_ADD(&v->bytes, p->frame_len);
-		return;
-	}
-	nv.packets = 1;
-	nv.bytes = p->frame_len;
-	if (bpf_map_update_elem(&ports, &k, &nv, BPF_ANY))
-		flow_count(PL_FCNT_TABLE_FAIL);
-	else
-		flow_count(PL_FCNT_PORT_NEW);
+	count_packet(&ports, &k, p->frame_len, PL_FCNT_PORT_NEW);
 }
 
 static __always_inline void account_iface(struct pl_pkt *p, __u32 ifindex)
 {
 	struct pl_iface_key k = {};
-	struct pl_iface_val *v, nv = {};
 
 	k.ifindex = ifindex;
 	if (p->present & PL_HAS_IP6) {
@@ -263,18 +277,7 @@ static __always_inline void account_iface(struct pl_pkt *p, __u32 ifindex)
 		k.ip_ver = 4;
 		k.proto = p->ip_proto;
 	}
-	v = bpf_map_lookup_elem(&ifaces, &k);
-	if (v) {
-		FLOW_ADD(&v->packets, 1);
-		FLOW_ADD(&v->bytes, p->frame_len);
-		return;
-	}
-	nv.packets = 1;
-	nv.bytes = p->frame_len;
-	if (bpf_map_update_elem(&ifaces, &k, &nv, BPF_ANY))
-		flow_count(PL_FCNT_TABLE_FAIL);
-	else
-		flow_count(PL_FCNT_IFACE_NEW);
+	count_packet(&ifaces, &k, p->frame_len, PL_FCNT_IFACE_NEW);
 }
 
 /* 64 bits of the first len bytes of a zero-padded name, 8 at a time. */
@@ -318,10 +321,7 @@ static __always_inline void count_name(void *map, const char *name, __u32 len, _
 	}
 	e->packets = 1;
 	copy_name(e->name, name, kind);
-	if (bpf_map_update_elem(map, &h, e, BPF_ANY))
-		flow_count(PL_FCNT_TABLE_FAIL);
-	else
-		flow_count(new_counter);
+	table_insert(map, &h, e, new_counter);
 }
 
 /* The TLS SNI, DNS query name or HTTP host of the packet, if any: counted

@@ -120,47 +120,21 @@ int cmd_flows(struct pl_opts *o)
 	long n;
 
 	pl_out_init_file(&c.out, stdout, outbuf, sizeof(outbuf));
-	ret = pl_opts_compile_filter(o, &filter);
+	ret = pl_prepare_packet_cmd(o, "flows", &filter, &c.ifs);
 	if (ret)
 		return ret;
 	c.batch = malloc(BATCH_RECORDS * sizeof(*c.batch));
 	if (!c.batch)
 		return PL_EXIT_RUNTIME;
-	ret = pl_resolve_ifaces(o, "flows", &c.ifs);
-	if (ret)
-		goto cleanup;
-	ret = pl_check_btf();
-	if (ret)
-		goto cleanup;
-	pl_log_setup_libbpf();
 
-	pl_flowtab_cfg_defaults(&cfg);
-	cfg.flags = PL_FLOW_TABLE | PL_FLOW_NAMES;
-	if (o->flow_entries)
-		cfg.flow_entries = o->flow_entries;
-	if (o->table_entries)
-		cfg.table_entries = o->table_entries;
+	pl_flowtab_cfg_opts(&cfg, o, PL_FLOW_TABLE | PL_FLOW_NAMES);
 	idle_ns = (uint64_t)((o->idle_timeout ? o->idle_timeout : PL_IDLE_TIMEOUT_DEFAULT) * 1e9);
 	active_ns = (uint64_t)((o->active_timeout ? o->active_timeout :
 						    PL_ACTIVE_TIMEOUT_DEFAULT) * 1e9);
 
-	skel = pl_open_packet(&filter, 0);
-	if (!skel) {
-		ret = PL_EXIT_RUNTIME;
-		goto cleanup;
-	}
-	if (pl_flowtab_configure(skel, &cfg)) {
-		ret = PL_EXIT_RUNTIME;
-		goto cleanup;
-	}
-	ret = pl_load_packet(skel);
+	ret = pl_flowtab_load(&filter, &cfg, NULL, NULL, &skel, &t);
 	if (ret)
 		goto cleanup;
-	if (pl_flowtab_open(&t, skel, &cfg)) {
-		pl_err("out of memory");
-		ret = PL_EXIT_RUNTIME;
-		goto cleanup;
-	}
 	opened = true;
 	ret = pl_attach_all(skel, &c.ifs, o->mode, att, &n_att);
 	if (ret)

@@ -475,30 +475,13 @@ int cmd_top(struct pl_opts *o)
 		return ret;
 	pl_log_setup_libbpf();
 
-	pl_flowtab_cfg_defaults(&cfg);
-	cfg.flags = PL_FLOW_TABLE | PL_FLOW_SOURCES | PL_FLOW_PORTS | PL_FLOW_NAMES |
-		    PL_FLOW_IFACES;
-	if (o->flow_entries)
-		cfg.flow_entries = o->flow_entries;
-	if (o->table_entries)
-		cfg.table_entries = o->table_entries;
+	pl_flowtab_cfg_opts(&cfg, o, PL_FLOW_TABLE | PL_FLOW_SOURCES | PL_FLOW_PORTS |
+					     PL_FLOW_NAMES | PL_FLOW_IFACES);
 	idle_ns = (uint64_t)((o->idle_timeout ? o->idle_timeout : PL_IDLE_TIMEOUT_DEFAULT) * 1e9);
 
-	skel = pl_open_packet(&filter, 0);
-	if (!skel)
-		return PL_EXIT_RUNTIME;
-	if (pl_flowtab_configure(skel, &cfg)) {
-		ret = PL_EXIT_RUNTIME;
-		goto cleanup;
-	}
-	ret = pl_load_packet(skel);
+	ret = pl_flowtab_load(&filter, &cfg, NULL, NULL, &skel, &tp.t);
 	if (ret)
-		goto cleanup;
-	if (pl_flowtab_open(&tp.t, skel, &cfg)) {
-		pl_err("out of memory");
-		ret = PL_EXIT_RUNTIME;
-		goto cleanup;
-	}
+		return ret;
 	opened = true;
 	for (i = 0; i < V__COUNT; i++) {
 		size_t ksz = i == V_FLOWS ? sizeof(struct pl_flow_key) :

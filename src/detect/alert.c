@@ -14,14 +14,6 @@
 #include "config.h"
 #include "output/output.h"
 
-static void put_addr(struct pl_out *o, const struct pl_alert_event *a, const __u8 *ip)
-{
-	if (a->flags & PL_ALERT_IP6)
-		pl_out_ip6(o, ip);
-	else
-		pl_out_ip4(o, ip);
-}
-
 /* count and threshold as the rule counts them */
 static void put_value(struct pl_out *o, const struct pl_alert_event *a, uint64_t v)
 {
@@ -59,15 +51,6 @@ static void put_window(struct pl_out *o, const struct pl_alert_event *a)
 	pl_out_u64_fixed(o, a->window_ms % 1000, 3);
 }
 
-static void json_addr(struct pl_out *o, const char *key, const struct pl_alert_event *a,
-		      const __u8 *ip)
-{
-	pl_json_key(o, key);
-	pl_out_char(o, '"');
-	put_addr(o, a, ip);
-	pl_out_char(o, '"');
-}
-
 static void print_json(struct pl_out *o, const struct pl_alert_event *a, uint64_t epoch_ns,
 		       const char *ifname)
 {
@@ -85,7 +68,7 @@ static void print_json(struct pl_out *o, const struct pl_alert_event *a, uint64_
 	if (ifname)
 		pl_json_cstr(o, "observer.ingress.interface.name", ifname);
 	if (a->flags & PL_ALERT_SRC) {
-		json_addr(o, "source.ip", a, a->src);
+		pl_json_ip(o, "source.ip", a->flags & PL_ALERT_IP6, a->src);
 		if (a->flags & PL_ALERT_PORTS)
 			pl_json_uint(o, "source.port", a->sport);
 	}
@@ -95,7 +78,7 @@ static void print_json(struct pl_out *o, const struct pl_alert_event *a, uint64_
 			pl_json_mac(o, "pktlens.arp.previous_mac", a->mac_prev);
 	}
 	if (a->flags & PL_ALERT_DST)
-		json_addr(o, "destination.ip", a, a->dst);
+		pl_json_ip(o, "destination.ip", a->flags & PL_ALERT_IP6, a->dst);
 	if (a->flags & PL_ALERT_PORTS)
 		pl_json_uint(o, "destination.port", a->dport);
 	if (a->flags & PL_ALERT_MAC) {
@@ -152,7 +135,7 @@ static void print_text(struct pl_out *o, const struct pl_alert_event *a, uint64_
 	pl_out_str(o, pl_rule_name(a->rule));
 	if (a->flags & PL_ALERT_SRC) {
 		pl_out_char(o, ' ');
-		put_addr(o, a, a->src);
+		pl_out_ip(o, a->flags & PL_ALERT_IP6, a->src);
 		if (a->flags & PL_ALERT_PORTS) {
 			pl_out_char(o, '.');
 			pl_out_u64(o, a->sport);
@@ -160,7 +143,7 @@ static void print_text(struct pl_out *o, const struct pl_alert_event *a, uint64_
 	}
 	if (a->flags & PL_ALERT_DST) {
 		pl_out_str(o, " > ");
-		put_addr(o, a, a->dst);
+		pl_out_ip(o, a->flags & PL_ALERT_IP6, a->dst);
 		if (a->flags & PL_ALERT_PORTS) {
 			pl_out_char(o, '.');
 			pl_out_u64(o, a->dport);

@@ -50,24 +50,6 @@ static const char *name_field(uint32_t kind)
 	return NULL;
 }
 
-/* an address, as inet_ntop() writes it */
-static void put_addr(struct pl_out *o, const struct pl_flow_key *k, const uint8_t *addr)
-{
-	if (k->ip_ver == 6)
-		pl_out_ip6(o, addr);
-	else
-		pl_out_ip4(o, addr);
-}
-
-static void json_addr(struct pl_out *o, const char *key, const struct pl_flow_key *k,
-		      const uint8_t *addr)
-{
-	pl_json_key(o, key);
-	pl_out_char(o, '"');
-	put_addr(o, k, addr);
-	pl_out_char(o, '"');
-}
-
 /* "key":"N", a number ECS keeps as a string */
 static void json_num_str(struct pl_out *o, const char *key, uint64_t v)
 {
@@ -112,10 +94,10 @@ void pl_write_flow_json(struct pl_out *o, const struct pl_flow *fl, enum pl_flow
 	json_num_str(o, "network.iana_number", k->proto);
 	if (k->n_vlan)
 		json_num_str(o, "network.vlan.id", k->vlan_id);
-	json_addr(o, "source.ip", k, k->src);
+	pl_json_ip(o, "source.ip", k->ip_ver == 6, k->src);
 	if (has_ports(k->proto))
 		pl_json_uint(o, "source.port", k->sport);
-	json_addr(o, "destination.ip", k, k->dst);
+	pl_json_ip(o, "destination.ip", k->ip_ver == 6, k->dst);
 	if (has_ports(k->proto))
 		pl_json_uint(o, "destination.port", k->dport);
 	pl_json_uint(o, "source.packets", v->packets);
@@ -140,7 +122,7 @@ void pl_write_flow_json(struct pl_out *o, const struct pl_flow *fl, enum pl_flow
 static void text_end(struct pl_out *o, const struct pl_flow_key *k, const uint8_t *addr,
 		     uint16_t port)
 {
-	put_addr(o, k, addr);
+	pl_out_ip(o, k->ip_ver == 6, addr);
 	if (has_ports(k->proto)) {
 		pl_out_char(o, '.');
 		pl_out_u64(o, port);

@@ -166,6 +166,15 @@ static inline void pl_out_ip6(struct pl_out *o, const uint8_t a[16])
 	o->len += pl_fmt_ip6(pl_out_room(o, 46), a);
 }
 
+/* an IPv6 address when ip6, else an IPv4 one */
+static inline void pl_out_ip(struct pl_out *o, bool ip6, const uint8_t *a)
+{
+	if (ip6)
+		pl_out_ip6(o, a);
+	else
+		pl_out_ip4(o, a);
+}
+
 static inline void pl_out_mac(struct pl_out *o, const uint8_t m[6])
 {
 	o->len += pl_fmt_mac(pl_out_room(o, 17), m);
@@ -275,6 +284,15 @@ static inline void pl_json_ip6(struct pl_out *o, const char *key, const uint8_t 
 	pl_json_key(o, key);
 	pl_out_char(o, '"');
 	pl_out_ip6(o, a);
+	pl_out_char(o, '"');
+}
+
+/* "key":"ADDR", IPv6 when ip6, else IPv4 */
+static inline void pl_json_ip(struct pl_out *o, const char *key, bool ip6, const uint8_t *a)
+{
+	pl_json_key(o, key);
+	pl_out_char(o, '"');
+	pl_out_ip(o, ip6, a);
 	pl_out_char(o, '"');
 }
 

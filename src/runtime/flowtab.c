@@ -42,6 +42,16 @@ void pl_flowtab_cfg_defaults(struct pl_flowtab_cfg *cfg)
 	cfg->atomic = !(pc && *pc == '1');
 }
 
+void pl_flowtab_cfg_opts(struct pl_flowtab_cfg *cfg, const struct pl_opts *o, uint32_t flags)
+{
+	pl_flowtab_cfg_defaults(cfg);
+	cfg->flags = flags;
+	if (o->flow_entries)
+		cfg->flow_entries = o->flow_entries;
+	if (o->table_entries)
+		cfg->table_entries = o->table_entries;
+}
+
 static struct bpf_map *table_map(struct packet_bpf *skel, int which)
 {
 	switch (which) {
@@ -150,6 +160,35 @@ void pl_flowtab_close(struct pl_flowtab *t)
 	free(t->vals);
 	free(t->one);
 	t->keys = t->vals = t->one = NULL;
+}
+
+int pl_flowtab_load(const struct pl_filter *filter, const struct pl_flowtab_cfg *cfg,
+		    void (*before_load)(struct packet_bpf *skel, void *ctx), void *ctx,
+		    struct packet_bpf **skel, struct pl_flowtab *t)
+{
+	struct packet_bpf *s = pl_open_packet(filter, 0);
+	int ret = PL_EXIT_RUNTIME;
+
+	*skel = NULL;
+	if (!s)
+		return PL_EXIT_RUNTIME;
+	if (pl_flowtab_configure(s, cfg))
+		goto fail;
+	if (before_load)
+		before_load(s, ctx);
+	ret = pl_load_packet(s);
+	if (ret)
+		goto fail;
+	if (pl_flowtab_open(t, s, cfg)) {
+		pl_err("out of memory");
+		ret = PL_EXIT_RUNTIME;
+		goto fail;
+	}
+	*skel = s;
+	return 0;
+fail:
+	packet_bpf__destroy(s);
+	return ret;
 }
 
 void pl_flowtab_read_counters(struct pl_flowtab *t)

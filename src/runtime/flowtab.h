@@ -31,6 +31,11 @@ struct pl_flowtab_cfg {
  * (bench/flowbench.c: atomic adds are the faster ones here). */
 void pl_flowtab_cfg_defaults(struct pl_flowtab_cfg *cfg);
 
+struct pl_opts;
+/* The defaults with these flags, and a command's --flow-entries and
+ * --table-entries where given. */
+void pl_flowtab_cfg_opts(struct pl_flowtab_cfg *cfg, const struct pl_opts *o, uint32_t flags);
+
 /* Sets flow_flags, the map types and sizes on an opened skeleton (before
  * load). Tables that cfg->flags leave out keep their small default size. */
 int pl_flowtab_configure(struct packet_bpf *skel, const struct pl_flowtab_cfg *cfg);
@@ -86,6 +91,16 @@ struct pl_flowtab {
 int pl_flowtab_open(struct pl_flowtab *t, struct packet_bpf *skel,
 		    const struct pl_flowtab_cfg *cfg);
 void pl_flowtab_close(struct pl_flowtab *t);
+
+struct pl_filter;
+/* The start of flows, top and agent: opens the packet programs with
+ * `filter` (no records), sizes the tables (pl_flowtab_configure), calls
+ * before_load (may be NULL) on the opened skeleton, loads them and opens t.
+ * Returns 0 with *skel set, or an exit status after a message, with
+ * nothing left open. */
+int pl_flowtab_load(const struct pl_filter *filter, const struct pl_flowtab_cfg *cfg,
+		    void (*before_load)(struct packet_bpf *skel, void *ctx), void *ctx,
+		    struct packet_bpf **skel, struct pl_flowtab *t);
 
 /* Exports and removes the flows idle for idle_ns or open for active_ns
  * (all of them when `all`), calling fn for each. Also updates the flow

@@ -392,13 +392,6 @@ void pl_text_family(struct pl_text *t, const char *name, const char *type, const
 	pl_text_printf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-void pl_text_metric(struct pl_text *t, const char *name, const char *type, const char *help,
-		    unsigned long long value)
-{
-	pl_text_family(t, name, type, help);
-	pl_text_printf(t, "%s %llu\n", name, value);
-}
-
 void pl_text_label(struct pl_text *t, const char *s, size_t n)
 {
 	size_t i;

@@ -47,9 +47,6 @@ void pl_text_printf(struct pl_text *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* # HELP and # TYPE lines of a metric family. */
 void pl_text_family(struct pl_text *t, const char *name, const char *type, const char *help);
-/* A metric family with one sample and no labels. */
-void pl_text_metric(struct pl_text *t, const char *name, const char *type, const char *help,
-		    unsigned long long value);
 /* A label value, escaped as the exposition format asks (\\, \", \n);
  * bytes that are not printable ASCII become \xNN, so the text stays UTF-8. */
 void pl_text_label(struct pl_text *t, const char *s, size_t n);

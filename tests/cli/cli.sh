@@ -4,8 +4,7 @@
 # script creates and removes.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-PKTLENS=${PKTLENS:-$PWD/build/pktlens}
-PCAP_DIR=${PCAP_DIR:-$PWD/../shared/pcaps}
+. tests/lib.sh
 NS=pl-cli-test${PL_LAB_SERVER:+-$PL_LAB_SERVER} # private beside a private lab
 TMP=$(mktemp -d)
 
@@ -22,9 +21,9 @@ expect() {
 	"$@" >"$TMP/out" 2>"$TMP/err"
 	rc=$?
 	if [ "$rc" -eq "$want" ] && grep -qE -- "$re" "$TMP/err"; then
-		echo "PASS $name"
+		ok "$name"
 	else
-		echo "FAIL $name: exit $rc (want $want), stderr: $(head -c 300 "$TMP/err")"
+		bad "$name: exit $rc (want $want), stderr: $(head -c 300 "$TMP/err")"
 	fi
 }
 
@@ -52,14 +51,14 @@ expect not-a-capture 2 "cannot read .*junk.pcap" "$PKTLENS" read "$TMP/junk.pcap
 head -c 1000 "$PCAP_DIR/whois.pcap" >"$TMP/cut.pcap"
 expect truncated-capture 2 "cut short or damaged after packet" "$PKTLENS" read "$TMP/cut.pcap" --json
 n=$(wc -l <"$TMP/out")
-if [ "$n" -ge 3 ]; then echo "PASS truncated-capture-keeps-records ($n records)"; else echo "FAIL truncated-capture-keeps-records: $n records"; fi
+if [ "$n" -ge 3 ]; then ok "truncated-capture-keeps-records ($n records)"; else bad "truncated-capture-keeps-records: $n records"; fi
 
 # On one stream, the records come before the message about the damage.
 "$PKTLENS" read "$TMP/cut.pcap" >"$TMP/both" 2>&1
 if [ "$(wc -l <"$TMP/both")" -ge 4 ] && tail -n 1 "$TMP/both" | grep -q "cut short"; then
-	echo "PASS truncated-capture-records-first"
+	ok "truncated-capture-records-first"
 else
-	echo "FAIL truncated-capture-records-first: $(tail -n 2 "$TMP/both")"
+	bad "truncated-capture-records-first: $(tail -n 2 "$TMP/both")"
 fi
 
 # Records that cannot be written: one line naming the cause, exit 1.
@@ -70,9 +69,9 @@ for fmt in text json; do
 	rc=$?
 	if [ "$rc" -eq 1 ] && grep -q "cannot write the records: No space left on device" "$TMP/err" &&
 		[ "$(wc -l <"$TMP/err")" -eq 1 ]; then
-		echo "PASS read-write-error-$fmt"
+		ok "read-write-error-$fmt"
 	else
-		echo "FAIL read-write-error-$fmt: exit $rc, stderr: $(head -c 300 "$TMP/err")"
+		bad "read-write-error-$fmt: exit $rc, stderr: $(head -c 300 "$TMP/err")"
 	fi
 done
 
@@ -81,9 +80,9 @@ done
 "$PKTLENS" read "$PCAP_DIR/pktlens-lab-real-clients.pcap" --json >"$TMP/file.json"
 cat "$PCAP_DIR/pktlens-lab-real-clients.pcap" | "$PKTLENS" read - --json | cat >"$TMP/pipe.json"
 if [ -s "$TMP/file.json" ] && cmp -s "$TMP/file.json" "$TMP/pipe.json"; then
-	echo "PASS read-batched-same-as-streamed"
+	ok "read-batched-same-as-streamed"
 else
-	echo "FAIL read-batched-same-as-streamed"
+	bad "read-batched-same-as-streamed"
 fi
 
 # Raw IP link type (DLT_RAW = 101): a clear refusal.
@@ -99,9 +98,9 @@ expect unsupported-linktype 2 "link type RAW .*Ethernet and Linux cooked" "$PKTL
 # stdin works as a file
 if "$PKTLENS" read - --json <"$PCAP_DIR/whois.pcap" >"$TMP/stdin.json" &&
 	grep -q '"tcp.srcport"' "$TMP/stdin.json"; then
-	echo "PASS read-stdin"
+	ok "read-stdin"
 else
-	echo "FAIL read-stdin"
+	bad "read-stdin"
 fi
 
 # Every number goes through one checked parser (src/util/num.h): plain
@@ -121,9 +120,9 @@ for v in 5abc 0x1 -1 1e3 18446744073709551616 ' 5'; do
 		"$PKTLENS" read "$PCAP_DIR/whois.pcap" -c "$v"
 done
 if "$PKTLENS" read "$PCAP_DIR/whois.pcap" -c 18446744073709551615 >/dev/null 2>&1; then
-	echo "PASS count-max-accepted"
+	ok "count-max-accepted"
 else
-	echo "FAIL count-max-accepted"
+	bad "count-max-accepted"
 fi
 expect idle-timeout-rejects-exponent 2 "^pktlens: --idle-timeout: '1e3' is not a number of seconds" \
 	ip netns exec "$NS" "$PKTLENS" flows -i nosuch0 --idle-timeout 1e3
@@ -146,9 +145,9 @@ done
 expect threshold-entropy-nan 2 "dns_entropy: 'nan' is not a number above zero" \
 	"$PKTLENS" read "$PCAP_DIR/whois.pcap" --detect --threshold dns_entropy=nan
 if "$PKTLENS" read "$PCAP_DIR/whois.pcap" --detect --threshold dns_entropy=4.2,port_scan_ports=20 >/dev/null 2>&1; then
-	echo "PASS threshold-good-values-accepted"
+	ok "threshold-good-values-accepted"
 else
-	echo "FAIL threshold-good-values-accepted"
+	bad "threshold-good-values-accepted"
 fi
 # the agent's config file goes through the same parser
 printf 'flows: { idle_timeout: 1e3 }\n' >"$TMP/exp.yaml"
@@ -231,9 +230,9 @@ help_has() { # NAME CMD-WORDS... -- REGEX: the --help output matches REGEX
 	shift
 	re=${*: -1}
 	if "$PKTLENS" "${@:1:$#-1}" 2>&1 | grep -qE -- "$re"; then
-		echo "PASS $name"
+		ok "$name"
 	else
-		echo "FAIL $name: no /$re/ in: $("$PKTLENS" "${@:1:$#-1}" 2>&1 | head -c 300)"
+		bad "$name: no /$re/ in: $("$PKTLENS" "${@:1:$#-1}" 2>&1 | head -c 300)"
 	fi
 }
 help_has help-agent-config agent --help '^      --config FILE .*-c FILE, the old spelling, still works'
@@ -241,9 +240,9 @@ help_has help-watch-count watch --help '^  -c, --count COUNT '
 help_has help-grouped-by-use watch --help '^records:$'
 help_has help-options-by-command --help '^options, by command:$'
 if "$PKTLENS" agent --help | grep -qE -- '^  -c, '; then
-	echo "FAIL help-agent-no-c-count: agent --help shows -c as its own option"
+	bad "help-agent-no-c-count: agent --help shows -c as its own option"
 else
-	echo "PASS help-agent-no-c-count"
+	ok "help-agent-no-c-count"
 fi
 
 # The interface vanishes while watching: a clear message and exit 1.
@@ -259,7 +258,7 @@ ip -n "$NS" link del plt0
 wait "$pid"
 rc=$?
 if [ "$rc" -eq 1 ] && grep -q "interface plt0 disappeared" "$TMP/err"; then
-	echo "PASS iface-vanishes"
+	ok "iface-vanishes"
 else
-	echo "FAIL iface-vanishes: exit $rc, stderr: $(cat "$TMP/err")"
+	bad "iface-vanishes: exit $rc, stderr: $(cat "$TMP/err")"
 fi

@@ -52,11 +52,11 @@ lab_up() {
 start_detect() {
 	local out=$1
 	shift
-	ip netns exec "$SRV_NS" "$PKTLENS" detect -i pls0 --json --stats --duration 120 "$@" \
-		>"$out" 2>"$out.err" &
-	DET_PID=$!
-	wait_line "$out.err" "watching pls0" 5 "$DET_PID" && return 0
-	return 1
+	start_bg "$out" "watching pls0" 5 ip netns exec "$SRV_NS" "$PKTLENS" detect -i pls0 \
+		--json --stats --duration 120 "$@"
+	local rc=$?
+	DET_PID=$BG_PID
+	return $rc
 }
 
 stop_detect() {

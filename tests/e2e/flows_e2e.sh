@@ -25,9 +25,11 @@ trap cleanup EXIT
 start_flows() {
 	local out=$1
 	shift
-	ip netns exec "$SRV_NS" "$PKTLENS" flows -i pls0 --duration 120 "$@" >"$out" 2>"$out.err" &
-	FLOWS_PID=$!
-	wait_line "$out.err" "watching pls0" 10 "$FLOWS_PID" && return 0
+	start_bg "$out" "watching pls0" 10 ip netns exec "$SRV_NS" "$PKTLENS" flows -i pls0 \
+		--duration 120 "$@"
+	local rc=$?
+	FLOWS_PID=$BG_PID
+	[ $rc -eq 0 ] && return 0
 	bad "flows $*: did not start: $(head -c 300 "$out.err")"
 	return 1
 }

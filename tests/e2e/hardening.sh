@@ -10,14 +10,12 @@
 # mode=, world-writable as on many hosts, and a private /run).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-PKTLENS=${PKTLENS:-$PWD/build/pktlens}
+. tests/lib.sh
 NS=pl-hard-test
 NS2=pl-hard-peer
 TMP=$(mktemp -d)
 chmod 755 "$TMP"
 bg=
-ok() { echo "PASS $*"; }
-bad() { echo "FAIL $*"; }
 
 cleanup() {
 	[ -n "${KEEP_TMP:-}" ] && cp -r "$TMP" /tmp/hardening-keep
@@ -38,15 +36,14 @@ ip -n "$NS" link set hd1 up
 # squatter share one mount namespace.
 cat >"$TMP/pins.sh" <<'EOF'
 set -uo pipefail
-ok() { echo "PASS $*"; }
-bad() { echo "FAIL $*"; }
+. tests/lib.sh
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 D=/sys/fs/bpf/pktlens
 mount -t bpf bpf /sys/fs/bpf || { bad "pins: cannot mount a BPF filesystem"; exit 0; }
 mount -t tmpfs -o mode=0755 tmpfs /run
 
-# wait_for PATH SECONDS: until PATH exists (the pins are made after attaching)
-wait_for() {
+# wait_path PATH SECONDS: until PATH exists (the pins are made after attaching)
+wait_path() {
 	local i
 	for ((i = 0; i < $2 * 20; i++)); do
 		[ -e "$1" ] && return 0
@@ -89,7 +86,7 @@ rm "$D"
 # 3. Made by pktlens: root's, 0700, and nobody else can put a pin in it.
 "$PKTLENS" detect -i hd0 --duration 60 >/dev/null 2>"$TMP/detect.err" &
 det=$!
-if wait_for "$D/meta" 20; then
+if wait_path "$D/meta" 20; then
 	st=$(stat -c '%U %a %F' "$D")
 	[ "$st" = "root 700 directory" ] && ok "pin-dir-made-0700 ($st)" || bad "pin-dir-made-0700: $st"
 	if nobody ln -s drop6 "$D/x" 2>/dev/null; then
@@ -148,7 +145,7 @@ rm -rf /run/pktlens
 # 7. SIGHUP ends detect as SIGTERM does: pins and owner note removed.
 "$PKTLENS" detect -i hd0 >/dev/null 2>"$TMP/hup.err" &
 det=$!
-if wait_for "$D/meta" 20 && wait_for /run/pktlens/pin-owner 5; then
+if wait_path "$D/meta" 20 && wait_path /run/pktlens/pin-owner 5; then
 	kill -HUP "$det"
 	wait "$det"
 	rc=$?
@@ -242,15 +239,6 @@ ip -n "$NS2" addr add 198.18.200.2/24 dev hd3
 ip -n "$NS" link set hd2 up
 ip -n "$NS2" link set hd3 up
 
-# wait_line FILE REGEX SECONDS
-wait_line() {
-	local i
-	for ((i = 0; i < $3 * 20; i++)); do
-		grep -qE -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
 flood() { # bounded: at most 200000 packets or 15 s
 	ip netns exec "$NS2" ping -q -f -c 200000 -w 15 -s 200 198.18.200.1 >/dev/null 2>&1 &
 	bg="$bg $!"

@@ -31,11 +31,11 @@ check() {
 start_watch() {
 	local mode=$1 out=$2
 	shift 2
-	ip netns exec "$SRV_NS" "$PKTLENS" watch -i pls0 --mode "$mode" --json --stats \
-		--duration 60 "$@" >"$out" 2>"$out.err" &
-	WATCH_PID=$!
-	wait_line "$out.err" "watching pls0" 5 "$WATCH_PID" && return 0
-	return 1
+	start_bg "$out" "watching pls0" 5 ip netns exec "$SRV_NS" "$PKTLENS" watch -i pls0 \
+		--mode "$mode" --json --stats --duration 60 "$@"
+	local rc=$?
+	WATCH_PID=$BG_PID
+	return $rc
 }
 
 stop_watch() {

@@ -5,7 +5,8 @@
  * against gmtime_r()/localtime_r(), records that span the buffer, and
  * write errors. Built under ASan/UBSan (make build/san/test_json).
  *
- * Prints "PASS name" / "FAIL name" per check; exits 1 if any failed.
+ * Prints "PASS name" / "FAIL name: detail" per check (tests/unit/check.h);
+ * exits 1 if any failed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,18 +20,7 @@
 #include <unistd.h>
 
 #include "output/json.h"
-
-static int failures;
-
-static void result(const char *name, int ok, const char *detail)
-{
-	printf("%s %s\n", ok ? "PASS" : "FAIL", name);
-	if (!ok) {
-		failures++;
-		if (detail)
-			printf("  %s\n", detail);
-	}
-}
+#include "check.h"
 
 /* A writer into a memory stream: what it wrote, as a string. */
 struct mem {
@@ -106,7 +96,7 @@ static void test_escape_every_byte(void)
 		mem_close(&m);
 	}
 	snprintf(detail, sizeof(detail), "byte 0x%02x", bad);
-	result("escape_every_byte", bad < 0, detail);
+	check_result("escape_every_byte", bad < 0, detail);
 
 	/* spot checks of the rule itself */
 	{
@@ -114,7 +104,7 @@ static void test_escape_every_byte(void)
 
 		mem_open(&m, PL_OUT_BUF_MIN);
 		pl_out_escaped(&m.o, "a\"b\\c\n\x7f\xc3\xa9/\0z", 12);
-		result("escape_examples",
+		check_result("escape_examples",
 		       !strcmp(mem_text(&m), "a\\\"b\\\\c\\u000a\\u007f\\u00c3\\u00a9/\\u0000z"),
 		       mem_text(&m));
 		mem_close(&m);
@@ -140,7 +130,7 @@ static void test_escape_long(void)
 	pl_out_char(&m.o, '"');
 	pl_out_escaped(&m.o, s, n);
 	pl_out_char(&m.o, '"');
-	result("escape_long_across_buffer", !strcmp(mem_text(&m), want), NULL);
+	check_result("escape_long_across_buffer", !strcmp(mem_text(&m), want), NULL);
 	mem_close(&m);
 	free(s);
 	free(want);
@@ -176,7 +166,7 @@ static void test_unsigned(void)
 			snprintf(detail, sizeof(detail), "got %s want %s", got, want);
 		}
 	}
-	result("u64_limits", ok, detail);
+	check_result("u64_limits", ok, detail);
 
 	/* and a million pseudo-random values of every length */
 	{
@@ -196,7 +186,7 @@ static void test_unsigned(void)
 				snprintf(detail, sizeof(detail), "got %s want %s", got, want);
 			}
 		}
-		result("u64_random", ok, detail);
+		check_result("u64_random", ok, detail);
 	}
 }
 
@@ -216,7 +206,7 @@ static void test_signed(void)
 			snprintf(detail, sizeof(detail), "got %s want %s", got, want);
 		}
 	}
-	result("i64_limits", ok, detail);
+	check_result("i64_limits", ok, detail);
 }
 
 static void test_fixed_and_hex(void)
@@ -225,30 +215,30 @@ static void test_fixed_and_hex(void)
 
 	pl_fmt_u64_fixed(got, 0, 9);
 	got[9] = 0;
-	result("fixed_zero_9", !strcmp(got, "000000000"), got);
+	check_result("fixed_zero_9", !strcmp(got, "000000000"), got);
 	pl_fmt_u64_fixed(got, 999999999, 9);
 	got[9] = 0;
-	result("fixed_max_9", !strcmp(got, "999999999"), got);
+	check_result("fixed_max_9", !strcmp(got, "999999999"), got);
 	pl_fmt_u64_fixed(got, 42, 6);
 	got[6] = 0;
-	result("fixed_6", !strcmp(got, "000042"), got);
+	check_result("fixed_6", !strcmp(got, "000042"), got);
 	pl_fmt_u64_fixed(got, 7, 3);
 	got[3] = 0;
-	result("fixed_3", !strcmp(got, "007"), got);
+	check_result("fixed_3", !strcmp(got, "007"), got);
 	pl_fmt_u64_fixed(got, 5, 1);
 	got[1] = 0;
-	result("fixed_1", !strcmp(got, "5"), got);
+	check_result("fixed_1", !strcmp(got, "5"), got);
 
 	got[pl_fmt_hex(got, 0, 4)] = 0;
-	result("hex_zero", !strcmp(got, "0000"), got);
+	check_result("hex_zero", !strcmp(got, "0000"), got);
 	got[pl_fmt_hex(got, 0x303, 4)] = 0;
-	result("hex_0303", !strcmp(got, "0303"), got);
+	check_result("hex_0303", !strcmp(got, "0303"), got);
 	got[pl_fmt_hex(got, 0xffff, 4)] = 0;
-	result("hex_ffff", !strcmp(got, "ffff"), got);
+	check_result("hex_ffff", !strcmp(got, "ffff"), got);
 	got[pl_fmt_hex(got, 0x1abcd, 4)] = 0;
-	result("hex_wider_than_width", !strcmp(got, "1abcd"), got);
+	check_result("hex_wider_than_width", !strcmp(got, "1abcd"), got);
 	got[pl_fmt_hex(got, UINT64_MAX, 4)] = 0;
-	result("hex_u64_max", !strcmp(got, "ffffffffffffffff"), got);
+	check_result("hex_u64_max", !strcmp(got, "ffffffffffffffff"), got);
 }
 
 /* pl_out_decimal against printf's "%.*f" of the double: around every
@@ -314,7 +304,7 @@ static void test_ip4(void)
 			snprintf(detail, sizeof(detail), "got %s want %s", got, want);
 		}
 	}
-	result("ip4_vs_inet_ntop", ok, detail);
+	check_result("ip4_vs_inet_ntop", ok, detail);
 }
 
 /*
@@ -348,7 +338,7 @@ static void test_ip6(void)
 			}
 		}
 	}
-	result("ip6_zero_runs_vs_inet_ntop", ok, detail);
+	check_result("ip6_zero_runs_vs_inet_ntop", ok, detail);
 
 	/* ::ffff:a.b.c.d, ::a.b.c.d, and their near misses */
 	{
@@ -376,7 +366,7 @@ static void test_ip6(void)
 				snprintf(detail, sizeof(detail), "got %s want %s", got, want);
 			}
 		}
-		result("ip6_embedded_ipv4_vs_inet_ntop", ok, detail);
+		check_result("ip6_embedded_ipv4_vs_inet_ntop", ok, detail);
 	}
 
 	for (k = 0; k < 200000 && ok; k++) {
@@ -393,7 +383,7 @@ static void test_ip6(void)
 			snprintf(detail, sizeof(detail), "got %s want %s", got, want);
 		}
 	}
-	result("ip6_random_vs_inet_ntop", ok, detail);
+	check_result("ip6_random_vs_inet_ntop", ok, detail);
 }
 
 static void test_mac(void)
@@ -403,11 +393,11 @@ static void test_mac(void)
 	char got[32];
 
 	got[pl_fmt_mac(got, m1)] = 0;
-	result("mac_zero", !strcmp(got, "00:00:00:00:00:00"), got);
+	check_result("mac_zero", !strcmp(got, "00:00:00:00:00:00"), got);
 	got[pl_fmt_mac(got, m2)] = 0;
-	result("mac_broadcast", !strcmp(got, "ff:ff:ff:ff:ff:ff"), got);
+	check_result("mac_broadcast", !strcmp(got, "ff:ff:ff:ff:ff:ff"), got);
 	got[pl_fmt_mac(got, m3)] = 0;
-	result("mac_lowercase", !strcmp(got, "02:00:0a:bc:7f:80"), got);
+	check_result("mac_lowercase", !strcmp(got, "02:00:0a:bc:7f:80"), got);
 }
 
 /* ---- times ---- */
@@ -424,7 +414,7 @@ static void test_times(void)
 	pl_out_epoch(&m.o, 1795487259110105000ull);
 	pl_out_char(&m.o, ' ');
 	pl_out_epoch(&m.o, UINT64_MAX);
-	result("epoch", !strcmp(mem_text(&m), "0.000000000 1795487259.110105000 18446744073.709551615"),
+	check_result("epoch", !strcmp(mem_text(&m), "0.000000000 1795487259.110105000 18446744073.709551615"),
 	       mem_text(&m));
 	mem_close(&m);
 
@@ -456,7 +446,7 @@ static void test_times(void)
 		}
 		mem_close(&m);
 	}
-	result("iso_time_vs_gmtime", ok, detail);
+	check_result("iso_time_vs_gmtime", ok, detail);
 
 	/* local clock across a DST change, second by second, against
 	 * localtime_r: the cache must follow every second */
@@ -481,7 +471,7 @@ static void test_times(void)
 			pl_out_char(&m.o, '\n');
 		}
 		ok = !strcmp(mem_text(&m), exp);
-		result("clock_vs_localtime_across_dst", ok, ok ? NULL : "differs");
+		check_result("clock_vs_localtime_across_dst", ok, ok ? NULL : "differs");
 		free(exp);
 	}
 	mem_close(&m);
@@ -512,7 +502,7 @@ static void test_object(void)
 	pl_json_end(&m.o);
 	pl_json_begin(&m.o);
 	pl_json_end(&m.o);
-	result("json_object",
+	check_result("json_object",
 	       !strcmp(mem_text(&m),
 		       "{\"event\":\"x\",\"u\":18446744073709551615,\"i\":-5,\"t\":true,\"f\":false,"
 		       "\"s\":\"a\\\"\\u0001\",\"ip\":\"198.18.0.1\",\"ip6\":\"2001:db8::1\","
@@ -546,14 +536,14 @@ static void test_many_records_fd(void)
 	}
 	pl_out_printf(&o, "%s %d\n", "printf", 42);
 	k += (size_t)snprintf(want + k, 64, "printf 42\n");
-	result("fd_flush_ok", pl_out_flush(&o) == 0, NULL);
+	check_result("fd_flush_ok", pl_out_flush(&o) == 0, NULL);
 	close(fd);
 	f = fopen(path, "r");
 	got = malloc(k + 1);
 	len = fread(got, 1, k + 1, f);
 	fclose(f);
 	unlink(path);
-	result("fd_records_across_buffer", len == k && !memcmp(got, want, k), NULL);
+	check_result("fd_records_across_buffer", len == k && !memcmp(got, want, k), NULL);
 	free(got);
 	free(want);
 	free(buf);
@@ -573,7 +563,7 @@ static void test_printf_at_end(void)
 	pl_out_printf(&m.o, "%.2f|%s", 4.875, "end");
 	ok = strlen(mem_text(&m)) == PL_OUT_BUF_MIN - 3 + 8 &&
 	     !strcmp(mem_text(&m) + PL_OUT_BUF_MIN - 3, "4.88|end");
-	result("printf_at_buffer_end", ok, NULL);
+	check_result("printf_at_buffer_end", ok, NULL);
 	mem_close(&m);
 }
 
@@ -591,9 +581,9 @@ static void test_errors(void)
 	pl_out_init_fd(&o, fd, buf, PL_OUT_BUF_MIN);
 	for (i = 0; i < 10000; i++)
 		pl_out_str(&o, "a line that will never be written\n");
-	result("fd_enospc_kept", o.err == ENOSPC, strerror(o.err));
-	result("fd_enospc_flush", pl_out_flush(&o) == -ENOSPC, NULL);
-	result("fd_dropped_after_error", o.len == 0, NULL);
+	check_result("fd_enospc_kept", o.err == ENOSPC, strerror(o.err));
+	check_result("fd_enospc_flush", pl_out_flush(&o) == -ENOSPC, NULL);
+	check_result("fd_dropped_after_error", o.len == 0, NULL);
 	close(fd);
 
 	/* a closed pipe (SIGPIPE ignored): EPIPE */
@@ -602,7 +592,7 @@ static void test_errors(void)
 		close(p[0]);
 		pl_out_init_fd(&o, p[1], buf, PL_OUT_BUF_MIN);
 		pl_out_str(&o, "x\n");
-		result("fd_epipe", pl_out_flush(&o) == -EPIPE, strerror(o.err));
+		check_result("fd_epipe", pl_out_flush(&o) == -EPIPE, strerror(o.err));
 		close(p[1]);
 	}
 	signal(SIGPIPE, SIG_DFL);
@@ -610,7 +600,7 @@ static void test_errors(void)
 	/* a descriptor that is not open */
 	pl_out_init_fd(&o, 1000, buf, PL_OUT_BUF_MIN);
 	pl_out_str(&o, "x\n");
-	result("fd_ebadf", pl_out_flush(&o) == -EBADF, strerror(o.err));
+	check_result("fd_ebadf", pl_out_flush(&o) == -EBADF, strerror(o.err));
 
 	/* a stream on a full disk, unbuffered so fwrite itself fails */
 	f = fopen("/dev/full", "w");
@@ -620,10 +610,10 @@ static void test_errors(void)
 		pl_json_begin(&o);
 		pl_json_uint(&o, "a", 1);
 		pl_json_end(&o);
-		result("file_enospc", o.err == ENOSPC, strerror(o.err));
-		result("take_error", pl_out_take_error(&o) == ENOSPC && o.err == 0, NULL);
+		check_result("file_enospc", o.err == ENOSPC, strerror(o.err));
+		check_result("take_error", pl_out_take_error(&o) == ENOSPC && o.err == 0, NULL);
 		pl_out_str(&o, "again\n");
-		result("file_error_again_after_take", pl_out_flush(&o) == -ENOSPC, NULL);
+		check_result("file_error_again_after_take", pl_out_flush(&o) == -ENOSPC, NULL);
 		fclose(f);
 	}
 	free(buf);
@@ -645,5 +635,5 @@ int main(void)
 	test_many_records_fd();
 	test_printf_at_end();
 	test_errors();
-	return failures ? 1 : 0;
+	return check_summary("test_json");
 }

@@ -39,6 +39,7 @@
 #include "detect/alert.h"
 #include "detect/config.h"
 #include "detect/pin.h"
+#include "metrics.h"
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
@@ -54,12 +55,7 @@ static void on_hup(int sig)
 	reload_requested = 1;
 }
 
-/* Per-interface counters carried over kernel rebuilds. */
-struct carry_iface {
-	char ifname[IF_NAMESIZE];
-	__u8 ip_ver, proto;
-	uint64_t packets, bytes;
-};
+/* Per-interface counters carried over kernel rebuilds: at most this many. */
 #define MAX_CARRY 1024
 
 /* Totals from earlier kernel sides (before reloads). */
@@ -70,7 +66,7 @@ struct carry {
 	uint64_t flow_evictions;
 	uint64_t tbl_evictions[PL_TBL__COUNT];
 	__u64 det[PL_DC__COUNT];
-	struct carry_iface ifaces[MAX_CARRY];
+	struct pl_iface_count ifaces[MAX_CARRY];
 	int n_ifaces;
 };
 
@@ -144,10 +140,12 @@ static int on_alert(void *ctx, void *data, size_t size)
 }
 
 /* The detectors' side of kernel_up(): before load. */
-static void detect_prepare(struct agent *a)
+static void detect_prepare(struct packet_bpf *skel, void *ctx)
 {
+	struct agent *a = ctx;
+
 	if (a->cfg.detect)
-		pl_det_prepare(a->skel, &a->cfg.det, true);
+		pl_det_prepare(skel, &a->cfg.det, true);
 }
 
 /* After load: the allow list, the pins for `pktlens block`, the ring
@@ -218,24 +216,9 @@ static int kernel_up(struct agent *a)
 		   PL_FLOW_IFACES;
 	fc.flow_entries = a->cfg.flow_entries;
 	fc.table_entries = a->cfg.table_entries;
-	a->skel = pl_open_packet(&filter, 0);
-	if (!a->skel)
-		return PL_EXIT_RUNTIME;
-	detect_prepare(a);
-	if (pl_flowtab_configure(a->skel, &fc)) {
-		kernel_down(a);
-		return PL_EXIT_RUNTIME;
-	}
-	ret = pl_load_packet(a->skel);
-	if (ret) {
-		kernel_down(a);
+	ret = pl_flowtab_load(&filter, &fc, detect_prepare, a, &a->skel, &a->t);
+	if (ret)
 		return ret;
-	}
-	if (pl_flowtab_open(&a->t, a->skel, &fc)) {
-		pl_err("out of memory");
-		kernel_down(a);
-		return PL_EXIT_RUNTIME;
-	}
 	a->t_open = true;
 	ret = detect_start(a);
 	if (ret) {
@@ -310,34 +293,31 @@ static int scan(struct agent *a, bool all)
 
 /* ---- Prometheus ---- */
 
-struct top_item {
-	unsigned char key[sizeof(struct pl_name_key)];
-	uint64_t packets, bytes, syns;
-};
-
+/* Fills a top-N table by packets, most first, from a table walk. */
 struct topn {
-	struct top_item *items;
-	size_t n, max, ksz;
+	struct pl_top *top;
+	size_t max, ksz;
 };
 
 static int top_add(void *ctx, const void *key, const void *val, uint64_t p, uint64_t b,
 		   uint64_t s)
 {
 	struct topn *t = ctx;
-	size_t i, at;
+	struct pl_top_item *items = t->top->items;
+	size_t i, at, n = t->top->n;
 
 	(void)val;
-	if (t->n == t->max && p <= t->items[t->n - 1].packets)
+	if (n == t->max && p <= items[n - 1].packets)
 		return 0;
-	at = t->n < t->max ? t->n : t->max - 1;
-	for (i = at; i > 0 && t->items[i - 1].packets < p; i--)
-		t->items[i] = t->items[i - 1];
-	memcpy(t->items[i].key, key, t->ksz);
-	t->items[i].packets = p;
-	t->items[i].bytes = b;
-	t->items[i].syns = s;
-	if (t->n < t->max)
-		t->n++;
+	at = n < t->max ? n : t->max - 1;
+	for (i = at; i > 0 && items[i - 1].packets < p; i--)
+		items[i] = items[i - 1];
+	memcpy(items[i].key, key, t->ksz);
+	items[i].packets = p;
+	items[i].bytes = b;
+	items[i].syns = s;
+	if (n < t->max)
+		t->top->n++;
 	return 0;
 }
 
@@ -360,10 +340,23 @@ static int on_name(void *ctx, const void *key, const void *val)
 	return top_add(ctx, key, val, *(const __u64 *)val, 0, 0);
 }
 
+static void read_top(struct agent *a, enum pl_table tbl, struct pl_top *top)
+{
+	pl_entry_fn fn = tbl == PL_TBL_SOURCES ? on_src : tbl == PL_TBL_PORTS ? on_port : on_name;
+	struct topn t = { .top = top, .max = a->cfg.top_n };
+
+	t.ksz = tbl == PL_TBL_SOURCES ? sizeof(struct pl_src_key) :
+		tbl == PL_TBL_PORTS ? sizeof(struct pl_port_key) : sizeof(struct pl_name_key);
+	if (t.max > PL_TOP_MAX)
+		t.max = PL_TOP_MAX;
+	top->n = 0;
+	pl_flowtab_walk(&a->t, tbl, fn, &t);
+}
+
 /* The kernel's per-interface counters plus what earlier kernel sides
  * counted, by (interface name, family, protocol). */
 struct iface_sum {
-	struct carry_iface v[MAX_CARRY];
+	struct pl_iface_count v[MAX_CARRY];
 	int n;
 	struct agent *a;
 };
@@ -416,11 +409,6 @@ static void read_ifaces(struct agent *a, struct iface_sum *s)
 		pl_flowtab_walk(&a->t, PL_TBL_IFACES, on_iface, s);
 }
 
-static const char *family(__u8 ip_ver)
-{
-	return ip_ver == 4 ? "ipv4" : ip_ver == 6 ? "ipv6" : "other";
-}
-
 static uint64_t rss_bytes(void)
 {
 	unsigned long size = 0, res = 0;
@@ -434,216 +422,93 @@ static uint64_t rss_bytes(void)
 	return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-static void top_family(struct pl_text *x, struct agent *a, enum pl_table tbl,
-		       pl_entry_fn fn, const char *metric, const char *help,
-		       const char *label)
+/* Everything the page shows, read in this order: the counters, the
+ * interfaces, the tables' sizes, then the top-N walks (so the sizes are
+ * those of the last scan), the detectors, the exporters. */
+static void read_metrics(struct agent *a, struct pl_metrics *m, struct iface_sum *ifs)
 {
-	static struct top_item items[100];
-	struct topn t = { .items = items, .max = a->cfg.top_n, .ksz = 0 };
-	char name[160], buf[64], pb[8];
-	size_t i, n;
-
-	t.ksz = tbl == PL_TBL_SOURCES ? sizeof(struct pl_src_key) :
-		tbl == PL_TBL_PORTS ? sizeof(struct pl_port_key) : sizeof(struct pl_name_key);
-	if (t.max > 100)
-		t.max = 100;
-	pl_flowtab_walk(&a->t, tbl, fn, &t);
-	for (int k = 0; k < (tbl == PL_TBL_SOURCES ? 3 : tbl == PL_TBL_PORTS ? 2 : 1); k++) {
-		static const char *const what[] = { "packets", "bytes", "syns" };
-
-		snprintf(name, sizeof(name), "pktlens_top_%s_%s", metric, what[k]);
-		snprintf(buf, sizeof(buf), "%s (the top %u by packets)", what[k], a->cfg.top_n);
-		pl_text_printf(x, "# HELP %s %s: %s.\n# TYPE %s gauge\n", name, help, buf, name);
-		for (i = 0; i < t.n; i++) {
-			const struct top_item *it = &t.items[i];
-			uint64_t v = k == 0 ? it->packets : k == 1 ? it->bytes : it->syns;
-
-			pl_text_printf(x, "%s{", name);
-			if (tbl == PL_TBL_SOURCES) {
-				const struct pl_src_key *sk = (const void *)it->key;
-
-				pl_text_printf(x, "%s=\"%s\"", label,
-					       pl_addr_str(sk->ip_ver, sk->addr, buf, sizeof(buf)));
-			} else if (tbl == PL_TBL_PORTS) {
-				const struct pl_port_key *pk = (const void *)it->key;
-
-				pl_text_printf(x, "transport=\"%s\",port=\"%u\"",
-					       pl_proto_name(pk->proto, pb, sizeof(pb)), pk->port);
-			} else {
-				n = pl_name_len((const char *)it->key);
-				pl_text_printf(x, "%s=\"", label);
-				pl_text_label(x, (const char *)it->key, n);
-				pl_text_printf(x, "\"");
-			}
-			pl_text_printf(x, "} %llu\n", (unsigned long long)v);
-		}
-	}
-}
-
-/* NAME{interface="...",family="...",protocol="..."} V */
-static void iface_sample(struct pl_text *x, const char *name, const struct carry_iface *c,
-			 uint64_t v)
-{
-	char pb[8];
-
-	pl_text_printf(x, "%s{interface=\"", name);
-	pl_text_label(x, c->ifname, strlen(c->ifname));
-	pl_text_printf(x, "\",family=\"%s\",protocol=\"%s\"} %llu\n", family(c->ip_ver),
-		       c->ip_ver ? pl_proto_name(c->proto, pb, sizeof(pb)) : "none",
-		       (unsigned long long)v);
-}
-
-static void publish_metrics(struct agent *a)
-{
-	static struct iface_sum ifs;
-	static const char *const tables[] = { "flows", "sources", "ports", "snis",
-					      "dns_names", "http_hosts", "ifaces" };
-	struct pl_text x = { 0 };
 	struct pl_ipfix_stats is = { 0 };
 	struct pl_prom_stats ps;
 	__u64 pkt[PL_CNT__COUNT], fl[PL_FCNT__COUNT];
 	int i;
 
-	if (!a->prom)
-		return;
 	pl_flowtab_read_counters(&a->t);
 	pl_sum_percpu(bpf_map__fd(a->skel->maps.counters), PL_CNT__COUNT, a->pkt);
 	for (i = 0; i < PL_CNT__COUNT; i++)
 		pkt[i] = a->carry.pkt[i] + a->pkt[i];
 	for (i = 0; i < PL_FCNT__COUNT; i++)
 		fl[i] = a->carry.fl[i] + a->t.counters[i];
-	read_ifaces(a, &ifs);
+	read_ifaces(a, ifs);
+	m->ifaces = ifs->v;
+	m->n_ifaces = ifs->n;
 
-	pl_text_family(&x, "pktlens_packets_total", "counter",
-		       "Packets that matched the filter, by interface, family and IP protocol.");
-	for (i = 0; i < ifs.n; i++)
-		iface_sample(&x, "pktlens_packets_total", &ifs.v[i], ifs.v[i].packets);
-	pl_text_family(&x, "pktlens_bytes_total", "counter",
-		       "Frame bytes that matched the filter, by interface, family and IP protocol.");
-	for (i = 0; i < ifs.n; i++)
-		iface_sample(&x, "pktlens_bytes_total", &ifs.v[i], ifs.v[i].bytes);
-	pl_text_metric(&x, "pktlens_packets_seen_total", "counter",
-		       "Packets the programs saw, before the filter.",
-		       pkt[PL_CNT_SEEN]);
-	pl_text_metric(&x, "pktlens_packets_matched_total", "counter",
-		       "Packets that matched the filter.",
-		       pkt[PL_CNT_MATCHED]);
-	pl_text_family(&x, "pktlens_lost_total", "counter",
-		       "What could not be recorded, by cause: a full ring buffer, a flow or table entry that could not be inserted.");
-	pl_text_printf(&x, "pktlens_lost_total{cause=\"ring_buffer\"} %llu\n",
-		       (unsigned long long)pkt[PL_CNT_LOST]);
-	pl_text_printf(&x, "pktlens_lost_total{cause=\"flow_insert\"} %llu\n",
-		       (unsigned long long)fl[PL_FCNT_FLOW_FAIL]);
-	pl_text_printf(&x, "pktlens_lost_total{cause=\"table_insert\"} %llu\n",
-		       (unsigned long long)fl[PL_FCNT_TABLE_FAIL]);
-	pl_text_metric(&x, "pktlens_flows_created_total", "counter",
-		       "Flows inserted into the kernel's flow table.",
-		       fl[PL_FCNT_FLOW_NEW]);
-	pl_text_family(&x, "pktlens_flows_exported_total", "counter",
-		       "Flow records exported, by reason: idle timeout, active timeout, end (exit or reload).");
+	m->seen = pkt[PL_CNT_SEEN];
+	m->matched = pkt[PL_CNT_MATCHED];
+	m->lost[0] = pkt[PL_CNT_LOST];
+	m->lost[1] = fl[PL_FCNT_FLOW_FAIL];
+	m->lost[2] = fl[PL_FCNT_TABLE_FAIL];
+	m->flows_created = fl[PL_FCNT_FLOW_NEW];
 	for (i = PL_END_IDLE; i <= PL_END_EXIT; i++)
-		pl_text_printf(&x, "pktlens_flows_exported_total{reason=\"%s\"} %llu\n",
-			       pl_flow_end_name((enum pl_flow_end)i),
-			       (unsigned long long)(a->carry.exported[i] + a->t.exported[i]));
-	pl_text_family(&x, "pktlens_evictions_total", "counter",
-		       "Entries a full LRU table dropped to make room, by table (estimated at each scan).");
-	pl_text_printf(&x, "pktlens_evictions_total{table=\"flows\"} %llu\n",
-		       (unsigned long long)(a->carry.flow_evictions + a->t.flow_evictions));
-	for (i = 0; i < PL_TBL__COUNT; i++)
-		pl_text_printf(&x, "pktlens_evictions_total{table=\"%s\"} %llu\n", tables[i + 1],
-			       (unsigned long long)(a->carry.tbl_evictions[i] + a->t.tbl_evictions[i]));
-	pl_text_family(&x, "pktlens_table_entries", "gauge", "Entries in each kernel table at the last scan.");
-	pl_text_printf(&x, "pktlens_table_entries{table=\"flows\"} %llu\n",
-		       (unsigned long long)a->t.flow_entries);
-	for (i = 0; i < PL_TBL__COUNT; i++)
-		pl_text_printf(&x, "pktlens_table_entries{table=\"%s\"} %llu\n", tables[i + 1],
-			       (unsigned long long)a->t.tbl_entries[i]);
-	pl_text_family(&x, "pktlens_table_max_entries", "gauge", "Size of each kernel table.");
-	for (i = -1; i < PL_TBL__COUNT; i++)
-		pl_text_printf(&x, "pktlens_table_max_entries{table=\"%s\"} %u\n", tables[i + 1],
-			       pl_flowtab_max_entries(&a->t, i));
-	pl_text_family(&x, "pktlens_table_fill_ratio", "gauge", "Entries / size of each kernel table.");
+		m->exported[i - PL_END_IDLE] = a->carry.exported[i] + a->t.exported[i];
+	m->evictions[0] = a->carry.flow_evictions + a->t.flow_evictions;
+	m->entries[0] = a->t.flow_entries;
+	for (i = 0; i < PL_TBL__COUNT; i++) {
+		m->evictions[i + 1] = a->carry.tbl_evictions[i] + a->t.tbl_evictions[i];
+		m->entries[i + 1] = a->t.tbl_entries[i];
+	}
 	for (i = -1; i < PL_TBL__COUNT; i++) {
 		uint32_t max = pl_flowtab_max_entries(&a->t, i);
-		uint64_t n = i < 0 ? a->t.flow_entries : a->t.tbl_entries[i];
 
-		pl_text_printf(&x, "pktlens_table_fill_ratio{table=\"%s\"} %.4f\n", tables[i + 1],
-			       max ? (double)n / max : 0.0);
+		m->max_entries[i + 1] = max;
+		m->fill_ratio[i + 1] = max ? (double)m->entries[i + 1] / max : 0.0;
 	}
-	top_family(&x, a, PL_TBL_SOURCES, on_src, "source", "Top source addresses", "source");
-	top_family(&x, a, PL_TBL_PORTS, on_port, "destination_port", "Top destination ports", NULL);
-	top_family(&x, a, PL_TBL_SNIS, on_name, "tls_sni", "Top TLS server names (ClientHellos)", "sni");
-	top_family(&x, a, PL_TBL_DNS, on_name, "dns_query", "Top DNS query names (messages)", "name");
-	top_family(&x, a, PL_TBL_HTTP, on_name, "http_host", "Top HTTP hosts (requests)", "host");
-	pl_text_family(&x, "pktlens_alerts_total", "counter",
-		       "Alerts of the in-kernel detectors read from the ring buffer, by rule (docs/detect.md).");
+	m->top_n = a->cfg.top_n;
+	for (i = 0; i < PL_TOP_TABLES; i++)
+		read_top(a, (enum pl_table)i, &m->top[i]);
+
 	for (i = PL_RULE_NONE + 1; i < PL_RULE__COUNT; i++)
-		pl_text_printf(&x, "pktlens_alerts_total{rule=\"%s\"} %llu\n", pl_rule_name(i),
-			       (unsigned long long)a->alerts[i]);
-	pl_text_metric(&x, "pktlens_alerts_lost_total", "counter",
-		       "Alerts lost because the ring buffer was full.",
-		       (a->carry.det[PL_DC_ALERTS_LOST] + a->det[PL_DC_ALERTS_LOST]));
-	pl_text_metric(&x, "pktlens_droplist_blocks_total", "counter",
-		       "Sources detect.enforce put on the drop list.",
-		       (a->carry.det[PL_DC_BLOCKS] + a->det[PL_DC_BLOCKS]));
-	pl_text_family(&x, "pktlens_droplist_dropped_packets_total", "counter",
-		       "Packets dropped before the parser, by reason: the drop list, detect.rate_limit.");
-	pl_text_printf(&x, "pktlens_droplist_dropped_packets_total{reason=\"drop_list\"} %llu\n",
-		       (unsigned long long)(a->carry.det[PL_DC_DROPPED] + a->det[PL_DC_DROPPED]));
-	pl_text_printf(&x, "pktlens_droplist_dropped_packets_total{reason=\"rate_limit\"} %llu\n",
-		       (unsigned long long)(a->carry.det[PL_DC_RATE_LIMITED] + a->det[PL_DC_RATE_LIMITED]));
-	pl_text_metric(&x, "pktlens_droplist_expired_total", "counter",
-		       "Drop-list entries removed when their time was up.",
-		       (a->carry.det[PL_DC_EXPIRED] + a->det[PL_DC_EXPIRED]));
-	pl_text_metric(&x, "pktlens_droplist_entries", "gauge",
-		       "Prefixes on the drop list at the last scan (blocked sources and block add).",
-		       a->droplist_entries);
-	pl_text_family(&x, "pktlens_attached", "gauge",
-		       "1 for each interface the programs are attached to, with the attach mode.");
+		m->alerts[i - 1] = a->alerts[i];
+	m->alerts_lost = a->carry.det[PL_DC_ALERTS_LOST] + a->det[PL_DC_ALERTS_LOST];
+	m->droplist_blocks = a->carry.det[PL_DC_BLOCKS] + a->det[PL_DC_BLOCKS];
+	m->droplist_dropped[0] = a->carry.det[PL_DC_DROPPED] + a->det[PL_DC_DROPPED];
+	m->droplist_dropped[1] = a->carry.det[PL_DC_RATE_LIMITED] + a->det[PL_DC_RATE_LIMITED];
+	m->droplist_expired = a->carry.det[PL_DC_EXPIRED] + a->det[PL_DC_EXPIRED];
+	m->droplist_entries = a->droplist_entries;
+	m->n_attached = a->n_att;
 	for (i = 0; i < a->n_att; i++) {
-		pl_text_printf(&x, "pktlens_attached{interface=\"");
-		pl_text_label(&x, a->ifs.names[i], strlen(a->ifs.names[i]));
-		pl_text_printf(&x, "\",mode=\"%s\"} 1\n", pl_mode_name(a->att[i].mode));
+		m->attached[i] = a->ifs.names[i];
+		m->attached_mode[i] = a->att[i].mode;
 	}
+
 	if (a->ipfix)
 		pl_ipfix_stats(a->ipfix, &is);
-	pl_text_family(&x, "pktlens_ipfix_records_total", "counter", "IPFIX data records sent.");
-	pl_text_printf(&x, "pktlens_ipfix_records_total %llu\n", (unsigned long long)is.records);
-	pl_text_family(&x, "pktlens_ipfix_messages_total", "counter", "IPFIX messages sent.");
-	pl_text_printf(&x, "pktlens_ipfix_messages_total %llu\n", (unsigned long long)is.messages);
-	pl_text_metric(&x, "pktlens_ipfix_errors_total", "counter",
-		       "IPFIX records or messages that could not be sent.",
-		       is.errors);
-	pl_text_family(&x, "pktlens_log_records_total", "counter", "Flow records written to the JSON log.");
-	pl_text_printf(&x, "pktlens_log_records_total %llu\n", (unsigned long long)a->log_records);
-	pl_text_family(&x, "pktlens_log_alerts_total", "counter", "Alert records written to the JSON log.");
-	pl_text_printf(&x, "pktlens_log_alerts_total %llu\n", (unsigned long long)a->log_alerts);
-	pl_text_family(&x, "pktlens_log_errors_total", "counter", "Writes to the JSON log that failed.");
-	pl_text_printf(&x, "pktlens_log_errors_total %llu\n", (unsigned long long)a->log_errors);
-	pl_text_family(&x, "pktlens_agent_reloads_total", "counter",
-		       "Configuration reloads (SIGHUP), by result.");
-	pl_text_printf(&x, "pktlens_agent_reloads_total{result=\"ok\"} %llu\n",
-		       (unsigned long long)a->reloads_ok);
-	pl_text_printf(&x, "pktlens_agent_reloads_total{result=\"failed\"} %llu\n",
-		       (unsigned long long)a->reloads_failed);
-	pl_text_family(&x, "pktlens_agent_scan_duration_seconds", "gauge",
-		       "Time the last scan of the kernel tables took.");
-	pl_text_printf(&x, "pktlens_agent_scan_duration_seconds %.6f\n", a->scan_seconds);
-	pl_text_family(&x, "pktlens_agent_start_time_seconds", "gauge",
-		       "When the agent started, in seconds since the epoch.");
-	pl_text_printf(&x, "pktlens_agent_start_time_seconds %.3f\n",
-		       (double)a->start_epoch_ns / 1e9);
+	m->ipfix_records = is.records;
+	m->ipfix_messages = is.messages;
+	m->ipfix_errors = is.errors;
+	m->log_records = a->log_records;
+	m->log_alerts = a->log_alerts;
+	m->log_errors = a->log_errors;
+	m->reloads[0] = a->reloads_ok;
+	m->reloads[1] = a->reloads_failed;
+	m->scan_seconds = a->scan_seconds;
+	m->start_time_seconds = (double)a->start_epoch_ns / 1e9;
 	pl_prom_stats(a->prom, &ps);
-	pl_text_family(&x, "pktlens_metrics_scrapes_total", "counter", "Requests for /metrics served.");
-	pl_text_printf(&x, "pktlens_metrics_scrapes_total %llu\n", (unsigned long long)ps.scrapes);
-	pl_text_family(&x, "pktlens_metrics_slow_requests_closed_total", "counter",
-		       "Connections to /metrics closed before their request was whole, by reason: deadline (too slow), room (to keep connections free).");
-	pl_text_printf(&x, "pktlens_metrics_slow_requests_closed_total{reason=\"deadline\"} %llu\n",
-		       (unsigned long long)ps.cut_deadline);
-	pl_text_printf(&x, "pktlens_metrics_slow_requests_closed_total{reason=\"room\"} %llu\n",
-		       (unsigned long long)ps.cut_room);
-	pl_text_family(&x, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-	pl_text_printf(&x, "process_resident_memory_bytes %llu\n", (unsigned long long)rss_bytes());
+	m->scrapes = ps.scrapes;
+	m->slow_closed[0] = ps.cut_deadline;
+	m->slow_closed[1] = ps.cut_room;
+	m->resident_bytes = rss_bytes();
+}
+
+static void publish_metrics(struct agent *a)
+{
+	static struct iface_sum ifs;
+	static struct pl_metrics m;
+	struct pl_text x = { 0 };
+
+	if (!a->prom)
+		return;
+	read_metrics(a, &m, &ifs);
+	pl_metrics_text(&m, &x);
 	if (x.oom) {
 		free(x.buf);
 		return;
