@@ -254,7 +254,10 @@ blocked() {
 	local name=$1 sig=$2 fifo=$TMP/$1.fifo pid sleeper t0 t1
 	shift 2
 	mkfifo "$fifo"
-	sleep 20 <"$fifo" &
+	# the reader holds the pipe for 60 s: a watch that waits for it
+	# (the defect) ends only then, far past every bound below, even on a
+	# loaded machine
+	sleep 60 <"$fifo" &
 	sleeper=$!
 	bg="$bg $sleeper"
 	ip netns exec "$NS" "$PKTLENS" watch -i hd2 "$@" >"$fifo" 2>"$TMP/$name.err" &
@@ -276,18 +279,18 @@ blocked() {
 
 blocked duration none -D 3
 n=$(grep -c "records lost in the ring buffer in the last second" "$TMP/duration.err")
-if [ "$rc" -eq 0 ] && awk -v s="$secs" 'BEGIN { exit !(s < 10) }' && [ "$n" -ge 2 ]; then
+if [ "$rc" -eq 0 ] && awk -v s="$secs" 'BEGIN { exit !(s < 30) }' && [ "$n" -ge 2 ]; then
 	ok "blocked-stdout-duration: -D 3 ended ${secs}s after attaching, $n loss lines"
 else
-	bad "blocked-stdout-duration: exit $rc after ${secs}s (want < 10 s, -D 3), $n loss lines; stderr: $(head -c 300 "$TMP/duration.err")"
+	bad "blocked-stdout-duration: exit $rc after ${secs}s (want < 30 s, -D 3; the blocked pipe lasts 60 s), $n loss lines; stderr: $(head -c 300 "$TMP/duration.err")"
 fi
 for sig in TERM INT; do
 	blocked "sig$sig" "$sig"
 	if grep -q "records lost" "$TMP/sig$sig.err" && [ "$rc" -eq 0 ] &&
-		awk -v s="$secs" 'BEGIN { exit !(s < 3) }'; then
+		awk -v s="$secs" 'BEGIN { exit !(s < 10) }'; then
 		ok "blocked-stdout-sig$sig: exit $rc ${secs}s after SIG$sig"
 	else
-		bad "blocked-stdout-sig$sig: exit $rc ${secs}s after SIG$sig (want < 3 s); stderr: $(head -c 300 "$TMP/sig$sig.err")"
+		bad "blocked-stdout-sig$sig: exit $rc ${secs}s after SIG$sig (want < 10 s; the blocked pipe lasts 60 s); stderr: $(head -c 300 "$TMP/sig$sig.err")"
 	fi
 done
 
