@@ -277,7 +277,18 @@ static __always_inline void account_iface(struct pl_pkt *p, __u32 ifindex)
 		flow_count(PL_FCNT_IFACE_NEW);
 }
 
-/* 64 bits of the first len bytes of a zero-padded name, 8 at a time. */
+/* Bytes [8 * i, 8 * i + 8) of a name of len bytes, zero past its end:
+ * the bytes after a name in the record are not always zero (a parse of
+ * the names alone leaves them as they were). 8 * i < len. */
+static __always_inline __u64 name_word(const char *name, __u32 len, __u32 i)
+{
+	__u64 w = pl_load64(name + i * 8);
+	__u32 left = len - i * 8;
+
+	return left < 8 ? w & ((1ull << (8 * left)) - 1) : w;
+}
+
+/* 64 bits of the first len bytes of a name, 8 at a time. */
 static __always_inline __u64 name_hash(const char *name, __u32 len)
 {
 	__u64 h = 0x9e3779b97f4a7c15ull ^ len;
@@ -286,27 +297,24 @@ static __always_inline __u64 name_hash(const char *name, __u32 len)
 	for (i = 0; i < PL_NAME_MAX / 8; i++) {
 		if (i * 8 >= len)
 			break;
-		h = (h ^ pl_load64(name + i * 8)) * 0xbf58476d1ce4e5b9ull;
+		h = (h ^ name_word(name, len, i)) * 0xbf58476d1ce4e5b9ull;
 		h ^= h >> 31;
 	}
 	return h;
 }
 
-/* A name of the record into a PL_NAME_MAX buffer: an HTTP host's field
- * is shorter than the others, the rest is zeros. */
-static __always_inline void copy_name(char *dst, const char *name, __u32 kind)
+/* A name of len bytes into a PL_NAME_MAX buffer, zero-padded. */
+static __always_inline void copy_name(char *dst, const char *name, __u32 len)
 {
-	if (kind == PL_NAME_HTTP) {
-		pl_move(dst, name, PL_HTTP_HOST_MAX);
-		__builtin_memset(dst + PL_HTTP_HOST_MAX, 0, PL_NAME_MAX - PL_HTTP_HOST_MAX);
-	} else {
-		pl_move(dst, name, PL_NAME_MAX);
-	}
+	__u32 i;
+
+	for (i = 0; i < PL_NAME_MAX / 8; i++)
+		pl_store64(dst + i * 8, i * 8 < len ? name_word(name, len, i) : 0);
 }
 
-/* One more packet for the name (len bytes, zero-padded) in `map`; a new
- * entry is built in e. */
-static __always_inline void count_name(void *map, const char *name, __u32 len, __u32 kind,
+/* One more packet for the name (len bytes) in `map`; a new entry is built
+ * in e. */
+static __always_inline void count_name(void *map, const char *name, __u32 len,
 				       struct pl_name_val *e, __u32 new_counter)
 {
 	__u64 h = name_hash(name, len);
@@ -317,7 +325,7 @@ static __always_inline void count_name(void *map, const char *name, __u32 len, _
 		return;
 	}
 	e->packets = 1;
-	copy_name(e->name, name, kind);
+	copy_name(e->name, name, len);
 	if (bpf_map_update_elem(map, &h, e, BPF_ANY))
 		flow_count(PL_FCNT_TABLE_FAIL);
 	else
@@ -325,10 +333,9 @@ static __always_inline void count_name(void *map, const char *name, __u32 len, _
 }
 
 /* The TLS SNI, DNS query name or HTTP host of the packet, if any: counted
- * in its table and remembered as the flow's name (the first one seen). The
- * parser zero-fills the L7 union before it writes a name. `fv` is the
- * flow's value (NULL for a new flow): its note saves the flow_names lookup
- * once the flow has a name. */
+ * in its table and remembered as the flow's name (the first one seen).
+ * `fv` is the flow's value (NULL for a new flow): its note saves the
+ * flow_names lookup once the flow has a name. */
 static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex,
 					  struct pl_flow_val *fv)
 {
@@ -351,11 +358,11 @@ static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex,
 	if (!n)
 		return;
 	if (kind == PL_NAME_SNI)
-		count_name(&snis, name, len, kind, &n->entry, PL_FCNT_SNI_NEW);
+		count_name(&snis, name, len, &n->entry, PL_FCNT_SNI_NEW);
 	else if (kind == PL_NAME_DNS)
-		count_name(&dns_names, name, len, kind, &n->entry, PL_FCNT_DNS_NEW);
+		count_name(&dns_names, name, len, &n->entry, PL_FCNT_DNS_NEW);
 	else
-		count_name(&http_hosts, name, len, kind, &n->entry, PL_FCNT_HTTP_NEW);
+		count_name(&http_hosts, name, len, &n->entry, PL_FCNT_HTTP_NEW);
 	if (!(flow_flags & PL_FLOW_TABLE) || (fv && fv->named))
 		return;
 	{
@@ -366,7 +373,7 @@ static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex,
 		make_flow_key(p, ifindex, &k);
 		if (!bpf_map_lookup_elem(&flow_names, &k)) {
 			n->flow.kind = kind;
-			copy_name(n->flow.name, name, kind);
+			copy_name(n->flow.name, name, len);
 			if (bpf_map_update_elem(&flow_names, &k, &n->flow, BPF_NOEXIST) == 0)
 				flow_count(PL_FCNT_FLOWNAME_NEW);
 		}

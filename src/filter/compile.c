@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "filter.h"
+#include "parse/cursor.h"
 
 enum tok_kind { T_END, T_ID, T_STR, T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK,
 		T_COLON, T_AMP, T_OP, T_AND, T_OR, T_NOT };
@@ -1073,4 +1074,20 @@ fail:
 	*col = c.err_col;
 	memset(out, 0, sizeof(*out));
 	return -1;
+}
+
+__u32 pl_filter_parse_parts(const struct pl_filter *f)
+{
+	__u32 parts = 0, i;
+
+	for (i = 0; i < f->n_nodes && i < PL_FILTER_MAX_NODES; i++) {
+		const struct pl_fnode *n = &f->nodes[i];
+
+		if (n->test != PL_FT_STR && n->test != PL_FT_NUM)
+			continue;
+		parts |= PL_PART_L7;
+		if (n->lo == PL_FF_HTTP_METHOD || n->lo == PL_FF_HTTP_URI)
+			parts |= PL_PART_L7_ALL;
+	}
+	return parts;
 }

@@ -108,6 +108,9 @@ struct pl_filter {
  * with a message in err and the 1-based column of the problem in *col. */
 int pl_filter_compile(const char *expr, struct pl_filter *out, char *err,
 		      size_t errlen, int *col);
+/* The parts of the parse its L7 tests read (enum pl_parse_part): none for
+ * a filter on headers alone, which reads the frame's bytes. */
+__u32 pl_filter_parse_parts(const struct pl_filter *f);
 #endif
 
 #endif /* PKTLENS_FILTER_H */

@@ -129,7 +129,9 @@ PL_SUBPROG int parse_dns(struct pl_scratch *s, __u32 off)
 	p = &s->ev.pkt;
 	if (!pl_need_l4(s, off, 12))
 		return 0;
-	__builtin_memset(&p->l7, 0, sizeof(p->l7));
+	/* the names alone (PL_PART_L7): the bytes past the name stay as they were */
+	if (pl_parse_wants(PL_PART_L7_ALL))
+		__builtin_memset(&p->l7, 0, sizeof(p->l7));
 	p->l7.dns.id = pl_be16(s, off);
 	p->l7.dns.flags = pl_be16(s, off + 2);
 	p->present |= PL_HAS_DNS;
@@ -154,7 +156,8 @@ PL_SUBPROG int parse_dns(struct pl_scratch *s, __u32 off)
 			p->l7.dns.name_len = (__u16)w.out;
 	} else {
 		/* cut short (already flagged), or a label type we cannot read */
-		__builtin_memset(p->l7.dns.name, 0, sizeof(p->l7.dns.name));
+		if (pl_parse_wants(PL_PART_L7_ALL))
+			__builtin_memset(p->l7.dns.name, 0, sizeof(p->l7.dns.name));
 		if (w.status != DNS_STOP)
 			pl_set_malformed(s, PL_MAL_DNS_NAME);
 		return 0;

@@ -135,11 +135,14 @@ PL_SUBPROG int parse_http(struct pl_scratch *s, __u32 off, __u32 end)
 	    pl_u8(s, sp + 5) != '/')
 		return 0;
 
-	__builtin_memset(&p->l7, 0, sizeof(p->l7));
-	p->l7.http.method_len = (__u8)pl_copy(s, off, p->l7.http.method, mlen,
-					      PL_HTTP_METHOD_MAX);
-	p->l7.http.uri_len = (__u16)pl_copy(s, uri, p->l7.http.uri, sp - uri,
-					    PL_HTTP_URI_MAX);
+	/* the names alone (PL_PART_L7): only the Host is written */
+	if (pl_parse_wants(PL_PART_L7_ALL)) {
+		__builtin_memset(&p->l7, 0, sizeof(p->l7));
+		p->l7.http.method_len = (__u8)pl_copy(s, off, p->l7.http.method, mlen,
+						      PL_HTTP_METHOD_MAX);
+		p->l7.http.uri_len = (__u16)pl_copy(s, uri, p->l7.http.uri, sp - uri,
+						    PL_HTTP_URI_MAX);
+	}
 	p->present |= PL_HAS_HTTP;
 	parse_http_host(s, eol + 1, end);
 	return 1;

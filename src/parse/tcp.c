@@ -100,7 +100,7 @@ PL_INLINE __u32 parse_tcp(struct pl_scratch *s, __u32 off)
 	}
 	if (!pl_need_l4(s, off, hlen))
 		return 0;
-	if (hlen > 20)
+	if (hlen > 20 && pl_parse_wants(PL_PART_TCP_OPTS))
 		parse_tcp_options(s, off + 20, off + hlen);
 	off += hlen;
 	p->l4_payload_off = (__u16)off;

@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 #include "util/log.h"
 #include "packet_skel.h"
+#include "parse/parse.h"
 #include "skel_common.h"
 
 uint64_t pl_clock_ns(clockid_t id)
@@ -119,9 +120,21 @@ struct packet_bpf *pl_open_packet(const struct pl_filter *filter, int emit_recor
 	return skel;
 }
 
+void pl_narrow_parse(struct packet_bpf *skel)
+{
+	const typeof(*skel->rodata) *ro = skel->rodata;
+
+	skel->rodata->parse_parts = pl_parse_parts(ro->emit_records || ro->detect_enabled,
+						   ro->flow_flags,
+						   (const struct pl_filter *)&ro->filter);
+}
+
 int pl_load_packet(struct packet_bpf *skel)
 {
-	int err = packet_bpf__load(skel);
+	int err;
+
+	pl_narrow_parse(skel);
+	err = packet_bpf__load(skel);
 
 	if (!err)
 		return 0;
