@@ -21,7 +21,7 @@ PL_INLINE bool is_http_ows(__u8 c)
 }
 
 /* Skips optional whitespace forward from off; returns the new offset. */
-PL_SUBPROG __u32 http_skip_ows(struct pl_scratch *s, __u32 off, __u32 end)
+PL_INLINE __u32 http_skip_ows(struct pl_scratch *s, __u32 off, __u32 end)
 {
 	__u32 i;
 
@@ -36,7 +36,7 @@ PL_SUBPROG __u32 http_skip_ows(struct pl_scratch *s, __u32 off, __u32 end)
 }
 
 /* Drops CR and optional whitespace before stop; returns the new stop. */
-PL_SUBPROG __u32 http_trim_end(struct pl_scratch *s, __u32 start, __u32 stop)
+PL_INLINE __u32 http_trim_end(struct pl_scratch *s, __u32 start, __u32 stop)
 {
 	__u32 i;
 	__u8 c;
@@ -71,7 +71,7 @@ PL_INLINE void http_host_value(struct pl_scratch *s, __u32 off, __u32 end)
 }
 
 /* Looks for "Host:" at the start of each header line from off. */
-PL_SUBPROG int parse_http_host(struct pl_scratch *s, __u32 off, __u32 end)
+PL_INLINE int parse_http_host(struct pl_scratch *s, __u32 off, __u32 end)
 {
 	__u32 line;
 	__u8 c;
