@@ -297,18 +297,28 @@ static __always_inline void account_iface(struct pl_pkt *p, __u32 ifindex)
 		flow_count(PL_FCNT_IFACE_NEW);
 }
 
-/* Bytes [8 * i, 8 * i + 8) of a name of len bytes, zero past its end:
- * the bytes after a name in the record are not always zero (a parse of
- * the names alone leaves them as they were). 8 * i < len. */
-static __always_inline __u64 name_word(const char *name, __u32 len, __u32 i)
+/* A name of len bytes into a PL_NAME_MAX buffer, zero-padded: the bytes
+ * after a name in the record are not always zero (a parse of the names
+ * alone leaves them as they were). Once per packet, for the hash and for
+ * the tables' new entries. */
+static __always_inline void pad_name(char *dst, const char *name, __u32 len)
 {
-	__u64 w = pl_load64(name + i * 8);
-	__u32 left = len - i * 8;
+	__u32 i;
+	__s64 cut;
 
-	return left < 8 ? w & ((1ull << (8 * left)) - 1) : w;
+	__builtin_memset(dst, 0, PL_NAME_MAX);
+	for (i = 0; i < PL_NAME_MAX / 8; i++) {
+		if (i * 8 >= len)
+			break;
+		/* 8 - the bytes left, if above 0, without a branch: the
+		 * verifier's paths stay one per exit of the loop */
+		cut = 8 - (__s64)(len - i * 8);
+		cut &= ~(cut >> 63);
+		pl_store64(dst + i * 8, pl_load64(name + i * 8) & (~0ull >> (8 * cut)));
+	}
 }
 
-/* 64 bits of the first len bytes of a name, 8 at a time. */
+/* 64 bits of the first len bytes of a zero-padded name, 8 at a time. */
 static __always_inline __u64 name_hash(const char *name, __u32 len)
 {
 	__u64 h = 0x9e3779b97f4a7c15ull ^ len;
@@ -317,27 +327,17 @@ static __always_inline __u64 name_hash(const char *name, __u32 len)
 	for (i = 0; i < PL_NAME_MAX / 8; i++) {
 		if (i * 8 >= len)
 			break;
-		h = (h ^ name_word(name, len, i)) * 0xbf58476d1ce4e5b9ull;
+		h = (h ^ pl_load64(name + i * 8)) * 0xbf58476d1ce4e5b9ull;
 		h ^= h >> 31;
 	}
 	return h;
 }
 
-/* A name of len bytes into a PL_NAME_MAX buffer, zero-padded. */
-static __always_inline void copy_name(char *dst, const char *name, __u32 len)
+/* One more packet for the name in `map` (its hash h); e is the new entry,
+ * the name already in it. */
+static __always_inline void count_name(void *map, __u64 h, struct pl_name_val *e,
+				       __u32 new_counter)
 {
-	__u32 i;
-
-	for (i = 0; i < PL_NAME_MAX / 8; i++)
-		pl_store64(dst + i * 8, i * 8 < len ? name_word(name, len, i) : 0);
-}
-
-/* One more packet for the name (len bytes) in `map`; a new entry is built
- * in e. */
-static __always_inline void count_name(void *map, const char *name, __u32 len,
-				       struct pl_name_val *e, __u32 new_counter)
-{
-	__u64 h = name_hash(name, len);
 	__u64 *v = bpf_map_lookup_elem(map, &h);
 
 	if (v) {
@@ -345,7 +345,6 @@ static __always_inline void count_name(void *map, const char *name, __u32 len,
 		return;
 	}
 	e->packets = 1;
-	copy_name(e->name, name, len);
 	if (bpf_map_update_elem(map, &h, e, BPF_ANY))
 		flow_count(PL_FCNT_TABLE_FAIL);
 	else
@@ -362,6 +361,7 @@ static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex,
 	struct pl_name_scratch *n;
 	const char *name;
 	__u32 zero = 0, len, kind;
+	__u64 h;
 
 	if (p->present & PL_HAS_TLS_SNI) {
 		name = p->l7.tls.sni, len = p->l7.tls.sni_len, kind = PL_NAME_SNI;
@@ -377,12 +377,14 @@ static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex,
 	n = bpf_map_lookup_elem(&name_scratch, &zero);
 	if (!n)
 		return;
+	pad_name(n->entry.name, name, len);
+	h = name_hash(n->entry.name, len);
 	if (kind == PL_NAME_SNI)
-		count_name(&snis, name, len, &n->entry, PL_FCNT_SNI_NEW);
+		count_name(&snis, h, &n->entry, PL_FCNT_SNI_NEW);
 	else if (kind == PL_NAME_DNS)
-		count_name(&dns_names, name, len, &n->entry, PL_FCNT_DNS_NEW);
+		count_name(&dns_names, h, &n->entry, PL_FCNT_DNS_NEW);
 	else
-		count_name(&http_hosts, name, len, &n->entry, PL_FCNT_HTTP_NEW);
+		count_name(&http_hosts, h, &n->entry, PL_FCNT_HTTP_NEW);
 	if (!(flow_flags & PL_FLOW_TABLE) || (fv && fv->named))
 		return;
 	{
@@ -393,7 +395,7 @@ static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex,
 		make_flow_key(p, ifindex, &k);
 		if (!bpf_map_lookup_elem(&flow_names, &k)) {
 			n->flow.kind = kind;
-			copy_name(n->flow.name, name, len);
+			pl_move(n->flow.name, n->entry.name, PL_NAME_MAX);
 			if (bpf_map_update_elem(&flow_names, &k, &n->flow, BPF_NOEXIST) == 0)
 				flow_count(PL_FCNT_FLOWNAME_NEW);
 		}

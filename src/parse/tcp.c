@@ -28,7 +28,9 @@ PL_SUBPROG int parse_tcp_options(struct pl_scratch *s, __u32 off, __u32 end)
 	struct pl_pkt *p;
 	__u32 kind, len, i;
 
-	if (!s)
+	/* the call stays when the options are not wanted: skipping it
+	 * multiplies the verifier's states in the caller */
+	if (!s || !pl_parse_wants(PL_PART_TCP_OPTS))
 		return 0;
 	p = &s->ev.pkt;
 	for (i = 0; i < 40; i++) {
@@ -100,7 +102,7 @@ PL_INLINE __u32 parse_tcp(struct pl_scratch *s, __u32 off)
 	}
 	if (!pl_need_l4(s, off, hlen))
 		return 0;
-	if (hlen > 20 && pl_parse_wants(PL_PART_TCP_OPTS))
+	if (hlen > 20)
 		parse_tcp_options(s, off + 20, off + hlen);
 	off += hlen;
 	p->l4_payload_off = (__u16)off;
