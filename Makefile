@@ -211,7 +211,7 @@ $(BUILD)/kbench_detect: $(BUILD)/bench/kbench_detect.o $(call obj,$(KBENCH_LIB) 
 # skel_common.c compiles the filter through opts.c (pl_opts_compile_filter)
 FLOW_LIB := src/runtime/flowtab.c src/runtime/skel_common.c src/runtime/attach.c src/util/log.c \
 	src/util/clock.c src/util/btf.c \
-	$(OUT_SRCS) src/opts.c src/filter/compile.c src/filter/cbpf.c
+	$(OUT_SRCS) src/opts.c src/filter/compile.c src/filter/cbpf.c src/parse/parse.c
 $(BUILD)/flowbench: $(BUILD)/bench/flowbench.o $(call obj,$(FLOW_LIB))
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 

@@ -29,6 +29,7 @@
 #include "records/flow_record.h"
 #include "runtime/flowtab.h"
 #include "frame.h"
+#include "runtime/skel_common.h"
 
 #define REPEAT 1000000
 #define ROUNDS 3
@@ -425,6 +426,9 @@ static struct packet_bpf *load_pktlens(__u32 emit, const char *expr, __u32 flow_
 			packet_bpf__destroy(skel);
 			return NULL;
 		}
+		/* as flows and top load it; the watch columns keep the whole
+		 * parse that watch's records need */
+		pl_narrow_parse(skel);
 	}
 	if (packet_bpf__load(skel)) {
 		packet_bpf__destroy(skel);

@@ -142,8 +142,10 @@ live bench's 1% filter, which no frame of the mix matches (emit_records =
 1: a header-only filter runs on the raw bytes before anything is parsed,
 so nothing is parsed or sent); \`watch\` with no filter and emit_records = 0
 (every layer parsed, L7 included); \`flows\` (flow table and names) and the
-flow, source, port and name tables of \`top\` and the agent (no filter,
-every layer parsed). The baseline is bench/xdp_pass.bpf.c, an XDP program
+flow, source, port and name tables of \`top\` and the agent (no filter;
+as those commands load it, the parse narrowed to what the tables read:
+the headers and the L7 names, not the TCP options nor the rest of L7,
+docs/flows.md). The baseline is bench/xdp_pass.bpf.c, an XDP program
 that only returns XDP_PASS, run on the same frame in the same process: it
 is the test harness's own cost per run. Every program runs on every frame
 in the same loop (median of 3), and the mix mean weights the 7 classes

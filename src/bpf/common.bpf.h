@@ -9,6 +9,7 @@
  *                                the one wake-up rule, as ringbuf flags
  *   pl_emit(rb, counters, last, rec, size, emitted, lost)
  *                                copies a built record into the ring
+ *   pl_coarse_ns()               CLOCK_MONOTONIC as of the last tick
  *
  * `counters` is a BPF_MAP_TYPE_PERCPU_ARRAY of __u64 and `emitted`/`lost`
  * are the includer's indexes in it, so each program keeps its own enum.
@@ -19,6 +20,8 @@
  */
 #ifndef PKTLENS_COMMON_BPF_H
 #define PKTLENS_COMMON_BPF_H
+
+#include <bpf/bpf_core_read.h>
 
 /* Wake the reader when more than this is waiting in the ring (a power
  * of 2). */
@@ -79,6 +82,16 @@ static __always_inline int pl_emit(void *rb, void *counters, __u64 *last,
 	}
 	pl_count(counters, emitted);
 	return 0;
+}
+
+/* The coarse monotonic clock: the time of the last tick (1/CONFIG_HZ),
+ * 10 to 30 ns cheaper per read than bpf_ktime_get_ns(), on the same
+ * CLOCK_MONOTONIC scale; the precise clock where the kernel lacks it. */
+static __always_inline __u64 pl_coarse_ns(void)
+{
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_ktime_get_coarse_ns))
+		return bpf_ktime_get_coarse_ns();
+	return bpf_ktime_get_ns();
 }
 
 #endif /* PKTLENS_COMMON_BPF_H */

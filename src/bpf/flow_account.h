@@ -177,18 +177,35 @@ static __always_inline void make_flow_key(struct pl_pkt *p, __u32 ifindex,
 		k->dport = (__u16)(p->icmp_type << 8 | p->icmp_code);
 }
 
+/*
+ * The time of a packet of the flow whose value is v (NULL: a new flow).
+ * Exact (bpf_ktime_get_ns) while the flow is younger than
+ * PL_FLOW_EXACT_NS, so a short flow's start, end and duration are to the
+ * ns; after that the coarse clock, 10 to 30 ns cheaper per packet, which
+ * lags by less than a tick (4 ms at HZ=250): under 0.4 % of the flow's
+ * duration then. docs/flows.md says so.
+ */
+#define PL_FLOW_EXACT_NS 1000000000ull
+static __always_inline __u64 flow_clock(const struct pl_flow_val *v)
+{
+	if (!v || v->last_ns - v->first_ns < PL_FLOW_EXACT_NS)
+		return bpf_ktime_get_ns();
+	return pl_coarse_ns();
+}
+
 /* Returns the flow's value, or NULL for a new flow (or none). */
-static __always_inline struct pl_flow_val *account_flow(struct pl_pkt *p, __u32 ifindex,
-							__u64 now)
+static __always_inline struct pl_flow_val *account_flow(struct pl_pkt *p, __u32 ifindex)
 {
 	struct pl_flow_key k = {};
 	struct pl_flow_val *v, nv = {};
 	__u32 flags = (p->present & PL_HAS_TCP) ? p->tcp_flags : 0;
 	__u8 ttl = p->ip_ttl;
+	__u64 now;
 
 	make_flow_key(p, ifindex, &k);
 	v = bpf_map_lookup_elem(&flows, &k);
 	if (!v) {
+		now = flow_clock(NULL);
 		nv.packets = 1;
 		nv.bytes = p->frame_len;
 		nv.first_ns = now;
@@ -207,6 +224,7 @@ static __always_inline struct pl_flow_val *account_flow(struct pl_pkt *p, __u32 
 			return NULL;
 		}
 	}
+	now = flow_clock(v);
 	FLOW_ADD(&v->packets, 1);
 	FLOW_ADD(&v->bytes, p->frame_len);
 	if ((v->tcp_flags | flags) != v->tcp_flags) {
@@ -223,7 +241,9 @@ static __always_inline struct pl_flow_val *account_flow(struct pl_pkt *p, __u32 
 		v->first_ns = now;
 		v->ttl_min = ttl;
 	}
-	v->last_ns = now;
+	/* the coarse clock may read before the last exact time */
+	if (now > v->last_ns)
+		v->last_ns = now;
 	if (ttl < v->ttl_min)
 		v->ttl_min = ttl;
 	if (ttl > v->ttl_max)
@@ -280,6 +300,27 @@ static __always_inline void account_iface(struct pl_pkt *p, __u32 ifindex)
 	count_packet(&ifaces, &k, p->frame_len, PL_FCNT_IFACE_NEW);
 }
 
+/* A name of len bytes into a PL_NAME_MAX buffer, zero-padded: the bytes
+ * after a name in the record are not always zero (a parse of the names
+ * alone leaves them as they were). Once per packet, for the hash and for
+ * the tables' new entries. */
+static __always_inline void pad_name(char *dst, const char *name, __u32 len)
+{
+	__u32 i;
+	__s64 cut;
+
+	__builtin_memset(dst, 0, PL_NAME_MAX);
+	for (i = 0; i < PL_NAME_MAX / 8; i++) {
+		if (i * 8 >= len)
+			break;
+		/* 8 - the bytes left, if above 0, without a branch: the
+		 * verifier's paths stay one per exit of the loop */
+		cut = 8 - (__s64)(len - i * 8);
+		cut &= ~(cut >> 63);
+		pl_store64(dst + i * 8, pl_load64(name + i * 8) & (~0ull >> (8 * cut)));
+	}
+}
+
 /* 64 bits of the first len bytes of a zero-padded name, 8 at a time. */
 static __always_inline __u64 name_hash(const char *name, __u32 len)
 {
@@ -295,24 +336,11 @@ static __always_inline __u64 name_hash(const char *name, __u32 len)
 	return h;
 }
 
-/* A name of the record into a PL_NAME_MAX buffer: an HTTP host's field
- * is shorter than the others, the rest is zeros. */
-static __always_inline void copy_name(char *dst, const char *name, __u32 kind)
+/* One more packet for the name in `map` (its hash h); e is the new entry,
+ * the name already in it. */
+static __always_inline void count_name(void *map, __u64 h, struct pl_name_val *e,
+				       __u32 new_counter)
 {
-	if (kind == PL_NAME_HTTP) {
-		pl_move(dst, name, PL_HTTP_HOST_MAX);
-		__builtin_memset(dst + PL_HTTP_HOST_MAX, 0, PL_NAME_MAX - PL_HTTP_HOST_MAX);
-	} else {
-		pl_move(dst, name, PL_NAME_MAX);
-	}
-}
-
-/* One more packet for the name (len bytes, zero-padded) in `map`; a new
- * entry is built in e. */
-static __always_inline void count_name(void *map, const char *name, __u32 len, __u32 kind,
-				       struct pl_name_val *e, __u32 new_counter)
-{
-	__u64 h = name_hash(name, len);
 	__u64 *v = bpf_map_lookup_elem(map, &h);
 
 	if (v) {
@@ -320,21 +348,20 @@ static __always_inline void count_name(void *map, const char *name, __u32 len, _
 		return;
 	}
 	e->packets = 1;
-	copy_name(e->name, name, kind);
 	table_insert(map, &h, e, new_counter);
 }
 
 /* The TLS SNI, DNS query name or HTTP host of the packet, if any: counted
- * in its table and remembered as the flow's name (the first one seen). The
- * parser zero-fills the L7 union before it writes a name. `fv` is the
- * flow's value (NULL for a new flow): its note saves the flow_names lookup
- * once the flow has a name. */
+ * in its table and remembered as the flow's name (the first one seen).
+ * `fv` is the flow's value (NULL for a new flow): its note saves the
+ * flow_names lookup once the flow has a name. */
 static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex,
 					  struct pl_flow_val *fv)
 {
 	struct pl_name_scratch *n;
 	const char *name;
 	__u32 zero = 0, len, kind;
+	__u64 h;
 
 	if (p->present & PL_HAS_TLS_SNI) {
 		name = p->l7.tls.sni, len = p->l7.tls.sni_len, kind = PL_NAME_SNI;
@@ -350,12 +377,14 @@ static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex,
 	n = bpf_map_lookup_elem(&name_scratch, &zero);
 	if (!n)
 		return;
+	pad_name(n->entry.name, name, len);
+	h = name_hash(n->entry.name, len);
 	if (kind == PL_NAME_SNI)
-		count_name(&snis, name, len, kind, &n->entry, PL_FCNT_SNI_NEW);
+		count_name(&snis, h, &n->entry, PL_FCNT_SNI_NEW);
 	else if (kind == PL_NAME_DNS)
-		count_name(&dns_names, name, len, kind, &n->entry, PL_FCNT_DNS_NEW);
+		count_name(&dns_names, h, &n->entry, PL_FCNT_DNS_NEW);
 	else
-		count_name(&http_hosts, name, len, kind, &n->entry, PL_FCNT_HTTP_NEW);
+		count_name(&http_hosts, h, &n->entry, PL_FCNT_HTTP_NEW);
 	if (!(flow_flags & PL_FLOW_TABLE) || (fv && fv->named))
 		return;
 	{
@@ -366,7 +395,7 @@ static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex,
 		make_flow_key(p, ifindex, &k);
 		if (!bpf_map_lookup_elem(&flow_names, &k)) {
 			n->flow.kind = kind;
-			copy_name(n->flow.name, name, kind);
+			pl_move(n->flow.name, n->entry.name, PL_NAME_MAX);
 			if (bpf_map_update_elem(&flow_names, &k, &n->flow, BPF_NOEXIST) == 0)
 				flow_count(PL_FCNT_FLOWNAME_NEW);
 		}
@@ -379,7 +408,6 @@ static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex,
 static __always_inline void flow_account(struct pl_pkt *p, __u32 ifindex)
 {
 	struct pl_flow_val *fv = NULL;
-	__u64 now;
 
 	if (flow_flags & PL_FLOW_IFACES)
 		account_iface(p, ifindex);
@@ -387,10 +415,8 @@ static __always_inline void flow_account(struct pl_pkt *p, __u32 ifindex)
 		flow_count(PL_FCNT_NOT_IP);
 		return;
 	}
-	if (flow_flags & PL_FLOW_TABLE) {
-		now = bpf_ktime_get_ns();
-		fv = account_flow(p, ifindex, now);
-	}
+	if (flow_flags & PL_FLOW_TABLE)
+		fv = account_flow(p, ifindex);
 	if (flow_flags & PL_FLOW_SOURCES)
 		account_source(p);
 	if (flow_flags & PL_FLOW_PORTS)

@@ -8,12 +8,6 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "common.bpf.h"
-#include "parse/packet.c"
-#include "filter/match.c"
-#include "flow_account.h"
-
-#define TC_ACT_OK 0
-#define NSEC_PER_SEC 1000000000ull
 
 /* Set by user space before load. */
 const volatile __u32 emit_records = 1;  /* records to the ring buffer */
@@ -21,6 +15,18 @@ const volatile __u32 capture_len = 0;   /* -w: bytes of each packet to send */
 const volatile __u32 capture_frames = 0; /* -w: whole frames go unparsed */
 const volatile __u32 sample_every = 0;  /* --sample N: keep 1 of N */
 const volatile __u64 rate_pps = 0;      /* --rate PPS, per CPU */
+/* enum pl_parse_part: the parts of the parse something reads; user space
+ * narrows it (pl_narrow_parse()). A record holds every part. */
+const volatile __u32 parse_parts = ~0u;
+#define pl_parse_wants(part) (emit_records || (parse_parts & (part)))
+
+#include "parse/packet.c"
+#include "filter/match.c"
+#include "flow_account.h"
+
+#define TC_ACT_OK 0
+#define NSEC_PER_SEC 1000000000ull
+
 const volatile struct pl_filter filter = { .entry = PL_FILTER_ACCEPT };
 
 struct pl_cpu_state {

@@ -154,19 +154,12 @@ extern unsigned long CONFIG_HZ __kconfig __weak;
  * tick, where the kernel config gives the tick, else the coarse monotonic
  * clock. Either reads 10 to 30 ns cheaper per packet than the precise
  * clock (bpf_ktime_get_ns), which only alert records get. Block expiry is
- * compared with CLOCK_MONOTONIC values from user space: det_mono().
+ * compared with CLOCK_MONOTONIC values from user space: pl_coarse_ns().
  */
-static __always_inline __u64 det_mono(void)
-{
-	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_ktime_get_coarse_ns))
-		return bpf_ktime_get_coarse_ns();
-	return bpf_ktime_get_ns();
-}
-
 static __always_inline __u64 det_tick_clock(struct pl_det_ctx *c)
 {
 	if (!CONFIG_HZ)
-		return det_mono();
+		return pl_coarse_ns();
 	if (!c->tick_ns) /* once per CPU: the division by HZ */
 		c->tick_ns = 1000000000ull / CONFIG_HZ;
 	return bpf_jiffies64() * c->tick_ns;
@@ -260,7 +253,7 @@ static __always_inline __u32 pl_det_block(struct pl_det_ctx *c)
 	if (det_allowed(a->src, ip6, &c->lpm))
 		return 0;
 	__builtin_memset(b, 0, sizeof(*b));
-	b->added_ns = det_mono();
+	b->added_ns = pl_coarse_ns();
 	b->expires_ns = b->added_ns + det_cfg.enforce_ttl_ns;
 	b->reason = a->rule;
 	b->ip6 = ip6;
@@ -308,7 +301,7 @@ static __always_inline bool det_live(void *map, struct pl_block *b, __u64 *now)
 	if (!b->expires_ns)
 		return true;
 	if (!*now)
-		*now = det_mono();
+		*now = pl_coarse_ns();
 	if (*now < b->expires_ns)
 		return true;
 	k.prefixlen = b->prefixlen;
@@ -343,7 +336,7 @@ static __always_inline bool det_over_rate(const __u8 *addr16, bool ip6, __u64 *n
 	if (det_allowed(ip6 ? addr16 : addr16 + 12, ip6, &kl))
 		return false;
 	if (!*now)
-		*now = det_mono();
+		*now = pl_coarse_ns();
 	b = bpf_map_lookup_elem(&det_rl, &k);
 	if (!b) {
 		fresh.tokens_ns = cap - cost; /* a new source starts with a full bucket */

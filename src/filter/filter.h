@@ -121,6 +121,9 @@ int pl_filter_compile_for(const char *expr, int linktype, struct pl_filter *out,
  * PL_CBPF_ABORT_BIT + b when it read past the frame. */
 __u32 pl_cbpf_run_host(const struct pl_filter *f, const __u8 *data, __u32 caplen,
 		       __u32 wire_len);
+/* The parts of the parse its L7 tests read (enum pl_parse_part): none for
+ * a filter on headers alone, which reads the frame's bytes. */
+__u32 pl_filter_parse_parts(const struct pl_filter *f);
 #endif
 
 #endif /* PKTLENS_FILTER_H */

@@ -26,6 +26,25 @@
 #define PL_INLINE static inline
 #endif
 
+/*
+ * Parts of the parse that a kernel program leaves out when nothing it runs
+ * reads them. Records and the detectors read all; the flow tables read the
+ * headers (the 5-tuple, TCP flags, TTL, length) and, with name tables, the
+ * L7 names; an L7 filter the fields it tests (pl_filter_parse_parts()).
+ * packet.bpf.c defines pl_parse_wants(part) from load-time constants before
+ * it includes the parser, so the verifier drops what is left out; anywhere
+ * else (the host parser) every part is wanted.
+ */
+enum pl_parse_part {
+	PL_PART_TCP_OPTS = 1u << 0, /* MSS, window scale, SACK permitted, timestamps */
+	PL_PART_L7 = 1u << 1,       /* TLS SNI, DNS query name, HTTP Host, the L7 header fields */
+	PL_PART_L7_ALL = 1u << 2,   /* the rest of L7: method, URI, ALPN, versions, a zeroed union */
+	PL_PARTS_ALL = PL_PART_TCP_OPTS | PL_PART_L7 | PL_PART_L7_ALL,
+};
+#ifndef pl_parse_wants
+#define pl_parse_wants(part) true
+#endif
+
 /* Per-packet parser state. In the kernel it lives in a per-CPU map. */
 struct pl_scratch {
 	__u8 buf[PL_WIN]; /* the first bytes of the frame */

@@ -20,6 +20,9 @@
 /* labels (at most 127 in 255 bytes) and pointer jumps bound the walk */
 #define DNS_MAX_STEPS (128 + DNS_MAX_JUMPS)
 #define DNS_NAME_SHOWN 253 /* longer names print as tshark does */
+_Static_assert(__builtin_offsetof(struct pl_pkt, l7.dns.name) + DNS_NAME_SHOWN + 7 <=
+		       sizeof(struct pl_pkt),
+	       "dns_copy_label's last store must end inside the record");
 
 enum dns_walk_status {
 	DNS_WALKING, DNS_NAME_DONE, DNS_STOP, DNS_BAD_NAME, DNS_LOOP, DNS_EXT_LABEL
@@ -36,35 +39,39 @@ struct dns_walk {
 	__u32 too_long;
 };
 
-/* Copies a label of c bytes at pos after `out` name bytes (and a dot). */
-PL_SUBPROG int dns_copy_label(struct pl_scratch *s, __u32 pos, __u32 out, __u32 c)
+/* Copies a label of c bytes at pos after `out` name bytes (and a dot),
+ * 8 at a time. A last word short of 8 is stored with zeros after the
+ * label, where the name's zero padding is or the next label goes: the
+ * name (with its dot) ends by DNS_NAME_SHOWN, so a store ends within the
+ * L7 union. */
+PL_INLINE int dns_copy_label(struct pl_scratch *s, __u32 pos, __u32 out, __u32 c)
 {
 	char *name;
 	__u32 k;
+	__u64 w;
 
 	if (!s)
 		return 0;
 	name = s->ev.pkt.l7.dns.name;
 	if (out)
 		name[pl_mask(out++, PL_DNS_NAME_MAX - 1)] = '.';
-	for (k = 0; k < 63; k++) {
+	for (k = 0; k < 64; k += 8) {
 		if (k >= c)
 			break;
-		name[pl_mask(out + k, PL_DNS_NAME_MAX - 1)] = (char)pl_u8(s, pos + k);
+		w = pl_le64(s, pos + k);
+		if (c - k < 8)
+			w &= (1ull << (8 * (c - k))) - 1;
+		pl_store64(name + pl_mask(out + k, PL_DNS_NAME_MAX - 1), w);
 	}
 	return 0;
 }
 
-/* One label (copied whole), a pointer, or the end of the name. */
-static long dns_name_step(__u32 i, void *ctx)
+/* One label (copied whole), a pointer, or the end of the name; nonzero
+ * when the walk ends. */
+PL_INLINE long dns_name_step(struct dns_walk *w, struct pl_scratch *s)
 {
-	struct dns_walk *w = ctx;
-	struct pl_scratch *s = w->s;
 	__u32 c, out;
 
-	(void)i;
-	if (!s)
-		return 1;
 	if (!pl_need_l4(s, w->pos, 1)) {
 		w->status = DNS_STOP;
 		return 1;
@@ -110,6 +117,25 @@ static long dns_name_step(__u32 i, void *ctx)
 	return 0;
 }
 
+/* DNS_STEPS_PER_CALL steps of the walk: a call costs more than a step,
+ * and most names take one call. */
+#define DNS_STEPS_PER_CALL 4
+_Static_assert(DNS_MAX_STEPS % DNS_STEPS_PER_CALL == 0, "the walk keeps its bound");
+static long dns_name_steps(__u32 i, void *ctx)
+{
+	struct dns_walk *w = ctx;
+	struct pl_scratch *s = w->s;
+	__u32 k;
+
+	(void)i;
+	if (!s)
+		return 1;
+	for (k = 0; k < DNS_STEPS_PER_CALL; k++)
+		if (dns_name_step(w, s))
+			return 1;
+	return 0;
+}
+
 PL_INLINE void dns_set_name(struct pl_pkt *p, const char *text, __u32 len)
 {
 	__builtin_memset(p->l7.dns.name, 0, sizeof(p->l7.dns.name));
@@ -129,7 +155,9 @@ PL_SUBPROG int parse_dns(struct pl_scratch *s, __u32 off)
 	p = &s->ev.pkt;
 	if (!pl_need_l4(s, off, 12))
 		return 0;
-	__builtin_memset(&p->l7, 0, sizeof(p->l7));
+	/* the names alone (PL_PART_L7): the bytes past the name stay as they were */
+	if (pl_parse_wants(PL_PART_L7_ALL))
+		__builtin_memset(&p->l7, 0, sizeof(p->l7));
 	p->l7.dns.id = pl_be16(s, off);
 	p->l7.dns.flags = pl_be16(s, off + 2);
 	p->present |= PL_HAS_DNS;
@@ -139,7 +167,7 @@ PL_SUBPROG int parse_dns(struct pl_scratch *s, __u32 off)
 	w.s = s;
 	w.msg = off;
 	w.pos = off + 12;
-	pl_loop(DNS_MAX_STEPS, dns_name_step, &w);
+	pl_loop(DNS_MAX_STEPS / DNS_STEPS_PER_CALL, dns_name_steps, &w);
 	/* names that cannot be shown get the stand-in texts tshark prints */
 	if (w.too_long) {
 		DNS_SET_NAME(p, "<Name too long>");
@@ -154,7 +182,8 @@ PL_SUBPROG int parse_dns(struct pl_scratch *s, __u32 off)
 			p->l7.dns.name_len = (__u16)w.out;
 	} else {
 		/* cut short (already flagged), or a label type we cannot read */
-		__builtin_memset(p->l7.dns.name, 0, sizeof(p->l7.dns.name));
+		if (pl_parse_wants(PL_PART_L7_ALL))
+			__builtin_memset(p->l7.dns.name, 0, sizeof(p->l7.dns.name));
 		if (w.status != DNS_STOP)
 			pl_set_malformed(s, PL_MAL_DNS_NAME);
 		return 0;

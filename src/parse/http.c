@@ -21,7 +21,7 @@ PL_INLINE bool is_http_ows(__u8 c)
 }
 
 /* Skips optional whitespace forward from off; returns the new offset. */
-PL_SUBPROG __u32 http_skip_ows(struct pl_scratch *s, __u32 off, __u32 end)
+PL_INLINE __u32 http_skip_ows(struct pl_scratch *s, __u32 off, __u32 end)
 {
 	__u32 i;
 
@@ -36,7 +36,7 @@ PL_SUBPROG __u32 http_skip_ows(struct pl_scratch *s, __u32 off, __u32 end)
 }
 
 /* Drops CR and optional whitespace before stop; returns the new stop. */
-PL_SUBPROG __u32 http_trim_end(struct pl_scratch *s, __u32 start, __u32 stop)
+PL_INLINE __u32 http_trim_end(struct pl_scratch *s, __u32 start, __u32 stop)
 {
 	__u32 i;
 	__u8 c;
@@ -71,7 +71,7 @@ PL_INLINE void http_host_value(struct pl_scratch *s, __u32 off, __u32 end)
 }
 
 /* Looks for "Host:" at the start of each header line from off. */
-PL_SUBPROG int parse_http_host(struct pl_scratch *s, __u32 off, __u32 end)
+PL_INLINE int parse_http_host(struct pl_scratch *s, __u32 off, __u32 end)
 {
 	__u32 line;
 	__u8 c;
@@ -135,11 +135,14 @@ PL_SUBPROG int parse_http(struct pl_scratch *s, __u32 off, __u32 end)
 	    pl_u8(s, sp + 5) != '/')
 		return 0;
 
-	__builtin_memset(&p->l7, 0, sizeof(p->l7));
-	p->l7.http.method_len = (__u8)pl_copy(s, off, p->l7.http.method, mlen,
-					      PL_HTTP_METHOD_MAX);
-	p->l7.http.uri_len = (__u16)pl_copy(s, uri, p->l7.http.uri, sp - uri,
-					    PL_HTTP_URI_MAX);
+	/* the names alone (PL_PART_L7): only the Host is written */
+	if (pl_parse_wants(PL_PART_L7_ALL)) {
+		__builtin_memset(&p->l7, 0, sizeof(p->l7));
+		p->l7.http.method_len = (__u8)pl_copy(s, off, p->l7.http.method, mlen,
+						      PL_HTTP_METHOD_MAX);
+		p->l7.http.uri_len = (__u16)pl_copy(s, uri, p->l7.http.uri, sp - uri,
+						    PL_HTTP_URI_MAX);
+	}
 	p->present |= PL_HAS_HTTP;
 	parse_http_host(s, eol + 1, end);
 	return 1;

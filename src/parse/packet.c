@@ -42,8 +42,10 @@ PL_INLINE void parse_tcp_payload(struct pl_scratch *s, __u32 off)
 		return;
 	if (is_tls_hello(s, off)) {
 		/* a hello runs past the first bytes the kernel loads: ask for
-		 * the rest before walking it, not after */
-		if (s->len < s->l4_end && s->len < s->avail && s->len < PL_WIN) {
+		 * the rest before walking it, not after; for the SNI alone, walk
+		 * first, as it is often in the first bytes */
+		if (pl_parse_wants(PL_PART_L7_ALL) && s->len < s->l4_end &&
+		    s->len < s->avail && s->len < PL_WIN) {
 			s->need_more = 1;
 			return;
 		}
@@ -103,12 +105,13 @@ PL_INLINE void parse_l4(struct pl_scratch *s, __u32 off)
 	switch (p->l4_proto) {
 	case IPPROTO_TCP_:
 		payload = parse_tcp(s, off);
-		if (payload)
+		if (payload && pl_parse_wants(PL_PART_L7))
 			pl_start_l7(s, PL_L7_TCP, payload);
 		break;
 	case IPPROTO_UDP_:
 		payload = parse_udp(s, off);
-		if (payload && (is_dns_port(p->sport) || is_dns_port(p->dport)))
+		if (payload && (is_dns_port(p->sport) || is_dns_port(p->dport)) &&
+		    pl_parse_wants(PL_PART_L7))
 			pl_start_l7(s, PL_L7_DNS, payload);
 		break;
 	case IPPROTO_ICMP_:

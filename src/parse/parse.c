@@ -4,6 +4,18 @@
 #include "parse.h"
 #include "packet.c"
 #include "filter/match.c"
+#include "records/flow_record.h"
+
+uint32_t pl_parse_parts(bool whole, uint32_t flow_flags, const struct pl_filter *filter)
+{
+	uint32_t parts = filter ? pl_filter_parse_parts(filter) : 0;
+
+	if (whole)
+		return PL_PARTS_ALL;
+	if (flow_flags & PL_FLOW_NAMES)
+		parts |= PL_PART_L7;
+	return parts;
+}
 
 bool pl_parse_scratch(struct pl_scratch *s, const struct pl_filter *filter,
 		      enum pl_linktype linktype, const uint8_t *data, uint32_t caplen,

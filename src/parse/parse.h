@@ -29,4 +29,10 @@ bool pl_parse_scratch(struct pl_scratch *s, const struct pl_filter *filter,
 		      uint32_t wire_len);
 void pl_parse_finish(struct pl_scratch *s);
 
+/* The parts of the kernel's parse (enum pl_parse_part) that a program
+ * reads: all of them when it sends records or runs the detectors
+ * (`whole`), else the L7 names for the name tables of flow_flags and what
+ * the filter's L7 tests read (NULL: no filter). */
+uint32_t pl_parse_parts(bool whole, uint32_t flow_flags, const struct pl_filter *filter);
+
 #endif

@@ -28,7 +28,9 @@ PL_SUBPROG int parse_tcp_options(struct pl_scratch *s, __u32 off, __u32 end)
 	struct pl_pkt *p;
 	__u32 kind, len, i;
 
-	if (!s)
+	/* the call stays when the options are not wanted: skipping it
+	 * multiplies the verifier's states in the caller */
+	if (!s || !pl_parse_wants(PL_PART_TCP_OPTS))
 		return 0;
 	p = &s->ev.pkt;
 	for (i = 0; i < 40; i++) {

@@ -33,14 +33,11 @@ PL_INLINE bool is_tls_hello(struct pl_scratch *s, __u32 off)
 		pl_u8(s, off + 5) == TLS_SERVER_HELLO);
 }
 
-PL_SUBPROG int tls_server_name(struct pl_scratch *s, __u32 off)
+PL_INLINE int tls_server_name(struct pl_scratch *s, __u32 off)
 {
-	struct pl_pkt *p;
+	struct pl_pkt *p = &s->ev.pkt;
 	__u32 len;
 
-	if (!s)
-		return 0;
-	p = &s->ev.pkt;
 	if (!pl_have_l4(s, off, 5) || pl_u8(s, off + 2) != 0)
 		return 0;
 	len = pl_be16(s, off + 3);
@@ -102,12 +99,13 @@ PL_SUBPROG int tls_supported_versions(struct pl_scratch *s, __u32 off, __u32 ser
 PL_SUBPROG int parse_tls(struct pl_scratch *s, __u32 off)
 {
 	struct pl_pkt *p;
-	__u32 pos, ext_end, type, len, i, server;
+	__u32 pos, ext_end, type, len, i, server, sni = 0;
 
 	if (!s)
 		return 0;
 	p = &s->ev.pkt;
-	__builtin_memset(&p->l7, 0, sizeof(p->l7));
+	if (pl_parse_wants(PL_PART_L7_ALL))
+		__builtin_memset(&p->l7, 0, sizeof(p->l7));
 	p->present |= PL_HAS_TLS;
 	pos = off + 5; /* handshake header */
 	server = pl_u8(s, pos) == TLS_SERVER_HELLO;
@@ -115,6 +113,9 @@ PL_SUBPROG int parse_tls(struct pl_scratch *s, __u32 off)
 	if (!pl_have_l4(s, pos + 4, 2))
 		return 0;
 	p->l7.tls.version = pl_be16(s, pos + 4);
+	/* the names alone (PL_PART_L7): a ServerHello has none */
+	if (server && !pl_parse_wants(PL_PART_L7_ALL))
+		return 0;
 	pos += 4 + 2 + 32;
 	if (!pl_have_l4(s, pos, 1))
 		return 0;
@@ -144,14 +145,24 @@ PL_SUBPROG int parse_tls(struct pl_scratch *s, __u32 off)
 			pl_set_malformed(s, PL_MAL_TLS_RECORD);
 			break;
 		}
-		/* each reader stays inside its extension's length */
-		if (type == TLS_EXT_SERVER_NAME && len >= 5 && !server)
-			tls_server_name(s, pos);
-		else if (type == TLS_EXT_ALPN && len >= 2)
+		/* each reader stays inside its extension's length; the first
+		 * server_name extension counts, as the first TCP option of a
+		 * kind does (read after the walk) */
+		if (type == TLS_EXT_SERVER_NAME && len >= 5 && !server) {
+			if (!sni)
+				sni = pos;
+			/* the names alone: nothing after it is read */
+			if (!pl_parse_wants(PL_PART_L7_ALL))
+				break;
+		} else if (type == TLS_EXT_ALPN && len >= 2 && pl_parse_wants(PL_PART_L7_ALL)) {
 			tls_alpn(s, pos);
-		else if (type == TLS_EXT_SUPPORTED_VERSIONS && len >= (server ? 2 : 1))
+		} else if (type == TLS_EXT_SUPPORTED_VERSIONS && len >= (server ? 2 : 1) &&
+			   pl_parse_wants(PL_PART_L7_ALL)) {
 			tls_supported_versions(s, pos, server);
+		}
 		pos += len;
 	}
+	if (sni)
+		tls_server_name(s, sni);
 	return 0;
 }

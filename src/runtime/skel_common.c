@@ -9,6 +9,7 @@
 #include "filter/cbpf.h"
 #include "util/log.h"
 #include "packet_skel.h"
+#include "parse/parse.h"
 #include "skel_common.h"
 
 int pl_resolve_names(const char *const *names, int n, const char *cmd,
@@ -98,9 +99,21 @@ struct packet_bpf *pl_open_packet(const struct pl_filter *filter, int emit_recor
 	return skel;
 }
 
+void pl_narrow_parse(struct packet_bpf *skel)
+{
+	const typeof(*skel->rodata) *ro = skel->rodata;
+
+	skel->rodata->parse_parts = pl_parse_parts(ro->emit_records || ro->detect_enabled,
+						   ro->flow_flags,
+						   (const struct pl_filter *)&ro->filter);
+}
+
 int pl_load_packet(struct packet_bpf *skel)
 {
-	int err = packet_bpf__load(skel);
+	int err;
+
+	pl_narrow_parse(skel);
+	err = packet_bpf__load(skel);
 
 	if (!err)
 		return 0;

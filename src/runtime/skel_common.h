@@ -44,8 +44,14 @@ int pl_prepare_packet_cmd(const struct pl_opts *o, const char *cmd,
  * NULL after a message when that fails. */
 struct packet_bpf *pl_open_packet(const struct pl_filter *filter, int emit_records);
 
-/* packet_bpf__load() with one message that says what to do. Returns 0 or
- * PL_EXIT_RUNTIME. */
+/* Leaves out of the kernel's parse what nothing of the program reads
+ * (.rodata parse_parts, parse/cursor.h): with no records and no detectors,
+ * only the headers, plus the L7 names for the name tables and the fields
+ * of an L7 filter. Set the rest of .rodata first. */
+void pl_narrow_parse(struct packet_bpf *skel);
+
+/* pl_narrow_parse(), then packet_bpf__load() with one message that says
+ * what to do. Returns 0 or PL_EXIT_RUNTIME. */
 int pl_load_packet(struct packet_bpf *skel);
 /* Attaches the packet programs to every interface; on failure detaches
  * what was attached. Returns 0 or PL_EXIT_RUNTIME. */

@@ -10,6 +10,11 @@
  * and that record is the host's. Each filter must match some frames of the
  * captures and miss others, or it proves nothing.
  *
+ * Last, the programs as flows and top load them (flow and name tables, no
+ * records, the parse narrowed to what the tables read): their SNI, DNS
+ * and HTTP Host tables must hold exactly the names, with the counts, that
+ * the host parser's whole parse finds in the same frames.
+ *
  * usage: parity FILE.pcap...   (prints PASS/FAIL per file; exit 1 on any FAIL)
  */
 #include <errno.h>
@@ -23,6 +28,7 @@
 #include "filter/cbpf.h"
 #include "parse/parse.h"
 #include "records/record.h"
+#include "records/flow_record.h"
 #include "frames.h"
 
 struct got {
@@ -223,6 +229,165 @@ static int filters_from(const char *list, int nfiles, char **files)
 	return n_bad || !n_some;
 }
 
+/* ---- the name tables of a narrowed parse ---- */
+
+#define MAX_NAMES 4096
+
+struct name_count {
+	int kind; /* enum pl_name_kind */
+	char name[PL_NAME_MAX];
+	unsigned long long packets;
+};
+
+struct names {
+	int n;
+	struct name_count e[MAX_NAMES];
+};
+
+/* Adds `times` packets for the name of that kind (len bytes). */
+static int add_name(struct names *t, int kind, const char *name, size_t len,
+		    unsigned long long times)
+{
+	char key[PL_NAME_MAX] = { 0 };
+	int i;
+
+	memcpy(key, name, len < PL_NAME_MAX ? len : PL_NAME_MAX);
+	for (i = 0; i < t->n; i++)
+		if (t->e[i].kind == kind && !memcmp(t->e[i].name, key, sizeof(key))) {
+			t->e[i].packets += times;
+			return 0;
+		}
+	if (t->n == MAX_NAMES)
+		return -1;
+	t->e[t->n].kind = kind;
+	memcpy(t->e[t->n].name, key, sizeof(key));
+	t->e[t->n++].packets = times;
+	return 0;
+}
+
+/* The name the tables count for a record, as flow_account.h picks it. */
+static int host_name(const struct pl_pkt *p, const char **name, size_t *len)
+{
+	if (p->present & PL_HAS_TLS_SNI) {
+		*name = p->l7.tls.sni, *len = p->l7.tls.sni_len;
+		return *len ? PL_NAME_SNI : 0;
+	}
+	if (p->present & PL_HAS_DNS_QRY) {
+		*name = p->l7.dns.name, *len = p->l7.dns.name_len;
+		return *len ? PL_NAME_DNS : 0;
+	}
+	if (p->present & PL_HAS_HTTP_HOST) {
+		*name = p->l7.http.host, *len = p->l7.http.host_len;
+		return *len ? PL_NAME_HTTP : 0;
+	}
+	return 0;
+}
+
+static int kernel_names(struct names *t, struct bpf_map *map, int kind)
+{
+	__u64 key, next, *prev = NULL;
+	struct pl_name_val v;
+	int fd = bpf_map__fd(map);
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v) ||
+		    add_name(t, kind, v.name, strnlen(v.name, PL_NAME_MAX), v.packets))
+			return -1;
+	}
+	return 0;
+}
+
+static struct packet_bpf *load_as_flows(void)
+{
+	struct packet_bpf *skel = packet_bpf__open();
+
+	if (!skel)
+		return NULL;
+	skel->rodata->emit_records = 0;
+	skel->rodata->flow_flags = PL_FLOW_TABLE | PL_FLOW_NAMES | PL_FLOW_ATOMIC;
+	/* what pl_load_packet() sets for flows and top */
+	skel->rodata->parse_parts = pl_parse_parts(false, skel->rodata->flow_flags, NULL);
+	bpf_map__set_max_entries(skel->maps.flows, 65536);
+	bpf_map__set_max_entries(skel->maps.flow_names, MAX_NAMES);
+	bpf_map__set_max_entries(skel->maps.snis, MAX_NAMES);
+	bpf_map__set_max_entries(skel->maps.dns_names, MAX_NAMES);
+	bpf_map__set_max_entries(skel->maps.http_hosts, MAX_NAMES);
+	if (packet_bpf__load(skel)) {
+		packet_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+/* Every frame through xdp and tc of the flows program; then its name
+ * tables against the host's whole parse of the frames that ran. */
+static int check_names(int nfiles, char **files)
+{
+	static struct names want, got;
+	struct packet_bpf *skel = load_as_flows();
+	int i, k, j, err = 0, ran;
+	const char *name;
+	size_t len;
+
+	if (!skel) {
+		printf("FAIL parity names: cannot load the flows program: %s\n", strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < nfiles && !err; i++) {
+		struct frame *frames = NULL;
+		int n = read_frames(files[i], &frames);
+
+		for (k = 0; k < n && !err; k++) {
+			LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frames[k].data,
+				    .data_size_in = (__u32)frames[k].len, .repeat = 1);
+			struct pl_pkt host;
+			int kind;
+
+			ran = !bpf_prog_test_run_opts(bpf_program__fd(skel->progs.pktlens_xdp), &o);
+			/* tc's test_run refuses frames with a short L3 header */
+			ran += !bpf_prog_test_run_opts(bpf_program__fd(skel->progs.pktlens_tc), &o);
+			pl_parse_frame(&host, PL_LINK_ETHERNET, frames[k].data,
+				       (uint32_t)frames[k].len, (uint32_t)frames[k].len);
+			kind = host_name(&host, &name, &len);
+			if (kind && ran)
+				err = add_name(&want, kind, name, len, (unsigned long long)ran);
+		}
+		free(frames);
+		err = err || n < 0;
+	}
+	err = err || kernel_names(&got, skel->maps.snis, PL_NAME_SNI) ||
+	      kernel_names(&got, skel->maps.dns_names, PL_NAME_DNS) ||
+	      kernel_names(&got, skel->maps.http_hosts, PL_NAME_HTTP);
+	packet_bpf__destroy(skel);
+	if (err) {
+		printf("FAIL parity names: could not run the frames or read the tables\n");
+		return 1;
+	}
+	for (j = 0; j < want.n; j++) {
+		for (k = 0; k < got.n; k++)
+			if (got.e[k].kind == want.e[j].kind &&
+			    !memcmp(got.e[k].name, want.e[j].name, PL_NAME_MAX))
+				break;
+		if (k == got.n || got.e[k].packets != want.e[j].packets) {
+			printf("FAIL parity names: '%.*s' (kind %d): the host counts %llu packets, the kernel's table %llu\n",
+			       PL_NAME_MAX, want.e[j].name, want.e[j].kind, want.e[j].packets,
+			       k == got.n ? 0 : got.e[k].packets);
+			return 1;
+		}
+	}
+	/* no names at all would prove nothing */
+	if (got.n != want.n || want.n == 0) {
+		printf("FAIL parity names: the kernel's tables hold %d names, the host found %d\n",
+		       got.n, want.n);
+		return 1;
+	}
+	printf("PASS parity names: the flows program's name tables (a narrowed parse) hold the host's %d names\n",
+	       want.n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct packet_bpf *skel;
@@ -271,6 +436,10 @@ int main(int argc, char **argv)
 			passed++;
 		}
 	}
+	if (check_names(argc - 1, argv + 1))
+		failed++;
+	else
+		passed++;
 	printf("parity: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
