@@ -12,15 +12,10 @@
 #include <time.h>
 #include <linux/types.h>
 #include "attach.h"
+#include "ifaces.h"
 #include "opts.h"
 
 struct packet_bpf;
-
-struct pl_ifaces {
-	int n;
-	char names[PL_MAX_IFACES][IF_NAMESIZE];
-	int indexes[PL_MAX_IFACES];
-};
 
 uint64_t pl_clock_ns(clockid_t id);
 /* CLOCK_REALTIME - CLOCK_MONOTONIC: adds to bpf_ktime_get_ns() values. */
@@ -28,15 +23,6 @@ uint64_t pl_mono_to_epoch_ns(void);
 
 /* PL_EXIT_RUNTIME with a message when the kernel has no BTF. */
 int pl_check_btf(void);
-
-/* Resolves o->ifaces; PL_EXIT_USAGE with a message when one is missing
- * or none was given. */
-int pl_resolve_ifaces(const struct pl_opts *o, const char *cmd, struct pl_ifaces *ifs);
-int pl_resolve_names(const char *const *names, int n, const char *cmd,
-		     struct pl_ifaces *ifs);
-const char *pl_ifname(const struct pl_ifaces *ifs, __u32 ifindex);
-/* Nonzero (after a message) when a watched interface is gone. */
-int pl_iface_vanished(const struct pl_ifaces *ifs);
 
 struct pl_filter;
 /* The common start of a packet command: compiles o->filter, resolves the
@@ -52,11 +38,10 @@ struct packet_bpf *pl_open_packet(const struct pl_filter *filter, int emit_recor
 /* packet_bpf__load() with one message that says what to do. Returns 0 or
  * PL_EXIT_RUNTIME. */
 int pl_load_packet(struct packet_bpf *skel);
-/* Attaches the packet programs to every interface; on failure detaches
- * what was attached. Returns 0 or PL_EXIT_RUNTIME. */
-int pl_attach_all(struct packet_bpf *skel, const struct pl_ifaces *ifs,
-		  enum pl_attach_mode mode, struct pl_attachment *att, int *n_att);
-void pl_detach_all(struct pl_attachment *att, int *n_att);
+/* Attaches the packet programs to every interface (ifs->att), and tells
+ * ifs how to attach one again; on failure detaches what was attached.
+ * Returns 0 or PL_EXIT_RUNTIME. */
+int pl_attach_all(struct packet_bpf *skel, struct pl_ifaces *ifs, enum pl_attach_mode mode);
 
 /* out[k] = the sum over CPUs of entry k of a per-CPU array of __u64. */
 void pl_sum_percpu(int map_fd, __u32 n, __u64 *out);
