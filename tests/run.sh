@@ -50,6 +50,7 @@ flows-scale    kernel -
 detect-parity  kernel -
 detect         kernel -
 hardening      kernel -
+ifaces         kernel tshark
 fuzz           host   -
 "
 
@@ -83,6 +84,8 @@ suite_cmd() {
 	detect) bash tests/e2e/detect_e2e.sh ;;
 	# squatted pins, a blocked or failing stdout, SIGHUP, a bad reload
 	hardening) bash tests/e2e/hardening.sh ;;
+	# interfaces that go, come back (--reattach) or are renamed while watched
+	ifaces) bash tests/e2e/ifaces.sh ;;
 	fuzz) bash tests/fuzz/run.sh "$FUZZ_SECONDS" ;;
 	esac
 }
