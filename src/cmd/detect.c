@@ -175,18 +175,7 @@ static int attach_xdp_one(struct pl_ifaces *ifs, int i)
 
 int pl_det_attach_xdp(struct packet_bpf *skel, struct pl_ifaces *ifs, enum pl_attach_mode mode)
 {
-	int i;
-
-	ifs->skel = skel;
-	ifs->mode = mode;
-	ifs->attach = attach_xdp_one;
-	for (i = 0; i < ifs->n; i++) {
-		if (ifs->indexes[i] && attach_xdp_one(ifs, i)) {
-			pl_detach_all(ifs);
-			return PL_EXIT_RUNTIME;
-		}
-	}
-	return 0;
+	return pl_attach_each(skel, ifs, mode, attach_xdp_one);
 }
 
 static void print_stats(struct packet_bpf *skel, uint64_t alerts)

@@ -90,20 +90,26 @@ static int attach_one(struct pl_ifaces *ifs, int i)
 			 ifs->skel->progs.pktlens_tc);
 }
 
-int pl_attach_all(struct packet_bpf *skel, struct pl_ifaces *ifs, enum pl_attach_mode mode)
+int pl_attach_each(struct packet_bpf *skel, struct pl_ifaces *ifs, enum pl_attach_mode mode,
+		   int (*attach)(struct pl_ifaces *ifs, int i))
 {
 	int i;
 
 	ifs->skel = skel;
 	ifs->mode = mode;
-	ifs->attach = attach_one;
+	ifs->attach = attach;
 	for (i = 0; i < ifs->n; i++) {
-		if (ifs->indexes[i] && attach_one(ifs, i)) {
+		if (ifs->indexes[i] && attach(ifs, i)) {
 			pl_detach_all(ifs);
 			return PL_EXIT_RUNTIME;
 		}
 	}
 	return 0;
+}
+
+int pl_attach_all(struct packet_bpf *skel, struct pl_ifaces *ifs, enum pl_attach_mode mode)
+{
+	return pl_attach_each(skel, ifs, mode, attach_one);
 }
 
 void pl_sum_percpu(int map_fd, __u32 n, __u64 *out)

@@ -42,6 +42,9 @@ int pl_load_packet(struct packet_bpf *skel);
  * ifs how to attach one again; on failure detaches what was attached.
  * Returns 0 or PL_EXIT_RUNTIME. */
 int pl_attach_all(struct packet_bpf *skel, struct pl_ifaces *ifs, enum pl_attach_mode mode);
+/* The same with another way to attach one slot (detect's XDP-only). */
+int pl_attach_each(struct packet_bpf *skel, struct pl_ifaces *ifs, enum pl_attach_mode mode,
+		   int (*attach)(struct pl_ifaces *ifs, int i));
 
 /* out[k] = the sum over CPUs of entry k of a per-CPU array of __u64. */
 void pl_sum_percpu(int map_fd, __u32 n, __u64 *out);

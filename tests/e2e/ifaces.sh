@@ -270,7 +270,7 @@ else
 	bad "agent-reattach-by-default: the agent did not start: $(err_of "$O")"
 fi
 
-# ---- 7. --no-reattach, and a single interface without --reattach: as tcpdump ----
+# ---- 7. the agent with --no-reattach stops as tcpdump does ----
 fresh
 O=$TMP/agent-no
 if start_bg "$O" "metrics on http://" 30 pl agent -i ifb0 --no-reattach --metrics 127.0.0.1:19465; then
@@ -286,22 +286,8 @@ if start_bg "$O" "metrics on http://" 30 pl agent -i ifb0 --no-reattach --metric
 else
 	bad "agent-no-reattach-stops: the agent did not start: $(err_of "$O")"
 fi
-fresh
-O=$TMP/single
-if start_bg "$O" "watching ifb0" 20 pl watch -i ifb0; then
-	pid=$BG_PID
-	ip -n "$NS" link del ifb0
-	wait "$pid"
-	rc=$?
-	if [ "$rc" -eq 1 ] && [ "$(grep -c "disappeared" "$O.err")" -eq 1 ] &&
-		grep -q "interface ifb0 disappeared; stopping" "$O.err"; then
-		ok "watch-single-no-reattach-stops"
-	else
-		bad "watch-single-no-reattach-stops: exit $rc; stderr: $(err_of "$O")"
-	fi
-else
-	bad "watch-single-no-reattach-stops: watch did not attach: $(err_of "$O")"
-fi
+# (a single interface without --reattach ending with status 1 and one line
+# is tests/cli/cli.sh's iface-vanishes)
 
 # ---- 8. --help says so ----
 if "$PKTLENS" watch --help | grep -qE '^      --reattach ' &&
