@@ -254,7 +254,8 @@ static int on_link_msg(const struct nlmsghdr *nlh, void *data)
 
 static void read_link_events(struct pl_ifaces *ifs)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	/* as iproute2's: one RTM_NEWLINK of a device with many VFs is large */
+	static char buf[32768];
 	ssize_t n;
 
 	for (;;) {
