@@ -286,10 +286,36 @@ if start_bg "$O" "metrics on http://" 30 pl agent -i ifb0 --no-reattach --metric
 else
 	bad "agent-no-reattach-stops: the agent did not start: $(err_of "$O")"
 fi
+# ---- 8. an agent reload that rebuilds the kernel side while its interface
+# is away waits for it, instead of failing back to a configuration that
+# cannot load either ----
+fresh
+O=$TMP/agent-reload
+printf 'interfaces: [ifa0, ifb0]\nmetrics: { listen: "127.0.0.1:19466" }\n' >"$TMP/reload.yaml"
+if start_bg "$O" "metrics on http://" 30 pl agent --config "$TMP/reload.yaml"; then
+	pid=$BG_PID
+	ip -n "$NS" link del ifb0
+	wait_line "$O.err" "interface ifb0 disappeared; still watching ifa0" 10 "$pid"
+	# a new filter: the kernel side is rebuilt
+	printf 'interfaces: [ifa0, ifb0]\nfilter: "icmp"\nmetrics: { listen: "127.0.0.1:19466" }\n' >"$TMP/reload.yaml"
+	kill -HUP "$pid"
+	if wait_line "$O.err" "interface ifb0 is still away; attaching when it appears" 10 "$pid" &&
+		link ifb0 211 && wait_line "$O.err" "interface ifb0 is back" 10 "$pid" &&
+		wait_count "$O.err" "watching ifb0 with" 2 10 && kill -0 "$pid" 2>/dev/null &&
+		! grep -q "reload failed\|does not load" "$O.err"; then
+		ok "agent-reload-while-away-waits"
+	else
+		bad "agent-reload-while-away-waits: alive=$(kill -0 "$pid" 2>/dev/null && echo yes || echo no); stderr: $(err_of "$O")"
+	fi
+	stop "$pid"
+else
+	bad "agent-reload-while-away-waits: the agent did not start: $(err_of "$O")"
+fi
+
 # (a single interface without --reattach ending with status 1 and one line
 # is tests/cli/cli.sh's iface-vanishes)
 
-# ---- 8. --help says so ----
+# ---- 9. --help says so ----
 if "$PKTLENS" watch --help | grep -qE '^      --reattach ' &&
 	"$PKTLENS" agent --help | grep -qE '^      --no-reattach ' &&
 	! "$PKTLENS" agent --help | grep -qE '^      --reattach '; then
