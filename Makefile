@@ -8,7 +8,7 @@ ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) -Isrc
-LDLIBS   := -lbpf -lpcap -lelf -lz
+LDLIBS   := -lbpf -lpcap -lelf -lz -lmnl
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # A target whose recipe fails is removed, so a half-written file (a 0-byte
@@ -197,7 +197,7 @@ obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
 
 # kbench loads the flow tables as flows and top do (src/runtime/flowtab.c)
 KBENCH_LIB := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c src/runtime/flowtab.c \
-	src/runtime/skel_common.c src/runtime/attach.c src/opts.c \
+	src/runtime/skel_common.c src/runtime/attach.c src/runtime/ifaces.c src/opts.c \
 	$(OUT_SRCS) src/util/log.c src/util/clock.c src/util/btf.c
 $(BUILD)/kbench: $(BUILD)/bench/kbench.o $(call obj,$(KBENCH_LIB))
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
@@ -209,8 +209,8 @@ $(BUILD)/kbench_detect: $(BUILD)/bench/kbench_detect.o $(call obj,$(KBENCH_LIB) 
 
 # ---- flows, top, agent (docs/flows.md, docs/agent.md) ----
 # skel_common.c compiles the filter through opts.c (pl_opts_compile_filter)
-FLOW_LIB := src/runtime/flowtab.c src/runtime/skel_common.c src/runtime/attach.c src/util/log.c \
-	src/util/clock.c src/util/btf.c \
+FLOW_LIB := src/runtime/flowtab.c src/runtime/skel_common.c src/runtime/attach.c \
+	src/runtime/ifaces.c src/util/log.c src/util/clock.c src/util/btf.c \
 	$(OUT_SRCS) src/opts.c src/filter/compile.c src/filter/cbpf.c src/parse/parse.c
 $(BUILD)/flowbench: $(BUILD)/bench/flowbench.o $(call obj,$(FLOW_LIB))
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@

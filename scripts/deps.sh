@@ -7,6 +7,8 @@ PKGS=(
 	# build
 	make clang llvm gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	libpcap-dev libclang-rt-14-dev
+	# rtnetlink link events: interfaces that go, come back or are renamed
+	libmnl-dev
 	# lab and tests: real peers and packet tools
 	iproute2 iputils-ping tshark tcpdump dnsmasq-base dnsutils curl openssl
 	python3 python3-scapy xdp-tools netsniff-ng tcpreplay procps psmisc

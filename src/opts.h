@@ -17,6 +17,8 @@ struct pl_opts {
 	uint64_t count;       /* -c: stop after this many records (0 = no limit) */
 	double duration;      /* --duration seconds (0 = no limit) */
 	enum pl_attach_mode mode;
+	bool reattach;        /* --reattach: attach again to an interface that comes back */
+	bool no_reattach;     /* agent --no-reattach (the agent re-attaches by default) */
 	int n_ifaces;
 	const char *ifaces[PL_MAX_IFACES];
 	char *iface_arg;      /* -i value, split into ifaces[] */

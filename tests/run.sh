@@ -51,6 +51,7 @@ flows-scale    kernel lab
 detect-parity  kernel -
 detect         kernel lab
 hardening      kernel -
+ifaces         kernel tshark
 fuzz           host   -
 truncate       host   -
 "
@@ -90,6 +91,8 @@ suite_cmd() {
 	detect) bash tests/e2e/detect_e2e.sh ;;
 	# squatted pins, a blocked or failing stdout, SIGHUP, a bad reload
 	hardening) bash tests/e2e/hardening.sh ;;
+	# interfaces that go, come back (--reattach) or are renamed while watched
+	ifaces) bash tests/e2e/ifaces.sh ;;
 	fuzz) bash tests/fuzz/run.sh "$FUZZ_SECONDS" ;;
 	# read on every capture cut at every offset, every packet at every length
 	truncate) bash tests/fuzz/truncate.sh ;;

@@ -24,7 +24,10 @@ const volatile __u32 parse_parts = ~0u;
 #include "filter/match.c"
 #include "flow_account.h"
 
-#define TC_ACT_OK 0
+/* tcx: TCX_NEXT, so programs after pktlens on the interface still run
+ * (TCX_PASS, 0, would end the chain); on legacy clsact, TC_ACT_UNSPEC: the
+ * default, pass. pktlens never changes a packet's fate at TC. */
+#define PL_TC_NEXT -1
 #define NSEC_PER_SEC 1000000000ull
 
 const volatile struct pl_filter filter = { .entry = PL_FILTER_ACCEPT };
@@ -404,7 +407,7 @@ SEC("tc")
 int pktlens_tc(struct __sk_buff *skb)
 {
 	handle(skb, false, skb->len + (skb->vlan_present ? 4 : 0), skb->ingress_ifindex);
-	return TC_ACT_OK;
+	return PL_TC_NEXT;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

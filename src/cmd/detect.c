@@ -59,7 +59,7 @@ struct det_run {
 };
 
 /* Once a second: the other half of expiry (entries no packet matched),
- * loss, a vanished interface. */
+ * loss. */
 static int det_each_second(void *ctx, uint64_t now)
 {
 	struct det_run *r = ctx;
@@ -73,7 +73,7 @@ static int det_each_second(void *ctx, uint64_t now)
 			(unsigned long long)(d[PL_DC_ALERTS_LOST] - r->last_lost));
 		r->last_lost = d[PL_DC_ALERTS_LOST];
 	}
-	return pl_iface_vanished(&r->ifs) ? PL_EXIT_RUNTIME : 0;
+	return 0;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -148,39 +148,34 @@ int pl_det_load_allow(struct packet_bpf *skel, const char *const *allow, int n_a
 
 /* --enforce and --rate-limit drop, so they need XDP: native, else generic
  * (which every interface has), never TC. */
-int pl_det_attach_xdp(struct packet_bpf *skel, const struct pl_ifaces *ifs,
-		      enum pl_attach_mode mode, struct pl_attachment *att, int *n_att)
+static int attach_xdp_one(struct pl_ifaces *ifs, int i)
 {
-	int i, fd = -1, prog = bpf_program__fd(skel->progs.pktlens_xdp);
+	LIBBPF_OPTS(bpf_link_create_opts, drv, .flags = XDP_FLAGS_DRV_MODE);
+	LIBBPF_OPTS(bpf_link_create_opts, skb, .flags = XDP_FLAGS_SKB_MODE);
+	int fd = -1, prog = bpf_program__fd(ifs->skel->progs.pktlens_xdp);
 	enum pl_attach_mode m = PL_MODE_XDP;
 
-	*n_att = 0;
-	for (i = 0; i < ifs->n; i++) {
-		LIBBPF_OPTS(bpf_link_create_opts, drv, .flags = XDP_FLAGS_DRV_MODE);
-		LIBBPF_OPTS(bpf_link_create_opts, skb, .flags = XDP_FLAGS_SKB_MODE);
-
-		fd = -1;
-		if (mode != PL_MODE_XDP_GENERIC) {
-			fd = bpf_link_create(prog, ifs->indexes[i], BPF_XDP, &drv);
-			m = PL_MODE_XDP;
-		}
-		if (fd < 0 && mode != PL_MODE_XDP) {
-			fd = bpf_link_create(prog, ifs->indexes[i], BPF_XDP, &skb);
-			m = PL_MODE_XDP_GENERIC;
-		}
-		if (fd < 0) {
-			pl_err("--enforce and --rate-limit drop at XDP, and XDP cannot attach to %s (%s); free it (ip link set dev %s xdp off) or run detect without them",
-			       ifs->names[i], strerror(errno), ifs->names[i]);
-			pl_detach_all(att, n_att);
-			return PL_EXIT_RUNTIME;
-		}
-		att[i].link_fd = fd;
-		att[i].ifindex = ifs->indexes[i];
-		att[i].mode = m;
-		(*n_att)++;
-		pl_info("watching %s with %s, enforcing", ifs->names[i], pl_mode_name(m));
+	if (ifs->mode != PL_MODE_XDP_GENERIC)
+		fd = bpf_link_create(prog, ifs->indexes[i], BPF_XDP, &drv);
+	if (fd < 0 && ifs->mode != PL_MODE_XDP) {
+		fd = bpf_link_create(prog, ifs->indexes[i], BPF_XDP, &skb);
+		m = PL_MODE_XDP_GENERIC;
 	}
+	if (fd < 0) {
+		pl_err("--enforce and --rate-limit drop at XDP, and XDP cannot attach to %s (%s); free it (ip link set dev %s xdp off) or run detect without them",
+		       ifs->names[i], strerror(errno), ifs->names[i]);
+		return PL_EXIT_RUNTIME;
+	}
+	ifs->att[i].link_fd = fd;
+	ifs->att[i].ifindex = ifs->indexes[i];
+	ifs->att[i].mode = m;
+	pl_info("watching %s with %s, enforcing", ifs->names[i], pl_mode_name(m));
 	return 0;
+}
+
+int pl_det_attach_xdp(struct packet_bpf *skel, struct pl_ifaces *ifs, enum pl_attach_mode mode)
+{
+	return pl_attach_each(skel, ifs, mode, attach_xdp_one);
 }
 
 static void print_stats(struct packet_bpf *skel, uint64_t alerts)
@@ -199,7 +194,6 @@ static void print_stats(struct packet_bpf *skel, uint64_t alerts)
 
 int cmd_detect(struct pl_opts *o)
 {
-	struct pl_attachment att[PL_MAX_IFACES];
 	static char outbuf[PL_OUT_BUF_MIN * 4];
 	struct det_run r = { .o = o };
 	struct packet_bpf *skel = NULL;
@@ -207,7 +201,7 @@ int cmd_detect(struct pl_opts *o)
 	static struct pl_filter filter;
 	struct pl_det_config cfg;
 	bool enforcing = o->enforce || o->rate_limit;
-	int ret, n_att = 0;
+	int ret;
 	__u32 n_allow = 0;
 
 	pl_out_init_file(&r.out, stdout, outbuf, sizeof(outbuf));
@@ -263,15 +257,18 @@ int cmd_detect(struct pl_opts *o)
 		goto cleanup;
 	}
 	if (enforcing)
-		ret = pl_det_attach_xdp(skel, &r.ifs, o->mode, att, &n_att);
+		ret = pl_det_attach_xdp(skel, &r.ifs, o->mode);
 	else
-		ret = pl_attach_all(skel, &r.ifs, o->mode, att, &n_att);
+		ret = pl_attach_all(skel, &r.ifs, o->mode);
+	if (!ret)
+		ret = pl_ifaces_follow(&r.ifs, o->reattach);
 	if (ret)
 		goto cleanup;
 
 	r.mono_to_epoch_ns = pl_mono_to_epoch_ns();
 	r.skel = skel;
-	ret = pl_run_ring_loop(&(struct pl_ring_loop){ .rb = rb, .o = o, .printed = &r.alerts,
+	ret = pl_run_ring_loop(&(struct pl_ring_loop){ .rb = rb, .ifs = &r.ifs, .o = o,
+						      .printed = &r.alerts,
 						      .each_second = det_each_second, .ctx = &r });
 	ret = pl_stdout_status(ret); /* alerts that could not be written are an error */
 	if (o->stats)
@@ -279,7 +276,7 @@ int cmd_detect(struct pl_opts *o)
 
 cleanup:
 	pl_det_unpin(skel);
-	pl_detach_all(att, &n_att);
+	pl_ifaces_close(&r.ifs);
 	ring_buffer__free(rb);
 	packet_bpf__destroy(skel);
 	return ret;

@@ -106,7 +106,6 @@ static void print_stats(const struct pl_flowtab *t, const __u64 *pkt)
 
 int cmd_flows(struct pl_opts *o)
 {
-	struct pl_attachment att[PL_MAX_IFACES];
 	static char outbuf[PL_OUT_BUF_MIN * 4];
 	struct flows_ctx c = { .o = o };
 	struct pl_flowtab_cfg cfg;
@@ -115,7 +114,7 @@ int cmd_flows(struct pl_opts *o)
 	static struct pl_filter filter;
 	uint64_t idle_ns, active_ns, start, next_scan, interval, last_evicted = 0;
 	__u64 pkt[PL_CNT__COUNT];
-	int ret, n_att = 0;
+	int ret;
 	bool opened = false;
 	long n;
 
@@ -136,7 +135,9 @@ int cmd_flows(struct pl_opts *o)
 	if (ret)
 		goto cleanup;
 	opened = true;
-	ret = pl_attach_all(skel, &c.ifs, o->mode, att, &n_att);
+	ret = pl_attach_all(skel, &c.ifs, o->mode);
+	if (!ret)
+		ret = pl_ifaces_follow(&c.ifs, o->reattach);
 	if (ret)
 		goto cleanup;
 
@@ -150,10 +151,15 @@ int cmd_flows(struct pl_opts *o)
 	while (!pl_loop_check(pl_clock_ns(CLOCK_MONOTONIC))) {
 		uint64_t now = pl_clock_ns(CLOCK_MONOTONIC);
 
+		if (pl_ifaces_status(&c.ifs)) { /* no interface left: what is in the table goes out */
+			ret = pl_ifaces_status(&c.ifs);
+			break;
+		}
 		if (now < next_scan) {
 			uint64_t wait = next_scan - now;
 
-			usleep((useconds_t)(wait > 100000000 ? 100000 : wait / 1000 + 1));
+			/* link changes end the wait at once */
+			pl_ifaces_wait(&c.ifs, -1, wait > 100000000 ? 100 : (int)(wait / 1000000) + 1);
 			continue;
 		}
 		next_scan = now + interval;
@@ -172,13 +178,9 @@ int cmd_flows(struct pl_opts *o)
 				pl_flowtab_max_entries(&t, -1));
 			last_evicted = t.flow_evictions;
 		}
-		if (pl_iface_vanished(&c.ifs)) {
-			ret = PL_EXIT_RUNTIME;
-			break;
-		}
 	}
 	/* no more packets: what is left in the table is final */
-	pl_detach_all(att, &n_att);
+	pl_detach_all(&c.ifs);
 	if (!(o->count && c.printed >= o->count)) {
 		n = pl_flowtab_expire(&t, pl_clock_ns(CLOCK_MONOTONIC), idle_ns, active_ns, true,
 				      on_flow, &c);
@@ -197,7 +199,7 @@ int cmd_flows(struct pl_opts *o)
 	}
 
 cleanup:
-	pl_detach_all(att, &n_att);
+	pl_ifaces_close(&c.ifs);
 	if (opened)
 		pl_flowtab_close(&t);
 	packet_bpf__destroy(skel);

@@ -450,14 +450,13 @@ static bool key(struct top *tp, int ch)
 
 int cmd_top(struct pl_opts *o)
 {
-	struct pl_attachment att[PL_MAX_IFACES];
 	static struct top tp;
 	static struct pl_filter filter;
 	struct pl_flowtab_cfg cfg;
 	struct packet_bpf *skel = NULL;
 	SCREEN *scr = NULL;
 	uint64_t idle_ns, start, next;
-	int ret, n_att = 0, i, ch;
+	int ret, i, ch;
 	bool opened = false, run = true;
 
 	ret = pl_opts_compile_filter(o, &filter);
@@ -490,7 +489,9 @@ int cmd_top(struct pl_opts *o)
 
 		tp.v[i].cur.ksz = tp.v[i].prev.ksz = ksz;
 	}
-	ret = pl_attach_all(skel, &tp.ifs, o->mode, att, &n_att);
+	ret = pl_attach_all(skel, &tp.ifs, o->mode);
+	if (!ret)
+		ret = pl_ifaces_follow(&tp.ifs, o->reattach);
 	if (ret)
 		goto cleanup;
 
@@ -523,10 +524,12 @@ int cmd_top(struct pl_opts *o)
 			}
 			sort_view(&tp);
 			draw(&tp);
-			if (pl_iface_vanished(&tp.ifs)) {
-				ret = PL_EXIT_RUNTIME;
-				break;
-			}
+		}
+		/* link changes that came (getch below waits for keys) */
+		pl_ifaces_wait(&tp.ifs, -1, 0);
+		if (pl_ifaces_status(&tp.ifs)) {
+			ret = pl_ifaces_status(&tp.ifs);
+			break;
 		}
 		ch = getch();
 		if (ch == ERR)
@@ -545,7 +548,7 @@ cleanup:
 		endwin();
 		delscreen(scr);
 	}
-	pl_detach_all(att, &n_att);
+	pl_ifaces_close(&tp.ifs);
 	for (i = 0; i < V__COUNT; i++) {
 		snap_free(&tp.v[i].cur);
 		snap_free(&tp.v[i].prev);

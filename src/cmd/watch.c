@@ -107,7 +107,7 @@ static void read_counters(struct packet_bpf *skel, __u64 out[PL_CNT__COUNT])
 
 static void print_counters(const char *prefix, const __u64 c[PL_CNT__COUNT]);
 
-/* Once a second: report loss, a failed -w, a vanished interface. */
+/* Once a second: report loss, a failed -w. */
 static int watch_each_second(void *ctx, uint64_t now)
 {
 	struct watch_ctx *w = ctx;
@@ -127,7 +127,23 @@ static int watch_each_second(void *ctx, uint64_t now)
 		w->write_failed = 2; /* said */
 		return PL_EXIT_RUNTIME;
 	}
-	return pl_iface_vanished(&w->ifs) ? PL_EXIT_RUNTIME : 0;
+	return 0;
+}
+
+/* -w: a watched interface renamed, or back with another ifindex. */
+static void iface_changed(void *ctx, struct pl_ifaces *ifs, int i, const char *old_name)
+{
+	struct watch_ctx *w = ctx;
+	int err = pl_pcapng_add_iface(&w->pcap, ifs->names[i], (uint32_t)ifs->indexes[i]);
+
+	(void)old_name;
+	if (err == -ENOSPC)
+		pl_warn("-w: no room for another interface block; packets of %s go under the first interface",
+			ifs->names[i]);
+	else if (err && !w->write_failed) {
+		w->write_errno = -err;
+		w->write_failed = 1;
+	}
 }
 
 static void print_counters(const char *prefix, const __u64 c[PL_CNT__COUNT])
@@ -142,13 +158,12 @@ static void print_counters(const char *prefix, const __u64 c[PL_CNT__COUNT])
 
 int cmd_watch(struct pl_opts *o)
 {
-	struct pl_attachment att[PL_MAX_IFACES];
 	static char outbuf[PL_OUT_BUF_MIN * 4];
 	struct watch_ctx w = { .o = o };
 	struct packet_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	__u64 c[PL_CNT__COUNT];
-	int i, err, ret = PL_EXIT_OK, n_att = 0;
+	int i, err, ret = PL_EXIT_OK;
 	static struct pl_filter filter;
 	const char *names[PL_MAX_IFACES];
 	uint32_t indexes[PL_MAX_IFACES];
@@ -187,14 +202,20 @@ int cmd_watch(struct pl_opts *o)
 		ret = PL_EXIT_RUNTIME;
 		goto cleanup;
 	}
-	ret = pl_attach_all(skel, &w.ifs, o->mode, att, &n_att);
+	ret = pl_attach_all(skel, &w.ifs, o->mode);
+	if (ret)
+		goto cleanup;
+	w.ifs.changed = iface_changed;
+	w.ifs.changed_ctx = &w;
+	ret = pl_ifaces_follow(&w.ifs, o->reattach);
 	if (ret)
 		goto cleanup;
 
 	pl_catch_stop_signals();
 	w.mono_to_epoch_ns = pl_mono_to_epoch_ns();
 	w.skel = skel;
-	ret = pl_run_ring_loop(&(struct pl_ring_loop){ .rb = rb, .o = o, .printed = &w.printed,
+	ret = pl_run_ring_loop(&(struct pl_ring_loop){ .rb = rb, .ifs = &w.ifs, .o = o,
+						      .printed = &w.printed,
 						      .each_second = watch_each_second, .ctx = &w });
 	if (o->stats) {
 		read_counters(skel, c);
@@ -214,7 +235,7 @@ cleanup:
 	/* records that could not be written are an error, as in read */
 	if (pl_opts_records_to_stdout(o))
 		ret = pl_stdout_status(ret);
-	pl_detach_all(att, &n_att);
+	pl_ifaces_close(&w.ifs);
 	ring_buffer__free(rb);
 	packet_bpf__destroy(skel);
 	return ret;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "util/log.h"
+#include "ifaces.h"
 #include "ringloop.h"
 
 /*
@@ -228,10 +229,15 @@ int pl_run_ring_loop(const struct pl_ring_loop *l)
 
 	pl_loop_begin(l->o->duration, l->each_second, l->ctx);
 	while (!pl_stop_requested()) {
-		err = ring_buffer__poll(l->rb, 100);
-		/* the kernel wakes us only for a backlog: read the rest now */
-		if (err >= 0)
+		if (l->ifs) { /* the ring, and link changes on the same wait */
+			pl_ifaces_wait(l->ifs, ring_buffer__epoll_fd(l->rb), 100);
 			err = ring_buffer__consume(l->rb);
+		} else {
+			err = ring_buffer__poll(l->rb, 100);
+			/* the kernel wakes us only for a backlog: read the rest now */
+			if (err >= 0)
+				err = ring_buffer__consume(l->rb);
+		}
 		fflush(stdout);
 		if (err < 0 && err != -EINTR) {
 			pl_err("reading the ring buffer failed: %s", strerror(-err));
@@ -239,6 +245,8 @@ int pl_run_ring_loop(const struct pl_ring_loop *l)
 		}
 		if (count_reached(l))
 			return pl_loop_status();
+		if (l->ifs && pl_ifaces_status(l->ifs))
+			break;
 		pl_loop_check(mono_ns());
 	}
 	if (pl_loop_status())
@@ -246,5 +254,5 @@ int pl_run_ring_loop(const struct pl_ring_loop *l)
 	/* what is still in the ring was emitted: print it too */
 	ring_buffer__consume(l->rb);
 	fflush(stdout);
-	return 0;
+	return l->ifs ? pl_ifaces_status(l->ifs) : 0;
 }

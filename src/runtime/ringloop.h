@@ -9,9 +9,13 @@
 #include "opts.h"
 
 struct ring_buffer;
+struct pl_ifaces;
 
 struct pl_ring_loop {
 	struct ring_buffer *rb;
+	/* the watched interfaces, followed (pl_ifaces_follow) as they change;
+	 * NULL: none (tcp) */
+	struct pl_ifaces *ifs;
 	const struct pl_opts *o;  /* -c and --duration */
 	const uint64_t *printed;  /* records printed so far, for -c */
 	/* called about once a second; a nonzero return stops the loop and
@@ -49,8 +53,9 @@ void pl_guard_stdout(void);
  * output dropped because the command was told to stop are not errors. */
 int pl_stdout_status(int ret);
 
-/* Polls and drains rb until a signal, -c, --duration, an error or
- * each_second says stop; then drains what is left. Returns an exit status. */
+/* Polls and drains rb until a signal, -c, --duration, an error, no
+ * interface left or each_second says stop; then drains what is left.
+ * Returns an exit status. */
 int pl_run_ring_loop(const struct pl_ring_loop *l);
 
 #endif

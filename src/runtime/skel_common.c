@@ -12,60 +12,6 @@
 #include "parse/parse.h"
 #include "skel_common.h"
 
-int pl_resolve_names(const char *const *names, int n, const char *cmd,
-		     struct pl_ifaces *ifs)
-{
-	int i;
-
-	if (!n) {
-		pl_err("%s needs -i IFACE (see 'ip -br link' for the names)", cmd);
-		return PL_EXIT_USAGE;
-	}
-	ifs->n = 0;
-	for (i = 0; i < n; i++) {
-		ifs->indexes[i] = (int)if_nametoindex(names[i]);
-		if (!ifs->indexes[i]) {
-			pl_err("no interface named '%s' here (see 'ip -br link'; in a namespace, run pktlens inside it with 'ip netns exec')",
-			       names[i]);
-			return PL_EXIT_USAGE;
-		}
-		snprintf(ifs->names[i], IF_NAMESIZE, "%s", names[i]);
-		ifs->n++;
-	}
-	return 0;
-}
-
-int pl_resolve_ifaces(const struct pl_opts *o, const char *cmd, struct pl_ifaces *ifs)
-{
-	return pl_resolve_names(o->ifaces, o->n_ifaces, cmd, ifs);
-}
-
-const char *pl_ifname(const struct pl_ifaces *ifs, __u32 ifindex)
-{
-	int i;
-
-	for (i = 0; i < ifs->n; i++)
-		if (ifs->indexes[i] == (int)ifindex)
-			return ifs->names[i];
-	return "?";
-}
-
-int pl_iface_vanished(const struct pl_ifaces *ifs)
-{
-	char name[IF_NAMESIZE];
-	int i;
-
-	for (i = 0; i < ifs->n; i++) {
-		if (!if_indextoname((unsigned)ifs->indexes[i], name) &&
-		    (errno == ENXIO || errno == ENODEV)) {
-			pl_err("interface %s disappeared; stopping (start pktlens again once it is back)",
-			       ifs->names[i]);
-			return 1;
-		}
-	}
-	return 0;
-}
-
 int pl_prepare_packet_cmd(const struct pl_opts *o, const char *cmd,
 			  struct pl_filter *filter, struct pl_ifaces *ifs)
 {
@@ -129,31 +75,33 @@ int pl_load_packet(struct packet_bpf *skel)
 	return PL_EXIT_RUNTIME;
 }
 
-int pl_attach_all(struct packet_bpf *skel, const struct pl_ifaces *ifs,
-		  enum pl_attach_mode mode, struct pl_attachment *att, int *n_att)
+static int attach_one(struct pl_ifaces *ifs, int i)
+{
+	return pl_attach(&ifs->att[i], ifs->names[i], ifs->indexes[i], ifs->mode,
+			 ifs->skel->rodata->droplist_enabled != 0, ifs->skel->progs.pktlens_xdp,
+			 ifs->skel->progs.pktlens_tc);
+}
+
+int pl_attach_each(struct packet_bpf *skel, struct pl_ifaces *ifs, enum pl_attach_mode mode,
+		   int (*attach)(struct pl_ifaces *ifs, int i))
 {
 	int i;
 
-	*n_att = 0;
+	ifs->skel = skel;
+	ifs->mode = mode;
+	ifs->attach = attach;
 	for (i = 0; i < ifs->n; i++) {
-		if (pl_attach(&att[i], ifs->names[i], ifs->indexes[i], mode,
-			      skel->rodata->droplist_enabled != 0, skel->progs.pktlens_xdp,
-			      skel->progs.pktlens_tc)) {
-			pl_detach_all(att, n_att);
+		if (ifs->indexes[i] && attach(ifs, i)) {
+			pl_detach_all(ifs);
 			return PL_EXIT_RUNTIME;
 		}
-		(*n_att)++;
 	}
 	return 0;
 }
 
-void pl_detach_all(struct pl_attachment *att, int *n_att)
+int pl_attach_all(struct packet_bpf *skel, struct pl_ifaces *ifs, enum pl_attach_mode mode)
 {
-	int i;
-
-	for (i = 0; i < *n_att; i++)
-		pl_detach(&att[i]);
-	*n_att = 0;
+	return pl_attach_each(skel, ifs, mode, attach_one);
 }
 
 void pl_sum_percpu(int map_fd, __u32 n, __u64 *out)

@@ -14,24 +14,11 @@
 #include "attach.h"
 #include "util/btf.h"
 #include "util/clock.h"
+#include "ifaces.h"
 #include "opts.h"
 
 struct packet_bpf;
 
-struct pl_ifaces {
-	int n;
-	char names[PL_MAX_IFACES][IF_NAMESIZE];
-	int indexes[PL_MAX_IFACES];
-};
-
-/* Resolves o->ifaces; PL_EXIT_USAGE with a message when one is missing
- * or none was given. */
-int pl_resolve_ifaces(const struct pl_opts *o, const char *cmd, struct pl_ifaces *ifs);
-int pl_resolve_names(const char *const *names, int n, const char *cmd,
-		     struct pl_ifaces *ifs);
-const char *pl_ifname(const struct pl_ifaces *ifs, __u32 ifindex);
-/* Nonzero (after a message) when a watched interface is gone. */
-int pl_iface_vanished(const struct pl_ifaces *ifs);
 
 struct pl_filter;
 /* The common start of a packet command: compiles o->filter, resolves the
@@ -53,11 +40,13 @@ void pl_narrow_parse(struct packet_bpf *skel);
 /* pl_narrow_parse(), then packet_bpf__load() with one message that says
  * what to do. Returns 0 or PL_EXIT_RUNTIME. */
 int pl_load_packet(struct packet_bpf *skel);
-/* Attaches the packet programs to every interface; on failure detaches
- * what was attached. Returns 0 or PL_EXIT_RUNTIME. */
-int pl_attach_all(struct packet_bpf *skel, const struct pl_ifaces *ifs,
-		  enum pl_attach_mode mode, struct pl_attachment *att, int *n_att);
-void pl_detach_all(struct pl_attachment *att, int *n_att);
+/* Attaches the packet programs to every interface (ifs->att), and tells
+ * ifs how to attach one again; on failure detaches what was attached.
+ * Returns 0 or PL_EXIT_RUNTIME. */
+int pl_attach_all(struct packet_bpf *skel, struct pl_ifaces *ifs, enum pl_attach_mode mode);
+/* The same with another way to attach one slot (detect's XDP-only). */
+int pl_attach_each(struct packet_bpf *skel, struct pl_ifaces *ifs, enum pl_attach_mode mode,
+		   int (*attach)(struct pl_ifaces *ifs, int i));
 
 /* out[k] = the sum over CPUs of entry k of a per-CPU array of __u64. */
 void pl_sum_percpu(int map_fd, __u32 n, __u64 *out);

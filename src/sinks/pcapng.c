@@ -51,6 +51,44 @@ static size_t opt_size(size_t len)
 	return 4 + pad4(len);
 }
 
+/* An interface description block: its name, nanosecond timestamps. */
+static int put_idb(struct pl_pcapng *w, const char *ifname, uint32_t ifindex)
+{
+	uint8_t tsresol = 9; /* 10^-9 s */
+	size_t nlen = strnlen(ifname, sizeof(w->names[0]) - 1);
+	uint32_t len = 20 + (uint32_t)(opt_size(nlen) + opt_size(1)) + 4;
+	int err = 0;
+
+	w->ifindex[w->n_ifaces] = ifindex;
+	memcpy(w->names[w->n_ifaces], ifname, nlen);
+	w->names[w->n_ifaces][nlen] = 0;
+	w->n_ifaces++;
+	err |= put32(w, BT_IDB) | put32(w, len);
+	err |= put32(w, LINKTYPE_ETHERNET); /* link type, reserved */
+	err |= put32(w, w->snaplen);
+	err |= put_opt(w, OPT_IF_NAME, ifname, (uint16_t)nlen);
+	err |= put_opt(w, OPT_IF_TSRESOL, &tsresol, 1);
+	err |= put32(w, OPT_END) | put32(w, len);
+	return err;
+}
+
+int pl_pcapng_add_iface(struct pl_pcapng *w, const char *ifname, uint32_t ifindex)
+{
+	int i;
+
+	if (!w->f)
+		return 0;
+	for (i = 0; i < w->n_ifaces; i++) {
+		if (!strncmp(w->names[i], ifname, sizeof(w->names[i]))) {
+			w->ifindex[i] = ifindex;
+			return 0;
+		}
+	}
+	if (w->n_ifaces == PL_PCAPNG_IFACES)
+		return -ENOSPC;
+	return put_idb(w, ifname, ifindex) ? -EIO : 0;
+}
+
 int pl_pcapng_open(struct pl_pcapng *w, const char *path, const char *const *ifnames,
 		   const uint32_t *ifindexes, int n_ifaces, uint32_t snaplen)
 {
@@ -63,7 +101,6 @@ int pl_pcapng_open(struct pl_pcapng *w, const char *path, const char *const *ifn
 	if (!w->f)
 		return -errno;
 	w->snaplen = snaplen;
-	w->n_ifaces = n_ifaces > 16 ? 16 : n_ifaces;
 
 	len = 28 + (uint32_t)opt_size(sizeof(appl) - 1) + 4;
 	err |= put32(w, BT_SHB) | put32(w, len) | put32(w, 0x1A2B3C4D);
@@ -72,19 +109,8 @@ int pl_pcapng_open(struct pl_pcapng *w, const char *path, const char *const *ifn
 	err |= put_opt(w, OPT_SHB_USERAPPL, appl, sizeof(appl) - 1);
 	err |= put32(w, OPT_END) | put32(w, len);
 
-	for (i = 0; i < w->n_ifaces; i++) {
-		uint8_t tsresol = 9; /* 10^-9 s */
-		size_t nlen = strlen(ifnames[i]);
-
-		w->ifindex[i] = ifindexes[i];
-		len = 20 + (uint32_t)(opt_size(nlen) + opt_size(1)) + 4;
-		err |= put32(w, BT_IDB) | put32(w, len);
-		err |= put32(w, LINKTYPE_ETHERNET); /* link type, reserved */
-		err |= put32(w, snaplen);
-		err |= put_opt(w, OPT_IF_NAME, ifnames[i], (uint16_t)nlen);
-		err |= put_opt(w, OPT_IF_TSRESOL, &tsresol, 1);
-		err |= put32(w, OPT_END) | put32(w, len);
-	}
+	for (i = 0; i < n_ifaces && i < PL_PCAPNG_IFACES; i++)
+		err |= put_idb(w, ifnames[i], ifindexes[i]);
 	return err ? -EIO : 0;
 }
 

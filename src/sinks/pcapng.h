@@ -6,10 +6,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#define PL_PCAPNG_IFACES 64
+
 struct pl_pcapng {
 	FILE *f;
 	int n_ifaces;
-	uint32_t ifindex[16];
+	uint32_t ifindex[PL_PCAPNG_IFACES]; /* of each interface block */
+	char names[PL_PCAPNG_IFACES][16];
 	uint32_t snaplen;
 };
 
@@ -17,7 +20,13 @@ struct pl_pcapng {
  * interface description per name. Returns 0 or -errno. */
 int pl_pcapng_open(struct pl_pcapng *w, const char *path, const char *const *ifnames,
 		   const uint32_t *ifindexes, int n_ifaces, uint32_t snaplen);
-/* Appends one packet; ifindex picks the interface block. */
+/* A watched interface renamed or back with another ifindex: the block of
+ * that name takes the ifindex, else a new block is appended (pcapng
+ * allows one anywhere before the packets that use it). Returns 0 or
+ * -errno. */
+int pl_pcapng_add_iface(struct pl_pcapng *w, const char *ifname, uint32_t ifindex);
+/* Appends one packet; ifindex picks the interface block (the last one
+ * given that ifindex). */
 int pl_pcapng_write(struct pl_pcapng *w, uint32_t ifindex, uint64_t ts_epoch_ns,
 		    const uint8_t *data, uint32_t caplen, uint32_t wire_len);
 int pl_pcapng_close(struct pl_pcapng *w);

@@ -76,9 +76,7 @@ struct agent {
 	struct packet_bpf *skel;
 	struct pl_flowtab t;
 	bool t_open;
-	struct pl_attachment att[PL_MAX_IFACES];
-	int n_att;
-	struct pl_ifaces ifs;
+	struct pl_ifaces ifs; /* the interfaces and their attachments */
 	struct pl_prom *prom;
 	struct pl_ipfix *ipfix;
 	struct pl_out logw; /* the writer of the log's records, into log */
@@ -101,7 +99,7 @@ struct agent {
 
 static void kernel_down(struct agent *a)
 {
-	pl_detach_all(a->att, &a->n_att);
+	pl_ifaces_close(&a->ifs);
 	ring_buffer__free(a->rb);
 	a->rb = NULL;
 	pl_det_unpin(a->skel);
@@ -196,7 +194,21 @@ static void detect_scan(struct agent *a, uint64_t now)
 		count_keys(bpf_map__fd(a->skel->maps.det_drop6), sizeof(struct pl_lpm6));
 }
 
-static int kernel_up(struct agent *a)
+/* A watched interface renamed: the counters carried over from earlier
+ * kernel sides follow it to its new name. */
+static void iface_renamed(void *ctx, struct pl_ifaces *ifs, int i, const char *old_name)
+{
+	struct agent *a = ctx;
+	int k;
+
+	for (k = 0; k < a->carry.n_ifaces; k++)
+		if (!strcmp(a->carry.ifaces[k].ifname, old_name))
+			snprintf(a->carry.ifaces[k].ifname, IF_NAMESIZE, "%s", ifs->names[i]);
+}
+
+/* known: the interfaces of the kernel side before (a reload), whose names
+ * may be away for now; NULL at start. */
+static int kernel_up(struct agent *a, const struct pl_ifaces *known)
 {
 	static struct pl_filter filter;
 	struct pl_flowtab_cfg fc;
@@ -208,7 +220,7 @@ static int kernel_up(struct agent *a)
 		return PL_EXIT_USAGE;
 	}
 	ret = pl_resolve_names((const char *const *)a->cfg.ifaces, a->cfg.n_ifaces, "agent",
-			       &a->ifs);
+			       &a->ifs, a->cfg.reattach ? known : NULL);
 	if (ret)
 		return ret;
 	pl_flowtab_cfg_defaults(&fc);
@@ -226,9 +238,13 @@ static int kernel_up(struct agent *a)
 		return ret;
 	}
 	if (a->cfg.detect && (a->cfg.enforce || a->cfg.rate_limit))
-		ret = pl_det_attach_xdp(a->skel, &a->ifs, a->cfg.mode, a->att, &a->n_att);
+		ret = pl_det_attach_xdp(a->skel, &a->ifs, a->cfg.mode);
 	else
-		ret = pl_attach_all(a->skel, &a->ifs, a->cfg.mode, a->att, &a->n_att);
+		ret = pl_attach_all(a->skel, &a->ifs, a->cfg.mode);
+	a->ifs.changed = iface_renamed;
+	a->ifs.changed_ctx = a;
+	if (!ret)
+		ret = pl_ifaces_follow(&a->ifs, a->cfg.reattach);
 	if (ret) {
 		kernel_down(a);
 		return ret;
@@ -474,10 +490,12 @@ static void read_metrics(struct agent *a, struct pl_metrics *m, struct iface_sum
 	m->droplist_dropped[1] = a->carry.det[PL_DC_RATE_LIMITED] + a->det[PL_DC_RATE_LIMITED];
 	m->droplist_expired = a->carry.det[PL_DC_EXPIRED] + a->det[PL_DC_EXPIRED];
 	m->droplist_entries = a->droplist_entries;
-	m->n_attached = a->n_att;
-	for (i = 0; i < a->n_att; i++) {
-		m->attached[i] = a->ifs.names[i];
-		m->attached_mode[i] = a->att[i].mode;
+	m->n_attached = 0;
+	for (i = 0; i < a->ifs.n; i++) {
+		if (a->ifs.att[i].link_fd < 0) /* away, waiting for it */
+			continue;
+		m->attached[m->n_attached] = a->ifs.names[i];
+		m->attached_mode[m->n_attached++] = a->ifs.att[i].mode;
 	}
 
 	if (a->ipfix)
@@ -623,10 +641,12 @@ static void reload(struct agent *a)
 
 	pl_info("SIGHUP: reloading %s", a->o->config ? a->o->config : "(no file; flags only)");
 	/* an interface that is not there would fail kernel_up() after the
-	 * teardown: refuse the file first, as one that does not parse */
+	 * teardown: refuse the file first, as one that does not parse (one
+	 * that is only away, with reattach, is waited for instead) */
 	if (pl_agent_config_load(&next, a->o->config, a->o) ||
 	    (pl_agent_config_kernel_differs(&a->cfg, &next) &&
-	     pl_resolve_names((const char *const *)next.ifaces, next.n_ifaces, "agent", &ifs))) {
+	     pl_resolve_names((const char *const *)next.ifaces, next.n_ifaces, "agent", &ifs,
+			      next.reattach ? &a->ifs : NULL))) {
 		pl_agent_config_free(&next);
 		pl_err("reload failed; still running with the previous configuration");
 		a->reloads_failed++;
@@ -634,21 +654,24 @@ static void reload(struct agent *a)
 	}
 	old = a->cfg;
 	a->cfg = next;
+	a->ifs.reattach = a->cfg.reattach;
 	if (pl_agent_config_kernel_differs(&old, &next)) {
 		struct pl_agent_config keep = a->cfg;
+		static struct pl_ifaces before;
 
 		pl_info("interfaces, filter, mode, table sizes or detect settings changed: rebuilding the kernel side");
-		pl_detach_all(a->att, &a->n_att);
+		pl_detach_all(&a->ifs);
 		scan(a, true);
 		carry_over(a);
+		before = a->ifs;
 		kernel_down(a);
-		ret = kernel_up(a);
+		ret = kernel_up(a, &before);
 		if (ret) {
 			pl_err("the new configuration does not load; going back to the previous one");
 			a->cfg = old;
 			old = keep;
 			a->reloads_failed++;
-			if (kernel_up(a)) {
+			if (kernel_up(a, &before)) {
 				pl_err("the previous configuration does not load either; stopping");
 				stop_requested = 1;
 			}
@@ -684,7 +707,7 @@ int cmd_agent(struct pl_opts *o)
 	if (ret)
 		goto out;
 	pl_log_setup_libbpf();
-	ret = kernel_up(a);
+	ret = kernel_up(a, NULL);
 	if (ret)
 		goto out;
 	ret = open_exporters(a, NULL);
@@ -712,9 +735,15 @@ int cmd_agent(struct pl_opts *o)
 		}
 		if (o->duration && (double)(now - t0) / 1e9 >= o->duration)
 			break;
+		if (pl_ifaces_status(&a->ifs)) { /* no interface left (--no-reattach) */
+			ret = pl_ifaces_status(&a->ifs);
+			break;
+		}
 		if (now < next) {
+			/* alerts and link changes end the wait at once */
+			pl_ifaces_wait(&a->ifs, a->rb ? ring_buffer__epoll_fd(a->rb) : -1, 50);
 			if (a->rb) {
-				int err = ring_buffer__poll(a->rb, 50);
+				int err = ring_buffer__consume(a->rb);
 
 				if (err < 0 && err != -EINTR) {
 					pl_err("reading the ring buffer failed: %s", strerror(-err));
@@ -723,8 +752,6 @@ int cmd_agent(struct pl_opts *o)
 				}
 				if (err > 0 && a->log)
 					fflush(a->log);
-			} else {
-				usleep(50000);
 			}
 			continue;
 		}
@@ -740,13 +767,9 @@ int cmd_agent(struct pl_opts *o)
 		}
 		publish_metrics(a);
 		a->scan_seconds = (double)(pl_clock_ns(CLOCK_MONOTONIC) - now) / 1e9;
-		if (pl_iface_vanished(&a->ifs)) {
-			ret = PL_EXIT_RUNTIME;
-			break;
-		}
 	}
 	/* SIGTERM: no more packets, then every flow left goes out */
-	pl_detach_all(a->att, &a->n_att);
+	pl_detach_all(&a->ifs);
 	if (scan(a, true))
 		ret = PL_EXIT_RUNTIME;
 	publish_metrics(a);

@@ -4,6 +4,7 @@
  *
  *   interfaces: [eth1, eth2]      # or one name, or "eth1,eth2"
  *   mode: auto                    # xdp, xdp-generic, tc, auto
+ *   reattach: true                # attach again to an interface that is back
  *   filter: "not port 22"         # pcap-filter syntax, as on the command line
  *   flows:   { entries: 65536, table_entries: 16384,
  *              idle_timeout: 15, active_timeout: 120 }
@@ -379,6 +380,8 @@ static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_
 			return set_ifaces(x, v);
 		if (!strcmp(key, "mode"))
 			return set_mode(x, v);
+		if (!strcmp(key, "reattach"))
+			return set_bool(x, v, full, &c->reattach);
 		if (!strcmp(key, "filter"))
 			return set_filter(x, v, full, &c->filter);
 	} else if (!strcmp(sect, "flows")) {
@@ -662,6 +665,7 @@ int pl_agent_config_load_stream(struct pl_agent_config *c, const char *path, FIL
 	c->idle_timeout = PL_IDLE_TIMEOUT_DEFAULT;
 	c->active_timeout = PL_ACTIVE_TIMEOUT_DEFAULT;
 	c->top_n = 10;
+	c->reattach = true;
 	c->observation_domain = 1;
 	c->enterprise = PL_IPFIX_PEN_DEFAULT;
 	c->template_refresh = 30;
@@ -689,6 +693,8 @@ int pl_agent_config_load_stream(struct pl_agent_config *c, const char *path, FIL
 	}
 	if (o->mode != PL_MODE_AUTO)
 		c->mode = o->mode;
+	if (o->no_reattach)
+		c->reattach = false;
 	if (o->filter && dup_into(&c->filter, o->filter))
 		return PL_EXIT_RUNTIME;
 	if (o->flow_entries)

@@ -19,6 +19,7 @@ struct pl_agent_config {
 	char *ifaces[PL_MAX_IFACES];
 	int n_ifaces;
 	enum pl_attach_mode mode;
+	bool reattach;            /* reattach, --no-reattach (default true) */
 	char *filter;             /* NULL: everything */
 	uint32_t flow_entries;
 	uint32_t table_entries;
