@@ -280,7 +280,7 @@ static void test_decimal(void)
 		}
 	}
 	o.len = 0;
-	result("decimal_as_printf", !bad[0] && n_checked == 500000, bad);
+	check_result("decimal_as_printf", !bad[0] && n_checked == 500000, bad);
 }
 
 /* ---- addresses ---- */
