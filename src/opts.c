@@ -497,20 +497,28 @@ void pl_free_opts(struct pl_opts *o)
 
 int pl_opts_compile_filter_for(const struct pl_opts *o, int linktype, struct pl_filter *f)
 {
-	char err[256], shown[1024], before[1024];
-	size_t at;
+	char err[256], *shown, *before;
+	size_t at, room;
 	int col;
 
 	if (!pl_filter_compile_for(o->filter, linktype, f, err, sizeof(err), &col))
 		return 0;
 	pl_err("bad filter: %s (column %d)", err, col);
-	/* the filter escaped as messages are, the caret under the same byte */
+	/* the filter escaped as messages are (a byte takes at most 4), the
+	 * caret under the same byte; a filter has no length limit */
 	at = strlen(o->filter);
-	if (col >= 1 && (size_t)col - 1 < at)
-		at = (size_t)col - 1;
-	pl_escape(before, sizeof(before), o->filter, at, 0);
-	fprintf(stderr, "  %s\n  %*s^\n", pl_escape_str(shown, sizeof(shown), o->filter),
-		(int)strlen(before), "");
+	room = 4 * at + 1;
+	shown = malloc(room);
+	before = malloc(room);
+	if (shown && before) {
+		if (col >= 1 && (size_t)col - 1 < at)
+			at = (size_t)col - 1;
+		pl_escape(before, room, o->filter, at, 0);
+		fprintf(stderr, "  %s\n  %*s^\n", pl_escape_str(shown, room, o->filter),
+			(int)strlen(before), "");
+	}
+	free(shown);
+	free(before);
 	return PL_EXIT_USAGE;
 }
 
