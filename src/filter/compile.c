@@ -31,7 +31,6 @@
 #include <string.h>
 #include <pcap/pcap.h>
 #include "filter.h"
-#include "parse/cursor.h"
 
 enum tok_kind { T_END, T_ID, T_STR, T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK,
 		T_COLON, T_AMP, T_OP, T_AND, T_OR, T_NOT };
@@ -935,20 +934,4 @@ int pl_filter_compile(const char *expr, struct pl_filter *out, char *err, size_t
 		      int *col)
 {
 	return pl_filter_compile_for(expr, DLT_EN10MB, out, err, errlen, col);
-}
-
-__u32 pl_filter_parse_parts(const struct pl_filter *f)
-{
-	__u32 parts = 0, i;
-
-	for (i = 0; i < f->n_nodes && i < PL_FILTER_MAX_NODES; i++) {
-		const struct pl_fnode *n = &f->nodes[i];
-
-		if (n->test != PL_FT_STR && n->test != PL_FT_NUM)
-			continue;
-		parts |= PL_PART_L7;
-		if (n->lo == PL_FF_HTTP_METHOD || n->lo == PL_FF_HTTP_URI)
-			parts |= PL_PART_L7_ALL;
-	}
-	return parts;
 }

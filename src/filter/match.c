@@ -269,6 +269,23 @@ PL_INLINE __u32 pl_cbpf_region(const void *base, __u64 bound, __u32 *mem)
 #endif
 
 #ifndef __bpf__
+/* The parts of the parse the filter's L7 tests read (filter.h). */
+__u32 pl_filter_parse_parts(const struct pl_filter *f)
+{
+	__u32 parts = 0, i;
+
+	for (i = 0; i < f->n_nodes && i < PL_FILTER_MAX_NODES; i++) {
+		const struct pl_fnode *n = &f->nodes[i];
+
+		if (n->test != PL_FT_STR && n->test != PL_FT_NUM)
+			continue;
+		parts |= PL_PART_L7;
+		if (n->lo == PL_FF_HTTP_METHOD || n->lo == PL_FF_HTTP_URI)
+			parts |= PL_PART_L7_ALL;
+	}
+	return parts;
+}
+
 /*
  * The host's run of the filter's libpcap blocks, under the rules of the
  * kernel's translation (filter/cbpf.c): libpcap's bpf_filter() cannot
