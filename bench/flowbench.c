@@ -26,8 +26,8 @@
 #include "runtime/flowtab.h"
 #include "frame.h"
 
-#define REPEAT 1000000
-#define ROUNDS 5
+#define REPEAT	1000000
+#define ROUNDS	5
 #define GOAL_NS 15.0
 
 static const uint8_t macs[12] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1 };
@@ -133,9 +133,14 @@ static struct config configs[] = {
 	{ .name = "flow table, atomic adds", .flags = PL_FLOW_TABLE, .atomic = true },
 	{ .name = "all tables (top), per-CPU values", .flags = ALL, .atomic = false },
 	{ .name = "all tables (top), atomic adds", .flags = ALL, .atomic = true },
-	{ .name = "all tables + interfaces (agent), per-CPU", .flags = ALL | PL_FLOW_IFACES, .atomic = false },
-	{ .name = "all tables + interfaces (agent), atomic", .flags = ALL | PL_FLOW_IFACES, .atomic = true },
-	{ .name = "flow table + names (as flows runs), atomic", .flags = PL_FLOW_TABLE | PL_FLOW_NAMES,
+	{ .name = "all tables + interfaces (agent), per-CPU",
+	  .flags = ALL | PL_FLOW_IFACES,
+	  .atomic = false },
+	{ .name = "all tables + interfaces (agent), atomic",
+	  .flags = ALL | PL_FLOW_IFACES,
+	  .atomic = true },
+	{ .name = "flow table + names (as flows runs), atomic",
+	  .flags = PL_FLOW_TABLE | PL_FLOW_NAMES,
 	  .atomic = true },
 };
 #define N_CONFIGS (sizeof(configs) / sizeof(configs[0]))
@@ -162,8 +167,10 @@ static int cmp_unsigned(const void *a, const void *b)
 
 static struct packet_bpf *load(const struct config *c)
 {
-	struct pl_flowtab_cfg fc = { .flow_entries = 65536, .table_entries = 16384,
-				     .flags = c->flags, .atomic = c->atomic };
+	struct pl_flowtab_cfg fc = { .flow_entries = 65536,
+				     .table_entries = 16384,
+				     .flags = c->flags,
+				     .atomic = c->atomic };
 	struct packet_bpf *skel = packet_bpf__open();
 
 	if (!skel)
@@ -241,10 +248,12 @@ int main(int argc, char **argv)
 		       configs[3].mean, configs[4].mean);
 	printf(".\n");
 	if (best_flow->mean - configs[0].mean <= GOAL_NS)
-		printf("Goal: flow accounting adds <= %.0f ns/packet: **met** (+%.1f ns/pkt with %s).\n",
+		printf("Goal: flow accounting adds <= %.0f ns/packet: **met** (+%.1f ns/pkt with "
+		       "%s).\n",
 		       GOAL_NS, best_flow->mean - configs[0].mean, best_flow->name);
 	else
-		printf("Goal: flow accounting adds <= %.0f ns/packet: **not met** (+%.1f ns/pkt with %s).\n",
+		printf("Goal: flow accounting adds <= %.0f ns/packet: **not met** (+%.1f ns/pkt "
+		       "with %s).\n",
 		       GOAL_NS, best_flow->mean - configs[0].mean, best_flow->name);
 	for (j = 0; j < n_configs; j++)
 		packet_bpf__destroy(configs[j].skel);

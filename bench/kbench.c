@@ -31,9 +31,9 @@
 #include "frame.h"
 #include "runtime/skel_common.h"
 
-#define REPEAT 1000000
-#define ROUNDS 3
-#define GOAL_NS 40.0       /* watch, non-matching filter */
+#define REPEAT	      1000000
+#define ROUNDS	      3
+#define GOAL_NS	      40.0 /* watch, non-matching filter */
 #define GOAL_FLOWS_NS 55.0 /* parse + flow, source, port and name tables */
 
 /* ---- frame building, with the writers of frame.h ---- */
@@ -120,8 +120,8 @@ static void ipv6(struct frame *f, uint8_t nxt, const struct frame *rest)
 static const uint8_t opt_ts[12] = { 1, 1, 8, 10, 0, 0, 0x10, 0, 0, 0, 0x20, 0 };
 
 /* TCP header (checksum left 0: nothing on the path checks it) + payload. */
-static void tcp(struct frame *f, uint16_t sport, uint16_t dport, uint8_t flags,
-		const uint8_t *opt, size_t optlen, const struct frame *payload)
+static void tcp(struct frame *f, uint16_t sport, uint16_t dport, uint8_t flags, const uint8_t *opt,
+		size_t optlen, const struct frame *payload)
 {
 	put16(f, sport);
 	put16(f, dport);
@@ -137,8 +137,7 @@ static void tcp(struct frame *f, uint16_t sport, uint16_t dport, uint8_t flags,
 		put(f, payload->b, payload->n);
 }
 
-static void udp(struct frame *f, uint16_t sport, uint16_t dport,
-		const struct frame *payload)
+static void udp(struct frame *f, uint16_t sport, uint16_t dport, const struct frame *payload)
 {
 	put16(f, sport);
 	put16(f, dport);
@@ -162,8 +161,8 @@ static void tcp4_frame(struct frame *f, int vlan_id, uint16_t dport, uint8_t fla
 static void build_syn(struct frame *f)
 {
 	/* Linux's SYN: MSS, SACK permitted, timestamps, NOP, window scale */
-	static const uint8_t opt[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0x10, 0,
-					 0, 0, 0, 0, 1, 3, 3, 7 };
+	static const uint8_t opt[20] = { 2,    4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0,
+					 0x10, 0, 0,	0,    0, 0, 1, 3,  3, 7 };
 
 	tcp4_frame(f, 0, 443, TCP_SYN, opt, sizeof(opt), NULL);
 }
@@ -189,13 +188,13 @@ static void build_dns(struct frame *f)
 {
 	struct frame dns = { .n = 0 }, l4 = { .n = 0 };
 
-	put16(&dns, 0x4a1f);	/* id */
-	put16(&dns, 0x0120);	/* RD, AD */
+	put16(&dns, 0x4a1f); /* id */
+	put16(&dns, 0x0120); /* RD, AD */
 	put16(&dns, 1), put16(&dns, 0), put16(&dns, 0), put16(&dns, 1);
 	puts_(&dns, "\3www\7example\3com");
 	put8(&dns, 0);
 	put16(&dns, 1), put16(&dns, 1); /* A, IN */
-	put8(&dns, 0);		/* EDNS0 OPT record, as dig sends */
+	put8(&dns, 0);			/* EDNS0 OPT record, as dig sends */
 	put16(&dns, 41), put16(&dns, 1232), put32(&dns, 0), put16(&dns, 0);
 	udp(&l4, 40000, 53, &dns);
 	eth(f, 0x0800, 0);
@@ -212,8 +211,8 @@ static void build_tls(struct frame *f)
 		0x009d, 0x009c, 0x003d, 0x003c, 0x0035, 0x002f, 0x00ff,
 	};
 	static const uint16_t sigalgs[] = {
-		0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0809, 0x080a, 0x080b,
-		0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601,
+		0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0809, 0x080a,
+		0x080b, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601,
 	};
 	struct frame p = { .n = 0 };
 	size_t rec, hs, l, e, x, n;
@@ -224,39 +223,39 @@ static void build_tls(struct frame *f)
 	put8(&p, 1);
 	hs = begin_len(&p, 3);
 	put16(&p, 0x0303);
-	fill(&p, 0x42, 32);			/* random */
-	put8(&p, 32), fill(&p, 0x17, 32);	/* session id */
+	fill(&p, 0x42, 32);		  /* random */
+	put8(&p, 32), fill(&p, 0x17, 32); /* session id */
 	l = begin_len(&p, 2);
 	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
 		put16(&p, suites[i]);
 	end_len(&p, l, 2);
-	put8(&p, 1), put8(&p, 0);		/* null compression */
+	put8(&p, 1), put8(&p, 0); /* null compression */
 	e = begin_len(&p, 2);
-	put16(&p, 0);				/* server_name */
+	put16(&p, 0); /* server_name */
 	x = begin_len(&p, 2), l = begin_len(&p, 2);
 	put8(&p, 0);
 	n = begin_len(&p, 2);
 	puts_(&p, "www.example.com");
 	end_len(&p, n, 2), end_len(&p, l, 2), end_len(&p, x, 2);
 	put16(&p, 11), put16(&p, 4), put8(&p, 3), put8(&p, 0), put16(&p, 0x0102);
-	put16(&p, 10), put16(&p, 12), put16(&p, 10);	/* supported_groups */
+	put16(&p, 10), put16(&p, 12), put16(&p, 10); /* supported_groups */
 	put16(&p, 0x001d), put16(&p, 0x0017), put16(&p, 0x001e);
 	put16(&p, 0x0019), put16(&p, 0x0018);
-	put16(&p, 35), put16(&p, 0);		/* session_ticket */
-	put16(&p, 16);				/* ALPN: h2, http/1.1 */
+	put16(&p, 35), put16(&p, 0); /* session_ticket */
+	put16(&p, 16);		     /* ALPN: h2, http/1.1 */
 	x = begin_len(&p, 2), l = begin_len(&p, 2);
 	put8(&p, 2), puts_(&p, "h2"), put8(&p, 8), puts_(&p, "http/1.1");
 	end_len(&p, l, 2), end_len(&p, x, 2);
 	put16(&p, 22), put16(&p, 0), put16(&p, 23), put16(&p, 0);
-	put16(&p, 13);				/* signature_algorithms */
+	put16(&p, 13); /* signature_algorithms */
 	x = begin_len(&p, 2), l = begin_len(&p, 2);
 	for (i = 0; i < sizeof(sigalgs) / sizeof(sigalgs[0]); i++)
 		put16(&p, sigalgs[i]);
 	end_len(&p, l, 2), end_len(&p, x, 2);
-	put16(&p, 43), put16(&p, 5), put8(&p, 4);	/* supported_versions */
+	put16(&p, 43), put16(&p, 5), put8(&p, 4); /* supported_versions */
 	put16(&p, 0x0304), put16(&p, 0x0303);
 	put16(&p, 45), put16(&p, 2), put8(&p, 1), put8(&p, 1);
-	put16(&p, 51), put16(&p, 38), put16(&p, 36);	/* key_share x25519 */
+	put16(&p, 51), put16(&p, 38), put16(&p, 36); /* key_share x25519 */
 	put16(&p, 0x001d), put16(&p, 32), fill(&p, 0x99, 32);
 	end_len(&p, e, 2), end_len(&p, hs, 3), end_len(&p, rec, 2);
 	tcp4_frame(f, 0, 443, TCP_ACK | TCP_PSH, opt_ts, sizeof(opt_ts), &p);
@@ -294,20 +293,21 @@ struct klass {
 #define TCP_OPTS (PL_HAS_TCP_MSS | PL_HAS_TCP_WSCALE | PL_HAS_TCP_SACK_PERM | PL_HAS_TCP_TS)
 
 static struct klass classes[] = {
-	{ .name = "TCP SYN (MSS, WS, SACK, TS)", .build = build_syn,
-	  .want = PL_HAS_IP4 | TCP_OPTS },
-	{ .name = "TCP data, 1448 B payload", .build = build_data,
+	{ .name = "TCP SYN (MSS, WS, SACK, TS)", .build = build_syn, .want = PL_HAS_IP4 | TCP_OPTS },
+	{ .name = "TCP data, 1448 B payload",
+	  .build = build_data,
 	  .want = PL_HAS_IP4 | PL_HAS_TCP_TS },
-	{ .name = "HTTP GET with Host", .build = build_http,
+	{ .name = "HTTP GET with Host",
+	  .build = build_http,
 	  .want = PL_HAS_HTTP | PL_HAS_HTTP_HOST },
-	{ .name = "DNS query (UDP 53)", .build = build_dns,
-	  .want = PL_HAS_DNS | PL_HAS_DNS_QRY },
-	{ .name = "TLS ClientHello, SNI + ALPN", .build = build_tls,
+	{ .name = "DNS query (UDP 53)", .build = build_dns, .want = PL_HAS_DNS | PL_HAS_DNS_QRY },
+	{ .name = "TLS ClientHello, SNI + ALPN",
+	  .build = build_tls,
 	  .want = PL_HAS_TLS | PL_HAS_TLS_SNI | PL_HAS_TLS_ALPN },
-	{ .name = "IPv6 + HBH, dstopts, routing; TCP", .build = build_ipv6_ext,
+	{ .name = "IPv6 + HBH, dstopts, routing; TCP",
+	  .build = build_ipv6_ext,
 	  .want = PL_HAS_IP6 | PL_HAS_IP6_L4 | PL_HAS_TCP },
-	{ .name = "802.1Q VLAN, IPv4 TCP", .build = build_vlan,
-	  .want = PL_HAS_IP4 | PL_HAS_TCP },
+	{ .name = "802.1Q VLAN, IPv4 TCP", .build = build_vlan, .want = PL_HAS_IP4 | PL_HAS_TCP },
 };
 #define N_CLASSES (sizeof(classes) / sizeof(classes[0]))
 
@@ -321,24 +321,30 @@ static struct klass classes[] = {
 static struct config {
 	const char *name;
 	const char *filter; /* NULL: none */
-	__u32 emit;         /* emit_records */
+	__u32 emit;	    /* emit_records */
 	__u32 flow_flags;   /* 0: watch */
-	double goal;        /* ns/packet mean over the mix; 0: none */
+	double goal;	    /* ns/packet mean over the mix; 0: none */
 	double filter_goal; /* ns/packet over no filter (issue 13); 0: none */
 	struct packet_bpf *skel;
 	int fd;
 	double ns[N_CLASSES], sum;
 	int match[N_CLASSES]; /* did the frame reach the matched counter? */
 } configs[] = {
-	{ .name = "watch, non-matching filter", .filter = "udp src port 10000", .emit = 1,
+	{ .name = "watch, non-matching filter",
+	  .filter = "udp src port 10000",
+	  .emit = 1,
 	  .goal = GOAL_NS },
 	{ .name = "watch, no filter (emit_records = 0)" },
 	{ .name = "flows (flow table + names)", .flow_flags = PL_FLOW_TABLE | PL_FLOW_NAMES },
-	{ .name = "flow, source, port and name tables", .flow_flags = TOP_TABLES,
+	{ .name = "flow, source, port and name tables",
+	  .flow_flags = TOP_TABLES,
 	  .goal = GOAL_FLOWS_NS },
-	{ .name = "5-term header filter", .filter_goal = 10,
-	  .filter = "ip and tcp and dst port 443 and src net 198.18.0.0/15 and tcp[tcpflags] & tcp-syn != 0" },
-	{ .name = "20-term header filter", .filter_goal = 25,
+	{ .name = "5-term header filter",
+	  .filter_goal = 10,
+	  .filter = "ip and tcp and dst port 443 and src net 198.18.0.0/15 and tcp[tcpflags] & "
+		    "tcp-syn != 0" },
+	{ .name = "20-term header filter",
+	  .filter_goal = 25,
 	  .filter = "ip and tcp and (dst port 443 or dst port 8443 or dst port 80 or dst port 8080)"
 		    " and src net 198.18.0.0/15 and not src host 198.18.0.99"
 		    " and not src host 198.18.0.98 and not dst host 198.18.0.97"
@@ -348,7 +354,7 @@ static struct config {
 		    " and src portrange 1024-65535" },
 	{ .name = "L7 filter", .filter = "tls.sni == \"*.example.com\"" },
 };
-#define N_CONFIGS (sizeof(configs) / sizeof(configs[0]))
+#define N_CONFIGS    (sizeof(configs) / sizeof(configs[0]))
 #define FIRST_FILTER 4 /* configs from here on are printed in the filter table */
 
 /* ---- measuring ---- */
@@ -356,12 +362,12 @@ static struct config {
 /* Mean ns of one run over `repeat` runs, as the kernel measured it. */
 static unsigned test_run(int prog_fd, const struct frame *f, int repeat)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b,
-		    .data_size_in = (__u32)f->n, .repeat = repeat);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = (__u32)f->n,
+		    .repeat = repeat);
 
 	if (bpf_prog_test_run_opts(prog_fd, &o) || o.retval != XDP_PASS) {
-		fprintf(stderr, "kbench: test run failed: %s (retval %u)\n",
-			strerror(errno), o.retval);
+		fprintf(stderr, "kbench: test run failed: %s (retval %u)\n", strerror(errno),
+			o.retval);
 		exit(1);
 	}
 	return o.duration;
@@ -449,11 +455,11 @@ static int check_frames(struct packet_bpf *emit, struct ring_buffer *rb,
 	for (i = 0; i < N_CLASSES; i++) {
 		struct klass *k = &classes[i];
 
-		pl_parse_frame(&host, PL_LINK_ETHERNET, k->f.b, (uint32_t)k->f.n,
-			       (uint32_t)k->f.n);
-		if ((host.present & k->want) != k->want || host.malformed ||
-		    host.truncated) {
-			fprintf(stderr, "kbench: frame '%s' parses as present=0x%x malformed=%u truncated=%u\n",
+		pl_parse_frame(&host, PL_LINK_ETHERNET, k->f.b, (uint32_t)k->f.n, (uint32_t)k->f.n);
+		if ((host.present & k->want) != k->want || host.malformed || host.truncated) {
+			fprintf(stderr,
+				"kbench: frame '%s' parses as present=0x%x malformed=%u "
+				"truncated=%u\n",
 				k->name, host.present, host.malformed, host.truncated);
 			return -1;
 		}
@@ -461,7 +467,9 @@ static int check_frames(struct packet_bpf *emit, struct ring_buffer *rb,
 		test_run(prog, &k->f, 1);
 		ring_buffer__consume(rb);
 		if (memcmp(&got->pkt, &host, sizeof(host))) {
-			fprintf(stderr, "kbench: frame '%s': kernel record differs from the host parser's\n",
+			fprintf(stderr,
+				"kbench: frame '%s': kernel record differs from the host "
+				"parser's\n",
 				k->name);
 			return -1;
 		}
@@ -490,8 +498,8 @@ static void print_goal(const struct config *c, double mean_base)
 
 	printf("- Goal for %s: <= %.0f ns/packet mean over the mix: **%s**: %.1f ns/pkt "
 	       "as measured, %.2fx the XDP_PASS baseline (%.1f ns/pkt net of it).\n",
-	       c->name, c->goal, mean <= c->goal ? "met" : "not met", mean,
-	       mean / mean_base, mean - mean_base);
+	       c->name, c->goal, mean <= c->goal ? "met" : "not met", mean, mean / mean_base,
+	       mean - mean_base);
 }
 
 /* The main table: per class, the baseline and each program up to the
@@ -546,8 +554,8 @@ static void print_filters(double mean_base)
 	for (i = 0; i < N_CLASSES; i++) {
 		printf("| %s | %.0f | %.0f |", classes[i].name, classes[i].base, none->ns[i]);
 		for (j = FIRST_FILTER; j < N_CONFIGS; j++)
-			printf(" %.0f (%+.0f)%s |", configs[j].ns[i], configs[j].ns[i] - none->ns[i],
-			       configs[j].match[i] ? " match" : "");
+			printf(" %.0f (%+.0f)%s |", configs[j].ns[i],
+			       configs[j].ns[i] - none->ns[i], configs[j].match[i] ? " match" : "");
 		printf("\n");
 	}
 	printf("| **mean over the mix** | %.1f | **%.1f** |", mean_base, none->sum / N_CLASSES);
@@ -561,7 +569,8 @@ static void print_filters(double mean_base)
 
 		if (!configs[j].filter_goal)
 			continue;
-		printf("- Goal for the %s: at most %+.0f ns/packet over no filter, mean over the mix: "
+		printf("- Goal for the %s: at most %+.0f ns/packet over no filter, mean over the "
+		       "mix: "
 		       "**%s**: %+.1f ns/pkt (%.1f against %.1f)\n",
 		       configs[j].name, configs[j].filter_goal,
 		       over <= configs[j].filter_goal ? "met" : "not met", over,

@@ -25,10 +25,16 @@
 #include "detect/host.h"
 #include "detect/pin.h"
 
-#define N_PREFIXES 10000
+#define N_PREFIXES     10000
 #define DETECT_GOAL_NS 15.0
 
-enum { P_CORE, P_DETECT, P_DROP, P_BOTH, P__COUNT };
+enum {
+	P_CORE,
+	P_DETECT,
+	P_DROP,
+	P_BOTH,
+	P__COUNT
+};
 static const char *const pnames[P__COUNT] = { "core", "detect", "drop 10k", "both" };
 
 /* Mean ns of one run; retval must be `want`. */
@@ -123,8 +129,7 @@ static int fill_droplist(struct packet_bpf *skel)
 static int block_source(struct packet_bpf *skel)
 {
 	struct pl_lpm4 k4 = { .prefixlen = 32, .addr = { 198, 18, 0, 1 } };
-	struct pl_lpm6 k6 = { .prefixlen = 128,
-			      .addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+	struct pl_lpm6 k6 = { .prefixlen = 128, .addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
 	struct pl_block b = { .reason = PL_RULE_MANUAL };
 
 	b.prefixlen = 32;
@@ -158,7 +163,9 @@ int main(void)
 			pass = NULL;
 	if (!pass || !blocked || fill_droplist(skel[P_DROP]) || fill_droplist(skel[P_BOTH]) ||
 	    fill_droplist(blocked) || block_source(blocked)) {
-		fprintf(stderr, "kbench_detect: cannot load the BPF programs or fill the drop list (run as root): %s\n",
+		fprintf(stderr,
+			"kbench_detect: cannot load the BPF programs or fill the drop list (run as "
+			"root): %s\n",
 			strerror(errno));
 		return 1;
 	}

@@ -10,7 +10,7 @@
 struct pl_cmd {
 	const char *name;
 	int (*run)(struct pl_opts *o);
-	unsigned bit;   /* PL_CMD_*: the options table (opts.c) says what it takes */
+	unsigned bit;	/* PL_CMD_*: the options table (opts.c) says what it takes */
 	int positional; /* leading words before FILTER (read's FILE) */
 	const char *synopsis;
 	const char *summary;
@@ -29,17 +29,22 @@ static const struct pl_cmd cmds[] = {
 	{ "top", cmd_top, PL_CMD_TOP, 0, "-i IFACE[,IFACE...] [OPTIONS] [FILTER]",
 	  "live terminal view: top flows, sources, ports, SNIs, DNS names, HTTP hosts", NULL },
 	{ "agent", cmd_agent, PL_CMD_AGENT, 0,
-	  "[--config FILE] [-i IFACE[,IFACE...]] [--metrics ADDR:PORT] [--ipfix HOST:PORT] [--log FILE] [OPTIONS] [FILTER]",
-	  "long-running mode: flows to JSON lines and IPFIX, Prometheus /metrics, --detect alerts; SIGHUP reloads",
+	  "[--config FILE] [-i IFACE[,IFACE...]] [--metrics ADDR:PORT] [--ipfix HOST:PORT] [--log "
+	  "FILE] [OPTIONS] [FILTER]",
+	  "long-running mode: flows to JSON lines and IPFIX, Prometheus /metrics, --detect alerts; "
+	  "SIGHUP reloads",
 	  "signals: SIGHUP rereads the configuration (docs/agent.md); SIGINT and SIGTERM end it." },
 	{ "tcp", cmd_tcp, PL_CMD_TCP, 0, "[OPTIONS] [FILTER]",
-	  "TCP lifecycle from kernel tracepoints: states, summaries, retransmits, resets, RTT, drops",
+	  "TCP lifecycle from kernel tracepoints: states, summaries, retransmits, resets, RTT, "
+	  "drops",
 	  NULL },
 	{ "detect", cmd_detect, PL_CMD_DETECT, 0, "-i IFACE[,IFACE...] [OPTIONS] [FILTER]",
-	  "alerts from the in-kernel detectors: floods, scans, spoofing, tunnelling; --enforce blocks at XDP",
+	  "alerts from the in-kernel detectors: floods, scans, spoofing, tunnelling; --enforce "
+	  "blocks at XDP",
 	  "signals: SIGINT, SIGTERM and SIGHUP end it (there is nothing to reload); its pins\n"
 	  "in /sys/fs/bpf/pktlens and the note /run/pktlens/pin-owner are removed." },
-	{ "block", cmd_block, PL_CMD_BLOCK, 0, "add CIDR [--ttl SECONDS] [--force] | del CIDR | list",
+	{ "block", cmd_block, PL_CMD_BLOCK, 0,
+	  "add CIDR [--ttl SECONDS] [--force] | del CIDR | list",
 	  "the XDP drop list of a running detect or agent", NULL },
 };
 
@@ -74,8 +79,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < N_CMDS; i++) {
 		if (strcmp(argv[1], cmds[i].name))
 			continue;
-		ret = pl_parse_opts(cmds[i].name, cmds[i].bit, cmds[i].positional,
-				    argc - 1, argv + 1, &o);
+		ret = pl_parse_opts(cmds[i].name, cmds[i].bit, cmds[i].positional, argc - 1,
+				    argv + 1, &o);
 		if (ret < 0) {
 			pl_print_cmd_help(cmds[i].name, cmds[i].synopsis, cmds[i].notes,
 					  cmds[i].bit);

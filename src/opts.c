@@ -22,8 +22,7 @@ static int split_ifaces(struct pl_opts *o, const char *arg)
 	if (!o->iface_arg)
 		return -1;
 	o->n_ifaces = 0;
-	for (tok = strtok_r(o->iface_arg, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
+	for (tok = strtok_r(o->iface_arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (o->n_ifaces == PL_MAX_IFACES) {
 			pl_err("-i: at most %d interfaces", PL_MAX_IFACES);
 			return -1;
@@ -58,7 +57,6 @@ static int join_filter(struct pl_opts *o, int argc, char **argv)
 	return 0;
 }
 
-
 static int set_verbose(struct pl_opts *o, const char *arg)
 {
 	(void)o;
@@ -74,31 +72,35 @@ static int set_verbose(struct pl_opts *o, const char *arg)
  * messages all come from here; no command parses its own options.
  */
 enum pl_opt_type {
-	PL_T_FLAG,         /* bool = true */
-	PL_T_U32,          /* uint32_t, a whole number in [umin, umax] */
-	PL_T_U64,          /* uint64_t, a whole number in [umin, umax] */
-	PL_T_SECONDS,      /* double, a decimal number in [dmin, dmax] */
+	PL_T_FLAG,	   /* bool = true */
+	PL_T_U32,	   /* uint32_t, a whole number in [umin, umax] */
+	PL_T_U64,	   /* uint64_t, a whole number in [umin, umax] */
+	PL_T_SECONDS,	   /* double, a decimal number in [dmin, dmax] */
 	PL_T_SECONDS_TEXT, /* const char *, checked as PL_T_SECONDS */
-	PL_T_STR,          /* const char * */
-	PL_T_LIST,         /* const char *[PL_MAX_IFACES], count at count_off */
-	PL_T_WORD,         /* int, one of words[] */
-	PL_T_FUNC,         /* fn(o, arg) */
+	PL_T_STR,	   /* const char * */
+	PL_T_LIST,	   /* const char *[PL_MAX_IFACES], count at count_off */
+	PL_T_WORD,	   /* int, one of words[] */
+	PL_T_FUNC,	   /* fn(o, arg) */
 };
 
 /* How --help groups the options of a command, in this order. */
 enum pl_opt_group {
-	G_CAPTURE, G_OUTPUT, G_TCP, G_FLOWS, G_DETECT, G_ENFORCE, G_AGENT, G_BLOCK, G_GENERAL,
+	G_CAPTURE,
+	G_OUTPUT,
+	G_TCP,
+	G_FLOWS,
+	G_DETECT,
+	G_ENFORCE,
+	G_AGENT,
+	G_BLOCK,
+	G_GENERAL,
 	G__COUNT
 };
 static const char *const group_title[G__COUNT] = {
-	[G_CAPTURE] = "attaching",
-	[G_OUTPUT] = "records",
-	[G_TCP] = "tcp events",
-	[G_FLOWS] = "flow table",
-	[G_DETECT] = "detectors",
-	[G_ENFORCE] = "enforcement (XDP drop list)",
-	[G_AGENT] = "agent",
-	[G_BLOCK] = "block",
+	[G_CAPTURE] = "attaching", [G_OUTPUT] = "records",
+	[G_TCP] = "tcp events",	   [G_FLOWS] = "flow table",
+	[G_DETECT] = "detectors",  [G_ENFORCE] = "enforcement (XDP drop list)",
+	[G_AGENT] = "agent",	   [G_BLOCK] = "block",
 	[G_GENERAL] = "general",
 };
 
@@ -108,162 +110,357 @@ struct pl_opt_word {
 };
 
 struct pl_opt_def {
-	const char *name;    /* --name */
-	char short_name;     /* -x, or 0: long only */
-	bool old_short;      /* -x is an old spelling: accepted, not shown as -x */
+	const char *name; /* --name */
+	char short_name;  /* -x, or 0: long only */
+	bool old_short;	  /* -x is an old spelling: accepted, not shown as -x */
 	enum pl_opt_type type;
-	uint64_t umin, umax, def; /* PL_T_U32, PL_T_U64 (def: the default) */
-	double dmin, dmax;   /* PL_T_SECONDS, PL_T_SECONDS_TEXT */
-	size_t off;          /* destination in struct pl_opts */
-	size_t count_off;    /* PL_T_LIST: its int counter */
-	const struct pl_opt_word *words; /* PL_T_WORD, ending with { NULL } */
+	uint64_t umin, umax, def;		       /* PL_T_U32, PL_T_U64 (def: the default) */
+	double dmin, dmax;			       /* PL_T_SECONDS, PL_T_SECONDS_TEXT */
+	size_t off;				       /* destination in struct pl_opts */
+	size_t count_off;			       /* PL_T_LIST: its int counter */
+	const struct pl_opt_word *words;	       /* PL_T_WORD, ending with { NULL } */
 	int (*fn)(struct pl_opts *o, const char *arg); /* PL_T_FUNC */
-	unsigned cmds;       /* PL_CMD_* that take it */
+	unsigned cmds;				       /* PL_CMD_* that take it */
 	enum pl_opt_group group;
-	const char *arg;     /* its value in --help, or NULL for none */
-	const char *what;    /* numbers: "a positive count", for messages */
+	const char *arg;  /* its value in --help, or NULL for none */
+	const char *what; /* numbers: "a positive count", for messages */
 	const char *help;
 };
 
-#define OFF(f) offsetof(struct pl_opts, f)
-#define C_LIVE (PL_CMD_WATCH | PL_CMD_FLOWS | PL_CMD_TOP | PL_CMD_AGENT | PL_CMD_DETECT)
+#define OFF(f)	  offsetof(struct pl_opts, f)
+#define C_LIVE	  (PL_CMD_WATCH | PL_CMD_FLOWS | PL_CMD_TOP | PL_CMD_AGENT | PL_CMD_DETECT)
 #define C_RECORDS (PL_CMD_WATCH | PL_CMD_READ | PL_CMD_FLOWS | PL_CMD_TCP | PL_CMD_DETECT)
-#define C_ALL 0xffffffffu
-#define PPS_MAX 1000000000u
+#define C_ALL	  0xffffffffu
+#define PPS_MAX	  1000000000u
 
 static const struct pl_opt_word mode_words[] = {
-	{ "xdp", PL_MODE_XDP }, { "xdp-generic", PL_MODE_XDP_GENERIC },
-	{ "tc", PL_MODE_TC }, { "auto", PL_MODE_AUTO }, { NULL, 0 },
+	{ "xdp", PL_MODE_XDP },
+	{ "xdp-generic", PL_MODE_XDP_GENERIC },
+	{ "tc", PL_MODE_TC },
+	{ "auto", PL_MODE_AUTO },
+	{ NULL, 0 },
 };
 
 static const struct pl_opt_def opt_defs[] = {
 	/* where and how to attach */
-	{ .name = "interface", .short_name = 'i', .type = PL_T_FUNC, .fn = split_ifaces,
-	  .cmds = C_LIVE, .group = G_CAPTURE, .arg = "IFACE[,IFACE...]",
+	{ .name = "interface",
+	  .short_name = 'i',
+	  .type = PL_T_FUNC,
+	  .fn = split_ifaces,
+	  .cmds = C_LIVE,
+	  .group = G_CAPTURE,
+	  .arg = "IFACE[,IFACE...]",
 	  .help = "interfaces to watch (ingress)" },
-	{ .name = "mode", .short_name = 'm', .type = PL_T_WORD, .words = mode_words,
-	  .off = OFF(mode), .cmds = C_LIVE, .group = G_CAPTURE, .arg = "xdp|xdp-generic|tc|auto",
-	  .help = "how to attach (default auto: the hook that costs least on the device: native XDP, then generic XDP, then TC; TC first on veth)" },
-	{ .name = "reattach", .type = PL_T_FLAG, .off = OFF(reattach),
-	  .cmds = C_LIVE & ~PL_CMD_AGENT, .group = G_CAPTURE,
-	  .help = "when an interface goes away, wait for one of its -i name and attach again (without it the others stay watched, and the command stops when none is left)" },
-	{ .name = "no-reattach", .type = PL_T_FLAG, .off = OFF(no_reattach),
-	  .cmds = PL_CMD_AGENT, .group = G_CAPTURE,
-	  .help = "do not attach again to an interface of a -i name that comes back (reattach: false in the file; the agent re-attaches by default); stop when none is left" },
-	{ .name = "duration", .short_name = 'D', .type = PL_T_SECONDS, .dmin = 0.001,
-	  .dmax = 86400.0 * 365, .off = OFF(duration),
-	  .cmds = C_LIVE | PL_CMD_TCP, .group = G_CAPTURE, .arg = "SECONDS",
-	  .what = "a number of seconds", .help = "stop after SECONDS" },
-	{ .name = "sample", .short_name = 'N', .type = PL_T_U32, .umin = 1, .umax = UINT32_MAX,
-	  .off = OFF(sample), .cmds = PL_CMD_WATCH, .group = G_CAPTURE, .arg = "N",
+	{ .name = "mode",
+	  .short_name = 'm',
+	  .type = PL_T_WORD,
+	  .words = mode_words,
+	  .off = OFF(mode),
+	  .cmds = C_LIVE,
+	  .group = G_CAPTURE,
+	  .arg = "xdp|xdp-generic|tc|auto",
+	  .help = "how to attach (default auto: the hook that costs least on the device: native "
+		  "XDP, then generic XDP, then TC; TC first on veth)" },
+	{ .name = "reattach",
+	  .type = PL_T_FLAG,
+	  .off = OFF(reattach),
+	  .cmds = C_LIVE & ~PL_CMD_AGENT,
+	  .group = G_CAPTURE,
+	  .help = "when an interface goes away, wait for one of its -i name and attach again "
+		  "(without it the others stay watched, and the command stops when none is left)" },
+	{ .name = "no-reattach",
+	  .type = PL_T_FLAG,
+	  .off = OFF(no_reattach),
+	  .cmds = PL_CMD_AGENT,
+	  .group = G_CAPTURE,
+	  .help = "do not attach again to an interface of a -i name that comes back (reattach: "
+		  "false in the file; the agent re-attaches by default); stop when none is left" },
+	{ .name = "duration",
+	  .short_name = 'D',
+	  .type = PL_T_SECONDS,
+	  .dmin = 0.001,
+	  .dmax = 86400.0 * 365,
+	  .off = OFF(duration),
+	  .cmds = C_LIVE | PL_CMD_TCP,
+	  .group = G_CAPTURE,
+	  .arg = "SECONDS",
+	  .what = "a number of seconds",
+	  .help = "stop after SECONDS" },
+	{ .name = "sample",
+	  .short_name = 'N',
+	  .type = PL_T_U32,
+	  .umin = 1,
+	  .umax = UINT32_MAX,
+	  .off = OFF(sample),
+	  .cmds = PL_CMD_WATCH,
+	  .group = G_CAPTURE,
+	  .arg = "N",
 	  .what = "a sampling rate",
 	  .help = "keep 1 of every N matching packets (counted in the kernel)" },
-	{ .name = "rate", .short_name = 'R', .type = PL_T_U64, .umin = 1, .umax = PPS_MAX,
-	  .off = OFF(rate), .cmds = PL_CMD_WATCH, .group = G_CAPTURE, .arg = "PPS",
+	{ .name = "rate",
+	  .short_name = 'R',
+	  .type = PL_T_U64,
+	  .umin = 1,
+	  .umax = PPS_MAX,
+	  .off = OFF(rate),
+	  .cmds = PL_CMD_WATCH,
+	  .group = G_CAPTURE,
+	  .arg = "PPS",
 	  .what = "a packet rate",
 	  .help = "at most PPS records per second per CPU, enforced in the kernel" },
 	/* records */
-	{ .name = "json", .short_name = 'j', .type = PL_T_FLAG, .off = OFF(json),
-	  .cmds = C_RECORDS | PL_CMD_BLOCK, .group = G_OUTPUT,
+	{ .name = "json",
+	  .short_name = 'j',
+	  .type = PL_T_FLAG,
+	  .off = OFF(json),
+	  .cmds = C_RECORDS | PL_CMD_BLOCK,
+	  .group = G_OUTPUT,
 	  .help = "one JSON object per record (SPEC.md keys)" },
-	{ .name = "count", .short_name = 'c', .type = PL_T_U64, .umin = 1, .umax = UINT64_MAX,
-	  .off = OFF(count), .cmds = C_RECORDS, .group = G_OUTPUT, .arg = "COUNT",
-	  .what = "a positive count", .help = "stop after COUNT records" },
-	{ .name = "stats", .short_name = 'S', .type = PL_T_FLAG, .off = OFF(stats),
-	  .cmds = C_RECORDS, .group = G_OUTPUT,
+	{ .name = "count",
+	  .short_name = 'c',
+	  .type = PL_T_U64,
+	  .umin = 1,
+	  .umax = UINT64_MAX,
+	  .off = OFF(count),
+	  .cmds = C_RECORDS,
+	  .group = G_OUTPUT,
+	  .arg = "COUNT",
+	  .what = "a positive count",
+	  .help = "stop after COUNT records" },
+	{ .name = "stats",
+	  .short_name = 'S',
+	  .type = PL_T_FLAG,
+	  .off = OFF(stats),
+	  .cmds = C_RECORDS,
+	  .group = G_OUTPUT,
 	  .help = "print packets seen, matched, emitted and lost on exit" },
-	{ .name = "write", .short_name = 'w', .type = PL_T_STR, .off = OFF(write_file),
-	  .cmds = PL_CMD_WATCH | PL_CMD_READ, .group = G_OUTPUT, .arg = "FILE",
+	{ .name = "write",
+	  .short_name = 'w',
+	  .type = PL_T_STR,
+	  .off = OFF(write_file),
+	  .cmds = PL_CMD_WATCH | PL_CMD_READ,
+	  .group = G_OUTPUT,
+	  .arg = "FILE",
 	  .help = "write matching packets to FILE as pcapng (- for stdout)" },
-	{ .name = "snaplen", .short_name = 's', .type = PL_T_U32, .umin = 1, .umax = UINT32_MAX,
-	  .def = 262144, .off = OFF(snaplen), .cmds = PL_CMD_WATCH | PL_CMD_READ,
-	  .group = G_OUTPUT, .arg = "N", .what = "a number of bytes",
-	  .help = "bytes of each packet to write with -w (default 262144; the kernel sends at most 4096)" },
+	{ .name = "snaplen",
+	  .short_name = 's',
+	  .type = PL_T_U32,
+	  .umin = 1,
+	  .umax = UINT32_MAX,
+	  .def = 262144,
+	  .off = OFF(snaplen),
+	  .cmds = PL_CMD_WATCH | PL_CMD_READ,
+	  .group = G_OUTPUT,
+	  .arg = "N",
+	  .what = "a number of bytes",
+	  .help = "bytes of each packet to write with -w (default 262144; the kernel sends at most "
+		  "4096)" },
 	/* tcp */
-	{ .name = "events", .short_name = 'e', .type = PL_T_STR, .off = OFF(events),
-	  .cmds = PL_CMD_TCP, .group = G_TCP, .arg = "LIST",
-	  .help = "state,summary,retrans,reset,rtt,drop or all (default summary,retrans,reset,drop)" },
-	{ .name = "rtt-every", .short_name = 'r', .type = PL_T_U32, .umin = 1, .umax = 1000000,
-	  .def = 64, .off = OFF(rtt_every), .cmds = PL_CMD_TCP, .group = G_TCP, .arg = "N",
+	{ .name = "events",
+	  .short_name = 'e',
+	  .type = PL_T_STR,
+	  .off = OFF(events),
+	  .cmds = PL_CMD_TCP,
+	  .group = G_TCP,
+	  .arg = "LIST",
+	  .help = "state,summary,retrans,reset,rtt,drop or all (default "
+		  "summary,retrans,reset,drop)" },
+	{ .name = "rtt-every",
+	  .short_name = 'r',
+	  .type = PL_T_U32,
+	  .umin = 1,
+	  .umax = 1000000,
+	  .def = 64,
+	  .off = OFF(rtt_every),
+	  .cmds = PL_CMD_TCP,
+	  .group = G_TCP,
+	  .arg = "N",
 	  .what = "a sample count",
 	  .help = "rtt: one record per N tcp_probe samples of a connection (default 64)" },
-	{ .name = "max-conns", .short_name = 'M', .type = PL_T_U32, .umin = 1, .umax = 16777216,
-	  .def = 65536, .off = OFF(max_conns), .cmds = PL_CMD_TCP, .group = G_TCP, .arg = "N",
+	{ .name = "max-conns",
+	  .short_name = 'M',
+	  .type = PL_T_U32,
+	  .umin = 1,
+	  .umax = 16777216,
+	  .def = 65536,
+	  .off = OFF(max_conns),
+	  .cmds = PL_CMD_TCP,
+	  .group = G_TCP,
+	  .arg = "N",
 	  .what = "a table size",
-	  .help = "size of the kernel's connection table (default 65536); more are counted as untracked" },
-	{ .name = "all-drops", .short_name = 'a', .type = PL_T_FLAG, .off = OFF(all_drops),
-	  .cmds = PL_CMD_TCP, .group = G_TCP,
+	  .help = "size of the kernel's connection table (default 65536); more are counted as "
+		  "untracked" },
+	{ .name = "all-drops",
+	  .short_name = 'a',
+	  .type = PL_T_FLAG,
+	  .off = OFF(all_drops),
+	  .cmds = PL_CMD_TCP,
+	  .group = G_TCP,
 	  .help = "drop: also NOT_SPECIFIED and normal consumption" },
 	/* flow table */
-	{ .name = "idle-timeout", .short_name = 'I', .type = PL_T_SECONDS, .dmin = 0.001,
-	  .dmax = 86400.0 * 365, .off = OFF(idle_timeout),
-	  .cmds = PL_CMD_FLOWS | PL_CMD_TOP | PL_CMD_AGENT, .group = G_FLOWS, .arg = "SECONDS",
+	{ .name = "idle-timeout",
+	  .short_name = 'I',
+	  .type = PL_T_SECONDS,
+	  .dmin = 0.001,
+	  .dmax = 86400.0 * 365,
+	  .off = OFF(idle_timeout),
+	  .cmds = PL_CMD_FLOWS | PL_CMD_TOP | PL_CMD_AGENT,
+	  .group = G_FLOWS,
+	  .arg = "SECONDS",
 	  .what = "a number of seconds",
 	  .help = "export a flow after SECONDS without a packet (default 15)" },
-	{ .name = "active-timeout", .short_name = 'A', .type = PL_T_SECONDS, .dmin = 0.001,
-	  .dmax = 86400.0 * 365, .off = OFF(active_timeout),
-	  .cmds = PL_CMD_FLOWS | PL_CMD_AGENT, .group = G_FLOWS, .arg = "SECONDS",
+	{ .name = "active-timeout",
+	  .short_name = 'A',
+	  .type = PL_T_SECONDS,
+	  .dmin = 0.001,
+	  .dmax = 86400.0 * 365,
+	  .off = OFF(active_timeout),
+	  .cmds = PL_CMD_FLOWS | PL_CMD_AGENT,
+	  .group = G_FLOWS,
+	  .arg = "SECONDS",
 	  .what = "a number of seconds",
 	  .help = "export a long flow every SECONDS and count it afresh (default 120)" },
-	{ .name = "flow-entries", .short_name = 'F', .type = PL_T_U32, .umin = 64, .umax = 1u << 26,
-	  .off = OFF(flow_entries), .cmds = PL_CMD_FLOWS | PL_CMD_TOP | PL_CMD_AGENT,
-	  .group = G_FLOWS, .arg = "N", .what = "a table size",
-	  .help = "size of the kernel's flow table (default 65536); a full table evicts the least recently used" },
-	{ .name = "table-entries", .short_name = 'T', .type = PL_T_U32, .umin = 64, .umax = 1u << 26,
-	  .off = OFF(table_entries), .cmds = PL_CMD_FLOWS | PL_CMD_TOP | PL_CMD_AGENT,
-	  .group = G_FLOWS, .arg = "N", .what = "a table size",
+	{ .name = "flow-entries",
+	  .short_name = 'F',
+	  .type = PL_T_U32,
+	  .umin = 64,
+	  .umax = 1u << 26,
+	  .off = OFF(flow_entries),
+	  .cmds = PL_CMD_FLOWS | PL_CMD_TOP | PL_CMD_AGENT,
+	  .group = G_FLOWS,
+	  .arg = "N",
+	  .what = "a table size",
+	  .help = "size of the kernel's flow table (default 65536); a full table evicts the least "
+		  "recently used" },
+	{ .name = "table-entries",
+	  .short_name = 'T',
+	  .type = PL_T_U32,
+	  .umin = 64,
+	  .umax = 1u << 26,
+	  .off = OFF(table_entries),
+	  .cmds = PL_CMD_FLOWS | PL_CMD_TOP | PL_CMD_AGENT,
+	  .group = G_FLOWS,
+	  .arg = "N",
+	  .what = "a table size",
 	  .help = "size of the source, port and name tables (default 16384)" },
 	/* detectors */
-	{ .name = "detect", .type = PL_T_FLAG, .off = OFF(detect),
-	  .cmds = PL_CMD_READ | PL_CMD_AGENT, .group = G_DETECT,
-	  .help = "run the detectors (as pktlens detect): read prints their alerts, not the packets; agent logs and counts them" },
-	{ .name = "threshold", .type = PL_T_LIST, .off = OFF(thresholds),
-	  .count_off = OFF(n_thresholds), .cmds = PL_CMD_READ | PL_CMD_AGENT | PL_CMD_DETECT,
-	  .group = G_DETECT, .arg = "NAME=VALUE[,...]",
+	{ .name = "detect",
+	  .type = PL_T_FLAG,
+	  .off = OFF(detect),
+	  .cmds = PL_CMD_READ | PL_CMD_AGENT,
+	  .group = G_DETECT,
+	  .help = "run the detectors (as pktlens detect): read prints their alerts, not the "
+		  "packets; agent logs and counts them" },
+	{ .name = "threshold",
+	  .type = PL_T_LIST,
+	  .off = OFF(thresholds),
+	  .count_off = OFF(n_thresholds),
+	  .cmds = PL_CMD_READ | PL_CMD_AGENT | PL_CMD_DETECT,
+	  .group = G_DETECT,
+	  .arg = "NAME=VALUE[,...]",
 	  .help = "a detector threshold, or RULE=off (docs/detect.md lists them)" },
-	{ .name = "window", .type = PL_T_SECONDS_TEXT, .dmin = 0.01, .dmax = 3600,
-	  .off = OFF(window), .cmds = PL_CMD_READ | PL_CMD_AGENT | PL_CMD_DETECT,
-	  .group = G_DETECT, .arg = "SECONDS", .what = "a window in seconds",
+	{ .name = "window",
+	  .type = PL_T_SECONDS_TEXT,
+	  .dmin = 0.01,
+	  .dmax = 3600,
+	  .off = OFF(window),
+	  .cmds = PL_CMD_READ | PL_CMD_AGENT | PL_CMD_DETECT,
+	  .group = G_DETECT,
+	  .arg = "SECONDS",
+	  .what = "a window in seconds",
 	  .help = "the detectors' counting window (default 1)" },
 	/* enforcement */
-	{ .name = "enforce", .type = PL_T_FLAG, .off = OFF(enforce),
-	  .cmds = PL_CMD_AGENT | PL_CMD_DETECT, .group = G_ENFORCE,
+	{ .name = "enforce",
+	  .type = PL_T_FLAG,
+	  .off = OFF(enforce),
+	  .cmds = PL_CMD_AGENT | PL_CMD_DETECT,
+	  .group = G_ENFORCE,
 	  .help = "an alert blocks its source at XDP for --block-ttl (needs XDP)" },
-	{ .name = "block-ttl", .type = PL_T_SECONDS, .dmin = 0.001, .dmax = 86400.0 * 365,
-	  .off = OFF(block_ttl), .cmds = PL_CMD_AGENT | PL_CMD_DETECT, .group = G_ENFORCE,
-	  .arg = "SECONDS", .what = "a number of seconds",
+	{ .name = "block-ttl",
+	  .type = PL_T_SECONDS,
+	  .dmin = 0.001,
+	  .dmax = 86400.0 * 365,
+	  .off = OFF(block_ttl),
+	  .cmds = PL_CMD_AGENT | PL_CMD_DETECT,
+	  .group = G_ENFORCE,
+	  .arg = "SECONDS",
+	  .what = "a number of seconds",
 	  .help = "how long --enforce blocks a source (default 60)" },
-	{ .name = "allow", .type = PL_T_LIST, .off = OFF(allow), .count_off = OFF(n_allow),
-	  .cmds = PL_CMD_AGENT | PL_CMD_DETECT, .group = G_ENFORCE, .arg = "CIDR[,CIDR...]",
+	{ .name = "allow",
+	  .type = PL_T_LIST,
+	  .off = OFF(allow),
+	  .count_off = OFF(n_allow),
+	  .cmds = PL_CMD_AGENT | PL_CMD_DETECT,
+	  .group = G_ENFORCE,
+	  .arg = "CIDR[,CIDR...]",
 	  .help = "never block or rate-limit these sources" },
-	{ .name = "rate-limit", .type = PL_T_U64, .umin = 1, .umax = PPS_MAX,
-	  .off = OFF(rate_limit), .cmds = PL_CMD_AGENT | PL_CMD_DETECT, .group = G_ENFORCE,
-	  .arg = "PPS", .what = "a packet rate",
+	{ .name = "rate-limit",
+	  .type = PL_T_U64,
+	  .umin = 1,
+	  .umax = PPS_MAX,
+	  .off = OFF(rate_limit),
+	  .cmds = PL_CMD_AGENT | PL_CMD_DETECT,
+	  .group = G_ENFORCE,
+	  .arg = "PPS",
+	  .what = "a packet rate",
 	  .help = "drop at XDP what a source sends above PPS packets per second" },
 	/* agent */
-	{ .name = "config", .short_name = 'c', .old_short = true, .type = PL_T_STR,
-	  .off = OFF(config), .cmds = PL_CMD_AGENT, .group = G_AGENT, .arg = "FILE",
+	{ .name = "config",
+	  .short_name = 'c',
+	  .old_short = true,
+	  .type = PL_T_STR,
+	  .off = OFF(config),
+	  .cmds = PL_CMD_AGENT,
+	  .group = G_AGENT,
+	  .arg = "FILE",
 	  .help = "YAML configuration (docs/agent.md); options given here override it. "
 		  "-c FILE, the old spelling, still works" },
-	{ .name = "metrics", .type = PL_T_STR, .off = OFF(metrics), .cmds = PL_CMD_AGENT,
-	  .group = G_AGENT, .arg = "ADDR:PORT",
+	{ .name = "metrics",
+	  .type = PL_T_STR,
+	  .off = OFF(metrics),
+	  .cmds = PL_CMD_AGENT,
+	  .group = G_AGENT,
+	  .arg = "ADDR:PORT",
 	  .help = "serve Prometheus /metrics there (default 127.0.0.1:9464)" },
-	{ .name = "ipfix", .type = PL_T_STR, .off = OFF(ipfix), .cmds = PL_CMD_AGENT,
-	  .group = G_AGENT, .arg = "HOST:PORT",
+	{ .name = "ipfix",
+	  .type = PL_T_STR,
+	  .off = OFF(ipfix),
+	  .cmds = PL_CMD_AGENT,
+	  .group = G_AGENT,
+	  .arg = "HOST:PORT",
 	  .help = "export flows as IPFIX over UDP to this collector" },
-	{ .name = "log", .type = PL_T_STR, .off = OFF(log_file), .cmds = PL_CMD_AGENT,
-	  .group = G_AGENT, .arg = "FILE", .help = "flow records as JSON lines to FILE (- for stdout)" },
+	{ .name = "log",
+	  .type = PL_T_STR,
+	  .off = OFF(log_file),
+	  .cmds = PL_CMD_AGENT,
+	  .group = G_AGENT,
+	  .arg = "FILE",
+	  .help = "flow records as JSON lines to FILE (- for stdout)" },
 	/* block */
-	{ .name = "ttl", .type = PL_T_SECONDS, .dmin = 0.001, .dmax = 86400.0 * 365,
-	  .off = OFF(ttl), .cmds = PL_CMD_BLOCK, .group = G_BLOCK, .arg = "SECONDS",
+	{ .name = "ttl",
+	  .type = PL_T_SECONDS,
+	  .dmin = 0.001,
+	  .dmax = 86400.0 * 365,
+	  .off = OFF(ttl),
+	  .cmds = PL_CMD_BLOCK,
+	  .group = G_BLOCK,
+	  .arg = "SECONDS",
 	  .what = "a number of seconds",
 	  .help = "block add: remove the entry after SECONDS (default: until deleted)" },
-	{ .name = "force", .type = PL_T_FLAG, .off = OFF(force), .cmds = PL_CMD_BLOCK,
+	{ .name = "force",
+	  .type = PL_T_FLAG,
+	  .off = OFF(force),
+	  .cmds = PL_CMD_BLOCK,
 	  .group = G_BLOCK,
 	  .help = "block add: block a prefix even when it holds sources on the --allow list" },
 	/* general */
-	{ .name = "verbose", .short_name = 'v', .type = PL_T_FUNC, .fn = set_verbose,
-	  .cmds = C_ALL, .group = G_GENERAL, .help = "debug messages, including libbpf's" },
+	{ .name = "verbose",
+	  .short_name = 'v',
+	  .type = PL_T_FUNC,
+	  .fn = set_verbose,
+	  .cmds = C_ALL,
+	  .group = G_GENERAL,
+	  .help = "debug messages, including libbpf's" },
 };
 
 #define N_OPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -281,8 +478,7 @@ static const char *spelling(const struct pl_opt_def *d, bool as_short, char *buf
 /* Stores arg at d's destination, checked against d's type and range.
  * Returns 0, or PL_EXIT_USAGE after one line naming the option and what
  * it allows. */
-static int set_opt(struct pl_opts *o, const struct pl_opt_def *d, const char *arg,
-		   bool as_short)
+static int set_opt(struct pl_opts *o, const struct pl_opt_def *d, const char *arg, bool as_short)
 {
 	char *dst = (char *)o + d->off, name[40], allowed[96];
 	const struct pl_opt_word *w;
@@ -358,8 +554,7 @@ static void opt_left(const struct pl_opt_def *d, char *buf, size_t n)
 		snprintf(buf, n, "    --%s%s%s", d->name, d->arg ? " " : "", d->arg ? d->arg : "");
 }
 
-void pl_print_cmd_help(const char *cmd, const char *synopsis, const char *extra,
-		       unsigned cmd_bit)
+void pl_print_cmd_help(const char *cmd, const char *synopsis, const char *extra, unsigned cmd_bit)
 {
 	char left[64];
 	size_t i;
@@ -414,8 +609,8 @@ void pl_print_cmd_opts(FILE *f, unsigned cmd_bit, int indent)
 	fprintf(f, "\n");
 }
 
-int pl_parse_opts(const char *cmd, unsigned cmd_bit, int positional, int argc,
-		  char **argv, struct pl_opts *o)
+int pl_parse_opts(const char *cmd, unsigned cmd_bit, int positional, int argc, char **argv,
+		  struct pl_opts *o)
 {
 	struct option lopts[N_OPT_DEFS + 2];
 	const struct pl_opt_def *by_short[128] = { 0 };
@@ -431,9 +626,10 @@ int pl_parse_opts(const char *cmd, unsigned cmd_bit, int positional, int argc,
 			*(uint32_t *)((char *)o + d->off) = (uint32_t)d->def;
 		if (!(d->cmds & cmd_bit))
 			continue;
-		lopts[n++] = (struct option){ d->name,
-					      d->type == PL_T_FLAG ? no_argument : required_argument,
-					      NULL, 256 + (int)i };
+		lopts[n++] =
+			(struct option){ d->name,
+					 d->type == PL_T_FLAG ? no_argument : required_argument,
+					 NULL, 256 + (int)i };
 		if (!d->short_name)
 			continue;
 		if (by_short[(unsigned char)d->short_name]) { /* a mistake in the table */

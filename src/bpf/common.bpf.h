@@ -62,19 +62,17 @@ static __always_inline __u64 pl_rb_wake_flags(__u64 *last, __u64 backlog)
 		return BPF_RB_NO_WAKEUP;
 	prev = *last;
 	*last = backlog;
-	return (backlog >> PL_RB_WAKE_SHIFT) > (prev >> PL_RB_WAKE_SHIFT) ?
-		       BPF_RB_FORCE_WAKEUP :
-		       BPF_RB_NO_WAKEUP;
+	return (backlog >> PL_RB_WAKE_SHIFT) > (prev >> PL_RB_WAKE_SHIFT) ? BPF_RB_FORCE_WAKEUP
+									  : BPF_RB_NO_WAKEUP;
 }
 
 /* Copies `size` bytes of a record built elsewhere into the ring; counts
  * it as emitted or, when the ring is full, lost. Returns 0 when emitted. */
-static __always_inline int pl_emit(void *rb, void *counters, __u64 *last,
-				   const void *rec, __u64 size, __u32 emitted,
-				   __u32 lost)
+static __always_inline int pl_emit(void *rb, void *counters, __u64 *last, const void *rec,
+				   __u64 size, __u32 emitted, __u32 lost)
 {
-	__u64 flags = last ? pl_rb_wake_flags(last, bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA)) :
-			     BPF_RB_NO_WAKEUP;
+	__u64 flags = last ? pl_rb_wake_flags(last, bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA))
+			   : BPF_RB_NO_WAKEUP;
 
 	if (bpf_ringbuf_output(rb, (void *)rec, size, flags)) {
 		pl_count(counters, lost);

@@ -116,12 +116,12 @@ static __always_inline bool flow_atomic(void)
 }
 
 /* *p += n: atomic on shared values, plain on per-CPU ones. */
-#define FLOW_ADD(p, n)                                   \
-	do {                                             \
-		if (flow_atomic())                       \
-			__sync_fetch_and_add((p), (n));  \
-		else                                     \
-			*(p) += (n);                     \
+#define FLOW_ADD(p, n)                                  \
+	do {                                            \
+		if (flow_atomic())                      \
+			__sync_fetch_and_add((p), (n)); \
+		else                                    \
+			*(p) += (n);                    \
 	} while (0)
 
 /* A table's first entry for a key (BPF_ANY: a racing insert from another
@@ -135,13 +135,13 @@ static __always_inline void table_insert(void *map, const void *key, const void 
 		flow_count(new_counter);
 }
 
-_Static_assert(sizeof(struct pl_iface_val) == sizeof(struct pl_port_val),
-	       "ports and ifaces hold the same {packets, bytes}");
+_Static_assert(sizeof(struct pl_iface_val) == sizeof(struct pl_port_val), "ports and ifaces hold "
+									  "the same {packets, "
+									  "bytes}");
 
 /* One more packet of len bytes in a table of {packets, bytes} values
  * (ports, ifaces). */
-static __always_inline void count_packet(void *map, const void *key, __u32 len,
-					 __u32 new_counter)
+static __always_inline void count_packet(void *map, const void *key, __u32 len, __u32 new_counter)
 {
 	struct pl_port_val *v = bpf_map_lookup_elem(map, key), nv = {};
 
@@ -156,8 +156,7 @@ static __always_inline void count_packet(void *map, const void *key, __u32 len,
 }
 
 /* The flow key of a packet with an IP header. */
-static __always_inline void make_flow_key(struct pl_pkt *p, __u32 ifindex,
-					  struct pl_flow_key *k)
+static __always_inline void make_flow_key(struct pl_pkt *p, __u32 ifindex, struct pl_flow_key *k)
 {
 	k->ifindex = ifindex;
 	k->n_vlan = p->n_vlan;
@@ -338,8 +337,7 @@ static __always_inline __u64 name_hash(const char *name, __u32 len)
 
 /* One more packet for the name in `map` (its hash h); e is the new entry,
  * the name already in it. */
-static __always_inline void count_name(void *map, __u64 h, struct pl_name_val *e,
-				       __u32 new_counter)
+static __always_inline void count_name(void *map, __u64 h, struct pl_name_val *e, __u32 new_counter)
 {
 	__u64 *v = bpf_map_lookup_elem(map, &h);
 
@@ -355,8 +353,7 @@ static __always_inline void count_name(void *map, __u64 h, struct pl_name_val *e
  * in its table and remembered as the flow's name (the first one seen).
  * `fv` is the flow's value (NULL for a new flow): its note saves the
  * flow_names lookup once the flow has a name. */
-static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex,
-					  struct pl_flow_val *fv)
+static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex, struct pl_flow_val *fv)
 {
 	struct pl_name_scratch *n;
 	const char *name;

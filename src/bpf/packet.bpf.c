@@ -10,11 +10,11 @@
 #include "common.bpf.h"
 
 /* Set by user space before load. */
-const volatile __u32 emit_records = 1;  /* records to the ring buffer */
-const volatile __u32 capture_len = 0;   /* -w: bytes of each packet to send */
+const volatile __u32 emit_records = 1;	 /* records to the ring buffer */
+const volatile __u32 capture_len = 0;	 /* -w: bytes of each packet to send */
 const volatile __u32 capture_frames = 0; /* -w: whole frames go unparsed */
-const volatile __u32 sample_every = 0;  /* --sample N: keep 1 of N */
-const volatile __u64 rate_pps = 0;      /* --rate PPS, per CPU */
+const volatile __u32 sample_every = 0;	 /* --sample N: keep 1 of N */
+const volatile __u64 rate_pps = 0;	 /* --rate PPS, per CPU */
 /* enum pl_parse_part: the parts of the parse something reads; user space
  * narrows it (pl_narrow_parse()). A record holds every part. */
 const volatile __u32 parse_parts = ~0u;
@@ -27,13 +27,13 @@ const volatile __u32 parse_parts = ~0u;
 /* tcx: TCX_NEXT, so programs after pktlens on the interface still run
  * (TCX_PASS, 0, would end the chain); on legacy clsact, TC_ACT_UNSPEC: the
  * default, pass. pktlens never changes a packet's fate at TC. */
-#define PL_TC_NEXT -1
+#define PL_TC_NEXT   -1
 #define NSEC_PER_SEC 1000000000ull
 
 const volatile struct pl_filter filter = { .entry = PL_FILTER_ACCEPT };
 
 struct pl_cpu_state {
-	__u64 wake_checks; /* records since the ring's backlog was last read */
+	__u64 wake_checks;  /* records since the ring's backlog was last read */
 	__u64 last_backlog; /* what it was then (common.bpf.h's wake-up rule) */
 	__u64 sample_count;
 	__u64 tokens_ns; /* token bucket, in ns of budget (1 token = 1e9/rate) */
@@ -101,14 +101,14 @@ static __always_inline __u64 clamp_to(__u64 n, __u64 max)
 /* One step of copy_head(): B bytes if the frame has them. The barrier keeps
  * clang from turning the packet-pointer test into integer arithmetic the
  * verifier cannot follow. */
-#define COPY_STEP(B)                                    \
-	do {                                            \
-		asm volatile("" : "+r"(cur));           \
-		if (cur + (B) <= end) {                 \
-			pl_move(dst + done, cur, (B));  \
-			cur += (B);                     \
-			done += (B);                    \
-		}                                       \
+#define COPY_STEP(B)                                   \
+	do {                                           \
+		asm volatile("" : "+r"(cur));          \
+		if (cur + (B) <= end) {                \
+			pl_move(dst + done, cur, (B)); \
+			cur += (B);                    \
+			done += (B);                   \
+		}                                      \
 	} while (0)
 
 /* Copies the first min(frame, PL_HDR_WIN) bytes of an XDP frame to dst by
@@ -136,8 +136,7 @@ static __always_inline __u32 copy_head(struct xdp_md *ctx, __u8 *dst)
 }
 
 /* Copies the first n bytes of the frame to dst (room for max bytes). */
-static __always_inline int load_xdp(struct xdp_md *ctx, __u8 *dst, __u64 n,
-				    __u64 max)
+static __always_inline int load_xdp(struct xdp_md *ctx, __u8 *dst, __u64 n, __u64 max)
 {
 	n = clamp_to(n, max);
 	if (n == 0)
@@ -150,8 +149,7 @@ static __always_inline int load_xdp(struct xdp_md *ctx, __u8 *dst, __u64 n,
  * strips it before ingress). Put it back so the parser sees the frame as
  * it was on the wire, as XDP does.
  */
-static __always_inline int load_tc(struct __sk_buff *skb, __u8 *dst, __u64 n,
-				   __u64 max)
+static __always_inline int load_tc(struct __sk_buff *skb, __u8 *dst, __u64 n, __u64 max)
 {
 	__u64 tci, rest;
 
@@ -174,8 +172,7 @@ static __always_inline int load_tc(struct __sk_buff *skb, __u8 *dst, __u64 n,
 	return 0;
 }
 
-static __always_inline int load_window(void *ctx, bool xdp, struct pl_scratch *s,
-				       __u64 n)
+static __always_inline int load_window(void *ctx, bool xdp, struct pl_scratch *s, __u64 n)
 {
 	n = clamp_to(n, PL_WIN);
 	if (xdp ? load_xdp(ctx, s->buf, n, PL_WIN) : load_tc(ctx, s->buf, n, PL_WIN))
@@ -185,8 +182,7 @@ static __always_inline int load_window(void *ctx, bool xdp, struct pl_scratch *s
 }
 
 /* Extends a PL_HDR_WIN window to n bytes, copying only what is new. */
-static __always_inline int extend_window(void *ctx, bool xdp, struct pl_scratch *s,
-					 __u64 n)
+static __always_inline int extend_window(void *ctx, bool xdp, struct pl_scratch *s, __u64 n)
 {
 	struct __sk_buff *skb = ctx;
 	__u64 rest;
@@ -267,8 +263,8 @@ static __always_inline void emit_frame(void *ctx, bool xdp, __u32 ifindex, __u32
 	struct pl_frame_buf *f = bpf_map_lookup_elem(&frame_scratch, &zero);
 	__u64 n = clamp_to(frame_len, PL_CAP_MAX);
 
-	if (!f || (xdp ? load_xdp(ctx, f->data, n, PL_CAP_MAX) :
-			 load_tc(ctx, f->data, n, PL_CAP_MAX))) {
+	if (!f ||
+	    (xdp ? load_xdp(ctx, f->data, n, PL_CAP_MAX) : load_tc(ctx, f->data, n, PL_CAP_MAX))) {
 		count(PL_CNT_LOST);
 		return;
 	}
@@ -280,8 +276,7 @@ static __always_inline void emit_frame(void *ctx, bool xdp, __u32 ifindex, __u32
 		PL_CNT_EMITTED, PL_CNT_LOST);
 }
 
-static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s,
-				 __u32 ifindex)
+static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s, __u32 ifindex)
 {
 	__u64 size = sizeof(s->ev), cap;
 
@@ -293,8 +288,8 @@ static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s,
 	s->ev.ts_mono_ns = bpf_ktime_get_ns();
 	if (capture_len) {
 		cap = clamp_to(s->avail < capture_len ? s->avail : capture_len, PL_CAP_MAX);
-		if (xdp ? load_xdp(ctx, s->cap_data, cap, PL_CAP_MAX) :
-			  load_tc(ctx, s->cap_data, cap, PL_CAP_MAX))
+		if (xdp ? load_xdp(ctx, s->cap_data, cap, PL_CAP_MAX)
+			: load_tc(ctx, s->cap_data, cap, PL_CAP_MAX))
 			cap = 0;
 		s->cap_len = (__u32)cap;
 		s->ev.type = PL_EV_PACKET_DATA;
@@ -306,11 +301,10 @@ static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s,
 
 /* -w in watch: a matched frame that fits the snapshot goes to user space
  * whole and unparsed (PL_EV_FRAME). True when it took the frame. */
-static __always_inline bool capture_whole(void *ctx, bool xdp, __u32 frame_len,
-					  __u32 ifindex)
+static __always_inline bool capture_whole(void *ctx, bool xdp, __u32 frame_len, __u32 ifindex)
 {
-	if (!capture_frames || frame_len > capture_len || frame_len > PL_CAP_MAX ||
-	    flow_flags || detect_enabled)
+	if (!capture_frames || frame_len > capture_len || frame_len > PL_CAP_MAX || flow_flags ||
+	    detect_enabled)
 		return false;
 	count(PL_CNT_MATCHED);
 	if (emit_records && admit())
@@ -318,8 +312,7 @@ static __always_inline bool capture_whole(void *ctx, bool xdp, __u32 frame_len,
 	return true;
 }
 
-static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len,
-				   __u32 ifindex)
+static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len, __u32 ifindex)
 {
 	__u32 zero = 0;
 	struct pl_scratch *s;
@@ -338,7 +331,8 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len,
 		struct xdp_md *x = ctx;
 
 		s->cbpf_mem[16] = frame_len;
-		s->cbpf_bits = pl_cbpf_region((void *)(long)x->data, (__u64)(long)x->data_end, s->cbpf_mem);
+		s->cbpf_bits = pl_cbpf_region((void *)(long)x->data, (__u64)(long)x->data_end,
+					      s->cbpf_mem);
 		if (prefilter && !pl_filter_run(&filter, s->cbpf_bits, NULL))
 			return;
 	}
@@ -352,8 +346,9 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len,
 	 * them all now */
 	if (xdp) {
 		s->len = copy_head(ctx, s->buf);
-	} else if (load_window(ctx, xdp, s, filter.needs_bytes || frame_len < PL_HDR_WIN ?
-						  frame_len : PL_HDR_WIN)) {
+	} else if (load_window(ctx, xdp, s,
+			       filter.needs_bytes || frame_len < PL_HDR_WIN ? frame_len
+									    : PL_HDR_WIN)) {
 		return;
 	}
 	/* TC: the blocks run on the loaded window, the tag put back */

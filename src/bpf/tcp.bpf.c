@@ -45,14 +45,14 @@
 /* BPF_PROG() names every tracepoint argument and ctx; not all are used */
 #pragma clang diagnostic ignored "-Wunused-parameter"
 
-#define AF_INET 2
-#define AF_INET6 10
-#define ETH_P_IP 0x0800
+#define AF_INET	   2
+#define AF_INET6   10
+#define ETH_P_IP   0x0800
 #define ETH_P_IPV6 0x86DD
 #define PF_KTHREAD 0x00200000
-#define S_IFMT 00170000
-#define S_IFSOCK 0140000
-#define NO_HEADER 0xffff /* skb->*_header when unset */
+#define S_IFMT	   00170000
+#define S_IFSOCK   0140000
+#define NO_HEADER  0xffff /* skb->*_header when unset */
 
 /* Set by user space before load. */
 const volatile __u32 kinds = (1u << PL_TCP_SUMMARY) | (1u << PL_TCP_RETRANS) |
@@ -73,13 +73,13 @@ struct conn {
 	__u32 rtt_min_us;
 	__u32 rtt_max_us;
 	__u32 rtt_n;
-	__u32 probes;     /* tcp_probe hits, for --rtt-every */
-	__u32 retrans;    /* retransmits that went out */
+	__u32 probes;  /* tcp_probe hits, for --rtt-every */
+	__u32 retrans; /* retransmits that went out */
 	__u32 pid;
 	char comm[PL_TCP_COMM_LEN];
-	__u8 owner_src;   /* enum pl_tcp_owner_src */
-	__u8 closer;      /* enum pl_tcp_closer */
-	__u8 active;      /* we connected */
+	__u8 owner_src;	  /* enum pl_tcp_owner_src */
+	__u8 closer;	  /* enum pl_tcp_closer */
+	__u8 active;	  /* we connected */
 	__u8 established; /* it reached ESTABLISHED */
 	__u8 last_state;  /* the latest state we saw */
 	__u8 _pad[3];
@@ -116,7 +116,7 @@ struct conn_group {
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE); /* page-aligned: groups on cache lines */
-	__uint(max_entries, 1); /* groups, set by user space */
+	__uint(max_entries, 1);		   /* groups, set by user space */
 	__type(key, __u32);
 	__type(value, struct conn_group);
 } conns SEC(".maps");
@@ -344,8 +344,7 @@ static __always_inline bool v4mapped(const __u8 *a)
 
 /* The socket's ends, from sock_common (valid for full, request and
  * time-wait sockets alike). Returns false for families other than IP. */
-static __always_inline bool sk_tuple(const struct sock *sk,
-				     struct pl_tcp_event *e)
+static __always_inline bool sk_tuple(const struct sock *sk, struct pl_tcp_event *e)
 {
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 
@@ -355,10 +354,8 @@ static __always_inline bool sk_tuple(const struct sock *sk,
 		BPF_CORE_READ_INTO((__u32 *)e->daddr, sk, __sk_common.skc_daddr);
 	} else if (family == AF_INET6) {
 		e->family = 6;
-		BPF_CORE_READ_INTO(&e->saddr, sk,
-				   __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&e->daddr, sk,
-				   __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&e->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 		/* an IPv4 connection on a dual-stack socket is IPv4 on the wire */
 		if (v4mapped(e->daddr)) {
 			e->family = 4;
@@ -391,8 +388,7 @@ static __always_inline bool sk_tuple(const struct sock *sk,
  * CO-RE relocated, without a helper call per field. Used where it runs at
  * every state change.
  */
-static __always_inline bool sk_tuple_full(const struct sock *sk,
-					  const struct tcp_sock *tp,
+static __always_inline bool sk_tuple_full(const struct sock *sk, const struct tcp_sock *tp,
 					  struct pl_tcp_event *e)
 {
 	__u16 family = sk->__sk_common.skc_family;
@@ -449,8 +445,7 @@ static __always_inline bool is_tcp_arg(const struct sock *sk)
 	       BPF_CORE_READ_BITFIELD(sk, sk_type) == 1 /* SOCK_STREAM */;
 }
 
-static __always_inline void owner_to_event(const struct conn *c,
-					   struct pl_tcp_event *e)
+static __always_inline void owner_to_event(const struct conn *c, struct pl_tcp_event *e)
 {
 	e->flags |= PL_TCPF_TRACKED;
 	if (c->active)
@@ -471,8 +466,7 @@ static __always_inline void owner_to_event(const struct conn *c,
  * threads get no owner. sk is a tracepoint's argument and the task is the
  * kernel's own pointer: both are read directly (CO-RE relocated).
  */
-static __always_inline bool current_owner(const struct sock *sk, __u32 *pid,
-					  char *comm)
+static __always_inline bool current_owner(const struct sock *sk, __u32 *pid, char *comm)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct socket *so;
@@ -571,8 +565,7 @@ static __always_inline void track(const struct sock *sk, __u64 key, bool active)
 		if (__sync_fetch_and_add(&live_conns, 1) >= max_conns)
 			goto full;
 		for (i = 0; i < CONN_WAYS; i++) {
-			if (!grp->sk[i] &&
-			    !__sync_val_compare_and_swap(&grp->sk[i], 0, key)) {
+			if (!grp->sk[i] && !__sync_val_compare_and_swap(&grp->sk[i], 0, key)) {
 				c = &grp->c[i];
 				break;
 			}
@@ -621,9 +614,8 @@ static __always_inline void listener_closed(const struct sock *sk)
 	bpf_map_delete_elem(&listeners, &k);
 }
 
-static __always_inline void summary(const struct sock *sk,
-				    const struct tcp_sock *tp, struct conn *c,
-				    int oldstate)
+static __always_inline void summary(const struct sock *sk, const struct tcp_sock *tp,
+				    struct conn *c, int oldstate)
 {
 	struct pl_tcp_event *e = new_event(PL_TCP_SUMMARY);
 
@@ -644,8 +636,8 @@ static __always_inline void summary(const struct sock *sk,
 	    e->data_received)
 		e->data_received--;
 	e->data_acked = e->bytes_acked;
-	if ((oldstate == TCP_FIN_WAIT1 || oldstate == TCP_FIN_WAIT2 ||
-	     oldstate == TCP_CLOSING || oldstate == TCP_LAST_ACK) &&
+	if ((oldstate == TCP_FIN_WAIT1 || oldstate == TCP_FIN_WAIT2 || oldstate == TCP_CLOSING ||
+	     oldstate == TCP_LAST_ACK) &&
 	    tp->snd_una == tp->write_seq && e->data_acked)
 		e->data_acked--;
 	if (c) {
@@ -674,9 +666,8 @@ static __always_inline void summary(const struct sock *sk,
 	submit(e);
 }
 
-static __always_inline void set_state(const struct sock *sk,
-				      const struct tcp_sock *tp, int oldstate,
-				      int newstate)
+static __always_inline void set_state(const struct sock *sk, const struct tcp_sock *tp,
+				      int oldstate, int newstate)
 {
 	__u64 key = sk_key(sk);
 	struct pl_tcp_event *e;
@@ -742,8 +733,7 @@ static __always_inline void set_busy(__u32 v)
 }
 
 SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(pl_set_state, const struct sock *sk, const int oldstate,
-	     const int newstate)
+int BPF_PROG(pl_set_state, const struct sock *sk, const int oldstate, const int newstate)
 {
 	/* NULL unless a full TCP socket */
 	const struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
@@ -766,8 +756,7 @@ int BPF_PROG(pl_set_state, const struct sock *sk, const int oldstate,
  * the twin runs.
  */
 SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(pl_set_state_nested, const struct sock *sk, const int oldstate,
-	     const int newstate)
+int BPF_PROG(pl_set_state_nested, const struct sock *sk, const int oldstate, const int newstate)
 {
 	__u32 zero = 0, *b = bpf_map_lookup_elem(&busy, &zero);
 	const struct tcp_sock *tp;
@@ -809,8 +798,7 @@ int BPF_PROG(pl_destroy_sock, struct sock *sk)
 
 /* ---- retransmits ---- */
 
-static __always_inline void retrans(const struct sock *sk,
-				    const struct sk_buff *skb, int err,
+static __always_inline void retrans(const struct sock *sk, const struct sk_buff *skb, int err,
 				    bool has_err)
 {
 	struct pl_tcp_event *e;
@@ -841,8 +829,7 @@ static __always_inline void retrans(const struct sock *sk,
 }
 
 SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(pl_retransmit_skb_err, const struct sock *sk,
-	     const struct sk_buff *skb, int err)
+int BPF_PROG(pl_retransmit_skb_err, const struct sock *sk, const struct sk_buff *skb, int err)
 {
 	if (enter()) {
 		retrans(sk, skb, err, true);
@@ -862,8 +849,7 @@ int BPF_PROG(pl_retransmit_skb, const struct sock *sk, const struct sk_buff *skb
 	return 0;
 }
 
-static __always_inline void retrans_synack(const struct sock *sk,
-					   const struct request_sock *req)
+static __always_inline void retrans_synack(const struct sock *sk, const struct request_sock *req)
 {
 	const struct sock *rsk = (const struct sock *)req;
 	struct pl_tcp_event *e;
@@ -891,8 +877,7 @@ static __always_inline void retrans_synack(const struct sock *sk,
 }
 
 SEC("tp_btf/tcp_retransmit_synack")
-int BPF_PROG(pl_retransmit_synack, const struct sock *sk,
-	     const struct request_sock *req)
+int BPF_PROG(pl_retransmit_synack, const struct sock *sk, const struct request_sock *req)
 {
 	if (enter()) {
 		retrans_synack(sk, req);
@@ -908,8 +893,8 @@ int BPF_PROG(pl_retransmit_synack, const struct sock *sk,
  * With `reverse`, source and destination swap (the reply's view).
  * Returns false when the packet is neither, or its headers are not set.
  */
-static __always_inline bool skb_tuple(const struct sk_buff *skb,
-				      struct pl_tcp_event *e, bool reverse)
+static __always_inline bool skb_tuple(const struct sk_buff *skb, struct pl_tcp_event *e,
+				      bool reverse)
 {
 	unsigned char *head = BPF_CORE_READ(skb, head);
 	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
@@ -966,8 +951,7 @@ static __always_inline bool skb_tuple(const struct sk_buff *skb,
 	return true;
 }
 
-static __always_inline void skb_dev(const struct sk_buff *skb,
-				    struct pl_tcp_event *e)
+static __always_inline void skb_dev(const struct sk_buff *skb, struct pl_tcp_event *e)
 {
 	struct net_device *dev = BPF_CORE_READ(skb, dev);
 
@@ -1025,9 +1009,8 @@ static __always_inline bool reset_sock_is_tcp(const struct sock *sk)
  * or NULL when none matched; then skb, the packet answered, gives the ends.
  * skb is NULL for resets a socket sends on its own (tcp_send_active_reset).
  */
-static __always_inline void send_reset(const struct sock *sk,
-				       const struct sk_buff *skb, __u32 reason,
-				       bool has_reason)
+static __always_inline void send_reset(const struct sock *sk, const struct sk_buff *skb,
+				       __u32 reason, bool has_reason)
 {
 	struct pl_tcp_event *e;
 	struct conn *c = NULL;
@@ -1061,8 +1044,8 @@ static __always_inline void send_reset(const struct sock *sk,
 }
 
 SEC("tp_btf/tcp_send_reset")
-int BPF_PROG(pl_send_reset_reason, const struct sock *sk,
-	     const struct sk_buff *skb, const enum sk_rst_reason reason)
+int BPF_PROG(pl_send_reset_reason, const struct sock *sk, const struct sk_buff *skb,
+	     const enum sk_rst_reason reason)
 {
 	if (sk && !reset_sock_is_tcp(sk))
 		return 0;
@@ -1127,8 +1110,7 @@ int BPF_PROG(pl_tcp_probe, struct sock *sk, const struct sk_buff *skb)
 /* ---- drops ---- */
 
 SEC("tp_btf/kfree_skb")
-int BPF_PROG(pl_kfree_skb, struct sk_buff *skb, void *location,
-	     enum skb_drop_reason reason)
+int BPF_PROG(pl_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
 {
 	struct pl_tcp_event *e;
 	__u32 r = reason;

@@ -31,8 +31,8 @@ static void put_time(FILE *f, uint64_t epoch_ns)
 }
 
 /* One entry as a JSON line, through the record writer. */
-static void list_json(struct pl_out *w, const char *name, const struct pl_block *b,
-		      uint64_t now, uint64_t to_epoch)
+static void list_json(struct pl_out *w, const char *name, const struct pl_block *b, uint64_t now,
+		      uint64_t to_epoch)
 {
 	pl_json_begin(w);
 	pl_json_cstr(w, "event", "block");
@@ -80,7 +80,8 @@ static int block_add(const struct pl_pinned *p, const struct pl_cidr *c, double 
 	pl_format_cidr(c, name, sizeof(name));
 	if (bpf_map_update_elem(fd, &k, &b, BPF_ANY)) {
 		pl_err("cannot add %s to the drop list: %s%s", name, strerror(errno),
-		       errno == ENOSPC || errno == E2BIG ? " (it is full: delete entries first)" : "");
+		       errno == ENOSPC || errno == E2BIG ? " (it is full: delete entries first)"
+							 : "");
 		return PL_EXIT_RUNTIME;
 	}
 	pl_det_set_state(p->state, true); /* after the insert: XDP looks it up */
@@ -125,21 +126,26 @@ static int check_add(const struct pl_pinned *p, const struct pl_cidr *c, bool fo
 	pl_format_cidr(c, name, sizeof(name));
 	snprintf(holder, sizeof(holder), "pktlens %s (pid %u)", p->meta.cmd, p->meta.pid);
 	if (!c->prefixlen)
-		pl_warn("block add %s: every %s packet that reaches %s will be dropped, whatever its source",
+		pl_warn("block add %s: every %s packet that reaches %s will be dropped, whatever "
+			"its source",
 			name, c->ip6 ? "IPv6" : "IPv4", holder);
 	if (!on_allow_list(c->ip6 ? p->allow6 : p->allow4, c, &a))
 		return 0;
 	pl_format_cidr(&a, allowed, sizeof(allowed));
 	if (force) {
-		pl_warn("block add %s: --force: the sources of %s, on the allow list of %s, will be dropped too",
+		pl_warn("block add %s: --force: the sources of %s, on the allow list of %s, will "
+			"be dropped too",
 			name, allowed, holder);
 		return 0;
 	}
 	if (c->prefixlen >= a.prefixlen)
-		pl_err("block add %s: it is on the allow list of %s (--allow %s), and a block would drop it all the same; give --force to block it anyway",
+		pl_err("block add %s: it is on the allow list of %s (--allow %s), and a block "
+		       "would drop it all the same; give --force to block it anyway",
 		       name, holder, allowed);
 	else
-		pl_err("block add %s: it holds %s, on the allow list of %s, and a block would drop those sources all the same; block a narrower prefix, or give --force to block it anyway",
+		pl_err("block add %s: it holds %s, on the allow list of %s, and a block would drop "
+		       "those sources all the same; block a narrower prefix, or give --force to "
+		       "block it anyway",
 		       name, allowed, holder);
 	return PL_EXIT_RUNTIME;
 }
@@ -162,8 +168,7 @@ static int block_del(const struct pl_pinned *p, const struct pl_cidr *c)
 	return 0;
 }
 
-static int list_one(int fd, bool ip6, struct pl_out *json, uint64_t now, uint64_t to_epoch,
-		    int *n)
+static int list_one(int fd, bool ip6, struct pl_out *json, uint64_t now, uint64_t to_epoch, int *n)
 {
 	struct pl_lpm6 key, next;
 	struct pl_block b;
@@ -224,14 +229,17 @@ int cmd_block(struct pl_opts *o)
 		}
 	}
 	ret = PL_EXIT_USAGE;
-	if (!nw || (strcmp(words[0], "add") && strcmp(words[0], "del") && strcmp(words[0], "list"))) {
-		pl_err("block: give add CIDR [--ttl SECONDS], del CIDR or list; see 'pktlens block --help'");
+	if (!nw ||
+	    (strcmp(words[0], "add") && strcmp(words[0], "del") && strcmp(words[0], "list"))) {
+		pl_err("block: give add CIDR [--ttl SECONDS], del CIDR or list; see 'pktlens block "
+		       "--help'");
 		goto out;
 	}
 	if (!strcmp(words[0], "list") ? nw != 1 : nw != 2) {
 		pl_err("block %s: %s; see 'pktlens block --help'", words[0],
-		       !strcmp(words[0], "list") ? "takes no CIDR" :
-		       nw < 2 ? "needs a CIDR (e.g. 198.18.0.2 or 2001:db8::/64)" : "takes one CIDR");
+		       !strcmp(words[0], "list") ? "takes no CIDR"
+		       : nw < 2			 ? "needs a CIDR (e.g. 198.18.0.2 or 2001:db8::/64)"
+						 : "takes one CIDR");
 		goto out;
 	}
 	if ((o->ttl || o->force) && strcmp(words[0], "add")) {
@@ -239,7 +247,8 @@ int cmd_block(struct pl_opts *o)
 		goto out;
 	}
 	if (nw == 2 && pl_parse_cidr(words[1], &c)) {
-		pl_err("block %s: '%s' is not an IPv4 or IPv6 address or prefix (e.g. 198.18.0.2, 198.18.0.0/24, 2001:db8::/64)",
+		pl_err("block %s: '%s' is not an IPv4 or IPv6 address or prefix (e.g. 198.18.0.2, "
+		       "198.18.0.0/24, 2001:db8::/64)",
 		       words[0], words[1]);
 		goto out;
 	}
@@ -261,7 +270,8 @@ int cmd_block(struct pl_opts *o)
 		list_one(p.drop4, false, json, now, pl_mono_to_epoch_ns(), &n);
 		list_one(p.drop6, true, json, now, pl_mono_to_epoch_ns(), &n);
 		if (!n && !o->json)
-			printf("the drop list of pktlens %s (pid %u) is empty\n", p.meta.cmd, p.meta.pid);
+			printf("the drop list of pktlens %s (pid %u) is empty\n", p.meta.cmd,
+			       p.meta.pid);
 		ret = 0;
 	}
 	pl_det_close_pinned(&p);

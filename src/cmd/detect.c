@@ -26,7 +26,7 @@
 #include "detect/host.h"
 #include "detect/pin.h"
 
-#define NSEC 1000000000ull
+#define NSEC		  1000000000ull
 #define DEFAULT_BLOCK_TTL 60.0
 
 int pl_det_opts_config(const struct pl_opts *o, struct pl_det_config *cfg)
@@ -69,7 +69,8 @@ static int det_each_second(void *ctx, uint64_t now)
 		     bpf_map__fd(r->skel->maps.det_state), now);
 	pl_sum_percpu(bpf_map__fd(r->skel->maps.det_counters), PL_DC__COUNT, d);
 	if (d[PL_DC_ALERTS_LOST] != r->last_lost) {
-		pl_warn("%llu alerts lost in the ring buffer in the last second: the reader is too slow",
+		pl_warn("%llu alerts lost in the ring buffer in the last second: the reader is too "
+			"slow",
 			(unsigned long long)(d[PL_DC_ALERTS_LOST] - r->last_lost));
 		r->last_lost = d[PL_DC_ALERTS_LOST];
 	}
@@ -97,8 +98,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 /* --allow (or the agent's detect.allow): into the allow tries; with skel
  * NULL, only checks and counts. */
-int pl_det_load_allow(struct packet_bpf *skel, const char *const *allow, int n_allow,
-		      __u32 *n)
+int pl_det_load_allow(struct packet_bpf *skel, const char *const *allow, int n_allow, __u32 *n)
 {
 	char *copy, *tok, *save = NULL;
 	struct pl_cidr c;
@@ -115,7 +115,8 @@ int pl_det_load_allow(struct packet_bpf *skel, const char *const *allow, int n_a
 			struct pl_lpm6 k6 = { 0 };
 
 			if (pl_parse_cidr(tok, &c)) {
-				pl_err("--allow: '%s' is not an IPv4 or IPv6 address or prefix (e.g. 198.18.0.0/15, 2001:db8::/32)",
+				pl_err("--allow: '%s' is not an IPv4 or IPv6 address or prefix "
+				       "(e.g. 198.18.0.0/15, 2001:db8::/32)",
 				       tok);
 				ret = PL_EXIT_USAGE;
 				break;
@@ -127,11 +128,13 @@ int pl_det_load_allow(struct packet_bpf *skel, const char *const *allow, int n_a
 			if (c.ip6) {
 				k6.prefixlen = c.prefixlen;
 				memcpy(k6.addr, c.addr, 16);
-				ret = bpf_map_update_elem(bpf_map__fd(skel->maps.det_allow6), &k6, &one, BPF_ANY);
+				ret = bpf_map_update_elem(bpf_map__fd(skel->maps.det_allow6), &k6,
+							  &one, BPF_ANY);
 			} else {
 				k4.prefixlen = c.prefixlen;
 				memcpy(k4.addr, c.addr, 4);
-				ret = bpf_map_update_elem(bpf_map__fd(skel->maps.det_allow4), &k4, &one, BPF_ANY);
+				ret = bpf_map_update_elem(bpf_map__fd(skel->maps.det_allow4), &k4,
+							  &one, BPF_ANY);
 			}
 			if (ret) {
 				pl_err("--allow: cannot add %s: %s (at most %d prefixes)", tok,
@@ -162,7 +165,8 @@ static int attach_xdp_one(struct pl_ifaces *ifs, int i)
 		m = PL_MODE_XDP_GENERIC;
 	}
 	if (fd < 0) {
-		pl_err("--enforce and --rate-limit drop at XDP, and XDP cannot attach to %s (%s); free it (ip link set dev %s xdp off) or run detect without them",
+		pl_err("--enforce and --rate-limit drop at XDP, and XDP cannot attach to %s (%s); "
+		       "free it (ip link set dev %s xdp off) or run detect without them",
 		       ifs->names[i], strerror(errno), ifs->names[i]);
 		return PL_EXIT_RUNTIME;
 	}
@@ -185,7 +189,9 @@ static void print_stats(struct packet_bpf *skel, uint64_t alerts)
 	pl_sum_percpu(bpf_map__fd(skel->maps.counters), PL_CNT__COUNT, c);
 	pl_sum_percpu(bpf_map__fd(skel->maps.det_counters), PL_DC__COUNT, d);
 	fprintf(stderr,
-		"pktlens: %llu packets seen, %llu matched, %llu alerts printed, %llu alerts lost in the ring buffer, %llu sources blocked, %llu packets dropped by the drop list, %llu by --rate-limit, %llu expired entries removed\n",
+		"pktlens: %llu packets seen, %llu matched, %llu alerts printed, %llu alerts lost "
+		"in the ring buffer, %llu sources blocked, %llu packets dropped by the drop list, "
+		"%llu by --rate-limit, %llu expired entries removed\n",
 		(unsigned long long)c[PL_CNT_SEEN], (unsigned long long)c[PL_CNT_MATCHED],
 		(unsigned long long)alerts, (unsigned long long)d[PL_DC_ALERTS_LOST],
 		(unsigned long long)d[PL_DC_BLOCKS], (unsigned long long)d[PL_DC_DROPPED],
@@ -220,11 +226,13 @@ int cmd_detect(struct pl_opts *o)
 	if (ret)
 		return ret;
 	if (enforcing && o->mode == PL_MODE_TC) {
-		pl_err("--enforce and --rate-limit drop at XDP; --mode tc cannot: use --mode xdp, xdp-generic or auto");
+		pl_err("--enforce and --rate-limit drop at XDP; --mode tc cannot: use --mode xdp, "
+		       "xdp-generic or auto");
 		return PL_EXIT_USAGE;
 	}
 	if (o->enforce)
-		cfg.enforce_ttl_ns = (uint64_t)((o->block_ttl ? o->block_ttl : DEFAULT_BLOCK_TTL) * 1e9);
+		cfg.enforce_ttl_ns =
+			(uint64_t)((o->block_ttl ? o->block_ttl : DEFAULT_BLOCK_TTL) * 1e9);
 	if (cfg.enforce_ttl_ns && cfg.enforce_ttl_ns < NSEC) {
 		pl_err("--block-ttl: at least 1 second");
 		return PL_EXIT_USAGE;
@@ -267,9 +275,12 @@ int cmd_detect(struct pl_opts *o)
 
 	r.mono_to_epoch_ns = pl_mono_to_epoch_ns();
 	r.skel = skel;
-	ret = pl_run_ring_loop(&(struct pl_ring_loop){ .rb = rb, .ifs = &r.ifs, .o = o,
-						      .printed = &r.alerts,
-						      .each_second = det_each_second, .ctx = &r });
+	ret = pl_run_ring_loop(&(struct pl_ring_loop){ .rb = rb,
+						       .ifs = &r.ifs,
+						       .o = o,
+						       .printed = &r.alerts,
+						       .each_second = det_each_second,
+						       .ctx = &r });
 	ret = pl_stdout_status(ret); /* alerts that could not be written are an error */
 	if (o->stats)
 		print_stats(skel, r.alerts);

@@ -93,14 +93,14 @@ static uint64_t scan_interval_ns(double idle)
 static void print_stats(const struct pl_flowtab *t, const __u64 *pkt)
 {
 	fprintf(stderr,
-		"pktlens: %llu packets seen, %llu matched; %llu flows created, %llu exported (%llu idle, %llu active, %llu at exit), %llu evicted from a full table, %llu not tracked\n",
+		"pktlens: %llu packets seen, %llu matched; %llu flows created, %llu exported (%llu "
+		"idle, %llu active, %llu at exit), %llu evicted from a full table, %llu not "
+		"tracked\n",
 		(unsigned long long)pkt[PL_CNT_SEEN], (unsigned long long)pkt[PL_CNT_MATCHED],
 		(unsigned long long)t->counters[PL_FCNT_FLOW_NEW],
-		(unsigned long long)t->flows_deleted,
-		(unsigned long long)t->exported[PL_END_IDLE],
+		(unsigned long long)t->flows_deleted, (unsigned long long)t->exported[PL_END_IDLE],
 		(unsigned long long)t->exported[PL_END_ACTIVE],
-		(unsigned long long)t->exported[PL_END_EXIT],
-		(unsigned long long)t->flow_evictions,
+		(unsigned long long)t->exported[PL_END_EXIT], (unsigned long long)t->flow_evictions,
 		(unsigned long long)t->counters[PL_FCNT_FLOW_FAIL]);
 }
 
@@ -128,8 +128,8 @@ int cmd_flows(struct pl_opts *o)
 
 	pl_flowtab_cfg_opts(&cfg, o, PL_FLOW_TABLE | PL_FLOW_NAMES);
 	idle_ns = (uint64_t)((o->idle_timeout ? o->idle_timeout : PL_IDLE_TIMEOUT_DEFAULT) * 1e9);
-	active_ns = (uint64_t)((o->active_timeout ? o->active_timeout :
-						    PL_ACTIVE_TIMEOUT_DEFAULT) * 1e9);
+	active_ns = (uint64_t)((o->active_timeout ? o->active_timeout : PL_ACTIVE_TIMEOUT_DEFAULT) *
+			       1e9);
 
 	ret = pl_flowtab_load(&filter, &cfg, NULL, NULL, &skel, &t);
 	if (ret)
@@ -151,7 +151,8 @@ int cmd_flows(struct pl_opts *o)
 	while (!pl_loop_check(pl_clock_ns(CLOCK_MONOTONIC))) {
 		uint64_t now = pl_clock_ns(CLOCK_MONOTONIC);
 
-		if (pl_ifaces_status(&c.ifs)) { /* no interface left: what is in the table goes out */
+		if (pl_ifaces_status(
+			    &c.ifs)) { /* no interface left: what is in the table goes out */
 			ret = pl_ifaces_status(&c.ifs);
 			break;
 		}
@@ -159,7 +160,8 @@ int cmd_flows(struct pl_opts *o)
 			uint64_t wait = next_scan - now;
 
 			/* link changes end the wait at once */
-			pl_ifaces_wait(&c.ifs, -1, wait > 100000000 ? 100 : (int)(wait / 1000000) + 1);
+			pl_ifaces_wait(&c.ifs, -1,
+				       wait > 100000000 ? 100 : (int)(wait / 1000000) + 1);
 			continue;
 		}
 		next_scan = now + interval;
@@ -173,7 +175,8 @@ int cmd_flows(struct pl_opts *o)
 		if (o->count && c.printed >= o->count)
 			break;
 		if (t.flow_evictions != last_evicted) {
-			pl_warn("%llu flows evicted from the full flow table so far (it holds %u); raise --flow-entries or lower --idle-timeout",
+			pl_warn("%llu flows evicted from the full flow table so far (it holds %u); "
+				"raise --flow-entries or lower --idle-timeout",
 				(unsigned long long)t.flow_evictions,
 				pl_flowtab_max_entries(&t, -1));
 			last_evicted = t.flow_evictions;

@@ -125,15 +125,16 @@ static int read_capture(struct pl_opts *o, FILE **f)
 	}
 	pc = open_capture(o, f, errbuf);
 	if (!pc) {
-		pl_err("cannot read '%s': %s; give a pcap or pcapng file, or - for stdin",
-		       o->file, errbuf);
+		pl_err("cannot read '%s': %s; give a pcap or pcapng file, or - for stdin", o->file,
+		       errbuf);
 		pl_det_host_free(det);
 		return PL_EXIT_USAGE;
 	}
 	if (linktype_of(pcap_datalink(pc), &lt)) {
 		const char *name = pcap_datalink_val_to_name(pcap_datalink(pc));
 
-		pl_err("'%s' has link type %s (%d); pktlens reads Ethernet and Linux cooked (SLL, SLL2) captures",
+		pl_err("'%s' has link type %s (%d); pktlens reads Ethernet and Linux cooked (SLL, "
+		       "SLL2) captures",
 		       o->file, name ? name : "unknown", pcap_datalink(pc));
 		pcap_close(pc);
 		pl_det_host_free(det);
@@ -153,7 +154,8 @@ static int read_capture(struct pl_opts *o, FILE **f)
 		int err;
 
 		if (lt != PL_LINK_ETHERNET) {
-			pl_err("-w writes Ethernet captures; '%s' is a Linux cooked capture", o->file);
+			pl_err("-w writes Ethernet captures; '%s' is a Linux cooked capture",
+			       o->file);
 			pcap_close(pc);
 			pl_det_host_free(det);
 			return PL_EXIT_USAGE;
@@ -175,8 +177,8 @@ static int read_capture(struct pl_opts *o, FILE **f)
 		};
 
 		if (det ? !pl_det_host_frame(det, &pkt, &filter, lt, data, hdr->caplen, hdr->len,
-					     meta.ts_epoch_ns) :
-			  !pl_parse_frame_match(&pkt, &filter, lt, data, hdr->caplen, hdr->len))
+					     meta.ts_epoch_ns)
+			: !pl_parse_frame_match(&pkt, &filter, lt, data, hdr->caplen, hdr->len))
 			continue;
 		matched++;
 		if (out.f)
@@ -190,7 +192,8 @@ static int read_capture(struct pl_opts *o, FILE **f)
 	}
 	pl_out_flush(&w); /* the records, before any message about them */
 	if (rc == PCAP_ERROR) {
-		pl_err("'%s' is cut short or damaged after packet %llu: %s; the records above are complete",
+		pl_err("'%s' is cut short or damaged after packet %llu: %s; the records above are "
+		       "complete",
 		       o->file, (unsigned long long)n, pcap_geterr(pc));
 		ret = PL_EXIT_USAGE;
 	}
@@ -207,8 +210,8 @@ static int read_capture(struct pl_opts *o, FILE **f)
 			(unsigned long long)n, (unsigned long long)matched,
 			(unsigned long long)ra.n);
 	else if (o->stats)
-		fprintf(stderr, "pktlens: %llu packets read, %llu matched\n",
-			(unsigned long long)n, (unsigned long long)matched);
+		fprintf(stderr, "pktlens: %llu packets read, %llu matched\n", (unsigned long long)n,
+			(unsigned long long)matched);
 	pl_det_host_free(det);
 	pcap_close(pc);
 	return ret;

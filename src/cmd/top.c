@@ -33,11 +33,24 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-enum view { V_FLOWS, V_SOURCES, V_PORTS, V_SNIS, V_DNS, V_HTTP, V__COUNT };
-enum sort { S_PACKETS, S_BYTES, S_RATE };
+enum view {
+	V_FLOWS,
+	V_SOURCES,
+	V_PORTS,
+	V_SNIS,
+	V_DNS,
+	V_HTTP,
+	V__COUNT
+};
+enum sort {
+	S_PACKETS,
+	S_BYTES,
+	S_RATE
+};
 
-static const char *const view_tabs[V__COUNT] = { "flows", "sources", "ports",
-						 "SNIs",  "DNS",     "HTTP" };
+static const char *const view_tabs[V__COUNT] = {
+	"flows", "sources", "ports", "SNIs", "DNS", "HTTP"
+};
 static const char *const sort_names[] = { "packets", "bytes", "rate" };
 
 /* One entry of a table, keys kept in an arena beside. */
@@ -88,8 +101,9 @@ static int snap_add(struct snap *s, const void *key, uint64_t packets, uint64_t 
 		s->cap = cap;
 	}
 	memcpy(s->keys + s->n * s->ksz, key, s->ksz);
-	s->rows[s->n] = (struct row){ .packets = packets, .bytes = bytes, .syns = syns,
-				      .key = s->n * s->ksz };
+	s->rows[s->n] = (struct row){
+		.packets = packets, .bytes = bytes, .syns = syns, .key = s->n * s->ksz
+	};
 	s->n++;
 	return 0;
 }
@@ -219,9 +233,8 @@ static int ifaces_total(void *ctx, const void *key, const void *val)
 static int read_tables(struct top *tp, uint64_t idle_ns)
 {
 	static const enum pl_table tables[V__COUNT] = {
-		[V_SOURCES] = PL_TBL_SOURCES, [V_PORTS] = PL_TBL_PORTS,
-		[V_SNIS] = PL_TBL_SNIS,       [V_DNS] = PL_TBL_DNS,
-		[V_HTTP] = PL_TBL_HTTP,
+		[V_SOURCES] = PL_TBL_SOURCES, [V_PORTS] = PL_TBL_PORTS, [V_SNIS] = PL_TBL_SNIS,
+		[V_DNS] = PL_TBL_DNS,	      [V_HTTP] = PL_TBL_HTTP,
 	};
 	int i;
 	double dt;
@@ -241,8 +254,8 @@ static int read_tables(struct top *tp, uint64_t idle_ns)
 		v->cur = tmp;
 		v->cur.n = 0;
 		qsort_r(v->prev.rows, v->prev.n, sizeof(struct row), cmp_key, &v->prev);
-		v->entries = i == V_FLOWS ? pl_flowtab_walk_flows(&tp->t, on_entry, &c) :
-					    pl_flowtab_walk(&tp->t, tables[i], on_entry, &c);
+		v->entries = i == V_FLOWS ? pl_flowtab_walk_flows(&tp->t, on_entry, &c)
+					  : pl_flowtab_walk(&tp->t, tables[i], on_entry, &c);
 		if (v->entries < 0 || c.err)
 			return -1;
 		rates(v, tp->now_ns);
@@ -293,8 +306,7 @@ static void put_cut(int y, int x, const char *s, int w)
 	mvprintw(y, x, "~%s", s + n - w + 1);
 }
 
-static void flow_end(char *buf, size_t len, const struct pl_flow_key *k, const __u8 *a,
-		     __u16 port)
+static void flow_end(char *buf, size_t len, const struct pl_flow_key *k, const __u8 *a, __u16 port)
 {
 	char addr[64];
 
@@ -357,12 +369,17 @@ static void draw_row(struct top *tp, int y, const struct snap *s, const struct r
 static void draw(struct top *tp)
 {
 	static const char *const heads[V__COUNT] = {
-		[V_FLOWS] = "PROTO SOURCE                 DESTINATION            PACKETS  BYTES  PKT/S  BIT/S",
-		[V_SOURCES] = "SOURCE                                  PACKETS  BYTES   SYNS  PKT/S  BIT/S",
+		[V_FLOWS] = "PROTO SOURCE                 DESTINATION            PACKETS  BYTES  "
+			    "PKT/S  BIT/S",
+		[V_SOURCES] = "SOURCE                                  PACKETS  BYTES   SYNS  "
+			      "PKT/S  BIT/S",
 		[V_PORTS] = "PROTO  PORT                             PACKETS  BYTES  PKT/S  BIT/S",
-		[V_SNIS] = "TLS SERVER NAME (ClientHellos)                             PACKETS  PKT/S",
-		[V_DNS] = "DNS QUERY NAME (messages)                                  PACKETS  PKT/S",
-		[V_HTTP] = "HTTP HOST (requests)                                       PACKETS  PKT/S",
+		[V_SNIS] = "TLS SERVER NAME (ClientHellos)                             PACKETS  "
+			   "PKT/S",
+		[V_DNS] = "DNS QUERY NAME (messages)                                  PACKETS  "
+			  "PKT/S",
+		[V_HTTP] = "HTTP HOST (requests)                                       PACKETS  "
+			   "PKT/S",
 	};
 	struct view_state *v = &tp->v[tp->view];
 	int rows = LINES - 4, i, x;
@@ -397,15 +414,16 @@ static void draw(struct top *tp)
 		draw_row(tp, 3 + i, &v->cur, &v->cur.rows[i]);
 	if (!v->cur.n)
 		mvprintw(3, 0, "(nothing yet)");
-	max = pl_flowtab_max_entries(&tp->t, tp->view == V_FLOWS ? -1 :
-					      tp->view == V_SOURCES ? PL_TBL_SOURCES :
-					      tp->view == V_PORTS ? PL_TBL_PORTS :
-					      tp->view == V_SNIS ? PL_TBL_SNIS :
-					      tp->view == V_DNS ? PL_TBL_DNS : PL_TBL_HTTP);
+	max = pl_flowtab_max_entries(&tp->t, tp->view == V_FLOWS     ? -1
+					     : tp->view == V_SOURCES ? PL_TBL_SOURCES
+					     : tp->view == V_PORTS   ? PL_TBL_PORTS
+					     : tp->view == V_SNIS    ? PL_TBL_SNIS
+					     : tp->view == V_DNS     ? PL_TBL_DNS
+								     : PL_TBL_HTTP);
 	attron(A_REVERSE);
 	mvprintw(LINES - 1, 0, "%-*s", COLS, "");
-	mvprintw(LINES - 1, 0, " %ld/%u entries  %s  1-6 Tab view  p b r sort  q quit",
-		 v->entries, max, tp->err ? tp->err : "");
+	mvprintw(LINES - 1, 0, " %ld/%u entries  %s  1-6 Tab view  p b r sort  q quit", v->entries,
+		 max, tp->err ? tp->err : "");
 	attroff(A_REVERSE);
 	refresh();
 }
@@ -474,8 +492,9 @@ int cmd_top(struct pl_opts *o)
 		return ret;
 	pl_log_setup_libbpf();
 
-	pl_flowtab_cfg_opts(&cfg, o, PL_FLOW_TABLE | PL_FLOW_SOURCES | PL_FLOW_PORTS |
-					     PL_FLOW_NAMES | PL_FLOW_IFACES);
+	pl_flowtab_cfg_opts(&cfg, o,
+			    PL_FLOW_TABLE | PL_FLOW_SOURCES | PL_FLOW_PORTS | PL_FLOW_NAMES |
+				    PL_FLOW_IFACES);
 	idle_ns = (uint64_t)((o->idle_timeout ? o->idle_timeout : PL_IDLE_TIMEOUT_DEFAULT) * 1e9);
 
 	ret = pl_flowtab_load(&filter, &cfg, NULL, NULL, &skel, &tp.t);
@@ -483,9 +502,10 @@ int cmd_top(struct pl_opts *o)
 		return ret;
 	opened = true;
 	for (i = 0; i < V__COUNT; i++) {
-		size_t ksz = i == V_FLOWS ? sizeof(struct pl_flow_key) :
-			     i == V_SOURCES ? sizeof(struct pl_src_key) :
-			     i == V_PORTS ? sizeof(struct pl_port_key) : sizeof(struct pl_name_key);
+		size_t ksz = i == V_FLOWS     ? sizeof(struct pl_flow_key)
+			     : i == V_SOURCES ? sizeof(struct pl_src_key)
+			     : i == V_PORTS   ? sizeof(struct pl_port_key)
+					      : sizeof(struct pl_name_key);
 
 		tp.v[i].cur.ksz = tp.v[i].prev.ksz = ksz;
 	}

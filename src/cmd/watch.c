@@ -87,8 +87,8 @@ static int on_record(void *ctx, void *data, size_t size)
 		if (cap.cap_len > size - sizeof(ev) - sizeof(cap))
 			cap.cap_len = (__u32)(size - sizeof(ev) - sizeof(cap));
 		if (pl_pcapng_write(&w->pcap, ev.ifindex, meta.ts_epoch_ns,
-				    (const uint8_t *)data + sizeof(ev) + sizeof(cap),
-				    cap.cap_len, ev.pkt.frame_len)) {
+				    (const uint8_t *)data + sizeof(ev) + sizeof(cap), cap.cap_len,
+				    ev.pkt.frame_len)) {
 			if (!w->write_failed)
 				w->write_errno = errno ? errno : EIO;
 			w->write_failed = 1;
@@ -116,7 +116,8 @@ static int watch_each_second(void *ctx, uint64_t now)
 	(void)now;
 	read_counters(w->skel, c);
 	if (c[PL_CNT_LOST] != w->last_lost) {
-		pl_warn("%llu records lost in the ring buffer in the last second: the reader is too slow; narrow the filter, or use --sample/--rate",
+		pl_warn("%llu records lost in the ring buffer in the last second: the reader is "
+			"too slow; narrow the filter, or use --sample/--rate",
 			(unsigned long long)(c[PL_CNT_LOST] - w->last_lost));
 		print_counters("so far: ", c);
 		w->last_lost = c[PL_CNT_LOST];
@@ -138,7 +139,8 @@ static void iface_changed(void *ctx, struct pl_ifaces *ifs, int i, const char *o
 
 	(void)old_name;
 	if (err == -ENOSPC)
-		pl_warn("-w: no room for another interface block; packets of %s go under the first interface",
+		pl_warn("-w: no room for another interface block; packets of %s go under the first "
+			"interface",
 			ifs->names[i]);
 	else if (err && !w->write_failed) {
 		w->write_errno = -err;
@@ -149,7 +151,8 @@ static void iface_changed(void *ctx, struct pl_ifaces *ifs, int i, const char *o
 static void print_counters(const char *prefix, const __u64 c[PL_CNT__COUNT])
 {
 	fprintf(stderr,
-		"pktlens: %s%llu packets seen, %llu matched, %llu sampled out, %llu rate-limited, %llu emitted, %llu lost in the ring buffer\n",
+		"pktlens: %s%llu packets seen, %llu matched, %llu sampled out, %llu rate-limited, "
+		"%llu emitted, %llu lost in the ring buffer\n",
 		prefix, (unsigned long long)c[PL_CNT_SEEN], (unsigned long long)c[PL_CNT_MATCHED],
 		(unsigned long long)c[PL_CNT_SAMPLED_OUT],
 		(unsigned long long)c[PL_CNT_RATE_LIMITED], (unsigned long long)c[PL_CNT_EMITTED],
@@ -214,9 +217,12 @@ int cmd_watch(struct pl_opts *o)
 	pl_catch_stop_signals();
 	w.mono_to_epoch_ns = pl_mono_to_epoch_ns();
 	w.skel = skel;
-	ret = pl_run_ring_loop(&(struct pl_ring_loop){ .rb = rb, .ifs = &w.ifs, .o = o,
-						      .printed = &w.printed,
-						      .each_second = watch_each_second, .ctx = &w });
+	ret = pl_run_ring_loop(&(struct pl_ring_loop){ .rb = rb,
+						       .ifs = &w.ifs,
+						       .o = o,
+						       .printed = &w.printed,
+						       .each_second = watch_each_second,
+						       .ctx = &w });
 	if (o->stats) {
 		read_counters(skel, c);
 		print_counters("", c);

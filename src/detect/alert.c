@@ -168,7 +168,8 @@ static void print_text(struct pl_out *o, const struct pl_alert_event *a, uint64_
 		pl_out_str(o, what);
 		if (a->rule == PL_RULE_TINY_FRAGMENT) {
 			pl_out_str(o, " (threshold: fewer than ");
-		} else if (a->rule == PL_RULE_DNS_LONG_NAME || a->rule == PL_RULE_DNS_HIGH_ENTROPY) {
+		} else if (a->rule == PL_RULE_DNS_LONG_NAME ||
+			   a->rule == PL_RULE_DNS_HIGH_ENTROPY) {
 			pl_out_str(o, " (threshold ");
 		} else {
 			pl_out_str(o, " in ");
@@ -201,8 +202,8 @@ static void print_text(struct pl_out *o, const struct pl_alert_event *a, uint64_
 	pl_out_end_record(o);
 }
 
-void pl_write_alert(struct pl_out *o, int json, const struct pl_alert_event *a,
-		    uint64_t epoch_ns, const char *ifname)
+void pl_write_alert(struct pl_out *o, int json, const struct pl_alert_event *a, uint64_t epoch_ns,
+		    const char *ifname)
 {
 	if (json)
 		print_json(o, a, epoch_ns, ifname);

@@ -9,7 +9,7 @@
 #include "output/json.h"
 
 /* `a` at wall-clock time epoch_ns; ifname NULL in read. */
-void pl_write_alert(struct pl_out *o, int json, const struct pl_alert_event *a,
-		    uint64_t epoch_ns, const char *ifname);
+void pl_write_alert(struct pl_out *o, int json, const struct pl_alert_event *a, uint64_t epoch_ns,
+		    const char *ifname);
 
 #endif

@@ -33,8 +33,7 @@ const struct pl_rule_info pl_rules[PL_RULE__COUNT] = {
 	[PL_RULE_MALFORMED] = { "malformed", "malformed", PL_THR_MALFORMED, "packets" },
 	[PL_RULE_ARP_MAC_CHANGE] = { "arp_mac_change", "spoofing", -1, "changes" },
 	[PL_RULE_ARP_UNSOLICITED] = { "arp_unsolicited_reply", "spoofing", -1, "replies" },
-	[PL_RULE_DNS_LONG_NAME] = { "dns_long_name", "tunnel", PL_THR_DNS_NAME_LEN,
-				    "name bytes" },
+	[PL_RULE_DNS_LONG_NAME] = { "dns_long_name", "tunnel", PL_THR_DNS_NAME_LEN, "name bytes" },
 	[PL_RULE_DNS_HIGH_ENTROPY] = { "dns_high_entropy", "tunnel", PL_THR_DNS_ENTROPY,
 				       "bits per character" },
 	[PL_RULE_DNS_TXT_RATE] = { "dns_txt_rate", "tunnel", PL_THR_DNS_TXT, "queries" },
@@ -129,8 +128,8 @@ static int set_window(struct pl_det_config *cfg, const char *value, char *err, s
 	return 0;
 }
 
-int pl_det_config_set(struct pl_det_config *cfg, const char *name, const char *value,
-		      char *err, size_t errlen)
+int pl_det_config_set(struct pl_det_config *cfg, const char *name, const char *value, char *err,
+		      size_t errlen)
 {
 	uint32_t rules = 0;
 	int thr = -1;
@@ -150,13 +149,15 @@ int pl_det_config_set(struct pl_det_config *cfg, const char *name, const char *v
 		rules = rules_of_thr(thr);
 	if (thr < 0 && !rules) {
 		snprintf(err, errlen,
-			 "'%s' is not a threshold or rule name (see docs/detect.md or 'pktlens detect --help')",
+			 "'%s' is not a threshold or rule name (see docs/detect.md or 'pktlens "
+			 "detect --help')",
 			 name);
 		return -1;
 	}
 	if (!strcmp(value, "off") || !strcmp(value, "on")) {
 		if (!rules) {
-			snprintf(err, errlen, "%s: a threshold of a rule cannot be switched off; give a number",
+			snprintf(err, errlen,
+				 "%s: a threshold of a rule cannot be switched off; give a number",
 				 name);
 			return -1;
 		}
@@ -186,7 +187,8 @@ int pl_det_config_set(struct pl_det_config *cfg, const char *name, const char *v
 	}
 	if (thr == PL_THR_DNS_ENTROPY) {
 		if (v > 8) {
-			snprintf(err, errlen, "%s: '%s' is above 8 bits per character", name, value);
+			snprintf(err, errlen, "%s: '%s' is above 8 bits per character", name,
+				 value);
 			return -1;
 		}
 		v *= 1000;
@@ -195,8 +197,7 @@ int pl_det_config_set(struct pl_det_config *cfg, const char *name, const char *v
 	return 0;
 }
 
-int pl_det_config_set_list(struct pl_det_config *cfg, const char *list, char *err,
-			   size_t errlen)
+int pl_det_config_set_list(struct pl_det_config *cfg, const char *list, char *err, size_t errlen)
 {
 	char *copy = strdup(list), *tok, *save = NULL, *eq;
 	int ret = 0;
@@ -253,7 +254,7 @@ int pl_parse_cidr(const char *s, struct pl_cidr *out)
 		out->prefixlen = (uint32_t)len;
 	}
 	for (i = out->prefixlen; i < max; i++)
-		out->addr[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+		out->addr[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
 	return 0;
 }
 

@@ -13,10 +13,10 @@
 #include "detect.h"
 
 struct pl_rule_info {
-	const char *name;      /* rule.name */
-	const char *category;  /* rule.category */
-	int thr;               /* enum pl_thr it compares with, or -1 */
-	const char *count;     /* what pktlens.count is, for text output */
+	const char *name;     /* rule.name */
+	const char *category; /* rule.category */
+	int thr;	      /* enum pl_thr it compares with, or -1 */
+	const char *count;    /* what pktlens.count is, for text output */
 };
 
 /* Indexed by enum pl_rule; [0] is unused. */
@@ -34,11 +34,10 @@ void pl_det_config_default(struct pl_det_config *cfg);
  * bits per character for dns_entropy), or "off"/"on" to switch the rules
  * NAME covers. Returns 0, or -1 with a message in err.
  */
-int pl_det_config_set(struct pl_det_config *cfg, const char *name, const char *value,
-		      char *err, size_t errlen);
+int pl_det_config_set(struct pl_det_config *cfg, const char *name, const char *value, char *err,
+		      size_t errlen);
 /* NAME=VALUE[,NAME=VALUE...] */
-int pl_det_config_set_list(struct pl_det_config *cfg, const char *list, char *err,
-			   size_t errlen);
+int pl_det_config_set_list(struct pl_det_config *cfg, const char *list, char *err, size_t errlen);
 
 /* Threshold names and their help, for --help and docs. */
 struct pl_thr_info {
@@ -47,7 +46,6 @@ struct pl_thr_info {
 	const char *help;
 };
 extern const struct pl_thr_info pl_thrs[PL_THR__COUNT];
-
 
 /* --window and --threshold of a command (src/cmd/detect.c): cfg from them.
  * Returns 0, or PL_EXIT_USAGE after printing the problem. */
@@ -58,7 +56,7 @@ int pl_det_opts_config(const struct pl_opts *o, struct pl_det_config *cfg);
 
 struct pl_cidr {
 	bool ip6;
-	uint8_t addr[16];   /* masked to the prefix */
+	uint8_t addr[16]; /* masked to the prefix */
 	uint32_t prefixlen;
 };
 

@@ -26,7 +26,7 @@ const volatile __u32 detect_enabled = 0;
 const volatile __u32 droplist_enabled = 0;
 const volatile struct pl_det_config det_cfg = {};
 
-#define PL_DET_DROP_MAX 65536
+#define PL_DET_DROP_MAX	 65536
 #define PL_DET_ALLOW_MAX 1024
 
 struct {

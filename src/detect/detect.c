@@ -46,17 +46,17 @@
 #define PL_DET_ACK_WEIGHT 4
 
 #define PL_DNS_QTYPE_NULL 10
-#define PL_DNS_QTYPE_TXT 16
+#define PL_DNS_QTYPE_TXT  16
 
 /* What a packet means to the per-source detectors. */
 enum {
 	PL_DS_SYN = 1u << 0,
-	PL_DS_PROBE = 1u << 1,    /* a connection attempt: feeds the scan sketches */
+	PL_DS_PROBE = 1u << 1, /* a connection attempt: feeds the scan sketches */
 	PL_DS_ICMP = 1u << 2,
 	PL_DS_UDP = 1u << 3,
 	PL_DS_MALFORMED = 1u << 4,
 	PL_DS_LAND = 1u << 5,
-	PL_DS_STEALTH = 1u << 6,  /* kind in bits 8..9 */
+	PL_DS_STEALTH = 1u << 6, /* kind in bits 8..9 */
 	/* set by the rate tier for the LRU tier: a rate crossed its threshold
 	 * (its count in c->rate[]) */
 	PL_DS_SYN_HIT = 1u << 10,
@@ -66,10 +66,11 @@ enum {
 };
 #define PL_DS_STEALTH_SHIFT 8
 /* what the rate tier counts */
-#define PL_DS_RATES (PL_DS_SYN | PL_DS_PROBE | PL_DS_ICMP | PL_DS_UDP | PL_DS_MALFORMED)
+#define PL_DS_RATES	    (PL_DS_SYN | PL_DS_PROBE | PL_DS_ICMP | PL_DS_UDP | PL_DS_MALFORMED)
 /* what needs the source's LRU entry */
-#define PL_DS_LRU (PL_DS_PROBE | PL_DS_LAND | PL_DS_STEALTH | PL_DS_SYN_HIT | PL_DS_ICMP_HIT | \
-		   PL_DS_UDP_HIT | PL_DS_MALFORMED_HIT | 3u << PL_DS_STEALTH_SHIFT)
+#define PL_DS_LRU                                                                    \
+	(PL_DS_PROBE | PL_DS_LAND | PL_DS_STEALTH | PL_DS_SYN_HIT | PL_DS_ICMP_HIT | \
+	 PL_DS_UDP_HIT | PL_DS_MALFORMED_HIT | 3u << PL_DS_STEALTH_SHIFT)
 
 /* ... and to the per-destination ones. */
 enum {
@@ -82,8 +83,8 @@ enum {
 #define PL_DET_CLASS_OTHER 38
 
 /* slot index from the top bits of det_fold() */
-#define PL_DET_DST_SHIFT 52   /* 4096 slots */
-#define PL_DET_SRCQ_SHIFT 50  /* 16384 slots */
+#define PL_DET_DST_SHIFT  52 /* 4096 slots */
+#define PL_DET_SRCQ_SHIFT 50 /* 16384 slots */
 _Static_assert(PL_DET_DST_SLOTS == 1u << (64 - PL_DET_DST_SHIFT), "dst slots");
 _Static_assert(PL_DET_SRCQ_SLOTS == 1u << (64 - PL_DET_SRCQ_SHIFT), "srcq slots");
 
@@ -132,7 +133,8 @@ PL_INLINE __u32 det_hash_addr(const struct pl_det_addr *k, __u64 seed)
 /* The slots' hash: two multiplies; use its top bits. */
 PL_INLINE __u64 det_fold(const struct pl_det_addr *k)
 {
-	return (pl_load64(k->a) * 0x9e3779b97f4a7c15ull ^ pl_load64(k->a + 8)) * 0xbf58476d1ce4e5b9ull;
+	return (pl_load64(k->a) * 0x9e3779b97f4a7c15ull ^ pl_load64(k->a + 8)) *
+	       0xbf58476d1ce4e5b9ull;
 }
 
 PL_INLINE __u32 det_popcount(__u64 x)
@@ -191,8 +193,8 @@ PL_INLINE __u32 det_what(__u32 rule)
 }
 
 /* Starts c->alert for `rule` with the packet's addresses (as `what` asks). */
-PL_INLINE struct pl_alert_event *det_alert(struct pl_det_ctx *c, const struct pl_pkt *p,
-					   __u32 rule, __u64 count, __u64 thr, __u32 what)
+PL_INLINE struct pl_alert_event *det_alert(struct pl_det_ctx *c, const struct pl_pkt *p, __u32 rule,
+					   __u64 count, __u64 thr, __u32 what)
 {
 	const volatile struct pl_det_config *cfg = pl_det_cfg(c);
 	struct pl_alert_event *a = &c->alert;
@@ -230,8 +232,7 @@ PL_INLINE void det_fire(struct pl_det_ctx *c)
 	struct pl_alert_event *a = &c->alert;
 	__u32 ttl;
 
-	if (cfg->enforce_ttl_ns && (a->flags & PL_ALERT_SRC) &&
-	    det_rule_blocks_source(a->rule)) {
+	if (cfg->enforce_ttl_ns && (a->flags & PL_ALERT_SRC) && det_rule_blocks_source(a->rule)) {
 		ttl = pl_det_block(c);
 		if (ttl) {
 			a->flags |= PL_ALERT_BLOCKED;
@@ -243,8 +244,8 @@ PL_INLINE void det_fire(struct pl_det_ctx *c)
 
 /* An alert about the packet in s: built and sent out of line, as alerts
  * are rare and their code is long. */
-PL_SUBPROG int pl_det_raise(struct pl_scratch *s, struct pl_det_ctx *c, __u32 rule,
-			    __u64 count, __u64 thr)
+PL_SUBPROG int pl_det_raise(struct pl_scratch *s, struct pl_det_ctx *c, __u32 rule, __u64 count,
+			    __u64 thr)
 {
 	if (!s || !c)
 		return 0;
@@ -296,7 +297,8 @@ PL_INLINE void det_dst_count(struct pl_scratch *s, struct pl_det_ctx *c, __u32 e
 		    other * 100 < sum * cfg->thr[PL_THR_SYN_FLOOD_PCT] &&
 		    det_popcount(d->h[0].ports | d->h[1].ports) < 16 &&
 		    det_may_alert(&d->last_alert[0], c->now, det_window(cfg)))
-			pl_det_raise(s, c, PL_RULE_SYN_FLOOD_DST, sum, cfg->thr[PL_THR_SYN_FLOOD_DST]);
+			pl_det_raise(s, c, PL_RULE_SYN_FLOOD_DST, sum,
+				     cfg->thr[PL_THR_SYN_FLOOD_DST]);
 	}
 	if ((ev & PL_DD_ICMP) && PL_DET_RULE_ON(cfg, PL_RULE_ICMP_FLOOD_DST)) {
 		sum = (__u64)++d->h[cur].icmp + d->h[prev].icmp;
@@ -317,14 +319,14 @@ PL_INLINE void det_dst_count(struct pl_scratch *s, struct pl_det_ctx *c, __u32 e
 /* One rate: counts it, and asks the LRU tier (returns hit) when it crossed
  * its threshold. The LRU tier alerts at most once a window, so the slot
  * does not ask again for two halves: a flood's packets stay in this tier. */
-#define DET_RATE(idx, field, thr_i, rule, hit)                                          \
-	do {                                                                             \
-		c->rate[idx] = (__u64)++q->h[cur].field + q->h[prev].field;             \
-		if (c->rate[idx] >= cfg->thr[thr_i] && n >= q->quiet[idx] &&             \
-		    PL_DET_RULE_ON(cfg, rule)) {                                         \
-			ev |= (hit);                                                     \
-			q->quiet[idx] = n + 2;                                           \
-		}                                                                        \
+#define DET_RATE(idx, field, thr_i, rule, hit)                               \
+	do {                                                                 \
+		c->rate[idx] = (__u64)++q->h[cur].field + q->h[prev].field;  \
+		if (c->rate[idx] >= cfg->thr[thr_i] && n >= q->quiet[idx] && \
+		    PL_DET_RULE_ON(cfg, rule)) {                             \
+			ev |= (hit);                                         \
+			q->quiet[idx] = n + 2;                               \
+		}                                                            \
 	} while (0)
 
 /* Returns ev with what needs the LRU tier: the _HIT bits, and PL_DS_PROBE
@@ -392,8 +394,8 @@ PL_INLINE void det_src_advance(struct pl_det_src *st, __u64 n)
 }
 
 /* A source rule crossed its threshold: alert once per window. */
-PL_INLINE void det_src_alert(struct pl_scratch *s, struct pl_det_ctx *c,
-			     struct pl_det_src *st, __u32 rule, __u64 count, __u64 thr)
+PL_INLINE void det_src_alert(struct pl_scratch *s, struct pl_det_ctx *c, struct pl_det_src *st,
+			     __u32 rule, __u64 count, __u64 thr)
 {
 	const volatile struct pl_det_config *cfg = pl_det_cfg(c);
 
@@ -460,12 +462,15 @@ PL_SUBPROG int pl_det_src(struct pl_scratch *s, struct pl_det_ctx *c, __u32 ev)
 		kind = (ev >> PL_DS_STEALTH_SHIFT) & 3;
 		n = ++cur->stealth[kind] + prev->stealth[kind];
 		if (n >= cfg->thr[PL_THR_STEALTH])
-			det_src_alert(s, c, st, PL_RULE_NULL_SCAN + kind, n, cfg->thr[PL_THR_STEALTH]);
+			det_src_alert(s, c, st, PL_RULE_NULL_SCAN + kind, n,
+				      cfg->thr[PL_THR_STEALTH]);
 	}
 	if (ev & PL_DS_ICMP_HIT)
-		det_src_alert(s, c, st, PL_RULE_ICMP_FLOOD_SRC, c->rate[1], cfg->thr[PL_THR_ICMP_SRC]);
+		det_src_alert(s, c, st, PL_RULE_ICMP_FLOOD_SRC, c->rate[1],
+			      cfg->thr[PL_THR_ICMP_SRC]);
 	if (ev & PL_DS_UDP_HIT)
-		det_src_alert(s, c, st, PL_RULE_UDP_FLOOD_SRC, c->rate[2], cfg->thr[PL_THR_UDP_SRC]);
+		det_src_alert(s, c, st, PL_RULE_UDP_FLOOD_SRC, c->rate[2],
+			      cfg->thr[PL_THR_UDP_SRC]);
 	if (ev & PL_DS_MALFORMED_HIT)
 		det_src_alert(s, c, st, PL_RULE_MALFORMED, c->rate[3], cfg->thr[PL_THR_MALFORMED]);
 	if (ev & PL_DS_LAND)
@@ -546,8 +551,8 @@ PL_SUBPROG int pl_det_frag(struct pl_scratch *s, struct pl_det_ctx *c)
 	if (f.lo == 0 && f.more && f.hi < cfg->thr[PL_THR_TINY_FRAG] &&
 	    PL_DET_RULE_ON(cfg, PL_RULE_TINY_FRAGMENT)) {
 		st = pl_det_src_get(c, &ks);
-		if (st && det_may_alert(&st->last_alert[PL_RULE_TINY_FRAGMENT], c->now,
-					det_window(cfg)))
+		if (st &&
+		    det_may_alert(&st->last_alert[PL_RULE_TINY_FRAGMENT], c->now, det_window(cfg)))
 			pl_det_raise(s, c, PL_RULE_TINY_FRAGMENT, f.hi, cfg->thr[PL_THR_TINY_FRAG]);
 	}
 	if (!PL_DET_RULE_ON(cfg, PL_RULE_FRAGMENT_OVERLAP))
@@ -682,13 +687,13 @@ PL_INLINE __u32 det_class(__u32 ch)
 struct det_dns_walk {
 	struct pl_det_ctx *c;
 	struct pl_scratch *s;
-	__u32 len;     /* name bytes */
-	__u32 last;    /* 1 + the offset of the last dot, 0 = none */
-	__u32 prev;    /* the same for the dot before it */
-	__u32 chars;   /* non-dot characters counted */
-	__u32 from;    /* second pass: where the registered domain starts */
-	__u32 dchars;  /* its non-dot characters */
-	__u32 hash;    /* FNV-1a of the registered domain, case folded */
+	__u32 len;    /* name bytes */
+	__u32 last;   /* 1 + the offset of the last dot, 0 = none */
+	__u32 prev;   /* the same for the dot before it */
+	__u32 chars;  /* non-dot characters counted */
+	__u32 from;   /* second pass: where the registered domain starts */
+	__u32 dchars; /* its non-dot characters */
+	__u32 hash;   /* FNV-1a of the registered domain, case folded */
 };
 
 /* First pass: count every character, note the last two dots. */
@@ -750,11 +755,11 @@ PL_INLINE __u32 det_entropy_mbits(struct pl_det_ctx *c, __u32 n)
 	return (__u32)(((all - sum) * 1000 / n) >> PL_NLOG2N_SHIFT);
 }
 
-PL_INLINE void det_dns_alert(struct pl_det_ctx *c, const struct pl_pkt *p, __u32 rule,
-			     __u64 count, __u64 thr)
+PL_INLINE void det_dns_alert(struct pl_det_ctx *c, const struct pl_pkt *p, __u32 rule, __u64 count,
+			     __u64 thr)
 {
-	struct pl_alert_event *a = det_alert(c, p, rule, count, thr,
-					     PL_ALERT_SRC | PL_ALERT_DST | PL_ALERT_PORTS);
+	struct pl_alert_event *a =
+		det_alert(c, p, rule, count, thr, PL_ALERT_SRC | PL_ALERT_DST | PL_ALERT_PORTS);
 	__u32 n = p->l7.dns.name_len, off = 0;
 
 	/* a long name keeps its end: the domain it tunnels through */
@@ -776,7 +781,8 @@ PL_INLINE bool det_dns_wanted(struct pl_det_ctx *c, const struct pl_pkt *p)
 
 	(void)c; /* the kernel's config is global */
 	return len >= cfg->thr[PL_THR_DNS_NAME_LEN] || len >= cfg->thr[PL_THR_DNS_ENTROPY_MIN] ||
-	       ((p->present & PL_HAS_DNS_QTYPE) && (q == PL_DNS_QTYPE_TXT || q == PL_DNS_QTYPE_NULL));
+	       ((p->present & PL_HAS_DNS_QTYPE) &&
+		(q == PL_DNS_QTYPE_TXT || q == PL_DNS_QTYPE_NULL));
 }
 
 PL_SUBPROG int pl_det_dns(struct pl_scratch *s, struct pl_det_ctx *c)
@@ -807,9 +813,10 @@ PL_SUBPROG int pl_det_dns(struct pl_scratch *s, struct pl_det_ctx *c)
 
 	if (len >= cfg->thr[PL_THR_DNS_NAME_LEN] && PL_DET_RULE_ON(cfg, PL_RULE_DNS_LONG_NAME)) {
 		st = pl_det_src_get(c, &dk.src);
-		if (st && det_may_alert(&st->last_alert[PL_RULE_DNS_LONG_NAME], c->now,
-					det_window(cfg)))
-			det_dns_alert(c, p, PL_RULE_DNS_LONG_NAME, len, cfg->thr[PL_THR_DNS_NAME_LEN]);
+		if (st &&
+		    det_may_alert(&st->last_alert[PL_RULE_DNS_LONG_NAME], c->now, det_window(cfg)))
+			det_dns_alert(c, p, PL_RULE_DNS_LONG_NAME, len,
+				      cfg->thr[PL_THR_DNS_NAME_LEN]);
 	}
 	if (!txt && !judge)
 		return 0;
@@ -865,7 +872,8 @@ PL_INLINE bool det_is_loopback(const struct pl_pkt *p)
 	static const __u8 lo6[16] = { [15] = 1 };
 
 	if (p->present & PL_HAS_IP6)
-		return pl_load64(p->ip_src) == pl_load64(lo6) && pl_load64(p->ip_src + 8) == pl_load64(lo6 + 8);
+		return pl_load64(p->ip_src) == pl_load64(lo6) &&
+		       pl_load64(p->ip_src + 8) == pl_load64(lo6 + 8);
 	return p->ip_src[0] == 127;
 }
 
@@ -952,7 +960,8 @@ PL_SUBPROG int pl_detect(struct pl_scratch *s, struct pl_det_ctx *c)
 			sev |= PL_DS_STEALTH | PL_DS_PROBE | 1u << PL_DS_STEALTH_SHIFT;
 		} else if (f == (PL_TCP_FIN_ | PL_TCP_PSH_ | PL_TCP_URG_)) {
 			sev |= PL_DS_STEALTH | PL_DS_PROBE | 2u << PL_DS_STEALTH_SHIFT;
-		} else if ((f & (PL_TCP_SYN_ | PL_TCP_ACK_ | PL_TCP_RST_ | PL_TCP_FIN_)) == PL_TCP_ACK_ &&
+		} else if ((f & (PL_TCP_SYN_ | PL_TCP_ACK_ | PL_TCP_RST_ | PL_TCP_FIN_)) ==
+				   PL_TCP_ACK_ &&
 			   s->l4_end <= p->l4_payload_off && !(p->tcp_ack % PL_DET_ACK_WEIGHT)) {
 			/* a handshake's last packet is an ACK without data; count
 			 * 1 in PL_DET_ACK_WEIGHT of those (by their random ack

@@ -19,31 +19,31 @@
 
 /* Thresholds (struct pl_det_config.thr), named in src/detect/config.c. */
 enum pl_thr {
-	PL_THR_SYN_FLOOD_DST = 0,  /* SYNs per window to one destination */
-	PL_THR_SYN_FLOOD_PCT,      /* ... while completed < this % of the SYNs */
-	PL_THR_SYN_RATE_SRC,       /* SYNs per window from one source */
-	PL_THR_SCAN_PORTS,         /* distinct destination ports per window */
-	PL_THR_SCAN_HOSTS,         /* distinct destination hosts per window */
-	PL_THR_STEALTH,            /* NULL/FIN/XMAS/SYN+FIN packets per window */
+	PL_THR_SYN_FLOOD_DST = 0, /* SYNs per window to one destination */
+	PL_THR_SYN_FLOOD_PCT,	  /* ... while completed < this % of the SYNs */
+	PL_THR_SYN_RATE_SRC,	  /* SYNs per window from one source */
+	PL_THR_SCAN_PORTS,	  /* distinct destination ports per window */
+	PL_THR_SCAN_HOSTS,	  /* distinct destination hosts per window */
+	PL_THR_STEALTH,		  /* NULL/FIN/XMAS/SYN+FIN packets per window */
 	PL_THR_ICMP_SRC,
 	PL_THR_ICMP_DST,
 	PL_THR_UDP_SRC,
 	PL_THR_UDP_DST,
-	PL_THR_MALFORMED,          /* malformed packets per window from one source */
-	PL_THR_TINY_FRAG,          /* a first fragment with fewer payload bytes */
-	PL_THR_DNS_NAME_LEN,       /* query name length */
-	PL_THR_DNS_ENTROPY,        /* millibits per character */
-	PL_THR_DNS_ENTROPY_MIN,    /* characters before entropy is judged */
-	PL_THR_DNS_TXT,            /* TXT/NULL queries per window, source+domain */
+	PL_THR_MALFORMED,	/* malformed packets per window from one source */
+	PL_THR_TINY_FRAG,	/* a first fragment with fewer payload bytes */
+	PL_THR_DNS_NAME_LEN,	/* query name length */
+	PL_THR_DNS_ENTROPY,	/* millibits per character */
+	PL_THR_DNS_ENTROPY_MIN, /* characters before entropy is judged */
+	PL_THR_DNS_TXT,		/* TXT/NULL queries per window, source+domain */
 	PL_THR__COUNT,
 };
 
 struct pl_det_config {
-	__u64 half_ns;         /* half of the window */
-	__u64 enforce_ttl_ns;  /* --enforce: block for this long; 0 = off */
-	__u64 rate_limit_pps;  /* --rate-limit PPS per source; 0 = off */
-	__u32 rules;           /* bit (1 << enum pl_rule) per enabled rule */
-	__u32 allow_n;         /* entries on the allow list */
+	__u64 half_ns;	      /* half of the window */
+	__u64 enforce_ttl_ns; /* --enforce: block for this long; 0 = off */
+	__u64 rate_limit_pps; /* --rate-limit PPS per source; 0 = off */
+	__u32 rules;	      /* bit (1 << enum pl_rule) per enabled rule */
+	__u32 allow_n;	      /* entries on the allow list */
 	__u32 thr[PL_THR__COUNT];
 };
 
@@ -55,8 +55,8 @@ struct pl_det_addr {
 	__u8 a[16];
 } __attribute__((aligned(8)));
 
-#define PL_DET_PORT_BITS 512  /* port sketch: distinct destination ports */
-#define PL_DET_HOST_BITS 256  /* host sketch: distinct destination hosts */
+#define PL_DET_PORT_BITS 512 /* port sketch: distinct destination ports */
+#define PL_DET_HOST_BITS 256 /* host sketch: distinct destination hosts */
 
 /*
  * Per-source state comes in two tiers, so that ordinary packets stay cheap:
@@ -80,15 +80,15 @@ struct pl_det_srcq {
 		__u32 udp;
 		__u32 malformed;
 	} h[2];
-	__u64 last_probe;      /* hash of the last probe's destination and port */
-	__u64 quiet[4];        /* per rate: no threshold check before this half */
+	__u64 last_probe; /* hash of the last probe's destination and port */
+	__u64 quiet[4];	  /* per rate: no threshold check before this half */
 };
 
 /* One half-window of a source's LRU state. */
 struct pl_det_src_half {
-	__u32 stealth[4];      /* NULL, FIN, XMAS, SYN+FIN */
-	__u16 ports;           /* bits set in port_bm */
-	__u16 hosts;           /* bits set in host_bm */
+	__u32 stealth[4]; /* NULL, FIN, XMAS, SYN+FIN */
+	__u16 ports;	  /* bits set in port_bm */
+	__u16 hosts;	  /* bits set in host_bm */
 	__u32 _pad;
 	__u64 port_bm[PL_DET_PORT_BITS / 64];
 	__u64 host_bm[PL_DET_HOST_BITS / 64];
@@ -96,8 +96,8 @@ struct pl_det_src_half {
 
 /* Per-source state (LRU hash in the kernel, host table in read). */
 struct pl_det_src {
-	__u64 half_n;          /* the half-window h[half_n & 1] counts */
-	__u16 ports_union;     /* bits set in port_bm of both halves */
+	__u64 half_n;	   /* the half-window h[half_n & 1] counts */
+	__u16 ports_union; /* bits set in port_bm of both halves */
 	__u16 hosts_union;
 	__u32 _pad;
 	struct pl_det_src_half h[2];
@@ -113,12 +113,12 @@ struct pl_det_dst {
 	__u64 half_n;
 	struct {
 		__u32 syn;
-		__u32 ack;     /* ACKs without SYN: handshakes completed (about) */
+		__u32 ack; /* ACKs without SYN: handshakes completed (about) */
 		__u32 icmp;
 		__u32 udp;
-		__u64 ports;   /* sketch of the SYNs' destination ports */
+		__u64 ports; /* sketch of the SYNs' destination ports */
 	} h[2];
-	__u64 last_alert[3];  /* syn flood, ICMP flood, UDP flood */
+	__u64 last_alert[3]; /* syn flood, ICMP flood, UDP flood */
 };
 
 /* ARP: what each IPv4 address was last seen to be at. */
@@ -127,7 +127,7 @@ struct pl_det_arp {
 	__u16 _pad;
 	__u32 _pad2;
 	__u64 seen_ns;
-	__u64 last_alert[2];  /* MAC change, unsolicited reply */
+	__u64 last_alert[2]; /* MAC change, unsolicited reply */
 };
 
 /* TXT/NULL queries of one source to one domain. */
@@ -146,12 +146,12 @@ struct pl_det_dns {
 /* IPv4/IPv6 fragments of one datagram: a table of PL_DET_FRAG_SLOTS slots
  * indexed by a hash of (source, destination, id); up to PL_DET_FRAG_RANGES
  * byte ranges, merged when adjacent. */
-#define PL_DET_FRAG_SLOTS 1024
-#define PL_DET_FRAG_RANGES 4
+#define PL_DET_FRAG_SLOTS      1024
+#define PL_DET_FRAG_RANGES     4
 #define PL_DET_FRAG_TIMEOUT_NS (30ull * 1000000000ull)
 struct pl_det_frag {
-	__u32 tag;            /* hash of the datagram's identity */
-	__u32 n;              /* ranges in use */
+	__u32 tag; /* hash of the datagram's identity */
+	__u32 n;   /* ranges in use */
 	__u64 seen_ns;
 	__u32 lo[PL_DET_FRAG_RANGES];
 	__u32 hi[PL_DET_FRAG_RANGES];
@@ -159,7 +159,7 @@ struct pl_det_frag {
 
 /* --rate-limit: a token bucket per source. */
 struct pl_det_bucket {
-	__u64 tokens_ns;      /* budget, in ns (one packet costs 1e9 / pps) */
+	__u64 tokens_ns; /* budget, in ns (one packet costs 1e9 / pps) */
 	__u64 last_ns;
 };
 
@@ -179,12 +179,12 @@ struct pl_lpm6 {
  * expires_ns has passed is ignored and deleted by the next packet it
  * matches (and by the detect process once a second). */
 struct pl_block {
-	__u64 expires_ns;     /* CLOCK_MONOTONIC ns; 0 = until deleted */
-	__u64 added_ns;       /* CLOCK_MONOTONIC ns */
-	__u64 drops;          /* packets dropped */
-	__u64 bytes;          /* their bytes */
-	__u32 prefixlen;      /* the entry's own key, for the lazy delete */
-	__u8 reason;          /* enum pl_rule, or PL_RULE_MANUAL */
+	__u64 expires_ns; /* CLOCK_MONOTONIC ns; 0 = until deleted */
+	__u64 added_ns;	  /* CLOCK_MONOTONIC ns */
+	__u64 drops;	  /* packets dropped */
+	__u64 bytes;	  /* their bytes */
+	__u32 prefixlen;  /* the entry's own key, for the lazy delete */
+	__u8 reason;	  /* enum pl_rule, or PL_RULE_MANUAL */
 	__u8 ip6;
 	__u16 _pad;
 	__u8 addr[16];
@@ -192,12 +192,12 @@ struct pl_block {
 
 /* Per-CPU counters of the detect part (index = enum pl_det_counter). */
 enum pl_det_counter {
-	PL_DC_ALERTS = 0,       /* alerts sent */
-	PL_DC_ALERTS_LOST,      /* the ring buffer was full */
-	PL_DC_BLOCKS,           /* --enforce added a drop-list entry */
-	PL_DC_DROPPED,          /* dropped by the drop list */
-	PL_DC_RATE_LIMITED,     /* dropped by --rate-limit */
-	PL_DC_EXPIRED,          /* expired drop-list entries deleted */
+	PL_DC_ALERTS = 0,   /* alerts sent */
+	PL_DC_ALERTS_LOST,  /* the ring buffer was full */
+	PL_DC_BLOCKS,	    /* --enforce added a drop-list entry */
+	PL_DC_DROPPED,	    /* dropped by the drop list */
+	PL_DC_RATE_LIMITED, /* dropped by --rate-limit */
+	PL_DC_EXPIRED,	    /* expired drop-list entries deleted */
 	PL_DC__COUNT,
 };
 
@@ -214,33 +214,33 @@ struct pl_det_state {
 struct pl_det_meta {
 	__u32 pid;
 	__u32 _pad;
-	__u64 start_ticks;    /* /proc/PID/stat starttime: tells pid reuse apart */
-	char cmd[16];         /* "detect", "agent" */
+	__u64 start_ticks; /* /proc/PID/stat starttime: tells pid reuse apart */
+	char cmd[16];	   /* "detect", "agent" */
 };
 
 /* The detectors' working memory for one packet (a per-CPU map value in
  * the kernel). */
 #define PL_DET_HIST 64
 struct pl_det_ctx {
-	__u64 now;          /* ns: the coarse monotonic clock, or the packet's time */
-	__u64 half;         /* now / half_ns: the current half-window's number */
-	__u64 half_lo;      /* ... which holds for now in [half_lo, half_hi): */
-	__u64 half_hi;      /* one division per half-window, not per packet */
+	__u64 now;     /* ns: the coarse monotonic clock, or the packet's time */
+	__u64 half;    /* now / half_ns: the current half-window's number */
+	__u64 half_lo; /* ... which holds for now in [half_lo, half_hi): */
+	__u64 half_hi; /* one division per half-window, not per packet */
 	__u32 ifindex;
 	__u32 _pad;
 	struct pl_alert_event alert; /* built here, then sent */
-	__u8 hist[PL_DET_HIST];      /* DNS: characters per class */
-	struct pl_det_src zero;      /* all zeros: the value of a new entry */
+	__u8 hist[PL_DET_HIST];	     /* DNS: characters per class */
+	struct pl_det_src zero;	     /* all zeros: the value of a new entry */
 	struct pl_det_addr ksrc;     /* the packet's addresses as keys */
 	struct pl_det_addr kdst;
-	__u64 hsrc;                  /* ... and their hashes */
+	__u64 hsrc; /* ... and their hashes */
 	__u64 hdst;
-	__u64 rate[4];               /* rate tier -> LRU tier: SYN, ICMP, UDP, malformed */
-	__u64 tick_ns;               /* kernel: ns per jiffy */
-	struct pl_block blk;         /* kernel: --enforce builds its entry here */
-	struct pl_lpm6 lpm;          /* ... and its key (stack is short there) */
+	__u64 rate[4];	     /* rate tier -> LRU tier: SYN, ICMP, UDP, malformed */
+	__u64 tick_ns;	     /* kernel: ns per jiffy */
+	struct pl_block blk; /* kernel: --enforce builds its entry here */
+	struct pl_lpm6 lpm;  /* ... and its key (stack is short there) */
 	__u32 _pad2;
-	__u64 target;                /* host: its tables (src/detect/host.c) */
+	__u64 target; /* host: its tables (src/detect/host.c) */
 };
 
 #endif /* PKTLENS_DETECT_H */

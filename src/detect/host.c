@@ -18,8 +18,8 @@
 
 struct pl_htab {
 	uint32_t ksz, vsz, cap, nbuckets, n;
-	uint32_t *bucket;  /* first entry + 1, 0 = empty */
-	uint32_t *chain;   /* next entry in the bucket + 1 */
+	uint32_t *bucket;	 /* first entry + 1, 0 = empty */
+	uint32_t *chain;	 /* next entry in the bucket + 1 */
 	uint32_t *newer, *older; /* LRU list (+ 1); head = most recent */
 	uint32_t head, tail;
 	uint8_t *keys, *vals;
@@ -170,8 +170,7 @@ static inline const struct pl_det_config *pl_det_cfg(const struct pl_det_ctx *c)
 	return &host_of(c)->cfg;
 }
 
-static inline struct pl_det_src *pl_det_src_get(struct pl_det_ctx *c,
-						const struct pl_det_addr *k)
+static inline struct pl_det_src *pl_det_src_get(struct pl_det_ctx *c, const struct pl_det_addr *k)
 {
 	return htab_get(&host_of(c)->src, k);
 }
@@ -219,8 +218,7 @@ static inline __u32 pl_det_block(struct pl_det_ctx *c)
 
 #include "detect.c"
 
-struct pl_det_host *pl_det_host_new(const struct pl_det_config *cfg, pl_det_alert_fn fn,
-				    void *arg)
+struct pl_det_host *pl_det_host_new(const struct pl_det_config *cfg, pl_det_alert_fn fn, void *arg)
 {
 	struct pl_det_host *h = calloc(1, sizeof(*h));
 
@@ -265,9 +263,9 @@ void pl_det_host_free(struct pl_det_host *h)
 	free(h);
 }
 
-bool pl_det_host_frame(struct pl_det_host *h, struct pl_pkt *out,
-		       const struct pl_filter *filter, enum pl_linktype linktype,
-		       const uint8_t *data, uint32_t caplen, uint32_t wire_len, uint64_t ts_ns)
+bool pl_det_host_frame(struct pl_det_host *h, struct pl_pkt *out, const struct pl_filter *filter,
+		       enum pl_linktype linktype, const uint8_t *data, uint32_t caplen,
+		       uint32_t wire_len, uint64_t ts_ns)
 {
 	struct pl_scratch *s = &h->s;
 	bool match = pl_parse_scratch(s, filter, linktype, data, caplen, wire_len);

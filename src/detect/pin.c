@@ -48,22 +48,28 @@ struct pin_spec {
 };
 
 static const struct pin_spec pins[] = {
-	{ "drop4", "det_drop4", BPF_MAP_TYPE_LPM_TRIE, sizeof(struct pl_lpm4), sizeof(struct pl_block) },
-	{ "drop6", "det_drop6", BPF_MAP_TYPE_LPM_TRIE, sizeof(struct pl_lpm6), sizeof(struct pl_block) },
+	{ "drop4", "det_drop4", BPF_MAP_TYPE_LPM_TRIE, sizeof(struct pl_lpm4),
+	  sizeof(struct pl_block) },
+	{ "drop6", "det_drop6", BPF_MAP_TYPE_LPM_TRIE, sizeof(struct pl_lpm6),
+	  sizeof(struct pl_block) },
 	{ "allow4", "det_allow4", BPF_MAP_TYPE_LPM_TRIE, sizeof(struct pl_lpm4), sizeof(__u8) },
 	{ "allow6", "det_allow6", BPF_MAP_TYPE_LPM_TRIE, sizeof(struct pl_lpm6), sizeof(__u8) },
 	{ "state", "det_state", BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct pl_det_state) },
 	{ "meta", "det_meta", BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct pl_det_meta) },
 };
 #define N_PINS (sizeof(pins) / sizeof(pins[0]))
-#define META (N_PINS - 1)
+#define META   (N_PINS - 1)
 
 #define BPF_FS_MAGIC_ 0xcafe4a11
-#define RUN_DIR "/run/pktlens"
-#define OWNER_NAME "pin-owner"
-#define OWNER_NOTE RUN_DIR "/" OWNER_NAME
+#define RUN_DIR	      "/run/pktlens"
+#define OWNER_NAME    "pin-owner"
+#define OWNER_NOTE    RUN_DIR "/" OWNER_NAME
 
-enum { PIN_NONE = -1, PIN_REFUSED = -2, PIN_DENIED = -3 };
+enum {
+	PIN_NONE = -1,
+	PIN_REFUSED = -2,
+	PIN_DENIED = -3
+};
 
 static bool pinned_by_us;
 static int pin_dirfd = -1; /* the directory this process pinned in */
@@ -95,10 +101,16 @@ static int say_denied(const char *path, int err, enum pl_log_level level)
 	unsigned pid = read_owner_note(PL_LOG_DEBUG);
 
 	if (pid && (!kill((pid_t)pid, 0) || errno == EPERM))
-		pl_log(level, "permission denied: %s (%s) holds the drop list of pktlens (pid %u), and only root may use it; run pktlens block as root (e.g. sudo pktlens block list)",
+		pl_log(level,
+		       "permission denied: %s (%s) holds the drop list of pktlens (pid %u), and "
+		       "only root may use it; run pktlens block as root (e.g. sudo pktlens block "
+		       "list)",
 		       path, strerror(err), pid);
 	else
-		pl_log(level, "permission denied: %s (%s) is where a running pktlens detect or agent keeps its drop list, and only root may look; run pktlens block as root (e.g. sudo pktlens block list)",
+		pl_log(level,
+		       "permission denied: %s (%s) is where a running pktlens detect or agent "
+		       "keeps its drop list, and only root may look; run pktlens block as root "
+		       "(e.g. sudo pktlens block list)",
 		       path, strerror(err));
 	return PIN_DENIED;
 }
@@ -128,7 +140,7 @@ static int open_pin_dir(const char *dir, enum pl_log_level level)
 		if (errno == ELOOP || errno == ENOTDIR)
 			snprintf(why, sizeof(why), "is %s, not a directory",
 				 !lstat(dir, &st) && S_ISLNK(st.st_mode) ? "a symbolic link"
-									  : "a file");
+									 : "a file");
 		else
 			snprintf(why, sizeof(why), "cannot be opened (%s)", strerror(errno));
 	} else if (fstat(fd, &st) || fstatfs(fd, &sf)) {
@@ -136,7 +148,8 @@ static int open_pin_dir(const char *dir, enum pl_log_level level)
 	} else if (!trusted_uid(st.st_uid)) {
 		snprintf(why, sizeof(why), "is owned by uid %u, not root", (unsigned)st.st_uid);
 	} else if ((st.st_mode & 07777) != 0700) {
-		snprintf(why, sizeof(why), "has mode %04o, not 0700", (unsigned)(st.st_mode & 07777));
+		snprintf(why, sizeof(why), "has mode %04o, not 0700",
+			 (unsigned)(st.st_mode & 07777));
 	} else if ((unsigned long)sf.f_type != BPF_FS_MAGIC_) {
 		snprintf(why, sizeof(why), "is not on a BPF filesystem");
 	} else {
@@ -144,8 +157,8 @@ static int open_pin_dir(const char *dir, enum pl_log_level level)
 	}
 	if (fd >= 0)
 		close(fd);
-	pl_log(level, "%s %s: pktlens will not use it; remove it (rm -r %s) and start again",
-	       dir, why, dir);
+	pl_log(level, "%s %s: pktlens will not use it; remove it (rm -r %s) and start again", dir,
+	       why, dir);
 	return PIN_REFUSED;
 }
 
@@ -191,7 +204,8 @@ static int open_pin(int dirfd, const char *dir, size_t i, enum pl_log_level leve
 	} else if (info.type != p->type || info.key_size != p->key_size ||
 		   info.value_size != p->value_size || strcmp(info.name, p->map)) {
 		snprintf(why, sizeof(why),
-			 "is map '%s' (type %u, key %u, value %u bytes), not %s (type %u, key %u, value %u bytes)",
+			 "is map '%s' (type %u, key %u, value %u bytes), not %s (type %u, key %u, "
+			 "value %u bytes)",
 			 info.name, info.type, info.key_size, info.value_size, p->map, p->type,
 			 p->key_size, p->value_size);
 	} else {
@@ -248,13 +262,17 @@ static unsigned read_owner_note(enum pl_log_level level)
 	close(dfd);
 	if (fd < 0) {
 		if (errno != ENOENT)
-			pl_log(level, "%s is not a file pktlens wrote (%s): pktlens will not use it; remove it (rm %s)",
+			pl_log(level,
+			       "%s is not a file pktlens wrote (%s): pktlens will not use it; "
+			       "remove it (rm %s)",
 			       OWNER_NOTE, strerror(errno), OWNER_NOTE);
 		return 0;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !trusted_uid(st.st_uid) ||
 	    (st.st_mode & 022)) {
-		pl_log(level, "%s is not a file pktlens wrote (not root's, or writable by others): pktlens will not use it; remove it (rm %s)",
+		pl_log(level,
+		       "%s is not a file pktlens wrote (not root's, or writable by others): "
+		       "pktlens will not use it; remove it (rm %s)",
 		       OWNER_NOTE, OWNER_NOTE);
 		close(fd);
 		return 0;
@@ -286,7 +304,8 @@ static void write_owner_note(void)
 	fd = openat(dfd, OWNER_NAME, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	close(dfd);
 	if (fd < 0) {
-		pl_warn("cannot write %s (%s); 'pktlens block' outside this mount namespace will not find the drop list",
+		pl_warn("cannot write %s (%s); 'pktlens block' outside this mount namespace will "
+			"not find the drop list",
 			OWNER_NOTE, strerror(errno));
 		return;
 	}
@@ -408,9 +427,9 @@ static int find_pins(char *dir, size_t n, struct pl_det_meta *m, enum pl_log_lev
 
 static struct bpf_map *map_of(struct packet_bpf *skel, size_t i)
 {
-	struct bpf_map *maps[N_PINS] = { skel->maps.det_drop4, skel->maps.det_drop6,
+	struct bpf_map *maps[N_PINS] = { skel->maps.det_drop4,	skel->maps.det_drop6,
 					 skel->maps.det_allow4, skel->maps.det_allow6,
-					 skel->maps.det_state, skel->maps.det_meta };
+					 skel->maps.det_state,	skel->maps.det_meta };
 
 	return maps[i];
 }
@@ -428,22 +447,24 @@ int pl_det_pin(struct packet_bpf *skel, const char *cmd)
 
 	dir = pin_dir_here();
 	if (!dir) {
-		pl_warn("no BPF filesystem on /sys/fs/bpf and none can be mounted (%s); 'pktlens block' will not reach this drop list",
+		pl_warn("no BPF filesystem on /sys/fs/bpf and none can be mounted (%s); 'pktlens "
+			"block' will not reach this drop list",
 			strerror(errno));
 		return -1;
 	}
 	fd = find_pins(other, sizeof(other), &m, PL_LOG_WARN);
 	if (fd >= 0) {
 		close(fd);
-		pl_warn("pktlens %s (pid %u) holds the drop list in %s; 'pktlens block' acts on its list, not on this one's",
+		pl_warn("pktlens %s (pid %u) holds the drop list in %s; 'pktlens block' acts on "
+			"its list, not on this one's",
 			m.cmd[0] ? m.cmd : "?", m.pid, PL_PIN_DIR);
 		return 1;
 	}
 	if (fd == PIN_REFUSED || fd == PIN_DENIED)
 		return -1; /* said what to remove, or why not */
 	if (mkdir(dir, 0700) && errno != EEXIST) {
-		pl_warn("cannot create %s (%s); 'pktlens block' will not reach this drop list",
-			dir, strerror(errno));
+		pl_warn("cannot create %s (%s); 'pktlens block' will not reach this drop list", dir,
+			strerror(errno));
 		return -1;
 	}
 	pin_dirfd = open_pin_dir(dir, PL_LOG_WARN);
@@ -464,7 +485,8 @@ int pl_det_pin(struct packet_bpf *skel, const char *cmd)
 	for (i = 0; i < N_PINS; i++) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", pin_dirfd, pins[i].name);
 		if (bpf_obj_pin(bpf_map__fd(map_of(skel, i)), path)) {
-			pl_warn("cannot pin %s/%s (%s); 'pktlens block' will not reach this drop list",
+			pl_warn("cannot pin %s/%s (%s); 'pktlens block' will not reach this drop "
+				"list",
 				dir, pins[i].name, strerror(errno));
 			pl_det_unpin(skel);
 			return -1;
@@ -507,17 +529,21 @@ int pl_det_open_pinned(struct pl_pinned *p)
 		return PL_EXIT_RUNTIME; /* said what to remove, or why not */
 	if (dfd < 0) {
 		if (p->meta.pid)
-			pl_err("no running 'pktlens detect' or 'pktlens agent': the one that pinned %s (pid %u) is gone; start one, e.g. pktlens detect -i IFACE",
+			pl_err("no running 'pktlens detect' or 'pktlens agent': the one that "
+			       "pinned %s (pid %u) is gone; start one, e.g. pktlens detect -i "
+			       "IFACE",
 			       PL_PIN_DIR, p->meta.pid);
 		else
-			pl_err("no running 'pktlens detect' or 'pktlens agent' (nothing pinned in %s); start one, e.g. pktlens detect -i IFACE",
+			pl_err("no running 'pktlens detect' or 'pktlens agent' (nothing pinned in "
+			       "%s); start one, e.g. pktlens detect -i IFACE",
 			       PL_PIN_DIR);
 		return PL_EXIT_RUNTIME;
 	}
 	for (i = 0; i < META; i++) {
 		*fds[i] = open_pin(dfd, dir, i, PL_LOG_ERROR);
 		if (*fds[i] == PIN_NONE)
-			pl_err("cannot open %s/%s: %s; is pktlens %s (pid %u) still starting? try again",
+			pl_err("cannot open %s/%s: %s; is pktlens %s (pid %u) still starting? try "
+			       "again",
 			       dir, pins[i].name, strerror(ENOENT), p->meta.cmd, p->meta.pid);
 		if (*fds[i] < 0) {
 			*fds[i] = -1;

@@ -39,8 +39,7 @@ struct pl_ifaces;
 /* The allow list (CIDR[,CIDR...] strings) into det_allow4/6; skel NULL:
  * only checks them and counts the prefixes in *n. Returns 0 or an exit
  * status after one line. */
-int pl_det_load_allow(struct packet_bpf *skel, const char *const *allow, int n_allow,
-		      __u32 *n);
+int pl_det_load_allow(struct packet_bpf *skel, const char *const *allow, int n_allow, __u32 *n);
 /* Enforcing drops at XDP: native, else generic, never TC; ifs then
  * attaches an interface again the same way. */
 int pl_det_attach_xdp(struct packet_bpf *skel, struct pl_ifaces *ifs, enum pl_attach_mode mode);

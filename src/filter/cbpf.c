@@ -76,9 +76,8 @@ int pl_cbpf_find_region(const struct bpf_insn *insns, size_t n, struct pl_cbpf_r
 
 /* ---- translation ---- */
 
-#define INSN(c, d, s, o, i)                                                  \
-	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), \
-			    .imm = (i) })
+#define INSN(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 
 /*
  * A classic instruction with absolute targets (t: the jump, or `ja`'s
@@ -90,7 +89,7 @@ int pl_cbpf_find_region(const struct bpf_insn *insns, size_t n, struct pl_cbpf_r
  * block as a load past the frame would. The host counts the turns the
  * same way (pl_cbpf_run_host).
  */
-#define STEP_ABORT -1
+#define STEP_ABORT	  -1
 #define PL_CBPF_MAX_STEPS (PL_FILTER_MAX_CBPF * 2)
 
 struct step {
@@ -100,8 +99,7 @@ struct step {
 
 static bool jumps_back(const struct sock_filter *c, int i)
 {
-	return BPF_CLASS(c[i].code) == BPF_JMP && BPF_OP(c[i].code) == BPF_JA &&
-	       (__s32)c[i].k < 0;
+	return BPF_CLASS(c[i].code) == BPF_JMP && BPF_OP(c[i].code) == BPF_JA && (__s32)c[i].k < 0;
 }
 
 /* The steps of a block of len instructions into st; their number, -1
@@ -127,9 +125,9 @@ static int expand(const struct sock_filter *c, int len, struct step *st)
 	n = len + (copies - 1) * body;
 	if (n > PL_CBPF_MAX_STEPS)
 		return -2;
-	/* where instruction v of copy k lies */
-#define AT(v, k) ((v) < lo ? (v) : (v) <= hi ? lo + (k) * body + (v) - lo : \
-		  lo + copies * body + (v) - hi - 1)
+		/* where instruction v of copy k lies */
+#define AT(v, k) \
+	((v) < lo ? (v) : (v) <= hi ? lo + (k)*body + (v)-lo : lo + copies * body + (v)-hi - 1)
 	for (k = 0; k < copies; k++) {
 		for (i = 0; i < len; i++) {
 			struct step *s;
@@ -152,7 +150,9 @@ static int expand(const struct sock_filter *c, int len, struct step *st)
 				if (t <= i) /* back: the next turn, or none left */
 					s->t = k + 1 < copies ? AT(t, k + 1) : STEP_ABORT;
 				else
-					s->t = AT(t, t >= lo && t <= hi ? (i >= lo && i <= hi ? k : 0) : 0);
+					s->t = AT(t, t >= lo && t <= hi
+							     ? (i >= lo && i <= hi ? k : 0)
+							     : 0);
 				s->f = s->t;
 				continue;
 			}
@@ -258,7 +258,10 @@ static void load_abs(struct xlat *x, __u8 dst, __u32 k, int size)
 		emit(x, INSN(BPF_ALU64 | BPF_ADD | BPF_K, r->t, 0, 0, (__s32)(k + (__u32)size)));
 		abort_unless_reg(x, BPF_JGE, r->bound, r->t);
 	}
-	emit(x, INSN(BPF_LDX | BPF_MEM | BPF_SIZE((__u16)(size == 4 ? BPF_W : size == 2 ? BPF_H : BPF_B)),
+	emit(x, INSN(BPF_LDX | BPF_MEM |
+			     BPF_SIZE((__u16)(size == 4	  ? BPF_W
+					      : size == 2 ? BPF_H
+							  : BPF_B)),
 		     dst, r->base, (__s16)k, 0));
 	swap_loaded(x, dst, size);
 }
@@ -435,8 +438,8 @@ static int xlat_insn(struct xlat *x, const struct step *st, int i)
 			if (c->k)
 				set_bit(x, x->block);
 		} else {
-			emit(x, INSN(BPF_JMP32 | BPF_JEQ | BPF_K, BPF_RVAL(code) == BPF_X ? r->x : r->a,
-				     0, 1, 0));
+			emit(x, INSN(BPF_JMP32 | BPF_JEQ | BPF_K,
+				     BPF_RVAL(code) == BPF_X ? r->x : r->a, 0, 1, 0));
 			set_bit(x, x->block);
 		}
 		jump_to(x, x->block_end);
@@ -483,8 +486,11 @@ int pl_cbpf_translate(const struct pl_filter *f, enum pl_cbpf_flavor flavor,
 	static int starts[PL_FILTER_MAX_BLOCKS][PL_CBPF_MAX_STEPS];
 	int ends[PL_FILTER_MAX_BLOCKS + 1] = {}; /* where block b - 1 ends */
 	bool reach[PL_CBPF_MAX_STEPS];
-	struct xlat x = { .r = regs, .flavor = flavor, .cap = 4 + PL_CBPF_REGION_LEN,
-			  .err = err, .errlen = errlen };
+	struct xlat x = { .r = regs,
+			  .flavor = flavor,
+			  .cap = 4 + PL_CBPF_REGION_LEN,
+			  .err = err,
+			  .errlen = errlen };
 	__u32 b;
 	int i, pass;
 
@@ -508,8 +514,10 @@ int pl_cbpf_translate(const struct pl_filter *f, enum pl_cbpf_flavor flavor,
 			x.block_end = ends[b + 1];
 			n = expand(c, len, st);
 			if (n < 0)
-				return bad(&x, n == -2 ? "a loop pktlens cannot unroll" :
-							 "a block that does not end in a return", 0);
+				return bad(&x,
+					   n == -2 ? "a loop pktlens cannot unroll"
+						   : "a block that does not end in a return",
+					   0);
 			mark_reachable(st, n, reach);
 			/* classic BPF starts with A = X = 0 */
 			emit(&x, INSN(BPF_ALU | BPF_MOV | BPF_K, regs->a, 0, 0, 0));
@@ -524,7 +532,8 @@ int pl_cbpf_translate(const struct pl_filter *f, enum pl_cbpf_flavor flavor,
 		}
 		if (x.n > x.cap) {
 			snprintf(err, errlen,
-				 "the filter's header tests need %d eBPF instructions, more than the %d the kernel program reserves",
+				 "the filter's header tests need %d eBPF instructions, more than "
+				 "the %d the kernel program reserves",
 				 x.n, x.cap);
 			return -1;
 		}
@@ -536,8 +545,7 @@ int pl_cbpf_translate(const struct pl_filter *f, enum pl_cbpf_flavor flavor,
 
 /* ---- into the programs, before load ---- */
 
-int pl_filter_splice(struct bpf_object *obj, const struct pl_filter *f, char *err,
-		     size_t errlen)
+int pl_filter_splice(struct bpf_object *obj, const struct pl_filter *f, char *err, size_t errlen)
 {
 	struct bpf_program *prog;
 
@@ -546,8 +554,9 @@ int pl_filter_splice(struct bpf_object *obj, const struct pl_filter *f, char *er
 	bpf_object__for_each_program(prog, obj) {
 		size_t n = bpf_program__insn_cnt(prog), at = 0;
 		const struct bpf_insn *orig = bpf_program__insns(prog);
-		enum pl_cbpf_flavor flavor = bpf_program__type(prog) == BPF_PROG_TYPE_XDP ?
-						     PL_CBPF_PACKET : PL_CBPF_WINDOW;
+		enum pl_cbpf_flavor flavor = bpf_program__type(prog) == BPF_PROG_TYPE_XDP
+						     ? PL_CBPF_PACKET
+						     : PL_CBPF_WINDOW;
 		struct bpf_insn *insns;
 		struct pl_cbpf_regs regs;
 		int i, found = 0;
@@ -560,7 +569,8 @@ int pl_filter_splice(struct bpf_object *obj, const struct pl_filter *f, char *er
 		memcpy(insns, orig, n * sizeof(*insns));
 		/* clang may have copied the region: write every copy */
 		while ((i = pl_cbpf_find_region(insns + at, n - at, &regs)) >= 0) {
-			if (pl_cbpf_translate(f, flavor, &regs, insns + at + (size_t)i, err, errlen)) {
+			if (pl_cbpf_translate(f, flavor, &regs, insns + at + (size_t)i, err,
+					      errlen)) {
 				free(insns);
 				return -1;
 			}
@@ -568,7 +578,8 @@ int pl_filter_splice(struct bpf_object *obj, const struct pl_filter *f, char *er
 			found++;
 		}
 		if (found && bpf_program__set_insns(prog, insns, n)) {
-			snprintf(err, errlen, "cannot write the filter into %s", bpf_program__name(prog));
+			snprintf(err, errlen, "cannot write the filter into %s",
+				 bpf_program__name(prog));
 			free(insns);
 			return -1;
 		}

@@ -24,8 +24,6 @@
 #include <linux/filter.h> /* struct sock_filter: a classic BPF instruction */
 #include "filter.h"
 
-
-
 enum pl_cbpf_flavor {
 	/* base: the frame in packet memory, bound: data_end (XDP) */
 	PL_CBPF_PACKET,
@@ -50,12 +48,10 @@ int pl_cbpf_translate(const struct pl_filter *f, enum pl_cbpf_flavor flavor,
 		      const struct pl_cbpf_regs *regs, struct bpf_insn *out, char *err,
 		      size_t errlen);
 
-
 /* Writes f's blocks over the region of each program of obj (XDP
  * programs: the packet flavour; the others: the window), before load.
  * Returns 0, or -1 with a message. */
 struct bpf_object;
-int pl_filter_splice(struct bpf_object *obj, const struct pl_filter *f, char *err,
-		     size_t errlen);
+int pl_filter_splice(struct bpf_object *obj, const struct pl_filter *f, char *err, size_t errlen);
 
 #endif

@@ -32,8 +32,21 @@
 #include <pcap/pcap.h>
 #include "filter.h"
 
-enum tok_kind { T_END, T_ID, T_STR, T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK,
-		T_COLON, T_AMP, T_OP, T_AND, T_OR, T_NOT };
+enum tok_kind {
+	T_END,
+	T_ID,
+	T_STR,
+	T_LPAREN,
+	T_RPAREN,
+	T_LBRACK,
+	T_RBRACK,
+	T_COLON,
+	T_AMP,
+	T_OP,
+	T_AND,
+	T_OR,
+	T_NOT
+};
 
 struct tok {
 	enum tok_kind kind;
@@ -49,7 +62,7 @@ struct compiler {
 	int in_brackets;
 	struct pl_filter *f;
 	int linktype; /* DLT_* the header parts are compiled for */
-	int n;     /* nodes built, in reverse order */
+	int n;	      /* nodes built, in reverse order */
 	struct pl_fnode rev[PL_FILTER_MAX_NODES];
 	int n_strs;
 	char *err;
@@ -60,7 +73,13 @@ struct compiler {
 /* A parsed sub-expression, not yet placed in the graph. A_HDR is text
  * that libpcap compiles: [from, to) of the source. */
 struct ast {
-	enum { A_LEAF, A_HDR, A_AND, A_OR, A_NOT } kind;
+	enum {
+		A_LEAF,
+		A_HDR,
+		A_AND,
+		A_OR,
+		A_NOT
+	} kind;
 	struct pl_fnode leaf;
 	int col; /* where the primitive starts */
 	int from, to;
@@ -85,8 +104,8 @@ static int fail(struct compiler *c, int col, const char *fmt, ...)
 
 static bool is_id_char(char ch, bool in_brackets)
 {
-	if (isalnum((unsigned char)ch) || ch == '_' || ch == '.' || ch == '-' ||
-	    ch == '/' || ch == '*')
+	if (isalnum((unsigned char)ch) || ch == '_' || ch == '.' || ch == '-' || ch == '/' ||
+	    ch == '*')
 		return true;
 	return ch == ':' && !in_brackets;
 }
@@ -136,12 +155,26 @@ static int next(struct compiler *c)
 		return 0;
 	}
 	switch (*c->p) {
-	case '(': t->kind = T_LPAREN; break;
-	case ')': t->kind = T_RPAREN; break;
-	case '[': t->kind = T_LBRACK; c->in_brackets++; break;
-	case ']': t->kind = T_RBRACK; c->in_brackets--; break;
-	case '&': t->kind = T_AMP; break;
-	case '|': t->kind = T_OP; break;
+	case '(':
+		t->kind = T_LPAREN;
+		break;
+	case ')':
+		t->kind = T_RPAREN;
+		break;
+	case '[':
+		t->kind = T_LBRACK;
+		c->in_brackets++;
+		break;
+	case ']':
+		t->kind = T_RBRACK;
+		c->in_brackets--;
+		break;
+	case '&':
+		t->kind = T_AMP;
+		break;
+	case '|':
+		t->kind = T_OP;
+		break;
 	default:
 		/* ':' separates offset and size in brackets, else it is part of
 		 * an IPv6 address or a MAC (like "::1") */
@@ -183,7 +216,6 @@ static int parse_u32(const char *s, __u32 *out)
 	*out = (__u32)v;
 	return 0;
 }
-
 
 static struct ast *new_ast(struct compiler *c, int kind)
 {
@@ -246,8 +278,7 @@ static struct ast *parse_expr(struct compiler *c);
 static int parse_relop(struct compiler *c, __u8 *cmp)
 {
 	static const char *const ops[] = { "=", "!=", "<", "<=", ">", ">=" };
-	static const __u8 codes[] = { PL_FC_EQ, PL_FC_NE, PL_FC_LT, PL_FC_LE, PL_FC_GT,
-				      PL_FC_GE };
+	static const __u8 codes[] = { PL_FC_EQ, PL_FC_NE, PL_FC_LT, PL_FC_LE, PL_FC_GT, PL_FC_GE };
 	size_t i;
 
 	if (c->tok.kind == T_OP && !strcmp(c->tok.text, "=="))
@@ -306,14 +337,14 @@ static struct ast *l7_leaf(struct compiler *c, size_t which, int col)
 		}
 		return a;
 	}
-	if (c->tok.kind != T_OP ||
-	    (strcmp(c->tok.text, "==") && strcmp(c->tok.text, "!=") &&
-	     strcmp(c->tok.text, "~") && strcmp(c->tok.text, "="))) {
+	if (c->tok.kind != T_OP || (strcmp(c->tok.text, "==") && strcmp(c->tok.text, "!=") &&
+				    strcmp(c->tok.text, "~") && strcmp(c->tok.text, "="))) {
 		fail(c, c->tok.col, "%s takes ==, != or ~ and a \"string\"", l7_fields[which].name);
 		return NULL;
 	}
-	cmp = !strcmp(c->tok.text, "!=") ? PL_FC_NE :
-	      !strcmp(c->tok.text, "~") ? PL_FC_SUBSTR : PL_FC_EQ;
+	cmp = !strcmp(c->tok.text, "!=")  ? PL_FC_NE
+	      : !strcmp(c->tok.text, "~") ? PL_FC_SUBSTR
+					  : PL_FC_EQ;
 	if (next(c))
 		return NULL;
 	if (c->tok.kind != T_STR && c->tok.kind != T_ID) {
@@ -423,8 +454,8 @@ static bool word_is(const char *p, const char *w)
 {
 	size_t n = strlen(w);
 
-	return !strncmp(p, w, n) && !isalnum((unsigned char)p[n]) && p[n] != '_' &&
-	       p[n] != '-' && p[n] != '.';
+	return !strncmp(p, w, n) && !isalnum((unsigned char)p[n]) && p[n] != '_' && p[n] != '-' &&
+	       p[n] != '.';
 }
 
 /* Header text from the current token: up to an and/or or an unmatched ')'
@@ -437,7 +468,7 @@ static struct ast *header_text(struct compiler *c)
 
 	for (; *p; p++) {
 		bool word_start = p == c->src || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' ||
-						  p[-1] == '-' || p[-1] == '.');
+						   p[-1] == '-' || p[-1] == '.');
 
 		if (*p == '(')
 			depth++;
@@ -503,8 +534,9 @@ static struct ast *parse_unary(struct compiler *c)
 		if (c->tok.kind != T_RPAREN) {
 			free_ast(a);
 			fail(c, c->tok.kind == T_END ? col : c->tok.col,
-			     c->tok.kind == T_END ? "unbalanced parenthesis: this '(' is never closed" :
-						    "expected ')'");
+			     c->tok.kind == T_END ? "unbalanced parenthesis: this '(' is never "
+						    "closed"
+						  : "expected ')'");
 			return NULL;
 		}
 		if (a->kind == A_HDR) {
@@ -532,8 +564,9 @@ static struct ast *parse_unary(struct compiler *c)
 	}
 	if (c->tok.kind == T_END || c->tok.kind == T_RPAREN || c->tok.kind == T_AND ||
 	    c->tok.kind == T_OR) {
-		fail(c, c->tok.col, c->tok.kind == T_END ? "the filter ends too early" :
-							   "expected a primitive, found '%s'",
+		fail(c, c->tok.col,
+		     c->tok.kind == T_END ? "the filter ends too early"
+					  : "expected a primitive, found '%s'",
 		     c->tok.text);
 		return NULL;
 	}
@@ -619,7 +652,8 @@ static int pcap_error_col(const struct compiler *c, const struct ast *a, const c
 	for (q = msg; *q; q += n ? n : 1) {
 		const char *at;
 
-		n = strspn(q, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.:/_-");
+		n = strspn(q, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.:/"
+			      "_-");
 		if (n < 2 || n >= sizeof(tok))
 			continue;
 		memcpy(tok, q, n);
@@ -687,7 +721,9 @@ static __u32 block_reach(const struct pl_cbpf_insn *c, int len)
 		if (end > reach)
 			reach = end;
 		if (BPF_CLASS(code) == BPF_LDX)
-			xout = BPF_MODE(code) == BPF_MSH ? 60 : BPF_MODE(code) == BPF_IMM ? c[i].k : 0xffffffff;
+			xout = BPF_MODE(code) == BPF_MSH   ? 60
+			       : BPF_MODE(code) == BPF_IMM ? c[i].k
+							   : 0xffffffff;
 		else if (BPF_CLASS(code) == BPF_MISC && BPF_MISCOP(code) == BPF_TAX)
 			xout = 0xffffffff;
 		n_succ = 0;
@@ -782,7 +818,9 @@ static int compile_block(struct compiler *c, struct ast *a)
 		 * Ethernet); tcpdump -r refuses those, and so does pktlens */
 		if (BPF_CLASS(in->code) == BPF_LD && BPF_MODE(in->code) == BPF_ABS &&
 		    in->k >= 0xfffff000u) {
-			fail(c, a->col, "this test needs the kernel's socket metadata, which a capture and pktlens's hooks do not have");
+			fail(c, a->col,
+			     "this test needs the kernel's socket metadata, which a capture and "
+			     "pktlens's hooks do not have");
 			pcap_freecode(&prog);
 			goto out;
 		}
@@ -790,8 +828,8 @@ static int compile_block(struct compiler *c, struct ast *a)
 		if (BPF_CLASS(in->code) == BPF_LD &&
 		    (BPF_MODE(in->code) == BPF_ABS || BPF_MODE(in->code) == BPF_IND) &&
 		    in->k + sz > PL_WIN) {
-			fail(c, a->col, "a test reads past the %d bytes of a frame pktlens looks at",
-			     PL_WIN);
+			fail(c, a->col,
+			     "a test reads past the %d bytes of a frame pktlens looks at", PL_WIN);
 			pcap_freecode(&prog);
 			goto out;
 		}
@@ -854,7 +892,9 @@ static int place(struct compiler *c, struct ast *a, int t, int f)
 		return rhs < 0 ? -1 : place(c, a->l, t, rhs);
 	default:
 		if (c->n == PL_FILTER_MAX_NODES)
-			return fail(c, 1, "the filter has more than %d tests, more than the kernel form holds",
+			return fail(c, 1,
+				    "the filter has more than %d tests, more than the kernel form "
+				    "holds",
 				    PL_FILTER_MAX_NODES);
 		c->rev[c->n] = a->leaf;
 		c->rev[c->n].jt = (__u8)t;
@@ -872,8 +912,9 @@ static __u8 forward(int n, int id)
 int pl_filter_compile_for(const char *expr, int linktype, struct pl_filter *out, char *err,
 			  size_t errlen, int *col)
 {
-	struct compiler c = { .src = expr, .p = expr, .f = out, .err = err,
-			      .errlen = errlen, .linktype = linktype };
+	struct compiler c = {
+		.src = expr, .p = expr, .f = out, .err = err, .errlen = errlen, .linktype = linktype
+	};
 	struct ast *a;
 	int entry, i, n_leaves = 0, over;
 
@@ -899,7 +940,8 @@ int pl_filter_compile_for(const char *expr, int linktype, struct pl_filter *out,
 		goto fail;
 	over = past_limit(a, &n_leaves);
 	if (over) {
-		fail(&c, over, "more than %d tests, more than the kernel form holds; this is test %d",
+		fail(&c, over,
+		     "more than %d tests, more than the kernel form holds; this is test %d",
 		     PL_FILTER_MAX_NODES, PL_FILTER_MAX_NODES + 1);
 		free_ast(a);
 		goto fail;
@@ -930,8 +972,7 @@ fail:
 	return -1;
 }
 
-int pl_filter_compile(const char *expr, struct pl_filter *out, char *err, size_t errlen,
-		      int *col)
+int pl_filter_compile(const char *expr, struct pl_filter *out, char *err, size_t errlen, int *col)
 {
 	return pl_filter_compile_for(expr, DLT_EN10MB, out, err, errlen, col);
 }

@@ -23,22 +23,29 @@
 #include "records/record.h"
 
 #define PL_FILTER_MAX_NODES 64 /* a power of two */
-#define PL_FILTER_MAX_STRS 8
-#define PL_FILTER_STR_MAX 64   /* a power of two */
-#define PL_FILTER_ACCEPT 0xff
-#define PL_FILTER_REJECT 0xfe
+#define PL_FILTER_MAX_STRS  8
+#define PL_FILTER_STR_MAX   64 /* a power of two */
+#define PL_FILTER_ACCEPT    0xff
+#define PL_FILTER_REJECT    0xfe
 
 /* What a node tests. */
 enum pl_ftest {
 	PL_FT_CBPF = 1, /* a block of libpcap's code (arg8: its number) */
-	PL_FT_STR,      /* L7 string field OP "pattern" */
-	PL_FT_NUM,      /* L7 number field OP value */
+	PL_FT_STR,	/* L7 string field OP "pattern" */
+	PL_FT_NUM,	/* L7 number field OP value */
 };
 
 /* Comparisons. */
 enum pl_fcmp {
-	PL_FC_EQ = 0, PL_FC_NE, PL_FC_LT, PL_FC_LE, PL_FC_GT, PL_FC_GE,
-	PL_FC_PREFIX, PL_FC_SUFFIX, PL_FC_SUBSTR, /* strings */
+	PL_FC_EQ = 0,
+	PL_FC_NE,
+	PL_FC_LT,
+	PL_FC_LE,
+	PL_FC_GT,
+	PL_FC_GE,
+	PL_FC_PREFIX,
+	PL_FC_SUFFIX,
+	PL_FC_SUBSTR, /* strings */
 };
 
 /* L7 fields for PL_FT_STR / PL_FT_NUM. */
@@ -55,11 +62,11 @@ enum pl_ffield {
 };
 
 struct pl_fnode {
-	__u8 test;    /* enum pl_ftest */
-	__u8 jt, jf;  /* next node, or PL_FILTER_ACCEPT / PL_FILTER_REJECT */
-	__u8 cmp;     /* enum pl_fcmp */
-	__u8 arg8;    /* block number, str slot */
-	__u8 arg8b;   /* str length */
+	__u8 test;   /* enum pl_ftest */
+	__u8 jt, jf; /* next node, or PL_FILTER_ACCEPT / PL_FILTER_REJECT */
+	__u8 cmp;    /* enum pl_fcmp */
+	__u8 arg8;   /* block number, str slot */
+	__u8 arg8b;  /* str length */
 	__u8 _pad[2];
 	__u32 lo, hi; /* L7: the field (lo) and the number it is compared with */
 };
@@ -71,17 +78,17 @@ struct pl_cbpf_insn {
 	__u32 k;
 };
 
-#define PL_FILTER_MAX_BLOCKS 8   /* header-only parts compiled by libpcap */
-#define PL_FILTER_MAX_CBPF 512   /* their classic instructions, all blocks */
+#define PL_FILTER_MAX_BLOCKS 8	 /* header-only parts compiled by libpcap */
+#define PL_FILTER_MAX_CBPF   512 /* their classic instructions, all blocks */
 /* The kernel's region for their translation (filter/cbpf.h): the marker
  * `rA = PL_CBPF_MAGIC`, `rX = rBase`, `rT = rBound`, `rRes = rMem`, then
  * PL_CBPF_REGION_LEN `goto +0`. The moves name the registers the compiler
  * chose. */
-#define PL_CBPF_MAGIC 0x5ca1ab1e
-#define PL_CBPF_REGION_LEN 1536
-#define PL_CBPF_ABORT_BIT 16
+#define PL_CBPF_MAGIC	     0x5ca1ab1e
+#define PL_CBPF_REGION_LEN   1536
+#define PL_CBPF_ABORT_BIT    16
 /* protochain's walk: turns of its loop before the block fails (cbpf.c) */
-#define PL_CBPF_TURNS 8     /* result bit 16 + b: block b read past the frame */
+#define PL_CBPF_TURNS	     8 /* result bit 16 + b: block b read past the frame */
 
 /* What a block may use besides the frame: libpcap's scratch memory M[]
  * and the frame's length on the wire (BPF_LEN). The kernel keeps it in
@@ -94,9 +101,9 @@ struct pl_cbpf_mem {
 
 struct pl_filter {
 	__u32 n_nodes;
-	__u32 entry;       /* first node, or PL_FILTER_ACCEPT for "no filter" */
+	__u32 entry;	   /* first node, or PL_FILTER_ACCEPT for "no filter" */
 	__u32 needs_bytes; /* TC: a block may read past PL_HDR_WIN; load the window */
-	__u32 needs_l7;    /* a PL_FT_STR/NUM node: run after the L7 parse */
+	__u32 needs_l7;	   /* a PL_FT_STR/NUM node: run after the L7 parse */
 	struct pl_fnode nodes[PL_FILTER_MAX_NODES];
 	char strs[PL_FILTER_MAX_STRS][PL_FILTER_STR_MAX];
 	/* libpcap's blocks: block b is cbpf[block_start[b], block_start[b+1]);
@@ -110,8 +117,7 @@ struct pl_filter {
 #include <stddef.h>
 /* Compiles a pcap-filter expression (plus L7 predicates). Returns 0, or -1
  * with a message in err and the 1-based column of the problem in *col. */
-int pl_filter_compile(const char *expr, struct pl_filter *out, char *err,
-		      size_t errlen, int *col);
+int pl_filter_compile(const char *expr, struct pl_filter *out, char *err, size_t errlen, int *col);
 /* The same for frames of another link type (a DLT_* value), for read. */
 int pl_filter_compile_for(const char *expr, int linktype, struct pl_filter *out, char *err,
 			  size_t errlen, int *col);
@@ -119,8 +125,7 @@ int pl_filter_compile_for(const char *expr, int linktype, struct pl_filter *out,
 /* The result bits of f's libpcap blocks on a frame, as the kernel's
  * region gives them (filter/cbpf.h): bit b block b's verdict, bit
  * PL_CBPF_ABORT_BIT + b when it read past the frame. */
-__u32 pl_cbpf_run_host(const struct pl_filter *f, const __u8 *data, __u32 caplen,
-		       __u32 wire_len);
+__u32 pl_cbpf_run_host(const struct pl_filter *f, const __u8 *data, __u32 caplen, __u32 wire_len);
 /* The parts of the parse its L7 tests read (enum pl_parse_part): none for
  * a filter on headers alone, which reads the frame's bytes. */
 __u32 pl_filter_parse_parts(const struct pl_filter *f);

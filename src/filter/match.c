@@ -29,8 +29,7 @@ PL_INLINE bool pl_fcmp32(__u32 cmp, __u32 a, __u32 b)
 }
 
 /* String fields: where they are in the record, if present. */
-PL_INLINE const char *pl_fstr_field(const struct pl_pkt *p, __u32 field,
-				    __u32 *len)
+PL_INLINE const char *pl_fstr_field(const struct pl_pkt *p, __u32 field, __u32 *len)
 {
 	if (field == PL_FF_TLS_SNI && (p->present & PL_HAS_TLS_SNI)) {
 		*len = p->l7.tls.sni_len;
@@ -123,8 +122,7 @@ static long pl_fstr_step(__u32 at, void *ctx)
 
 /* Matches a string field against s->fpat (plen bytes). Host names, SNI and
  * DNS names compare without case, as DNS does. */
-PL_INLINE int pl_fstr_match(struct pl_scratch *s, __u32 field, __u32 cmp,
-			    __u32 plen)
+PL_INLINE int pl_fstr_match(struct pl_scratch *s, __u32 field, __u32 cmp, __u32 plen)
 {
 	struct pl_fstr_walk w = {};
 	__u32 len = pl_fstr_load(s, field);
@@ -132,8 +130,7 @@ PL_INLINE int pl_fstr_match(struct pl_scratch *s, __u32 field, __u32 cmp,
 
 	if (!len--)
 		return 0;
-	nocase = field == PL_FF_TLS_SNI || field == PL_FF_DNS_QNAME ||
-		 field == PL_FF_HTTP_HOST;
+	nocase = field == PL_FF_TLS_SNI || field == PL_FF_DNS_QNAME || field == PL_FF_HTTP_HOST;
 	switch (cmp) {
 	case PL_FC_EQ:
 		return len == plen && pl_fstr_at(s, 0, plen, nocase);
@@ -154,8 +151,8 @@ PL_INLINE int pl_fstr_match(struct pl_scratch *s, __u32 field, __u32 cmp,
 	return 0;
 }
 
-PL_INLINE int pl_test_str(const volatile struct pl_filter *f,
-			  const volatile struct pl_fnode *n, struct pl_scratch *s)
+PL_INLINE int pl_test_str(const volatile struct pl_filter *f, const volatile struct pl_fnode *n,
+			  struct pl_scratch *s)
 {
 	__u32 slot = n->arg8 & (PL_FILTER_MAX_STRS - 1), i;
 
@@ -171,24 +168,20 @@ PL_INLINE int pl_test_num(const volatile struct pl_fnode *n, const struct pl_pkt
 {
 	switch (n->lo) {
 	case PL_FF_DNS_QTYPE:
-		return (p->present & PL_HAS_DNS_QTYPE) &&
-		       pl_fcmp32(n->cmp, p->l7.dns.qtype, n->hi);
+		return (p->present & PL_HAS_DNS_QTYPE) && pl_fcmp32(n->cmp, p->l7.dns.qtype, n->hi);
 	case PL_FF_DNS_RCODE:
-		return (p->present & PL_HAS_DNS) &&
-		       pl_fcmp32(n->cmp, p->l7.dns.flags & 0xf, n->hi);
+		return (p->present & PL_HAS_DNS) && pl_fcmp32(n->cmp, p->l7.dns.flags & 0xf, n->hi);
 	case PL_FF_DNS_ID:
 		return (p->present & PL_HAS_DNS) && pl_fcmp32(n->cmp, p->l7.dns.id, n->hi);
 	case PL_FF_TLS_VERSION:
-		return (p->present & PL_HAS_TLS) &&
-		       pl_fcmp32(n->cmp, p->l7.tls.version, n->hi);
+		return (p->present & PL_HAS_TLS) && pl_fcmp32(n->cmp, p->l7.tls.version, n->hi);
 	}
 	return 0;
 }
 
 /* One node: 1 true, 0 false, -1 rejects the packet. */
-PL_INLINE int pl_test_node(const volatile struct pl_filter *f,
-			   const volatile struct pl_fnode *n, __u32 cbpf_bits,
-			   struct pl_scratch *s)
+PL_INLINE int pl_test_node(const volatile struct pl_filter *f, const volatile struct pl_fnode *n,
+			   __u32 cbpf_bits, struct pl_scratch *s)
 {
 	switch (n->test) {
 	case PL_FT_CBPF:
@@ -238,7 +231,7 @@ PL_INLINE bool pl_filter_match(const volatile struct pl_filter *f, struct pl_scr
 }
 
 #ifdef __bpf__
-#define PL_STR(x) #x
+#define PL_STR(x)  #x
 #define PL_XSTR(x) PL_STR(x)
 
 /*
@@ -255,12 +248,13 @@ PL_INLINE __u32 pl_cbpf_region(const void *base, __u64 bound, __u32 *mem)
 	__u64 a, x, t, res;
 
 	asm volatile("%[a] = " PL_XSTR(PL_CBPF_MAGIC) "\n\t"
-		     "%[x] = %[base]\n\t"
-		     "%[t] = %[bound]\n\t"
-		     "%[res] = %[mem]\n\t"
-		     ".rept " PL_XSTR(PL_CBPF_REGION_LEN) "\n\t"
-		     "goto +0\n\t"
-		     ".endr"
+						      "%[x] = %[base]\n\t"
+						      "%[t] = %[bound]\n\t"
+						      "%[res] = %[mem]\n\t"
+						      ".rept " PL_XSTR(PL_CBPF_REGION_LEN) "\n\t"
+											   "goto "
+											   "+0\n\t"
+											   ".endr"
 		     : [a] "=&r"(a), [x] "=&r"(x), [t] "=&r"(t), [res] "=&r"(res)
 		     : [base] "r"(base), [bound] "r"(bound), [mem] "r"(mem)
 		     : "memory");
@@ -299,7 +293,6 @@ static int cbpf_size(__u16 code)
 {
 	return BPF_SIZE(code) == BPF_W ? 4 : BPF_SIZE(code) == BPF_H ? 2 : 1;
 }
-
 
 /* The size bytes at off, big-endian, under the kernel's rules: inside the
  * first PL_WIN bytes and the n the frame has. */
@@ -359,10 +352,13 @@ static __u32 host_alu(__u8 op, __u32 a, __u32 b)
 	}
 }
 
-enum { HOST_NO, HOST_YES, HOST_ABORT };
+enum {
+	HOST_NO,
+	HOST_YES,
+	HOST_ABORT
+};
 
-static int host_block(const struct sock_filter *c, int len, const __u8 *d, __u32 n,
-		      __u32 wire_len)
+static int host_block(const struct sock_filter *c, int len, const __u8 *d, __u32 n, __u32 wire_len)
 {
 	__u32 a = 0, x = 0, mem[16] = { 0 }, v, *dst, turns = 0;
 	int pc;
@@ -422,8 +418,9 @@ static int host_block(const struct sock_filter *c, int len, const __u8 *d, __u32
 			if (BPF_OP(code) == BPF_JA)
 				pc += (__s32)i->k;
 			else
-				pc += host_jump(BPF_OP(code), a, BPF_SRC(code) == BPF_X ? x : i->k) ? i->jt
-												 : i->jf;
+				pc += host_jump(BPF_OP(code), a, BPF_SRC(code) == BPF_X ? x : i->k)
+					      ? i->jt
+					      : i->jf;
 			break;
 		case BPF_RET:
 			v = BPF_RVAL(code) == BPF_K ? i->k : BPF_RVAL(code) == BPF_X ? x : a;
@@ -439,8 +436,7 @@ static int host_block(const struct sock_filter *c, int len, const __u8 *d, __u32
 	return HOST_NO; /* the compiler checked that every path returns */
 }
 
-__u32 pl_cbpf_run_host(const struct pl_filter *f, const __u8 *data, __u32 caplen,
-		       __u32 wire_len)
+__u32 pl_cbpf_run_host(const struct pl_filter *f, const __u8 *data, __u32 caplen, __u32 wire_len)
 {
 	__u32 bits = 0, n = caplen < PL_WIN ? caplen : PL_WIN, b;
 

@@ -420,7 +420,8 @@ void pl_out_iso_time(struct pl_out *o, uint64_t epoch_ns, unsigned int digits)
 		struct tm tm;
 		char buf[32];
 
-		if (!gmtime_r(&t, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm) != 19)
+		if (!gmtime_r(&t, &tm) ||
+		    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm) != 19)
 			memcpy(buf, "1970-01-01T00:00:00", 19);
 		memcpy(o->iso, buf, 19);
 		o->iso_sec = sec;

@@ -34,20 +34,20 @@
 /* Room a caller may ask pl_out_room() for at once. */
 #define PL_OUT_ROOM_MAX 256
 /* The smallest buffer pl_out_init_*() accept (a smaller one aborts). */
-#define PL_OUT_BUF_MIN 4096
+#define PL_OUT_BUF_MIN	4096
 /* A batched writer writes out once less than this is free after a record,
  * so that a record normally leaves in one piece. */
-#define PL_OUT_SLACK 16384
+#define PL_OUT_SLACK	16384
 
 struct pl_out {
 	char *buf;
 	size_t len; /* bytes waiting in buf */
 	size_t cap;
-	int fd;		 /* write(2) to this when >= 0 ... */
-	FILE *f;	 /* ... else fwrite() to this stream */
-	bool per_record; /* hand on every record at its end */
-	bool first;	 /* JSON: the current object has no key yet */
-	int err;	 /* errno of the first failed write, 0 while none */
+	int fd;		   /* write(2) to this when >= 0 ... */
+	FILE *f;	   /* ... else fwrite() to this stream */
+	bool per_record;   /* hand on every record at its end */
+	bool first;	   /* JSON: the current object has no key yet */
+	int err;	   /* errno of the first failed write, 0 while none */
 	int64_t clock_sec; /* the second clock[] shows (local time) */
 	int64_t iso_sec;   /* the second iso[] shows (UTC) */
 	char clock[8];	   /* "HH:MM:SS" */

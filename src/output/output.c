@@ -29,7 +29,7 @@
 #define TCP_URG 0x020
 #define TCP_ECE 0x040
 #define TCP_CWR 0x080
-#define TCP_AE 0x100 /* formerly NS */
+#define TCP_AE	0x100 /* formerly NS */
 
 /* ---- name tables ---- */
 
@@ -61,14 +61,13 @@ struct code_name {
 };
 
 static const struct code_name dns_qtypes[] = {
-	{ 1, "A" },    { 2, "NS" },	{ 5, "CNAME" }, { 6, "SOA" },
-	{ 10, "NULL" }, { 12, "PTR" }, { 15, "MX" },	{ 16, "TXT" },	{ 28, "AAAA" },
-	{ 33, "SRV" }, { 65, "HTTPS" }, { 255, "ANY" },
+	{ 1, "A" },   { 2, "NS" },   { 5, "CNAME" }, { 6, "SOA" },  { 10, "NULL" },  { 12, "PTR" },
+	{ 15, "MX" }, { 16, "TXT" }, { 28, "AAAA" }, { 33, "SRV" }, { 65, "HTTPS" }, { 255, "ANY" },
 };
 
 static const struct code_name ip_protos[] = {
-	{ 1, "icmp" }, { 2, "igmp" }, { 6, "tcp" }, { 17, "udp" }, { 47, "gre" },
-	{ 50, "esp" }, { 58, "ipv6-icmp" }, { 132, "sctp" },
+	{ 1, "icmp" }, { 2, "igmp" }, { 6, "tcp" },	   { 17, "udp" },
+	{ 47, "gre" }, { 50, "esp" }, { 58, "ipv6-icmp" }, { 132, "sctp" },
 };
 
 static const struct code_name dns_rcodes[] = {
@@ -76,8 +75,7 @@ static const struct code_name dns_rcodes[] = {
 	{ 3, "NXDOMAIN" }, { 4, "NOTIMP" },  { 5, "REFUSED" },
 };
 
-static const char *code_name(const struct code_name *t, size_t n,
-			     unsigned int code)
+static const char *code_name(const struct code_name *t, size_t n, unsigned int code)
 {
 	size_t i;
 
@@ -109,15 +107,13 @@ static bool has(const struct pl_pkt *p, uint32_t bits)
 	return (p->present & bits) == bits;
 }
 
-
 /*
  * Walks the raw ALPN protocol_name_list (<len><name bytes>...), calling
  * fn for each name (empty ones too, as tshark lists them); stops at an
  * overlong length.
  */
 static void alpn_each(const struct pl_pkt *p,
-		      void (*fn)(struct pl_out *o, const __u8 *name, size_t len,
-				 bool first),
+		      void (*fn)(struct pl_out *o, const __u8 *name, size_t len, bool first),
 		      struct pl_out *o)
 {
 	size_t total = clamp(p->l7.tls.alpn_len, PL_TLS_ALPN_MAX);
@@ -138,8 +134,7 @@ static void alpn_each(const struct pl_pkt *p,
 /* ---- JSON ---- */
 
 /* "key":[a,b,...] of n unsigned integers of `width` bytes (1 or 2) */
-static void j_uint_array(struct pl_out *o, const char *key, const void *v, size_t n,
-			 size_t width)
+static void j_uint_array(struct pl_out *o, const char *key, const void *v, size_t n, size_t width)
 {
 	const __u8 *b = v;
 	__u16 w;
@@ -160,8 +155,7 @@ static void j_uint_array(struct pl_out *o, const char *key, const void *v, size_
 	pl_out_char(o, ']');
 }
 
-static void json_meta(struct pl_out *o, const struct pl_meta *m,
-		      const struct pl_pkt *p)
+static void json_meta(struct pl_out *o, const struct pl_meta *m, const struct pl_pkt *p)
 {
 	pl_json_key(o, "frame.time_epoch");
 	pl_out_epoch(o, m->ts_epoch_ns);
@@ -181,8 +175,8 @@ static void json_eth(struct pl_out *o, const struct pl_pkt *p)
 		if (p->eth_type >= 0x0600) /* below: an 802.3 length */
 			pl_json_uint(o, "eth.type", p->eth_type);
 		if (p->n_vlan)
-			j_uint_array(o, "vlan.id", p->vlan_id,
-				     clamp(p->n_vlan, PL_MAX_VLAN), sizeof(p->vlan_id[0]));
+			j_uint_array(o, "vlan.id", p->vlan_id, clamp(p->n_vlan, PL_MAX_VLAN),
+				     sizeof(p->vlan_id[0]));
 	} else if (has(p, PL_HAS_SLL)) {
 		pl_json_uint(o, "sll.etype", p->eth_type);
 	}
@@ -228,8 +222,8 @@ static void json_ip6(struct pl_out *o, const struct pl_pkt *p)
 	if (has(p, PL_HAS_IP6_L4))
 		pl_json_uint(o, "pktlens.l4proto", p->l4_proto);
 	if (p->ip6_n_ext)
-		j_uint_array(o, "pktlens.ip6_ext", p->ip6_ext,
-			     clamp(p->ip6_n_ext, PL_MAX_IP6_EXT), sizeof(p->ip6_ext[0]));
+		j_uint_array(o, "pktlens.ip6_ext", p->ip6_ext, clamp(p->ip6_n_ext, PL_MAX_IP6_EXT),
+			     sizeof(p->ip6_ext[0]));
 }
 
 static void json_ip(struct pl_out *o, const struct pl_pkt *p)
@@ -329,8 +323,8 @@ static void json_tls(struct pl_out *o, const struct pl_pkt *p)
 		pl_json_uint(o, "tls.handshake.type", p->l7.tls.hs_type);
 	pl_json_uint(o, "tls.handshake.version", p->l7.tls.version);
 	if (p->l7.tls.n_versions)
-		j_uint_array(o, "tls.handshake.extensions.supported_version",
-			     p->l7.tls.versions, clamp(p->l7.tls.n_versions, PL_TLS_VERS_MAX),
+		j_uint_array(o, "tls.handshake.extensions.supported_version", p->l7.tls.versions,
+			     clamp(p->l7.tls.n_versions, PL_TLS_VERS_MAX),
 			     sizeof(p->l7.tls.versions[0]));
 	if (has(p, PL_HAS_TLS_SNI))
 		pl_json_str(o, "tls.handshake.extensions_server_name", p->l7.tls.sni,
@@ -363,8 +357,7 @@ static void json_flags(struct pl_out *o, const struct pl_pkt *p)
 		pl_json_cstr(o, "pktlens.malformed", mal_reason(p->malformed));
 }
 
-void pl_write_json(struct pl_out *o, const struct pl_meta *meta,
-		   const struct pl_pkt *pkt)
+void pl_write_json(struct pl_out *o, const struct pl_meta *meta, const struct pl_pkt *pkt)
 {
 	pl_json_begin(o);
 	json_meta(o, meta, pkt);
@@ -558,8 +551,7 @@ static void text_dns(struct pl_out *o, const struct pl_pkt *p)
 			    PL_ESC_FIELD);
 	}
 	if (has(p, PL_HAS_DNS_QRY) && has(p, PL_HAS_DNS_QTYPE)) {
-		name = code_name(dns_qtypes, ARRAY_SIZE(dns_qtypes),
-				 p->l7.dns.qtype);
+		name = code_name(dns_qtypes, ARRAY_SIZE(dns_qtypes), p->l7.dns.qtype);
 		if (name) {
 			pl_out_str(o, " type=");
 			pl_out_str(o, name);
@@ -586,8 +578,7 @@ static void text_http(struct pl_out *o, const struct pl_pkt *p)
 	pl_out_text(o, p->l7.http.method, clamp(p->l7.http.method_len, PL_HTTP_METHOD_MAX),
 		    PL_ESC_FIELD);
 	pl_out_char(o, ' ');
-	pl_out_text(o, p->l7.http.uri, clamp(p->l7.http.uri_len, PL_HTTP_URI_MAX),
-		    PL_ESC_FIELD);
+	pl_out_text(o, p->l7.http.uri, clamp(p->l7.http.uri_len, PL_HTTP_URI_MAX), PL_ESC_FIELD);
 	if (has(p, PL_HAS_HTTP_HOST)) {
 		pl_out_str(o, " host=");
 		pl_out_text(o, p->l7.http.host, clamp(p->l7.http.host_len, PL_HTTP_HOST_MAX),
@@ -632,8 +623,7 @@ static void text_l7(struct pl_out *o, const struct pl_pkt *p)
 		text_tls(o, p);
 }
 
-void pl_write_text(struct pl_out *o, const struct pl_meta *meta,
-		   const struct pl_pkt *pkt)
+void pl_write_text(struct pl_out *o, const struct pl_meta *meta, const struct pl_pkt *pkt)
 {
 	text_prefix(o, meta);
 	text_vlan(o, pkt);

@@ -17,13 +17,13 @@
 /* A global BPF function is verified once, on its own; this keeps the
  * verifier's work linear in the number of protocols. */
 #define PL_SUBPROG __attribute__((noinline))
-#define PL_INLINE static __always_inline
+#define PL_INLINE  static __always_inline
 #else
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #define PL_SUBPROG static inline /* one per protocol; unused in some users */
-#define PL_INLINE static inline
+#define PL_INLINE  static inline
 #endif
 
 /*
@@ -37,8 +37,8 @@
  */
 enum pl_parse_part {
 	PL_PART_TCP_OPTS = 1u << 0, /* MSS, window scale, SACK permitted, timestamps */
-	PL_PART_L7 = 1u << 1,       /* TLS SNI, DNS query name, HTTP Host, the L7 header fields */
-	PL_PART_L7_ALL = 1u << 2,   /* the rest of L7: method, URI, ALPN, versions, a zeroed union */
+	PL_PART_L7 = 1u << 1,	    /* TLS SNI, DNS query name, HTTP Host, the L7 header fields */
+	PL_PART_L7_ALL = 1u << 2, /* the rest of L7: method, URI, ALPN, versions, a zeroed union */
 	PL_PARTS_ALL = PL_PART_TCP_OPTS | PL_PART_L7 | PL_PART_L7_ALL,
 };
 #ifndef pl_parse_wants
@@ -49,22 +49,22 @@ enum pl_parse_part {
 struct pl_scratch {
 	__u8 buf[PL_WIN]; /* the first bytes of the frame */
 	/* (the fields below also give masked reads near the end of buf room) */
-	__u32 len;        /* bytes valid in buf */
-	__u32 avail;      /* bytes the frame has (caplen), may exceed PL_WIN */
-	__u32 need_more;  /* set when a read wanted bytes not loaded yet */
-	__u32 linktype;   /* enum pl_linktype */
-	__u32 l4_end;     /* end of the IP payload (or of the frame) */
-	__u32 l3_off;     /* offset of the header after the link layer */
+	__u32 len;	 /* bytes valid in buf */
+	__u32 avail;	 /* bytes the frame has (caplen), may exceed PL_WIN */
+	__u32 need_more; /* set when a read wanted bytes not loaded yet */
+	__u32 linktype;	 /* enum pl_linktype */
+	__u32 l4_end;	 /* end of the IP payload (or of the frame) */
+	__u32 l3_off;	 /* offset of the header after the link layer */
 	/* where the L7 parse started, so the kernel can resume it there once
 	 * it has loaded the rest of the window (see pl_parse_l7) */
-	__u32 l7_kind;    /* enum pl_l7_kind */
+	__u32 l7_kind; /* enum pl_l7_kind */
 	__u32 l7_off;
 	__u32 l7_present; /* pkt.present before the L7 parse */
 	__u8 l7_truncated, l7_malformed, _pad7[2];
-	char fpat[64];    /* filter: the string pattern under test */
+	char fpat[64];		   /* filter: the string pattern under test */
 	char fstr[PL_TLS_SNI_MAX]; /* filter: the string field under test */
-	__u32 cbpf_mem[18]; /* filter: libpcap's M[] and BPF_LEN (struct pl_cbpf_mem) */
-	__u32 cbpf_bits;    /* filter: the libpcap blocks' result bits */
+	__u32 cbpf_mem[18];	   /* filter: libpcap's M[] and BPF_LEN (struct pl_cbpf_mem) */
+	__u32 cbpf_bits;	   /* filter: the libpcap blocks' result bits */
 	__u32 _pad_cbpf;
 	struct pl_packet_event ev; /* ev.pkt is the parser's output */
 	/* -w: the packet's bytes follow the record in the ring buffer; this
@@ -93,26 +93,26 @@ PL_INLINE __u32 pl_mask(__u32 v, __u32 m)
  * bounds. Never for the stack, where the verifier wants alignment.
  */
 #ifdef __bpf__
-#define PL_LOADSTORE(bits)                                                  \
-	PL_INLINE __u##bits pl_load##bits(const void *p)                    \
-	{                                                                   \
-		return *(const __u##bits *)p;                               \
-	}                                                                   \
-	PL_INLINE void pl_store##bits(void *p, __u##bits v)                 \
-	{                                                                   \
-		*(__u##bits *)p = v;                                        \
+#define PL_LOADSTORE(bits)                                  \
+	PL_INLINE __u##bits pl_load##bits(const void *p)    \
+	{                                                   \
+		return *(const __u##bits *)p;               \
+	}                                                   \
+	PL_INLINE void pl_store##bits(void *p, __u##bits v) \
+	{                                                   \
+		*(__u##bits *)p = v;                        \
 	}
 #else
-#define PL_LOADSTORE(bits)                                                  \
-	PL_INLINE __u##bits pl_load##bits(const void *p)                    \
-	{                                                                   \
-		__u##bits v;                                                \
-		memcpy(&v, p, sizeof(v));                                   \
-		return v;                                                   \
-	}                                                                   \
-	PL_INLINE void pl_store##bits(void *p, __u##bits v)                 \
-	{                                                                   \
-		memcpy(p, &v, sizeof(v));                                   \
+#define PL_LOADSTORE(bits)                                  \
+	PL_INLINE __u##bits pl_load##bits(const void *p)    \
+	{                                                   \
+		__u##bits v;                                \
+		memcpy(&v, p, sizeof(v));                   \
+		return v;                                   \
+	}                                                   \
+	PL_INLINE void pl_store##bits(void *p, __u##bits v) \
+	{                                                   \
+		memcpy(p, &v, sizeof(v));                   \
 	}
 #endif
 PL_LOADSTORE(64)
@@ -164,8 +164,7 @@ PL_INLINE __u32 pl_be32(const struct pl_scratch *s, __u32 off)
 }
 
 /* Copies a fixed number of bytes (addresses); the caller checked bounds. */
-#define pl_copy_fixed(s, off, dst, n) \
-	pl_move((dst), (s)->buf + ((off) & (PL_WIN - 1)), (n))
+#define pl_copy_fixed(s, off, dst, n) pl_move((dst), (s)->buf + ((off) & (PL_WIN - 1)), (n))
 
 /*
  * Are bytes [off, off + n) in the window? When they are not, say why:
@@ -231,8 +230,7 @@ PL_INLINE __u64 pl_le64(const struct pl_scratch *s, __u32 off)
 /* Copies up to max bytes at off into dst, 8 at a time; returns how many
  * were copied. max is a constant multiple of 8. A name longer than the
  * record holds is cut at max and the record says so (pktlens.truncated). */
-PL_INLINE __u32 pl_copy(struct pl_scratch *s, __u32 off, char *dst, __u32 n,
-			__u32 max)
+PL_INLINE __u32 pl_copy(struct pl_scratch *s, __u32 off, char *dst, __u32 n, __u32 max)
 {
 	__u32 i, j, k;
 	__u64 w;
@@ -278,14 +276,13 @@ PL_INLINE long pl_loop(__u32 n, long (*step)(__u32, void *), void *ctx)
 }
 #endif
 
-#define PL_ONES 0x0101010101010101ull
+#define PL_ONES	 0x0101010101010101ull
 #define PL_HIGHS 0x8080808080808080ull
 
 /* Offset of the first `byte` in [off, end), or 0 when there is none in
  * the window. Looks at 8 bytes per step: a byte equal to `byte` is a zero
  * byte of w ^ pattern, found with the classic haszero() bit trick. */
-PL_SUBPROG __u32 pl_find_byte(struct pl_scratch *s, __u32 off, __u32 end,
-			      __u32 byte)
+PL_SUBPROG __u32 pl_find_byte(struct pl_scratch *s, __u32 off, __u32 end, __u32 byte)
 {
 	__u64 pat = PL_ONES * (byte & 0xff), x, hit;
 	__u32 limit, pos, i, k;

@@ -16,25 +16,30 @@
  */
 #include "cursor.h"
 
-#define DNS_MAX_JUMPS 16
+#define DNS_MAX_JUMPS  16
 /* labels (at most 127 in 255 bytes) and pointer jumps bound the walk */
-#define DNS_MAX_STEPS (128 + DNS_MAX_JUMPS)
+#define DNS_MAX_STEPS  (128 + DNS_MAX_JUMPS)
 #define DNS_NAME_SHOWN 253 /* longer names print as tshark does */
 _Static_assert(__builtin_offsetof(struct pl_pkt, l7.dns.name) + DNS_NAME_SHOWN + 7 <=
 		       sizeof(struct pl_pkt),
 	       "dns_copy_label's last store must end inside the record");
 
 enum dns_walk_status {
-	DNS_WALKING, DNS_NAME_DONE, DNS_STOP, DNS_BAD_NAME, DNS_LOOP, DNS_EXT_LABEL
+	DNS_WALKING,
+	DNS_NAME_DONE,
+	DNS_STOP,
+	DNS_BAD_NAME,
+	DNS_LOOP,
+	DNS_EXT_LABEL
 };
 
 struct dns_walk {
 	struct pl_scratch *s;
-	__u32 msg;        /* offset of the DNS header */
-	__u32 pos;        /* next length byte of the name */
-	__u32 out;        /* bytes of the dotted name so far */
+	__u32 msg; /* offset of the DNS header */
+	__u32 pos; /* next length byte of the name */
+	__u32 out; /* bytes of the dotted name so far */
 	__u32 jumps;
-	__u32 qtype_pos;  /* set at the first pointer or at the root label */
+	__u32 qtype_pos; /* set at the first pointer or at the root label */
 	__u32 status;
 	__u32 too_long;
 };

@@ -13,9 +13,9 @@
  */
 #include "cursor.h"
 
-#define ETH_P_8021Q 0x8100
+#define ETH_P_8021Q  0x8100
 #define ETH_P_8021AD 0x88a8
-#define ETH_P_QINQ1 0x9100
+#define ETH_P_QINQ1  0x9100
 
 PL_INLINE bool is_vlan_tpid(__u16 type)
 {

@@ -65,8 +65,7 @@ PL_INLINE void http_host_value(struct pl_scratch *s, __u32 off, __u32 end)
 	stop = http_trim_end(s, off, eol);
 	if (stop < off)
 		return;
-	p->l7.http.host_len = (__u8)pl_copy(s, off, p->l7.http.host, stop - off,
-					    PL_HTTP_HOST_MAX);
+	p->l7.http.host_len = (__u8)pl_copy(s, off, p->l7.http.host, stop - off, PL_HTTP_HOST_MAX);
 	p->present |= PL_HAS_HTTP_HOST;
 }
 
@@ -86,8 +85,7 @@ PL_INLINE int parse_http_host(struct pl_scratch *s, __u32 off, __u32 end)
 			return 0; /* end of the header section */
 		if (ascii_lower(c) == 'h' && ascii_lower(pl_u8(s, off + 1)) == 'o' &&
 		    ascii_lower(pl_u8(s, off + 2)) == 's' &&
-		    ascii_lower(pl_u8(s, off + 3)) == 't' && pl_u8(s, off + 4) == ':')
-		{
+		    ascii_lower(pl_u8(s, off + 3)) == 't' && pl_u8(s, off + 4) == ':') {
 			http_host_value(s, off + 5, end);
 			return 0;
 		}
@@ -130,18 +128,17 @@ PL_SUBPROG int parse_http(struct pl_scratch *s, __u32 off, __u32 end)
 	/* "HTTP/" follows the request-target */
 	if (sp + 6 > eol || !pl_need(s, sp + 1, 5))
 		return 0;
-	if (pl_u8(s, sp + 1) != 'H' || pl_u8(s, sp + 2) != 'T' ||
-	    pl_u8(s, sp + 3) != 'T' || pl_u8(s, sp + 4) != 'P' ||
-	    pl_u8(s, sp + 5) != '/')
+	if (pl_u8(s, sp + 1) != 'H' || pl_u8(s, sp + 2) != 'T' || pl_u8(s, sp + 3) != 'T' ||
+	    pl_u8(s, sp + 4) != 'P' || pl_u8(s, sp + 5) != '/')
 		return 0;
 
 	/* the names alone (PL_PART_L7): only the Host is written */
 	if (pl_parse_wants(PL_PART_L7_ALL)) {
 		__builtin_memset(&p->l7, 0, sizeof(p->l7));
-		p->l7.http.method_len = (__u8)pl_copy(s, off, p->l7.http.method, mlen,
-						      PL_HTTP_METHOD_MAX);
-		p->l7.http.uri_len = (__u16)pl_copy(s, uri, p->l7.http.uri, sp - uri,
-						    PL_HTTP_URI_MAX);
+		p->l7.http.method_len =
+			(__u8)pl_copy(s, off, p->l7.http.method, mlen, PL_HTTP_METHOD_MAX);
+		p->l7.http.uri_len =
+			(__u16)pl_copy(s, uri, p->l7.http.uri, sp - uri, PL_HTTP_URI_MAX);
 	}
 	p->present |= PL_HAS_HTTP;
 	parse_http_host(s, eol + 1, end);

@@ -16,11 +16,11 @@
  */
 #include "cursor.h"
 
-#define IP6_HOPOPTS 0
-#define IP6_ROUTING 43
+#define IP6_HOPOPTS  0
+#define IP6_ROUTING  43
 #define IP6_FRAGMENT 44
-#define IP6_AH 51
-#define IP6_DSTOPTS 60
+#define IP6_AH	     51
+#define IP6_DSTOPTS  60
 
 /* Walks the extension headers from `off`; sets l4_proto and returns the L4
  * offset, or 0 when there is no L4 header to parse. */
@@ -33,8 +33,8 @@ PL_SUBPROG __u32 parse_ipv6_ext(struct pl_scratch *s, __u32 off, __u32 nxt)
 		return 0;
 	p = &s->ev.pkt;
 	for (i = 0; i <= PL_MAX_IP6_EXT; i++) {
-		if (nxt != IP6_HOPOPTS && nxt != IP6_ROUTING &&
-		    nxt != IP6_FRAGMENT && nxt != IP6_AH && nxt != IP6_DSTOPTS) {
+		if (nxt != IP6_HOPOPTS && nxt != IP6_ROUTING && nxt != IP6_FRAGMENT &&
+		    nxt != IP6_AH && nxt != IP6_DSTOPTS) {
 			p->l4_proto = (__u8)nxt;
 			p->present |= PL_HAS_IP6_L4;
 			return off;

@@ -17,15 +17,15 @@
 #include "http.c"
 #include "tls.c"
 
-#define ETH_P_IP 0x0800
-#define ETH_P_ARP 0x0806
+#define ETH_P_IP   0x0800
+#define ETH_P_ARP  0x0806
 #define ETH_P_IPV6 0x86dd
 
-#define IPPROTO_ICMP_ 1
-#define IPPROTO_TCP_ 6
-#define IPPROTO_UDP_ 17
+#define IPPROTO_ICMP_	1
+#define IPPROTO_TCP_	6
+#define IPPROTO_UDP_	17
 #define IPPROTO_ICMPV6_ 58
-#define IPPROTO_SCTP_ 132
+#define IPPROTO_SCTP_	132
 
 PL_INLINE bool is_dns_port(__u16 port)
 {
@@ -44,8 +44,8 @@ PL_INLINE void parse_tcp_payload(struct pl_scratch *s, __u32 off)
 		/* a hello runs past the first bytes the kernel loads: ask for
 		 * the rest before walking it, not after; for the SNI alone, walk
 		 * first, as it is often in the first bytes */
-		if (pl_parse_wants(PL_PART_L7_ALL) && s->len < s->l4_end &&
-		    s->len < s->avail && s->len < PL_WIN) {
+		if (pl_parse_wants(PL_PART_L7_ALL) && s->len < s->l4_end && s->len < s->avail &&
+		    s->len < PL_WIN) {
 			s->need_more = 1;
 			return;
 		}
@@ -57,7 +57,11 @@ PL_INLINE void parse_tcp_payload(struct pl_scratch *s, __u32 off)
 		parse_http(s, off, s->l4_end);
 }
 
-enum pl_l7_kind { PL_L7_NONE, PL_L7_TCP, PL_L7_DNS };
+enum pl_l7_kind {
+	PL_L7_NONE,
+	PL_L7_TCP,
+	PL_L7_DNS
+};
 
 /* Runs the L7 parser that pl_parse() chose, from its saved start. */
 PL_INLINE void pl_parse_l7(struct pl_scratch *s)

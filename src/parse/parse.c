@@ -28,7 +28,8 @@ bool pl_parse_scratch(struct pl_scratch *s, const struct pl_filter *filter,
 	s->len = n;
 	s->avail = caplen;
 	s->linktype = linktype;
-	s->cbpf_bits = filter && filter->n_blocks ? pl_cbpf_run_host(filter, data, caplen, wire_len) : 0;
+	s->cbpf_bits = filter && filter->n_blocks ? pl_cbpf_run_host(filter, data, caplen, wire_len)
+						  : 0;
 	/* as in the kernel: a header-only filter runs on the bytes, first */
 	if (filter && !filter->needs_l7) {
 		s->ev.pkt.frame_len = wire_len;
@@ -47,8 +48,8 @@ void pl_parse_finish(struct pl_scratch *s)
 }
 
 bool pl_parse_frame_match(struct pl_pkt *out, const struct pl_filter *filter,
-			  enum pl_linktype linktype, const uint8_t *data,
-			  uint32_t caplen, uint32_t wire_len)
+			  enum pl_linktype linktype, const uint8_t *data, uint32_t caplen,
+			  uint32_t wire_len)
 {
 	static __thread struct pl_scratch s;
 	bool match = pl_parse_scratch(&s, filter, linktype, data, caplen, wire_len);
@@ -58,8 +59,8 @@ bool pl_parse_frame_match(struct pl_pkt *out, const struct pl_filter *filter,
 	return match;
 }
 
-void pl_parse_frame(struct pl_pkt *out, enum pl_linktype linktype,
-		    const uint8_t *data, uint32_t caplen, uint32_t wire_len)
+void pl_parse_frame(struct pl_pkt *out, enum pl_linktype linktype, const uint8_t *data,
+		    uint32_t caplen, uint32_t wire_len)
 {
 	pl_parse_frame_match(out, NULL, linktype, data, caplen, wire_len);
 }

@@ -13,13 +13,13 @@ struct pl_scratch;
 /* Parses one frame: `data` holds `caplen` captured bytes of a frame that
  * was `wire_len` bytes long. Only the first PL_WIN bytes are looked at, as
  * in the kernel. */
-void pl_parse_frame(struct pl_pkt *out, enum pl_linktype linktype,
-		    const uint8_t *data, uint32_t caplen, uint32_t wire_len);
+void pl_parse_frame(struct pl_pkt *out, enum pl_linktype linktype, const uint8_t *data,
+		    uint32_t caplen, uint32_t wire_len);
 
 /* The same, then runs `filter` (NULL: match all) as the kernel does. */
 bool pl_parse_frame_match(struct pl_pkt *out, const struct pl_filter *filter,
-			  enum pl_linktype linktype, const uint8_t *data,
-			  uint32_t caplen, uint32_t wire_len);
+			  enum pl_linktype linktype, const uint8_t *data, uint32_t caplen,
+			  uint32_t wire_len);
 
 /* The same into the caller's parser state (parse/cursor.h), left as the
  * kernel has it before it emits, for the detectors (read --detect);

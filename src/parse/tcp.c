@@ -14,10 +14,10 @@
  */
 #include "cursor.h"
 
-#define TCPOPT_EOL 0
-#define TCPOPT_NOP 1
-#define TCPOPT_MSS 2
-#define TCPOPT_WSCALE 3
+#define TCPOPT_EOL	 0
+#define TCPOPT_NOP	 1
+#define TCPOPT_MSS	 2
+#define TCPOPT_WSCALE	 3
 #define TCPOPT_SACK_PERM 4
 #define TCPOPT_TIMESTAMP 8
 
@@ -59,14 +59,12 @@ PL_SUBPROG int parse_tcp_options(struct pl_scratch *s, __u32 off, __u32 end)
 		if (kind == TCPOPT_MSS && len == 4 && !(p->present & PL_HAS_TCP_MSS)) {
 			p->tcp_mss = pl_be16(s, off + 2);
 			p->present |= PL_HAS_TCP_MSS;
-		} else if (kind == TCPOPT_WSCALE && len == 3 &&
-			   !(p->present & PL_HAS_TCP_WSCALE)) {
+		} else if (kind == TCPOPT_WSCALE && len == 3 && !(p->present & PL_HAS_TCP_WSCALE)) {
 			p->tcp_wscale = pl_u8(s, off + 2);
 			p->present |= PL_HAS_TCP_WSCALE;
 		} else if (kind == TCPOPT_SACK_PERM && len == 2) {
 			p->present |= PL_HAS_TCP_SACK_PERM;
-		} else if (kind == TCPOPT_TIMESTAMP && len == 10 &&
-			   !(p->present & PL_HAS_TCP_TS)) {
+		} else if (kind == TCPOPT_TIMESTAMP && len == 10 && !(p->present & PL_HAS_TCP_TS)) {
 			p->tcp_tsval = pl_be32(s, off + 2);
 			p->tcp_tsecr = pl_be32(s, off + 6);
 			p->present |= PL_HAS_TCP_TS;

@@ -17,20 +17,18 @@
  */
 #include "cursor.h"
 
-#define TLS_EXT_SERVER_NAME 0
-#define TLS_EXT_ALPN 16
+#define TLS_EXT_SERVER_NAME	   0
+#define TLS_EXT_ALPN		   16
 #define TLS_EXT_SUPPORTED_VERSIONS 43
-#define TLS_MAX_EXTENSIONS 32
+#define TLS_MAX_EXTENSIONS	   32
 
 #define TLS_CLIENT_HELLO 1
 #define TLS_SERVER_HELLO 2
 
 PL_INLINE bool is_tls_hello(struct pl_scratch *s, __u32 off)
 {
-	return pl_u8(s, off) == 0x16 && pl_u8(s, off + 1) == 3 &&
-	       pl_u8(s, off + 2) <= 4 &&
-	       (pl_u8(s, off + 5) == TLS_CLIENT_HELLO ||
-		pl_u8(s, off + 5) == TLS_SERVER_HELLO);
+	return pl_u8(s, off) == 0x16 && pl_u8(s, off + 1) == 3 && pl_u8(s, off + 2) <= 4 &&
+	       (pl_u8(s, off + 5) == TLS_CLIENT_HELLO || pl_u8(s, off + 5) == TLS_SERVER_HELLO);
 }
 
 PL_INLINE int tls_server_name(struct pl_scratch *s, __u32 off)
@@ -43,8 +41,7 @@ PL_INLINE int tls_server_name(struct pl_scratch *s, __u32 off)
 	len = pl_be16(s, off + 3);
 	if (!pl_have_l4(s, off + 5, len))
 		return 0;
-	p->l7.tls.sni_len = (__u16)pl_copy(s, off + 5, p->l7.tls.sni, len,
-					   PL_TLS_SNI_MAX);
+	p->l7.tls.sni_len = (__u16)pl_copy(s, off + 5, p->l7.tls.sni, len, PL_TLS_SNI_MAX);
 	p->present |= PL_HAS_TLS_SNI;
 	return 0;
 }
@@ -62,8 +59,8 @@ PL_SUBPROG int tls_alpn(struct pl_scratch *s, __u32 off)
 	len = pl_be16(s, off);
 	if (!pl_have_l4(s, off + 2, len))
 		return 0;
-	p->l7.tls.alpn_len = (__u16)pl_copy(s, off + 2, (char *)p->l7.tls.alpn,
-					    len, PL_TLS_ALPN_MAX);
+	p->l7.tls.alpn_len =
+		(__u16)pl_copy(s, off + 2, (char *)p->l7.tls.alpn, len, PL_TLS_ALPN_MAX);
 	p->present |= PL_HAS_TLS_ALPN;
 	return 0;
 }

@@ -33,28 +33,28 @@ enum pl_flow_flags {
 /* flows key: one direction of a conversation on one interface. */
 struct pl_flow_key {
 	__u32 ifindex;
-	__u16 vlan_id;  /* outer VLAN id; 0 without a tag */
-	__u8 n_vlan;    /* VLAN tags: the link header is 14 + 4 * n_vlan bytes */
-	__u8 ip_ver;    /* 4 or 6 */
-	__u8 proto;     /* IP protocol (IPv6: after the extension headers) */
+	__u16 vlan_id; /* outer VLAN id; 0 without a tag */
+	__u8 n_vlan;   /* VLAN tags: the link header is 14 + 4 * n_vlan bytes */
+	__u8 ip_ver;   /* 4 or 6 */
+	__u8 proto;    /* IP protocol (IPv6: after the extension headers) */
 	__u8 _pad[3];
-	__u8 src[16];   /* network order; IPv4 uses the first 4 bytes */
+	__u8 src[16]; /* network order; IPv4 uses the first 4 bytes */
 	__u8 dst[16];
-	__u16 sport;    /* TCP, UDP, SCTP; 0 otherwise */
-	__u16 dport;    /* ICMP/ICMPv6: type << 8 | code, as NetFlow does */
+	__u16 sport; /* TCP, UDP, SCTP; 0 otherwise */
+	__u16 dport; /* ICMP/ICMPv6: type << 8 | code, as NetFlow does */
 };
 
 /* flows value. Per-CPU tables: one per CPU, summed by user space (a CPU
  * that never saw the flow has packets == 0). */
 struct pl_flow_val {
 	__u64 packets;
-	__u64 bytes;     /* frame bytes, link header included (frame.len) */
-	__u64 first_ns;  /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) */
+	__u64 bytes;	/* frame bytes, link header included (frame.len) */
+	__u64 first_ns; /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) */
 	__u64 last_ns;
 	__u32 tcp_flags; /* OR of the TCP flags seen (12 bits); 8-byte aligned */
-	__u8 ttl_min;    /* TTL or hop limit */
+	__u8 ttl_min;	 /* TTL or hop limit */
 	__u8 ttl_max;
-	__u16 named;     /* the kernel's note: flow_names holds this flow's name */
+	__u16 named; /* the kernel's note: flow_names holds this flow's name */
 };
 
 /* sources key: a source address. */
@@ -67,12 +67,12 @@ struct pl_src_key {
 struct pl_src_val {
 	__u64 packets;
 	__u64 bytes;
-	__u64 syns;     /* TCP SYN without ACK: connection attempts */
+	__u64 syns; /* TCP SYN without ACK: connection attempts */
 };
 
 /* ports key: a destination port of a transport. */
 struct pl_port_key {
-	__u8 proto;     /* 6, 17 or 132 */
+	__u8 proto; /* 6, 17 or 132 */
 	__u8 _pad;
 	__u16 port;
 };
@@ -98,10 +98,14 @@ struct pl_name_val {
 };
 
 /* flow_names value: the first L7 name seen on a flow (key pl_flow_key). */
-enum pl_name_kind { PL_NAME_SNI = 1, PL_NAME_DNS = 2, PL_NAME_HTTP = 3 };
+enum pl_name_kind {
+	PL_NAME_SNI = 1,
+	PL_NAME_DNS = 2,
+	PL_NAME_HTTP = 3
+};
 
 struct pl_flow_name {
-	__u32 kind;     /* enum pl_name_kind */
+	__u32 kind; /* enum pl_name_kind */
 	__u32 _pad;
 	char name[PL_NAME_MAX];
 };
@@ -109,7 +113,7 @@ struct pl_flow_name {
 /* ifaces key: an interface and an IP protocol (0: not IP). */
 struct pl_iface_key {
 	__u32 ifindex;
-	__u8 ip_ver;    /* 4, 6 or 0 */
+	__u8 ip_ver; /* 4, 6 or 0 */
 	__u8 proto;
 	__u16 _pad;
 };
@@ -123,8 +127,8 @@ struct pl_iface_val {
  * Evictions are not seen by the program: user space works them out from
  * the inserts, its own deletions and the entries left. */
 enum pl_flow_counter {
-	PL_FCNT_FLOW_NEW = 0,  /* flows inserted */
-	PL_FCNT_FLOW_FAIL,     /* a flow could be neither found nor inserted */
+	PL_FCNT_FLOW_NEW = 0, /* flows inserted */
+	PL_FCNT_FLOW_FAIL,    /* a flow could be neither found nor inserted */
 	PL_FCNT_SRC_NEW,
 	PL_FCNT_PORT_NEW,
 	PL_FCNT_SNI_NEW,
@@ -132,8 +136,8 @@ enum pl_flow_counter {
 	PL_FCNT_HTTP_NEW,
 	PL_FCNT_FLOWNAME_NEW,
 	PL_FCNT_IFACE_NEW,
-	PL_FCNT_TABLE_FAIL,    /* an insert into the other tables failed */
-	PL_FCNT_NOT_IP,        /* matched packets without an IP header */
+	PL_FCNT_TABLE_FAIL, /* an insert into the other tables failed */
+	PL_FCNT_NOT_IP,	    /* matched packets without an IP header */
 	PL_FCNT__COUNT,
 };
 

@@ -14,22 +14,22 @@
 #endif
 
 /* Bytes of each packet the parser may look at (a power of two). */
-#define PL_WIN 2048
+#define PL_WIN	   2048
 /* Bytes loaded first; the rest of the window only when the parser asks. */
 #define PL_HDR_WIN 256
 
 /* Bytes of each packet the kernel copies for -w. */
 #define PL_CAP_MAX 4096
 
-#define PL_MAX_VLAN 2
-#define PL_MAX_IP6_EXT 8
-#define PL_DNS_NAME_MAX 256
+#define PL_MAX_VLAN	   2
+#define PL_MAX_IP6_EXT	   8
+#define PL_DNS_NAME_MAX	   256
 #define PL_HTTP_METHOD_MAX 16
-#define PL_HTTP_URI_MAX 256
-#define PL_HTTP_HOST_MAX 128
-#define PL_TLS_SNI_MAX 256
-#define PL_TLS_ALPN_MAX 128 /* raw ALPN protocol_name_list */
-#define PL_TLS_VERS_MAX 8
+#define PL_HTTP_URI_MAX	   256
+#define PL_HTTP_HOST_MAX   128
+#define PL_TLS_SNI_MAX	   256
+#define PL_TLS_ALPN_MAX	   128 /* raw ALPN protocol_name_list */
+#define PL_TLS_VERS_MAX	   8
 
 /* Link types the parser accepts (pcap DLT values). */
 enum pl_linktype {
@@ -60,65 +60,65 @@ enum pl_present {
 	PL_HAS_HTTP_HOST = 1u << 17,
 	PL_HAS_TLS_SNI = 1u << 18,
 	PL_HAS_TLS_ALPN = 1u << 19,
-	PL_HAS_IP6_L4 = 1u << 20, /* pktlens.l4proto is known */
-	PL_HAS_IP4_HDR_ONLY = 1u << 21, /* bad IHL: only version and hdr_len */
+	PL_HAS_IP6_L4 = 1u << 20,	 /* pktlens.l4proto is known */
+	PL_HAS_IP4_HDR_ONLY = 1u << 21,	 /* bad IHL: only version and hdr_len */
 	PL_HAS_L4_PORTS_ONLY = 1u << 22, /* TCP cut after the ports */
-	PL_HAS_SLL = 1u << 23, /* Linux cooked capture: no MACs */
-	PL_HAS_ICMP_QUOTE = 1u << 24, /* ICMP error carries a quoted packet */
-	PL_HAS_DNS_QTYPE = 1u << 25, /* the first question's type was read */
+	PL_HAS_SLL = 1u << 23,		 /* Linux cooked capture: no MACs */
+	PL_HAS_ICMP_QUOTE = 1u << 24,	 /* ICMP error carries a quoted packet */
+	PL_HAS_DNS_QTYPE = 1u << 25,	 /* the first question's type was read */
 };
 
 /* pl_pkt.malformed: why the parse stopped early (0 = it did not). */
 enum pl_malformed {
 	PL_MAL_NONE = 0,
-	PL_MAL_IP4_HDR_LEN,    /* IHL < 5 */
-	PL_MAL_IP4_TOTAL_LEN,  /* total length < header length */
-	PL_MAL_IP6_EXT_LEN,    /* extension header runs past the payload */
-	PL_MAL_IP6_EXT_DEPTH,  /* more extension headers than PL_MAX_IP6_EXT */
-	PL_MAL_TCP_HDR_LEN,    /* data offset < 5 */
-	PL_MAL_TCP_OPT,        /* option length < 2 or past the header */
-	PL_MAL_UDP_LEN,        /* length < 8 */
-	PL_MAL_DNS_NAME,       /* bad label, pointer loop or name > 255 */
-	PL_MAL_TLS_RECORD,     /* ClientHello lengths disagree */
-	PL_MAL_ARP,            /* unsupported hardware/protocol sizes */
-	PL_MAL_IP_VERSION,     /* IP version field does not match EtherType */
-	PL_MAL_PAST_LENGTH,    /* a header runs past the IP/UDP length */
+	PL_MAL_IP4_HDR_LEN,   /* IHL < 5 */
+	PL_MAL_IP4_TOTAL_LEN, /* total length < header length */
+	PL_MAL_IP6_EXT_LEN,   /* extension header runs past the payload */
+	PL_MAL_IP6_EXT_DEPTH, /* more extension headers than PL_MAX_IP6_EXT */
+	PL_MAL_TCP_HDR_LEN,   /* data offset < 5 */
+	PL_MAL_TCP_OPT,	      /* option length < 2 or past the header */
+	PL_MAL_UDP_LEN,	      /* length < 8 */
+	PL_MAL_DNS_NAME,      /* bad label, pointer loop or name > 255 */
+	PL_MAL_TLS_RECORD,    /* ClientHello lengths disagree */
+	PL_MAL_ARP,	      /* unsupported hardware/protocol sizes */
+	PL_MAL_IP_VERSION,    /* IP version field does not match EtherType */
+	PL_MAL_PAST_LENGTH,   /* a header runs past the IP/UDP length */
 	PL_MAL__COUNT,
 };
 
 /* The parser's output for one packet: everything SPEC.md's record holds
  * except the capture metadata (time, interface, frame number). */
 struct pl_pkt {
-	__u32 present;      /* enum pl_present bits */
-	__u32 frame_len;    /* frame.len: length on the wire */
-	__u8 malformed;     /* enum pl_malformed */
-	__u8 truncated;     /* a header, or a name (pl_copy), was cut short */
+	__u32 present;	 /* enum pl_present bits */
+	__u32 frame_len; /* frame.len: length on the wire */
+	__u8 malformed;	 /* enum pl_malformed */
+	__u8 truncated;	 /* a header, or a name (pl_copy), was cut short */
 	__u8 n_vlan;
 	__u8 ip6_n_ext;
 
 	/* Ethernet, VLAN, ARP */
 	__u8 eth_src[6];
 	__u8 eth_dst[6];
-	__u16 eth_type;     /* after any VLAN tags */
+	__u16 eth_type; /* after any VLAN tags */
 	__u16 vlan_id[PL_MAX_VLAN];
 	__u16 arp_opcode;
 	__u8 arp_spa[4];
 	__u8 arp_tpa[4];
 
 	/* IPv4 / IPv6 (addresses in network order) */
-	__u8 ip_src[16];    /* IPv4 uses the first 4 bytes */
+	__u8 ip_src[16]; /* IPv4 uses the first 4 bytes */
 	__u8 ip_dst[16];
-	__u8 ip_ttl;        /* TTL or hop limit */
-	__u8 ip_proto;      /* ip.proto or ipv6.nxt (first next header) */
+	__u8 ip_ttl;   /* TTL or hop limit */
+	__u8 ip_proto; /* ip.proto or ipv6.nxt (first next header) */
 	__u8 ip_dscp;
 	__u8 ip_ecn;
 	__u16 ip_id;
 	__u16 ip_frag_offset; /* in 8-byte units */
 	__u8 ip_df;
 	__u8 ip_mf;
-	__u8 ip_hdr_len;    /* bytes */
-	__u8 l4_proto;      /* after IPv6 extension headers */
-	__u16 ip_len;       /* ip.len */
+	__u8 ip_hdr_len; /* bytes */
+	__u8 l4_proto;	 /* after IPv6 extension headers */
+	__u16 ip_len;	 /* ip.len */
 	__u16 _pad0;
 	__u32 ip6_flow;
 	__u8 ip6_ext[PL_MAX_IP6_EXT]; /* extension header types, in order */
@@ -128,9 +128,9 @@ struct pl_pkt {
 	__u16 dport;
 	__u32 tcp_seq;
 	__u32 tcp_ack;
-	__u16 tcp_flags;    /* 12 bits: NS/AE, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN */
+	__u16 tcp_flags; /* 12 bits: NS/AE, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN */
 	__u16 tcp_window;
-	__u8 tcp_hdr_len;   /* bytes */
+	__u8 tcp_hdr_len; /* bytes */
 	__u8 tcp_wscale;
 	__u16 tcp_mss;
 	__u32 tcp_tsval;
@@ -145,7 +145,7 @@ struct pl_pkt {
 	union {
 		struct {
 			__u16 id;
-			__u16 flags;        /* QR, opcode, AA, TC, RD, RA, Z, rcode */
+			__u16 flags; /* QR, opcode, AA, TC, RD, RA, Z, rcode */
 			__u16 qtype;
 			__u16 name_len;
 			char name[PL_DNS_NAME_MAX];
@@ -159,11 +159,11 @@ struct pl_pkt {
 			char host[PL_HTTP_HOST_MAX];
 		} http;
 		struct {
-			__u16 version;      /* legacy_version of the hello */
+			__u16 version; /* legacy_version of the hello */
 			__u16 sni_len;
-			__u16 alpn_len;     /* bytes of alpn[] used */
-			__u8 n_versions;    /* supported_versions entries kept */
-			__u8 hs_type;       /* 1 ClientHello, 2 ServerHello */
+			__u16 alpn_len;	 /* bytes of alpn[] used */
+			__u8 n_versions; /* supported_versions entries kept */
+			__u8 hs_type;	 /* 1 ClientHello, 2 ServerHello */
 			__u16 versions[PL_TLS_VERS_MAX];
 			char sni[PL_TLS_SNI_MAX];
 			__u8 alpn[PL_TLS_ALPN_MAX]; /* length-prefixed names, as on the wire */
@@ -180,10 +180,10 @@ enum pl_event_type {
 
 /* One packet as it leaves the kernel; `pkt` is the parser's bytes. */
 struct pl_packet_event {
-	__u16 type;         /* PL_EV_PACKET */
+	__u16 type; /* PL_EV_PACKET */
 	__u16 _pad0;
 	__u32 ifindex;
-	__u64 ts_mono_ns;   /* bpf_ktime_get_ns(); user space adds the epoch */
+	__u64 ts_mono_ns; /* bpf_ktime_get_ns(); user space adds the epoch */
 	struct pl_pkt pkt;
 };
 
@@ -198,8 +198,7 @@ struct pl_packet_event {
 #include <string.h>
 /* Copies a PL_EV_PACKET(_DATA) record of `size` bytes out of the ring into
  * *ev, zero-filling what a short record left out; -1 if it is too short. */
-static inline int pl_packet_event_get(struct pl_packet_event *ev, const void *data,
-				      size_t size)
+static inline int pl_packet_event_get(struct pl_packet_event *ev, const void *data, size_t size)
 {
 	if (size < PL_PACKET_EVENT_SHORT)
 		return -1;
@@ -225,11 +224,11 @@ struct pl_capture {
  * snapshot length, or filters on L7 fields, go as PL_EV_PACKET_DATA.
  */
 struct pl_frame_event {
-	__u16 type;         /* PL_EV_FRAME */
+	__u16 type; /* PL_EV_FRAME */
 	__u16 _pad0;
 	__u32 ifindex;
 	__u64 ts_mono_ns;
-	__u32 frame_len;    /* frame.len: this many bytes of frame follow */
+	__u32 frame_len; /* frame.len: this many bytes of frame follow */
 	__u32 _pad1;
 };
 
@@ -239,7 +238,7 @@ enum pl_counter {
 	PL_CNT_SEEN = 0,
 	PL_CNT_MATCHED,
 	PL_CNT_EMITTED,
-	PL_CNT_LOST,         /* the ring buffer was full */
+	PL_CNT_LOST,	     /* the ring buffer was full */
 	PL_CNT_SAMPLED_OUT,  /* --sample N skipped it */
 	PL_CNT_RATE_LIMITED, /* --rate PPS skipped it */
 	PL_CNT__COUNT,
@@ -256,64 +255,64 @@ enum pl_counter {
 /* The detectors' rules; rule.name is src/detect/config.c's name table. */
 enum pl_rule {
 	PL_RULE_NONE = 0,
-	PL_RULE_SYN_FLOOD_DST,       /* SYNs to one destination, few completed */
-	PL_RULE_SYN_RATE_SRC,        /* SYNs from one source */
-	PL_RULE_PORT_SCAN_VERTICAL,  /* distinct destination ports of one source */
+	PL_RULE_SYN_FLOOD_DST,	      /* SYNs to one destination, few completed */
+	PL_RULE_SYN_RATE_SRC,	      /* SYNs from one source */
+	PL_RULE_PORT_SCAN_VERTICAL,   /* distinct destination ports of one source */
 	PL_RULE_PORT_SCAN_HORIZONTAL, /* distinct destination hosts of one source */
-	PL_RULE_NULL_SCAN,           /* TCP without flags */
-	PL_RULE_FIN_SCAN,            /* TCP FIN alone */
-	PL_RULE_XMAS_SCAN,           /* TCP FIN+PSH+URG */
-	PL_RULE_SYN_FIN_SCAN,        /* TCP SYN+FIN */
+	PL_RULE_NULL_SCAN,	      /* TCP without flags */
+	PL_RULE_FIN_SCAN,	      /* TCP FIN alone */
+	PL_RULE_XMAS_SCAN,	      /* TCP FIN+PSH+URG */
+	PL_RULE_SYN_FIN_SCAN,	      /* TCP SYN+FIN */
 	PL_RULE_ICMP_FLOOD_SRC,
 	PL_RULE_ICMP_FLOOD_DST,
 	PL_RULE_UDP_FLOOD_SRC,
 	PL_RULE_UDP_FLOOD_DST,
-	PL_RULE_LAND,                /* source address = destination address */
-	PL_RULE_TINY_FRAGMENT,       /* a first fragment too small for headers */
-	PL_RULE_FRAGMENT_OVERLAP,    /* a fragment overlaps an earlier one */
-	PL_RULE_MALFORMED,           /* the parser set pl_pkt.malformed */
-	PL_RULE_ARP_MAC_CHANGE,      /* an IPv4 address moved to another MAC */
-	PL_RULE_ARP_UNSOLICITED,     /* a gratuitous or broadcast ARP reply */
+	PL_RULE_LAND,		  /* source address = destination address */
+	PL_RULE_TINY_FRAGMENT,	  /* a first fragment too small for headers */
+	PL_RULE_FRAGMENT_OVERLAP, /* a fragment overlaps an earlier one */
+	PL_RULE_MALFORMED,	  /* the parser set pl_pkt.malformed */
+	PL_RULE_ARP_MAC_CHANGE,	  /* an IPv4 address moved to another MAC */
+	PL_RULE_ARP_UNSOLICITED,  /* a gratuitous or broadcast ARP reply */
 	PL_RULE_DNS_LONG_NAME,
 	PL_RULE_DNS_HIGH_ENTROPY,
-	PL_RULE_DNS_TXT_RATE,        /* TXT/NULL queries of one source to one domain */
+	PL_RULE_DNS_TXT_RATE, /* TXT/NULL queries of one source to one domain */
 	PL_RULE__COUNT,
-	PL_RULE_MANUAL = 0xff,       /* a drop-list entry from `pktlens block add` */
+	PL_RULE_MANUAL = 0xff, /* a drop-list entry from `pktlens block add` */
 };
 
 /* pl_alert_event.flags */
 enum pl_alert_flags {
-	PL_ALERT_SRC = 1u << 0,     /* src is set */
-	PL_ALERT_DST = 1u << 1,     /* dst is set */
+	PL_ALERT_SRC = 1u << 0,	    /* src is set */
+	PL_ALERT_DST = 1u << 1,	    /* dst is set */
 	PL_ALERT_PORTS = 1u << 2,   /* sport/dport are set */
-	PL_ALERT_MAC = 1u << 3,     /* mac (and mac_prev for a change) */
-	PL_ALERT_DNS = 1u << 4,     /* detail holds the query name */
+	PL_ALERT_MAC = 1u << 3,	    /* mac (and mac_prev for a change) */
+	PL_ALERT_DNS = 1u << 4,	    /* detail holds the query name */
 	PL_ALERT_BLOCKED = 1u << 5, /* --enforce put the source on the drop list */
-	PL_ALERT_IP6 = 1u << 6,     /* src/dst are IPv6 (else IPv4 in the first 4 bytes) */
+	PL_ALERT_IP6 = 1u << 6,	    /* src/dst are IPv6 (else IPv4 in the first 4 bytes) */
 };
 
 struct pl_alert_event {
-	__u16 type;         /* PL_EV_ALERT */
-	__u8 rule;          /* enum pl_rule */
-	__u8 flags;         /* enum pl_alert_flags */
-	__u32 ifindex;      /* 0 in read */
-	__u64 ts_ns;        /* kernel: bpf_ktime_get_ns(); read: the packet's epoch ns */
+	__u16 type;    /* PL_EV_ALERT */
+	__u8 rule;     /* enum pl_rule */
+	__u8 flags;    /* enum pl_alert_flags */
+	__u32 ifindex; /* 0 in read */
+	__u64 ts_ns;   /* kernel: bpf_ktime_get_ns(); read: the packet's epoch ns */
 	__u8 src[16];
 	__u8 dst[16];
 	__u16 sport;
 	__u16 dport;
-	__u8 l4_proto;      /* IP protocol of the packet that raised it, 0 for ARP */
+	__u8 l4_proto; /* IP protocol of the packet that raised it, 0 for ARP */
 	__u8 _pad0;
 	__u16 dns_qtype;
-	__u32 window_ms;    /* the window the count is over */
-	__u32 block_ttl_s;  /* PL_ALERT_BLOCKED: seconds until the block expires */
-	__u64 count;        /* what the rule counted (see docs/detect.md) */
-	__u64 threshold;    /* the limit it crossed */
+	__u32 window_ms;   /* the window the count is over */
+	__u32 block_ttl_s; /* PL_ALERT_BLOCKED: seconds until the block expires */
+	__u64 count;	   /* what the rule counted (see docs/detect.md) */
+	__u64 threshold;   /* the limit it crossed */
 	__u8 mac[6];
 	__u8 mac_prev[6];
-	__u16 detail_len;   /* the whole name's length; detail holds its last 128 bytes */
+	__u16 detail_len; /* the whole name's length; detail holds its last 128 bytes */
 	__u16 _pad1;
-	char detail[128];   /* PL_ALERT_DNS: the query name (its end, when longer) */
+	char detail[128]; /* PL_ALERT_DNS: the query name (its end, when longer) */
 };
 
 #endif /* PKTLENS_RECORD_H */

@@ -55,8 +55,8 @@ static int link_tcx(struct bpf_program *prog, int ifindex)
 	return fd < 0 ? -errno : fd;
 }
 
-static int try_mode(enum pl_attach_mode mode, int ifindex,
-		    struct bpf_program *xdp_prog, struct bpf_program *tc_prog)
+static int try_mode(enum pl_attach_mode mode, int ifindex, struct bpf_program *xdp_prog,
+		    struct bpf_program *tc_prog)
 {
 	switch (mode) {
 	case PL_MODE_XDP:
@@ -96,9 +96,8 @@ static const char *tcx_is_cheaper(const char *ifname)
 	return NULL;
 }
 
-int pl_attach(struct pl_attachment *a, const char *ifname, int ifindex,
-	      enum pl_attach_mode mode, bool needs_xdp, struct bpf_program *xdp_prog,
-	      struct bpf_program *tc_prog)
+int pl_attach(struct pl_attachment *a, const char *ifname, int ifindex, enum pl_attach_mode mode,
+	      bool needs_xdp, struct bpf_program *xdp_prog, struct bpf_program *tc_prog)
 {
 	static const enum pl_attach_mode xdp_first[] = { PL_MODE_XDP, PL_MODE_XDP_GENERIC,
 							 PL_MODE_TC };
@@ -126,10 +125,12 @@ int pl_attach(struct pl_attachment *a, const char *ifname, int ifindex,
 				pl_info("watching %s with %s (faster modes unavailable)", ifname,
 					pl_mode_name(order[i]));
 			else if (why)
-				pl_info("watching %s with %s: %s (auto mode; --mode xdp forces XDP)",
+				pl_info("watching %s with %s: %s (auto mode; --mode xdp forces "
+					"XDP)",
 					ifname, pl_mode_name(order[i]), why);
 			else
-				pl_info("watching %s with %s: the driver runs it before the kernel builds an skb (auto mode)",
+				pl_info("watching %s with %s: the driver runs it before the kernel "
+					"builds an skb (auto mode)",
 					ifname, pl_mode_name(order[i]));
 			return 0;
 		}
@@ -138,10 +139,12 @@ int pl_attach(struct pl_attachment *a, const char *ifname, int ifindex,
 		pl_debug("%s on %s: %s", pl_mode_name(order[i]), ifname, strerror(-fd));
 	}
 	if (fd == -EBUSY || fd == -EEXIST)
-		pl_err("cannot attach to %s: another XDP/TC program holds it (%s); detach it (ip link set dev %s xdp off) or use --mode tc",
+		pl_err("cannot attach to %s: another XDP/TC program holds it (%s); detach it (ip "
+		       "link set dev %s xdp off) or use --mode tc",
 		       ifname, strerror(-fd), ifname);
 	else if (fd == -EPERM || fd == -EACCES)
-		pl_err("cannot attach to %s: permission denied; run as root or grant CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON",
+		pl_err("cannot attach to %s: permission denied; run as root or grant CAP_BPF, "
+		       "CAP_NET_ADMIN and CAP_PERFMON",
 		       ifname);
 	else
 		pl_err("cannot attach to %s with %s: %s; try another --mode", ifname,

@@ -9,7 +9,7 @@
 struct bpf_program;
 
 struct pl_attachment {
-	int link_fd;           /* -1 when not attached */
+	int link_fd; /* -1 when not attached */
 	int ifindex;
 	enum pl_attach_mode mode; /* the mode that worked */
 };
@@ -19,9 +19,8 @@ struct pl_attachment {
  * TC ingress first, unless needs_xdp (the drop list acts only at XDP).
  * Prints one line that says which was used and why. Returns 0 or a
  * negative errno. */
-int pl_attach(struct pl_attachment *a, const char *ifname, int ifindex,
-	      enum pl_attach_mode mode, bool needs_xdp, struct bpf_program *xdp_prog,
-	      struct bpf_program *tc_prog);
+int pl_attach(struct pl_attachment *a, const char *ifname, int ifindex, enum pl_attach_mode mode,
+	      bool needs_xdp, struct bpf_program *xdp_prog, struct bpf_program *tc_prog);
 void pl_detach(struct pl_attachment *a);
 const char *pl_mode_name(enum pl_attach_mode mode);
 

@@ -95,8 +95,7 @@ static bool table_used(uint32_t flags, int which)
 
 int pl_flowtab_configure(struct packet_bpf *skel, const struct pl_flowtab_cfg *cfg)
 {
-	enum bpf_map_type type = cfg->atomic ? BPF_MAP_TYPE_LRU_HASH :
-					       BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	enum bpf_map_type type = cfg->atomic ? BPF_MAP_TYPE_LRU_HASH : BPF_MAP_TYPE_LRU_PERCPU_HASH;
 	int which, err = 0;
 	long page = sysconf(_SC_PAGESIZE);
 
@@ -112,8 +111,7 @@ int pl_flowtab_configure(struct packet_bpf *skel, const struct pl_flowtab_cfg *c
 			err = err ?: bpf_map__set_max_entries(m, n);
 	}
 	if ((cfg->flags & PL_FLOW_NAMES) && (cfg->flags & PL_FLOW_TABLE))
-		err = err ?: bpf_map__set_max_entries(skel->maps.flow_names,
-						      cfg->table_entries);
+		err = err ?: bpf_map__set_max_entries(skel->maps.flow_names, cfg->table_entries);
 	/* flows, top and agent send no records: the smallest ring will do */
 	if (!skel->rodata->emit_records && page > 0)
 		err = err ?: bpf_map__set_max_entries(skel->maps.events, (uint32_t)page);
@@ -129,8 +127,7 @@ uint32_t pl_flowtab_max_entries(const struct pl_flowtab *t, int which)
 	return m && table_used(t->cfg.flags, which) ? bpf_map__max_entries(m) : 0;
 }
 
-int pl_flowtab_open(struct pl_flowtab *t, struct packet_bpf *skel,
-		    const struct pl_flowtab_cfg *cfg)
+int pl_flowtab_open(struct pl_flowtab *t, struct packet_bpf *skel, const struct pl_flowtab_cfg *cfg)
 {
 	size_t vmax = sizeof(struct pl_flow_val);
 
@@ -263,8 +260,9 @@ static void sum_name(struct pl_name_val *dst, const void *src, int n)
 
 /* ---- walking a map in batches ---- */
 
-_Static_assert(sizeof(struct pl_name_val) <= sizeof(struct pl_flow_name),
-	       "the walk's value buffers hold a name table value");
+_Static_assert(sizeof(struct pl_name_val) <= sizeof(struct pl_flow_name), "the walk's value "
+									  "buffers hold a name "
+									  "table value");
 
 struct walk {
 	int fd;
@@ -306,8 +304,8 @@ static long walk_slow(struct pl_flowtab *t, const struct walk *w)
 	while (!bpf_map_get_next_key(w->fd, first ? NULL : key, next)) {
 		first = false;
 		memcpy(key, next, w->ksz);
-		if ((w->del ? bpf_map_lookup_and_delete_elem(w->fd, key, t->vals) :
-			      bpf_map_lookup_elem(w->fd, key, t->vals)))
+		if ((w->del ? bpf_map_lookup_and_delete_elem(w->fd, key, t->vals)
+			    : bpf_map_lookup_elem(w->fd, key, t->vals)))
 			continue;
 		summed(t, w, t->vals, val);
 		n++;
@@ -332,8 +330,8 @@ static long walk_map(struct pl_flowtab *t, const struct walk *w)
 	for (;;) {
 		count = BATCH;
 		err = w->del ? bpf_map_lookup_and_delete_batch(w->fd, first ? NULL : &in, &out,
-							       t->keys, t->vals, &count, &opts) :
-			       bpf_map_lookup_batch(w->fd, first ? NULL : &in, &out, t->keys,
+							       t->keys, t->vals, &count, &opts)
+			     : bpf_map_lookup_batch(w->fd, first ? NULL : &in, &out, t->keys,
 						    t->vals, &count, &opts);
 		err = err ? -errno : 0;
 		if (err && err != -ENOENT) {
@@ -431,11 +429,19 @@ static int on_flow_timeout(void *ctx, const void *key, const void *val)
 long pl_flowtab_expire(struct pl_flowtab *t, uint64_t now_mono_ns, uint64_t idle_ns,
 		       uint64_t active_ns, bool all, pl_flow_fn fn, void *ctx)
 {
-	struct expire_ctx x = { .t = t, .now = now_mono_ns, .idle = idle_ns,
-				.active = active_ns, .all = all, .fn = fn, .ctx = ctx };
+	struct expire_ctx x = { .t = t,
+				.now = now_mono_ns,
+				.idle = idle_ns,
+				.active = active_ns,
+				.all = all,
+				.fn = fn,
+				.ctx = ctx };
 	struct walk w = { .fd = bpf_map__fd(t->skel->maps.flows),
-			  .ksz = sizeof(struct pl_flow_key), .vsz = sizeof(struct pl_flow_val),
-			  .flow = true, .del = all, .fn = all ? on_flow_all : on_flow_timeout,
+			  .ksz = sizeof(struct pl_flow_key),
+			  .vsz = sizeof(struct pl_flow_val),
+			  .flow = true,
+			  .del = all,
+			  .fn = all ? on_flow_all : on_flow_timeout,
 			  .ctx = &x };
 	uint64_t deleted_before = t->flows_deleted, created, est;
 	long n;
@@ -463,8 +469,11 @@ long pl_flowtab_expire(struct pl_flowtab *t, uint64_t now_mono_ns, uint64_t idle
 long pl_flowtab_walk_flows(struct pl_flowtab *t, pl_entry_fn fn, void *ctx)
 {
 	struct walk w = { .fd = bpf_map__fd(t->skel->maps.flows),
-			  .ksz = sizeof(struct pl_flow_key), .vsz = sizeof(struct pl_flow_val),
-			  .flow = true, .fn = fn, .ctx = ctx };
+			  .ksz = sizeof(struct pl_flow_key),
+			  .vsz = sizeof(struct pl_flow_val),
+			  .flow = true,
+			  .fn = fn,
+			  .ctx = ctx };
 	long n;
 
 	if (!(t->cfg.flags & PL_FLOW_TABLE))

@@ -15,16 +15,16 @@
 
 struct packet_bpf;
 
-#define PL_FLOW_ENTRIES_DEFAULT 65536
-#define PL_TABLE_ENTRIES_DEFAULT 16384
-#define PL_IDLE_TIMEOUT_DEFAULT 15.0   /* seconds, as NetFlow meters use */
+#define PL_FLOW_ENTRIES_DEFAULT	  65536
+#define PL_TABLE_ENTRIES_DEFAULT  16384
+#define PL_IDLE_TIMEOUT_DEFAULT	  15.0 /* seconds, as NetFlow meters use */
 #define PL_ACTIVE_TIMEOUT_DEFAULT 120.0
 
 struct pl_flowtab_cfg {
-	uint32_t flow_entries;  /* flows (and flow_names) */
+	uint32_t flow_entries;	/* flows (and flow_names) */
 	uint32_t table_entries; /* sources, ports, snis, dns_names, http_hosts */
-	uint32_t flags;         /* enum pl_flow_flags, without PL_FLOW_ATOMIC */
-	bool atomic;            /* shared values with atomic adds */
+	uint32_t flags;		/* enum pl_flow_flags, without PL_FLOW_ATOMIC */
+	bool atomic;		/* shared values with atomic adds */
 };
 
 /* Shared values with atomic adds unless PKTLENS_FLOW_PERCPU=1
@@ -42,9 +42,9 @@ int pl_flowtab_configure(struct packet_bpf *skel, const struct pl_flowtab_cfg *c
 
 /* Why a flow record was exported. */
 enum pl_flow_end {
-	PL_END_IDLE = 1,   /* no packet for the idle timeout */
-	PL_END_ACTIVE,     /* open longer than the active timeout */
-	PL_END_EXIT,       /* pktlens stopped (end of observation) */
+	PL_END_IDLE = 1, /* no packet for the idle timeout */
+	PL_END_ACTIVE,	 /* open longer than the active timeout */
+	PL_END_EXIT,	 /* pktlens stopped (end of observation) */
 };
 const char *pl_flow_end_name(enum pl_flow_end why);
 
@@ -75,11 +75,11 @@ struct pl_flowtab {
 	struct pl_flowtab_cfg cfg;
 	int ncpu;
 	void *keys, *vals; /* batch buffers */
-	void *one;         /* one entry's values */
+	void *one;	   /* one entry's values */
 	size_t buf_keys, buf_vals;
-	bool no_batch;     /* the kernel lacks batch lookups */
-	uint64_t flows_deleted;  /* exported and removed by user space */
-	uint64_t flow_entries;   /* at the last scan */
+	bool no_batch;		 /* the kernel lacks batch lookups */
+	uint64_t flows_deleted;	 /* exported and removed by user space */
+	uint64_t flow_entries;	 /* at the last scan */
 	uint64_t flow_evictions; /* estimated at each scan, never decreasing */
 	uint64_t exported[PL_END_EXIT + 1];
 	uint64_t tbl_entries[PL_TBL__COUNT];
@@ -114,8 +114,7 @@ long pl_flowtab_walk_flows(struct pl_flowtab *t, pl_entry_fn fn, void *ctx);
 /* Calls fn(ctx, key, value) for every entry of a table; the value is a
  * struct pl_src_val, pl_port_val, pl_iface_val or a __u64 count. Updates
  * the table's entries and evictions. Returns entries or -errno. */
-long pl_flowtab_walk(struct pl_flowtab *t, enum pl_table which, pl_entry_fn fn,
-		     void *ctx);
+long pl_flowtab_walk(struct pl_flowtab *t, enum pl_table which, pl_entry_fn fn, void *ctx);
 
 /* Reads flow_counters into t->counters. */
 void pl_flowtab_read_counters(struct pl_flowtab *t);

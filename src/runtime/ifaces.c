@@ -27,8 +27,8 @@ static bool was_watched(const struct pl_ifaces *known, const char *name)
 	return false;
 }
 
-int pl_resolve_names(const char *const *names, int n, const char *cmd,
-		     struct pl_ifaces *ifs, const struct pl_ifaces *known)
+int pl_resolve_names(const char *const *names, int n, const char *cmd, struct pl_ifaces *ifs,
+		     const struct pl_ifaces *known)
 {
 	int i;
 
@@ -44,7 +44,8 @@ int pl_resolve_names(const char *const *names, int n, const char *cmd,
 		if (!ifs->indexes[i] && was_watched(known, names[i])) {
 			pl_warn("interface %s is still away; attaching when it appears", names[i]);
 		} else if (!ifs->indexes[i]) {
-			pl_err("no interface named '%s' here (see 'ip -br link'; in a namespace, run pktlens inside it with 'ip netns exec')",
+			pl_err("no interface named '%s' here (see 'ip -br link'; in a namespace, "
+			       "run pktlens inside it with 'ip netns exec')",
 			       names[i]);
 			return PL_EXIT_USAGE;
 		}
@@ -118,16 +119,20 @@ static void slot_gone(struct pl_ifaces *ifs, int i)
 	ifs->indexes[i] = 0;
 	watched_list(ifs, others, sizeof(others));
 	if (others[0] && ifs->reattach)
-		pl_warn("interface %s disappeared; still watching %s; attaching again when an interface named %s appears",
+		pl_warn("interface %s disappeared; still watching %s; attaching again when an "
+			"interface named %s appears",
 			ifs->names[i], others, ifs->asked[i]);
 	else if (others[0])
-		pl_warn("interface %s disappeared; still watching %s (with --reattach pktlens would attach again when it is back)",
+		pl_warn("interface %s disappeared; still watching %s (with --reattach pktlens "
+			"would attach again when it is back)",
 			ifs->names[i], others);
 	else if (ifs->reattach)
-		pl_warn("interface %s disappeared; nothing left to watch: waiting for an interface named %s to attach again",
+		pl_warn("interface %s disappeared; nothing left to watch: waiting for an interface "
+			"named %s to attach again",
 			ifs->names[i], ifs->asked[i]);
 	else {
-		pl_err("interface %s disappeared; stopping (start pktlens again once it is back, or use --reattach)",
+		pl_err("interface %s disappeared; stopping (start pktlens again once it is back, "
+		       "or use --reattach)",
 		       ifs->names[i]);
 		ifs->status = PL_EXIT_RUNTIME;
 	}
@@ -293,7 +298,8 @@ int pl_ifaces_follow(struct pl_ifaces *ifs, bool reattach)
 int pl_ifaces_wait(struct pl_ifaces *ifs, int fd, int timeout_ms)
 {
 	struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
-			       { .fd = ifs->nl ? mnl_socket_get_fd(ifs->nl) : -1, .events = POLLIN } };
+			       { .fd = ifs->nl ? mnl_socket_get_fd(ifs->nl) : -1,
+				 .events = POLLIN } };
 
 	if (poll(p, 2, timeout_ms) <= 0)
 		return 0;

@@ -25,9 +25,9 @@ struct packet_bpf;
 
 struct pl_ifaces {
 	int n;
-	char names[PL_MAX_IFACES][IF_NAMESIZE]; /* the name each has now */
-	int indexes[PL_MAX_IFACES];             /* 0 while it is gone */
-	char asked[PL_MAX_IFACES][IF_NAMESIZE]; /* as -i named it: --reattach looks for it */
+	char names[PL_MAX_IFACES][IF_NAMESIZE];	 /* the name each has now */
+	int indexes[PL_MAX_IFACES];		 /* 0 while it is gone */
+	char asked[PL_MAX_IFACES][IF_NAMESIZE];	 /* as -i named it: --reattach looks for it */
 	struct pl_attachment att[PL_MAX_IFACES]; /* link_fd -1: not attached */
 	struct {
 		int ifindex;
@@ -51,8 +51,8 @@ struct pl_ifaces {
  * or none was given. A missing name that `known` (NULL: none) watched
  * already is not an error but waits to be attached when it appears (the
  * agent's reload while an interface is away). */
-int pl_resolve_names(const char *const *names, int n, const char *cmd,
-		     struct pl_ifaces *ifs, const struct pl_ifaces *known);
+int pl_resolve_names(const char *const *names, int n, const char *cmd, struct pl_ifaces *ifs,
+		     const struct pl_ifaces *known);
 int pl_resolve_ifaces(const struct pl_opts *o, const char *cmd, struct pl_ifaces *ifs);
 /* The name interface ifindex has now (or had when it went); "?" if it
  * was never watched. */

@@ -38,7 +38,7 @@ static struct {
 	int ret;   /* ... with this exit status */
 } loop;
 
-static int out_errno;  /* the first error writing stdout (guarded) */
+static int out_errno;	  /* the first error writing stdout (guarded) */
 static bool out_given_up; /* output dropped because the command stops */
 
 static void on_stop(int sig)
@@ -51,7 +51,7 @@ static void on_alarm(int sig)
 	(void)sig; /* only interrupts a blocked write */
 }
 
-static void catch(int sig, void (*fn)(int))
+static void catch (int sig, void (*fn)(int))
 {
 	struct sigaction sa;
 
@@ -64,14 +64,14 @@ static void catch(int sig, void (*fn)(int))
 
 void pl_catch_stop_signals(void)
 {
-	catch(SIGINT, on_stop);
-	catch(SIGTERM, on_stop);
-	catch(SIGPIPE, on_stop);
+	catch (SIGINT, on_stop);
+	catch (SIGTERM, on_stop);
+	catch (SIGPIPE, on_stop);
 }
 
 void pl_catch_hangup(void)
 {
-	catch(SIGHUP, on_stop);
+	catch (SIGHUP, on_stop);
 }
 
 int pl_stop_signal(void)
@@ -104,7 +104,7 @@ void pl_loop_begin(double duration, int (*tick)(void *ctx, uint64_t now_ns), voi
 	loop.over = false;
 	loop.ret = 0;
 	loop.active = true;
-	catch(SIGALRM, on_alarm);
+	catch (SIGALRM, on_alarm);
 	/* never disarmed: a final flush into a blocked stdout must end too */
 	setitimer(ITIMER_REAL, &it, NULL);
 }

@@ -16,8 +16,8 @@ struct pl_ring_loop {
 	/* the watched interfaces, followed (pl_ifaces_follow) as they change;
 	 * NULL: none (tcp) */
 	struct pl_ifaces *ifs;
-	const struct pl_opts *o;  /* -c and --duration */
-	const uint64_t *printed;  /* records printed so far, for -c */
+	const struct pl_opts *o; /* -c and --duration */
+	const uint64_t *printed; /* records printed so far, for -c */
 	/* called about once a second; a nonzero return stops the loop and
 	 * becomes its exit status */
 	int (*each_second)(void *ctx, uint64_t now_ns);

@@ -12,8 +12,8 @@
 #include "parse/parse.h"
 #include "skel_common.h"
 
-int pl_prepare_packet_cmd(const struct pl_opts *o, const char *cmd,
-			  struct pl_filter *filter, struct pl_ifaces *ifs)
+int pl_prepare_packet_cmd(const struct pl_opts *o, const char *cmd, struct pl_filter *filter,
+			  struct pl_ifaces *ifs)
 {
 	int ret = pl_opts_compile_filter(o, filter);
 
@@ -65,12 +65,15 @@ int pl_load_packet(struct packet_bpf *skel)
 		return 0;
 	/* EACCES from a root process is the verifier saying no */
 	if (err == -EPERM || (err == -EACCES && geteuid() != 0))
-		pl_err("not allowed to load BPF programs: run as root or grant CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON");
+		pl_err("not allowed to load BPF programs: run as root or grant CAP_BPF, "
+		       "CAP_NET_ADMIN and CAP_PERFMON");
 	else if (err == -ENOMEM)
-		pl_err("the kernel could not allocate the BPF maps (%s); use smaller tables (--flow-entries, --table-entries) or raise the memlock limit",
+		pl_err("the kernel could not allocate the BPF maps (%s); use smaller tables "
+		       "(--flow-entries, --table-entries) or raise the memlock limit",
 		       strerror(-err));
 	else
-		pl_err("the kernel refused the BPF programs (%s); run with -v to see the verifier's log",
+		pl_err("the kernel refused the BPF programs (%s); run with -v to see the "
+		       "verifier's log",
 		       strerror(-err));
 	return PL_EXIT_RUNTIME;
 }

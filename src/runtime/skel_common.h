@@ -19,13 +19,12 @@
 
 struct packet_bpf;
 
-
 struct pl_filter;
 /* The common start of a packet command: compiles o->filter, resolves the
  * interfaces, checks for BTF and quiets libbpf. Returns 0 or an exit
  * status after a message. */
-int pl_prepare_packet_cmd(const struct pl_opts *o, const char *cmd,
-			  struct pl_filter *filter, struct pl_ifaces *ifs);
+int pl_prepare_packet_cmd(const struct pl_opts *o, const char *cmd, struct pl_filter *filter,
+			  struct pl_ifaces *ifs);
 
 /* Opens the packet programs with `filter` and emit_records in .rodata;
  * NULL after a message when that fails. */

@@ -33,12 +33,12 @@
 #include "ipfix.h"
 #include "util/log.h"
 
-#define F_V4 0x1
-#define F_V6 0x2
-#define F_PAD 0x4
+#define F_V4	0x1
+#define F_V6	0x2
+#define F_PAD	0x4
 #define TID_INT 0x9000
-#define TID_V4 0x0400
-#define TID_V6 0x0600
+#define TID_V4	0x0400
+#define TID_V6	0x0600
 #define MSG_MAX 1400 /* bytes per message: one UDP datagram under a 1500 MTU */
 
 /* The internal record: the elements of spec[], in order, no gaps. */
@@ -54,33 +54,31 @@ struct rec {
 	uint8_t pad[4];
 };
 
-static fbInfoElementSpec_t spec[] = {
-	{ "flowStartMilliseconds", 8, 0 },
-	{ "flowEndMilliseconds", 8, 0 },
-	{ "octetDeltaCount", 8, 0 },
-	{ "packetDeltaCount", 8, 0 },
-	{ "layer2OctetDeltaCount", 8, 0 },
-	{ "pktlensTlsServerName", FB_IE_VARLEN, 0 },
-	{ "pktlensDnsQueryName", FB_IE_VARLEN, 0 },
-	{ "pktlensHttpHost", FB_IE_VARLEN, 0 },
-	{ "sourceIPv6Address", 16, F_V6 },
-	{ "destinationIPv6Address", 16, F_V6 },
-	{ "sourceIPv4Address", 4, F_V4 },
-	{ "destinationIPv4Address", 4, F_V4 },
-	{ "ingressInterface", 4, 0 },
-	{ "sourceTransportPort", 2, 0 },
-	{ "destinationTransportPort", 2, 0 },
-	{ "tcpControlBits", 2, 0 },
-	{ "vlanId", 2, 0 },
-	{ "icmpTypeCodeIPv4", 2, F_V4 },
-	{ "icmpTypeCodeIPv6", 2, F_V6 },
-	{ "protocolIdentifier", 1, 0 },
-	{ "minimumTTL", 1, 0 },
-	{ "maximumTTL", 1, 0 },
-	{ "flowEndReason", 1, 0 },
-	{ "paddingOctets", 4, F_PAD },
-	FB_IESPEC_NULL
-};
+static fbInfoElementSpec_t spec[] = { { "flowStartMilliseconds", 8, 0 },
+				      { "flowEndMilliseconds", 8, 0 },
+				      { "octetDeltaCount", 8, 0 },
+				      { "packetDeltaCount", 8, 0 },
+				      { "layer2OctetDeltaCount", 8, 0 },
+				      { "pktlensTlsServerName", FB_IE_VARLEN, 0 },
+				      { "pktlensDnsQueryName", FB_IE_VARLEN, 0 },
+				      { "pktlensHttpHost", FB_IE_VARLEN, 0 },
+				      { "sourceIPv6Address", 16, F_V6 },
+				      { "destinationIPv6Address", 16, F_V6 },
+				      { "sourceIPv4Address", 4, F_V4 },
+				      { "destinationIPv4Address", 4, F_V4 },
+				      { "ingressInterface", 4, 0 },
+				      { "sourceTransportPort", 2, 0 },
+				      { "destinationTransportPort", 2, 0 },
+				      { "tcpControlBits", 2, 0 },
+				      { "vlanId", 2, 0 },
+				      { "icmpTypeCodeIPv4", 2, F_V4 },
+				      { "icmpTypeCodeIPv6", 2, F_V6 },
+				      { "protocolIdentifier", 1, 0 },
+				      { "minimumTTL", 1, 0 },
+				      { "maximumTTL", 1, 0 },
+				      { "flowEndReason", 1, 0 },
+				      { "paddingOctets", 4, F_PAD },
+				      FB_IESPEC_NULL };
 
 _Static_assert(sizeof(struct rec) == 152, "struct rec must match spec[] without gaps");
 
@@ -117,8 +115,7 @@ static fbTemplate_t *make_template(fbInfoModel_t *m, uint32_t flags, GError **er
 }
 
 /* libfixbuf and glib warn through g_log: route that to our log */
-static void glib_log(const gchar *domain, GLogLevelFlags level, const gchar *msg,
-		     gpointer data)
+static void glib_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
 {
 	(void)domain, (void)data;
 	if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
@@ -291,14 +288,12 @@ struct pl_ipfix *pl_ipfix_open(const char *collector, uint32_t observation_domai
 			       uint32_t enterprise)
 {
 	fbInfoElement_t names[] = {
-		FB_IE_INIT_FULL("pktlensTlsServerName", enterprise, 1, FB_IE_VARLEN,
-				FB_IE_DEFAULT, 0, 0, FB_STRING,
-				"TLS server_name (SNI) of the flow's ClientHello"),
-		FB_IE_INIT_FULL("pktlensDnsQueryName", enterprise, 2, FB_IE_VARLEN,
-				FB_IE_DEFAULT, 0, 0, FB_STRING,
-				"DNS query name first seen in the flow"),
-		FB_IE_INIT_FULL("pktlensHttpHost", enterprise, 3, FB_IE_VARLEN, FB_IE_DEFAULT,
-				0, 0, FB_STRING, "HTTP Host header of the flow's request"),
+		FB_IE_INIT_FULL("pktlensTlsServerName", enterprise, 1, FB_IE_VARLEN, FB_IE_DEFAULT,
+				0, 0, FB_STRING, "TLS server_name (SNI) of the flow's ClientHello"),
+		FB_IE_INIT_FULL("pktlensDnsQueryName", enterprise, 2, FB_IE_VARLEN, FB_IE_DEFAULT,
+				0, 0, FB_STRING, "DNS query name first seen in the flow"),
+		FB_IE_INIT_FULL("pktlensHttpHost", enterprise, 3, FB_IE_VARLEN, FB_IE_DEFAULT, 0, 0,
+				FB_STRING, "HTTP Host header of the flow's request"),
 		FB_IE_NULL
 	};
 	struct pl_ipfix *x = calloc(1, sizeof(*x));

@@ -11,14 +11,14 @@
 #include <string.h>
 #include "pcapng.h"
 
-#define BT_SHB 0x0A0D0D0A
-#define BT_IDB 0x00000001
-#define BT_EPB 0x00000006
+#define BT_SHB		  0x0A0D0D0A
+#define BT_IDB		  0x00000001
+#define BT_EPB		  0x00000006
 #define LINKTYPE_ETHERNET 1
-#define OPT_END 0
-#define OPT_SHB_USERAPPL 4
-#define OPT_IF_NAME 2
-#define OPT_IF_TSRESOL 9
+#define OPT_END		  0
+#define OPT_SHB_USERAPPL  4
+#define OPT_IF_NAME	  2
+#define OPT_IF_TSRESOL	  9
 
 static int put(struct pl_pcapng *w, const void *p, size_t n)
 {
@@ -104,7 +104,7 @@ int pl_pcapng_open(struct pl_pcapng *w, const char *path, const char *const *ifn
 
 	len = 28 + (uint32_t)opt_size(sizeof(appl) - 1) + 4;
 	err |= put32(w, BT_SHB) | put32(w, len) | put32(w, 0x1A2B3C4D);
-	err |= put32(w, 0x00000001); /* version 1.0 */
+	err |= put32(w, 0x00000001);			    /* version 1.0 */
 	err |= put32(w, 0xffffffff) | put32(w, 0xffffffff); /* section length unknown */
 	err |= put_opt(w, OPT_SHB_USERAPPL, appl, sizeof(appl) - 1);
 	err |= put32(w, OPT_END) | put32(w, len);

@@ -39,16 +39,19 @@
  *   each request gets its own deadline.
  */
 #define SPARE_CONNS 8
-#define SWEEP_MS 250
+#define SWEEP_MS    250
 
-enum { CUT_DEADLINE, CUT_ROOM };
+enum {
+	CUT_DEADLINE,
+	CUT_ROOM
+};
 
 /* One accepted connection, from MHD_CONNECTION_NOTIFY_STARTED to _CLOSED
  * (libmicrohttpd closes the socket only after _CLOSED, so fd stays its). */
 struct prom_conn {
-	int fd;            /* -1: a free slot */
-	bool whole;        /* its request came whole: answer() ran */
-	bool cut;          /* shut down; libmicrohttpd is closing it */
+	int fd;		   /* -1: a free slot */
+	bool whole;	   /* its request came whole: answer() ran */
+	bool cut;	   /* shut down; libmicrohttpd is closing it */
 	uint64_t start_ns; /* CLOCK_MONOTONIC, when accepted */
 };
 
@@ -181,9 +184,9 @@ static MHD_RET respond(struct MHD_Connection *conn, unsigned status, struct MHD_
 	return ret;
 }
 
-static MHD_RET answer(void *cls, struct MHD_Connection *conn, const char *url,
-		      const char *method, const char *version, const char *upload_data,
-		      size_t *upload_size, void **con_cls)
+static MHD_RET answer(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+		      const char *version, const char *upload_data, size_t *upload_size,
+		      void **con_cls)
 {
 	struct pl_prom *p = cls;
 	struct MHD_Response *r;
@@ -271,7 +274,8 @@ struct pl_prom *pl_prom_start(const char *listen)
 	int i;
 
 	if (parse_listen(listen, &ss)) {
-		pl_err("metrics: '%s' is not ADDR:PORT (e.g. 127.0.0.1:9464 or [::1]:9464)", listen);
+		pl_err("metrics: '%s' is not ADDR:PORT (e.g. 127.0.0.1:9464 or [::1]:9464)",
+		       listen);
 		return NULL;
 	}
 	p = calloc(1, sizeof(*p));
@@ -292,7 +296,8 @@ struct pl_prom *pl_prom_start(const char *listen)
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)PROM_IDLE_SECONDS,
 				MHD_OPTION_NOTIFY_CONNECTION, on_connection, p, MHD_OPTION_END);
 	if (!p->d) {
-		pl_err("metrics: cannot listen on %s (%s); is the port in use? choose another with --metrics ADDR:PORT",
+		pl_err("metrics: cannot listen on %s (%s); is the port in use? choose another with "
+		       "--metrics ADDR:PORT",
 		       listen, strerror(errno));
 		goto fail;
 	}

@@ -20,10 +20,10 @@ int pl_prom_check_listen(const char *listen);
 /* Limits against slow clients (docs/agent.md, "Limits"): connections in
  * all and from one address, the time from a connection's accept to its
  * whole request, and libmicrohttpd's timeout between two reads or writes. */
-#define PROM_MAX_CONNS 64
-#define PROM_PER_IP_CONNS 8
-#define PROM_REQUEST_SECONDS 5
-#define PROM_IDLE_SECONDS 10
+#define PROM_MAX_CONNS	      64
+#define PROM_PER_IP_CONNS     8
+#define PROM_REQUEST_SECONDS  5
+#define PROM_IDLE_SECONDS     10
 /* Listens on ADDR:PORT (IPv4, or [IPv6]:PORT). NULL after a message. */
 struct pl_prom *pl_prom_start(const char *listen);
 void pl_prom_stop(struct pl_prom *p);
@@ -43,8 +43,7 @@ struct pl_text {
 	int oom;
 };
 
-void pl_text_printf(struct pl_text *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void pl_text_printf(struct pl_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* # HELP and # TYPE lines of a metric family. */
 void pl_text_family(struct pl_text *t, const char *name, const char *type, const char *help);
 /* A label value, escaped as the exposition format asks (\\, \", \n);

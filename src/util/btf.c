@@ -20,7 +20,8 @@ int pl_check_btf(void)
 	const char *btf = kernel_btf_path();
 
 	if (access(btf, R_OK)) {
-		pl_err("this kernel has no BTF (%s); pktlens needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+		pl_err("this kernel has no BTF (%s); pktlens needs a kernel built with "
+		       "CONFIG_DEBUG_INFO_BTF=y",
 		       btf);
 		return PL_EXIT_RUNTIME;
 	}

@@ -31,7 +31,7 @@
 
 enum pl_esc_flags {
 	PL_ESC_FIELD = 1u << 0, /* quote a value that needs it */
-	PL_ESC_ITEM = 1u << 1,  /* with FIELD: a ',' needs quotes too */
+	PL_ESC_ITEM = 1u << 1,	/* with FIELD: a ',' needs quotes too */
 };
 
 /* The most bytes pl_esc_body() writes for n bytes. */

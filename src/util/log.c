@@ -27,8 +27,7 @@ void pl_log(enum pl_log_level level, const char *fmt, ...)
 	fprintf(stderr, "pktlens: %s\n", pl_escape(out, sizeof(out), raw, (size_t)n, 0));
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	(void)level;
 	/* libbpf's warnings are turned into pktlens's own messages; its

@@ -41,10 +41,10 @@ static void broken(const char *what, const char *expr)
 	abort();
 }
 
-#define CHECK(cond, expr)                                                    \
-	do {                                                                 \
-		if (!(cond))                                                 \
-			broken(#cond, (expr));                               \
+#define CHECK(cond, expr)                      \
+	do {                                   \
+		if (!(cond))                   \
+			broken(#cond, (expr)); \
 	} while (0)
 
 static int jump_ok(uint32_t from, uint32_t to, uint32_t n)
@@ -57,8 +57,7 @@ static void check_graph(const struct pl_filter *f, const char *expr)
 	uint32_t i;
 
 	CHECK(f->n_nodes <= PL_FILTER_MAX_NODES, expr);
-	CHECK(f->entry == PL_FILTER_ACCEPT || f->entry == PL_FILTER_REJECT ||
-		      f->entry < f->n_nodes,
+	CHECK(f->entry == PL_FILTER_ACCEPT || f->entry == PL_FILTER_REJECT || f->entry < f->n_nodes,
 	      expr);
 	for (i = 0; i < f->n_nodes; i++) {
 		const struct pl_fnode *n = &f->nodes[i];
@@ -91,8 +90,9 @@ static void check_graph(const struct pl_filter *f, const char *expr)
 static void check_translation(const struct pl_filter *f, const char *expr)
 {
 	static struct bpf_insn out[4 + PL_CBPF_REGION_LEN];
-	const struct pl_cbpf_regs regs = { .a = 0, .x = 1, .t = 2, .res = 3, .base = 4,
-					   .bound = 5, .mem = 6 };
+	const struct pl_cbpf_regs regs = {
+		.a = 0, .x = 1, .t = 2, .res = 3, .base = 4, .bound = 5, .mem = 6
+	};
 	char err[256];
 	int fl, i, cap = 4 + PL_CBPF_REGION_LEN;
 
@@ -105,7 +105,8 @@ static void check_translation(const struct pl_filter *f, const char *expr)
 		for (i = 0; i < cap; i++) {
 			__u8 cls = BPF_CLASS(out[i].code), op = BPF_OP(out[i].code);
 
-			if ((cls != BPF_JMP && cls != BPF_JMP32) || op == BPF_EXIT || op == BPF_CALL)
+			if ((cls != BPF_JMP && cls != BPF_JMP32) || op == BPF_EXIT ||
+			    op == BPF_CALL)
 				continue;
 			CHECK(out[i].off >= 0 && i + 1 + out[i].off <= cap, expr);
 		}

@@ -41,15 +41,15 @@ static const enum pl_linktype links[] = {
 
 static void broken(const char *what, int linktype, size_t size)
 {
-	fprintf(stderr, "fuzz_parser: invariant broken: %s (linktype %d, %zu bytes)\n",
-		what, linktype, size);
+	fprintf(stderr, "fuzz_parser: invariant broken: %s (linktype %d, %zu bytes)\n", what,
+		linktype, size);
 	abort();
 }
 
-#define CHECK(cond, lt, size)                                                \
-	do {                                                                 \
-		if (!(cond))                                                 \
-			broken(#cond, (lt), (size));                         \
+#define CHECK(cond, lt, size)                        \
+	do {                                         \
+		if (!(cond))                         \
+			broken(#cond, (lt), (size)); \
 	} while (0)
 
 static int one_bit_at_most(uint32_t v)
@@ -79,26 +79,20 @@ static void check_record(const struct pl_pkt *p, int lt, size_t size)
 	CHECK(one_bit_at_most(p->present & L4_BITS), lt, size);
 	CHECK(one_bit_at_most(p->present & L7_BITS), lt, size);
 	CHECK(one_bit_at_most(p->present & (PL_HAS_ETH | PL_HAS_SLL)), lt, size);
-	CHECK(one_bit_at_most(p->present & (PL_HAS_IP4 | PL_HAS_IP6 | PL_HAS_ARP)),
-	      lt, size);
+	CHECK(one_bit_at_most(p->present & (PL_HAS_IP4 | PL_HAS_IP6 | PL_HAS_ARP)), lt, size);
 	CHECK(!(p->present & PL_HAS_ETH) || lt == PL_LINK_ETHERNET, lt, size);
 	CHECK(!(p->present & PL_HAS_SLL) || lt != PL_LINK_ETHERNET, lt, size);
-	CHECK(!(p->present & L4_BITS) ||
-		      (p->present & (PL_HAS_IP4 | PL_HAS_IP6)),
-	      lt, size);
-	CHECK(!(p->present & L7_BITS) || (p->present & (PL_HAS_TCP | PL_HAS_UDP)),
-	      lt, size);
+	CHECK(!(p->present & L4_BITS) || (p->present & (PL_HAS_IP4 | PL_HAS_IP6)), lt, size);
+	CHECK(!(p->present & L7_BITS) || (p->present & (PL_HAS_TCP | PL_HAS_UDP)), lt, size);
 	CHECK(!(p->present & PL_HAS_IP4_HDR_ONLY) || p->malformed, lt, size);
 	if (!(p->present & L7_BITS))
 		CHECK(all_zero(&p->l7, sizeof(p->l7)), lt, size);
 	if (p->present & PL_HAS_DNS)
 		CHECK(p->l7.dns.name_len < PL_DNS_NAME_MAX, lt, size);
 	if (p->present & PL_HAS_HTTP) {
-		CHECK(p->l7.http.method_len >= 3 &&
-			      p->l7.http.method_len < PL_HTTP_METHOD_MAX,
-		      lt, size);
-		CHECK(p->l7.http.uri_len >= 1 && p->l7.http.uri_len <= PL_HTTP_URI_MAX,
-		      lt, size);
+		CHECK(p->l7.http.method_len >= 3 && p->l7.http.method_len < PL_HTTP_METHOD_MAX, lt,
+		      size);
+		CHECK(p->l7.http.uri_len >= 1 && p->l7.http.uri_len <= PL_HTTP_URI_MAX, lt, size);
 		CHECK(p->l7.http.host_len <= PL_HTTP_HOST_MAX, lt, size);
 	}
 	if (p->present & PL_HAS_TLS) {
@@ -113,11 +107,10 @@ static void check_record(const struct pl_pkt *p, int lt, size_t size)
 static void make_poison(void)
 {
 	static const uint8_t head[] = {
-		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00,
-		0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0,
-		10, 0, 0, 1, 10, 0, 0, 2,
-		0x30, 0x39, 0, 53, 0, 0, 0, 0,
-		0x77, 0x77, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+		0,    1,    2,	  3,	4, 5, 6,    7,	  8,  9,  10, 11, 0x08, 0x00,
+		0x45, 0,    0,	  0,	0, 0, 0,    0,	  64, 17, 0,  0,  10,	0,
+		0,    1,    10,	  0,	0, 2, 0x30, 0x39, 0,  53, 0,  0,  0,	0,
+		0x77, 0x77, 0x01, 0x00, 0, 1, 0,    0,	  0,  0,  0,  0,
 	};
 	size_t n = sizeof(head), i, j;
 
@@ -178,13 +171,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pl_parse_frame(&a, links[i], copy, (uint32_t)size, (uint32_t)size);
 		check_record(&a, links[i], size);
 
-		pl_parse_frame(&poisoned, PL_LINK_ETHERNET, poison, sizeof(poison),
-			       sizeof(poison));
+		pl_parse_frame(&poisoned, PL_LINK_ETHERNET, poison, sizeof(poison), sizeof(poison));
 		memset(&b, 0xee, sizeof(b));
 		pl_parse_frame(&b, links[i], copy, (uint32_t)size, (uint32_t)size);
 		if (memcmp(&a, &b, sizeof(a)) != 0)
-			broken("same frame, same record after another frame",
-			       links[i], size);
+			broken("same frame, same record after another frame", links[i], size);
 
 		pl_write_json(&out, &meta, &a);
 		pl_write_text(&out, &meta, &a);

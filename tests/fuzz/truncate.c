@@ -38,11 +38,11 @@
 #include "opts.h"
 
 #define PREFIX_MAX 4096
-#define SHOWN 5 /* failures shown per capture */
+#define SHOWN	   5 /* failures shown per capture */
 
 static struct pl_opts opts;
 static int real_stderr, captured;
-static FILE *report; /* the real stdout: PASS and FAIL lines */
+static FILE *report;	  /* the real stdout: PASS and FAIL lines */
 static char current[512]; /* the case running, for a crash report */
 
 struct buf {
@@ -66,7 +66,8 @@ static void put(struct buf *b, const void *p, size_t n)
 
 static void on_death(void)
 {
-	dprintf(real_stderr, "FAIL truncate %s: crashed (the sanitizer's report is above)\n", current);
+	dprintf(real_stderr, "FAIL truncate %s: crashed (the sanitizer's report is above)\n",
+		current);
 }
 
 /* read on n bytes of p: its return and its lines on stderr */
@@ -97,8 +98,8 @@ static int run(const uint8_t *p, size_t n, int *lines)
 	while ((got = read(captured, out, sizeof(out))) > 0)
 		for (i = 0; i < got; i++)
 			*lines += out[i] == '\n';
-	if (lseek(captured, 0, SEEK_END) > 0 && (lseek(captured, -1, SEEK_END),
-						 read(captured, out, 1) == 1) && out[0] != '\n')
+	if (lseek(captured, 0, SEEK_END) > 0 &&
+	    (lseek(captured, -1, SEEK_END), read(captured, out, 1) == 1) && out[0] != '\n')
 		(*lines)++;
 	return ret;
 }
@@ -106,11 +107,11 @@ static int run(const uint8_t *p, size_t n, int *lines)
 /* ---- the packets of a capture: where each one's length and bytes are ---- */
 
 struct pkt {
-	size_t start, end;   /* the record or block */
-	size_t data;         /* its first byte of packet data */
+	size_t start, end; /* the record or block */
+	size_t data;	   /* its first byte of packet data */
 	uint32_t caplen;
-	int kind;            /* 0 pcap, 6 EPB, 3 SPB, 2 PB */
-	size_t hdr_end;      /* pcapng: end of the headers before it */
+	int kind;	/* 0 pcap, 6 EPB, 3 SPB, 2 PB */
+	size_t hdr_end; /* pcapng: end of the headers before it */
 };
 
 struct capture {
@@ -127,8 +128,8 @@ static uint32_t u32(const struct capture *c, size_t off)
 {
 	const uint8_t *b = c->p + off;
 
-	return c->big_endian ? (uint32_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3] :
-			       (uint32_t)b[3] << 24 | b[2] << 16 | b[1] << 8 | b[0];
+	return c->big_endian ? (uint32_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]
+			     : (uint32_t)b[3] << 24 | b[2] << 16 | b[1] << 8 | b[0];
 }
 
 static void put32(const struct capture *c, uint8_t *b, uint32_t v)
@@ -157,8 +158,10 @@ static void add_pkt(struct capture *c, struct pkt k)
  * (the prefixes still run). Stops at the first record that is damaged. */
 static int scan(struct capture *c)
 {
-	static const uint8_t le[] = { 0xd4, 0xc3, 0xb2, 0xa1 }, le_ns[] = { 0x4d, 0x3c, 0xb2, 0xa1 };
-	static const uint8_t be[] = { 0xa1, 0xb2, 0xc3, 0xd4 }, be_ns[] = { 0xa1, 0xb2, 0x3c, 0x4d };
+	static const uint8_t le[] = { 0xd4, 0xc3, 0xb2, 0xa1 },
+			     le_ns[] = { 0x4d, 0x3c, 0xb2, 0xa1 };
+	static const uint8_t be[] = { 0xa1, 0xb2, 0xc3, 0xd4 },
+			     be_ns[] = { 0xa1, 0xb2, 0x3c, 0x4d };
 	size_t off;
 
 	if (c->n < 24)
@@ -277,10 +280,10 @@ static int sweep(const char *path, size_t every)
 	c.n = (size_t)size;
 	opts.file = path;
 
-#define FAILED(...)                                                          \
-	do {                                                                 \
-		if (n_fail++ < SHOWN)                                        \
-			fprintf(report, "  %s: " __VA_ARGS__);                        \
+#define FAILED(...)                                            \
+	do {                                                   \
+		if (n_fail++ < SHOWN)                          \
+			fprintf(report, "  %s: " __VA_ARGS__); \
 	} while (0)
 
 	limit = c.n < PREFIX_MAX ? c.n : PREFIX_MAX;
@@ -308,11 +311,13 @@ static int sweep(const char *path, size_t every)
 				if (++n_cuts % every)
 					continue;
 				build(&b, &c, i, len);
-				snprintf(current, sizeof(current), "%s: packet %zu cut to %u of %u bytes",
-					 path, i + 1, len, c.pkts[i].caplen);
+				snprintf(current, sizeof(current),
+					 "%s: packet %zu cut to %u of %u bytes", path, i + 1, len,
+					 c.pkts[i].caplen);
 				ret = run(b.p, b.n, &lines);
 				if (ret != whole_ret || lines > whole_lines || lines > 1)
-					FAILED("packet %zu cut to %u of %u bytes: exit %d, %d lines on stderr (uncut: exit %d, %d lines)\n",
+					FAILED("packet %zu cut to %u of %u bytes: exit %d, %d "
+					       "lines on stderr (uncut: exit %d, %d lines)\n",
 					       path, i + 1, len, c.pkts[i].caplen, ret, lines,
 					       whole_ret, whole_lines);
 			}
@@ -320,11 +325,13 @@ static int sweep(const char *path, size_t every)
 	}
 	n_cuts /= every;
 	if (n_fail)
-		fprintf(report, "FAIL truncate %s: %zu of %zu cases (%zu prefixes, %zu packets, %zu cuts)\n", path,
-		       n_fail, n_prefix + n_cuts, n_prefix, c.n_pkts, n_cuts);
+		fprintf(report,
+			"FAIL truncate %s: %zu of %zu cases (%zu prefixes, %zu packets, %zu "
+			"cuts)\n",
+			path, n_fail, n_prefix + n_cuts, n_prefix, c.n_pkts, n_cuts);
 	else
-		fprintf(report, "PASS truncate %s: %zu prefixes, %zu packets, %zu cuts\n", path, n_prefix,
-		       c.n_pkts, n_cuts);
+		fprintf(report, "PASS truncate %s: %zu prefixes, %zu packets, %zu cuts\n", path,
+			n_prefix, c.n_pkts, n_cuts);
 	fflush(report);
 	free(b.p);
 	free(c.pkts);

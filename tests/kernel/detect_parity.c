@@ -24,10 +24,10 @@
 #include "frames.h"
 
 /* low thresholds, so that a few frames trip each rule */
-#define THRESHOLDS                                                                   \
-	"syn_flood_dst=30,syn_rate_src=30,port_scan_ports=10,port_scan_hosts=10,"    \
-	"stealth_scan=3,icmp_flood_src=20,icmp_flood_dst=40,udp_flood_src=20,"       \
-	"udp_flood_dst=40,malformed=3,dns_txt_rate=5,dns_long_name=80,"              \
+#define THRESHOLDS                                                                \
+	"syn_flood_dst=30,syn_rate_src=30,port_scan_ports=10,port_scan_hosts=10," \
+	"stealth_scan=3,icmp_flood_src=20,icmp_flood_dst=40,udp_flood_src=20,"    \
+	"udp_flood_dst=40,malformed=3,dns_txt_rate=5,dns_long_name=80,"           \
 	"dns_entropy_min_len=40"
 
 #define MAX_ALERTS 256
@@ -76,8 +76,8 @@ static void describe(const struct pl_alert_event *a)
 		(unsigned long long)a->threshold);
 }
 
-static int kernel_run(const char *prog_name, const struct pl_det_config *cfg,
-		      struct frame *frames, int n, struct alerts *out)
+static int kernel_run(const char *prog_name, const struct pl_det_config *cfg, struct frame *frames,
+		      int n, struct alerts *out)
 {
 	struct packet_bpf *skel = packet_bpf__open();
 	struct ring_buffer *rb = NULL;
@@ -201,7 +201,8 @@ int main(int argc, char **argv)
 		if (big)
 			pl_det_prepare(big, &ecfg, true);
 		if (big && !packet_bpf__load(big)) {
-			printf("PASS detect program with --enforce, --rate-limit and --allow loads\n");
+			printf("PASS detect program with --enforce, --rate-limit and --allow "
+			       "loads\n");
 		} else {
 			printf("FAIL detect program with --enforce, --rate-limit and --allow: %s\n",
 			       strerror(errno));

@@ -52,7 +52,9 @@ static void describe_diff(const struct pl_pkt *a, const struct pl_pkt *b)
 
 	for (i = 0; i < sizeof(*a); i++) {
 		if (x[i] != y[i]) {
-			fprintf(stderr, "    first difference at byte %zu of struct pl_pkt: kernel 0x%02x host 0x%02x\n",
+			fprintf(stderr,
+				"    first difference at byte %zu of struct pl_pkt: kernel 0x%02x "
+				"host 0x%02x\n",
 				i, x[i], y[i]);
 			return;
 		}
@@ -80,8 +82,8 @@ static int run_one(struct ring_buffer *rb, struct got *g, int prog_fd,
 		   const struct pl_filter *filter, const uint8_t *frame, size_t len,
 		   const char *what, const char *file, int pktno)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = frame,
-		    .data_size_in = (__u32)len, .repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = frame, .data_size_in = (__u32)len,
+		    .repeat = 1);
 	struct pl_pkt host;
 	int err, want;
 
@@ -90,7 +92,9 @@ static int run_one(struct ring_buffer *rb, struct got *g, int prog_fd,
 	if (err && errno == EINVAL && !strcmp(what, "tc")) {
 		/* test_run for skbs insists on a whole L3 header (it pulls it
 		 * before the program runs); the XDP run covered this frame */
-		fprintf(stderr, "  %s #%d: tc test_run refuses a frame with a short L3 header; compared through xdp only\n",
+		fprintf(stderr,
+			"  %s #%d: tc test_run refuses a frame with a short L3 header; compared "
+			"through xdp only\n",
 			file, pktno);
 		return 0;
 	}
@@ -108,8 +112,8 @@ static int run_one(struct ring_buffer *rb, struct got *g, int prog_fd,
 		return -1;
 	}
 	if (want && memcmp(&host, &g->ev.pkt, sizeof(host))) {
-		fprintf(stderr, "  %s #%d: %s record differs from the host parser's\n", file,
-			pktno, what);
+		fprintf(stderr, "  %s #%d: %s record differs from the host parser's\n", file, pktno,
+			what);
 		describe_diff(&g->ev.pkt, &host);
 		return -1;
 	}
@@ -224,7 +228,8 @@ static int filters_from(const char *list, int nfiles, char **files)
 		packet_bpf__destroy(skel);
 	}
 	fclose(in);
-	printf("%s parity filters from %s (%ld loaded, every %ld of those it takes; %ld selecting some but not all frames, %ld refused by the kernel or different)\n",
+	printf("%s parity filters from %s (%ld loaded, every %ld of those it takes; %ld selecting "
+	       "some but not all frames, %ld refused by the kernel or different)\n",
 	       n_bad || !n_some ? "FAIL" : "PASS", list, n_loaded, every, n_some, n_bad);
 	return n_bad || !n_some;
 }
@@ -371,7 +376,8 @@ static int check_names(int nfiles, char **files)
 			    !memcmp(got.e[k].name, want.e[j].name, PL_NAME_MAX))
 				break;
 		if (k == got.n || got.e[k].packets != want.e[j].packets) {
-			printf("FAIL parity names: '%.*s' (kind %d): the host counts %llu packets, the kernel's table %llu\n",
+			printf("FAIL parity names: '%.*s' (kind %d): the host counts %llu packets, "
+			       "the kernel's table %llu\n",
 			       PL_NAME_MAX, want.e[j].name, want.e[j].kind, want.e[j].packets,
 			       k == got.n ? 0 : got.e[k].packets);
 			return 1;
@@ -383,7 +389,8 @@ static int check_names(int nfiles, char **files)
 		       got.n, want.n);
 		return 1;
 	}
-	printf("PASS parity names: the flows program's name tables (a narrowed parse) hold the host's %d names\n",
+	printf("PASS parity names: the flows program's name tables (a narrowed parse) hold the "
+	       "host's %d names\n",
 	       want.n);
 	return 0;
 }
@@ -427,7 +434,8 @@ int main(int argc, char **argv)
 		packet_bpf__destroy(skel);
 		/* a filter that matches all or nothing of the corpus proves nothing */
 		if (bad || matched == 0 || matched == total) {
-			printf("FAIL parity filter '%s' (%ld of %ld packets matched, %d files differ)\n",
+			printf("FAIL parity filter '%s' (%ld of %ld packets matched, %d files "
+			       "differ)\n",
 			       filters[j], matched, total, bad);
 			failed++;
 		} else {

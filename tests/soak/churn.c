@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #define PORTS_PER_SOURCE 60000
-#define DST_PORT 9
+#define DST_PORT	 9
 
 static volatile sig_atomic_t stop;
 
@@ -214,7 +214,8 @@ int main(int argc, char **argv)
 		}
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &tick, NULL);
 		due = (uint64_t)(((double)(tick.tv_sec - t0.tv_sec) +
-				  (double)(tick.tv_nsec - t0.tv_nsec) / 1e9) * rate);
+				  (double)(tick.tv_nsec - t0.tv_nsec) / 1e9) *
+				 rate);
 		for (; i < due && !stop && (!count || i < count); i++) {
 			size_t n = build(buf, i, src_mac, dst_mac, dst4, dst6);
 			unsigned k, lost = 0;
@@ -227,9 +228,10 @@ int main(int argc, char **argv)
 			}
 			if (lost) {
 				errors += lost;
-				fprintf(stderr, "churn: flow %llu: %u of %llu frames not sent: %s\n",
-					(unsigned long long)i, lost, (unsigned long long)(1 + i % 3),
-					strerror(errno));
+				fprintf(stderr,
+					"churn: flow %llu: %u of %llu frames not sent: %s\n",
+					(unsigned long long)i, lost,
+					(unsigned long long)(1 + i % 3), strerror(errno));
 			}
 		}
 	}

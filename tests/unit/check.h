@@ -21,8 +21,7 @@ static int n_passed, n_failed;
 static int cur_failed;
 static char cur_detail[512];
 
-static inline void __attribute__((format(printf, 2, 3)))
-failf(int line, const char *fmt, ...)
+static inline void __attribute__((format(printf, 2, 3))) failf(int line, const char *fmt, ...)
 {
 	va_list ap;
 	size_t used;
@@ -62,27 +61,27 @@ static inline int check_summary(const char *prog)
 	return n_failed ? 1 : 0;
 }
 
-#define EQ(got, want)                                                        \
-	do {                                                                 \
-		unsigned long long g_ = (unsigned long long)(got);           \
-		unsigned long long w_ = (unsigned long long)(want);          \
-		if (g_ != w_)                                                \
-			failf(__LINE__, "%s = %llu (0x%llx), want %llu (0x%llx)", \
-			      #got, g_, g_, w_, w_);                         \
+#define EQ(got, want)                                                                           \
+	do {                                                                                    \
+		unsigned long long g_ = (unsigned long long)(got);                              \
+		unsigned long long w_ = (unsigned long long)(want);                             \
+		if (g_ != w_)                                                                   \
+			failf(__LINE__, "%s = %llu (0x%llx), want %llu (0x%llx)", #got, g_, g_, \
+			      w_, w_);                                                          \
 	} while (0)
 
-#define TRUE(cond)                                                           \
-	do {                                                                 \
-		if (!(cond))                                                 \
-			failf(__LINE__, "expected %s", #cond);               \
+#define TRUE(cond)                                             \
+	do {                                                   \
+		if (!(cond))                                   \
+			failf(__LINE__, "expected %s", #cond); \
 	} while (0)
 
 /* Bytes at got equal the n bytes of want. */
-#define MEM(got, want, n)                                                    \
-	do {                                                                 \
-		if (memcmp((got), (want), (n)) != 0)                         \
-			failf(__LINE__, "%s differs: got \"%.*s\"", #got,    \
-			      (int)(n), (const char *)(got));                \
+#define MEM(got, want, n)                                                           \
+	do {                                                                        \
+		if (memcmp((got), (want), (n)) != 0)                                \
+			failf(__LINE__, "%s differs: got \"%.*s\"", #got, (int)(n), \
+			      (const char *)(got));                                 \
 	} while (0)
 
 /* A length field and a string buffer equal a C string. */

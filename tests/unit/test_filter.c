@@ -121,8 +121,8 @@ static void refused(int line, const char *filter, int linktype, const char *why)
  * (cases for cooked captures where tcpdump refuses the filter show up as
  * tcpdump errors there.)
  */
-static void sel(int line, const char *filter, const struct frame *f, int linktype,
-		uint32_t caplen, int want)
+static void sel(int line, const char *filter, const struct frame *f, int linktype, uint32_t caplen,
+		int want)
 {
 	static struct pl_filter flt;
 	static int n_cases;
@@ -165,10 +165,9 @@ static void sel(int line, const char *filter, const struct frame *f, int linktyp
 		failf(line, "'%s' %s the frame", filter, r ? "selects" : "does not select");
 }
 
-#define SEL(filter, f, want) sel(__LINE__, filter, f, PL_LINK_ETHERNET, (f)->len, want)
-#define SEL_CUT(filter, f, caplen, want) \
-	sel(__LINE__, filter, f, PL_LINK_ETHERNET, caplen, want)
-#define SEL_LT(filter, f, lt, want) sel(__LINE__, filter, f, lt, (f)->len, want)
+#define SEL(filter, f, want)		 sel(__LINE__, filter, f, PL_LINK_ETHERNET, (f)->len, want)
+#define SEL_CUT(filter, f, caplen, want) sel(__LINE__, filter, f, PL_LINK_ETHERNET, caplen, want)
+#define SEL_LT(filter, f, lt, want)	 sel(__LINE__, filter, f, lt, (f)->len, want)
 
 /* ---- compile-time tests ---- */
 
@@ -203,8 +202,15 @@ static void test_compile_errors(void)
 		{ "dns.qry.type == \"x\"", "expected a number", 17 },
 	};
 	static const char *const l7[] = {
-		"tls.sni", "dns.qry.name", "http.host", "http.request.method", "http.request.uri",
-		"dns.qry.type", "dns.flags.rcode", "dns.id", "tls.handshake.version",
+		"tls.sni",
+		"dns.qry.name",
+		"http.host",
+		"http.request.method",
+		"http.request.uri",
+		"dns.qry.type",
+		"dns.flags.rcode",
+		"dns.id",
+		"tls.handshake.version",
 	};
 	static struct pl_filter f;
 	char err[256];
@@ -279,16 +285,28 @@ static void test_node_limit(void)
 static void test_compile_ok(void)
 {
 	static const char *const ok[] = {
-		"host ::", "host ::1", "net ::/0", "src or dst net ::ffff:0:0/96",
-		"ether host 2:0:0:0:0:1", "ether src 02-00-00-00-00-01",
-		"port 80 or 443", "tcp src port 53 or 54", "src 10.0.0.1",
+		"host ::",
+		"host ::1",
+		"net ::/0",
+		"src or dst net ::ffff:0:0/96",
+		"ether host 2:0:0:0:0:1",
+		"ether src 02-00-00-00-00-01",
+		"port 80 or 443",
+		"tcp src port 53 or 54",
+		"src 10.0.0.1",
 		"tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn|tcp-ack",
 		"icmp[icmptype] != icmp-echo && icmp[icmptype] != icmp-echoreply",
-		"ether[12:2] = 0x0800", "ip[2:2] > 576", "udp[8:4] & 0xff00 = 0x100",
-		"less 64 || greater 1500", "! vlan", "vlan 1 and vlan 2 and ip6",
-		"tls.sni == \"*.example.org\"", "dns.qry.name ~ example",
+		"ether[12:2] = 0x0800",
+		"ip[2:2] > 576",
+		"udp[8:4] & 0xff00 = 0x100",
+		"less 64 || greater 1500",
+		"! vlan",
+		"vlan 1 and vlan 2 and ip6",
+		"tls.sni == \"*.example.org\"",
+		"dns.qry.name ~ example",
 		"http.request.method == \"POST\" and http.request.uri ~ \"/api\"",
-		"dns.qry.type >= 28", "",
+		"dns.qry.type >= 28",
+		"",
 	};
 	static struct pl_filter f;
 	char err[256];
@@ -312,15 +330,15 @@ static void test_precedence(void)
 	eth(&f, 0x0800);
 	ip4(&f, A, B, 6, 0);
 	ports(&f, 1234, 80);
-	SEL("udp or tcp and port 53", &f, 0);   /* (udp or tcp) and port 53 */
+	SEL("udp or tcp and port 53", &f, 0); /* (udp or tcp) and port 53 */
 	SEL("udp or (tcp and port 80)", &f, 1);
 	SEL("tcp and port 53 or udp", &f, 0);
 	SEL("tcp and port 53 or port 80", &f, 1); /* (tcp and port 53) or port 80 */
 	SEL("port 53 or tcp and port 80", &f, 1);
 	SEL("port 53 or tcp and port 81", &f, 0);
-	SEL("not tcp or udp", &f, 0);             /* (not tcp) or udp */
+	SEL("not tcp or udp", &f, 0); /* (not tcp) or udp */
 	SEL("! udp && tcp", &f, 1);
-	SEL("port 53 or 80", &f, 1);              /* the bare value repeats "port" */
+	SEL("port 53 or 80", &f, 1); /* the bare value repeats "port" */
 	SEL("tcp dst port 81 or 80", &f, 1);
 	SEL("tcp src port 81 or 80", &f, 0);
 }
@@ -397,7 +415,7 @@ static void test_truncated(void)
 	eth(&f, 0x0800);
 	ip4(&f, A, B, 6, 0);
 	ports(&f, 1234, 80);
-	SEL_CUT("host 198.51.100.1", &f, 14 + 18, 1);  /* the source is there */
+	SEL_CUT("host 198.51.100.1", &f, 14 + 18, 1); /* the source is there */
 	SEL_CUT("host 198.51.100.2", &f, 14 + 18, 0);
 	SEL_CUT("not host 198.51.100.2", &f, 14 + 18, 0);
 	SEL_CUT("not src host 198.51.100.2", &f, 14 + 18, 1);
@@ -405,7 +423,7 @@ static void test_truncated(void)
 	SEL_CUT("not port 80", &f, 14 + 20 + 2, 0);
 	SEL_CUT("src port 1234", &f, 14 + 20 + 2, 1);
 	SEL_CUT("not tcp[13] & 2 != 0", &f, 14 + 20 + 12, 0);
-	SEL_CUT("greater 60", &f, 20, 0);                /* frame.len is the wire length */
+	SEL_CUT("greater 60", &f, 20, 0); /* frame.len is the wire length */
 	SEL_CUT("less 100", &f, 20, 1);
 	SEL_CUT("not ip", &f, 10, 0);
 	SEL_CUT("ether dst 02:00:00:00:00:02", &f, 6, 1);
@@ -414,10 +432,10 @@ static void test_truncated(void)
 	/* a bad header length is used as it stands, as libpcap does */
 	eth(&f, 0x0800);
 	ip4(&f, A, B, 17, 0);
-	f.b[14] = 0x44; /* IHL 16 bytes: the "ports" are the destination */
-	SEL("src port 50739", &f, 1);                    /* 198.51 */
-	SEL("dst port 25602", &f, 1);                    /* 100.2 */
-	f.b[14] = 0x65; /* version 6 in an IPv4 EtherType */
+	f.b[14] = 0x44;		      /* IHL 16 bytes: the "ports" are the destination */
+	SEL("src port 50739", &f, 1); /* 198.51 */
+	SEL("dst port 25602", &f, 1); /* 100.2 */
+	f.b[14] = 0x65;		      /* version 6 in an IPv4 EtherType */
 	SEL("host 198.51.100.1", &f, 1);
 }
 
@@ -430,9 +448,9 @@ static void test_fragments(void)
 	ip6(&f, 44, 1, 2);
 	put(&f, frag, 8);
 	ports(&f, 4000, 53);
-	SEL("udp", &f, 1);          /* libpcap looks behind one fragment header */
+	SEL("udp", &f, 1); /* libpcap looks behind one fragment header */
 	SEL("ip6 and tcp", &f, 0);
-	SEL("udp port 53", &f, 0);  /* but not for ports */
+	SEL("udp port 53", &f, 0); /* but not for ports */
 	SEL("host 2001:db8::2", &f, 1);
 	SEL("net 2001:db8::/32", &f, 1);
 	SEL("src net 2001:db8::/127", &f, 1);
@@ -456,8 +474,8 @@ static void test_fragments(void)
 static void test_cooked(void)
 {
 	static const uint8_t sll1[16] = { 0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x08, 0x00 };
-	static const uint8_t sll2[20] = { 0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6,
-					  2, 0, 0, 0, 0, 1, 0, 0 };
+	static const uint8_t sll2[20] = { 0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1,
+					  0,	6,    2, 0, 0, 0, 0, 1, 0, 0 };
 	struct frame f;
 	int k;
 
@@ -476,7 +494,8 @@ static void test_cooked(void)
 		SEL_LT("ip[9] = 6", &f, lt, 1);
 		/* refused on cooked captures, as tcpdump refuses them */
 		refused(__LINE__, "vlan", lt, "no VLAN support for Linux cooked");
-		refused(__LINE__, "ether host 02:00:00:00:00:01", lt, "ethernet addresses supported only");
+		refused(__LINE__, "ether host 02:00:00:00:00:01", lt,
+			"ethernet addresses supported only");
 	}
 }
 
@@ -508,7 +527,7 @@ static void test_l7(void)
 	SEL("http.request.uri ~ \"/api/\"", &f, 0);
 	SEL("http.request.uri == \"/Api*\"", &f, 1);
 	SEL("http.request.uri == \"*x=1\"", &f, 1);
-	SEL("tls.sni != \"x\"", &f, 0);          /* absent: false, even != */
+	SEL("tls.sni != \"x\"", &f, 0); /* absent: false, even != */
 	SEL("not tls.sni == \"x\"", &f, 1);
 	SEL("dns.qry.type != 1", &f, 0);
 	SEL("tcp dst port 80 and http.host ~ \"example\"", &f, 1);
@@ -521,15 +540,37 @@ static void test_l7(void)
 static void test_host_run_vs_libpcap(void)
 {
 	static const char *const filters[] = {
-		"tcp port 80", "udp and not port 53", "ip6 and tcp", "vlan and ip",
-		"vlan 5 or ip6 proto 17", "host 198.51.100.2", "net 2001:db8::/32",
-		"tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn", "len > 100", "greater 60",
-		"ip[2:2] - ((ip[0] & 0xf) << 2) > 20", "tcp[12] >> 4 > 5", "udp[4:2] / 2 > 10",
-		"ip[8] % 3 = 1", "ip[1] * 300 > 1000", "icmp6[icmp6type] == icmp6-echo",
-		"ip6[6] == 17", "broadcast or multicast", "ether host 02:00:00:00:00:01",
-		"port domain or port http", "ip proto 6 and not tcp port 22", "portrange 1-1023",
-		"arp or rarp", "ip protochain 6", "ip6 protochain 17", "mpls 100 or mpls",
-		"ip[0] & 0xf != 5", "tcp[13] << (ip[8] & 0x3f) != 0", "ip[0] / (ip[8] & 1) > 0", "tcp[13] >> (ip[0] & 0x3f) = 0", "udp[0:4] ^ 1 > 7",
+		"tcp port 80",
+		"udp and not port 53",
+		"ip6 and tcp",
+		"vlan and ip",
+		"vlan 5 or ip6 proto 17",
+		"host 198.51.100.2",
+		"net 2001:db8::/32",
+		"tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn",
+		"len > 100",
+		"greater 60",
+		"ip[2:2] - ((ip[0] & 0xf) << 2) > 20",
+		"tcp[12] >> 4 > 5",
+		"udp[4:2] / 2 > 10",
+		"ip[8] % 3 = 1",
+		"ip[1] * 300 > 1000",
+		"icmp6[icmp6type] == icmp6-echo",
+		"ip6[6] == 17",
+		"broadcast or multicast",
+		"ether host 02:00:00:00:00:01",
+		"port domain or port http",
+		"ip proto 6 and not tcp port 22",
+		"portrange 1-1023",
+		"arp or rarp",
+		"ip protochain 6",
+		"ip6 protochain 17",
+		"mpls 100 or mpls",
+		"ip[0] & 0xf != 5",
+		"tcp[13] << (ip[8] & 0x3f) != 0",
+		"ip[0] / (ip[8] & 1) > 0",
+		"tcp[13] >> (ip[0] & 0x3f) = 0",
+		"udp[0:4] ^ 1 > 7",
 	};
 	static struct pl_filter f;
 	struct bpf_program prog;
@@ -553,7 +594,8 @@ static void test_host_run_vs_libpcap(void)
 			rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
 			switch (rng % 5) {
 			case 0:
-				eth(&fr, 0x0800), ip4(&fr, A, B, (uint8_t)(rng >> 8 & 1 ? 6 : 17), 0);
+				eth(&fr, 0x0800),
+					ip4(&fr, A, B, (uint8_t)(rng >> 8 & 1 ? 6 : 17), 0);
 				break;
 			case 1:
 				eth(&fr, 0x86dd), ip6(&fr, (uint8_t)(rng >> 8 & 1 ? 6 : 17), 1, 2);
@@ -577,7 +619,9 @@ static void test_host_run_vs_libpcap(void)
 			n_yes += (size_t)ours;
 			n_abort += bits >> PL_CBPF_ABORT_BIT & 1;
 			if (ours != theirs) {
-				failf(__LINE__, "'%s' on a %u-byte cut of a %u-byte frame: pktlens %d, libpcap %d",
+				failf(__LINE__,
+				      "'%s' on a %u-byte cut of a %u-byte frame: pktlens %d, "
+				      "libpcap %d",
 				      filters[i], caplen, fr.len, ours, theirs);
 				break;
 			}
@@ -587,7 +631,8 @@ static void test_host_run_vs_libpcap(void)
 	pcap_close(p);
 	/* a run that matched nothing, or never read past the end, proves little */
 	if (!n_yes || !n_abort || n_yes == runs)
-		failf(__LINE__, "%zu runs: %zu matched, %zu read past the end", runs, n_yes, n_abort);
+		failf(__LINE__, "%zu runs: %zu matched, %zu read past the end", runs, n_yes,
+		      n_abort);
 }
 
 int main(void)

@@ -105,8 +105,9 @@ static void test_escape_every_byte(void)
 		mem_open(&m, PL_OUT_BUF_MIN);
 		pl_out_escaped(&m.o, "a\"b\\c\n\x7f\xc3\xa9/\0z", 12);
 		check_result("escape_examples",
-		       !strcmp(mem_text(&m), "a\\\"b\\\\c\\u000a\\u007f\\u00c3\\u00a9/\\u0000z"),
-		       mem_text(&m));
+			     !strcmp(mem_text(&m), "a\\\"b\\\\c\\u000a\\u007f\\u00c3\\u00a9/"
+						   "\\u0000z"),
+			     mem_text(&m));
 		mem_close(&m);
 	}
 }
@@ -192,8 +193,20 @@ static void test_unsigned(void)
 
 static void test_signed(void)
 {
-	int64_t v[] = { 0, 1, -1, 9, -9, 10, -10, INT32_MAX, INT32_MIN, (int64_t)INT32_MIN - 1,
-			INT64_MAX, INT64_MIN, INT64_MIN + 1, -1000000000000000000ll };
+	int64_t v[] = { 0,
+			1,
+			-1,
+			9,
+			-9,
+			10,
+			-10,
+			INT32_MAX,
+			INT32_MIN,
+			(int64_t)INT32_MIN - 1,
+			INT64_MAX,
+			INT64_MIN,
+			INT64_MIN + 1,
+			-1000000000000000000ll };
 	char want[32], got[32], detail[96] = "";
 	size_t i;
 	int ok = 1;
@@ -245,7 +258,10 @@ static void test_fixed_and_hex(void)
  * rounding boundary, at the ties, and at random over the whole range. */
 static void test_decimal(void)
 {
-	static const struct { uint64_t unit; unsigned int digits; } f[] = {
+	static const struct {
+		uint64_t unit;
+		unsigned int digits;
+	} f[] = {
 		{ 1000000, 3 }, { 1000000, 2 }, { 1000000000, 1 }, { 1000, 0 }, { 1, 0 },
 	};
 	uint64_t seed = 0x9e3779b97f4a7c15ull, v, step, n_checked = 0;
@@ -274,8 +290,9 @@ static void test_decimal(void)
 			snprintf(want, sizeof(want), "%.*f", (int)f[i].digits,
 				 (double)v / (double)f[i].unit);
 			if ((o.len != strlen(want) || memcmp(o.buf, want, o.len)) && !bad[0])
-				snprintf(bad, sizeof(bad), "%" PRIu64 "/%" PRIu64 ": got %.*s, printf %s",
-					 v, f[i].unit, (int)o.len, o.buf, want);
+				snprintf(bad, sizeof(bad),
+					 "%" PRIu64 "/%" PRIu64 ": got %.*s, printf %s", v,
+					 f[i].unit, (int)o.len, o.buf, want);
 			n_checked++;
 		}
 	}
@@ -354,8 +371,8 @@ static void test_ip6(void)
 			{ 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 },
 			{ 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1 },
 			{ 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1 },
-			{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-			  0xff, 0xff, 0xff },
+			{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			  0xff, 0xff, 0xff, 0xff },
 		};
 
 		for (k = 0; k < sizeof(cases) / sizeof(cases[0]) && ok; k++) {
@@ -388,7 +405,8 @@ static void test_ip6(void)
 
 static void test_mac(void)
 {
-	static const uint8_t m1[6] = { 0, 0, 0, 0, 0, 0 }, m2[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+	static const uint8_t m1[6] = { 0, 0, 0, 0, 0, 0 },
+			     m2[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
 			     m3[6] = { 0x02, 0x00, 0x0a, 0xbc, 0x7f, 0x80 };
 	char got[32];
 
@@ -414,14 +432,17 @@ static void test_times(void)
 	pl_out_epoch(&m.o, 1795487259110105000ull);
 	pl_out_char(&m.o, ' ');
 	pl_out_epoch(&m.o, UINT64_MAX);
-	check_result("epoch", !strcmp(mem_text(&m), "0.000000000 1795487259.110105000 18446744073.709551615"),
-	       mem_text(&m));
+	check_result("epoch",
+		     !strcmp(mem_text(&m), "0.000000000 1795487259.110105000 "
+					   "18446744073.709551615"),
+		     mem_text(&m));
 	mem_close(&m);
 
 	/* ISO times against gmtime_r + strftime, the cached second changing
 	 * (or not) between calls */
 	for (i = 0; i < 2000 && ok; i++) {
-		uint64_t ns = 1700000000000000000ull + (uint64_t)i * 987654321123ull % 9000000000000000ull;
+		uint64_t ns = 1700000000000000000ull +
+			      (uint64_t)i * 987654321123ull % 9000000000000000ull;
 		time_t t = (time_t)(ns / 1000000000);
 		struct tm tm;
 		char s[32];
@@ -432,9 +453,11 @@ static void test_times(void)
 		if (digits == 9)
 			snprintf(want, sizeof(want), "%s.%09" PRIu64 "Z", s, ns % 1000000000);
 		else if (digits == 6)
-			snprintf(want, sizeof(want), "%s.%06" PRIu64 "Z", s, ns % 1000000000 / 1000);
+			snprintf(want, sizeof(want), "%s.%06" PRIu64 "Z", s,
+				 ns % 1000000000 / 1000);
 		else if (digits == 3)
-			snprintf(want, sizeof(want), "%s.%03" PRIu64 "Z", s, ns % 1000000000 / 1000000);
+			snprintf(want, sizeof(want), "%s.%03" PRIu64 "Z", s,
+				 ns % 1000000000 / 1000000);
 		else
 			snprintf(want, sizeof(want), "%sZ", s);
 		mem_open(&m, PL_OUT_BUF_MIN);
@@ -465,8 +488,9 @@ static void test_times(void)
 			struct tm tm;
 
 			localtime_r(&t, &tm);
-			k += (size_t)sprintf(exp + k, "%02d:%02d:%02d.%06u\n", tm.tm_hour, tm.tm_min,
-					     tm.tm_sec, (unsigned int)(ns % 1000000000 / 1000));
+			k += (size_t)sprintf(exp + k, "%02d:%02d:%02d.%06u\n", tm.tm_hour,
+					     tm.tm_min, tm.tm_sec,
+					     (unsigned int)(ns % 1000000000 / 1000));
 			pl_out_clock(&m.o, ns);
 			pl_out_char(&m.o, '\n');
 		}
@@ -503,12 +527,14 @@ static void test_object(void)
 	pl_json_begin(&m.o);
 	pl_json_end(&m.o);
 	check_result("json_object",
-	       !strcmp(mem_text(&m),
-		       "{\"event\":\"x\",\"u\":18446744073709551615,\"i\":-5,\"t\":true,\"f\":false,"
-		       "\"s\":\"a\\\"\\u0001\",\"ip\":\"198.18.0.1\",\"ip6\":\"2001:db8::1\","
-		       "\"mac\":\"02:00:00:00:00:01\",\"@timestamp\":\"1970-01-01T00:00:00.000000000Z\"}\n"
-		       "{}\n"),
-	       mem_text(&m));
+		     !strcmp(mem_text(&m), "{\"event\":\"x\",\"u\":18446744073709551615,\"i\":-5,"
+					   "\"t\":true,\"f\":false,"
+					   "\"s\":\"a\\\"\\u0001\",\"ip\":\"198.18.0.1\",\"ip6\":"
+					   "\"2001:db8::1\","
+					   "\"mac\":\"02:00:00:00:00:01\",\"@timestamp\":\"1970-01-"
+					   "01T00:00:00.000000000Z\"}\n"
+					   "{}\n"),
+		     mem_text(&m));
 	mem_close(&m);
 }
 

@@ -38,13 +38,11 @@ static void expect_has(const char *name, const char *got, const char *needle)
 	expect_true(name, got && strstr(got, needle) != NULL);
 }
 
-typedef void (*printer)(struct pl_out *, const struct pl_meta *,
-			const struct pl_pkt *);
+typedef void (*printer)(struct pl_out *, const struct pl_meta *, const struct pl_pkt *);
 
 /* Runs one printer into a malloc'd string (caller frees), through a
  * writer of the smallest size, exactly allocated so ASan sees overruns. */
-static char *render(printer fn, const struct pl_meta *m,
-		    const struct pl_pkt *p)
+static char *render(printer fn, const struct pl_meta *m, const struct pl_pkt *p)
 {
 	char *buf = NULL, *wbuf = malloc(PL_OUT_BUF_MIN);
 	size_t len = 0;
@@ -66,8 +64,8 @@ static char *render(printer fn, const struct pl_meta *m,
 	return buf;
 }
 
-static void check(const char *name, printer fn, const struct pl_meta *m,
-		  const struct pl_pkt *p, const char *want)
+static void check(const char *name, printer fn, const struct pl_meta *m, const struct pl_pkt *p,
+		  const char *want)
 {
 	char *got = render(fn, m, p);
 
@@ -108,13 +106,12 @@ static void base_ip4(struct pl_pkt *p, __u8 proto)
 	p->ip_len = 60;
 }
 
-#define ETH_JSON                                                        \
-	"\"eth.src\":\"aa:bb:cc:0d:ee:ff\",\"eth.dst\":\"02:00:00:00:00:02\""
-#define IP4_JSON                                                        \
-	"\"ip.version\":4,\"ip.src\":\"198.18.0.2\","                   \
-	"\"ip.dst\":\"198.18.1.1\",\"ip.ttl\":64,\"ip.proto\":%d,"      \
-	"\"ip.dsfield.dscp\":10,\"ip.dsfield.ecn\":2,\"ip.id\":4660,"   \
-	"\"ip.flags.df\":true,\"ip.flags.mf\":false,"                   \
+#define ETH_JSON "\"eth.src\":\"aa:bb:cc:0d:ee:ff\",\"eth.dst\":\"02:00:00:00:00:02\""
+#define IP4_JSON                                                      \
+	"\"ip.version\":4,\"ip.src\":\"198.18.0.2\","                 \
+	"\"ip.dst\":\"198.18.1.1\",\"ip.ttl\":64,\"ip.proto\":%d,"    \
+	"\"ip.dsfield.dscp\":10,\"ip.dsfield.ecn\":2,\"ip.id\":4660," \
+	"\"ip.flags.df\":true,\"ip.flags.mf\":false,"                 \
 	"\"ip.frag_offset\":0,\"ip.hdr_len\":20,\"ip.len\":60"
 
 static const struct pl_meta meta_live = {
@@ -132,9 +129,8 @@ static void test_tcp_tls(void)
 	char want[2048];
 
 	base_ip4(&p, 6);
-	p.present |= PL_HAS_TCP | PL_HAS_TCP_MSS | PL_HAS_TCP_WSCALE |
-		     PL_HAS_TCP_SACK_PERM | PL_HAS_TCP_TS | PL_HAS_TLS |
-		     PL_HAS_TLS_SNI | PL_HAS_TLS_ALPN;
+	p.present |= PL_HAS_TCP | PL_HAS_TCP_MSS | PL_HAS_TCP_WSCALE | PL_HAS_TCP_SACK_PERM |
+		     PL_HAS_TCP_TS | PL_HAS_TLS | PL_HAS_TLS_SNI | PL_HAS_TLS_ALPN;
 	p.sport = 41234;
 	p.dport = 443;
 	p.tcp_seq = 1;
@@ -156,8 +152,8 @@ static void test_tcp_tls(void)
 
 	snprintf(want, sizeof(want),
 		 "{\"frame.time_epoch\":1700000000.000001234,\"frame.len\":74,"
-		 "\"pktlens.ifname\":\"veth1\"," ETH_JSON ",\"eth.type\":2048,"
-		 IP4_JSON ",\"tcp.srcport\":41234,\"tcp.dstport\":443,"
+		 "\"pktlens.ifname\":\"veth1\"," ETH_JSON ",\"eth.type\":2048," IP4_JSON
+		 ",\"tcp.srcport\":41234,\"tcp.dstport\":443,"
 		 "\"tcp.seq_raw\":1,\"tcp.ack_raw\":0,\"tcp.flags\":2,"
 		 "\"tcp.window_size_value\":64240,\"tcp.hdr_len\":40,"
 		 "\"tcp.options.mss_val\":1460,"
@@ -178,8 +174,8 @@ static void test_tcp_tls(void)
 	      "ttl 64 | tls sni=a.example alpn=h2,http/1.1 ver=0x0303\n");
 
 	/* SYN-ACK: tcpdump's "[S.]" and the ack number */
-	p.present &= ~(__u32)(PL_HAS_TLS | PL_HAS_TLS_SNI | PL_HAS_TLS_ALPN |
-			      PL_HAS_TCP_TS | PL_HAS_TCP_SACK_PERM);
+	p.present &= ~(__u32)(PL_HAS_TLS | PL_HAS_TLS_SNI | PL_HAS_TLS_ALPN | PL_HAS_TCP_TS |
+			      PL_HAS_TCP_SACK_PERM);
 	p.tcp_flags = 0x012;
 	p.tcp_ack = 2;
 	check("text_tcp_synack", pl_write_text, &meta_read, &p,
@@ -210,10 +206,8 @@ static void test_tcp_flags_text(void)
 		snprintf(want, sizeof(want),
 			 "22:13:20.000000 198.18.0.2.1 > 198.18.1.1.2: TCP %s "
 			 "seq 0%s win 3 ttl 64\n",
-			 cases[i].want,
-			 cases[i].flags & 0x010 ? " ack 0" : "");
-		snprintf(name, sizeof(name), "text_tcp_flags_%#x",
-			 cases[i].flags);
+			 cases[i].want, cases[i].flags & 0x010 ? " ack 0" : "");
+		snprintf(name, sizeof(name), "text_tcp_flags_%#x", cases[i].flags);
 		check(name, pl_write_text, &meta_read, &p, want);
 	}
 }
@@ -221,13 +215,12 @@ static void test_tcp_flags_text(void)
 static void test_ip6_dns(void)
 {
 	static const __u8 src[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
-	static const __u8 dst[16] = { 0x20, 0x01, 0x0d, 0xb8, [9] = 1,
-				      [15] = 0x53 };
+	static const __u8 dst[16] = { 0x20, 0x01, 0x0d, 0xb8, [9] = 1, [15] = 0x53 };
 	struct pl_pkt p;
 
 	base_ip4(&p, 0);
-	p.present = PL_HAS_ETH | PL_HAS_IP6 | PL_HAS_IP6_L4 | PL_HAS_UDP |
-		    PL_HAS_DNS | PL_HAS_DNS_QRY | PL_HAS_DNS_QTYPE;
+	p.present = PL_HAS_ETH | PL_HAS_IP6 | PL_HAS_IP6_L4 | PL_HAS_UDP | PL_HAS_DNS |
+		    PL_HAS_DNS_QRY | PL_HAS_DNS_QTYPE;
 	p.frame_len = 110;
 	p.eth_type = 0x86dd;
 	p.n_vlan = 2;
@@ -351,8 +344,8 @@ static void test_sll_icmp(void)
 	p.icmp_type = 8;
 	snprintf(want, sizeof(want),
 		 "{\"frame.time_epoch\":1700000000.000000000,\"frame.len\":74,"
-		 "\"frame.number\":7,\"sll.etype\":2048," IP4_JSON
-		 ",\"icmp.type\":8,\"icmp.code\":0}\n",
+		 "\"frame.number\":7,\"sll.etype\":2048," IP4_JSON ",\"icmp.type\":8,\"icmp.code\":"
+								   "0}\n",
 		 1);
 	check("json_sll_icmp", pl_write_json, &meta_read, &p, want);
 	check("text_sll_icmp", pl_write_text, &meta_read, &p,
@@ -489,8 +482,7 @@ static void test_malformed_names(void)
 }
 
 /* A GET of uri[0, ulen) with Host host[0, hlen), 198.18.0.2.5 > .80 */
-static void http_get(struct pl_pkt *p, const char *uri, size_t ulen, const char *host,
-		     size_t hlen)
+static void http_get(struct pl_pkt *p, const char *uri, size_t ulen, const char *host, size_t hlen)
 {
 	base_ip4(p, 6);
 	p->present |= PL_HAS_TCP | PL_HAS_HTTP | PL_HAS_HTTP_HOST;
@@ -523,10 +515,8 @@ static void test_escaping(void)
 	      "\"/a\\\"b\\\\c\\x01\\xff~\\x7f\" host=h\\x0a\n");
 
 	got = render(pl_write_json, &meta, &p);
-	expect_has("json_time_small", got,
-		   "{\"frame.time_epoch\":0.000000005,\"frame.len\":74,");
-	expect_has("json_ifname_escaped", got,
-		   "\"pktlens.ifname\":\"e\\u001b\\\"\"");
+	expect_has("json_time_small", got, "{\"frame.time_epoch\":0.000000005,\"frame.len\":74,");
+	expect_has("json_ifname_escaped", got, "\"pktlens.ifname\":\"e\\u001b\\\"\"");
 	expect_has("json_http_escaped", got,
 		   ",\"http.request.method\":\"GET\",\"http.request.uri\":"
 		   "\"/a\\\"b\\\\c\\u0001\\u00ff~\\u007f\","
@@ -538,8 +528,7 @@ static void test_escaping(void)
 	p.l7.http.uri_len = 3;
 	p.present &= ~(__u32)PL_HAS_HTTP_HOST;
 	got = render(pl_write_json, &meta, &p);
-	expect_has("json_http_nul", got,
-		   "\"http.request.uri\":\"/\\u0000x\"}\n");
+	expect_has("json_http_nul", got, "\"http.request.uri\":\"/\\u0000x\"}\n");
 	free(got);
 }
 
@@ -573,8 +562,11 @@ static void test_text_spoof(void)
 	tls_names(&p, "x alpn=h2 | http GET /admin host=bank.example", "\x02h2", 3);
 	check("text_sni_spoof_quoted", pl_write_text, &meta_read, &p,
 	      TLS_LINE "sni=\"x alpn=h2 | http GET /admin host=bank.example\" alpn=h2 "
-	      "ver=0x0303\n");
-	tls_names(&p, "a|b\"c", "\x05h2,h3\x03" "a b\x00\x02h2", 14);
+		       "ver=0x0303\n");
+	tls_names(&p, "a|b\"c",
+		  "\x05h2,h3\x03"
+		  "a b\x00\x02h2",
+		  14);
 	check("text_alpn_items_quoted", pl_write_text, &meta_read, &p,
 	      TLS_LINE "sni=\"a|b\\\"c\" alpn=\"h2,h3\",\"a b\",\"\",h2 ver=0x0303\n");
 	tls_names(&p, "", "", 0);
@@ -647,8 +639,7 @@ static void test_escape_message(void)
 	expect_true("escape_message_cut_len", strlen(buf) == sizeof(buf) - 1);
 	expect("escape_field_quoted", pl_escape(big, sizeof(big), "a \"b", 4, PL_ESC_FIELD),
 	       "\"a \\\"b\"");
-	expect("escape_field_bare", pl_escape(big, sizeof(big), "a=b,c", 5, PL_ESC_FIELD),
-	       "a=b,c");
+	expect("escape_field_bare", pl_escape(big, sizeof(big), "a=b,c", 5, PL_ESC_FIELD), "a=b,c");
 }
 
 static void test_alpn_bad(void)
@@ -657,8 +648,7 @@ static void test_alpn_bad(void)
 	char *got;
 
 	base_ip4(&p, 6);
-	p.present |= PL_HAS_TCP | PL_HAS_L4_PORTS_ONLY | PL_HAS_TLS |
-		     PL_HAS_TLS_ALPN;
+	p.present |= PL_HAS_TCP | PL_HAS_L4_PORTS_ONLY | PL_HAS_TLS | PL_HAS_TLS_ALPN;
 	p.sport = 5;
 	p.dport = 443;
 	p.l7.tls.version = 0x0301;
@@ -678,8 +668,7 @@ static void test_alpn_bad(void)
 	memcpy(p.l7.tls.alpn, "\x00\x02h2", 4);
 	p.l7.tls.alpn_len = 4;
 	got = render(pl_write_json, &meta_read, &p);
-	expect_has("json_alpn_zero", got,
-		   "\"tls.handshake.extensions_alpn_str\":[\"\",\"h2\"]}\n");
+	expect_has("json_alpn_zero", got, "\"tls.handshake.extensions_alpn_str\":[\"\",\"h2\"]}\n");
 	free(got);
 
 	/* no SNI, no ALPN */
@@ -709,8 +698,8 @@ static void test_clamping(void)
 	if (!p)
 		exit(2);
 	base_ip4(p, 17);
-	p->present = PL_HAS_ETH | PL_HAS_IP6 | PL_HAS_UDP | PL_HAS_DNS |
-		     PL_HAS_DNS_QRY | PL_HAS_DNS_QTYPE;
+	p->present = PL_HAS_ETH | PL_HAS_IP6 | PL_HAS_UDP | PL_HAS_DNS | PL_HAS_DNS_QRY |
+		     PL_HAS_DNS_QTYPE;
 	p->n_vlan = 200;
 	p->vlan_id[0] = 1;
 	p->vlan_id[1] = 2;
@@ -724,24 +713,20 @@ static void test_clamping(void)
 
 	got = render(pl_write_json, &meta_read, p);
 	expect_has("json_clamp_vlan", got, "\"vlan.id\":[1,2],");
-	expect_has("json_clamp_ip6_ext", got,
-		   "\"pktlens.ip6_ext\":[60,60,60,60,60,60,60,60],");
-	snprintf(want, sizeof(want), "\"dns.qry.name\":\"%s\",",
-		 fill(xs, 'x', PL_DNS_NAME_MAX));
+	expect_has("json_clamp_ip6_ext", got, "\"pktlens.ip6_ext\":[60,60,60,60,60,60,60,60],");
+	snprintf(want, sizeof(want), "\"dns.qry.name\":\"%s\",", fill(xs, 'x', PL_DNS_NAME_MAX));
 	expect_has("json_clamp_dns_name", got, want);
-	expect_has("json_malformed_unknown", got,
-		   "\"pktlens.malformed\":\"unknown\"}\n");
+	expect_has("json_malformed_unknown", got, "\"pktlens.malformed\":\"unknown\"}\n");
 	free(got);
 	got = render(pl_write_text, &meta_read, p);
-	expect_true("text_clamp_vlan",
-		    strncmp(got, "22:13:20.000000 vlan 1,2 ", 25) == 0);
+	expect_true("text_clamp_vlan", strncmp(got, "22:13:20.000000 vlan 1,2 ", 25) == 0);
 	snprintf(want, sizeof(want), " q=%s type=0 [malformed: unknown]\n", xs);
 	expect_has("text_clamp_dns_name", got, want);
 	free(got);
 
 	/* TLS: every length at its maximum, ALPN filling the whole array */
-	p->present = PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP | PL_HAS_TLS |
-		     PL_HAS_TLS_SNI | PL_HAS_TLS_ALPN;
+	p->present = PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP | PL_HAS_TLS | PL_HAS_TLS_SNI |
+		     PL_HAS_TLS_ALPN;
 	p->malformed = 0;
 	p->l7.tls.sni_len = 60000;
 	p->l7.tls.version = 0x0303;
@@ -756,24 +741,20 @@ static void test_clamping(void)
 		   "\"tls.handshake.extensions.supported_version\":"
 		   "[772,772,772,772,772,772,772,772],");
 	/* 256 SNI bytes; one ALPN name of 126 '~', the next runs past */
-	snprintf(want, sizeof(want),
-		 "\"tls.handshake.extensions_server_name\":\"%s\",",
+	snprintf(want, sizeof(want), "\"tls.handshake.extensions_server_name\":\"%s\",",
 		 fill(xs, 'y', PL_TLS_SNI_MAX));
 	expect_has("json_clamp_tls_sni", got, want);
-	snprintf(want, sizeof(want),
-		 "\"tls.handshake.extensions_alpn_str\":[\"%s\"]}\n",
+	snprintf(want, sizeof(want), "\"tls.handshake.extensions_alpn_str\":[\"%s\"]}\n",
 		 fill(xs, '~', 126));
 	expect_has("json_clamp_tls_alpn", got, want);
 	free(got);
 	got = render(pl_write_text, &meta_read, p);
-	snprintf(want, sizeof(want), " alpn=%s ver=0x0303\n",
-		 fill(xs, '~', 126));
+	snprintf(want, sizeof(want), " alpn=%s ver=0x0303\n", fill(xs, '~', 126));
 	expect_has("text_clamp_tls", got, want);
 	free(got);
 
 	/* HTTP */
-	p->present = PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP | PL_HAS_HTTP |
-		     PL_HAS_HTTP_HOST;
+	p->present = PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP | PL_HAS_HTTP | PL_HAS_HTTP_HOST;
 	p->l7.http.method_len = 255;
 	p->l7.http.uri_len = 60000;
 	p->l7.http.host_len = 255;
@@ -787,8 +768,7 @@ static void test_clamping(void)
 	snprintf(want, sizeof(want), "\"http.request.uri\":\"%s\",",
 		 fill(xs, 'u', PL_HTTP_URI_MAX));
 	expect_has("json_clamp_http_uri", got, want);
-	snprintf(want, sizeof(want), "\"http.host\":\"%s\"}\n",
-		 fill(xs, 'h', PL_HTTP_HOST_MAX));
+	snprintf(want, sizeof(want), "\"http.host\":\"%s\"}\n", fill(xs, 'h', PL_HTTP_HOST_MAX));
 	expect_has("json_clamp_http_host", got, want);
 	free(got);
 	got = render(pl_write_text, &meta_read, p);

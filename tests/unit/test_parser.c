@@ -26,13 +26,12 @@
 /* ---- test bookkeeping: check.h, and the parser's own check ---- */
 
 /* Exact set of present bits. */
-#define PRESENT(p, bits)                                                     \
-	do {                                                                 \
-		unsigned g_ = (p).present, w_ = (bits);                      \
-		if (g_ != w_)                                                \
-			failf(__LINE__,                                      \
-			      "present = 0x%x, want 0x%x (extra 0x%x, missing 0x%x)", \
-			      g_, w_, g_ & ~w_, w_ & ~g_);                   \
+#define PRESENT(p, bits)                                                                        \
+	do {                                                                                    \
+		unsigned g_ = (p).present, w_ = (bits);                                         \
+		if (g_ != w_)                                                                   \
+			failf(__LINE__, "present = 0x%x, want 0x%x (extra 0x%x, missing 0x%x)", \
+			      g_, w_, g_ & ~w_, w_ & ~g_);                                      \
 	} while (0)
 
 /* ---- frame builders ---- */
@@ -50,8 +49,7 @@ static const uint8_t MAC_SRC[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
 static const uint8_t IP4_SRC[4] = { 198, 18, 0, 2 };
 static const uint8_t IP4_DST[4] = { 198, 18, 1, 1 };
 static const uint8_t IP6_SRC[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x02 };
-static const uint8_t IP6_DST[16] = { 0x20, 0x01, 0x0d, 0xb8, [13] = 0x01,
-				     [15] = 0x01 };
+static const uint8_t IP6_DST[16] = { 0x20, 0x01, 0x0d, 0xb8, [13] = 0x01, [15] = 0x01 };
 static const uint8_t ZERO16[16];
 
 static void f_init(struct frame *f)
@@ -124,8 +122,7 @@ static void vlan(struct frame *f, unsigned tci, unsigned type)
 
 /* IPv4 with IHL 5 + optlen/4, TOS 0xb9 (DSCP 46, ECN 1), id 0x1234, DF,
  * TTL 64; the total length is set by finish(). */
-static void ip4_opts(struct frame *f, unsigned proto, const void *opts,
-		     size_t optlen)
+static void ip4_opts(struct frame *f, unsigned proto, const void *opts, size_t optlen)
 {
 	f->ip4 = (int)f->n;
 	put8(f, 0x40 | (unsigned)(5 + optlen / 4));
@@ -177,9 +174,8 @@ static void ip6_frag(struct frame *f, unsigned nh, unsigned offset, int more)
 }
 
 /* TCP with optlen (a multiple of 4) bytes of options. */
-static void tcp_opts(struct frame *f, unsigned sport, unsigned dport,
-		     uint32_t seq, uint32_t ack, unsigned flags, unsigned win,
-		     const void *opts, size_t optlen)
+static void tcp_opts(struct frame *f, unsigned sport, unsigned dport, uint32_t seq, uint32_t ack,
+		     unsigned flags, unsigned win, const void *opts, size_t optlen)
 {
 	put16(f, sport);
 	put16(f, dport);
@@ -212,8 +208,7 @@ static void finish(struct frame *f)
 	if (f->ip4 >= 0)
 		set16(f, (size_t)f->ip4 + 2, (unsigned)(f->n - (size_t)f->ip4));
 	if (f->ip6 >= 0)
-		set16(f, (size_t)f->ip6 + 4,
-		      (unsigned)(f->n - (size_t)f->ip6 - 40));
+		set16(f, (size_t)f->ip6 + 4, (unsigned)(f->n - (size_t)f->ip6 - 40));
 	if (f->udp >= 0)
 		set16(f, (size_t)f->udp + 4, (unsigned)(f->n - (size_t)f->udp));
 }
@@ -286,7 +281,7 @@ static void tls_client_hello(struct frame *f, const char *sni)
 	put16(f, 0x1302);
 	put16(f, 0x1303);
 	put8(f, 1);
-	put8(f, 0); /* null compression */
+	put8(f, 0);  /* null compression */
 	put16(f, 0); /* extensions length, below */
 	ext = f->n;
 	/* supported_groups: x25519, secp256r1 */
@@ -324,8 +319,8 @@ static void tls_client_hello(struct frame *f, const char *sni)
 
 /* ---- parsing helpers ---- */
 
-static struct pl_pkt parse_cut(const struct frame *f, enum pl_linktype lt,
-			       size_t caplen, size_t wire_len)
+static struct pl_pkt parse_cut(const struct frame *f, enum pl_linktype lt, size_t caplen,
+			       size_t wire_len)
 {
 	struct pl_pkt p;
 	uint8_t *copy = malloc(caplen ? caplen : 1);
@@ -383,11 +378,11 @@ static void check_clean(const struct pl_pkt *p)
 static void test_tcp_syn_options(void)
 {
 	static const uint8_t opts[] = {
-		2, 4, 0x05, 0xb4,		/* MSS 1460 */
-		4, 2,				/* SACK permitted */
-		8, 10, 0, 0, 0x30, 0x39, 0, 0, 0, 0, /* TS 12345 0 */
-		1,				/* NOP */
-		3, 3, 7,			/* WS 7 */
+		2, 4,  0x05, 0xb4,			   /* MSS 1460 */
+		4, 2,					   /* SACK permitted */
+		8, 10, 0,    0,	   0x30, 0x39, 0, 0, 0, 0, /* TS 12345 0 */
+		1,					   /* NOP */
+		3, 3,  7,				   /* WS 7 */
 	};
 	struct frame f;
 	struct pl_pkt p;
@@ -395,14 +390,12 @@ static void test_tcp_syn_options(void)
 	f_init(&f);
 	eth(&f, 0x0800);
 	ip4(&f, 6);
-	tcp_opts(&f, 41234, 443, 0x01020304, 0, 0x002, 64240, opts,
-		 sizeof(opts));
+	tcp_opts(&f, 41234, 443, 0x01020304, 0, 0x002, 64240, opts, sizeof(opts));
 	finish(&f);
 	p = parse(&f);
 
-	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP | PL_HAS_TCP_MSS |
-			   PL_HAS_TCP_WSCALE | PL_HAS_TCP_SACK_PERM |
-			   PL_HAS_TCP_TS);
+	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP | PL_HAS_TCP_MSS | PL_HAS_TCP_WSCALE |
+			   PL_HAS_TCP_SACK_PERM | PL_HAS_TCP_TS);
 	check_clean(&p);
 	check_eth_ip4(&p, 6);
 	EQ(p.frame_len, 74);
@@ -428,14 +421,14 @@ static void test_tcp_syn_options(void)
 static void test_tcp_options_odd_order_dup(void)
 {
 	static const uint8_t opts[] = {
-		1, 1, 8, 10, 0, 0, 0, 7, 0, 0, 0, 9,	/* TS 7 9 */
-		1, 3, 3, 14,				/* WS 14 */
-		2, 4, 0x05, 0x78,			/* MSS 1400 */
-		2, 4, 0x02, 0x18,			/* MSS 536: dup */
-		3, 3, 2,				/* WS 2: dup */
-		8, 10, 0, 0, 0, 1, 0, 0, 0, 2,		/* TS: dup */
-		4, 2,					/* SACK permitted */
-		0,					/* EOL */
+		1, 1,  8,    10,   0, 0, 0, 7, 0, 0, 0, 9, /* TS 7 9 */
+		1, 3,  3,    14,			   /* WS 14 */
+		2, 4,  0x05, 0x78,			   /* MSS 1400 */
+		2, 4,  0x02, 0x18,			   /* MSS 536: dup */
+		3, 3,  2,				   /* WS 2: dup */
+		8, 10, 0,    0,	   0, 1, 0, 0, 0, 2,	   /* TS: dup */
+		4, 2,					   /* SACK permitted */
+		0,					   /* EOL */
 	};
 	struct frame f;
 	struct pl_pkt p;
@@ -447,9 +440,8 @@ static void test_tcp_options_odd_order_dup(void)
 	finish(&f);
 	p = parse(&f);
 
-	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP | PL_HAS_TCP_MSS |
-			   PL_HAS_TCP_WSCALE | PL_HAS_TCP_SACK_PERM |
-			   PL_HAS_TCP_TS);
+	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP | PL_HAS_TCP_MSS | PL_HAS_TCP_WSCALE |
+			   PL_HAS_TCP_SACK_PERM | PL_HAS_TCP_TS);
 	check_clean(&p);
 	EQ(p.tcp_hdr_len, 60);
 	EQ(p.tcp_flags, 0x012);
@@ -596,7 +588,7 @@ static void test_arp_request(void)
 
 	f_init(&f);
 	eth(&f, 0x0806);
-	put16(&f, 1);      /* Ethernet */
+	put16(&f, 1);	   /* Ethernet */
 	put16(&f, 0x0800); /* IPv4 */
 	put8(&f, 6);
 	put8(&f, 4);
@@ -674,7 +666,7 @@ static void test_ipv4_options_ihl15(void)
 	struct pl_pkt p;
 
 	memset(opts, 1, sizeof(opts)); /* NOP */
-	opts[0] = 0x44; /* timestamp */
+	opts[0] = 0x44;		       /* timestamp */
 	opts[1] = 36;
 	opts[2] = 5;
 	opts[3] = 0;
@@ -733,12 +725,12 @@ static void test_ipv4_first_fragment(void)
 	put16(&f, 1);
 	put16(&f, 1);
 	finish(&f);
-	set16(&f, 14 + 6, 0x2000); /* MF, offset 0 */
+	set16(&f, 14 + 6, 0x2000);    /* MF, offset 0 */
 	set16(&f, 14 + 20 + 4, 1480); /* the datagram continues */
 	p = parse(&f);
 
-	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS |
-			   PL_HAS_DNS_QRY | PL_HAS_DNS_QTYPE | PL_HAS_DNS_QTYPE);
+	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS | PL_HAS_DNS_QRY |
+			   PL_HAS_DNS_QTYPE | PL_HAS_DNS_QTYPE);
 	check_clean(&p);
 	EQ(p.ip_mf, 1);
 	EQ(p.ip_df, 0);
@@ -894,10 +886,10 @@ static void test_ipv6_ext_chain(void)
 	f_init(&f);
 	eth(&f, 0x86dd);
 	ip6(&f, 0);
-	ip6_ext(&f, 43, 8);  /* hop-by-hop */
-	ip6_ext(&f, 44, 24); /* routing */
+	ip6_ext(&f, 43, 8);	/* hop-by-hop */
+	ip6_ext(&f, 44, 24);	/* routing */
 	ip6_frag(&f, 60, 0, 1); /* fragment: first, more follow */
-	ip6_ext(&f, 6, 16);  /* destination options */
+	ip6_ext(&f, 6, 16);	/* destination options */
 	tcp(&f, 443, 50000, 0x011);
 	finish(&f);
 	p = parse(&f);
@@ -999,7 +991,7 @@ static void test_ipv6_ext_past_payload(void)
 	put8(&f, 17);
 	put8(&f, 10); /* 88 bytes */
 	putfill(&f, 0, 14);
-	finish(&f); /* payload length 16 */
+	finish(&f);	     /* payload length 16 */
 	putfill(&f, 0, 100); /* bytes past the payload do not count */
 	p = parse(&f);
 
@@ -1177,8 +1169,7 @@ static void test_udp_not_dns_port(void)
 /* ================= DNS ================= */
 
 /* Ethernet + IPv4 + UDP 40000 -> 53, DNS header, nothing after it yet. */
-static void dns_start(struct frame *f, unsigned sport, unsigned dport,
-		      unsigned qd)
+static void dns_start(struct frame *f, unsigned sport, unsigned dport, unsigned qd)
 {
 	f_init(f);
 	eth(f, 0x0800);
@@ -1201,8 +1192,8 @@ static void test_dns_query(void)
 	finish(&f);
 	p = parse(&f);
 
-	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS |
-			   PL_HAS_DNS_QRY | PL_HAS_DNS_QTYPE | PL_HAS_DNS_QTYPE);
+	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS | PL_HAS_DNS_QRY |
+			   PL_HAS_DNS_QTYPE | PL_HAS_DNS_QTYPE);
 	check_clean(&p);
 	EQ(p.l4_payload_off, DNS_OFF);
 	EQ(p.l7.dns.id, 0xbeef);
@@ -1229,8 +1220,8 @@ static void test_dns_response(void)
 	finish(&f);
 	p = parse(&f);
 
-	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS |
-			   PL_HAS_DNS_QRY | PL_HAS_DNS_QTYPE | PL_HAS_DNS_QTYPE);
+	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS | PL_HAS_DNS_QRY |
+			   PL_HAS_DNS_QTYPE | PL_HAS_DNS_QTYPE);
 	EQ(p.l7.dns.flags, 0x8183);
 	STR(p.l7.dns.name_len, p.l7.dns.name, "nx.test");
 }
@@ -1247,8 +1238,8 @@ static void test_dns_root(void)
 	finish(&f);
 	p = parse(&f);
 
-	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS |
-			   PL_HAS_DNS_QRY | PL_HAS_DNS_QTYPE | PL_HAS_DNS_QTYPE);
+	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS | PL_HAS_DNS_QRY |
+			   PL_HAS_DNS_QTYPE | PL_HAS_DNS_QTYPE);
 	check_clean(&p);
 	STR(p.l7.dns.name_len, p.l7.dns.name, "<Root>");
 	EQ(p.l7.dns.qtype, 2);
@@ -1264,14 +1255,14 @@ static void test_dns_pointer(void)
 	dns_start(&f, 40000, 53, 1);
 	dns_labels(&f, "www", 1);
 	put16(&f, 0xc000 | (12 + 4 + 2 + 4)); /* -> just after the question */
-	put16(&f, 15); /* MX */
+	put16(&f, 15);			      /* MX */
 	put16(&f, 1);
 	dns_labels(&f, "example.org", 0);
 	finish(&f);
 	p = parse(&f);
 
-	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS |
-			   PL_HAS_DNS_QRY | PL_HAS_DNS_QTYPE | PL_HAS_DNS_QTYPE);
+	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS | PL_HAS_DNS_QRY |
+			   PL_HAS_DNS_QTYPE | PL_HAS_DNS_QTYPE);
 	check_clean(&p);
 	STR(p.l7.dns.name_len, p.l7.dns.name, "www.example.org");
 	EQ(p.l7.dns.qtype, 15);
@@ -1291,7 +1282,7 @@ static void test_dns_pointer_loop_self(void)
 	p = parse(&f);
 
 	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS | PL_HAS_DNS_QRY |
-		       PL_HAS_DNS_QTYPE);
+			   PL_HAS_DNS_QTYPE);
 	/* tshark's placeholder */
 	TRUE(!memcmp(p.l7.dns.name, "<Name contains a pointer that loops>", 36));
 	EQ(p.malformed, PL_MAL_DNS_NAME);
@@ -1315,7 +1306,7 @@ static void test_dns_pointer_loop_label(void)
 	p = parse(&f);
 
 	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS | PL_HAS_DNS_QRY |
-		       PL_HAS_DNS_QTYPE);
+			   PL_HAS_DNS_QTYPE);
 	/* tshark's placeholder */
 	TRUE(!memcmp(p.l7.dns.name, "<Name contains a pointer that loops>", 36));
 	EQ(p.malformed, PL_MAL_DNS_NAME);
@@ -1336,7 +1327,7 @@ static void test_dns_pointer_loop_pair(void)
 	p = parse(&f);
 
 	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS | PL_HAS_DNS_QRY |
-		       PL_HAS_DNS_QTYPE);
+			   PL_HAS_DNS_QTYPE);
 	/* tshark's placeholder */
 	TRUE(!memcmp(p.l7.dns.name, "<Name contains a pointer that loops>", 36));
 	EQ(p.malformed, PL_MAL_DNS_NAME);
@@ -1388,8 +1379,8 @@ static void test_dns_label_63(void)
 	finish(&f);
 	p = parse(&f);
 
-	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS |
-			   PL_HAS_DNS_QRY | PL_HAS_DNS_QTYPE | PL_HAS_DNS_QTYPE);
+	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS | PL_HAS_DNS_QRY |
+			   PL_HAS_DNS_QTYPE | PL_HAS_DNS_QTYPE);
 	check_clean(&p);
 	STR(p.l7.dns.name_len, p.l7.dns.name, want);
 	free(l63);
@@ -1435,8 +1426,8 @@ static void test_dns_name_253(void)
 	finish(&f);
 	p = parse(&f);
 
-	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS |
-			   PL_HAS_DNS_QRY | PL_HAS_DNS_QTYPE | PL_HAS_DNS_QTYPE);
+	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS | PL_HAS_DNS_QRY |
+			   PL_HAS_DNS_QTYPE | PL_HAS_DNS_QTYPE);
 	check_clean(&p);
 	EQ(strlen(name), 253);
 	STR(p.l7.dns.name_len, p.l7.dns.name, name);
@@ -1459,7 +1450,7 @@ static void test_dns_name_too_long(void)
 	p = parse(&f);
 
 	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS | PL_HAS_DNS_QRY |
-		       PL_HAS_DNS_QTYPE);
+			   PL_HAS_DNS_QTYPE);
 	EQ(p.malformed, PL_MAL_DNS_NAME);
 	EQ(p.truncated, 0);
 	EQ(p.l7.dns.name_len, 15); /* "<Name too long>", as tshark */
@@ -1550,8 +1541,8 @@ static void test_dns_mdns_5353(void)
 	finish(&f);
 	p = parse(&f);
 
-	PRESENT(p, PL_HAS_ETH | PL_HAS_IP6 | PL_HAS_IP6_L4 | PL_HAS_UDP |
-			   PL_HAS_DNS | PL_HAS_DNS_QRY | PL_HAS_DNS_QTYPE | PL_HAS_DNS_QTYPE);
+	PRESENT(p, PL_HAS_ETH | PL_HAS_IP6 | PL_HAS_IP6_L4 | PL_HAS_UDP | PL_HAS_DNS |
+			   PL_HAS_DNS_QRY | PL_HAS_DNS_QTYPE | PL_HAS_DNS_QTYPE);
 	check_clean(&p);
 	STR(p.l7.dns.name_len, p.l7.dns.name, "_services._dns-sd._udp.local");
 	EQ(p.l7.dns.qtype, 12);
@@ -1608,8 +1599,7 @@ static void test_http_get_host_case(void)
 				     "hOsT: a.test\r\n"
 				     "Accept: */*\r\n\r\n");
 
-	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP | PL_HAS_HTTP |
-			   PL_HAS_HTTP_HOST);
+	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP | PL_HAS_HTTP | PL_HAS_HTTP_HOST);
 	check_clean(&p);
 	EQ(p.l4_payload_off, 54);
 	STR(p.l7.http.method_len, p.l7.http.method, "GET");
@@ -1622,8 +1612,7 @@ static void test_http_host_ows(void)
 	struct pl_pkt p = http_parse("GET / HTTP/1.1\r\n"
 				     "Host: \t a.test:8080 \t \r\n\r\n");
 
-	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP | PL_HAS_HTTP |
-			   PL_HAS_HTTP_HOST);
+	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP | PL_HAS_HTTP | PL_HAS_HTTP_HOST);
 	STR(p.l7.http.host_len, p.l7.http.host, "a.test:8080");
 	STR(p.l7.http.uri_len, p.l7.http.uri, "/");
 }
@@ -1643,8 +1632,7 @@ static void test_http_post(void)
 				     "Host: b.test\r\n"
 				     "Content-Length: 2\r\n\r\n{}");
 
-	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP | PL_HAS_HTTP |
-			   PL_HAS_HTTP_HOST);
+	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP | PL_HAS_HTTP | PL_HAS_HTTP_HOST);
 	STR(p.l7.http.method_len, p.l7.http.method, "POST");
 	STR(p.l7.http.uri_len, p.l7.http.uri, "/api/v1");
 	STR(p.l7.http.host_len, p.l7.http.host, "b.test");
@@ -1686,11 +1674,11 @@ static void test_http_host_prefix_header(void)
 static void test_http_no_version(void)
 {
 	static const char *const bad[] = {
-		"GET /foo\r\n\r\n",		/* HTTP/0.9 style */
+		"GET /foo\r\n\r\n", /* HTTP/0.9 style */
 		"GET /foo FTP/1.0\r\n\r\n",
-		"GET /foo http/1.1\r\n\r\n",	/* HTTP-name is case-sensitive */
-		"GET  HTTP/1.1\r\n\r\n",	/* empty target */
-		"GET /foo HTTP/1.1",		/* no line end in the segment */
+		"GET /foo http/1.1\r\n\r\n", /* HTTP-name is case-sensitive */
+		"GET  HTTP/1.1\r\n\r\n",     /* empty target */
+		"GET /foo HTTP/1.1",	     /* no line end in the segment */
 	};
 	size_t i;
 
@@ -1708,10 +1696,10 @@ static void test_http_non_method(void)
 	static const char *const bad[] = {
 		"Hello world, HTTP/1.1\r\n",
 		"SSH-2.0-OpenSSH_9.2p1 Debian\r\n",
-		"get / HTTP/1.1\r\n\r\n",	/* lowercase method */
-		"GE / HTTP/1.1\r\n\r\n",	/* too short */
+		"get / HTTP/1.1\r\n\r\n",		/* lowercase method */
+		"GE / HTTP/1.1\r\n\r\n",		/* too short */
 		"ABCDEFGHIJKLMNOPQ / HTTP/1.1\r\n\r\n", /* too long */
-		"HTTP/1.1 200 OK\r\n\r\n",	/* a response */
+		"HTTP/1.1 200 OK\r\n\r\n",		/* a response */
 		"\x01\x02\x03\x04\x05\x06\x07\x08",
 	};
 	size_t i;
@@ -1734,8 +1722,7 @@ static void test_http_long_uri(void)
 
 	memset(uri, 'u', sizeof(uri));
 	uri[0] = '/';
-	snprintf(payload, sizeof(payload),
-		 "PROPFIND %.*s HTTP/1.1\r\nHost: dav.test\r\n\r\n",
+	snprintf(payload, sizeof(payload), "PROPFIND %.*s HTTP/1.1\r\nHost: dav.test\r\n\r\n",
 		 (int)sizeof(uri), uri);
 	{
 		struct pl_pkt p = http_parse(payload);
@@ -1799,8 +1786,8 @@ static void test_tls_client_hello(void)
 	tls_frame(&f, "a.example");
 	p = parse(&f);
 
-	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP | PL_HAS_TLS |
-			   PL_HAS_TLS_SNI | PL_HAS_TLS_ALPN);
+	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP | PL_HAS_TLS | PL_HAS_TLS_SNI |
+			   PL_HAS_TLS_ALPN);
 	check_clean(&p);
 	EQ(p.l7.tls.version, 0x0303);
 	STR(p.l7.tls.sni_len, p.l7.tls.sni, "a.example");
@@ -2002,10 +1989,10 @@ static void test_tcp_doff_below_5(void)
 static void test_tcp_bad_option_len(void)
 {
 	static const uint8_t bad[][8] = {
-		{ 2, 1, 0, 0, 0, 0, 0, 0 },    /* length 1 */
-		{ 2, 0, 0, 0, 0, 0, 0, 0 },    /* length 0 */
-		{ 1, 1, 1, 1, 8, 10, 0, 0 },   /* TS past the header */
-		{ 1, 1, 1, 1, 1, 1, 1, 2 },    /* kind in the last byte */
+		{ 2, 1, 0, 0, 0, 0, 0, 0 },  /* length 1 */
+		{ 2, 0, 0, 0, 0, 0, 0, 0 },  /* length 0 */
+		{ 1, 1, 1, 1, 8, 10, 0, 0 }, /* TS past the header */
+		{ 1, 1, 1, 1, 1, 1, 1, 2 },  /* kind in the last byte */
 	};
 	size_t i;
 
@@ -2022,8 +2009,7 @@ static void test_tcp_bad_option_len(void)
 
 		TRUE(p.present & PL_HAS_TCP);
 		if (p.malformed != PL_MAL_TCP_OPT)
-			failf(__LINE__, "case %zu: malformed = %u", i,
-			      p.malformed);
+			failf(__LINE__, "case %zu: malformed = %u", i, p.malformed);
 		EQ(p.truncated, 0);
 		EQ(p.tcp_hdr_len, 28);
 	}
@@ -2222,8 +2208,8 @@ static void test_sll_v1(void)
 	finish(&f);
 	p = parse_cut(&f, PL_LINK_LINUX_SLL, f.n, f.n);
 
-	PRESENT(p, PL_HAS_SLL | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS |
-			   PL_HAS_DNS_QRY | PL_HAS_DNS_QTYPE | PL_HAS_DNS_QTYPE);
+	PRESENT(p, PL_HAS_SLL | PL_HAS_IP4 | PL_HAS_UDP | PL_HAS_DNS | PL_HAS_DNS_QRY |
+			   PL_HAS_DNS_QTYPE | PL_HAS_DNS_QTYPE);
 	check_clean(&p);
 	EQ(p.eth_type, 0x0800);
 	MEM(p.eth_src, ZERO16, 6);
@@ -2431,8 +2417,8 @@ static void test_determinism(void)
 		copy = malloc(frames[i].n);
 		memcpy(copy, frames[i].b, frames[i].n);
 		memset(&want, 0, sizeof(want));
-		pl_parse_frame(&want, PL_LINK_ETHERNET, copy,
-			       (uint32_t)frames[i].n, (uint32_t)frames[i].n);
+		pl_parse_frame(&want, PL_LINK_ETHERNET, copy, (uint32_t)frames[i].n,
+			       (uint32_t)frames[i].n);
 
 		for (j = -1; j < nf; j++) {
 			if (j < 0)
@@ -2440,19 +2426,17 @@ static void test_determinism(void)
 			else
 				parse(&frames[j]);
 			memset(&got, 0x5a, sizeof(got));
-			pl_parse_frame(&got, PL_LINK_ETHERNET, copy,
-				       (uint32_t)frames[i].n,
+			pl_parse_frame(&got, PL_LINK_ETHERNET, copy, (uint32_t)frames[i].n,
 				       (uint32_t)frames[i].n);
 			if (memcmp(&want, &got, sizeof(want)) != 0) {
 				size_t k;
 
 				for (k = 0; k < sizeof(want); k++)
-					if (((uint8_t *)&want)[k] !=
-					    ((uint8_t *)&got)[k])
+					if (((uint8_t *)&want)[k] != ((uint8_t *)&got)[k])
 						break;
 				failf(__LINE__,
-				      "frame %d after frame %d: records differ at byte %zu",
-				      i, j, k);
+				      "frame %d after frame %d: records differ at byte %zu", i, j,
+				      k);
 			}
 		}
 		free(copy);

@@ -89,7 +89,7 @@ struct agent {
 	__u64 pkt[PL_CNT__COUNT]; /* counters of the current kernel side */
 	/* detect */
 	struct ring_buffer *rb;
-	__u64 det[PL_DC__COUNT];  /* counters of the current kernel side */
+	__u64 det[PL_DC__COUNT];	 /* counters of the current kernel side */
 	uint64_t alerts[PL_RULE__COUNT]; /* alerts read, by rule (all sides) */
 	uint64_t log_alerts;
 	uint64_t droplist_entries;
@@ -224,8 +224,7 @@ static int kernel_up(struct agent *a, const struct pl_ifaces *known)
 	if (ret)
 		return ret;
 	pl_flowtab_cfg_defaults(&fc);
-	fc.flags = PL_FLOW_TABLE | PL_FLOW_SOURCES | PL_FLOW_PORTS | PL_FLOW_NAMES |
-		   PL_FLOW_IFACES;
+	fc.flags = PL_FLOW_TABLE | PL_FLOW_SOURCES | PL_FLOW_PORTS | PL_FLOW_NAMES | PL_FLOW_IFACES;
 	fc.flow_entries = a->cfg.flow_entries;
 	fc.table_entries = a->cfg.table_entries;
 	ret = pl_flowtab_load(&filter, &fc, detect_prepare, a, &a->skel, &a->t);
@@ -315,8 +314,7 @@ struct topn {
 	size_t max, ksz;
 };
 
-static int top_add(void *ctx, const void *key, const void *val, uint64_t p, uint64_t b,
-		   uint64_t s)
+static int top_add(void *ctx, const void *key, const void *val, uint64_t p, uint64_t b, uint64_t s)
 {
 	struct topn *t = ctx;
 	struct pl_top_item *items = t->top->items;
@@ -361,8 +359,9 @@ static void read_top(struct agent *a, enum pl_table tbl, struct pl_top *top)
 	pl_entry_fn fn = tbl == PL_TBL_SOURCES ? on_src : tbl == PL_TBL_PORTS ? on_port : on_name;
 	struct topn t = { .top = top, .max = a->cfg.top_n };
 
-	t.ksz = tbl == PL_TBL_SOURCES ? sizeof(struct pl_src_key) :
-		tbl == PL_TBL_PORTS ? sizeof(struct pl_port_key) : sizeof(struct pl_name_key);
+	t.ksz = tbl == PL_TBL_SOURCES ? sizeof(struct pl_src_key)
+		: tbl == PL_TBL_PORTS ? sizeof(struct pl_port_key)
+				      : sizeof(struct pl_name_key);
 	if (t.max > PL_TOP_MAX)
 		t.max = PL_TOP_MAX;
 	top->n = 0;
@@ -377,8 +376,8 @@ struct iface_sum {
 	struct agent *a;
 };
 
-static void iface_add(struct iface_sum *s, const char *ifname, __u8 ip_ver, __u8 proto,
-		      uint64_t p, uint64_t b)
+static void iface_add(struct iface_sum *s, const char *ifname, __u8 ip_ver, __u8 proto, uint64_t p,
+		      uint64_t b)
 {
 	int i;
 
@@ -406,8 +405,7 @@ static int on_iface(void *ctx, const void *key, const void *val)
 	const struct pl_iface_key *k = key;
 	const struct pl_iface_val *v = val;
 
-	iface_add(s, pl_ifname(&s->a->ifs, k->ifindex), k->ip_ver, k->proto, v->packets,
-		  v->bytes);
+	iface_add(s, pl_ifname(&s->a->ifs, k->ifindex), k->ip_ver, k->proto, v->packets, v->bytes);
 	return 0;
 }
 
@@ -563,10 +561,11 @@ static int open_exporters(struct agent *a, const struct pl_agent_config *old)
 {
 	bool same_metrics = old && !((old->metrics == NULL) != (a->cfg.metrics == NULL) ||
 				     (old->metrics && strcmp(old->metrics, a->cfg.metrics)));
-	bool same_ipfix = old && !((old->ipfix == NULL) != (a->cfg.ipfix == NULL) ||
-				   (old->ipfix && (strcmp(old->ipfix, a->cfg.ipfix) ||
-						   old->observation_domain != a->cfg.observation_domain ||
-						   old->enterprise != a->cfg.enterprise)));
+	bool same_ipfix = old &&
+			  !((old->ipfix == NULL) != (a->cfg.ipfix == NULL) ||
+			    (old->ipfix && (strcmp(old->ipfix, a->cfg.ipfix) ||
+					    old->observation_domain != a->cfg.observation_domain ||
+					    old->enterprise != a->cfg.enterprise)));
 
 	if (!same_metrics) {
 		pl_prom_stop(a->prom);
@@ -659,7 +658,8 @@ static void reload(struct agent *a)
 		struct pl_agent_config keep = a->cfg;
 		static struct pl_ifaces before;
 
-		pl_info("interfaces, filter, mode, table sizes or detect settings changed: rebuilding the kernel side");
+		pl_info("interfaces, filter, mode, table sizes or detect settings changed: "
+			"rebuilding the kernel side");
 		pl_detach_all(&a->ifs);
 		scan(a, true);
 		carry_over(a);
@@ -667,7 +667,8 @@ static void reload(struct agent *a)
 		kernel_down(a);
 		ret = kernel_up(a, &before);
 		if (ret) {
-			pl_err("the new configuration does not load; going back to the previous one");
+			pl_err("the new configuration does not load; going back to the previous "
+			       "one");
 			a->cfg = old;
 			old = keep;
 			a->reloads_failed++;
@@ -746,7 +747,8 @@ int cmd_agent(struct pl_opts *o)
 				int err = ring_buffer__consume(a->rb);
 
 				if (err < 0 && err != -EINTR) {
-					pl_err("reading the ring buffer failed: %s", strerror(-err));
+					pl_err("reading the ring buffer failed: %s",
+					       strerror(-err));
 					ret = PL_EXIT_RUNTIME;
 					break;
 				}
@@ -773,8 +775,7 @@ int cmd_agent(struct pl_opts *o)
 	if (scan(a, true))
 		ret = PL_EXIT_RUNTIME;
 	publish_metrics(a);
-	pl_info("stopped; %llu flow records exported",
-		(unsigned long long)(a->t.flows_deleted));
+	pl_info("stopped; %llu flow records exported", (unsigned long long)(a->t.flows_deleted));
 
 out:
 	pl_prom_stop(a->prom);

@@ -124,7 +124,10 @@ static int set_seconds(struct ctx *x, const yaml_node_t *n, const char *key, dou
 		return fail(x, n, "expected a number of seconds", key);
 	/* the same checked parser and range as the command line's seconds */
 	if (pl_parse_decimal(s, 0.001, 86400.0 * 365, &v))
-		return fail(x, n, "expected a positive number of seconds (a decimal number from 0.001 to 31536000)", key);
+		return fail(x, n,
+			    "expected a positive number of seconds (a decimal number from 0.001 to "
+			    "31536000)",
+			    key);
 	*out = v;
 	return 0;
 }
@@ -306,8 +309,7 @@ static const char *key_path(char *buf, size_t len, const char *path, const char 
  * scalar (libyaml keeps "\0" of a quoted string; C would stop there).
  * Each node once, so that aliases cannot make the walk explode.
  */
-static int check_node(struct ctx *x, const yaml_node_t *n, const char *path, int depth,
-		      bool *seen)
+static int check_node(struct ctx *x, const yaml_node_t *n, const char *path, int depth, bool *seen)
 {
 	yaml_node_pair_t *p, *q;
 	yaml_node_item_t *it;
@@ -346,8 +348,10 @@ static int check_node(struct ctx *x, const yaml_node_t *n, const char *path, int
 			const char *prev = scalar(yaml_document_get_node(x->doc, q->key));
 
 			if (prev && !strcmp(key_name(prev), key_name(key))) {
-				unsigned long line = (unsigned long)yaml_document_get_node(
-					x->doc, q->key)->start_mark.line + 1;
+				unsigned long line =
+					(unsigned long)yaml_document_get_node(x->doc, q->key)
+						->start_mark.line +
+					1;
 
 				if (strcmp(prev, key))
 					snprintf(what, sizeof(what),
@@ -479,9 +483,9 @@ static int walk_map(struct ctx *x, const yaml_node_t *map, const char *sect)
 
 		if (!key)
 			return fail(x, k, "a key must be a plain word", sect);
-		if (!sect && (!strcmp(key, "flows") || !strcmp(key, "metrics") ||
-			      !strcmp(key, "ipfix") || !strcmp(key, "log") ||
-			      !strcmp(key, "detect"))) {
+		if (!sect &&
+		    (!strcmp(key, "flows") || !strcmp(key, "metrics") || !strcmp(key, "ipfix") ||
+		     !strcmp(key, "log") || !strcmp(key, "detect"))) {
 			/* "ipfix:" alone (null) leaves the section at its defaults */
 			if (scalar(v) && !*scalar(v))
 				continue;
@@ -528,7 +532,8 @@ static int check_one_document(yaml_parser_t *parser, const char *path)
 	yaml_document_delete(&next);
 	if (!root)
 		return 0;
-	pl_err("%s:%lu: a second YAML document: the configuration is one; remove the '---' and what follows, or merge it",
+	pl_err("%s:%lu: a second YAML document: the configuration is one; remove the '---' and "
+	       "what follows, or merge it",
 	       path, line);
 	return PL_EXIT_USAGE;
 }
@@ -616,13 +621,15 @@ static int detect_flags(struct pl_agent_config *c, const struct pl_opts *o)
 	if (!c->detect) {
 		if (o->window || o->n_thresholds || o->enforce || o->block_ttl || o->n_allow ||
 		    o->rate_limit) {
-			pl_err("agent: the detect options need --detect (or 'detect: { enabled: true }')");
+			pl_err("agent: the detect options need --detect (or 'detect: { enabled: "
+			       "true }')");
 			return PL_EXIT_USAGE;
 		}
 		return 0;
 	}
 	if ((c->enforce || c->rate_limit) && c->mode == PL_MODE_TC) {
-		pl_err("agent: detect.enforce and detect.rate_limit drop at XDP; mode tc cannot: use xdp, xdp-generic or auto");
+		pl_err("agent: detect.enforce and detect.rate_limit drop at XDP; mode tc cannot: "
+		       "use xdp, xdp-generic or auto");
 		return PL_EXIT_USAGE;
 	}
 	ret = pl_det_load_allow(NULL, (const char *const *)c->allow, c->n_allow, &n);
@@ -634,8 +641,7 @@ static int detect_flags(struct pl_agent_config *c, const struct pl_opts *o)
 	return 0;
 }
 
-int pl_agent_config_load(struct pl_agent_config *c, const char *path,
-			 const struct pl_opts *o)
+int pl_agent_config_load(struct pl_agent_config *c, const char *path, const struct pl_opts *o)
 {
 	FILE *f = NULL;
 	int ret;

@@ -12,41 +12,40 @@
 #include "opts.h"
 #include "detect/detect.h"
 
-#define PL_METRICS_DEFAULT "127.0.0.1:9464"
+#define PL_METRICS_DEFAULT   "127.0.0.1:9464"
 #define PL_IPFIX_PEN_DEFAULT 32473 /* RFC 5612: the enterprise number for documentation */
 
 struct pl_agent_config {
 	char *ifaces[PL_MAX_IFACES];
 	int n_ifaces;
 	enum pl_attach_mode mode;
-	bool reattach;            /* reattach, --no-reattach (default true) */
-	char *filter;             /* NULL: everything */
+	bool reattach; /* reattach, --no-reattach (default true) */
+	char *filter;  /* NULL: everything */
 	uint32_t flow_entries;
 	uint32_t table_entries;
-	double idle_timeout;      /* seconds */
+	double idle_timeout; /* seconds */
 	double active_timeout;
-	char *metrics;            /* ADDR:PORT, NULL: off */
-	uint32_t top_n;           /* label values per top-N gauge */
-	char *ipfix;              /* HOST:PORT, NULL: off */
+	char *metrics;	/* ADDR:PORT, NULL: off */
+	uint32_t top_n; /* label values per top-N gauge */
+	char *ipfix;	/* HOST:PORT, NULL: off */
 	uint32_t observation_domain;
-	uint32_t enterprise;      /* PEN of the L7 name elements */
-	double template_refresh;  /* seconds between IPFIX template sets */
-	char *log_file;           /* JSON lines; "-" stdout; NULL: off */
+	uint32_t enterprise;	 /* PEN of the L7 name elements */
+	double template_refresh; /* seconds between IPFIX template sets */
+	char *log_file;		 /* JSON lines; "-" stdout; NULL: off */
 	/* detect: the in-kernel detectors and the drop list (docs/agent.md) */
-	bool detect;              /* detect.enabled, --detect */
-	struct pl_det_config det; /* thresholds, window; enforce_ttl_ns,
+	bool detect;		    /* detect.enabled, --detect */
+	struct pl_det_config det;   /* thresholds, window; enforce_ttl_ns,
 				   * rate_limit_pps and allow_n filled in */
-	bool enforce;             /* detect.enforce, --enforce */
-	double block_ttl;         /* seconds */
+	bool enforce;		    /* detect.enforce, --enforce */
+	double block_ttl;	    /* seconds */
 	char *allow[PL_MAX_IFACES]; /* CIDR[,CIDR...] each */
 	int n_allow;
-	uint64_t rate_limit;      /* packets/s per source; 0: off */
+	uint64_t rate_limit; /* packets/s per source; 0: off */
 };
 
 /* Defaults, then `path` (NULL: no file), then the flags in o. Returns 0,
  * or PL_EXIT_USAGE after a message naming the file and line. */
-int pl_agent_config_load(struct pl_agent_config *c, const char *path,
-			 const struct pl_opts *o);
+int pl_agent_config_load(struct pl_agent_config *c, const char *path, const struct pl_opts *o);
 /* The same from the open stream f (NULL: no file), named path in messages:
  * the fuzzer's way in (tests/fuzz/fuzz_config.c). */
 int pl_agent_config_load_stream(struct pl_agent_config *c, const char *path, FILE *f,

@@ -12,8 +12,7 @@
 #include "metrics.h"
 
 struct family;
-typedef void (*samples_fn)(struct pl_text *x, const struct family *f,
-			   const struct pl_metrics *m);
+typedef void (*samples_fn)(struct pl_text *x, const struct family *f, const struct pl_metrics *m);
 
 struct family {
 	const char *name, *type, *help;
@@ -49,9 +48,9 @@ static const char *end_name(unsigned i)
 
 static const char *table_name(unsigned i)
 {
-	static const char *const names[PL_METRIC_TABLES] = {
-		"flows", "sources", "ports", "snis", "dns_names", "http_hosts", "ifaces"
-	};
+	static const char *const names[PL_METRIC_TABLES] = { "flows", "sources",   "ports",
+							     "snis",  "dns_names", "http_hosts",
+							     "ifaces" };
 
 	return names[i];
 }
@@ -95,8 +94,7 @@ static const char *family_of(__u8 ip_ver)
 }
 
 /* NAME{interface="...",family="...",protocol="..."} V, packets or bytes */
-static void iface_samples(struct pl_text *x, const struct family *f,
-			  const struct pl_metrics *m)
+static void iface_samples(struct pl_text *x, const struct family *f, const struct pl_metrics *m)
 {
 	char pb[8];
 	int i;
@@ -142,8 +140,7 @@ static void top_samples(struct pl_text *x, const struct family *f, const struct 
 	}
 }
 
-static void attached_samples(struct pl_text *x, const struct family *f,
-			     const struct pl_metrics *m)
+static void attached_samples(struct pl_text *x, const struct family *f, const struct pl_metrics *m)
 {
 	int i;
 
@@ -156,13 +153,13 @@ static void attached_samples(struct pl_text *x, const struct family *f,
 
 /* ---- the table ---- */
 
-#define COUNTER "counter"
-#define GAUGE "gauge"
-#define V(field) .value = offsetof(struct pl_metrics, field)
+#define COUNTER			  "counter"
+#define GAUGE			  "gauge"
+#define V(field)		  .value = offsetof(struct pl_metrics, field)
 #define BY(lbl, fn, count, field) .label = lbl, .label_value = fn, .n = count, V(field)
-#define TABLES(field) BY("table", table_name, PL_METRIC_TABLES, field)
-#define TOP(tbl, col, lbl) .top = true, .table = tbl, .column = col, .label = lbl, \
-	.samples = top_samples
+#define TABLES(field)		  BY("table", table_name, PL_METRIC_TABLES, field)
+#define TOP(tbl, col, lbl) \
+	.top = true, .table = tbl, .column = col, .label = lbl, .samples = top_samples
 
 static const struct family families[] = {
 	{ "pktlens_packets_total", COUNTER,
@@ -176,7 +173,8 @@ static const struct family families[] = {
 	{ "pktlens_packets_matched_total", COUNTER, "Packets that matched the filter.",
 	  V(matched) },
 	{ "pktlens_lost_total", COUNTER,
-	  "What could not be recorded, by cause: a full ring buffer, a flow or table entry that could not be inserted.",
+	  "What could not be recorded, by cause: a full ring buffer, a flow or table entry that "
+	  "could not be inserted.",
 	  BY("cause", cause_name, 3, lost) },
 	{ "pktlens_flows_created_total", COUNTER, "Flows inserted into the kernel's flow table.",
 	  V(flows_created) },
@@ -244,7 +242,8 @@ static const struct family families[] = {
 	  .digits = 3 },
 	{ "pktlens_metrics_scrapes_total", COUNTER, "Requests for /metrics served.", V(scrapes) },
 	{ "pktlens_metrics_slow_requests_closed_total", COUNTER,
-	  "Connections to /metrics closed before their request was whole, by reason: deadline (too slow), room (to keep connections free).",
+	  "Connections to /metrics closed before their request was whole, by reason: deadline (too "
+	  "slow), room (to keep connections free).",
 	  BY("reason", slow_reason, 2, slow_closed) },
 	{ "process_resident_memory_bytes", GAUGE, "Resident memory size in bytes.",
 	  V(resident_bytes) },

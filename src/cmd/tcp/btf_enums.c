@@ -8,13 +8,12 @@
 #include <bpf/btf.h>
 #include "cmd/tcp/tcp.h"
 
-
 /*
  * Reads enum `type` from the BTF, names without `prefix` (the other
  * prefixes in `also_strip` too). Names in `skip` are not reasons.
  */
 int tcp_load_enum(const struct btf *btf, const char *type, const char *prefix,
-		     const char *also_strip, struct enum_table *t)
+		  const char *also_strip, struct enum_table *t)
 {
 	const struct btf_type *bt;
 	int id, i, vlen;

@@ -51,17 +51,17 @@ static int tp_nargs(const struct btf *btf, const char *tp)
  * need it, and what is missing without it. */
 struct hook {
 	const char *tp;
-	int nargs;            /* the program reads arguments 0..nargs-1 */
-	int exact;            /* this variant only when the kernel has nargs */
+	int nargs; /* the program reads arguments 0..nargs-1 */
+	int exact; /* this variant only when the kernel has nargs */
 	unsigned int kinds;
 	const char *without;
 	struct bpf_program *(*prog)(struct tcp_bpf *s);
 };
 
-#define PROG(name)                                                  \
-	static struct bpf_program *prog_##name(struct tcp_bpf *s)   \
-	{                                                           \
-		return s->progs.name;                               \
+#define PROG(name)                                                \
+	static struct bpf_program *prog_##name(struct tcp_bpf *s) \
+	{                                                         \
+		return s->progs.name;                             \
 	}
 PROG(pl_set_state)
 PROG(pl_set_state_nested)
@@ -81,20 +81,21 @@ static const struct hook hooks[] = {
 	{ "inet_sock_set_state", 3, 0, SOCKET_KINDS,
 	  "no state records, summaries or connection table", prog_pl_set_state_nested },
 	{ "tcp_destroy_sock", 1, 0, SOCKET_KINDS,
-	  "a connection whose CLOSE the kernel skipped stays in the table until its socket's memory is reused",
+	  "a connection whose CLOSE the kernel skipped stays in the table until its socket's "
+	  "memory is reused",
 	  prog_pl_destroy_sock },
 	{ "tcp_retransmit_skb", 3, 0, K(PL_TCP_RETRANS) | K(PL_TCP_SUMMARY),
 	  "no retransmit records or counts", prog_pl_retransmit_skb_err },
 	{ "tcp_retransmit_skb", 2, 1, K(PL_TCP_RETRANS) | K(PL_TCP_SUMMARY),
 	  "no retransmit records or counts", prog_pl_retransmit_skb },
-	{ "tcp_retransmit_synack", 2, 0, K(PL_TCP_RETRANS),
-	  "no SYN-ACK retransmit records", prog_pl_retransmit_synack },
+	{ "tcp_retransmit_synack", 2, 0, K(PL_TCP_RETRANS), "no SYN-ACK retransmit records",
+	  prog_pl_retransmit_synack },
 	{ "tcp_receive_reset", 1, 0, K(PL_TCP_RESET) | K(PL_TCP_SUMMARY),
 	  "no received-reset records", prog_pl_receive_reset },
-	{ "tcp_send_reset", 3, 0, K(PL_TCP_RESET) | K(PL_TCP_SUMMARY),
-	  "no sent-reset records", prog_pl_send_reset_reason },
-	{ "tcp_send_reset", 2, 1, K(PL_TCP_RESET) | K(PL_TCP_SUMMARY),
-	  "no sent-reset records", prog_pl_send_reset },
+	{ "tcp_send_reset", 3, 0, K(PL_TCP_RESET) | K(PL_TCP_SUMMARY), "no sent-reset records",
+	  prog_pl_send_reset_reason },
+	{ "tcp_send_reset", 2, 1, K(PL_TCP_RESET) | K(PL_TCP_SUMMARY), "no sent-reset records",
+	  prog_pl_send_reset },
 	{ "tcp_probe", 2, 0, K(PL_TCP_RTT) | K(PL_TCP_SUMMARY),
 	  "no RTT records or RTT in summaries", prog_pl_tcp_probe },
 	{ "kfree_skb", 3, 0, K(PL_TCP_DROP),
@@ -127,14 +128,13 @@ uint64_t tcp_kernel_misses(struct tcp_bpf *skel)
 	return n > c[PL_TCNT_TAKEN_OVER] ? n - c[PL_TCNT_TAKEN_OVER] : 0;
 }
 
-
 /*
  * Chooses the programs: those the asked-for kinds need, in the variant the
  * kernel's tracepoint arguments allow. Reports each missing tracepoint once.
  * Returns the number of programs that will load.
  */
-int tcp_choose_programs(struct tcp_bpf *skel, const struct btf *btf,
-			   unsigned int kinds, bool *has_reset_reason)
+int tcp_choose_programs(struct tcp_bpf *skel, const struct btf *btf, unsigned int kinds,
+			bool *has_reset_reason)
 {
 	const char *reported[ARRAY_SIZE(hooks)];
 	size_t i, j, n_reported = 0;
@@ -176,7 +176,8 @@ int tcp_choose_programs(struct tcp_bpf *skel, const struct btf *btf,
 			pl_warn("this kernel has no tracepoint %s: %s; the rest goes on", h->tp,
 				h->without);
 		else
-			pl_warn("this kernel's tracepoint %s has %d arguments where pktlens reads %d: %s; the rest goes on",
+			pl_warn("this kernel's tracepoint %s has %d arguments where pktlens reads "
+				"%d: %s; the rest goes on",
 				h->tp, have, h->nargs, h->without);
 	}
 	return n;

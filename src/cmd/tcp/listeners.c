@@ -77,9 +77,11 @@ static void diag_listeners(struct scan *sc, int family, uint32_t netns)
 		struct nlmsghdr nlh;
 		struct inet_diag_req_v2 req;
 	} q = {
-		.nlh = { .nlmsg_len = sizeof(q), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		.nlh = { .nlmsg_len = sizeof(q),
+			 .nlmsg_type = SOCK_DIAG_BY_FAMILY,
 			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-		.req = { .sdiag_family = (__u8)family, .sdiag_protocol = IPPROTO_TCP,
+		.req = { .sdiag_family = (__u8)family,
+			 .sdiag_protocol = IPPROTO_TCP,
 			 .idiag_states = 1u << 10 /* TCP_LISTEN */ },
 	};
 	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
@@ -255,7 +257,8 @@ int tcp_scan_listeners(struct tcp_bpf *skel)
 	if (!d) {
 		if (self >= 0)
 			close(self);
-		pl_warn("cannot read /proc (%s): owners of passive opens stay unknown until the socket is closed",
+		pl_warn("cannot read /proc (%s): owners of passive opens stay unknown until the "
+			"socket is closed",
 			strerror(errno));
 		return 0;
 	}

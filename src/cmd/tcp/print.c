@@ -8,17 +8,15 @@
 #include "cmd/tcp/tcp.h"
 
 const char *const tcp_kind_names[PL_TCP__KINDS] = {
-	[PL_TCP_STATE] = "state",   [PL_TCP_SUMMARY] = "summary",
-	[PL_TCP_RETRANS] = "retrans", [PL_TCP_RESET] = "reset",
-	[PL_TCP_RTT] = "rtt",       [PL_TCP_DROP] = "drop",
+	[PL_TCP_STATE] = "state", [PL_TCP_SUMMARY] = "summary", [PL_TCP_RETRANS] = "retrans",
+	[PL_TCP_RESET] = "reset", [PL_TCP_RTT] = "rtt",		[PL_TCP_DROP] = "drop",
 };
 
 /* include/net/tcp_states.h: a stable user-visible ABI (ss, /proc/net/tcp) */
 static const char *const state_names[] = {
-	[1] = "ESTABLISHED", [2] = "SYN_SENT",   [3] = "SYN_RECV",
-	[4] = "FIN_WAIT1",   [5] = "FIN_WAIT2",  [6] = "TIME_WAIT",
-	[7] = "CLOSE",       [8] = "CLOSE_WAIT", [9] = "LAST_ACK",
-	[10] = "LISTEN",     [11] = "CLOSING",   [12] = "NEW_SYN_RECV",
+	[1] = "ESTABLISHED",	 [2] = "SYN_SENT",  [3] = "SYN_RECV", [4] = "FIN_WAIT1",
+	[5] = "FIN_WAIT2",	 [6] = "TIME_WAIT", [7] = "CLOSE",    [8] = "CLOSE_WAIT",
+	[9] = "LAST_ACK",	 [10] = "LISTEN",   [11] = "CLOSING", [12] = "NEW_SYN_RECV",
 	[13] = "BOUND_INACTIVE",
 };
 
@@ -50,8 +48,7 @@ static void put_addr(struct pl_out *o, const struct pl_tcp_event *e, const __u8 
 		pl_out_ip6(o, a);
 }
 
-static void jaddr(struct pl_out *o, const char *key, const struct pl_tcp_event *e,
-		  const __u8 *a)
+static void jaddr(struct pl_out *o, const char *key, const struct pl_tcp_event *e, const __u8 *a)
 {
 	pl_json_key(o, key);
 	pl_out_char(o, '"');

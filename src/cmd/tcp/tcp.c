@@ -49,7 +49,8 @@ static int parse_kinds(const char *list, unsigned int *out)
 			if (!strcmp(tok, tcp_kind_names[k]))
 				break;
 		if (k == PL_TCP__KINDS) {
-			pl_err("--events: '%s' is not one of state, summary, retrans, reset, rtt, drop, all",
+			pl_err("--events: '%s' is not one of state, summary, retrans, reset, rtt, "
+			       "drop, all",
 			       tok);
 			ret = PL_EXIT_USAGE;
 			break;
@@ -100,7 +101,8 @@ static int check_filter(const struct pl_opts *o, const struct pl_filter *f)
 			ok = tuple_load(&f->cbpf[i]);
 	if (ok)
 		return 0;
-	pl_err("bad filter for tcp: '%s' tests more than addresses and ports; pktlens tcp takes host, net, port, portrange, src, dst, ip, ip6, proto, tcp, udp with and/or/not",
+	pl_err("bad filter for tcp: '%s' tests more than addresses and ports; pktlens tcp takes "
+	       "host, net, port, portrange, src, dst, ip, ip6, proto, tcp, udp with and/or/not",
 	       o->filter);
 	return PL_EXIT_USAGE;
 }
@@ -125,11 +127,12 @@ static void print_stats(struct tcp_bpf *skel)
 
 	tcp_read_counters(skel, c);
 	fprintf(stderr,
-		"pktlens: %llu events seen, %llu matched, %llu emitted, %llu lost in the ring buffer, %llu hook runs missed by the kernel; %llu connections in the table, %llu untracked (table full)\n",
+		"pktlens: %llu events seen, %llu matched, %llu emitted, %llu lost in the ring "
+		"buffer, %llu hook runs missed by the kernel; %llu connections in the table, %llu "
+		"untracked (table full)\n",
 		(unsigned long long)c[PL_TCNT_SEEN], (unsigned long long)c[PL_TCNT_MATCHED],
 		(unsigned long long)c[PL_TCNT_EMITTED], (unsigned long long)c[PL_TCNT_LOST],
-		(unsigned long long)tcp_kernel_misses(skel),
-		(unsigned long long)count_conns(skel),
+		(unsigned long long)tcp_kernel_misses(skel), (unsigned long long)count_conns(skel),
 		(unsigned long long)c[PL_TCNT_UNTRACKED]);
 }
 
@@ -154,7 +157,6 @@ static void set_drop_ignore(struct tcp_bpf *skel, const struct tcp_ctx *c)
 				((__u64 *)skel->rodata->drop_ignore)[v / 64] |= 1ull << (v % 64);
 	}
 }
-
 
 static void kinds_list(unsigned int kinds, char *buf, size_t len)
 {
@@ -184,7 +186,9 @@ static int tcp_each_second(void *ctx, uint64_t now)
 
 	tcp_read_counters(t->skel, cnt);
 	if (cnt[PL_TCNT_LOST] != t->last_lost) {
-		pl_warn("%llu records lost in the ring buffer in the last second (%llu in all): the reader is too slow; narrow the filter or --events, or use --json to a file",
+		pl_warn("%llu records lost in the ring buffer in the last second (%llu in all): "
+			"the reader is too slow; narrow the filter or --events, or use --json to a "
+			"file",
 			(unsigned long long)(cnt[PL_TCNT_LOST] - t->last_lost),
 			(unsigned long long)cnt[PL_TCNT_LOST]);
 		t->last_lost = cnt[PL_TCNT_LOST];
@@ -194,12 +198,14 @@ static int tcp_each_second(void *ctx, uint64_t now)
 	if (cnt[PL_TCNT_NO_LISTENER] != t->last_no_listener && now >= t->next_scan &&
 	    (t->c->kinds & SOCKET_KINDS)) {
 		t->last_no_listener = cnt[PL_TCNT_NO_LISTENER];
-		t->scan_gap = tcp_scan_listeners(t->skel) ? 1 : (t->scan_gap < 64 ? t->scan_gap * 2 : 64);
+		t->scan_gap =
+			tcp_scan_listeners(t->skel) ? 1 : (t->scan_gap < 64 ? t->scan_gap * 2 : 64);
 		t->next_scan = now + t->scan_gap * 1000000000ull;
 	}
 	missed = tcp_kernel_misses(t->skel);
 	if (missed != t->last_missed) {
-		pl_warn("%llu hook runs missed by the kernel in the last second (%llu in all): a tracepoint fired while its program was already running on that CPU",
+		pl_warn("%llu hook runs missed by the kernel in the last second (%llu in all): a "
+			"tracepoint fired while its program was already running on that CPU",
 			(unsigned long long)(missed - t->last_missed), (unsigned long long)missed);
 		t->last_missed = missed;
 	}
@@ -285,9 +291,11 @@ int cmd_tcp(struct pl_opts *o)
 	if (err) {
 		/* the verifier also says EACCES; only without root is it ours */
 		if (err == -EPERM || (err == -EACCES && geteuid() != 0))
-			pl_err("not allowed to load BPF programs: run as root or grant CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON");
+			pl_err("not allowed to load BPF programs: run as root or grant CAP_BPF, "
+			       "CAP_NET_ADMIN and CAP_PERFMON");
 		else
-			pl_err("the kernel refused the BPF programs (%s); run with -v to see the verifier's log",
+			pl_err("the kernel refused the BPF programs (%s); run with -v to see the "
+			       "verifier's log",
 			       strerror(-err));
 		ret = PL_EXIT_RUNTIME;
 		goto cleanup;
@@ -316,8 +324,11 @@ int cmd_tcp(struct pl_opts *o)
 	pl_out_init_file(&c.out, stdout, outbuf, sizeof(outbuf));
 	tick.skel = skel;
 	tick.c = &c;
-	ret = pl_run_ring_loop(&(struct pl_ring_loop){ .rb = rb, .o = o, .printed = &c.printed,
-						      .each_second = tcp_each_second, .ctx = &tick });
+	ret = pl_run_ring_loop(&(struct pl_ring_loop){ .rb = rb,
+						       .o = o,
+						       .printed = &c.printed,
+						       .each_second = tcp_each_second,
+						       .ctx = &tick });
 	ret = pl_stdout_status(ret); /* records that could not be written are an error */
 	if (o->stats)
 		print_stats(skel);

@@ -15,12 +15,10 @@ struct bpf_link;
 struct tcp_bpf;
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define K(kind) (1u << (kind))
-#define SOCKET_KINDS                                                      \
-	(K(PL_TCP_STATE) | K(PL_TCP_SUMMARY) | K(PL_TCP_RETRANS) |        \
-	 K(PL_TCP_RESET) | K(PL_TCP_RTT))
-#define DEFAULT_KINDS                                                     \
-	(K(PL_TCP_SUMMARY) | K(PL_TCP_RETRANS) | K(PL_TCP_RESET) | K(PL_TCP_DROP))
+#define K(kind)	      (1u << (kind))
+#define SOCKET_KINDS \
+	(K(PL_TCP_STATE) | K(PL_TCP_SUMMARY) | K(PL_TCP_RETRANS) | K(PL_TCP_RESET) | K(PL_TCP_RTT))
+#define DEFAULT_KINDS (K(PL_TCP_SUMMARY) | K(PL_TCP_RETRANS) | K(PL_TCP_RESET) | K(PL_TCP_DROP))
 
 /* the programs of hooks.c */
 #define TCP_N_HOOKS 11
@@ -49,12 +47,12 @@ struct tcp_ctx {
 
 /* btf_enums.c */
 int tcp_load_enum(const struct btf *btf, const char *type, const char *prefix,
-	      const char *also_strip, struct enum_table *t);
+		  const char *also_strip, struct enum_table *t);
 const char *tcp_enum_lookup(const struct enum_table *t, uint32_t v);
 
 /* hooks.c */
-int tcp_choose_programs(struct tcp_bpf *skel, const struct btf *btf,
-		    unsigned int kinds, bool *has_reset_reason);
+int tcp_choose_programs(struct tcp_bpf *skel, const struct btf *btf, unsigned int kinds,
+			bool *has_reset_reason);
 int tcp_attach_programs(struct tcp_bpf *skel, struct bpf_link **links, int *n_links);
 uint64_t tcp_kernel_misses(struct tcp_bpf *skel);
 
