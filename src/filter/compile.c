@@ -668,6 +668,10 @@ static int pcap_error_col(const struct compiler *c, const struct ast *a, const c
 	}
 	if (hit)
 		return a->from + (int)(hit - text) + 1;
+	/* a control byte: libpcap's scanner takes none */
+	for (w = text; *w; w++)
+		if ((unsigned char)*w < 0x20 || *w == 0x7f)
+			return a->from + (int)(w - text) + 1;
 	prefix = strdup(text);
 	if (!prefix)
 		return a->from + 1;
