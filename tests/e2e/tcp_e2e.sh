@@ -357,7 +357,8 @@ expect() {
 }
 expect "bad --events" 2 "--events: 'bogus'" "$PKTLENS" tcp --events bogus
 expect "bad filter syntax" 2 "bad filter" "$PKTLENS" tcp "port"
-expect "filter on what tcp records lack" 2 "cannot test" "$PKTLENS" tcp 'tls.sni == "a.test"'
+expect "filter on what tcp records lack" 2 "tests more than addresses and ports" "$PKTLENS" tcp 'tls.sni == "a.test"'
+expect "filter on bytes tcp records lack" 2 "tests more than addresses and ports" "$PKTLENS" tcp 'tcp[13] & 2 != 0'
 expect "no BTF" 1 "no BTF .*CONFIG_DEBUG_INFO_BTF" env PKTLENS_SYSFS_BTF=/nonexistent "$PKTLENS" tcp
 expect "no privileges" 1 "CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
