@@ -94,7 +94,7 @@ if start_bg "$O" "watching ifb0" 20 pl watch -i ifa0,ifb0; then
 	wait_count "$O" "$ICMP_B" 2 10
 	before=$(count "$O" "$ICMP_B")
 	ip -n "$NS" link del ifb0
-	if wait_line "$O.err" "interface ifb0 disappeared; still watching ifa0 (with --reattach" 10 "$pid" &&
+	if wait_line "$O.err" "interface ifb0 disappeared; still watching ifa0 [(]with --reattach" 10 "$pid" &&
 		ping_net 210 && wait_line "$O" "$ICMP_A" 10 "$pid" && kill -0 "$pid" 2>/dev/null; then
 		ok "watch-one-of-two-goes-others-watched ($before ifb0 records before, ifa0 records after)"
 	else
