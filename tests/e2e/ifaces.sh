@@ -252,7 +252,9 @@ if start_bg "$O" "metrics on http://" 30 pl agent -i ifb0 --metrics 127.0.0.1:19
 		why="no rename line, or no ping"
 	elif ! wait_for 15 metric_has '^pktlens_packets_total\{interface="ifb1",family="ipv4",protocol="icmp"\} ([4-9]|[1-9][0-9]+)$'; then
 		why="not 4 icmp packets under ifb1"
-	elif ! metric_has '^pktlens_attached\{interface="ifb1"'; then
+	elif ! wait_for 10 metric_has '^pktlens_attached\{interface="ifb1"'; then
+		# (the page is written at each scan: its attachment and its
+		# counters may change names one scan apart)
 		why="not attached under ifb1"
 	elif metric_has '^pktlens_packets_total\{interface="ifb0",family="ipv4",protocol="icmp"\}'; then
 		why="icmp packets still under ifb0"
