@@ -21,6 +21,7 @@
 
 #include "cmd/agent/config.h"
 #include "filter/filter.h"
+#include "no_dns.h"
 
 static struct pl_opts bare, flags;
 

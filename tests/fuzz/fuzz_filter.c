@@ -29,6 +29,8 @@
 #include "filter/filter.h"
 #include "parse/parse.h"
 
+#include "no_dns.h"
+
 static const enum pl_linktype links[] = {
 	PL_LINK_ETHERNET,
 	PL_LINK_LINUX_SLL,
