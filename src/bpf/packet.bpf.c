@@ -324,7 +324,8 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len, __u32 i
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
 		return;
-	s->cbpf_bits = 0;
+	/* a filter with libpcap's blocks sets them below; none reads them
+	 * otherwise, so no store per packet */
 	/* XDP: libpcap's code runs on the packet itself, before anything is
 	 * copied */
 	if (xdp && filter.n_blocks) {

@@ -224,16 +224,10 @@ static void abort_unless_reg(struct xlat *x, __u8 op_ok, __u8 dst, __u8 src)
 	abort_block(x);
 }
 
-static int size_bytes(__u16 code)
+/* The eBPF size code of a load of size bytes (4, 2 or 1). */
+static __u8 ebpf_size(int size)
 {
-	switch (BPF_SIZE(code)) {
-	case BPF_W:
-		return 4;
-	case BPF_H:
-		return 2;
-	default:
-		return 1;
-	}
+	return size == 4 ? BPF_W : size == 2 ? BPF_H : BPF_B;
 }
 
 static void swap_loaded(struct xlat *x, __u8 reg, int size)
@@ -258,11 +252,7 @@ static void load_abs(struct xlat *x, __u8 dst, __u32 k, int size)
 		emit(x, INSN(BPF_ALU64 | BPF_ADD | BPF_K, r->t, 0, 0, (__s32)(k + (__u32)size)));
 		abort_unless_reg(x, BPF_JGE, r->bound, r->t);
 	}
-	emit(x, INSN(BPF_LDX | BPF_MEM |
-			     BPF_SIZE((__u16)(size == 4	  ? BPF_W
-					      : size == 2 ? BPF_H
-							  : BPF_B)),
-		     dst, r->base, (__s16)k, 0));
+	emit(x, INSN(BPF_LDX | BPF_MEM | ebpf_size(size), dst, r->base, (__s16)k, 0));
 	swap_loaded(x, dst, size);
 }
 
@@ -270,7 +260,6 @@ static void load_abs(struct xlat *x, __u8 dst, __u32 k, int size)
 static void load_ind(struct xlat *x, __u32 k, int size)
 {
 	const struct pl_cbpf_regs *r = x->r;
-	__u8 sz = size == 4 ? BPF_W : size == 2 ? BPF_H : BPF_B;
 
 	if (k > PL_WIN - (__u32)size) {
 		abort_block(x);
@@ -289,7 +278,7 @@ static void load_ind(struct xlat *x, __u32 k, int size)
 		emit(x, INSN(BPF_ALU64 | BPF_ADD | BPF_K, r->t, 0, 0, size));
 		abort_unless_reg(x, BPF_JGE, r->bound, r->t);
 	}
-	emit(x, INSN(BPF_LDX | BPF_MEM | sz, r->a, r->t, (__s16)-size, 0));
+	emit(x, INSN(BPF_LDX | BPF_MEM | ebpf_size(size), r->a, r->t, (__s16)-size, 0));
 	swap_loaded(x, r->a, size);
 }
 
@@ -398,12 +387,12 @@ static int xlat_insn(struct xlat *x, const struct step *st, int i)
 		case BPF_ABS:
 			if (BPF_CLASS(code) != BPF_LD)
 				break;
-			load_abs(x, r->a, c->k, size_bytes(code));
+			load_abs(x, r->a, c->k, (int)pl_cbpf_load_size(code));
 			return 0;
 		case BPF_IND:
 			if (BPF_CLASS(code) != BPF_LD)
 				break;
-			load_ind(x, c->k, size_bytes(code));
+			load_ind(x, c->k, (int)pl_cbpf_load_size(code));
 			return 0;
 		case BPF_MSH:
 			if (BPF_CLASS(code) != BPF_LDX)

@@ -713,7 +713,7 @@ static __u32 block_reach(const struct pl_cbpf_insn *c, int len)
 		if (!seen[i])
 			continue;
 		xout = xin[i];
-		sz = BPF_SIZE(code) == BPF_W ? 4 : BPF_SIZE(code) == BPF_H ? 2 : 1;
+		sz = pl_cbpf_load_size(code);
 		if (BPF_CLASS(code) == BPF_LD && BPF_MODE(code) == BPF_ABS)
 			end = c[i].k + sz;
 		else if (BPF_CLASS(code) == BPF_LD && BPF_MODE(code) == BPF_IND)
@@ -815,7 +815,7 @@ static int compile_block(struct compiler *c, struct ast *a)
 	}
 	for (i = 0; i < prog.bf_len; i++) {
 		const struct pl_cbpf_insn *in = &f->cbpf[at + i];
-		__u32 sz = BPF_SIZE(in->code) == BPF_W ? 4 : BPF_SIZE(in->code) == BPF_H ? 2 : 1;
+		__u32 sz = pl_cbpf_load_size(in->code);
 
 		/* Linux's ancillary loads (SKF_AD_OFF and up): libpcap emits
 		 * them for what the frame does not say (inbound, outbound on

@@ -78,6 +78,14 @@ struct pl_cbpf_insn {
 	__u32 k;
 };
 
+/* Bytes a classic load of this code reads: BPF_W 4, BPF_H 2, BPF_B 1
+ * (BPF_SIZE is bits 3-4 of the code). The one helper for it: the
+ * translator, the host's run, the compiler and pktlens tcp use it. */
+static inline __u32 pl_cbpf_load_size(__u16 code)
+{
+	return (code & 0x18) == 0x00 ? 4 : (code & 0x18) == 0x08 ? 2 : 1;
+}
+
 #define PL_FILTER_MAX_BLOCKS 8	 /* header-only parts compiled by libpcap */
 #define PL_FILTER_MAX_CBPF   512 /* their classic instructions, all blocks */
 /* The kernel's region for their translation (filter/cbpf.h): the marker

@@ -289,11 +289,6 @@ __u32 pl_filter_parse_parts(const struct pl_filter *f)
  */
 #include <linux/filter.h>
 
-static int cbpf_size(__u16 code)
-{
-	return BPF_SIZE(code) == BPF_W ? 4 : BPF_SIZE(code) == BPF_H ? 2 : 1;
-}
-
 /* The size bytes at off, big-endian, under the kernel's rules: inside the
  * first PL_WIN bytes and the n the frame has. */
 static int host_load(const __u8 *d, __u32 n, __u64 off, int size, __u32 *v)
@@ -383,12 +378,13 @@ static int host_block(const struct sock_filter *c, int len, const __u8 *d, __u32
 				*dst = wire_len;
 				break;
 			case BPF_ABS:
-				if (host_load(d, n, i->k, cbpf_size(code), &v))
+				if (host_load(d, n, i->k, (int)pl_cbpf_load_size(code), &v))
 					return HOST_ABORT;
 				a = v;
 				break;
 			case BPF_IND:
-				if (host_load(d, n, (__u64)x + i->k, cbpf_size(code), &v))
+				if (host_load(d, n, (__u64)x + i->k, (int)pl_cbpf_load_size(code),
+					      &v))
 					return HOST_ABORT;
 				a = v;
 				break;

@@ -27,6 +27,24 @@ static bool was_watched(const struct pl_ifaces *known, const char *name)
 	return false;
 }
 
+static int no_such_iface(const char *name)
+{
+	pl_err("no interface named '%s' here (see 'ip -br link'; in a namespace, "
+	       "run pktlens inside it with 'ip netns exec')",
+	       name);
+	return PL_EXIT_USAGE;
+}
+
+int pl_check_names(const char *const *names, int n, const struct pl_ifaces *known)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!if_nametoindex(names[i]) && !was_watched(known, names[i]))
+			return no_such_iface(names[i]);
+	return 0;
+}
+
 int pl_resolve_names(const char *const *names, int n, const char *cmd, struct pl_ifaces *ifs,
 		     const struct pl_ifaces *known)
 {
@@ -44,10 +62,7 @@ int pl_resolve_names(const char *const *names, int n, const char *cmd, struct pl
 		if (!ifs->indexes[i] && was_watched(known, names[i])) {
 			pl_warn("interface %s is still away; attaching when it appears", names[i]);
 		} else if (!ifs->indexes[i]) {
-			pl_err("no interface named '%s' here (see 'ip -br link'; in a namespace, "
-			       "run pktlens inside it with 'ip netns exec')",
-			       names[i]);
-			return PL_EXIT_USAGE;
+			return no_such_iface(names[i]);
 		}
 		snprintf(ifs->names[i], IF_NAMESIZE, "%s", names[i]);
 		snprintf(ifs->asked[i], IF_NAMESIZE, "%s", names[i]);

@@ -54,6 +54,10 @@ struct pl_ifaces {
 int pl_resolve_names(const char *const *names, int n, const char *cmd, struct pl_ifaces *ifs,
 		     const struct pl_ifaces *known);
 int pl_resolve_ifaces(const struct pl_opts *o, const char *cmd, struct pl_ifaces *ifs);
+/* pl_resolve_names()'s check alone, with no change and no warning: each
+ * name is here or one `known` (NULL: none) watches; else PL_EXIT_USAGE
+ * after the same message. */
+int pl_check_names(const char *const *names, int n, const struct pl_ifaces *known);
 /* The name interface ifindex has now (or had when it went); "?" if it
  * was never watched. */
 const char *pl_ifname(const struct pl_ifaces *ifs, __u32 ifindex);

@@ -632,28 +632,6 @@ static void carry_over(struct agent *a)
 	memset(a->pkt, 0, sizeof(a->pkt));
 }
 
-/* Does next name an interface that is not here and that the agent does
- * not watch already (one only away is waited for, with reattach)? Says
- * which, as the rebuild would. */
-static bool unknown_iface(const struct agent *a, const struct pl_agent_config *next)
-{
-	int i, k;
-
-	for (i = 0; i < next->n_ifaces; i++) {
-		if (if_nametoindex(next->ifaces[i]))
-			continue;
-		for (k = 0; next->reattach && k < a->ifs.n; k++)
-			if (!strcmp(a->ifs.asked[k], next->ifaces[i]))
-				break;
-		if (!next->reattach || k == a->ifs.n) {
-			pl_err("no interface named '%s' here (see 'ip -br link'; in a namespace, run pktlens inside it with 'ip netns exec')",
-			       next->ifaces[i]);
-			return true;
-		}
-	}
-	return false;
-}
-
 static void reload(struct agent *a)
 {
 	struct pl_agent_config next, old;
@@ -664,7 +642,9 @@ static void reload(struct agent *a)
 	 * teardown: refuse the file first, as one that does not parse (one
 	 * that is only away, with reattach, is waited for instead) */
 	if (pl_agent_config_load(&next, a->o->config, a->o) ||
-	    (pl_agent_config_kernel_differs(&a->cfg, &next) && unknown_iface(a, &next))) {
+	    (pl_agent_config_kernel_differs(&a->cfg, &next) &&
+	     pl_check_names((const char *const *)next.ifaces, next.n_ifaces,
+			    next.reattach ? &a->ifs : NULL))) {
 		pl_agent_config_free(&next);
 		pl_err("reload failed; still running with the previous configuration");
 		a->reloads_failed++;

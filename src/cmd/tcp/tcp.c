@@ -72,7 +72,7 @@ static int parse_kinds(const char *list, unsigned int *out)
  * and addresses, the fragment field and the ports. */
 static bool tuple_load(const struct pl_cbpf_insn *i)
 {
-	__u32 size = BPF_SIZE(i->code) == BPF_W ? 4 : BPF_SIZE(i->code) == BPF_H ? 2 : 1;
+	__u32 size = pl_cbpf_load_size(i->code);
 	__u32 end = i->k + size;
 
 	if (BPF_CLASS(i->code) == BPF_LDX)
