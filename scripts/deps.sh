@@ -25,6 +25,13 @@ PKGS=(
 	# filters: libpcap resolves service and protocol names (port domain,
 	# ip proto tcp) from /etc/services and /etc/protocols
 	netbase
+	# QUIC: Initial packets are decrypted with OpenSSL (RFC 9001 keys); the
+	# lab runs ngtcp2's GnuTLS client and server against each other
+	libssl-dev ngtcp2-client ngtcp2-server
+	# the agent's Kafka sink (librdkafka's mock cluster in tests, kcat reads)
+	librdkafka-dev kcat
+	# make install / make deb: bash completion, the Debian package
+	bash-completion dpkg-dev
 )
 
 missing=()
@@ -46,5 +53,5 @@ echo "deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer no without a prompt.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get update -qq -o DPkg::Lock::Timeout=600
+apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null
