@@ -123,7 +123,7 @@ $(BUILD)/fuzz_parser: $(call fuzz_objs,tests/fuzz/fuzz_parser.c src/parse/parse.
 $(BUILD)/fuzz_filter: $(call fuzz_objs,tests/fuzz/fuzz_filter.c src/parse/parse.c src/filter/compile.c \
 		src/filter/cbpf.c)
 	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ $(LDLIBS) -o $@
-$(BUILD)/fuzz_detect: $(call fuzz_objs,tests/fuzz/fuzz_detect.c src/detect/host.c \
+$(BUILD)/fuzz_detect: $(call fuzz_objs,tests/fuzz/fuzz_detect.c src/detect/host.c src/util/htab.c \
 		src/detect/config.c src/detect/alert.c src/parse/parse.c $(OUT_SRCS))
 	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -o $@
 # read and the agent's configuration reach into most of pktlens: every
@@ -180,7 +180,7 @@ $(BUILD)/parity: $(call san,tests/kernel/parity.c tests/kernel/frames.c src/pars
 
 # Detector parity: the kernel's and the host's detectors on crafted frames.
 $(BUILD)/detect_parity: $(call san,tests/kernel/detect_parity.c tests/kernel/frames.c \
-		src/detect/host.c src/detect/config.c src/detect/pin.c src/util/log.c src/parse/parse.c)
+		src/detect/host.c src/util/htab.c src/detect/config.c src/detect/pin.c src/util/log.c src/parse/parse.c)
 	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@
 
 # ---- bench: kernel micro-benchmark (bench/kbench.c, run by bench/run.sh) ----
