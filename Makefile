@@ -30,7 +30,7 @@ USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS))) src/parse/parse.c src/fi
 USER_SRCS += $(filter-out src/detect/detect.c,$(wildcard src/detect/*.c))
 USER_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 
-.PHONY: all deps test check unit run lab-up lab-down bench bench-build fuzz truncate clean install soak
+.PHONY: all deps test test-build check unit run lab-up lab-down bench bench-build fuzz truncate clean install soak
 
 all: $(BUILD)/pktlens
 
@@ -91,11 +91,16 @@ $(BUILD)/san/%.o: %.c | $(SKELS)
 
 # the record writer and the packet records on it
 OUT_SRCS   := src/output/output.c src/output/json.c
-UNIT_TESTS := test_output test_json test_parser test_filter
+UNIT_TESTS := test_output test_json test_parser test_filter test_htab
 UNIT_BINS  := $(addprefix $(BUILD)/san/,$(UNIT_TESTS))
-UNIT_LIB   := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c $(OUT_SRCS) src/output/flow_output.c
+UNIT_LIB   := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c $(OUT_SRCS) src/output/flow_output.c \
+	src/util/htab.c
 $(UNIT_BINS): $(BUILD)/san/%: $(BUILD)/san/tests/unit/%.o $(call san,$(UNIT_LIB))
 	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@
+
+# What tests/run.sh builds first: pktlens, the unit tests, the parity test
+# and every benchmark
+test-build: all $(UNIT_BINS) $(BUILD)/parity bench-build
 
 # make unit: build and run the unit tests (PASS/FAIL lines each)
 unit: $(UNIT_BINS)
@@ -175,7 +180,7 @@ clean:
 
 # Kernel/host parity through BPF_PROG_TEST_RUN (host side under ASan/UBSan).
 $(BUILD)/parity: $(call san,tests/kernel/parity.c tests/kernel/frames.c src/parse/parse.c \
-		src/filter/compile.c src/filter/cbpf.c)
+		src/filter/compile.c src/filter/cbpf.c src/runtime/hostflows.c src/util/htab.c)
 	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@
 
 # Detector parity: the kernel's and the host's detectors on crafted frames.

@@ -38,7 +38,8 @@ struct pl_opts {
 	uint32_t rtt_every;	/* tcp --rtt-every N, default 64 */
 	uint32_t max_conns;	/* tcp --max-conns N, default 65536 */
 	bool all_drops;		/* tcp --all-drops */
-	/* flows, top, agent (0 / NULL: not given) */
+	/* flows, top, agent, read --flows (0 / NULL: not given) */
+	bool flows;		/* read --flows */
 	double idle_timeout;	/* --idle-timeout SECONDS */
 	double active_timeout;	/* --active-timeout SECONDS */
 	uint32_t flow_entries;	/* --flow-entries N */

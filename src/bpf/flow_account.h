@@ -22,6 +22,7 @@
 #define PKTLENS_BPF_FLOW_ACCOUNT_H
 
 #include "records/flow_record.h"
+#include "records/flow_key.h"
 
 const volatile __u32 flow_flags = 0; /* enum pl_flow_flags */
 
@@ -155,27 +156,6 @@ static __always_inline void count_packet(void *map, const void *key, __u32 len, 
 	table_insert(map, key, &nv, new_counter);
 }
 
-/* The flow key of a packet with an IP header. */
-static __always_inline void make_flow_key(struct pl_pkt *p, __u32 ifindex, struct pl_flow_key *k)
-{
-	k->ifindex = ifindex;
-	k->n_vlan = p->n_vlan;
-	k->vlan_id = p->n_vlan ? p->vlan_id[0] : 0;
-	if (p->present & PL_HAS_IP6) {
-		k->ip_ver = 6;
-		k->proto = (p->present & PL_HAS_IP6_L4) ? p->l4_proto : p->ip_proto;
-	} else {
-		k->ip_ver = 4;
-		k->proto = p->ip_proto;
-	}
-	__builtin_memcpy(k->src, p->ip_src, 16);
-	__builtin_memcpy(k->dst, p->ip_dst, 16);
-	k->sport = p->sport;
-	k->dport = p->dport;
-	if (p->present & (PL_HAS_ICMP | PL_HAS_ICMP6))
-		k->dport = (__u16)(p->icmp_type << 8 | p->icmp_code);
-}
-
 /*
  * The time of a packet of the flow whose value is v (NULL: a new flow).
  * Exact (bpf_ktime_get_ns) while the flow is younger than
@@ -201,7 +181,7 @@ static __always_inline struct pl_flow_val *account_flow(struct pl_pkt *p, __u32 
 	__u8 ttl = p->ip_ttl;
 	__u64 now;
 
-	make_flow_key(p, ifindex, &k);
+	pl_flow_key_of(p, ifindex, &k);
 	v = bpf_map_lookup_elem(&flows, &k);
 	if (!v) {
 		now = flow_clock(NULL);
@@ -389,7 +369,7 @@ static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex, struc
 
 		/* the first name of a flow stays: a lookup is much cheaper than
 		 * replacing a 264-byte value */
-		make_flow_key(p, ifindex, &k);
+		pl_flow_key_of(p, ifindex, &k);
 		if (!bpf_map_lookup_elem(&flow_names, &k)) {
 			n->flow.kind = kind;
 			pl_move(n->flow.name, n->entry.name, PL_NAME_MAX);

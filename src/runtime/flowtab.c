@@ -370,11 +370,7 @@ static enum pl_flow_end end_reason(const struct expire_ctx *x, const struct pl_f
 {
 	if (x->all)
 		return PL_END_EXIT;
-	if (x->now >= v->last_ns && x->now - v->last_ns >= x->idle)
-		return PL_END_IDLE;
-	if (x->now >= v->first_ns && x->now - v->first_ns >= x->active)
-		return PL_END_ACTIVE;
-	return 0;
+	return pl_flow_end_reason(x->now, x->idle, x->active, v);
 }
 
 /* Exports one flow whose value is `v`; its L7 name goes with it. */

@@ -48,6 +48,19 @@ enum pl_flow_end {
 };
 const char *pl_flow_end_name(enum pl_flow_end why);
 
+/* Why a flow whose value is v leaves the table at `now` (the clock of its
+ * first_ns/last_ns), or 0 while it stays. */
+static inline enum pl_flow_end pl_flow_end_reason(uint64_t now, uint64_t idle_ns,
+						  uint64_t active_ns,
+						  const struct pl_flow_val *v)
+{
+	if (now >= v->last_ns && now - v->last_ns >= idle_ns)
+		return PL_END_IDLE;
+	if (now >= v->first_ns && now - v->first_ns >= active_ns)
+		return PL_END_ACTIVE;
+	return (enum pl_flow_end)0;
+}
+
 /* A flow as user space sees it: values summed over CPUs. */
 struct pl_flow {
 	struct pl_flow_key key;

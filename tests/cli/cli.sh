@@ -43,6 +43,8 @@ expect no-btf 1 "no BTF .*CONFIG_DEBUG_INFO_BTF" \
 expect no-privileges 1 "CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON" \
 	ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups \
 	--inh-caps=-all --bounding-set=-all "$PKTLENS" watch -i plt0 --duration 1
+expect flows-options-alone 2 "set the flow table; add --flows" "$PKTLENS" read "$PCAP_DIR/whois.pcap" --idle-timeout 3
+expect flows-and-detect 2 "--detect and --flows each replace" "$PKTLENS" read "$PCAP_DIR/whois.pcap" --flows --detect
 expect missing-file 2 "cannot read '$TMP/none.pcap'" "$PKTLENS" read "$TMP/none.pcap"
 printf 'this is not a capture' >"$TMP/junk.pcap"
 expect not-a-capture 2 "cannot read .*junk.pcap" "$PKTLENS" read "$TMP/junk.pcap"

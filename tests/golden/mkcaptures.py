@@ -11,6 +11,10 @@ usage: /usr/bin/python3 tests/golden/mkcaptures.py [OUTDIR]   (default tests/gol
                        a frame cut short by the capture and malformed ones
   crafted-detect.pcap  tests/kernel/detect_frames.py's frames, which trip
                        every detector rule at detect_parity.c's thresholds
+  crafted-flows.pcap   flows over five minutes of capture time, for
+                       read --flows: one idle for longer than the idle
+                       timeout and then back, one UDP stream longer than
+                       the active timeout, DNS, ICMPv6, VLAN and ARP
   crafted-hostile.pcap names a hostile client chooses: an SNI, ALPN names,
                        a DNS name, an HTTP URI and Host made to look like
                        more fields of the text line (spaces, '|', '"',
@@ -18,7 +22,8 @@ usage: /usr/bin/python3 tests/golden/mkcaptures.py [OUTDIR]   (default tests/gol
                        than the record holds (SNI 300 bytes, URI 300,
                        Host 200, DNS names of 253 and 254 bytes)
 
-Every frame gets a fixed timestamp (1 ms apart from BASE) and fixed MACs,
+Every frame gets a fixed timestamp (1 ms apart from BASE, or the flows'
+own times from BASE) and fixed MACs,
 so the files come out byte-identical on every run; the .out files are
 generated from the committed captures (tests/golden/testlist.py --regen).
 Only 198.18.0.0/15 and 2001:db8::/32 addresses. Needs Debian's scapy
@@ -32,7 +37,7 @@ import tempfile
 from decimal import Decimal
 
 from scapy.all import (ARP, DNS, DNSQR, ICMP, IP, TCP, UDP, Dot1AD, Dot1Q, Ether,
-                       ICMPv6EchoRequest, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
+                       ICMPv6EchoReply, ICMPv6EchoRequest, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
                        IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, PcapWriter, Raw, rdpcap)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -157,6 +162,44 @@ def hostile():
     return [(p, None) for p in f]
 
 
+def flows():
+    """(seconds after BASE, frame) pairs, in time order."""
+    e = Ether(src=CMAC, dst=SMAC)
+    r = Ether(src=SMAC, dst=CMAC)
+    t = []
+    # TCP: a handshake and a request, 20 s of silence (past the 15 s idle
+    # timeout), then more of the same 5-tuple: a second flow record
+    t.append((0.0, e / IP(src=C4, dst=S4, ttl=64) / TCP(sport=41000, dport=80, flags="S", seq=1)))
+    t.append((0.0005, r / IP(src=S4, dst=C4, ttl=63) / TCP(sport=80, dport=41000, flags="SA", seq=9, ack=2)))
+    t.append((0.001, e / IP(src=C4, dst=S4, ttl=62) / TCP(sport=41000, dport=80, flags="A", seq=2, ack=10)))
+    t.append((1.0, e / IP(src=C4, dst=S4, ttl=64) / TCP(sport=41000, dport=80, flags="PA", seq=2, ack=10) /
+              Raw(b"GET / HTTP/1.1\r\nHost: flows.golden.test\r\n\r\n")))
+    t.append((21.0, e / IP(src=C4, dst=S4, ttl=64) / TCP(sport=41000, dport=80, flags="FA", seq=40, ack=10)))
+    # UDP every 10 s for 250 s: exported by the 120 s active timeout twice
+    for i in range(26):
+        t.append((0.25 + 10 * i, Ether(src="02:00:00:00:00:03", dst=SMAC) / Dot1Q(vlan=42) /
+                  IP(src="198.18.0.3", dst=S4) / UDP(sport=5000, dport=9999) / Raw(b"x" * (i % 4))))
+    # DNS over IPv4 and its answer, ICMPv6 echo and reply, ARP (not IP)
+    t.append((5.0, e / IP(src=C4, dst=S4) / UDP(sport=41002, dport=53) /
+              DNS(id=7, rd=1, qd=DNSQR(qname="flows.golden.test", qtype="A"))))
+    t.append((5.002, r / IP(src=S4, dst=C4) / UDP(sport=53, dport=41002) /
+              DNS(id=7, qr=1, rd=1, ra=1, qd=DNSQR(qname="flows.golden.test", qtype="A"))))
+    t.append((6.0, e / IPv6(src=C6, dst=S6, hlim=64) / ICMPv6EchoRequest(id=1, seq=1)))
+    t.append((6.0001, r / IPv6(src=S6, dst=C6, hlim=64) / ICMPv6EchoReply(id=1, seq=1)))
+    t.append((7.0, Ether(src=CMAC, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=CMAC, psrc=C4, pdst=S4)))
+    t.sort(key=lambda x: x[0])
+    return t
+
+
+def write_timed(path, frames):
+    w = PcapWriter(path, linktype=1, sync=True)
+    for sec, p in frames:
+        p.time = BASE + Decimal(str(sec))
+        w.write(p)
+    w.close()
+    print("%s: %d frames" % (os.path.relpath(path), len(frames)))
+
+
 def detect_frames():
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "detect.pcap")
@@ -182,6 +225,7 @@ def main():
     write(os.path.join(out, "crafted-mix.pcap"), mix())
     write(os.path.join(out, "crafted-detect.pcap"), detect_frames())
     write(os.path.join(out, "crafted-hostile.pcap"), hostile())
+    write_timed(os.path.join(out, "crafted-flows.pcap"), flows())
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@
  * Last, the programs as flows and top load them (flow and name tables, no
  * records, the parse narrowed to what the tables read): their SNI, DNS
  * and HTTP Host tables must hold exactly the names, with the counts, that
- * the host parser's whole parse finds in the same frames.
+ * the host parser's whole parse finds in the same frames, and their flow
+ * table the flows, values and first names of read --flows' host table
+ * (src/runtime/hostflows.c) over the same frames.
  *
  * usage: parity FILE.pcap...   (prints PASS/FAIL per file; exit 1 on any FAIL)
  */
@@ -29,6 +31,8 @@
 #include "parse/parse.h"
 #include "records/record.h"
 #include "records/flow_record.h"
+#include "runtime/hostflows.h"
+#include "util/htab.h"
 #include "frames.h"
 
 struct got {
@@ -326,13 +330,108 @@ static struct packet_bpf *load_as_flows(void)
 	return skel;
 }
 
+/* A flow as both tables should hold it: no times (the kernel's clock is
+ * not the frames'), the interface left out (xdp and tc runs see different
+ * ones; the host counts each frame once per run). */
+struct flow_cmp {
+	__u64 packets, bytes;
+	__u32 tcp_flags;
+	__u8 ttl_min, ttl_max, has_name, _pad;
+	struct pl_flow_name name;
+};
+
+static void add_flow(struct pl_htab *t, struct pl_flow_key k, const struct pl_flow_val *v,
+		     const struct pl_flow_name *name)
+{
+	struct flow_cmp *c;
+	bool fresh;
+
+	k.ifindex = 0;
+	fresh = !pl_htab_find(t, &k);
+	c = pl_htab_get(t, &k);
+	if (fresh || v->ttl_min < c->ttl_min)
+		c->ttl_min = v->ttl_min;
+	if (v->ttl_max > c->ttl_max)
+		c->ttl_max = v->ttl_max;
+	c->packets += v->packets;
+	c->bytes += v->bytes;
+	c->tcp_flags |= v->tcp_flags;
+	if (name && name->kind && !c->has_name) {
+		c->name = *name;
+		c->has_name = 1;
+	}
+}
+
+static void on_host_flow(void *ctx, const struct pl_flow *f, enum pl_flow_end why)
+{
+	(void)why;
+	add_flow(ctx, f->key, &f->val, &f->name);
+}
+
+static int kernel_flows(struct pl_htab *t, struct packet_bpf *skel)
+{
+	struct pl_flow_key key, next, *prev = NULL;
+	struct pl_flow_val v;
+	struct pl_flow_name name;
+	int fd = bpf_map__fd(skel->maps.flows), nfd = bpf_map__fd(skel->maps.flow_names);
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			return -1;
+		if (bpf_map_lookup_elem(nfd, &key, &name))
+			memset(&name, 0, sizeof(name));
+		add_flow(t, key, &v, &name);
+	}
+	return 0;
+}
+
+/* The kernel's flow table (summed in `got`) against the host's (`want`). */
+static int compare_flows(struct pl_htab *want, struct pl_htab *got)
+{
+	uint32_t i, named = 0;
+
+	for (i = 0; i < want->n; i++) {
+		const struct pl_flow_key *k = pl_htab_key(want, i);
+		const struct flow_cmp *w = pl_htab_val(want, i), *g = pl_htab_find(got, k);
+
+		named += w->has_name;
+		if (!g || memcmp(w, g, sizeof(*w))) {
+			printf("FAIL parity flows: flow %u (proto %u, ports %u > %u): the host "
+			       "counts %llu packets, %llu bytes, flags 0x%x, ttl %u-%u, name '%.*s'; "
+			       "the kernel %s%llu, %llu, 0x%x, %u-%u, '%.*s'\n",
+			       i, k->proto, k->sport, k->dport, (unsigned long long)w->packets,
+			       (unsigned long long)w->bytes, w->tcp_flags, w->ttl_min, w->ttl_max,
+			       40, w->name.name, g ? "" : "has no such flow: ",
+			       g ? (unsigned long long)g->packets : 0ull,
+			       g ? (unsigned long long)g->bytes : 0ull, g ? g->tcp_flags : 0,
+			       g ? g->ttl_min : 0, g ? g->ttl_max : 0, 40, g ? g->name.name : "");
+			return 1;
+		}
+	}
+	if (got->n != want->n || want->n == 0 || named == 0) {
+		printf("FAIL parity flows: the kernel's table holds %u flows, the host's %u (%u "
+		       "named)\n",
+		       got->n, want->n, named);
+		return 1;
+	}
+	printf("PASS parity flows: the flows program's flow table holds read --flows' %u flows "
+	       "(%u named), packet for packet\n",
+	       want->n, named);
+	return 0;
+}
+
 /* Every frame through xdp and tc of the flows program; then its name
- * tables against the host's whole parse of the frames that ran. */
+ * tables against the host's whole parse of the frames that ran, and its
+ * flow table against the host's. */
 static int check_names(int nfiles, char **files)
 {
 	static struct names want, got;
 	struct packet_bpf *skel = load_as_flows();
-	int i, k, j, err = 0, ran;
+	struct pl_hostflows *hf = NULL;
+	struct pl_htab host_flows, kern_flows;
+	int i, k, j, err = 0, ran, r;
 	const char *name;
 	size_t len;
 
@@ -340,6 +439,12 @@ static int check_names(int nfiles, char **files)
 		printf("FAIL parity names: cannot load the flows program: %s\n", strerror(errno));
 		return 1;
 	}
+	if (pl_htab_init(&host_flows, sizeof(struct pl_flow_key), sizeof(struct flow_cmp), 65536) ||
+	    pl_htab_init(&kern_flows, sizeof(struct pl_flow_key), sizeof(struct flow_cmp), 65536))
+		err = 1;
+	/* no timeout ends a flow: the frames carry no times */
+	hf = pl_hostflows_new(65536, ~0ull, ~0ull, on_host_flow, &host_flows);
+	err = err || !hf;
 	for (i = 0; i < nfiles && !err; i++) {
 		struct frame *frames = NULL;
 		int n = read_frames(files[i], &frames);
@@ -358,16 +463,27 @@ static int check_names(int nfiles, char **files)
 			kind = host_name(&host, &name, &len);
 			if (kind && ran)
 				err = add_name(&want, kind, name, len, (unsigned long long)ran);
+			for (r = 0; r < ran; r++)
+				pl_hostflows_packet(hf, &host, 1);
 		}
 		free(frames);
 		err = err || n < 0;
 	}
 	err = err || kernel_names(&got, skel->maps.snis, PL_NAME_SNI) ||
 	      kernel_names(&got, skel->maps.dns_names, PL_NAME_DNS) ||
-	      kernel_names(&got, skel->maps.http_hosts, PL_NAME_HTTP);
+	      kernel_names(&got, skel->maps.http_hosts, PL_NAME_HTTP) ||
+	      kernel_flows(&kern_flows, skel);
 	packet_bpf__destroy(skel);
+	if (!err) {
+		pl_hostflows_finish(hf);
+		err = compare_flows(&host_flows, &kern_flows);
+	}
+	pl_hostflows_free(hf);
+	pl_htab_free(&host_flows);
+	pl_htab_free(&kern_flows);
 	if (err) {
-		printf("FAIL parity names: could not run the frames or read the tables\n");
+		printf("FAIL parity names: could not run the frames or read the tables, or the "
+		       "flows differ\n");
 		return 1;
 	}
 	for (j = 0; j < want.n; j++) {

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A packet's flow key, for the kernel's flow table (src/bpf/flow_account.h)
+ * and the host's (src/runtime/hostflows.c, read --flows) alike.
+ */
+#ifndef PKTLENS_FLOW_KEY_H
+#define PKTLENS_FLOW_KEY_H
+
+#include "records/record.h"
+#include "records/flow_record.h"
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+/* The flow key of a packet with an IP header. */
+static __always_inline void pl_flow_key_of(const struct pl_pkt *p, __u32 ifindex,
+					   struct pl_flow_key *k)
+{
+	k->ifindex = ifindex;
+	k->n_vlan = p->n_vlan;
+	k->vlan_id = p->n_vlan ? p->vlan_id[0] : 0;
+	if (p->present & PL_HAS_IP6) {
+		k->ip_ver = 6;
+		k->proto = (p->present & PL_HAS_IP6_L4) ? p->l4_proto : p->ip_proto;
+	} else {
+		k->ip_ver = 4;
+		k->proto = p->ip_proto;
+	}
+	__builtin_memcpy(k->src, p->ip_src, 16);
+	__builtin_memcpy(k->dst, p->ip_dst, 16);
+	k->sport = p->sport;
+	k->dport = p->dport;
+	if (p->present & (PL_HAS_ICMP | PL_HAS_ICMP6))
+		k->dport = (__u16)(p->icmp_type << 8 | p->icmp_code);
+}
+
+#endif
