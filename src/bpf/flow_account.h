@@ -340,16 +340,8 @@ static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex, struc
 	__u32 zero = 0, len, kind;
 	__u64 h;
 
-	if (p->present & PL_HAS_TLS_SNI) {
-		name = p->l7.tls.sni, len = p->l7.tls.sni_len, kind = PL_NAME_SNI;
-	} else if (p->present & PL_HAS_DNS_QRY) {
-		name = p->l7.dns.name, len = p->l7.dns.name_len, kind = PL_NAME_DNS;
-	} else if (p->present & PL_HAS_HTTP_HOST) {
-		name = p->l7.http.host, len = p->l7.http.host_len, kind = PL_NAME_HTTP;
-	} else {
-		return;
-	}
-	if (!len)
+	kind = pl_flow_name_of(p, &name, &len);
+	if (!kind || !len)
 		return;
 	n = bpf_map_lookup_elem(&name_scratch, &zero);
 	if (!n)

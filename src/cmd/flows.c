@@ -24,35 +24,23 @@
  * batches of at most BATCH_RECORDS. */
 #define BATCH_RECORDS 4096
 
-struct ended {
-	struct pl_flow f;
-	enum pl_flow_end why;
-};
-
 struct flows_ctx {
 	struct pl_opts *o;
 	struct pl_ifaces ifs;
 	uint64_t mono_to_epoch_ns;
 	uint64_t printed;
-	struct ended *batch;
+	struct pl_flow_ended *batch;
 	size_t n;
 	struct pl_out out; /* records, to stdout */
 };
-
-static int by_start(const void *a, const void *b)
-{
-	const struct ended *x = a, *y = b;
-
-	return x->f.val.first_ns < y->f.val.first_ns ? -1 : x->f.val.first_ns > y->f.val.first_ns;
-}
 
 static void print_batch(struct flows_ctx *c)
 {
 	size_t i;
 
-	qsort(c->batch, c->n, sizeof(*c->batch), by_start);
+	pl_flow_sort_by_start(c->batch, c->n);
 	for (i = 0; i < c->n; i++) {
-		const struct ended *e = &c->batch[i];
+		const struct pl_flow_ended *e = &c->batch[i];
 		const char *ifname = pl_ifname(&c->ifs, e->f.key.ifindex);
 
 		if (c->o->count && c->printed >= c->o->count)
@@ -75,19 +63,6 @@ static void on_flow(void *ctx, const struct pl_flow *f, enum pl_flow_end why)
 	c->batch[c->n].why = why;
 	if (++c->n == BATCH_RECORDS)
 		print_batch(c);
-}
-
-/* How often the table is scanned: often enough that a flow leaves within
- * a quarter of the idle timeout of its last packet, at most once a second. */
-static uint64_t scan_interval_ns(double idle)
-{
-	double s = idle / 4;
-
-	if (s > 1)
-		s = 1;
-	if (s < 0.05)
-		s = 0.05;
-	return (uint64_t)(s * 1e9);
 }
 
 static void print_stats(const struct pl_flowtab *t, const __u64 *pkt)
@@ -145,7 +120,7 @@ int cmd_flows(struct pl_opts *o)
 	pl_catch_hangup(); /* nothing to reload: SIGHUP ends it as SIGTERM does */
 	pl_loop_begin(o->duration, NULL, NULL);
 	c.mono_to_epoch_ns = pl_mono_to_epoch_ns();
-	interval = scan_interval_ns((double)idle_ns / 1e9);
+	interval = pl_flow_scan_interval_ns(idle_ns);
 	start = pl_clock_ns(CLOCK_MONOTONIC);
 	next_scan = start + interval;
 	while (!pl_loop_check(pl_clock_ns(CLOCK_MONOTONIC))) {

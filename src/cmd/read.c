@@ -73,13 +73,18 @@ static void on_flow(void *arg, const struct pl_flow *f, enum pl_flow_end why)
 	r->n++;
 }
 
+static uint32_t flow_entries(const struct pl_opts *o)
+{
+	return o->flow_entries ? o->flow_entries : PL_FLOW_ENTRIES_DEFAULT;
+}
+
 static struct pl_hostflows *new_flow_table(const struct pl_opts *o, struct read_flows *rf)
 {
 	double idle = o->idle_timeout ? o->idle_timeout : PL_IDLE_TIMEOUT_DEFAULT;
 	double active = o->active_timeout ? o->active_timeout : PL_ACTIVE_TIMEOUT_DEFAULT;
 
-	return pl_hostflows_new(o->flow_entries ? o->flow_entries : PL_FLOW_ENTRIES_DEFAULT,
-				(uint64_t)(idle * 1e9), (uint64_t)(active * 1e9), on_flow, rf);
+	return pl_hostflows_new(flow_entries(o), (uint64_t)(idle * 1e9), (uint64_t)(active * 1e9),
+				on_flow, rf);
 }
 
 static void print_flow_stats(const struct pl_hostflows *hf, uint64_t n, uint64_t matched)
@@ -90,8 +95,7 @@ static void print_flow_stats(const struct pl_hostflows *hf, uint64_t n, uint64_t
 		"pktlens: %llu packets read, %llu matched; %llu flows created, %llu exported "
 		"(%llu idle, %llu active, %llu at the end), %llu evicted from a full table, %llu "
 		"packets not IP\n",
-		(unsigned long long)n, (unsigned long long)matched,
-		(unsigned long long)st->created,
+		(unsigned long long)n, (unsigned long long)matched, (unsigned long long)st->created,
 		(unsigned long long)(st->exported[PL_END_IDLE] + st->exported[PL_END_ACTIVE] +
 				     st->exported[PL_END_EXIT]),
 		(unsigned long long)st->exported[PL_END_IDLE],
@@ -170,15 +174,15 @@ static int read_capture(struct pl_opts *o, FILE **f)
 		return PL_EXIT_USAGE;
 	}
 	if (!o->flows && (o->idle_timeout || o->active_timeout || o->flow_entries)) {
-		pl_err("--idle-timeout, --active-timeout and --flow-entries set the flow table; add "
-		       "--flows");
+		pl_err("--idle-timeout, --active-timeout and --flow-entries set the flow table; "
+		       "add --flows");
 		return PL_EXIT_USAGE;
 	}
 	if (o->flows) {
 		flows = new_flow_table(o, &rf);
 		if (!flows) {
 			pl_err("out of memory for a flow table of %u entries; lower --flow-entries",
-			       o->flow_entries ? o->flow_entries : PL_FLOW_ENTRIES_DEFAULT);
+			       flow_entries(o));
 			return PL_EXIT_RUNTIME;
 		}
 	}
@@ -276,8 +280,7 @@ static int read_capture(struct pl_opts *o, FILE **f)
 	if (flows && pl_hostflows_stats(flows)->evicted)
 		pl_warn("%llu flows were evicted from the full flow table (it holds %u); raise "
 			"--flow-entries or lower --idle-timeout",
-			(unsigned long long)pl_hostflows_stats(flows)->evicted,
-			o->flow_entries ? o->flow_entries : PL_FLOW_ENTRIES_DEFAULT);
+			(unsigned long long)pl_hostflows_stats(flows)->evicted, flow_entries(o));
 	if (o->stats && flows)
 		print_flow_stats(flows, n, matched);
 	else if (o->stats && det)

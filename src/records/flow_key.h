@@ -35,4 +35,24 @@ static __always_inline void pl_flow_key_of(const struct pl_pkt *p, __u32 ifindex
 		k->dport = (__u16)(p->icmp_type << 8 | p->icmp_code);
 }
 
+/* The L7 name the name tables count for a packet and a flow keeps as its
+ * first name: its TLS SNI, else its DNS query name, else its HTTP host.
+ * Returns its enum pl_name_kind with *name and *len set, or 0. */
+static __always_inline __u32 pl_flow_name_of(const struct pl_pkt *p, const char **name, __u32 *len)
+{
+	if (p->present & PL_HAS_TLS_SNI) {
+		*name = p->l7.tls.sni, *len = p->l7.tls.sni_len;
+		return PL_NAME_SNI;
+	}
+	if (p->present & PL_HAS_DNS_QRY) {
+		*name = p->l7.dns.name, *len = p->l7.dns.name_len;
+		return PL_NAME_DNS;
+	}
+	if (p->present & PL_HAS_HTTP_HOST) {
+		*name = p->l7.http.host, *len = p->l7.http.host_len;
+		return PL_NAME_HTTP;
+	}
+	return 0;
+}
+
 #endif

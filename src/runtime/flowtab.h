@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "records/flow_record.h"
 
 struct packet_bpf;
@@ -51,8 +52,7 @@ const char *pl_flow_end_name(enum pl_flow_end why);
 /* Why a flow whose value is v leaves the table at `now` (the clock of its
  * first_ns/last_ns), or 0 while it stays. */
 static inline enum pl_flow_end pl_flow_end_reason(uint64_t now, uint64_t idle_ns,
-						  uint64_t active_ns,
-						  const struct pl_flow_val *v)
+						  uint64_t active_ns, const struct pl_flow_val *v)
 {
 	if (now >= v->last_ns && now - v->last_ns >= idle_ns)
 		return PL_END_IDLE;
@@ -69,6 +69,38 @@ struct pl_flow {
 };
 
 typedef void (*pl_flow_fn)(void *ctx, const struct pl_flow *f, enum pl_flow_end why);
+
+/* A flow record on its way out, and why it leaves. */
+struct pl_flow_ended {
+	struct pl_flow f;
+	enum pl_flow_end why;
+};
+static inline int pl_flow_ended_cmp(const void *a, const void *b)
+{
+	const struct pl_flow_ended *x = a, *y = b;
+
+	return x->f.val.first_ns < y->f.val.first_ns ? -1 : x->f.val.first_ns > y->f.val.first_ns;
+}
+
+/* A scan's records in order of their first packet, as flows prints them. */
+static inline void pl_flow_sort_by_start(struct pl_flow_ended *e, size_t n)
+{
+	qsort(e, n, sizeof(*e), pl_flow_ended_cmp);
+}
+
+/* How often a flow table is scanned for timeouts: often enough that a flow
+ * leaves within a quarter of the idle timeout of its last packet, between
+ * 50 ms and 1 s. */
+static inline uint64_t pl_flow_scan_interval_ns(uint64_t idle_ns)
+{
+	uint64_t s = idle_ns / 4;
+
+	if (s > 1000000000ull)
+		s = 1000000000ull;
+	if (s < 50000000ull)
+		s = 50000000ull;
+	return s;
+}
 /* A table entry: key and value (summed over CPUs). Nonzero stops. */
 typedef int (*pl_entry_fn)(void *ctx, const void *key, const void *val);
 

@@ -16,34 +16,15 @@ struct host_flow {
 	struct pl_flow_name name;
 };
 
-/* A record on its way out, and why it leaves. */
-struct ended {
-	struct pl_flow f;
-	enum pl_flow_end why;
-};
-
 struct pl_hostflows {
 	struct pl_htab tab; /* pl_flow_key -> struct host_flow */
 	uint64_t idle_ns, active_ns, interval_ns, next_scan;
 	pl_flow_fn fn;
 	void *ctx;
-	struct ended *batch; /* one scan's records, sorted before they go */
+	struct pl_flow_ended *batch; /* one scan's records, sorted before they go */
 	size_t n_batch, cap_batch;
 	struct pl_hostflows_stats st;
 };
-
-/* How often the table is scanned, as `pktlens flows` does: a quarter of
- * the idle timeout, between 50 ms and 1 s. */
-static uint64_t scan_interval_ns(uint64_t idle_ns)
-{
-	uint64_t s = idle_ns / 4;
-
-	if (s > 1000000000ull)
-		s = 1000000000ull;
-	if (s < 50000000ull)
-		s = 50000000ull;
-	return s;
-}
 
 struct pl_hostflows *pl_hostflows_new(uint32_t entries, uint64_t idle_ns, uint64_t active_ns,
 				      pl_flow_fn fn, void *ctx)
@@ -59,17 +40,10 @@ struct pl_hostflows *pl_hostflows_new(uint32_t entries, uint64_t idle_ns, uint64
 	}
 	h->idle_ns = idle_ns;
 	h->active_ns = active_ns;
-	h->interval_ns = scan_interval_ns(idle_ns);
+	h->interval_ns = pl_flow_scan_interval_ns(idle_ns);
 	h->fn = fn;
 	h->ctx = ctx;
 	return h;
-}
-
-static int by_start(const void *a, const void *b)
-{
-	const struct ended *x = a, *y = b;
-
-	return x->f.val.first_ns < y->f.val.first_ns ? -1 : x->f.val.first_ns > y->f.val.first_ns;
 }
 
 /* Entry i leaves the table into the batch (the last entry takes its
@@ -77,11 +51,11 @@ static int by_start(const void *a, const void *b)
 static bool take(struct pl_hostflows *h, uint32_t i, enum pl_flow_end why)
 {
 	const struct host_flow *hf = pl_htab_val(&h->tab, i);
-	struct ended *e;
+	struct pl_flow_ended *e;
 
 	if (h->n_batch == h->cap_batch) {
 		size_t cap = h->cap_batch ? h->cap_batch * 2 : 1024;
-		struct ended *b = realloc(h->batch, cap * sizeof(*b));
+		struct pl_flow_ended *b = realloc(h->batch, cap * sizeof(*b));
 
 		if (!b)
 			return false;
@@ -103,7 +77,7 @@ static void send_batch(struct pl_hostflows *h)
 {
 	size_t i;
 
-	qsort(h->batch, h->n_batch, sizeof(*h->batch), by_start);
+	pl_flow_sort_by_start(h->batch, h->n_batch);
 	for (i = 0; i < h->n_batch; i++)
 		h->fn(h->ctx, &h->batch[i].f, h->batch[i].why);
 	h->n_batch = 0;
@@ -126,7 +100,7 @@ static void expire(struct pl_hostflows *h, uint64_t now, bool all)
 		}
 		if (!take(h, i, why))
 			i++; /* out of memory: it goes at the next scan */
-		/* else entry i is now the table's former last entry */
+			     /* else entry i is now the table's former last entry */
 	}
 	send_batch(h);
 }
@@ -160,15 +134,8 @@ static void note_name(struct host_flow *hf, const struct pl_pkt *p)
 
 	if (hf->name.kind)
 		return;
-	if (p->present & PL_HAS_TLS_SNI)
-		name = p->l7.tls.sni, len = p->l7.tls.sni_len, kind = PL_NAME_SNI;
-	else if (p->present & PL_HAS_DNS_QRY)
-		name = p->l7.dns.name, len = p->l7.dns.name_len, kind = PL_NAME_DNS;
-	else if (p->present & PL_HAS_HTTP_HOST)
-		name = p->l7.http.host, len = p->l7.http.host_len, kind = PL_NAME_HTTP;
-	else
-		return;
-	if (!len)
+	kind = pl_flow_name_of(p, &name, &len);
+	if (!kind || !len)
 		return;
 	if (len > PL_NAME_MAX)
 		len = PL_NAME_MAX;

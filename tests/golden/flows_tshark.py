@@ -12,13 +12,15 @@ into the same keys: packets, bytes (frame.len), first and last time, the
 OR of the TCP flags and the TTL range. Prints PASS/FAIL per capture.
 
 The captures must hold no tunnels (tshark's first port field is then the
-inner one) and no malformed headers (the two then disagree on purpose:
-README, "Where pktlens and tshark differ").
+inner one) and no malformed headers (the two then disagree on purpose, as
+tests/golden/EXCEPTIONS lists for the packet records).
 """
+import calendar
 import json
 import os
 import subprocess
 import sys
+import time
 
 FIELDS = ["frame.time_epoch", "frame.len", "ieee8021ad.id", "vlan.id", "ip.src", "ip.dst", "ip.proto", "ip.ttl",
           "ipv6.src", "ipv6.dst", "ipv6.nxt", "ipv6.hlim", "tcp.srcport", "tcp.dstport",
@@ -75,8 +77,6 @@ def tshark_flows(path):
 
 def iso_ns(s):
     # 2026-11-18T11:06:40.000500000Z -> epoch ns
-    import calendar
-    import time
     day, frac = s.rstrip("Z").split(".")
     return calendar.timegm(time.strptime(day, "%Y-%m-%dT%H:%M:%S")) * NS + int(frac.ljust(9, "0"))
 

@@ -31,6 +31,7 @@
 #include "parse/parse.h"
 #include "records/record.h"
 #include "records/flow_record.h"
+#include "records/flow_key.h"
 #include "runtime/hostflows.h"
 #include "util/htab.h"
 #include "frames.h"
@@ -274,22 +275,14 @@ static int add_name(struct names *t, int kind, const char *name, size_t len,
 	return 0;
 }
 
-/* The name the tables count for a record, as flow_account.h picks it. */
+/* The name the tables count for a record (flow_key.h, as the kernel picks it). */
 static int host_name(const struct pl_pkt *p, const char **name, size_t *len)
 {
-	if (p->present & PL_HAS_TLS_SNI) {
-		*name = p->l7.tls.sni, *len = p->l7.tls.sni_len;
-		return *len ? PL_NAME_SNI : 0;
-	}
-	if (p->present & PL_HAS_DNS_QRY) {
-		*name = p->l7.dns.name, *len = p->l7.dns.name_len;
-		return *len ? PL_NAME_DNS : 0;
-	}
-	if (p->present & PL_HAS_HTTP_HOST) {
-		*name = p->l7.http.host, *len = p->l7.http.host_len;
-		return *len ? PL_NAME_HTTP : 0;
-	}
-	return 0;
+	__u32 n;
+	int kind = (int)pl_flow_name_of(p, name, &n);
+
+	*len = n;
+	return n ? kind : 0;
 }
 
 static int kernel_names(struct names *t, struct bpf_map *map, int kind)
@@ -399,7 +392,8 @@ static int compare_flows(struct pl_htab *want, struct pl_htab *got)
 		named += w->has_name;
 		if (!g || memcmp(w, g, sizeof(*w))) {
 			printf("FAIL parity flows: flow %u (proto %u, ports %u > %u): the host "
-			       "counts %llu packets, %llu bytes, flags 0x%x, ttl %u-%u, name '%.*s'; "
+			       "counts %llu packets, %llu bytes, flags 0x%x, ttl %u-%u, name "
+			       "'%.*s'; "
 			       "the kernel %s%llu, %llu, 0x%x, %u-%u, '%.*s'\n",
 			       i, k->proto, k->sport, k->dport, (unsigned long long)w->packets,
 			       (unsigned long long)w->bytes, w->tcp_flags, w->ttl_min, w->ttl_max,
