@@ -27,6 +27,12 @@
 #                                  before it are missed); TD_PID is its pid
 #                                  (SIGINT flushes the file)
 #
+# BPF programs:
+#   prog_ids NAME                  ids of the loaded programs called NAME;
+#                                  never `bpftool prog show name`, which
+#                                  fails outright when any program is
+#                                  being freed while it walks the list
+#
 # Cleanup: every pid start_bg/start_tcpdump started (and any passed to
 # track_pid) is in BG_PIDS; kill_bg [SIGNAL] signals and reaps them all.
 # Each suite's EXIT trap calls kill_bg with what else it must undo.
@@ -45,6 +51,10 @@ skip() {
 	local name=$1
 	shift
 	echo "SKIP $name ($*)"
+}
+
+prog_ids() {
+	bpftool -j prog show 2>/dev/null | jq -r --arg n "$1" '.[] | select(.name == $n) | .id'
 }
 
 in_cli() { ip netns exec "$CLI_NS" timeout -k 2 30 "$@"; }

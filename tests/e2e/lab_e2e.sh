@@ -51,8 +51,10 @@ stop_watch() {
 attached() {
 	ip -n "$SRV_NS" link show pls0 | grep -qE 'xdp|prog/xdp' && return 0
 	local id
-	for id in $(bpftool prog show name pktlens_tc 2>/dev/null | awk -F: '/^[0-9]+:/{print $1}'); do
-		bpftool link show | grep -qE "prog $id( |$)" && return 0
+	local links
+	links=$(bpftool -j link show 2>/dev/null | jq -r '.[].prog_id')
+	for id in $(prog_ids pktlens_tc); do
+		grep -qx "$id" <<<"$links" && return 0
 	done
 	return 1
 }
@@ -137,12 +139,13 @@ for mode in xdp tc; do
 		bad "kill -9 ($mode): could not attach"
 		continue
 	fi
-	attached && ok "kill -9 ($mode): attached while running" || bad "kill -9 ($mode): nothing attached while running"
+	wait_for 5 attached && ok "kill -9 ($mode): attached while running" ||
+		bad "kill -9 ($mode): nothing attached while running"
 	kill -9 "$WATCH_PID"
 	wait "$WATCH_PID" 2>/dev/null
 	WATCH_PID=
-	sleep 0.5
-	if attached; then
+	# links are released after an RCU grace period
+	if ! wait_for 15 eval '! attached'; then
 		bad "kill -9 ($mode): a program is still attached: $(ip netns exec "$SRV_NS" bpftool net show dev pls0)"
 	else
 		ok "kill -9 ($mode): nothing left attached"

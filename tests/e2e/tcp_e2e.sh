@@ -371,11 +371,7 @@ if start_tcp "$TMP/kill.json"; then
 	TCP_PID=
 	# tracepoint links are released after an RCU grace period, which
 	# takes seconds on a busy machine
-	for i in $(seq 150); do
-		bpftool prog show name pl_set_state 2>/dev/null | grep -q . || break
-		sleep 0.1
-	done
-	if bpftool prog show name pl_set_state 2>/dev/null | grep -q .; then
+	if ! wait_for 15 eval '[ -z "$(prog_ids pl_set_state)" ]'; then
 		bad "kill -9: pl_set_state is still loaded"
 	else
 		ok "kill -9: nothing left attached"
