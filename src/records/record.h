@@ -93,7 +93,6 @@ enum pl_malformed {
 	PL_MAL_MPLS_DEPTH,    /* no bottom of stack in PL_MAX_MPLS entries */
 	PL_MAL_GRE,	      /* GRE version, flags or routing not decoded */
 	PL_MAL_GENEVE,	      /* Geneve version not 0, or options past the payload */
-	PL_MAL_TUNNEL_DEPTH,  /* a tunnel inside the inner packet */
 	PL_MAL__COUNT,
 };
 

@@ -163,9 +163,9 @@ def inner_stack(protocols, outer):
     """The first inner packet's stack after a tunnel pktlens decodes, or
     None. Its own tunnels are left out: pktlens decodes one level."""
     rest = protocols[len(outer):]
-    last = outer[-1] if outer else None
-    if not rest or rest[0] not in ("eth", "ip", "ipv6") or \
-            (last not in DECODED and rest[0] not in NET):
+    hdrs = [p for p in outer if not p.startswith("ipv6.")]  # not ext. headers
+    last = hdrs[-1] if hdrs else None
+    if not rest or rest[0] not in ("eth", "ip", "ipv6") or last not in DECODED:
         return None
     if last in NET and rest[0] not in NET:
         return None
