@@ -228,6 +228,8 @@ PL_SUBPROG int pl_parse_tunnel(struct pl_scratch *s)
 	s->tun_l3_off = s->l3_off;
 	s->tun_l4_end = s->l4_end;
 	__builtin_memset(p, 0, PL_PKT_HDRS_LEN);
+	/* the frame's length: what an inner flow counts (flows --inner) */
+	p->frame_len = pl_load32(s->tun_save + __builtin_offsetof(struct pl_pkt, frame_len));
 	if (type == ETH_P_TEB) {
 		off = parse_eth(s, off);
 		type = p->eth_type;
