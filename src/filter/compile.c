@@ -310,6 +310,20 @@ static const struct {
 	{ "tls.handshake.version", PL_FF_TLS_VERSION, false },
 };
 
+/* Puts len bytes (a pattern, an address) in the next string slot for leaf
+ * a, then takes the next token; the caller checked a slot is free. */
+static struct ast *with_slot(struct compiler *c, struct ast *a, const void *bytes, size_t len)
+{
+	memcpy(c->f->strs[c->n_strs], bytes, len);
+	a->leaf.arg8 = (__u8)c->n_strs++;
+	a->leaf.arg8b = (__u8)len;
+	if (next(c)) {
+		free_ast(a);
+		return NULL;
+	}
+	return a;
+}
+
 static struct ast *l7_leaf(struct compiler *c, size_t which, int col)
 {
 	struct ast *a;
@@ -383,16 +397,9 @@ static struct ast *l7_leaf(struct compiler *c, size_t which, int col)
 	c->f->needs_l7 = 1;
 	if (!a)
 		return NULL;
-	memcpy(c->f->strs[c->n_strs], pat, len);
 	a->leaf.lo = l7_fields[which].field;
 	a->leaf.cmp = cmp;
-	a->leaf.arg8 = (__u8)c->n_strs++;
-	a->leaf.arg8b = (__u8)len;
-	if (next(c)) {
-		free_ast(a);
-		return NULL;
-	}
-	return a;
+	return with_slot(c, a, pat, len);
 }
 
 static int l7_field(const char *word)
@@ -504,16 +511,7 @@ static struct ast *inner_addr_port(struct compiler *c, int dir, int col)
 		return NULL;
 	}
 	a = tun_leaf(c, dir == 1 ? PL_FTUN_SRC : dir == 2 ? PL_FTUN_DST : PL_FTUN_HOST, 0, col);
-	if (!a)
-		return NULL;
-	memcpy(c->f->strs[c->n_strs], addr, (size_t)len);
-	a->leaf.arg8 = (__u8)c->n_strs++;
-	a->leaf.arg8b = (__u8)len;
-	if (next(c)) {
-		free_ast(a);
-		return NULL;
-	}
-	return a;
+	return a ? with_slot(c, a, addr, (size_t)len) : NULL;
 }
 
 static struct ast *tunnel_leaf(struct compiler *c, int col)

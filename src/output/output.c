@@ -136,12 +136,26 @@ static void alpn_each(const struct pl_pkt *p,
 
 /* ---- JSON ---- */
 
-/* "key":[a,b,...] of n unsigned integers of `width` bytes (1, 2 or 4) */
-static void j_uint_array(struct pl_out *o, const char *key, const void *v, size_t n, size_t width)
+/* Element i of an array of unsigned integers of `width` bytes (1, 2 or 4). */
+static uint64_t uint_at(const void *v, size_t i, size_t width)
 {
 	const __u8 *b = v;
 	__u16 w;
 	__u32 d;
+
+	if (width == 1)
+		return b[i];
+	if (width == 4) {
+		memcpy(&d, b + 4 * i, 4);
+		return d;
+	}
+	memcpy(&w, b + 2 * i, 2);
+	return w;
+}
+
+/* "key":[a,b,...] of n unsigned integers of `width` bytes (1, 2 or 4) */
+static void j_uint_array(struct pl_out *o, const char *key, const void *v, size_t n, size_t width)
+{
 	size_t i;
 
 	pl_json_key(o, key);
@@ -149,15 +163,7 @@ static void j_uint_array(struct pl_out *o, const char *key, const void *v, size_
 	for (i = 0; i < n; i++) {
 		if (i)
 			pl_out_char(o, ',');
-		if (width == 1) {
-			pl_out_u64(o, b[i]);
-		} else if (width == 4) {
-			memcpy(&d, b + 4 * i, 4);
-			pl_out_u64(o, d);
-		} else {
-			memcpy(&w, b + 2 * i, 2);
-			pl_out_u64(o, w);
-		}
+		pl_out_u64(o, uint_at(v, i, width));
 	}
 	pl_out_char(o, ']');
 }
@@ -442,19 +448,26 @@ static void text_prefix(struct pl_out *o, const struct pl_meta *m)
 	}
 }
 
-static void text_vlan(struct pl_out *o, const struct pl_pkt *p)
+/* "LIT a,b,c " of n ids of `width` bytes (2 or 4): VLAN ids, MPLS labels */
+static void text_ids(struct pl_out *o, const char *lit, const void *ids, size_t n, size_t width)
 {
-	size_t i, n = clamp(p->n_vlan, PL_MAX_VLAN);
+	size_t i;
 
-	if (!has(p, PL_HAS_ETH) || n == 0)
-		return;
-	pl_out_mem(o, "vlan ", 5);
+	pl_out_str(o, lit);
 	for (i = 0; i < n; i++) {
 		if (i)
 			pl_out_char(o, ',');
-		pl_out_u64(o, p->vlan_id[i]);
+		pl_out_u64(o, uint_at(ids, i, width));
 	}
 	pl_out_char(o, ' ');
+}
+
+static void text_vlan(struct pl_out *o, const struct pl_pkt *p)
+{
+	size_t n = clamp(p->n_vlan, PL_MAX_VLAN);
+
+	if (has(p, PL_HAS_ETH) && n)
+		text_ids(o, "vlan ", p->vlan_id, n, sizeof(p->vlan_id[0]));
 }
 
 static void text_arp(struct pl_out *o, const struct pl_pkt *p)
@@ -678,17 +691,10 @@ static void text_l7(struct pl_out *o, const struct pl_pkt *p)
 /* "MPLS 100 " (labels outer first, comma-separated, as VLAN ids are) */
 static void text_mpls(struct pl_out *o, const struct pl_pkt *p)
 {
-	size_t i, n = clamp(p->n_mpls, PL_MAX_MPLS);
+	size_t n = clamp(p->n_mpls, PL_MAX_MPLS);
 
-	if (n == 0)
-		return;
-	pl_out_mem(o, "MPLS ", 5);
-	for (i = 0; i < n; i++) {
-		if (i)
-			pl_out_char(o, ',');
-		pl_out_u64(o, p->mpls_label[i]);
-	}
-	pl_out_char(o, ' ');
+	if (n)
+		text_ids(o, "MPLS ", p->mpls_label, n, sizeof(p->mpls_label[0]));
 }
 
 /* The headers of a packet, without its L7 hint. */
