@@ -113,6 +113,14 @@ PL_INLINE bool pl_resume_l7(struct pl_scratch *s)
 	return true;
 }
 
+/* The MPLS/tunnel tail past the bytes pl_reset() clears: zeroed by the
+ * first layer that uses it, so that the record the kernel sends whole
+ * holds no bytes of an earlier packet. */
+PL_INLINE void pl_clear_tail(struct pl_pkt *p)
+{
+	__builtin_memset(&p->gre_flags, 0, sizeof(*p) - __builtin_offsetof(struct pl_pkt, gre_flags));
+}
+
 /* A tunnel in the headers just parsed: the outer parse notes it for
  * pl_parse_tunnel(); inside the inner packet, a further one is not
  * decoded (the record says it was cut short). */
@@ -202,10 +210,9 @@ PL_SUBPROG int pl_parse_tunnel(struct pl_scratch *s)
 	kind = s->tun_next;
 	off = s->tun_off;
 	s->tun_next = 0;
-	__builtin_memset(&p->gre_flags, 0,
-			 __builtin_offsetof(struct pl_pkt, mpls_label) -
-				 __builtin_offsetof(struct pl_pkt, gre_flags));
-	__builtin_memset(p->inner, 0, sizeof(p->inner));
+	/* after MPLS, pl_parse_mpls() cleared the tail already */
+	if (!p->n_mpls)
+		pl_clear_tail(p);
 	p->tun_kind = (__u8)kind;
 	p->tun_flags = 0;
 	if (kind == PL_TUN_VXLAN) {
@@ -269,7 +276,7 @@ PL_SUBPROG int pl_parse_mpls(struct pl_scratch *s, __u32 off)
 
 	if (!s)
 		return 0;
-	__builtin_memset(s->ev.pkt.mpls_label, 0, sizeof(s->ev.pkt.mpls_label));
+	pl_clear_tail(&s->ev.pkt);
 	off = parse_mpls(s, off, &type);
 	if (!off)
 		return 0;

@@ -82,7 +82,7 @@ static const char *const filters[] = {
 	/* tunnels: tests of the record's tunnel and inner headers */
 	"vxlan 1234 or gre",
 	"inner tcp port 443 or inner host 2001:db8::1",
-	"mpls and inner udp",
+	"mpls and inner tcp",
 };
 #define N_FILTERS (sizeof(filters) / sizeof(filters[0]))
 
