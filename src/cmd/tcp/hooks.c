@@ -4,6 +4,7 @@
  * need it; which of them this kernel has, attaching, missed runs.
  */
 #include <errno.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -204,4 +205,30 @@ int tcp_attach_programs(struct tcp_bpf *skel, struct bpf_link **links, int *n_li
 		links[(*n_links)++] = l;
 	}
 	return n_failed;
+}
+
+/* Sizes the connection table (tcp.bpf.c: max_conns entries in 2 * max_conns
+ * slots, in groups of 8) and loads, with one message on failure. */
+int tcp_load(struct tcp_bpf *skel, uint64_t max_conns)
+{
+	uint64_t slots = 64;
+	int err;
+
+	while (slots < 2ull * max_conns)
+		slots *= 2;
+	skel->rodata->max_conns = max_conns;
+	skel->rodata->conn_group_mask = (__u32)(slots / 8 - 1);
+	bpf_map__set_max_entries(skel->maps.conns, (__u32)(slots / 8));
+	err = tcp_bpf__load(skel);
+	if (!err)
+		return 0;
+	/* the verifier also says EACCES; only without root is it ours */
+	if (err == -EPERM || (err == -EACCES && geteuid() != 0))
+		pl_err("not allowed to load BPF programs: run as root or grant CAP_BPF, "
+		       "CAP_NET_ADMIN and CAP_PERFMON");
+	else
+		pl_err("the kernel refused the BPF programs (%s); run with -v to see the "
+		       "verifier's log",
+		       strerror(-err));
+	return -1;
 }
