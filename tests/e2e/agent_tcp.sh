@@ -5,8 +5,9 @@
 # against `ss -ti` for a long-lived connection (and netem's delay where the
 # kernel has netem), retransmits under nftables loss equal to `pktlens tcp`'s
 # retransmit records of the same run, a reset sent for a closed port, drops
-# by reason (TCP_CSUM, NO_SOCKET), promtool on the page and a real
-# Prometheus server's histogram_quantile() of the RTT.
+# by reason (TCP_CSUM, NO_SOCKET), promtool on the page, a real Prometheus
+# server's histogram_quantile() of the RTT, and the handshake RTT of the
+# flow records in the agent's log.
 #
 # Tracepoints see every namespace: the exact counts are those of the lab's
 # own ports (the per-port families); run under the lab lock.
@@ -64,6 +65,7 @@ cat >"$TMP/agent.yaml" <<EOF
 interfaces: [pls0]
 tcp: true
 metrics: { listen: 127.0.0.1:9464, top: 10 }
+log: { file: $TMP/flows.json }
 EOF
 ip netns exec "$SRV_NS" "$PKTLENS" agent -c "$TMP/agent.yaml" >"$TMP/agent.out" 2>"$TMP/agent.err" &
 AGENT_PID=$!
@@ -284,3 +286,15 @@ wait "$AGENT_PID"
 rc=$?
 AGENT_PID=
 [ $rc -eq 0 ] && ok "agent-tcp-sigterm-exit-0" || bad "agent-tcp-sigterm-exit-0: rc $rc"
+
+# the flows (pls0's ingress: the clients' side) that began with a SYN carry
+# the handshake, SYN to the client's ACK of the SYN-ACK (exported at exit)
+jq -s --arg cli "$CLI" '[.[] | select(.["source.ip"] == $cli and .["destination.port"] == 8080 and
+	(.["pktlens.tcp_flags"] % 4 >= 2))] | [length, ([.[] | select(.["pktlens.tcp.handshake_rtt"] // 0 |
+	. > 0 and . < 5)] | length)] | "\(.[0]) \(.[1])"' -r "$TMP/flows.json" >"$TMP/hs.txt" 2>&1
+read -r n_syn n_hs <"$TMP/hs.txt"
+if [ "${n_syn:-0}" -ge "$N" ] && [ "$n_syn" = "$n_hs" ]; then
+	ok "agent-flows-handshake-rtt: all $n_syn flows to port 8080 that began with a SYN carry pktlens.tcp.handshake_rtt"
+else
+	bad "agent-flows-handshake-rtt: $(cat "$TMP/hs.txt")"
+fi

@@ -718,6 +718,15 @@ int cmd_agent(struct pl_opts *o)
 	if (ret)
 		goto out;
 	pl_log_setup_libbpf();
+	/* before "metrics on", which scripts wait for: a signal sent
+	 * after it must not be lost (a background job of a script starts
+	 * with SIGINT ignored) */
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	ret = kernel_up(a, NULL);
 	if (ret)
 		goto out;
@@ -729,12 +738,6 @@ int cmd_agent(struct pl_opts *o)
 	if (ret)
 		goto out;
 
-	sa.sa_handler = on_stop;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = on_hup;
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	a->mono_to_epoch_ns = pl_mono_to_epoch_ns();
 	a->start_epoch_ns = pl_clock_ns(CLOCK_REALTIME);
 	t0 = pl_clock_ns(CLOCK_MONOTONIC);
