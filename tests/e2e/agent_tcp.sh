@@ -31,7 +31,7 @@ cleanup() {
 		kill -9 "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	ip netns exec "$CLI_NS" nft delete table inet pl_loss 2>/dev/null
+	lab_loss_del
 	$LAB down >/dev/null 2>&1
 	rm -rf "$TMP"
 }
@@ -76,18 +76,7 @@ else
 	exit 1
 fi
 
-cat >"$TMP/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: pktlens
-    static_configs:
-      - targets: ['127.0.0.1:9464']
-EOF
-ip netns exec "$SRV_NS" prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/prom" \
-	--web.listen-address=127.0.0.1:9090 --log.level=warn >"$TMP/prometheus.log" 2>&1 &
-PROM_PID=$!
+start_prometheus "$TMP"
 
 # ---- N downloads: exactly N accepted, closed, and observed ----
 for i in $(seq "$N"); do
@@ -187,20 +176,13 @@ else
 fi
 
 # ---- retransmits under 10% loss: the same count as pktlens tcp's ----
-if ip netns exec "$CLI_NS" nft -f - <<'EOF'; then
-table inet pl_loss {
-	chain pre {
-		type filter hook prerouting priority -300; policy accept;
-		ip saddr 198.18.0.1 tcp sport 8080 numgen random mod 10 == 0 drop
-	}
-}
-EOF
+if lab_loss_add; then
 	r0=$(metric "pktlens_tcp_port_retransmits_total$P")
 	"$PKTLENS" tcp --json --stats --events retrans --duration 60 "port 8080" >"$TMP/rt.json" 2>"$TMP/rt.err" &
 	TCP_PID=$!
 	if wait_line "$TMP/rt.err" "tracing TCP" 10 "$TCP_PID"; then
 		for i in 1 2 3; do cli curl -s -o /dev/null --max-time 20 "http://$SRV:8080/1m.bin"; done
-		ip netns exec "$CLI_NS" nft delete table inet pl_loss
+		lab_loss_del
 		wait_for 10 metric_is "pktlens_tcp_port_connections_closed_total{port=\"8080\",end=\"normal\"}" $((N + NETEM_CONNS + 3))
 		sleep 0.3 # let pktlens tcp's last records through its ring buffer
 		kill -INT "$TCP_PID"

@@ -4,13 +4,13 @@
  * need it; which of them this kernel has, attaching, missed runs.
  */
 #include <errno.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "util/log.h"
+#include "runtime/skel_common.h"
 #include "cmd/tcp/tcp.h"
 #include "filter/filter.h"
 #include "tcp.skel.h"
@@ -220,15 +220,5 @@ int tcp_load(struct tcp_bpf *skel, uint64_t max_conns)
 	skel->rodata->conn_group_mask = (__u32)(slots / 8 - 1);
 	bpf_map__set_max_entries(skel->maps.conns, (__u32)(slots / 8));
 	err = tcp_bpf__load(skel);
-	if (!err)
-		return 0;
-	/* the verifier also says EACCES; only without root is it ours */
-	if (err == -EPERM || (err == -EACCES && geteuid() != 0))
-		pl_err("not allowed to load BPF programs: run as root or grant CAP_BPF, "
-		       "CAP_NET_ADMIN and CAP_PERFMON");
-	else
-		pl_err("the kernel refused the BPF programs (%s); run with -v to see the "
-		       "verifier's log",
-		       strerror(-err));
-	return -1;
+	return err ? pl_load_failed(err, "(--max-conns)") : 0;
 }
