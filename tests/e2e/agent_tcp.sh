@@ -110,9 +110,12 @@ else
 fi
 
 # ---- a long-lived connection: the RTT at close against ss -ti ----
-# The server (port 8081) sends for a while, says so, and closes when told.
+# The server (port 8081) sends for a while, goes quiet, says so, and when
+# told closes with a reset (SO_LINGER 0): no RTT sample comes after ss's
+# reading, as a FIN's would (the peer's answer to it includes its process
+# waking up).
 cat >"$TMP/long.py" <<'EOF'
-import os, socket, sys, time
+import os, socket, struct, sys, time
 tmp = sys.argv[1]
 l = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -129,6 +132,7 @@ for _ in range(200):
     if os.path.exists(tmp + "/go"):
         break
     time.sleep(0.05)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 c.close()
 EOF
 ip netns exec "$SRV_NS" timeout 30 "$PY" "$TMP/long.py" "$TMP" >/dev/null 2>"$TMP/long.err" &
@@ -137,7 +141,10 @@ wait_line "$TMP/long.err" "listening" 10 "$LONG_PID" || bad "agent-tcp-ss: the s
 cli "$PY" -c "
 import socket
 s = socket.create_connection(('$SRV', 8081))
-while s.recv(65536): pass
+try:
+    while s.recv(65536): pass
+except ConnectionResetError:
+    pass
 " &
 cpid=$!
 wait_line "$TMP/long.err" "sent" 15 "$LONG_PID"
