@@ -429,6 +429,13 @@ static const struct pl_opt_def opt_defs[] = {
 	  .arg = "FILE",
 	  .help = "YAML configuration (docs/agent.md); options given here override it. "
 		  "-c FILE, the old spelling, still works" },
+	{ .name = "tcp",
+	  .type = PL_T_FLAG,
+	  .off = OFF(tcp),
+	  .cmds = PL_CMD_AGENT,
+	  .group = G_AGENT,
+	  .help = "TCP and drop metrics from the kernel's tracepoints (as pktlens tcp), "
+		  "counted in the kernel" },
 	{ .name = "metrics",
 	  .type = PL_T_STR,
 	  .off = OFF(metrics),

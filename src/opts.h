@@ -51,6 +51,7 @@ struct pl_opts {
 	const char *log_file;	/* agent --log FILE */
 	/* detect, block, read --detect (docs/detect.md) */
 	bool detect;  /* read --detect */
+	bool tcp;     /* agent --tcp */
 	bool enforce; /* detect --enforce */
 	int n_thresholds;
 	const char *thresholds[PL_MAX_IFACES]; /* --threshold NAME=VALUE[,...] */

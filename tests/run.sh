@@ -51,6 +51,7 @@ flows          kernel lab
 top            kernel lab
 agent          kernel lab
 agent-detect   kernel lab
+agent-tcp      kernel lab,prometheus,promtool
 flows-scale    kernel lab
 detect-parity  kernel -
 detect         kernel lab
@@ -96,6 +97,7 @@ suite_cmd() {
 	top) bash tests/e2e/top_tmux.sh ;;
 	agent) bash tests/e2e/agent_e2e.sh ;;
 	agent-detect) bash tests/e2e/agent_detect.sh ;;
+	agent-tcp) bash tests/e2e/agent_tcp.sh ;;
 	flows-scale) bash tests/e2e/flows_scale.sh ;;
 	# kernel/host detector parity on crafted frames
 	detect-parity) make -s build/detect_parity &&

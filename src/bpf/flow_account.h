@@ -218,6 +218,12 @@ static __always_inline struct pl_flow_val *account_flow(struct pl_pkt *p, __u32 
 	now = flow_clock(v);
 	FLOW_ADD(&v->packets, 1);
 	FLOW_ADD(&v->bytes, p->frame_len);
+	if (flags && v->tcp_flags == PL_TCP_SYN) {
+		__u32 hs = pl_flow_handshake(v, v->tcp_flags, flags, now);
+
+		if (hs)
+			v->handshake_us = hs;
+	}
 	if ((v->tcp_flags | flags) != v->tcp_flags) {
 		/* BPF has 64-bit atomic OR only without alu32: OR into the
 		 * aligned 8 bytes that start with tcp_flags (little-endian, so

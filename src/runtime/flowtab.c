@@ -215,6 +215,8 @@ static void sum_flow(struct pl_flow_val *dst, const void *src, int n)
 		dst->packets += v->packets;
 		dst->bytes += v->bytes;
 		dst->tcp_flags |= v->tcp_flags;
+		if (v->handshake_us > dst->handshake_us)
+			dst->handshake_us = v->handshake_us;
 		if (!any || (v->first_ns && v->first_ns < dst->first_ns))
 			dst->first_ns = v->first_ns;
 		if (v->last_ns > dst->last_ns)

@@ -41,6 +41,7 @@ struct pl_agent_config {
 	char *allow[PL_MAX_IFACES]; /* CIDR[,CIDR...] each */
 	int n_allow;
 	uint64_t rate_limit; /* packets/s per source; 0: off */
+	bool tcp;	     /* tcp, --tcp: TCP and drop metrics (tracepoints) */
 };
 
 /* Defaults, then `path` (NULL: no file), then the flags in o. Returns 0,
