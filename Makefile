@@ -232,8 +232,9 @@ $(BUILD)/bench/tcpstorm.o: CFLAGS += -pthread
 BENCH_BINS := $(BUILD)/kbench $(BUILD)/kbench_detect $(BUILD)/flowbench $(BUILD)/tcpstorm $(BUILD)/xdp_pass.bpf.o
 bench-build: $(BENCH_BINS)
 
-# top (ncurses), agent (libmicrohttpd, libyaml, libfixbuf): only pktlens links them
-FLOW_PKGS := ncursesw libmicrohttpd yaml-0.1 libfixbuf
+# top (ncurses), agent (libmicrohttpd, libyaml, libfixbuf, librdkafka; OpenSSL for the
+# Community ID): only pktlens links them
+FLOW_PKGS := ncursesw libmicrohttpd yaml-0.1 libfixbuf rdkafka libcrypto
 $(BUILD)/pktlens: LDLIBS += $(shell pkg-config --libs $(FLOW_PKGS) 2>/dev/null)
 $(BUILD)/obj/sinks/ipfix.o: CFLAGS += $(shell pkg-config --cflags libfixbuf 2>/dev/null)
 
