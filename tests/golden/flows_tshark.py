@@ -9,7 +9,8 @@ With no timeout reached (both set to a year), `pktlens read --flows
 (ICMP: type << 8 | code as the destination port) and the outer VLAN id.
 tshark (reassembly off) decodes each packet, and this script sums them
 into the same keys: packets, bytes (frame.len), first and last time, the
-OR of the TCP flags and the TTL range. Prints PASS/FAIL per capture.
+OR of the TCP flags and the TTL range, and the Community ID (Wireshark's
+communityid dissector; network.community_id). Prints PASS/FAIL per capture.
 
 The captures must hold no tunnels (tshark's first port field is then the
 inner one) and no malformed headers (the two then disagree on purpose, as
@@ -25,7 +26,7 @@ import time
 FIELDS = ["frame.time_epoch", "frame.len", "ieee8021ad.id", "vlan.id", "ip.src", "ip.dst", "ip.proto", "ip.ttl",
           "ipv6.src", "ipv6.dst", "ipv6.nxt", "ipv6.hlim", "tcp.srcport", "tcp.dstport",
           "tcp.flags", "udp.srcport", "udp.dstport", "sctp.srcport", "sctp.dstport",
-          "icmp.type", "icmp.code", "icmpv6.type", "icmpv6.code"]
+          "icmp.type", "icmp.code", "icmpv6.type", "icmpv6.code", "communityid"]
 YEAR = str(86400 * 365)
 NS = 10**9
 
@@ -36,7 +37,8 @@ def first(v):
 
 def tshark_flows(path):
     cmd = ["tshark", "-n", "-r", path, "-o", "tcp.desegment_tcp_streams:FALSE",
-           "-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE", "-T", "fields",
+           "-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE",
+           "--enable-protocol", "communityid", "-T", "fields",
            "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,"]
     for f in FIELDS:
         cmd += ["-e", f]
@@ -66,12 +68,17 @@ def tshark_flows(path):
         sec, _, frac = r["frame.time_epoch"].partition(".")
         t = int(sec) * NS + int(frac.ljust(9, "0")[:9])
         f = flows.setdefault(key, {"packets": 0, "bytes": 0, "first": t, "last": t, "flags": 0,
-                                   "ttl": (int(ttl), int(ttl))})
+                                   "ttl": (int(ttl), int(ttl)), "cid": set()})
         f["packets"] += 1
         f["bytes"] += int(r["frame.len"])
         f["first"], f["last"] = min(f["first"], t), max(f["last"], t)
         f["flags"] |= int(r["tcp.flags"], 16) if r["tcp.flags"] else 0
         f["ttl"] = (min(f["ttl"][0], int(ttl)), max(f["ttl"][1], int(ttl)))
+        if r["communityid"]:  # none for a transport Wireshark leaves alone (IP proto 0)
+            f["cid"].add(r["communityid"])
+    for f in flows.values():
+        if not f["cid"]:
+            f["cid"] = None  # nothing to compare with
     return flows
 
 
@@ -98,7 +105,8 @@ def pktlens_flows(pktlens, path):
         flows[key] = {"packets": j["network.packets"], "bytes": j["network.bytes"],
                       "first": iso_ns(j["event.start"]), "last": iso_ns(j["event.end"]),
                       "flags": j.get("pktlens.tcp_flags", 0),
-                      "ttl": (j["pktlens.ttl_min"], j["pktlens.ttl_max"])}
+                      "ttl": (j["pktlens.ttl_min"], j["pktlens.ttl_max"]),
+                      "cid": {j.get("network.community_id", "")}}
     return flows, None
 
 
@@ -114,6 +122,9 @@ def main():
         theirs = tshark_flows(path)
         if err is None and not theirs:
             err = "tshark found no IP flows: a test of nothing"
+        for k, f in theirs.items():
+            if f["cid"] is None and k in mine:
+                mine[k]["cid"] = None
         if err is None and mine != theirs:
             keys = sorted(set(mine) | set(theirs), key=str)
             diff = [k for k in keys if mine.get(k) != theirs.get(k)]

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include "check.h"
+#include "output/flow_output.h"
 #include "util/community_id.h"
 
 struct vec {
@@ -139,8 +140,24 @@ static void test_fields_matter(void)
 	TRUE(strcmp(a, b) != 0);
 }
 
+/* a flow record's ID: the flow key holds ICMP's type and code in dport */
+static void test_flow_key(void)
+{
+	struct pl_flow_key k = { .ip_ver = 4, .proto = 1, .dport = 8 << 8 };
+	char id[PL_COMMUNITY_ID_LEN];
+
+	addr("1.2.3.4", k.src);
+	addr("5.6.7.8", k.dst);
+	EQ(pl_flow_community_id(&k, id), 30);
+	TRUE(!strcmp(id, "1:crodRHL2FEsHjbv3UkRrfbs4bZ0="));
+	k.proto = 6, k.sport = 1122, k.dport = 3344;
+	pl_flow_community_id(&k, id);
+	TRUE(!strcmp(id, "1:wCb3OG7yAFWelaUydu0D+125CLM="));
+}
+
 int main(void)
 {
+	run("community-id-flow-key", test_flow_key);
 	run("community-id-spec-baseline", test_baseline);
 	run("community-id-every-field-counts", test_fields_matter);
 	return check_summary("test_community_id");
