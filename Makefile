@@ -99,9 +99,15 @@ UNIT_LIB   := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c $(OUT_SRC
 $(UNIT_BINS): $(BUILD)/san/%: $(BUILD)/san/tests/unit/%.o $(call san,$(UNIT_LIB))
 	$(CLANG) $(SAN) $^ $(LDLIBS) -lcrypto -o $@
 
+# librdkafka's mock cluster in a process of its own: the Kafka suite and
+# bench/kafka.sh produce to it and consume from it with kcat
+$(BUILD)/kafka_mock: tests/kafka/mockcluster.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEPFLAGS) $< -lrdkafka -o $@
+
 # What tests/run.sh builds first: pktlens, the unit tests, the parity test
 # and every benchmark
-test-build: all $(UNIT_BINS) $(BUILD)/parity bench-build
+test-build: all $(UNIT_BINS) $(BUILD)/parity $(BUILD)/kafka_mock bench-build
 
 # make unit: build and run the unit tests (PASS/FAIL lines each)
 unit: $(UNIT_BINS)

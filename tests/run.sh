@@ -50,6 +50,7 @@ flows          kernel lab
 top            kernel lab
 agent          kernel lab
 agent-detect   kernel lab
+kafka          kernel lab
 flows-scale    kernel lab
 detect-parity  kernel -
 detect         kernel lab
@@ -95,6 +96,8 @@ suite_cmd() {
 	top) bash tests/e2e/top_tmux.sh ;;
 	agent) bash tests/e2e/agent_e2e.sh ;;
 	agent-detect) bash tests/e2e/agent_detect.sh ;;
+	# the Kafka sink against librdkafka's mock cluster, read back with kcat
+	kafka) bash tests/e2e/kafka_e2e.sh ;;
 	flows-scale) bash tests/e2e/flows_scale.sh ;;
 	# kernel/host detector parity on crafted frames
 	detect-parity) make -s build/detect_parity &&

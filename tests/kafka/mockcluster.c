@@ -5,8 +5,8 @@
  * cluster, and killing this process is brokers that vanish.
  *
  * usage: mockcluster BROKERS PARTITIONS TOPIC...
- * Prints "bootstrap HOST:PORT,..." once the topics exist, then runs until
- * SIGTERM or SIGINT.
+ * Prints "bootstrap HOST:PORT,..." on stderr (where tests/lib.sh's start_bg
+ * waits) once the topics exist, then runs until SIGTERM or SIGINT.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -26,8 +26,8 @@ static void on_stop(int sig)
 int main(int argc, char **argv)
 {
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	rd_kafka_mock_cluster_t *mc;
 	char err[256];
+	rd_kafka_mock_cluster_t *mc;
 	rd_kafka_t *rk;
 	int i, brokers, parts;
 
@@ -37,6 +37,8 @@ int main(int argc, char **argv)
 	}
 	brokers = atoi(argv[1]);
 	parts = atoi(argv[2]);
+	/* this handle only hosts the cluster: nothing to connect to, nothing to say */
+	rd_kafka_conf_set(conf, "log_level", "0", err, sizeof(err));
 	rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
 	if (!rk) {
 		fprintf(stderr, "mockcluster: rd_kafka_new: %s\n", err);
@@ -55,8 +57,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGTERM, on_stop);
 	signal(SIGINT, on_stop);
-	printf("bootstrap %s\n", rd_kafka_mock_cluster_bootstraps(mc));
-	fflush(stdout);
+	fprintf(stderr, "bootstrap %s\n", rd_kafka_mock_cluster_bootstraps(mc));
 	while (!stop)
 		pause();
 	rd_kafka_mock_cluster_destroy(mc);
