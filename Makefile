@@ -30,7 +30,7 @@ USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS))) src/parse/parse.c src/fi
 USER_SRCS += $(filter-out src/detect/detect.c,$(wildcard src/detect/*.c))
 USER_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 
-.PHONY: all deps test test-build check unit run lab-up lab-down bench bench-build fuzz truncate clean install soak
+.PHONY: all deps test test-build check unit run lab-up lab-down bench bench-build fuzz truncate clean install soak deb
 
 all: $(BUILD)/pktlens
 
@@ -76,9 +76,18 @@ $(BUILD)/obj/%.o: src/%.c | $(SKELS)
 $(BUILD)/pktlens: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the man page and
+# the bash completion (bash-completion looks under PREFIX/share too)
+PREFIX ?= /usr/local
 install: $(BUILD)/pktlens
-	install -m 0755 $(BUILD)/pktlens /usr/local/bin/pktlens
-	install -D -m 0644 docs/pktlens.8 /usr/local/share/man/man8/pktlens.8
+	install -D -m 0755 $(BUILD)/pktlens $(DESTDIR)$(PREFIX)/bin/pktlens
+	install -D -m 0644 docs/pktlens.8 $(DESTDIR)$(PREFIX)/share/man/man8/pktlens.8
+	install -D -m 0644 contrib/bash-completion/pktlens \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/pktlens
+
+# make deb: build/pktlens_VERSION_ARCH.deb (scripts/mkdeb.sh, dpkg-deb)
+deb: $(BUILD)/pktlens
+	@bash scripts/mkdeb.sh
 
 # Host unit tests and tools built with ASan/UBSan, from objects of their
 # own: build/san/<path>.o for <path>.c.

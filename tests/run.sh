@@ -43,6 +43,7 @@ golden-flows   host   tshark
 parity         kernel -
 filter         host   tcpdump
 cli            kernel -
+completion     host   -
 e2e            kernel lab
 filter-live    kernel lab
 tcp            kernel lab
@@ -89,6 +90,8 @@ suite_cmd() {
 			"$PCAP_DIR"/*.pcap tests/golden/pcaps/*.pcap' ;;
 	filter) bash tests/filter/run.sh ;;
 	cli) bash tests/cli/cli.sh ;;
+	# contrib/bash-completion/pktlens, driven as bash-completion does
+	completion) bash tests/cli/completion.sh ;;
 	e2e) bash tests/e2e/lab_e2e.sh ;;
 	filter-live) bash tests/e2e/filter_live.sh ;;
 	tcp) bash tests/e2e/tcp_e2e.sh ;;
