@@ -243,7 +243,8 @@ $(BUILD)/bench/tcpstorm.o: CFLAGS += -pthread
 
 # Every benchmark binary, built (never run) by `make test` so that a broken
 # benchmark fails there and not first in `make bench`.
-BENCH_BINS := $(BUILD)/kbench $(BUILD)/kbench_detect $(BUILD)/flowbench $(BUILD)/tcpstorm $(BUILD)/xdp_pass.bpf.o
+BENCH_BINS := $(BUILD)/kbench $(BUILD)/kbench_detect $(BUILD)/flowbench $(BUILD)/tcpstorm $(BUILD)/xdp_pass.bpf.o \
+	$(BUILD)/kafka_mock
 bench-build: $(BENCH_BINS)
 
 # top (ncurses), agent (libmicrohttpd, libyaml, libfixbuf, librdkafka; OpenSSL for the

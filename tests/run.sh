@@ -57,6 +57,7 @@ detect-parity  kernel -
 detect         kernel lab
 hardening      kernel -
 ifaces         kernel tshark
+deb            kernel dpkg-deb
 fuzz           host   -
 truncate       host   -
 "
@@ -111,6 +112,8 @@ suite_cmd() {
 	hardening) bash tests/e2e/hardening.sh ;;
 	# interfaces that go, come back (--reattach) or are renamed while watched
 	ifaces) bash tests/e2e/ifaces.sh ;;
+	# make deb, installed with dpkg, run, removed and purged
+	deb) bash tests/e2e/deb.sh ;;
 	fuzz) bash tests/fuzz/run.sh "$FUZZ_SECONDS" ;;
 	# read on every capture cut at every offset, every packet at every length
 	truncate) bash tests/fuzz/truncate.sh ;;
