@@ -33,7 +33,11 @@ metric() {
 		awk -v m="$1" '$1 == m { print $2 }'
 }
 metric_is() { [ "$(metric "$1")" = "$2" ]; }
-lines() { grep -c . "$1" 2>/dev/null || echo 0; }
+lines() {
+	local n
+	n=$(grep -c . "$1" 2>/dev/null)
+	echo "${n:-0}"
+}
 lines_are() { [ "$(lines "$1")" -eq "$2" ]; }
 # consume TOPIC from the beginning to its end: kcat's JSON envelope a line
 consume() { in_srv kcat -C -b "$BOOT" -t "$1" -o beginning -e -q -J; }
@@ -42,18 +46,21 @@ consume() { in_srv kcat -C -b "$BOOT" -t "$1" -o beginning -e -q -J; }
 command -v kcat >/dev/null || { bad "kafka: kcat is not installed (scripts/deps.sh)"; exit 1; }
 
 # ---- configuration errors: usage errors naming the setting ----
-printf 'interfaces: [lo]\nkafka: { brokers: "127.0.0.1:9", compression: brotli }\n' >"$TMP/bad1.yaml"
-"$PKTLENS" agent -c "$TMP/bad1.yaml" >/dev/null 2>"$TMP/bad1.err"
-rc=$?
-[ $rc -eq 2 ] && grep -q "bad1.yaml:2: kafka.compression: expected one of none, gzip" "$TMP/bad1.err" &&
-	ok "kafka-config-bad-compression-exit-2" ||
-	bad "kafka-config-bad-compression-exit-2: rc $rc: $(cat "$TMP/bad1.err")"
-printf 'interfaces: [lo]\nkafka: { topics: { packets: x } }\n' >"$TMP/bad2.yaml"
-"$PKTLENS" agent -c "$TMP/bad2.yaml" >/dev/null 2>"$TMP/bad2.err"
-rc=$?
-[ $rc -eq 2 ] && grep -q "kafka.topics: unknown record kind: flows or alerts" "$TMP/bad2.err" &&
-	ok "kafka-config-bad-topic-kind-exit-2" ||
-	bad "kafka-config-bad-topic-kind-exit-2: rc $rc: $(cat "$TMP/bad2.err")"
+# conf_err NAME YAML PATTERN: agent --config with YAML exits 2, saying PATTERN
+conf_err() {
+	local rc
+	printf '%b' "$2" >"$TMP/$1.yaml"
+	"$PKTLENS" agent -c "$TMP/$1.yaml" >/dev/null 2>"$TMP/$1.err"
+	rc=$?
+	[ $rc -eq 2 ] && grep -q -- "$3" "$TMP/$1.err" && ok "kafka-config-$1-exit-2" ||
+		bad "kafka-config-$1-exit-2: rc $rc: $(cat "$TMP/$1.err")"
+}
+conf_err bad-compression 'interfaces: [lo]\nkafka: { brokers: "127.0.0.1:9", compression: brotli }\n' \
+	"bad-compression.yaml:2: kafka.compression: expected one of none, gzip"
+conf_err bad-topic-kind 'interfaces: [lo]\nkafka: { topics: { packets: x } }\n' \
+	"kafka.topics: unknown record kind: flows or alerts"
+conf_err bad-key 'interfaces: [lo]\nkafka: { key: five_tuple }\n' \
+	"kafka.key: expected community_id or none"
 
 if ! $LAB up >"$TMP/lab.log" 2>&1; then
 	bad "lab-up: $(tail -5 "$TMP/lab.log")"

@@ -202,6 +202,18 @@ static bool is_off(const char *s)
 	return !*s || !strcmp(s, "off") || !strcmp(s, "no") || !strcmp(s, "false");
 }
 
+/* A string setting that "off" (is_off) turns into NULL. */
+static int set_str_or_off(struct ctx *x, const yaml_node_t *n, const char *key, char **out)
+{
+	int ret = set_str(x, n, key, out);
+
+	if (!ret && is_off(*out)) {
+		free(*out);
+		*out = NULL;
+	}
+	return ret;
+}
+
 static int set_bool(struct ctx *x, const yaml_node_t *n, const char *key, bool *out)
 {
 	const char *s = scalar(n);
@@ -313,13 +325,9 @@ static int set_topics(struct ctx *x, const yaml_node_t *n, const char *key)
 		if (!name || i == PL_KAFKA__KINDS)
 			return fail(x, k, "unknown record kind: flows or alerts", key);
 		snprintf(full, sizeof(full), "%.40s.%.40s", key, name);
-		ret = set_str(x, v, full, &x->c->kafka_topics[i]);
+		ret = set_str_or_off(x, v, full, &x->c->kafka_topics[i]);
 		if (ret)
 			return ret;
-		if (is_off(x->c->kafka_topics[i])) {
-			free(x->c->kafka_topics[i]);
-			x->c->kafka_topics[i] = NULL;
-		}
 	}
 	return 0;
 }
@@ -462,11 +470,7 @@ static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_
 			return set_seconds(x, v, full, &c->active_timeout);
 	} else if (!strcmp(sect, "metrics")) {
 		if (!strcmp(key, "listen")) {
-			ret = set_str(x, v, full, &c->metrics);
-			if (!ret && is_off(c->metrics)) {
-				free(c->metrics);
-				c->metrics = NULL;
-			}
+			ret = set_str_or_off(x, v, full, &c->metrics);
 			/* checked here, so that a bad reload changes nothing */
 			if (!ret && c->metrics && pl_prom_check_listen(c->metrics))
 				return fail_value(x, v, full, c->metrics, PL_PROM_LISTEN_FORMAT);
@@ -476,11 +480,7 @@ static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_
 			return set_u32(x, v, full, &c->top_n, 1, 100);
 	} else if (!strcmp(sect, "ipfix")) {
 		if (!strcmp(key, "collector")) {
-			ret = set_str(x, v, full, &c->ipfix);
-			if (!ret && is_off(c->ipfix)) {
-				free(c->ipfix);
-				c->ipfix = NULL;
-			}
+			ret = set_str_or_off(x, v, full, &c->ipfix);
 			if (!ret && c->ipfix && pl_ipfix_check_collector(c->ipfix))
 				return fail_value(x, v, full, c->ipfix, PL_IPFIX_COLLECTOR_FORMAT);
 			return ret;
@@ -520,14 +520,8 @@ static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_
 			return ret;
 		}
 	} else if (!strcmp(sect, "kafka")) {
-		if (!strcmp(key, "brokers")) {
-			ret = set_str(x, v, full, &c->kafka_brokers);
-			if (!ret && is_off(c->kafka_brokers)) {
-				free(c->kafka_brokers);
-				c->kafka_brokers = NULL;
-			}
-			return ret;
-		}
+		if (!strcmp(key, "brokers"))
+			return set_str_or_off(x, v, full, &c->kafka_brokers);
 		if (!strcmp(key, "topics"))
 			return set_topics(x, v, full);
 		if (!strcmp(key, "compression")) {
@@ -550,14 +544,8 @@ static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_
 		if (!strcmp(key, "properties"))
 			return set_props(x, v, full);
 	} else if (!strcmp(sect, "log")) {
-		if (!strcmp(key, "file")) {
-			ret = set_str(x, v, full, &c->log_file);
-			if (!ret && is_off(c->log_file)) {
-				free(c->log_file);
-				c->log_file = NULL;
-			}
-			return ret;
-		}
+		if (!strcmp(key, "file"))
+			return set_str_or_off(x, v, full, &c->log_file);
 	}
 	return fail(x, v, "unknown setting (see docs/agent.md)", full);
 }
