@@ -77,18 +77,29 @@ run() {
 	c0=$(cpu_ticks "$pid")
 	ip netns exec "$CLI_NS" timeout 120 trafgen --dev plc0 --conf "$TMP/flows.cfg" -n "$FLOWS" \
 		--cpus 1 -b 200000pps -q >"$TMP/trafgen.log" 2>&1
-	first=0 tfirst=
-	for _ in $(seq 1200); do # at most 120 s
-		n=$(metric "$done_metric")
-		n=${n:-0}
-		if [ "$n" -gt 0 ] && [ -z "$tfirst" ]; then
-			first=$n tfirst=$(now)
+	# samples "time count" every 20 ms: the log's size (file) or the
+	# delivered counter (Kafka, which the agent updates once a scan)
+	: >"$TMP/samples"
+	for i in $(seq 6000); do # at most 120 s
+		if [ "$sink" = file ]; then
+			n=$(stat -c %s "$TMP/log.json" 2>/dev/null || echo 0)
+		else
+			n=$(metric "$done_metric")
 		fi
-		[ "$n" -ge "$FLOWS" ] && break
-		sleep 0.1
+		echo "$(now) ${n:-0}" >>"$TMP/samples"
+		if [ $((i % 10)) = 0 ] && [ "$(metric "$done_metric")" -ge "$FLOWS" ] 2>/dev/null; then
+			echo "$(now) $([ "$sink" = file ] && stat -c %s "$TMP/log.json" || metric "$done_metric")" >>"$TMP/samples"
+			break
+		fi
+		sleep 0.02
 	done
-	t1=$(now)
 	c1=$(cpu_ticks "$pid")
+	n=$(metric "$done_metric")
+	# the first sample with something out, the first with everything
+	read -r tfirst t1 < <(awk 'NR == FNR { last = $2; next }
+		$2 > 0 && !a { a = $1 } $2 == last && !b { b = $1 } END { print a, b }' \
+		"$TMP/samples" "$TMP/samples")
+	first=0
 	echo "$n $first $tfirst $t1 $(((c1 - c0))) $(metric 'pktlens_export_dropped_total{sink="kafka"}') $(metric pktlens_flows_created_total)"
 	kill -TERM "$BG_PID" 2>/dev/null
 	wait "$BG_PID" 2>/dev/null
@@ -97,9 +108,11 @@ run() {
 HZ=$(getconf CLK_TCK)
 declare -A R S C D
 for sink in file kafka; do
-	read -r n first tfirst t1 ticks dropped created < <(run "$sink")
+	run "$sink" >"$TMP/result.$sink" || exit 1
+	read -r n first tfirst t1 ticks dropped created <"$TMP/result.$sink"
 	R[$sink]=$n
-	S[$sink]=$(awk -v n="$n" -v f="$first" -v a="$tfirst" -v b="$t1" 'BEGIN { d = b - a; printf "%.0f", d > 0 ? (n - f) / d : 0 }')
+	# everything within one 20 ms sample: at least n / 0.02
+	S[$sink]=$(awk -v n="$n" -v a="$tfirst" -v b="$t1" 'BEGIN { d = b - a; printf "%s%.0f", d > 0.02 ? "" : ">= ", n / (d > 0.02 ? d : 0.02) }')
 	C[$sink]=$(awk -v t="$ticks" -v hz="$HZ" -v n="$n" 'BEGIN { printf "%.2f", n ? t / hz * 1e6 / n : 0 }')
 	D[$sink]=${dropped:-0}
 	echo "info: $sink: $n of $FLOWS records ($created flows created), ${S[$sink]} records/s, ${C[$sink]} us CPU per record, $ticks ticks" >&2
@@ -112,5 +125,8 @@ awk -v sk="${S[kafka]}" -v sf="${S[file]}" -v ck="${C[kafka]}" -v cf="${C[file]}
 	printf "| **Kafka / file** | | %.2fx | %.2fx | |\n", sf ? sk / sf : 0, cf ? ck / cf : 0 }'
 echo
 echo "$FLOWS one-packet UDP flows (trafgen, 200,000 frames/s) exported on a 1 s idle timeout;"
-echo "records/s from the first record to the last one written (file) or acknowledged (Kafka),"
-echo "sampled every 0.1 s from /metrics. The mock cluster runs on the same 2 CPUs."
+echo "records/s from the first record out to the last one written (file: the log's size, sampled"
+echo "every 20 ms) or acknowledged (Kafka: pktlens_kafka_records_delivered_total, which the agent"
+echo "updates once a scan, every 250 ms). CPU: the agent process's user + system time (librdkafka's"
+echo "threads included) from before the flows are sent until the last record is out. The mock"
+echo "cluster runs on the same 2 CPUs."

@@ -154,7 +154,9 @@ from scapy.all import Ether, IP, TCP, sendp
 sendp(Ether(dst='$MAC') / IP(src='198.18.0.1', dst='198.18.0.1') / TCP(sport=7050, dport=7050, flags='S'),
       iface='plc0', verbose=False)" || bad "land frame not sent"
 has_alert() { grep -q '"event":"alert"' "$TMP/log.json"; }
-if wait_for 10 has_alert && wait_for 10 metric_is pktlens_kafka_records_delivered_total $((want + 1)); then
+# the alert and the land frame's own flow
+if wait_for 10 has_alert && wait_for 10 metric_is pktlens_kafka_records_delivered_total $((want + 2)) &&
+	wait_for 10 lines_are "$TMP/log.json" $((want + 2)); then
 	consume pktlens.alerts >"$TMP/alerts.kcat" 2>/dev/null
 	if [ "$(jq -r .payload "$TMP/alerts.kcat")" = "$(grep '"event":"alert"' "$TMP/log.json")" ] &&
 		[ -n "$(jq -r '.key // empty' "$TMP/alerts.kcat")" ]; then
@@ -203,3 +205,17 @@ kill -TERM "$AGENT_PID"
 wait "$AGENT_PID"
 rc=$?
 [ $rc -eq 0 ] && ok "kafka-agent-sigterm-exit-0" || bad "kafka-agent-sigterm-exit-0: rc $rc: $(tail -3 "$TMP/agent.err")"
+
+# librdkafka's mock cluster inside the agent (test.mock.num.brokers, no
+# brokers): the agent says where it listens, and a flow arrives there
+printf 'interfaces: [pls0]\nfilter: "udp and dst port 7001"\nflows: { idle_timeout: 1 }\nmetrics: { listen: off }\nkafka: { properties: { test.mock.num.brokers: 1 } }\n' \
+	>"$TMP/inner.yaml"
+if start_bg "$TMP/inner" "mock cluster at " 20 ip netns exec "$SRV_NS" "$PKTLENS" agent -c "$TMP/inner.yaml"; then
+	INNER=$(sed -n "s/.*librdkafka's mock cluster at \([^ ]*\).*/\1/p" "$TMP/inner.err" | head -1)
+	gen exact >/dev/null || bad "flowgen exact failed"
+	got_one() { [ "$(in_srv kcat -C -b "$INNER" -t pktlens.flows -o beginning -e -q -c 1 2>/dev/null | jq -r '."destination.port"')" = 7001 ]; }
+	wait_for 20 got_one && ok "kafka-mock-property: a flow in the agent's own mock cluster at $INNER" ||
+		bad "kafka-mock-property: nothing at '$INNER': $(tail -3 "$TMP/inner.err")"
+else
+	bad "kafka-mock-property: $(tail -3 "$TMP/inner.err")"
+fi
