@@ -30,7 +30,7 @@ USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS))) src/parse/parse.c src/fi
 USER_SRCS += $(filter-out src/detect/detect.c,$(wildcard src/detect/*.c))
 USER_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 
-.PHONY: all deps test test-build check unit run lab-up lab-down bench bench-build fuzz truncate clean install soak
+.PHONY: all deps test test-build check unit run lab-up lab-down bench bench-build fuzz truncate clean install soak deb
 
 all: $(BUILD)/pktlens
 
@@ -76,9 +76,18 @@ $(BUILD)/obj/%.o: src/%.c | $(SKELS)
 $(BUILD)/pktlens: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the man page and
+# the bash completion (bash-completion looks under PREFIX/share too)
+PREFIX ?= /usr/local
 install: $(BUILD)/pktlens
-	install -m 0755 $(BUILD)/pktlens /usr/local/bin/pktlens
-	install -D -m 0644 docs/pktlens.8 /usr/local/share/man/man8/pktlens.8
+	install -D -m 0755 $(BUILD)/pktlens $(DESTDIR)$(PREFIX)/bin/pktlens
+	install -D -m 0644 docs/pktlens.8 $(DESTDIR)$(PREFIX)/share/man/man8/pktlens.8
+	install -D -m 0644 contrib/bash-completion/pktlens \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/pktlens
+
+# make deb: build/pktlens_VERSION_ARCH.deb (scripts/mkdeb.sh, dpkg-deb)
+deb: $(BUILD)/pktlens
+	@bash scripts/mkdeb.sh
 
 # Host unit tests and tools built with ASan/UBSan, from objects of their
 # own: build/san/<path>.o for <path>.c.
@@ -91,16 +100,23 @@ $(BUILD)/san/%.o: %.c | $(SKELS)
 
 # the record writer and the packet records on it
 OUT_SRCS   := src/output/output.c src/output/json.c
-UNIT_TESTS := test_output test_json test_parser test_filter test_htab test_hist
+UNIT_TESTS := test_output test_json test_parser test_filter test_htab test_hist test_community_id
 UNIT_BINS  := $(addprefix $(BUILD)/san/,$(UNIT_TESTS))
 UNIT_LIB   := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c $(OUT_SRCS) src/output/flow_output.c \
-	src/util/htab.c src/sinks/prom_text.c
+	src/util/htab.c src/sinks/prom_text.c src/util/community_id.c
+# flow records carry the Community ID (SHA1 from OpenSSL)
 $(UNIT_BINS): $(BUILD)/san/%: $(BUILD)/san/tests/unit/%.o $(call san,$(UNIT_LIB))
-	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@
+	$(CLANG) $(SAN) $^ $(LDLIBS) -lcrypto -o $@
+
+# librdkafka's mock cluster in a process of its own: the Kafka suite and
+# bench/kafka.sh produce to it and consume from it with kcat
+$(BUILD)/kafka_mock: tests/kafka/mockcluster.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEPFLAGS) $< -lrdkafka -o $@
 
 # What tests/run.sh builds first: pktlens, the unit tests, the parity test
 # and every benchmark
-test-build: all $(UNIT_BINS) $(BUILD)/parity bench-build
+test-build: all $(UNIT_BINS) $(BUILD)/parity $(BUILD)/kafka_mock bench-build
 
 # make unit: build and run the unit tests (PASS/FAIL lines each)
 unit: $(UNIT_BINS)
@@ -227,11 +243,13 @@ $(BUILD)/bench/tcpstorm.o: CFLAGS += -pthread
 
 # Every benchmark binary, built (never run) by `make test` so that a broken
 # benchmark fails there and not first in `make bench`.
-BENCH_BINS := $(BUILD)/kbench $(BUILD)/kbench_detect $(BUILD)/flowbench $(BUILD)/tcpstorm $(BUILD)/xdp_pass.bpf.o
+BENCH_BINS := $(BUILD)/kbench $(BUILD)/kbench_detect $(BUILD)/flowbench $(BUILD)/tcpstorm $(BUILD)/xdp_pass.bpf.o \
+	$(BUILD)/kafka_mock
 bench-build: $(BENCH_BINS)
 
-# top (ncurses), agent (libmicrohttpd, libyaml, libfixbuf): only pktlens links them
-FLOW_PKGS := ncursesw libmicrohttpd yaml-0.1 libfixbuf
+# top (ncurses), agent (libmicrohttpd, libyaml, libfixbuf, librdkafka; OpenSSL for the
+# Community ID): only pktlens links them
+FLOW_PKGS := ncursesw libmicrohttpd yaml-0.1 libfixbuf rdkafka libcrypto
 $(BUILD)/pktlens: LDLIBS += $(shell pkg-config --libs $(FLOW_PKGS) 2>/dev/null)
 $(BUILD)/obj/sinks/ipfix.o: CFLAGS += $(shell pkg-config --cflags libfixbuf 2>/dev/null)
 

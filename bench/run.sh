@@ -8,6 +8,8 @@
 #     with pktlens, tcpdump and xdpdump capturing
 #  5. build/kbench_detect and bench/detect_flood.sh: what pktlens detect
 #     costs per packet, and a SYN flood with no defence, nftables and XDP
+#  6. bench/kafka.sh: the agent's CPU and records/s into Kafka (librdkafka's
+#     mock cluster) at 100,000 flows, against the JSON log file
 # Prints the machine and every table, and rewrites docs/BENCHMARKS.md.
 # Attaches programs only to the lab's pls0 (in its namespace), never to
 # the host's interfaces. Needs root (BPF, namespaces), python3, tcpdump,
@@ -82,6 +84,10 @@ echo
 echo "== pktlens detect: a SYN flood in the lab, no defence vs nftables vs XDP"
 bash bench/detect_flood.sh "$BUILD/pktlens" | tee "$TMP/detect_flood.md"
 echo
+# ---- 6. the agent's Kafka sink against its file sink (bench/kafka.sh) ----
+echo "== agent: records into Kafka (librdkafka's mock cluster) vs the JSON log file"
+bash bench/kafka.sh | tee "$TMP/kafka.md"
+echo
 echo "bench: took $(($(date +%s) - BENCH_START)) s"
 
 # ---- docs/BENCHMARKS.md ----
@@ -125,6 +131,10 @@ repeated. Each ratio is pktlens's time over tcpdump's, measured side by
 side in the same rounds; the goal is 0.5x or less.
 
 $(cat "$TMP/read.md")
+
+## The agent's Kafka sink beside its file sink
+
+$(cat "$TMP/kafka.md")
 
 ## Live on the lab's veth: receiver rate and capture
 

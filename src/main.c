@@ -29,9 +29,10 @@ static const struct pl_cmd cmds[] = {
 	{ "top", cmd_top, PL_CMD_TOP, 0, "-i IFACE[,IFACE...] [OPTIONS] [FILTER]",
 	  "live terminal view: top flows, sources, ports, SNIs, DNS names, HTTP hosts", NULL },
 	{ "agent", cmd_agent, PL_CMD_AGENT, 0,
-	  "[--config FILE] [-i IFACE[,IFACE...]] [--metrics ADDR:PORT] [--ipfix HOST:PORT] [--log "
-	  "FILE] [OPTIONS] [FILTER]",
-	  "long-running mode: flows to JSON lines and IPFIX, Prometheus /metrics, --detect alerts; "
+	  "[--config FILE] [-i IFACE[,IFACE...]] [--metrics ADDR:PORT] [--ipfix HOST:PORT] [--kafka "
+	  "BROKERS] [--log FILE] [OPTIONS] [FILTER]",
+	  "long-running mode: flows to JSON lines, IPFIX and Kafka, Prometheus /metrics, --detect "
+	  "alerts; "
 	  "SIGHUP reloads",
 	  "signals: SIGHUP rereads the configuration (docs/agent.md); SIGINT and SIGTERM end it." },
 	{ "tcp", cmd_tcp, PL_CMD_TCP, 0, "[OPTIONS] [FILTER]",

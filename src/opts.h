@@ -49,6 +49,7 @@ struct pl_opts {
 	const char *metrics;	/* agent --metrics ADDR:PORT */
 	const char *ipfix;	/* agent --ipfix HOST:PORT */
 	const char *log_file;	/* agent --log FILE */
+	const char *kafka;	/* agent --kafka BROKERS */
 	/* detect, block, read --detect (docs/detect.md) */
 	bool detect;  /* read --detect */
 	bool tcp;     /* agent --tcp */

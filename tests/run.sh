@@ -36,6 +36,7 @@ unit-parser    host   -
 unit-filter    host   -
 unit-htab      host   -
 unit-hist      host   -
+unit-community-id host -
 golden         host   tshark,captures
 golden-own     host   tshark
 golden-list    host   -
@@ -43,6 +44,7 @@ golden-flows   host   tshark
 parity         kernel -
 filter         host   tcpdump
 cli            kernel -
+completion     host   -
 e2e            kernel lab
 filter-live    kernel lab
 tunnels        kernel lab
@@ -52,11 +54,13 @@ top            kernel lab
 agent          kernel lab
 agent-detect   kernel lab
 agent-tcp      kernel lab,prometheus,promtool
+kafka          kernel lab
 flows-scale    kernel lab
 detect-parity  kernel -
 detect         kernel lab
 hardening      kernel -
 ifaces         kernel tshark
+deb            kernel dpkg-deb
 fuzz           host   -
 truncate       host   -
 "
@@ -70,6 +74,7 @@ suite_cmd() {
 	unit-filter) build/san/test_filter ;;
 	unit-htab) build/san/test_htab ;;
 	unit-hist) build/san/test_hist ;;
+	unit-community-id) build/san/test_community_id ;;
 	golden) python3 tests/golden/compare.py "$PKTLENS" "$PCAP_DIR" tests/golden/EXCEPTIONS ;;
 	# the captures the project makes (tests/golden/pcaps) against tshark
 	golden-own) python3 tests/golden/compare.py "$PKTLENS" tests/golden/pcaps tests/golden/EXCEPTIONS ;;
@@ -90,6 +95,8 @@ suite_cmd() {
 			"$PCAP_DIR"/*.pcap tests/golden/pcaps/*.pcap' ;;
 	filter) bash tests/filter/run.sh ;;
 	cli) bash tests/cli/cli.sh ;;
+	# contrib/bash-completion/pktlens, driven as bash-completion does
+	completion) bash tests/cli/completion.sh ;;
 	e2e) bash tests/e2e/lab_e2e.sh ;;
 	filter-live) bash tests/e2e/filter_live.sh ;;
 	tcp) bash tests/e2e/tcp_e2e.sh ;;
@@ -98,6 +105,8 @@ suite_cmd() {
 	agent) bash tests/e2e/agent_e2e.sh ;;
 	agent-detect) bash tests/e2e/agent_detect.sh ;;
 	agent-tcp) bash tests/e2e/agent_tcp.sh ;;
+	# the Kafka sink against librdkafka's mock cluster, read back with kcat
+	kafka) bash tests/e2e/kafka_e2e.sh ;;
 	flows-scale) bash tests/e2e/flows_scale.sh ;;
 	# kernel/host detector parity on crafted frames
 	detect-parity) make -s build/detect_parity &&
@@ -110,6 +119,8 @@ suite_cmd() {
 	hardening) bash tests/e2e/hardening.sh ;;
 	# interfaces that go, come back (--reattach) or are renamed while watched
 	ifaces) bash tests/e2e/ifaces.sh ;;
+	# make deb, installed with dpkg, run, removed and purged
+	deb) bash tests/e2e/deb.sh ;;
 	fuzz) bash tests/fuzz/run.sh "$FUZZ_SECONDS" ;;
 	# read on every capture cut at every offset, every packet at every length
 	truncate) bash tests/fuzz/truncate.sh ;;

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "flow_output.h"
 #include "output.h"
+#include "util/community_id.h"
 
 /* IPFIX flowEndReason (RFC 7011 / IANA) words, for event.reason. */
 static const char *reason_text(enum pl_flow_end why)
@@ -50,6 +51,16 @@ static const char *name_field(uint32_t kind)
 	return NULL;
 }
 
+size_t pl_flow_community_id(const struct pl_flow_key *k, char out[PL_COMMUNITY_ID_LEN])
+{
+	/* the flow key holds an ICMP flow's type and code in dport */
+	if (is_icmp(k))
+		return pl_community_id(out, 0, k->ip_ver == 6, k->src, k->dst, k->proto,
+				       k->dport >> 8, k->dport & 0xff);
+	return pl_community_id(out, 0, k->ip_ver == 6, k->src, k->dst, k->proto, k->sport,
+			       k->dport);
+}
+
 /* "key":"N", a number ECS keeps as a string */
 static void json_num_str(struct pl_out *o, const char *key, uint64_t v)
 {
@@ -76,6 +87,8 @@ void pl_write_flow_json(struct pl_out *o, const struct pl_flow *fl, enum pl_flow
 	const struct pl_flow_key *k = &fl->key;
 	const struct pl_flow_val *v = &fl->val;
 	const char *nf = name_field(fl->name.kind);
+	char cid[PL_COMMUNITY_ID_LEN];
+	size_t cid_len = pl_flow_community_id(k, cid);
 
 	pl_json_begin(o);
 	pl_json_cstr(o, "event", "flow");
@@ -100,6 +113,8 @@ void pl_write_flow_json(struct pl_out *o, const struct pl_flow *fl, enum pl_flow
 	pl_json_ip(o, "destination.ip", k->ip_ver == 6, k->dst);
 	if (has_ports(k->proto))
 		pl_json_uint(o, "destination.port", k->dport);
+	if (cid_len)
+		pl_json_str(o, "network.community_id", cid, cid_len);
 	pl_json_uint(o, "source.packets", v->packets);
 	pl_json_uint(o, "source.bytes", v->bytes);
 	pl_json_uint(o, "network.packets", v->packets);

@@ -37,6 +37,14 @@ void pl_out_init_file(struct pl_out *o, FILE *f, char *buf, size_t cap)
 	o->per_record = true;
 }
 
+void pl_out_init_fn(struct pl_out *o, pl_out_fn fn, void *ctx, char *buf, size_t cap)
+{
+	init(o, buf, cap);
+	o->fn = fn;
+	o->fn_ctx = ctx;
+	o->per_record = true;
+}
+
 void pl_out_drain(struct pl_out *o)
 {
 	const char *p = o->buf;
@@ -46,6 +54,10 @@ void pl_out_drain(struct pl_out *o)
 	o->len = 0;
 	if (o->err || !n)
 		return; /* after a failure everything is dropped */
+	if (o->fn) {
+		o->fn(o->fn_ctx, p, n);
+		return;
+	}
 	if (o->fd < 0) {
 		if (fwrite(p, 1, n, o->f) != n)
 			o->err = errno ? errno : EIO;

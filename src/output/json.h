@@ -39,12 +39,17 @@
  * so that a record normally leaves in one piece. */
 #define PL_OUT_SLACK	16384
 
+/* Where a writer made by pl_out_init_fn() hands its records. */
+typedef void (*pl_out_fn)(void *ctx, const char *rec, size_t len);
+
 struct pl_out {
 	char *buf;
 	size_t len; /* bytes waiting in buf */
 	size_t cap;
 	int fd;		   /* write(2) to this when >= 0 ... */
-	FILE *f;	   /* ... else fwrite() to this stream */
+	FILE *f;	   /* ... else fwrite() to this stream ... */
+	pl_out_fn fn;	   /* ... or, when set, hand each record to fn */
+	void *fn_ctx;
 	bool per_record;   /* hand on every record at its end */
 	bool first;	   /* JSON: the current object has no key yet */
 	int err;	   /* errno of the first failed write, 0 while none */
@@ -60,6 +65,10 @@ void pl_out_init_fd(struct pl_out *o, int fd, char *buf, size_t cap);
 /* A writer to stream f through buf[cap]: each record is handed to f with
  * one fwrite() at its end, so f's own buffering decides when it leaves. */
 void pl_out_init_file(struct pl_out *o, FILE *f, char *buf, size_t cap);
+/* A writer that hands each record whole, with its newline, to
+ * fn(ctx, rec, len) at its end (the Kafka sink: one message a record). A
+ * record longer than cap would come in pieces: cap is far above any. */
+void pl_out_init_fn(struct pl_out *o, pl_out_fn fn, void *ctx, char *buf, size_t cap);
 /* Writes out what is buffered (and fflush()es a stream). 0, or -errno of
  * the first failure so far. */
 int pl_out_flush(struct pl_out *o);

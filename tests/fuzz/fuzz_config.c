@@ -9,8 +9,8 @@
  * An input is a configuration file. It is loaded twice: with no flags,
  * and with `-i fz0 --detect` on top, as the agent's start and a SIGHUP
  * reload load it. Each load must return 0 or 2 (bad usage); one that
- * succeeds must give the same configuration again (kernel_differs is
- * false against a second load of the same bytes), and its filter is
+ * succeeds must give the same configuration again (kernel_differs and
+ * kafka_differs are false against a second load of the same bytes), and its filter is
  * compiled as the agent compiles it. Every load is freed as the agent
  * frees it, so LeakSanitizer sees a leak on any error path.
  */
@@ -69,7 +69,8 @@ static void check(const uint8_t *data, size_t size, const struct pl_opts *o)
 		pl_agent_config_free(&a);
 		return;
 	}
-	if (load(&b, data, size, o) || pl_agent_config_kernel_differs(&a, &b)) {
+	if (load(&b, data, size, o) || pl_agent_config_kernel_differs(&a, &b) ||
+	    pl_agent_kafka_differs(&a, &b)) {
 		fprintf(stderr, "fuzz_config: the same file loads differently\n");
 		abort();
 	}

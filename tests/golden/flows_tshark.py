@@ -9,9 +9,10 @@ With no timeout reached (both set to a year), `pktlens read --flows
 (ICMP: type << 8 | code as the destination port) and the outer VLAN id.
 tshark (reassembly off) decodes each packet, and this script sums them
 into the same keys: packets, bytes (frame.len), first and last time, the
-OR of the TCP flags and the TTL range; and for a TCP flow that began with
-a SYN, tshark's tcp.analysis.initial_rtt (its SYN to the handshake's ACK)
-as pktlens.tcp.handshake_rtt. Prints PASS/FAIL per capture.
+OR of the TCP flags and the TTL range; for a TCP flow that began with a
+SYN, tshark's tcp.analysis.initial_rtt (its SYN to the handshake's ACK) as
+pktlens.tcp.handshake_rtt; and the Community ID (Wireshark's communityid
+dissector; network.community_id). Prints PASS/FAIL per capture.
 
 The captures must hold no tunnels (tshark's first port field is then the
 inner one) and no malformed headers (the two then disagree on purpose, as
@@ -27,7 +28,8 @@ import time
 FIELDS = ["frame.time_epoch", "frame.len", "ieee8021ad.id", "vlan.id", "ip.src", "ip.dst", "ip.proto", "ip.ttl",
           "ipv6.src", "ipv6.dst", "ipv6.nxt", "ipv6.hlim", "tcp.srcport", "tcp.dstport",
           "tcp.flags", "udp.srcport", "udp.dstport", "sctp.srcport", "sctp.dstport",
-          "icmp.type", "icmp.code", "icmpv6.type", "icmpv6.code", "tcp.analysis.initial_rtt"]
+          "icmp.type", "icmp.code", "icmpv6.type", "icmpv6.code", "tcp.analysis.initial_rtt",
+          "communityid"]
 YEAR = str(86400 * 365)
 NS = 10**9
 
@@ -38,7 +40,8 @@ def first(v):
 
 def tshark_flows(path):
     cmd = ["tshark", "-n", "-r", path, "-o", "tcp.desegment_tcp_streams:FALSE",
-           "-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE", "-T", "fields",
+           "-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE",
+           "--enable-protocol", "communityid", "-T", "fields",
            "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,"]
     for f in FIELDS:
         cmd += ["-e", f]
@@ -68,7 +71,7 @@ def tshark_flows(path):
         sec, _, frac = r["frame.time_epoch"].partition(".")
         t = int(sec) * NS + int(frac.ljust(9, "0")[:9])
         f = flows.setdefault(key, {"packets": 0, "bytes": 0, "first": t, "last": t, "flags": 0,
-                                   "ttl": (int(ttl), int(ttl))})
+                                   "ttl": (int(ttl), int(ttl)), "cid": set()})
         f["packets"] += 1
         f["bytes"] += int(r["frame.len"])
         f["first"], f["last"] = min(f["first"], t), max(f["last"], t)
@@ -81,6 +84,11 @@ def tshark_flows(path):
             f["handshake"] = max(1, int(sec) * 10**6 + int(frac.ljust(6, "0")[:6]))
         f["flags"] |= flags
         f["ttl"] = (min(f["ttl"][0], int(ttl)), max(f["ttl"][1], int(ttl)))
+        if r["communityid"]:  # none for a transport Wireshark leaves alone (IP proto 0)
+            f["cid"].add(r["communityid"])
+    for f in flows.values():
+        if not f["cid"]:
+            f["cid"] = None  # nothing to compare with
     return flows
 
 
@@ -107,7 +115,8 @@ def pktlens_flows(pktlens, path):
         flows[key] = {"packets": j["network.packets"], "bytes": j["network.bytes"],
                       "first": iso_ns(j["event.start"]), "last": iso_ns(j["event.end"]),
                       "flags": j.get("pktlens.tcp_flags", 0),
-                      "ttl": (j["pktlens.ttl_min"], j["pktlens.ttl_max"])}
+                      "ttl": (j["pktlens.ttl_min"], j["pktlens.ttl_max"]),
+                      "cid": {j.get("network.community_id", "")}}
         if "pktlens.tcp.handshake_rtt" in j:
             flows[key]["handshake"] = round(j["pktlens.tcp.handshake_rtt"] * 10**6)
     return flows, None
@@ -125,6 +134,9 @@ def main():
         theirs = tshark_flows(path)
         if err is None and not theirs:
             err = "tshark found no IP flows: a test of nothing"
+        for k, f in theirs.items():
+            if f["cid"] is None and k in mine:
+                mine[k]["cid"] = None
         if err is None and mine != theirs:
             keys = sorted(set(mine) | set(theirs), key=str)
             diff = [k for k in keys if mine.get(k) != theirs.get(k)]

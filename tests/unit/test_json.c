@@ -575,6 +575,44 @@ static void test_many_records_fd(void)
 	free(buf);
 }
 
+/* a writer to a function (the Kafka sink): each record handed on whole,
+ * one call a record, even when many records pass through a small buffer */
+struct calls {
+	int n, bad;
+	size_t total;
+};
+
+static void on_rec(void *ctx, const char *rec, size_t len)
+{
+	struct calls *c = ctx;
+	char want[64];
+	int n = snprintf(want, sizeof(want), "{\"n\":%d,\"s\":\"x\\u0001\"}\n", c->n);
+
+	if ((size_t)n != len || memcmp(rec, want, len))
+		c->bad++;
+	c->n++;
+	c->total += len;
+}
+
+static void test_records_to_fn(void)
+{
+	char *buf = malloc(PL_OUT_BUF_MIN);
+	struct calls c = { 0 };
+	struct pl_out o;
+	int i;
+
+	pl_out_init_fn(&o, on_rec, &c, buf, PL_OUT_BUF_MIN);
+	for (i = 0; i < 1000; i++) {
+		pl_json_begin(&o);
+		pl_json_uint(&o, "n", (uint64_t)i);
+		pl_json_str(&o, "s", "x\x01", 2);
+		pl_json_end(&o);
+	}
+	check_result("fn_one_call_per_record", c.n == 1000 && !c.bad && pl_out_flush(&o) == 0,
+		     NULL);
+	free(buf);
+}
+
 /* printf into a nearly full buffer: written out, then formatted again */
 static void test_printf_at_end(void)
 {
@@ -659,6 +697,7 @@ int main(void)
 	test_times();
 	test_object();
 	test_many_records_fd();
+	test_records_to_fn();
 	test_printf_at_end();
 	test_errors();
 	return check_summary("test_json");

@@ -2,7 +2,7 @@
 /*
  * pktlens agent: the long-running mode. The packet programs keep the flow
  * and top-talker tables in the kernel; once a scan interval (at most a
- * second) the agent exports the flows that ended (JSON lines, IPFIX) and
+ * second) the agent exports the flows that ended (JSON lines, IPFIX, Kafka) and
  * rebuilds the Prometheus page.
  *
  * SIGHUP reloads the configuration: exporters and timeouts change in
@@ -32,6 +32,8 @@
 #include "output/flow_output.h"
 #include "runtime/flowtab.h"
 #include "sinks/ipfix.h"
+#include "sinks/kafka.h"
+#include "util/community_id.h"
 #include "util/log.h"
 #include "runtime/packet_skel.h"
 #include "sinks/prom.h"
@@ -81,6 +83,7 @@ struct agent {
 	struct pl_prom *prom;
 	struct pl_agent_tcp *tcp; /* tcp: true */
 	struct pl_ipfix *ipfix;
+	struct pl_kafka *kafka;
 	struct pl_out logw; /* the writer of the log's records, into log */
 	FILE *log;
 	uint64_t mono_to_epoch_ns;
@@ -95,6 +98,7 @@ struct agent {
 	uint64_t alerts[PL_RULE__COUNT]; /* alerts read, by rule (all sides) */
 	uint64_t log_alerts;
 	uint64_t droplist_entries;
+	struct pl_kafka_stats carry_kafka; /* of producers closed by reloads */
 };
 
 /* ---- the kernel side ---- */
@@ -114,6 +118,58 @@ static void kernel_down(struct agent *a)
 
 /* ---- alerts ---- */
 
+/* ---- Kafka: the log's records, keyed by the Community ID ---- */
+
+/* An alert's key: the Community ID of its addresses (and ports) when it
+ * has both ends, else its source address, so that a source's alerts share
+ * a partition. */
+static void alert_key(const struct pl_alert_event *ev, char key[PL_COMMUNITY_ID_LEN])
+{
+	struct pl_out w;
+	char buf[PL_OUT_BUF_MIN];
+	bool ip6 = ev->flags & PL_ALERT_IP6;
+	bool ports = ev->flags & PL_ALERT_PORTS;
+
+	key[0] = 0;
+	if ((ev->flags & PL_ALERT_SRC) && (ev->flags & PL_ALERT_DST)) {
+		pl_community_id(key, 0, ip6, ev->src, ev->dst, ev->l4_proto,
+				ports ? ev->sport : 0, ports ? ev->dport : 0);
+	} else if (ev->flags & PL_ALERT_SRC) {
+		pl_out_init_fd(&w, -1, buf, sizeof(buf));
+		pl_out_ip(&w, ip6, ev->src);
+		memcpy(key, buf, w.len < PL_COMMUNITY_ID_LEN - 1 ? w.len : PL_COMMUNITY_ID_LEN - 1);
+		key[w.len < PL_COMMUNITY_ID_LEN - 1 ? w.len : PL_COMMUNITY_ID_LEN - 1] = 0;
+	}
+}
+
+static void kafka_alert(struct agent *a, const struct pl_alert_event *ev)
+{
+	char key[PL_COMMUNITY_ID_LEN];
+	struct pl_out *w;
+
+	if (!a->kafka)
+		return;
+	alert_key(ev, key);
+	w = pl_kafka_record(a->kafka, PL_KAFKA_ALERTS, a->cfg.kafka_key && key[0] ? key : NULL);
+	if (w)
+		pl_write_alert(w, 1, ev, ev->ts_ns + a->mono_to_epoch_ns,
+			       pl_ifname(&a->ifs, ev->ifindex));
+}
+
+static void kafka_flow(struct agent *a, const struct pl_flow *f, enum pl_flow_end why,
+		       const char *ifname)
+{
+	char key[PL_COMMUNITY_ID_LEN];
+	struct pl_out *w;
+
+	if (!a->kafka)
+		return;
+	pl_flow_community_id(&f->key, key);
+	w = pl_kafka_record(a->kafka, PL_KAFKA_FLOWS, a->cfg.kafka_key && key[0] ? key : NULL);
+	if (w)
+		pl_write_flow_json(w, f, why, a->mono_to_epoch_ns, ifname);
+}
+
 static int on_alert(void *ctx, void *data, size_t size)
 {
 	struct agent *a = ctx;
@@ -126,6 +182,7 @@ static int on_alert(void *ctx, void *data, size_t size)
 		return 0;
 	if (ev.rule < PL_RULE__COUNT)
 		a->alerts[ev.rule]++;
+	kafka_alert(a, &ev);
 	if (a->log) {
 		pl_write_alert(&a->logw, 1, &ev, ev.ts_ns + a->mono_to_epoch_ns,
 			       pl_ifname(&a->ifs, ev.ifindex));
@@ -273,10 +330,12 @@ static void on_flow(void *ctx, const struct pl_flow *f, enum pl_flow_end why)
 	}
 	if (a->ipfix)
 		pl_ipfix_add(a->ipfix, f, why, a->mono_to_epoch_ns);
+	kafka_flow(a, f, why, ifname);
 }
 
 static void flush_exporters(struct agent *a, uint64_t now)
 {
+	pl_kafka_poll(a->kafka);
 	if (a->log && fflush(a->log))
 		a->log_errors++;
 	if (a->ipfix) {
@@ -444,6 +503,7 @@ static uint64_t rss_bytes(void)
 static void read_metrics(struct agent *a, struct pl_metrics *m, struct iface_sum *ifs)
 {
 	struct pl_ipfix_stats is = { 0 };
+	struct pl_kafka_stats ks = { 0 };
 	struct pl_prom_stats ps;
 	__u64 pkt[PL_CNT__COUNT], fl[PL_FCNT__COUNT];
 	int i;
@@ -503,6 +563,14 @@ static void read_metrics(struct agent *a, struct pl_metrics *m, struct iface_sum
 	m->ipfix_records = is.records;
 	m->ipfix_messages = is.messages;
 	m->ipfix_errors = is.errors;
+	if (a->kafka)
+		pl_kafka_stats(a->kafka, &ks);
+	m->kafka_queued = a->carry_kafka.queued + ks.queued;
+	m->kafka_delivered = a->carry_kafka.delivered + ks.delivered;
+	m->kafka_dropped = a->carry_kafka.dropped + ks.dropped;
+	m->kafka_errors = a->carry_kafka.errors + ks.errors;
+	m->kafka_depth = ks.depth;
+	m->kafka_max = a->kafka ? a->cfg.kafka_queue : 0;
 	m->log_records = a->log_records;
 	m->log_alerts = a->log_alerts;
 	m->log_errors = a->log_errors;
@@ -562,6 +630,32 @@ static int open_log(struct agent *a)
 	return 0;
 }
 
+/* Before a reload replaces it, and at exit: what is queued gets
+ * KAFKA_FLUSH_MS to leave; what is still queued then is lost, and counted
+ * as delivery errors. */
+#define KAFKA_FLUSH_MS 5000
+
+static void close_kafka(struct agent *a)
+{
+	struct pl_kafka_stats s;
+	int left;
+
+	if (!a->kafka)
+		return;
+	left = pl_kafka_flush(a->kafka, KAFKA_FLUSH_MS);
+	if (left)
+		pl_warn("kafka: %d records still queued after %d s; they are lost (the brokers "
+			"are unreachable or slow: see the warnings above)",
+			left, KAFKA_FLUSH_MS / 1000);
+	pl_kafka_stats(a->kafka, &s);
+	a->carry_kafka.queued += s.queued;
+	a->carry_kafka.delivered += s.delivered;
+	a->carry_kafka.dropped += s.dropped;
+	a->carry_kafka.errors += s.errors + (uint64_t)left;
+	pl_kafka_close(a->kafka);
+	a->kafka = NULL;
+}
+
 static int open_exporters(struct agent *a, const struct pl_agent_config *old)
 {
 	bool same_metrics = old && !((old->metrics == NULL) != (a->cfg.metrics == NULL) ||
@@ -594,6 +688,19 @@ static int open_exporters(struct agent *a, const struct pl_agent_config *old)
 				return PL_EXIT_RUNTIME;
 			a->last_templates_ns = pl_clock_ns(CLOCK_MONOTONIC);
 			pl_info("IPFIX to %s (UDP)", a->cfg.ipfix);
+		}
+	}
+	if (!old || pl_agent_kafka_differs(old, &a->cfg)) {
+		close_kafka(a);
+		if (pl_agent_kafka_on(&a->cfg)) {
+			struct pl_kafka_cfg kc;
+
+			pl_agent_kafka_cfg(&a->cfg, &kc);
+			a->kafka = pl_kafka_open(&kc);
+			if (!a->kafka)
+				return PL_EXIT_RUNTIME;
+			pl_info("Kafka to %s", a->cfg.kafka_brokers ? a->cfg.kafka_brokers
+								    : "librdkafka's mock cluster");
 		}
 	}
 	return open_log(a);
@@ -760,6 +867,7 @@ int cmd_agent(struct pl_opts *o)
 		if (now < next) {
 			/* alerts and link changes end the wait at once */
 			pl_ifaces_wait(&a->ifs, a->rb ? ring_buffer__epoll_fd(a->rb) : -1, 50);
+			pl_kafka_poll(a->kafka); /* delivery reports */
 			if (a->rb) {
 				int err = ring_buffer__consume(a->rb);
 
@@ -799,6 +907,7 @@ out:
 	if (a->ipfix)
 		pl_ipfix_flush(a->ipfix, 0);
 	pl_ipfix_close(a->ipfix);
+	close_kafka(a);
 	if (a->log && a->log != stdout)
 		fclose(a->log);
 	else if (a->log)

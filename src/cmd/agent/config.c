@@ -12,6 +12,9 @@
  *   ipfix:   { collector: "192.0.2.10:4739", observation_domain: 1,
  *              enterprise_number: 32473, template_refresh: 60 }
  *   log:     { file: /var/log/pktlens/flows.json }   # "-": stdout
+ *   kafka:   { brokers: "k1:9092,k2:9092", compression: lz4, queue: 100000,
+ *              topics: { flows: pktlens.flows, alerts: pktlens.alerts },
+ *              key: community_id, properties: { security.protocol: ssl } }
  *   detect:  { enabled: true, window: 1,
  *              thresholds: { port_scan_ports: 20, land: off },
  *              enforce: false, block_ttl: 60, allow: [198.18.0.3],
@@ -199,6 +202,18 @@ static bool is_off(const char *s)
 	return !*s || !strcmp(s, "off") || !strcmp(s, "no") || !strcmp(s, "false");
 }
 
+/* A string setting that "off" (is_off) turns into NULL. */
+static int set_str_or_off(struct ctx *x, const yaml_node_t *n, const char *key, char **out)
+{
+	int ret = set_str(x, n, key, out);
+
+	if (!ret && is_off(*out)) {
+		free(*out);
+		*out = NULL;
+	}
+	return ret;
+}
+
 static int set_bool(struct ctx *x, const yaml_node_t *n, const char *key, bool *out)
 {
 	const char *s = scalar(n);
@@ -285,6 +300,62 @@ static int set_allow(struct ctx *x, const yaml_node_t *n, const char *key)
 		ret = add_allow(x, item, key, scalar(item));
 		if (ret)
 			return ret;
+	}
+	return 0;
+}
+
+/* kafka.topics: { flows: NAME, alerts: NAME }; "off" sends that kind nowhere */
+static int set_topics(struct ctx *x, const yaml_node_t *n, const char *key)
+{
+	static const char *const kinds[PL_KAFKA__KINDS] = { "flows", "alerts" };
+	yaml_node_pair_t *p;
+	char full[96];
+	int i, ret;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(x, n, "expected a mapping { flows: TOPIC, alerts: TOPIC }", key);
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		const yaml_node_t *k = yaml_document_get_node(x->doc, p->key);
+		const yaml_node_t *v = yaml_document_get_node(x->doc, p->value);
+		const char *name = scalar(k);
+
+		for (i = 0; name && i < PL_KAFKA__KINDS; i++)
+			if (!strcmp(name, kinds[i]))
+				break;
+		if (!name || i == PL_KAFKA__KINDS)
+			return fail(x, k, "unknown record kind: flows or alerts", key);
+		snprintf(full, sizeof(full), "%.40s.%.40s", key, name);
+		ret = set_str_or_off(x, v, full, &x->c->kafka_topics[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* kafka.properties: librdkafka settings, checked by librdkafka when the
+ * sink starts */
+static int set_props(struct ctx *x, const yaml_node_t *n, const char *key)
+{
+	struct pl_agent_config *c = x->c;
+	yaml_node_pair_t *p;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(x, n, "expected a mapping of librdkafka settings", key);
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		const char *k = scalar(yaml_document_get_node(x->doc, p->key));
+		const char *v = scalar(yaml_document_get_node(x->doc, p->value));
+
+		if (!k || !v)
+			return fail(x, yaml_document_get_node(x->doc, p->key),
+				    "expected NAME: VALUE, both plain words", key);
+		if (c->n_kafka_props == PL_KAFKA_MAX_PROPS)
+			return fail(x, n, "too many settings", key);
+		c->kafka_props[c->n_kafka_props][0] = strdup(k);
+		c->kafka_props[c->n_kafka_props][1] = strdup(v);
+		c->n_kafka_props++;
+		if (!c->kafka_props[c->n_kafka_props - 1][0] ||
+		    !c->kafka_props[c->n_kafka_props - 1][1])
+			return PL_EXIT_RUNTIME;
 	}
 	return 0;
 }
@@ -401,11 +472,7 @@ static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_
 			return set_seconds(x, v, full, &c->active_timeout);
 	} else if (!strcmp(sect, "metrics")) {
 		if (!strcmp(key, "listen")) {
-			ret = set_str(x, v, full, &c->metrics);
-			if (!ret && is_off(c->metrics)) {
-				free(c->metrics);
-				c->metrics = NULL;
-			}
+			ret = set_str_or_off(x, v, full, &c->metrics);
 			/* checked here, so that a bad reload changes nothing */
 			if (!ret && c->metrics && pl_prom_check_listen(c->metrics))
 				return fail_value(x, v, full, c->metrics, PL_PROM_LISTEN_FORMAT);
@@ -415,11 +482,7 @@ static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_
 			return set_u32(x, v, full, &c->top_n, 1, 100);
 	} else if (!strcmp(sect, "ipfix")) {
 		if (!strcmp(key, "collector")) {
-			ret = set_str(x, v, full, &c->ipfix);
-			if (!ret && is_off(c->ipfix)) {
-				free(c->ipfix);
-				c->ipfix = NULL;
-			}
+			ret = set_str_or_off(x, v, full, &c->ipfix);
 			if (!ret && c->ipfix && pl_ipfix_check_collector(c->ipfix))
 				return fail_value(x, v, full, c->ipfix, PL_IPFIX_COLLECTOR_FORMAT);
 			return ret;
@@ -458,15 +521,33 @@ static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_
 			c->rate_limit = pps;
 			return ret;
 		}
-	} else if (!strcmp(sect, "log")) {
-		if (!strcmp(key, "file")) {
-			ret = set_str(x, v, full, &c->log_file);
-			if (!ret && is_off(c->log_file)) {
-				free(c->log_file);
-				c->log_file = NULL;
-			}
+	} else if (!strcmp(sect, "kafka")) {
+		if (!strcmp(key, "brokers"))
+			return set_str_or_off(x, v, full, &c->kafka_brokers);
+		if (!strcmp(key, "topics"))
+			return set_topics(x, v, full);
+		if (!strcmp(key, "compression")) {
+			ret = set_str(x, v, full, &c->kafka_compression);
+			if (!ret && pl_kafka_check_compression(c->kafka_compression))
+				return fail(x, v, "expected one of " PL_KAFKA_COMPRESSIONS, full);
 			return ret;
 		}
+		if (!strcmp(key, "queue"))
+			return set_u32(x, v, full, &c->kafka_queue, 1, 10000000);
+		if (!strcmp(key, "key")) {
+			if (scalar(v) && !strcmp(scalar(v), "community_id"))
+				c->kafka_key = true;
+			else if (scalar(v) && !strcmp(scalar(v), "none"))
+				c->kafka_key = false;
+			else
+				return fail(x, v, "expected community_id or none", full);
+			return 0;
+		}
+		if (!strcmp(key, "properties"))
+			return set_props(x, v, full);
+	} else if (!strcmp(sect, "log")) {
+		if (!strcmp(key, "file"))
+			return set_str_or_off(x, v, full, &c->log_file);
 	}
 	return fail(x, v, "unknown setting (see docs/agent.md)", full);
 }
@@ -487,7 +568,7 @@ static int walk_map(struct ctx *x, const yaml_node_t *map, const char *sect)
 			return fail(x, k, "a key must be a plain word", sect);
 		if (!sect &&
 		    (!strcmp(key, "flows") || !strcmp(key, "metrics") || !strcmp(key, "ipfix") ||
-		     !strcmp(key, "log") || !strcmp(key, "detect"))) {
+		     !strcmp(key, "log") || !strcmp(key, "detect") || !strcmp(key, "kafka"))) {
 			/* "ipfix:" alone (null) leaves the section at its defaults */
 			if (scalar(v) && !*scalar(v))
 				continue;
@@ -680,7 +761,13 @@ int pl_agent_config_load_stream(struct pl_agent_config *c, const char *path, FIL
 	pl_det_config_default(&c->det);
 	c->block_ttl = 60;
 	c->metrics = strdup(PL_METRICS_DEFAULT);
-	if (!c->metrics)
+	c->kafka_topics[PL_KAFKA_FLOWS] = strdup("pktlens.flows");
+	c->kafka_topics[PL_KAFKA_ALERTS] = strdup("pktlens.alerts");
+	c->kafka_compression = strdup("none");
+	c->kafka_queue = PL_KAFKA_QUEUE_DEFAULT;
+	c->kafka_key = true;
+	if (!c->metrics || !c->kafka_topics[PL_KAFKA_FLOWS] || !c->kafka_topics[PL_KAFKA_ALERTS] ||
+	    !c->kafka_compression)
 		return PL_EXIT_RUNTIME;
 	if (f) {
 		ret = read_stream(c, path, f);
@@ -721,6 +808,8 @@ int pl_agent_config_load_stream(struct pl_agent_config *c, const char *path, FIL
 		return PL_EXIT_RUNTIME;
 	if (o->log_file && dup_into(&c->log_file, is_off(o->log_file) ? NULL : o->log_file))
 		return PL_EXIT_RUNTIME;
+	if (o->kafka && dup_into(&c->kafka_brokers, is_off(o->kafka) ? NULL : o->kafka))
+		return PL_EXIT_RUNTIME;
 	/* before anything is attached: a bad address is bad usage */
 	if (o->metrics && c->metrics && pl_prom_check_listen(c->metrics)) {
 		pl_err("--metrics: '%s' is not " PL_PROM_LISTEN_FORMAT ", or off", c->metrics);
@@ -747,6 +836,14 @@ void pl_agent_config_free(struct pl_agent_config *c)
 	free(c->metrics);
 	free(c->ipfix);
 	free(c->log_file);
+	free(c->kafka_brokers);
+	for (i = 0; i < PL_KAFKA__KINDS; i++)
+		free(c->kafka_topics[i]);
+	free(c->kafka_compression);
+	for (i = 0; i < c->n_kafka_props; i++) {
+		free(c->kafka_props[i][0]);
+		free(c->kafka_props[i][1]);
+	}
 	for (i = 0; i < c->n_allow; i++)
 		free(c->allow[i]);
 	memset(c, 0, sizeof(*c));
@@ -755,6 +852,55 @@ void pl_agent_config_free(struct pl_agent_config *c)
 static bool str_differs(const char *a, const char *b)
 {
 	return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
+}
+
+bool pl_agent_kafka_on(const struct pl_agent_config *c)
+{
+	int i;
+
+	if (c->kafka_brokers)
+		return true;
+	for (i = 0; i < c->n_kafka_props; i++)
+		if (!strcmp(c->kafka_props[i][0], "test.mock.num.brokers"))
+			return true;
+	return false;
+}
+
+void pl_agent_kafka_cfg(const struct pl_agent_config *c, struct pl_kafka_cfg *k)
+{
+	int i;
+
+	memset(k, 0, sizeof(*k));
+	k->brokers = c->kafka_brokers;
+	for (i = 0; i < PL_KAFKA__KINDS; i++)
+		k->topics[i] = c->kafka_topics[i];
+	k->compression = c->kafka_compression;
+	k->queue = c->kafka_queue;
+	for (i = 0; i < c->n_kafka_props; i++) {
+		k->props[i][0] = c->kafka_props[i][0];
+		k->props[i][1] = c->kafka_props[i][1];
+	}
+	k->n_props = c->n_kafka_props;
+}
+
+bool pl_agent_kafka_differs(const struct pl_agent_config *a, const struct pl_agent_config *b)
+{
+	int i;
+
+	if (pl_agent_kafka_on(a) != pl_agent_kafka_on(b) ||
+	    str_differs(a->kafka_brokers, b->kafka_brokers) ||
+	    str_differs(a->kafka_compression, b->kafka_compression) ||
+	    a->kafka_queue != b->kafka_queue || a->kafka_key != b->kafka_key ||
+	    a->n_kafka_props != b->n_kafka_props)
+		return true;
+	for (i = 0; i < PL_KAFKA__KINDS; i++)
+		if (str_differs(a->kafka_topics[i], b->kafka_topics[i]))
+			return true;
+	for (i = 0; i < a->n_kafka_props; i++)
+		if (strcmp(a->kafka_props[i][0], b->kafka_props[i][0]) ||
+		    strcmp(a->kafka_props[i][1], b->kafka_props[i][1]))
+			return true;
+	return false;
 }
 
 bool pl_agent_config_kernel_differs(const struct pl_agent_config *a,

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include "opts.h"
 #include "detect/detect.h"
+#include "sinks/kafka.h"
 
 #define PL_METRICS_DEFAULT   "127.0.0.1:9464"
 #define PL_IPFIX_PEN_DEFAULT 32473 /* RFC 5612: the enterprise number for documentation */
@@ -32,6 +33,14 @@ struct pl_agent_config {
 	uint32_t enterprise;	 /* PEN of the L7 name elements */
 	double template_refresh; /* seconds between IPFIX template sets */
 	char *log_file;		 /* JSON lines; "-" stdout; NULL: off */
+	/* kafka: brokers NULL (and no mock cluster property): off */
+	char *kafka_brokers;
+	char *kafka_topics[PL_KAFKA__KINDS]; /* NULL: that kind is not sent */
+	char *kafka_compression;
+	uint32_t kafka_queue;
+	bool kafka_key; /* key: community_id (true) or none */
+	char *kafka_props[PL_KAFKA_MAX_PROPS][2];
+	int n_kafka_props;
 	/* detect: the in-kernel detectors and the drop list (docs/agent.md) */
 	bool detect;		    /* detect.enabled, --detect */
 	struct pl_det_config det;   /* thresholds, window; enforce_ttl_ns,
@@ -52,6 +61,12 @@ int pl_agent_config_load(struct pl_agent_config *c, const char *path, const stru
 int pl_agent_config_load_stream(struct pl_agent_config *c, const char *path, FILE *f,
 				const struct pl_opts *o);
 void pl_agent_config_free(struct pl_agent_config *c);
+/* Is the Kafka sink on (brokers, or librdkafka's mock cluster)? */
+bool pl_agent_kafka_on(const struct pl_agent_config *c);
+/* c's Kafka settings as the sink takes them. */
+void pl_agent_kafka_cfg(const struct pl_agent_config *c, struct pl_kafka_cfg *k);
+/* Do a and b configure the Kafka sink differently? */
+bool pl_agent_kafka_differs(const struct pl_agent_config *a, const struct pl_agent_config *b);
 /* Do a and b need different BPF programs or maps (a reload of the kernel
  * side)? Any change of the detect section does. */
 bool pl_agent_config_kernel_differs(const struct pl_agent_config *a,

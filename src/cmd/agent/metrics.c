@@ -73,6 +73,12 @@ static const char *reload_result(unsigned i)
 	return i ? "failed" : "ok";
 }
 
+static const char *sink_name(unsigned i)
+{
+	(void)i;
+	return "kafka"; /* the one exporter with a queue that can fill */
+}
+
 static const char *slow_reason(unsigned i)
 {
 	return i ? "room" : "deadline";
@@ -332,6 +338,21 @@ static const struct family families[] = {
 	{ "pktlens_ipfix_messages_total", COUNTER, "IPFIX messages sent.", V(ipfix_messages) },
 	{ "pktlens_ipfix_errors_total", COUNTER,
 	  "IPFIX records or messages that could not be sent.", V(ipfix_errors) },
+	{ "pktlens_export_dropped_total", COUNTER,
+	  "Records an exporter dropped because its queue was full, by sink.",
+	  BY("sink", sink_name, 1, kafka_dropped) },
+	{ "pktlens_kafka_records_queued_total", COUNTER,
+	  "Records accepted into the Kafka producer's queue.", V(kafka_queued) },
+	{ "pktlens_kafka_records_delivered_total", COUNTER,
+	  "Records the Kafka brokers acknowledged.", V(kafka_delivered) },
+	{ "pktlens_kafka_delivery_errors_total", COUNTER,
+	  "Records that failed for good: a failed delivery report, a refused message, or still "
+	  "queued at exit.",
+	  V(kafka_errors) },
+	{ "pktlens_kafka_queue_depth", GAUGE,
+	  "Records in the Kafka producer's queue (waiting or in flight).", V(kafka_depth) },
+	{ "pktlens_kafka_queue_max", GAUGE, "Size of the Kafka producer's queue (0: Kafka off).",
+	  V(kafka_max) },
 	{ "pktlens_log_records_total", COUNTER, "Flow records written to the JSON log.",
 	  V(log_records) },
 	{ "pktlens_log_alerts_total", COUNTER, "Alert records written to the JSON log.",

@@ -73,6 +73,8 @@ struct pl_metrics {
 	enum pl_attach_mode attached_mode[PL_MAX_IFACES];
 	uint64_t ipfix_records, ipfix_messages, ipfix_errors;
 	uint64_t log_records, log_alerts, log_errors;
+	uint64_t kafka_queued, kafka_delivered, kafka_dropped, kafka_errors;
+	uint64_t kafka_depth, kafka_max; /* messages in the queue now; its bound (0: off) */
 	uint64_t reloads[2]; /* ok, failed */
 	double scan_seconds, start_time_seconds;
 	uint64_t scrapes, resident_bytes;
