@@ -72,7 +72,8 @@ static const struct code_name ip_protos[] = {
 
 static const struct code_name dns_rcodes[] = {
 	{ 0, "NOERROR" },  { 1, "FORMERR" }, { 2, "SERVFAIL" },
-	{ 3, "NXDOMAIN" }, { 4, "NOTIMP" },  { 5, "REFUSED" },
+	{ 3, "NXDOMAIN" }, { 4, "NOTIMP" },  { 5, "REFUSED" },	{ 6, "YXDOMAIN" },
+	{ 7, "YXRRSET" },  { 8, "NXRRSET" }, { 9, "NOTAUTH" },	{ 10, "NOTZONE" },
 };
 
 static const char *code_name(const struct code_name *t, size_t n, unsigned int code)
@@ -93,6 +94,11 @@ const char *pl_ip_proto_name(unsigned int proto)
 const char *pl_dns_qtype_name(unsigned int qtype)
 {
 	return code_name(dns_qtypes, ARRAY_SIZE(dns_qtypes), qtype);
+}
+
+const char *pl_dns_rcode_name(unsigned int rcode)
+{
+	return code_name(dns_rcodes, ARRAY_SIZE(dns_rcodes), rcode);
 }
 
 /* ---- small helpers ---- */
@@ -187,6 +193,8 @@ static void json_arp(struct pl_out *o, const struct pl_pkt *p)
 	if (!has(p, PL_HAS_ARP))
 		return;
 	pl_json_uint(o, "arp.opcode", p->arp_opcode);
+	if (!has(p, PL_HAS_ARP_ADDRS))
+		return;
 	pl_json_ip4(o, "arp.src.proto_ipv4", p->arp_spa);
 	pl_json_ip4(o, "arp.dst.proto_ipv4", p->arp_tpa);
 }
@@ -285,6 +293,8 @@ static void json_l4(struct pl_out *o, const struct pl_pkt *p)
 
 static void json_dns(struct pl_out *o, const struct pl_pkt *p)
 {
+	size_t i, n;
+
 	pl_json_uint(o, "dns.id", p->l7.dns.id);
 	pl_json_bool(o, "dns.flags.response", p->l7.dns.flags >> 15);
 	if (p->l7.dns.flags >> 15) /* a query has no response code */
@@ -294,6 +304,33 @@ static void json_dns(struct pl_out *o, const struct pl_pkt *p)
 			    clamp(p->l7.dns.name_len, PL_DNS_NAME_MAX));
 		if (has(p, PL_HAS_DNS_QTYPE))
 			pl_json_uint(o, "dns.qry.type", p->l7.dns.qtype);
+	}
+	pl_json_uint(o, "dns.count.answers", p->l7.dns.ancount);
+	n = clamp(p->l7.dns.n_a, PL_DNS_MAX_ADDRS);
+	if (n) {
+		pl_json_key(o, "dns.a");
+		pl_out_char(o, '[');
+		for (i = 0; i < n; i++) {
+			pl_out_str(o, i ? ",\"" : "\"");
+			pl_out_ip4(o, p->l7.dns.a[i]);
+			pl_out_char(o, '"');
+		}
+		pl_out_char(o, ']');
+	}
+	n = clamp(p->l7.dns.n_aaaa, PL_DNS_MAX_ADDRS);
+	if (n) {
+		pl_json_key(o, "dns.aaaa");
+		pl_out_char(o, '[');
+		for (i = 0; i < n; i++) {
+			pl_out_str(o, i ? ",\"" : "\"");
+			pl_out_ip6(o, p->l7.dns.aaaa[i]);
+			pl_out_char(o, '"');
+		}
+		pl_out_char(o, ']');
+	}
+	if (p->l7.dns.time_ns) { /* seconds, as Wireshark's dns.time */
+		pl_json_key(o, "dns.time");
+		pl_out_decimal(o, p->l7.dns.time_ns, 1000000000ull, 9);
 	}
 }
 
@@ -407,6 +444,10 @@ static void text_vlan(struct pl_out *o, const struct pl_pkt *p)
 
 static void text_arp(struct pl_out *o, const struct pl_pkt *p)
 {
+	if (!has(p, PL_HAS_ARP_ADDRS)) { /* sizes other than Ethernet/IPv4 */
+		t_uint(o, "ARP opcode ", p->arp_opcode);
+		return;
+	}
 	switch (p->arp_opcode) {
 	case 1:
 		pl_out_str(o, "ARP request who-has ");
@@ -541,6 +582,7 @@ static void text_dns(struct pl_out *o, const struct pl_pkt *p)
 	bool resp = p->l7.dns.flags >> 15;
 	unsigned int rcode = p->l7.dns.flags & 0x0f;
 	const char *name;
+	size_t i, n;
 
 	t_uint(o, "dns id=", p->l7.dns.id);
 	if (resp)
@@ -569,6 +611,21 @@ static void text_dns(struct pl_out *o, const struct pl_pkt *p)
 		} else {
 			t_uint(o, " rcode=", rcode);
 		}
+		t_uint(o, " an=", p->l7.dns.ancount);
+	}
+	n = clamp(p->l7.dns.n_a, PL_DNS_MAX_ADDRS);
+	for (i = 0; i < n; i++) {
+		pl_out_str(o, i ? "," : " a=");
+		pl_out_ip4(o, p->l7.dns.a[i]);
+	}
+	n = clamp(p->l7.dns.n_aaaa, PL_DNS_MAX_ADDRS);
+	for (i = 0; i < n; i++) {
+		pl_out_str(o, i ? "," : " aaaa=");
+		pl_out_ip6(o, p->l7.dns.aaaa[i]);
+	}
+	if (p->l7.dns.time_ns) {
+		pl_out_str(o, " time=");
+		pl_out_decimal(o, p->l7.dns.time_ns, 1000000000ull, 6);
 	}
 }
 

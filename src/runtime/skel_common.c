@@ -9,6 +9,7 @@
 #include "filter/cbpf.h"
 #include "util/log.h"
 #include "packet_skel.h"
+#include "parse/cursor.h" /* enum pl_parse_part */
 #include "parse/parse.h"
 #include "skel_common.h"
 
@@ -52,6 +53,9 @@ void pl_narrow_parse(struct packet_bpf *skel)
 	skel->rodata->parse_parts = pl_parse_parts(ro->emit_records || ro->detect_enabled,
 						   ro->flow_flags,
 						   (const struct pl_filter *)&ro->filter);
+	/* --dns reads the DNS header of every message */
+	if (ro->dns_latency)
+		skel->rodata->parse_parts |= PL_PART_L7;
 }
 
 int pl_load_packet(struct packet_bpf *skel)

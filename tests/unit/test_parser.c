@@ -600,7 +600,7 @@ static void test_arp_request(void)
 	putfill(&f, 0, 18); /* Ethernet padding */
 	p = parse(&f);
 
-	PRESENT(p, PL_HAS_ETH | PL_HAS_ARP);
+	PRESENT(p, PL_HAS_ETH | PL_HAS_ARP | PL_HAS_ARP_ADDRS);
 	check_clean(&p);
 	EQ(p.eth_type, 0x0806);
 	EQ(p.arp_opcode, 1);
@@ -624,9 +624,55 @@ static void test_arp_bad_sizes(void)
 	putfill(&f, 0, 44);
 	p = parse(&f);
 
+	/* the opcode, as tshark shows it; no addresses of these sizes */
+	PRESENT(p, PL_HAS_ETH | PL_HAS_ARP);
+	EQ(p.malformed, 0);
+	EQ(p.arp_opcode, 1);
+	EQ(p.arp_spa[0], 0);
+}
+
+/* IPv4 addresses after hardware addresses of another size (20 bytes) */
+static void test_arp_long_hw(void)
+{
+	static const __u8 spa[4] = { 198, 18, 0, 7 }, tpa[4] = { 198, 18, 0, 8 };
+	struct frame f;
+	struct pl_pkt p;
+
+	f_init(&f);
+	eth(&f, 0x0806);
+	put16(&f, 32); /* InfiniBand */
+	put16(&f, 0x0800);
+	put8(&f, 20);
+	put8(&f, 4);
+	put16(&f, 2);
+	putfill(&f, 0xaa, 20);
+	put(&f, spa, 4);
+	putfill(&f, 0xbb, 20);
+	put(&f, tpa, 4);
+	p = parse(&f);
+
+	PRESENT(p, PL_HAS_ETH | PL_HAS_ARP | PL_HAS_ARP_ADDRS);
+	EQ(p.arp_opcode, 2);
+	MEM(p.arp_spa, spa, 4);
+	MEM(p.arp_tpa, tpa, 4);
+}
+
+/* the opcode needs the 8-byte fixed part */
+static void test_arp_short(void)
+{
+	struct frame f;
+	struct pl_pkt p;
+
+	f_init(&f);
+	eth(&f, 0x0806);
+	put16(&f, 1);
+	put16(&f, 0x0800);
+	put8(&f, 6); /* 6 bytes of ARP: no opcode */
+	p = parse(&f);
+
 	PRESENT(p, PL_HAS_ETH);
-	EQ(p.malformed, PL_MAL_ARP);
 	EQ(p.arp_opcode, 0);
+	EQ(p.truncated, 1);
 }
 
 /* ================= IPv4 ================= */
@@ -2455,6 +2501,8 @@ int main(void)
 	run("vlan_cut", test_vlan_cut);
 	run("arp_request", test_arp_request);
 	run("arp_bad_sizes", test_arp_bad_sizes);
+	run("arp_long_hw", test_arp_long_hw);
+	run("arp_short", test_arp_short);
 	run("ipv4_options_ihl6", test_ipv4_options_ihl6);
 	run("ipv4_options_ihl15", test_ipv4_options_ihl15);
 	run("ipv4_options_cut", test_ipv4_options_cut);
