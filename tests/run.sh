@@ -50,6 +50,7 @@ flows          kernel lab
 top            kernel lab
 agent          kernel lab
 agent-detect   kernel lab
+dns            kernel lab
 flows-scale    kernel lab
 detect-parity  kernel -
 detect         kernel lab
@@ -94,6 +95,8 @@ suite_cmd() {
 	flows) bash tests/e2e/flows_e2e.sh ;;
 	top) bash tests/e2e/top_tmux.sh ;;
 	agent) bash tests/e2e/agent_e2e.sh ;;
+	# dig against dnsmasq: DNS over TCP vs tshark, dns.time, the agent's DNS metrics
+	dns) bash tests/e2e/dns_e2e.sh ;;
 	agent-detect) bash tests/e2e/agent_detect.sh ;;
 	flows-scale) bash tests/e2e/flows_scale.sh ;;
 	# kernel/host detector parity on crafted frames

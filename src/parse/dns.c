@@ -144,18 +144,19 @@ static long dns_name_steps(__u32 i, void *ctx)
 }
 
 /*
- * The questions after the first and the answers: each owner name is
+ * The questions after the first, then the records of every section (as
+ * tshark's dns.a and dns.aaaa, which are not only answers): each owner name is
  * skipped where it is (a pointer ends a name, so none is followed), then
  * the fixed part and the data. A and AAAA data of class IN are kept, the
  * first PL_DNS_MAX_ADDRS of each. Running past the message is no error
  * here (it may go on in the next TCP segment): the walk just stops.
  */
-#define DNS_RR_STEPS 64 /* labels and records in all */
+#define DNS_RR_STEPS 128 /* labels and records in all */
 struct dns_rr_walk {
 	struct pl_scratch *s;
 	__u32 pos;
 	__u32 qleft; /* questions still to skip */
-	__u32 aleft; /* answers still to read */
+	__u32 aleft; /* records still to read */
 };
 
 #define DNS_T_A	   1
@@ -211,14 +212,16 @@ static long dns_rr_step(__u32 i, void *ctx)
 }
 _Static_assert((PL_DNS_MAX_ADDRS & (PL_DNS_MAX_ADDRS - 1)) == 0, "the index mask holds");
 
-PL_INLINE void dns_answers(struct pl_scratch *s, __u32 pos, __u32 qleft)
+PL_INLINE void dns_answers(struct pl_scratch *s, __u32 msg, __u32 pos, __u32 qleft)
 {
 	struct dns_rr_walk w = {};
 
 	w.s = s;
 	w.pos = pos;
 	w.qleft = qleft;
-	w.aleft = s->ev.pkt.l7.dns.ancount;
+	/* every section, as tshark's dns.a and dns.aaaa */
+	w.aleft = s->ev.pkt.l7.dns.ancount + (__u32)pl_be16(s, msg + 8) +
+		  pl_be16(s, msg + 10);
 	s->ev.pkt.l7.dns.n_a = 0;
 	s->ev.pkt.l7.dns.n_aaaa = 0;
 	if (w.aleft)
@@ -255,7 +258,7 @@ PL_SUBPROG int parse_dns(struct pl_scratch *s, __u32 off)
 	qdcount = pl_be16(s, off + 4);
 	if (qdcount == 0) {
 		if (pl_parse_wants(PL_PART_L7_ALL))
-			dns_answers(s, off + 12, 0);
+			dns_answers(s, off, off + 12, 0);
 		return 0;
 	}
 
@@ -291,6 +294,6 @@ PL_SUBPROG int parse_dns(struct pl_scratch *s, __u32 off)
 	}
 	/* the first name ended where qtype_pos is, in place */
 	if (w.status == DNS_NAME_DONE && pl_parse_wants(PL_PART_L7_ALL))
-		dns_answers(s, w.qtype_pos + 4, qdcount - 1);
+		dns_answers(s, off, w.qtype_pos + 4, qdcount - 1);
 	return 0;
 }

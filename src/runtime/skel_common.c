@@ -11,6 +11,7 @@
 #include "packet_skel.h"
 #include "parse/cursor.h" /* enum pl_parse_part */
 #include "parse/parse.h"
+#include "records/dns_match.h"
 #include "skel_common.h"
 
 int pl_prepare_packet_cmd(const struct pl_opts *o, const char *cmd, struct pl_filter *filter,
@@ -44,6 +45,13 @@ struct packet_bpf *pl_open_packet(const struct pl_filter *filter, int emit_recor
 		return NULL;
 	}
 	return skel;
+}
+
+void pl_dns_prepare(struct packet_bpf *skel, bool on)
+{
+	skel->rodata->dns_latency = on;
+	if (on)
+		bpf_map__set_max_entries(skel->maps.dns_pending, PL_DNS_PENDING_ENTRIES);
 }
 
 void pl_narrow_parse(struct packet_bpf *skel)

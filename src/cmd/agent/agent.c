@@ -39,6 +39,7 @@
 #include "detect/alert.h"
 #include "detect/config.h"
 #include "detect/pin.h"
+#include "dns_side.h"
 #include "metrics.h"
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -66,6 +67,7 @@ struct carry {
 	uint64_t flow_evictions;
 	uint64_t tbl_evictions[PL_TBL__COUNT];
 	__u64 det[PL_DC__COUNT];
+	struct pl_dns_metrics dns;
 	struct pl_iface_count ifaces[MAX_CARRY];
 	int n_ifaces;
 };
@@ -93,6 +95,7 @@ struct agent {
 	uint64_t alerts[PL_RULE__COUNT]; /* alerts read, by rule (all sides) */
 	uint64_t log_alerts;
 	uint64_t droplist_entries;
+	uint64_t dns_unanswered; /* swept by scan(), all sides */
 };
 
 /* ---- the kernel side ---- */
@@ -137,11 +140,12 @@ static int on_alert(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* The detectors' side of kernel_up(): before load. */
+/* The detectors' and DNS matching's side of kernel_up(): before load. */
 static void detect_prepare(struct packet_bpf *skel, void *ctx)
 {
 	struct agent *a = ctx;
 
+	pl_dns_prepare(skel, a->cfg.dns);
 	if (a->cfg.detect)
 		pl_det_prepare(skel, &a->cfg.det, true);
 }
@@ -295,6 +299,9 @@ static int scan(struct agent *a, bool all)
 	if (a->rb)
 		ring_buffer__consume(a->rb);
 	detect_scan(a, now);
+	if (a->cfg.dns && a->skel)
+		a->dns_unanswered +=
+			pl_dns_side_sweep(a->skel, now, (uint64_t)(a->cfg.dns_timeout * 1e9));
 	n = pl_flowtab_expire(&a->t, now, (uint64_t)(a->cfg.idle_timeout * 1e9),
 			      (uint64_t)(a->cfg.active_timeout * 1e9), all, on_flow, a);
 
@@ -513,6 +520,15 @@ static void read_metrics(struct agent *a, struct pl_metrics *m, struct iface_sum
 	m->slow_closed[0] = ps.cut_deadline;
 	m->slow_closed[1] = ps.cut_room;
 	m->resident_bytes = rss_bytes();
+	m->dns = a->cfg.dns;
+	m->dns_m = a->carry.dns;
+	if (a->cfg.dns) {
+		struct pl_dns_metrics cur = { 0 };
+
+		pl_dns_side_read(a->skel, &cur);
+		pl_dns_metrics_add(&m->dns_m, &cur);
+	}
+	m->dns_m.unanswered = a->dns_unanswered;
 }
 
 static void publish_metrics(struct agent *a)
@@ -616,6 +632,12 @@ static void carry_over(struct agent *a)
 		pl_sum_percpu(bpf_map__fd(a->skel->maps.det_counters), PL_DC__COUNT, a->det);
 	for (i = 0; i < PL_DC__COUNT; i++)
 		a->carry.det[i] += a->det[i];
+	if (a->cfg.dns) {
+		struct pl_dns_metrics cur = { 0 };
+
+		pl_dns_side_read(a->skel, &cur);
+		pl_dns_metrics_add(&a->carry.dns, &cur);
+	}
 	memset(a->det, 0, sizeof(a->det));
 	for (i = 0; i < PL_FCNT__COUNT; i++)
 		a->carry.fl[i] += a->t.counters[i];

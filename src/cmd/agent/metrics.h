@@ -11,6 +11,7 @@
 #include <net/if.h>
 #include <stdint.h>
 #include "detect/config.h"
+#include "dns_side.h"
 #include "runtime/flowtab.h"
 #include "runtime/attach.h"
 #include "sinks/prom.h"
@@ -70,6 +71,9 @@ struct pl_metrics {
 	double scan_seconds, start_time_seconds;
 	uint64_t scrapes, resident_bytes;
 	uint64_t slow_closed[2]; /* /metrics requests cut: deadline, room */
+	/* dns: true (dns_side.c); the families are left out without it */
+	bool dns;
+	struct pl_dns_metrics dns_m;
 };
 
 /* The exposition text of m, appended to x. */
