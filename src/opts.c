@@ -245,10 +245,10 @@ static const struct pl_opt_def opt_defs[] = {
 	{ .name = "dns",
 	  .type = PL_T_FLAG,
 	  .off = OFF(dns),
-	  .cmds = PL_CMD_WATCH | PL_CMD_AGENT,
+	  .cmds = PL_CMD_WATCH | PL_CMD_FLOWS | PL_CMD_AGENT,
 	  .group = G_OUTPUT,
-	  .help = "match DNS responses to their queries in the kernel: dns.time in records; "
-		  "the agent's DNS metrics (dns: true)" },
+	  .help = "match DNS responses to their queries in the kernel: dns.time in records "
+		  "and flows; the agent's DNS metrics (dns: true)" },
 	{ .name = "dns-timeout",
 	  .type = PL_T_SECONDS,
 	  .dmin = 0.001,

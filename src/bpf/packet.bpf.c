@@ -19,6 +19,9 @@ const volatile __u64 rate_pps = 0;	 /* --rate PPS, per CPU */
 /* enum pl_parse_part: the parts of the parse something reads; user space
  * narrows it (pl_narrow_parse()). A record holds every part. */
 const volatile __u32 parse_parts = ~0u;
+/* --dns (agent: dns: true): DNS responses matched to their queries; off,
+ * the verifier drops it all and the maps keep one entry. */
+const volatile __u32 dns_latency = 0;
 #define pl_parse_wants(part) (emit_records || (parse_parts & (part)))
 
 #include "parse/packet.c"
@@ -83,9 +86,7 @@ struct {
 /* detect: drop list, rate limit, detectors (all off unless detect sets them) */
 #include "detect/detect.bpf.h"
 
-/* --dns (agent: dns: true): DNS responses matched to their queries; off,
- * the verifier drops it all and the maps keep one entry. */
-const volatile __u32 dns_latency = 0;
+/* the maps of --dns (dns_latency, above) */
 
 #include "records/dns_match.h"
 

@@ -5,7 +5,8 @@
 # and its response):
 #   - a capture of dig, dig +tcp and dig AAAA agrees with tshark
 #     (compare.py: DNS over TCP, dns.count.answers, dns.a/aaaa, dns.time);
-#   - watch --dns: dns.time on every response, none on queries;
+#   - watch --dns: dns.time on every response, none on queries; flows
+#     --dns: on the response's flow;
 #   - agent with dns: true: N queries give N observations in
 #     pktlens_dns_response_seconds and their rcodes; a query to an address
 #     where nothing listens counts as unanswered once dns_timeout passed;
@@ -84,6 +85,25 @@ if start_bg "$TMP/watch.json" "watching lo" 20 srv "$PKTLENS" watch -i lo --mode
 	fi
 else
 	bad "dns-watch-start: $(cat "$TMP/watch.json.err")"
+fi
+
+# ---- flows --dns: the response's flow keeps its dns.time ----
+if start_bg "$TMP/flows.json" "watching lo" 20 srv "$PKTLENS" flows -i lo --mode tc --dns --json \
+	--idle-timeout 0.5 port 53; then
+	qdig @"$SRV4" www.lab.test A >/dev/null
+	wait_line "$TMP/flows.json" '"source.port":53,.*"dns.time"' 10 "$BG_PID"
+	kill -INT "$BG_PID"
+	wait "$BG_PID" 2>/dev/null
+	n=$(jq -c 'select(."source.port" == 53 and ."dns.question.name" == "www.lab.test" and
+		."dns.time" > 0)' "$TMP/flows.json" | wc -l)
+	q=$(jq -c 'select(."destination.port" == 53 and has("dns.time"))' "$TMP/flows.json" | wc -l)
+	if [ "$n" -eq 1 ] && [ "$q" -eq 0 ]; then
+		ok "dns-flows-time: the response's flow has dns.time, the query's none"
+	else
+		bad "dns-flows-time: $n response flows with dns.time, $q query flows with it"
+	fi
+else
+	bad "dns-flows-start: $(cat "$TMP/flows.json.err")"
 fi
 
 # ---- the agent: histogram, rcodes, unanswered, promtool ----
