@@ -67,7 +67,7 @@ fi
 
 # ---- watch --dns: the kernel's dns.time ----
 if start_bg "$TMP/watch.json" "watching lo" 20 srv "$PKTLENS" watch -i lo --mode tc --dns --json \
-	port 53; then
+	-w "$TMP/watch.pcapng" port 53; then
 	qdig @"$SRV4" www.lab.test A >/dev/null
 	qdig +tcp @"$SRV4" www.lab.test A >/dev/null
 	wait_line "$TMP/watch.json" '"tcp.srcport":53,.*"dns.time"' 10 "$BG_PID"
@@ -82,6 +82,15 @@ if start_bg "$TMP/watch.json" "watching lo" 20 srv "$PKTLENS" watch -i lo --mode
 		ok "dns-watch-time: 2 responses (UDP, TCP) with dns.time, queries without"
 	else
 		bad "dns-watch-time: $resp responses, $timed with dns.time, $untimed_q queries with it"
+	fi
+	# read's matching on the same packets: the same responses timed
+	live=$(jq -r 'select(has("dns.time")) | ."dns.id"' "$TMP/watch.json" | sort | tr '\n' ' ')
+	host=$("$PKTLENS" read "$TMP/watch.pcapng" --json |
+		jq -r 'select(has("dns.time")) | ."dns.id"' | sort | tr '\n' ' ')
+	if [ -n "$live" ] && [ "$live" = "$host" ]; then
+		ok "dns-live-read-agree: responses $live timed live and by read"
+	else
+		bad "dns-live-read-agree: live '$live', read '$host'"
 	fi
 else
 	bad "dns-watch-start: $(cat "$TMP/watch.json.err")"
