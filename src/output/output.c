@@ -291,10 +291,38 @@ static void json_l4(struct pl_out *o, const struct pl_pkt *p)
 	}
 }
 
+/* n addresses (IPv4, or IPv6 when v6) one after the other at a: a JSON
+ * array of strings under key, or " key=A,B" in text; nothing when n is 0 */
+static void addr_list(struct pl_out *o, const char *key, bool json, const __u8 *a, size_t n,
+		      bool v6)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	if (json) {
+		pl_json_key(o, key);
+		pl_out_char(o, '[');
+	} else {
+		pl_out_char(o, ' ');
+		pl_out_str(o, key);
+		pl_out_char(o, '=');
+	}
+	for (i = 0; i < n; i++) {
+		if (i)
+			pl_out_char(o, ',');
+		if (json)
+			pl_out_char(o, '"');
+		pl_out_ip(o, v6, a + i * (v6 ? 16 : 4));
+		if (json)
+			pl_out_char(o, '"');
+	}
+	if (json)
+		pl_out_char(o, ']');
+}
+
 static void json_dns(struct pl_out *o, const struct pl_pkt *p)
 {
-	size_t i, n;
-
 	pl_json_uint(o, "dns.id", p->l7.dns.id);
 	pl_json_bool(o, "dns.flags.response", p->l7.dns.flags >> 15);
 	if (p->l7.dns.flags >> 15) /* a query has no response code */
@@ -306,28 +334,9 @@ static void json_dns(struct pl_out *o, const struct pl_pkt *p)
 			pl_json_uint(o, "dns.qry.type", p->l7.dns.qtype);
 	}
 	pl_json_uint(o, "dns.count.answers", p->l7.dns.ancount);
-	n = clamp(p->l7.dns.n_a, PL_DNS_MAX_ADDRS);
-	if (n) {
-		pl_json_key(o, "dns.a");
-		pl_out_char(o, '[');
-		for (i = 0; i < n; i++) {
-			pl_out_str(o, i ? ",\"" : "\"");
-			pl_out_ip4(o, p->l7.dns.a[i]);
-			pl_out_char(o, '"');
-		}
-		pl_out_char(o, ']');
-	}
-	n = clamp(p->l7.dns.n_aaaa, PL_DNS_MAX_ADDRS);
-	if (n) {
-		pl_json_key(o, "dns.aaaa");
-		pl_out_char(o, '[');
-		for (i = 0; i < n; i++) {
-			pl_out_str(o, i ? ",\"" : "\"");
-			pl_out_ip6(o, p->l7.dns.aaaa[i]);
-			pl_out_char(o, '"');
-		}
-		pl_out_char(o, ']');
-	}
+	addr_list(o, "dns.a", true, p->l7.dns.a[0], clamp(p->l7.dns.n_a, PL_DNS_MAX_ADDRS), false);
+	addr_list(o, "dns.aaaa", true, p->l7.dns.aaaa[0],
+		  clamp(p->l7.dns.n_aaaa, PL_DNS_MAX_ADDRS), true);
 	if (p->l7.dns.time_ns) { /* seconds, as Wireshark's dns.time */
 		pl_json_key(o, "dns.time");
 		pl_out_decimal(o, p->l7.dns.time_ns, 1000000000ull, 9);
@@ -582,7 +591,6 @@ static void text_dns(struct pl_out *o, const struct pl_pkt *p)
 	bool resp = p->l7.dns.flags >> 15;
 	unsigned int rcode = p->l7.dns.flags & 0x0f;
 	const char *name;
-	size_t i, n;
 
 	t_uint(o, "dns id=", p->l7.dns.id);
 	if (resp)
@@ -613,16 +621,9 @@ static void text_dns(struct pl_out *o, const struct pl_pkt *p)
 		}
 		t_uint(o, " an=", p->l7.dns.ancount);
 	}
-	n = clamp(p->l7.dns.n_a, PL_DNS_MAX_ADDRS);
-	for (i = 0; i < n; i++) {
-		pl_out_str(o, i ? "," : " a=");
-		pl_out_ip4(o, p->l7.dns.a[i]);
-	}
-	n = clamp(p->l7.dns.n_aaaa, PL_DNS_MAX_ADDRS);
-	for (i = 0; i < n; i++) {
-		pl_out_str(o, i ? "," : " aaaa=");
-		pl_out_ip6(o, p->l7.dns.aaaa[i]);
-	}
+	addr_list(o, "a", false, p->l7.dns.a[0], clamp(p->l7.dns.n_a, PL_DNS_MAX_ADDRS), false);
+	addr_list(o, "aaaa", false, p->l7.dns.aaaa[0], clamp(p->l7.dns.n_aaaa, PL_DNS_MAX_ADDRS),
+		  true);
 	if (p->l7.dns.time_ns) {
 		pl_out_str(o, " time=");
 		pl_out_decimal(o, p->l7.dns.time_ns, 1000000000ull, 6);
