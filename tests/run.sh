@@ -147,9 +147,12 @@ run_suite() {
 		skipped=$((skipped + 1))
 		return
 	fi
+	local t0=$SECONDS
 	suite_cmd "$name" </dev/null >"$out" 2>&1
 	rc=$?
 	grep -E '^(PASS|FAIL|SKIP) ' "$out"
+	# the budget of make test is 15 minutes: each suite says what it took
+	echo "   ($name: $((SECONDS - t0)) s)"
 	p=$(grep -cE '^PASS ' "$out")
 	f=$(grep -cE '^FAIL ' "$out")
 	s=$(grep -cE '^SKIP ' "$out")
