@@ -12,7 +12,7 @@
 #     where nothing listens counts as unanswered once dns_timeout passed;
 #     promtool check metrics passes on the scrape.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 TMP=$(mktemp -d)
 chmod 755 "$TMP"
@@ -137,8 +137,8 @@ if start_bg "$TMP/agent.out" "watching lo" 20 srv "$PKTLENS" agent -c "$TMP/agen
 	wait_for 10 metric_is pktlens_dns_unanswered_total 0; then
 	AGENT_PID=$BG_PID
 	N=6
-	for i in 1 2; do qdig @"$SRV4" www.lab.test A >/dev/null; done
-	for i in 1 2; do qdig +tcp @"$SRV4" www.lab.test AAAA >/dev/null; done
+	for _ in 1 2; do qdig @"$SRV4" www.lab.test A >/dev/null; done
+	for _ in 1 2; do qdig +tcp @"$SRV4" www.lab.test AAAA >/dev/null; done
 	qdig @"$SRV4" www.lab.test TXT >/dev/null
 	qdig +tcp @"$SRV4" nx.lab.test A >/dev/null
 	if wait_for 10 metric_is pktlens_dns_response_seconds_count "$N" &&
