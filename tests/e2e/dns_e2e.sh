@@ -27,6 +27,8 @@ cleanup() {
 trap cleanup EXIT
 
 srv() { ip netns exec "$SRV_NS" "$@"; }
+# (background commands run under ip netns exec directly, not through srv:
+# ip netns exec execs them, so BG_PID is theirs and a signal reaches them)
 # dig bounded in time and tries: one query each
 qdig() { srv timeout 10 dig +tries=1 +time=2 "$@"; }
 
@@ -66,7 +68,7 @@ else
 fi
 
 # ---- watch --dns: the kernel's dns.time ----
-if start_bg "$TMP/watch.json" "watching lo" 20 srv "$PKTLENS" watch -i lo --mode tc --dns --json \
+if start_bg "$TMP/watch.json" "watching lo" 20 ip netns exec "$SRV_NS" "$PKTLENS" watch -i lo --mode tc --dns --json \
 	-w "$TMP/watch.pcapng" port 53; then
 	qdig @"$SRV4" www.lab.test A >/dev/null
 	qdig +tcp @"$SRV4" www.lab.test A >/dev/null
@@ -97,7 +99,7 @@ else
 fi
 
 # ---- flows --dns: the response's flow keeps its dns.time ----
-if start_bg "$TMP/flows.json" "watching lo" 20 srv "$PKTLENS" flows -i lo --mode tc --dns --json \
+if start_bg "$TMP/flows.json" "watching lo" 20 ip netns exec "$SRV_NS" "$PKTLENS" flows -i lo --mode tc --dns --json \
 	--idle-timeout 0.5 port 53; then
 	qdig @"$SRV4" www.lab.test A >/dev/null
 	wait_line "$TMP/flows.json" '"source.port":53,.*"dns.time"' 10 "$BG_PID"
@@ -133,7 +135,7 @@ metric() {
 }
 metric_is() { [ "$(metric "$1")" = "$2" ]; }
 metric_has() { [ -n "$(metric "$1")" ]; }
-if start_bg "$TMP/agent.out" "watching lo" 20 srv "$PKTLENS" agent -c "$TMP/agent.yaml" &&
+if start_bg "$TMP/agent.out" "watching lo" 20 ip netns exec "$SRV_NS" "$PKTLENS" agent -c "$TMP/agent.yaml" &&
 	wait_for 10 metric_is pktlens_dns_unanswered_total 0; then
 	AGENT_PID=$BG_PID
 	N=6
@@ -178,7 +180,7 @@ fi
 
 # ---- without dns: true the families are absent ----
 sed -i '/^dns/d' "$TMP/agent.yaml"
-if start_bg "$TMP/agent2.out" "watching lo" 20 srv "$PKTLENS" agent -c "$TMP/agent.yaml" &&
+if start_bg "$TMP/agent2.out" "watching lo" 20 ip netns exec "$SRV_NS" "$PKTLENS" agent -c "$TMP/agent.yaml" &&
 	wait_for 10 metric_has pktlens_packets_seen_total; then
 	srv curl -s http://127.0.0.1:9464/metrics >"$TMP/metrics2.txt"
 	if grep -q '^pktlens_packets_seen_total' "$TMP/metrics2.txt" &&
