@@ -32,6 +32,8 @@ struct pl_opts {
 	char *filter_buf;
 	const char *write_file; /* -w FILE (pcapng) */
 	uint32_t snaplen;	/* --snaplen, default 262144 */
+	bool dns;		/* watch, agent --dns: DNS response times */
+	double dns_timeout;	/* agent --dns-timeout SECONDS (0: not given) */
 	uint32_t sample;	/* --sample N: 1 of N matching packets */
 	uint64_t rate;		/* --rate PPS per CPU */
 	const char *events;	/* tcp --events LIST (NULL = the default set) */

@@ -55,6 +55,7 @@ agent          kernel lab
 agent-detect   kernel lab
 agent-tcp      kernel lab,prometheus,promtool
 kafka          kernel lab
+dns            kernel lab
 flows-scale    kernel lab
 detect-parity  kernel -
 detect         kernel lab
@@ -103,6 +104,8 @@ suite_cmd() {
 	flows) bash tests/e2e/flows_e2e.sh ;;
 	top) bash tests/e2e/top_tmux.sh ;;
 	agent) bash tests/e2e/agent_e2e.sh ;;
+	# dig against dnsmasq: DNS over TCP vs tshark, dns.time, the agent's DNS metrics
+	dns) bash tests/e2e/dns_e2e.sh ;;
 	agent-detect) bash tests/e2e/agent_detect.sh ;;
 	agent-tcp) bash tests/e2e/agent_tcp.sh ;;
 	# the Kafka sink against librdkafka's mock cluster, read back with kcat

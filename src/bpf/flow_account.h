@@ -383,6 +383,9 @@ static __always_inline void account_names(struct pl_pkt *p, struct pl_pkt *fp, _
 		pl_flow_key_of(fp, ifindex, &k);
 		if (!bpf_map_lookup_elem(&flow_names, &k)) {
 			n->flow.kind = kind;
+			/* set by dns_account(), only with --dns (else stale) */
+			n->flow.dns_time_ns =
+				dns_latency && kind == PL_NAME_DNS ? p->l7.dns.time_ns : 0;
 			pl_move(n->flow.name, n->entry.name, PL_NAME_MAX);
 			if (bpf_map_update_elem(&flow_names, &k, &n->flow, BPF_NOEXIST) == 0)
 				flow_count(PL_FCNT_FLOWNAME_NEW);

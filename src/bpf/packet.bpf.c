@@ -8,6 +8,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "common.bpf.h"
+#include "records/hist.h"
 
 /* Set by user space before load. */
 const volatile __u32 emit_records = 1;	 /* records to the ring buffer */
@@ -18,6 +19,9 @@ const volatile __u64 rate_pps = 0;	 /* --rate PPS, per CPU */
 /* enum pl_parse_part: the parts of the parse something reads; user space
  * narrows it (pl_narrow_parse()). A record holds every part. */
 const volatile __u32 parse_parts = ~0u;
+/* --dns (agent: dns: true): DNS responses matched to their queries; off,
+ * the verifier drops it all and the maps keep one entry. */
+const volatile __u32 dns_latency = 0;
 #define pl_parse_wants(part) (emit_records || (parse_parts & (part)))
 
 #include "parse/packet.c"
@@ -81,6 +85,57 @@ struct {
 
 /* detect: drop list, rate limit, detectors (all off unless detect sets them) */
 #include "detect/detect.bpf.h"
+
+/* the maps of --dns (dns_latency, above) */
+
+#include "records/dns_match.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1); /* PL_DNS_PENDING_ENTRIES when on */
+	__type(key, struct pl_dns_key);
+	__type(value, struct pl_dns_pending);
+} dns_pending SEC(".maps");
+
+/* response times, ns (records/hist.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_hist);
+} dns_hist SEC(".maps");
+
+/* responses seen, by rcode (4 bits) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PL_DNS_RCODES);
+	__type(key, __u32);
+	__type(value, __u64);
+} dns_rcodes SEC(".maps");
+
+#define pl_dns_tab_find(tab, k)	  ((void)(tab), (struct pl_dns_pending *)bpf_map_lookup_elem(&dns_pending, (k)))
+#define pl_dns_tab_put(tab, k, v) bpf_map_update_elem(&dns_pending, (k), (v), BPF_ANY)
+#define pl_dns_tab_del(tab, k)	  bpf_map_delete_elem(&dns_pending, (k))
+#include "records/dns_match.h"
+
+static __always_inline void dns_account(struct pl_pkt *p)
+{
+	__u32 zero = 0, rcode;
+	struct pl_hist *h;
+	__u64 dt, *n;
+
+	if (pl_dns_match(NULL, p, bpf_ktime_get_ns(), &dt) != PL_DNS_RESPONSE)
+		return;
+	rcode = p->l7.dns.flags & (PL_DNS_RCODES - 1);
+	n = bpf_map_lookup_elem(&dns_rcodes, &rcode);
+	if (n)
+		(*n)++;
+	if (!dt)
+		return;
+	h = bpf_map_lookup_elem(&dns_hist, &zero);
+	if (h)
+		pl_hist_add(h, dt);
+}
 
 static __always_inline void count(__u32 which)
 {
@@ -312,7 +367,7 @@ static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s, __u3
 static __always_inline bool capture_whole(void *ctx, bool xdp, __u32 frame_len, __u32 ifindex)
 {
 	if (!capture_frames || frame_len > capture_len || frame_len > PL_CAP_MAX || flow_flags ||
-	    detect_enabled)
+	    detect_enabled || dns_latency)
 		return false;
 	count(PL_CNT_MATCHED);
 	if (emit_records && admit())
@@ -385,6 +440,9 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len, __u32 i
 	if (filter.needs_l7 && !pl_filter_match(&filter, s))
 		return;
 	count(PL_CNT_MATCHED);
+	/* --dns: before the flows, which keep a response's time */
+	if (dns_latency)
+		dns_account(&s->ev.pkt);
 	/* flows, top, agent; a constant 0 for watch, pruned by the verifier */
 	if (flow_flags)
 		flow_account(&s->ev.pkt, ifindex);

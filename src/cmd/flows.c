@@ -79,6 +79,14 @@ static void print_stats(const struct pl_flowtab *t, const __u64 *pkt)
 		(unsigned long long)t->counters[PL_FCNT_FLOW_FAIL]);
 }
 
+/* --dns: a DNS flow's first response keeps its dns.time */
+static void flows_prepare(struct packet_bpf *skel, void *ctx)
+{
+	const struct pl_opts *o = ctx;
+
+	pl_dns_prepare(skel, o->dns);
+}
+
 int cmd_flows(struct pl_opts *o)
 {
 	static char outbuf[PL_OUT_BUF_MIN * 4];
@@ -106,7 +114,7 @@ int cmd_flows(struct pl_opts *o)
 	active_ns = (uint64_t)((o->active_timeout ? o->active_timeout : PL_ACTIVE_TIMEOUT_DEFAULT) *
 			       1e9);
 
-	ret = pl_flowtab_load(&filter, &cfg, NULL, NULL, &skel, &t);
+	ret = pl_flowtab_load(&filter, &cfg, flows_prepare, o, &skel, &t);
 	if (ret)
 		goto cleanup;
 	opened = true;

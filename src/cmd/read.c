@@ -18,6 +18,14 @@
 #include "detect/host.h"
 #include "output/flow_output.h"
 #include "runtime/hostflows.h"
+#include "util/htab.h"
+
+/* dns.time: the kernel's matching (records/dns_match.h) on an LRU table */
+#define pl_dns_tab_find(tab, k) ((struct pl_dns_pending *)pl_htab_find((tab), (k)))
+#define pl_dns_tab_put(tab, k, v) \
+	memcpy(pl_htab_get((tab), (k)), (v), sizeof(struct pl_dns_pending))
+#define pl_dns_tab_del(tab, k) pl_htab_del((tab), (k))
+#include "records/dns_match.h"
 
 static int linktype_of(int dlt, enum pl_linktype *out)
 {
@@ -158,6 +166,8 @@ static int read_capture(struct pl_opts *o, FILE **f)
 	static struct pl_filter filter;
 	struct pl_pcapng out = { 0 };
 	struct pl_pkt pkt, inner;
+	struct pl_htab dns = { 0 };
+	__u64 dns_dt;
 	pcap_t *pc = NULL;
 	int rc, ret = PL_EXIT_OK;
 
@@ -196,6 +206,12 @@ static int read_capture(struct pl_opts *o, FILE **f)
 			ret = PL_EXIT_RUNTIME;
 			goto out;
 		}
+	}
+	if (pl_htab_init(&dns, sizeof(struct pl_dns_key), sizeof(struct pl_dns_pending),
+			 PL_DNS_PENDING_ENTRIES)) {
+		pl_err("out of memory for the table of DNS queries");
+		ret = PL_EXIT_RUNTIME;
+		goto out;
 	}
 	pc = open_capture(o, f, errbuf);
 	if (!pc) {
@@ -249,6 +265,7 @@ static int read_capture(struct pl_opts *o, FILE **f)
 			: !pl_parse_frame_match(&pkt, &filter, lt, data, hdr->caplen, hdr->len))
 			continue;
 		matched++;
+		pl_dns_match(&dns, &pkt, meta.ts_epoch_ns, &dns_dt);
 		if (out.f)
 			pl_pcapng_write(&out, 0, meta.ts_epoch_ns, data, hdr->caplen, hdr->len);
 		if (flows)
@@ -293,6 +310,7 @@ static int read_capture(struct pl_opts *o, FILE **f)
 		fprintf(stderr, "pktlens: %llu packets read, %llu matched\n", (unsigned long long)n,
 			(unsigned long long)matched);
 out:
+	pl_htab_free(&dns);
 	pl_hostflows_free(flows);
 	pl_det_host_free(det);
 	if (pc)

@@ -181,6 +181,7 @@ int cmd_watch(struct pl_opts *o)
 		return PL_EXIT_RUNTIME;
 	skel->rodata->sample_every = o->sample;
 	skel->rodata->rate_pps = o->rate;
+	pl_dns_prepare(skel, o->dns);
 	if (o->write_file) {
 		skel->rodata->capture_len = o->snaplen < PL_CAP_MAX ? o->snaplen : PL_CAP_MAX;
 		skel->rodata->capture_frames = 1;

@@ -943,7 +943,7 @@ PL_SUBPROG int pl_detect(struct pl_scratch *s, struct pl_det_ctx *c)
 		c->half_hi = c->half_lo + pl_det_cfg(c)->half_ns;
 	}
 	if (p->present & PL_HAS_ARP)
-		return pl_det_arp(s, c);
+		return (p->present & PL_HAS_ARP_ADDRS) ? pl_det_arp(s, c) : 0;
 	if (!(p->present & (PL_HAS_IP4 | PL_HAS_IP6)))
 		return 0;
 

@@ -121,6 +121,10 @@ void pl_write_flow_json(struct pl_out *o, const struct pl_flow *fl, enum pl_flow
 	pl_json_uint(o, "network.bytes", v->bytes);
 	if (nf)
 		pl_json_str(o, nf, fl->name.name, pl_name_len(fl->name.name));
+	if (fl->name.dns_time_ns) { /* seconds, Wireshark's dns.time */
+		pl_json_key(o, "dns.time");
+		pl_out_decimal(o, fl->name.dns_time_ns, 1000000000ull, 9);
+	}
 	if (k->proto == 6)
 		pl_json_uint(o, "pktlens.tcp_flags", v->tcp_flags);
 	if (k->proto == 6 && v->handshake_us) {
@@ -214,6 +218,10 @@ void pl_write_flow_text(struct pl_out *o, const struct pl_flow *fl, enum pl_flow
 		return;
 	}
 	pl_out_text(o, fl->name.name, pl_name_len(fl->name.name), PL_ESC_FIELD);
+	if (fl->name.dns_time_ns) {
+		pl_out_str(o, " time=");
+		pl_out_decimal(o, fl->name.dns_time_ns, 1000000000ull, 6);
+	}
 	pl_out_char(o, '\n');
 	pl_out_end_record(o);
 }

@@ -75,7 +75,8 @@ static const struct code_name ip_protos[] = {
 
 static const struct code_name dns_rcodes[] = {
 	{ 0, "NOERROR" },  { 1, "FORMERR" }, { 2, "SERVFAIL" },
-	{ 3, "NXDOMAIN" }, { 4, "NOTIMP" },  { 5, "REFUSED" },
+	{ 3, "NXDOMAIN" }, { 4, "NOTIMP" },  { 5, "REFUSED" },	{ 6, "YXDOMAIN" },
+	{ 7, "YXRRSET" },  { 8, "NXRRSET" }, { 9, "NOTAUTH" },	{ 10, "NOTZONE" },
 };
 
 static const char *code_name(const struct code_name *t, size_t n, unsigned int code)
@@ -96,6 +97,11 @@ const char *pl_ip_proto_name(unsigned int proto)
 const char *pl_dns_qtype_name(unsigned int qtype)
 {
 	return code_name(dns_qtypes, ARRAY_SIZE(dns_qtypes), qtype);
+}
+
+const char *pl_dns_rcode_name(unsigned int rcode)
+{
+	return code_name(dns_rcodes, ARRAY_SIZE(dns_rcodes), rcode);
 }
 
 /* ---- small helpers ---- */
@@ -200,6 +206,8 @@ static void json_arp(struct pl_out *o, const struct pl_pkt *p)
 	if (!has(p, PL_HAS_ARP))
 		return;
 	pl_json_uint(o, "arp.opcode", p->arp_opcode);
+	if (!has(p, PL_HAS_ARP_ADDRS))
+		return;
 	pl_json_ip4(o, "arp.src.proto_ipv4", p->arp_spa);
 	pl_json_ip4(o, "arp.dst.proto_ipv4", p->arp_tpa);
 }
@@ -296,6 +304,36 @@ static void json_l4(struct pl_out *o, const struct pl_pkt *p)
 	}
 }
 
+/* n addresses (IPv4, or IPv6 when v6) one after the other at a: a JSON
+ * array of strings under key, or " key=A,B" in text; nothing when n is 0 */
+static void addr_list(struct pl_out *o, const char *key, bool json, const __u8 *a, size_t n,
+		      bool v6)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	if (json) {
+		pl_json_key(o, key);
+		pl_out_char(o, '[');
+	} else {
+		pl_out_char(o, ' ');
+		pl_out_str(o, key);
+		pl_out_char(o, '=');
+	}
+	for (i = 0; i < n; i++) {
+		if (i)
+			pl_out_char(o, ',');
+		if (json)
+			pl_out_char(o, '"');
+		pl_out_ip(o, v6, a + i * (v6 ? 16 : 4));
+		if (json)
+			pl_out_char(o, '"');
+	}
+	if (json)
+		pl_out_char(o, ']');
+}
+
 static void json_dns(struct pl_out *o, const struct pl_pkt *p)
 {
 	pl_json_uint(o, "dns.id", p->l7.dns.id);
@@ -307,6 +345,14 @@ static void json_dns(struct pl_out *o, const struct pl_pkt *p)
 			    clamp(p->l7.dns.name_len, PL_DNS_NAME_MAX));
 		if (has(p, PL_HAS_DNS_QTYPE))
 			pl_json_uint(o, "dns.qry.type", p->l7.dns.qtype);
+	}
+	pl_json_uint(o, "dns.count.answers", p->l7.dns.ancount);
+	addr_list(o, "dns.a", true, p->l7.dns.a[0], clamp(p->l7.dns.n_a, PL_DNS_MAX_ADDRS), false);
+	addr_list(o, "dns.aaaa", true, p->l7.dns.aaaa[0],
+		  clamp(p->l7.dns.n_aaaa, PL_DNS_MAX_ADDRS), true);
+	if (p->l7.dns.time_ns) { /* seconds, as Wireshark's dns.time */
+		pl_json_key(o, "dns.time");
+		pl_out_decimal(o, p->l7.dns.time_ns, 1000000000ull, 9);
 	}
 }
 
@@ -472,6 +518,10 @@ static void text_vlan(struct pl_out *o, const struct pl_pkt *p)
 
 static void text_arp(struct pl_out *o, const struct pl_pkt *p)
 {
+	if (!has(p, PL_HAS_ARP_ADDRS)) { /* sizes other than Ethernet/IPv4 */
+		t_uint(o, "ARP opcode ", p->arp_opcode);
+		return;
+	}
 	switch (p->arp_opcode) {
 	case 1:
 		pl_out_str(o, "ARP request who-has ");
@@ -634,6 +684,14 @@ static void text_dns(struct pl_out *o, const struct pl_pkt *p)
 		} else {
 			t_uint(o, " rcode=", rcode);
 		}
+		t_uint(o, " an=", p->l7.dns.ancount);
+	}
+	addr_list(o, "a", false, p->l7.dns.a[0], clamp(p->l7.dns.n_a, PL_DNS_MAX_ADDRS), false);
+	addr_list(o, "aaaa", false, p->l7.dns.aaaa[0], clamp(p->l7.dns.n_aaaa, PL_DNS_MAX_ADDRS),
+		  true);
+	if (p->l7.dns.time_ns) {
+		pl_out_str(o, " time=");
+		pl_out_decimal(o, p->l7.dns.time_ns, 1000000000ull, 6);
 	}
 }
 

@@ -27,6 +27,8 @@ void pl_out_tcp_flags(struct pl_out *o, unsigned int flags);
  * NULL for a code without one. */
 const char *pl_ip_proto_name(unsigned int proto);
 const char *pl_dns_qtype_name(unsigned int qtype);
+/* NOERROR, NXDOMAIN, ... (RFC 6895), or NULL */
+const char *pl_dns_rcode_name(unsigned int rcode);
 
 /* JSON or text, as asked. */
 static inline void pl_write_record(struct pl_out *o, int json, const struct pl_meta *meta,

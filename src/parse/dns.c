@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * DNS (RFC 1035): the header and the first question.
+ * DNS (RFC 1035): the header, the first question and the A/AAAA data
+ * of the answer section; over UDP, or over TCP after the 2-byte length
+ * (RFC 1035 4.2.2, packet.c).
  *
  * +--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+
  * |                      ID                       |
@@ -141,6 +143,91 @@ static long dns_name_steps(__u32 i, void *ctx)
 	return 0;
 }
 
+/*
+ * The questions after the first, then the records of every section (as
+ * tshark's dns.a and dns.aaaa, which are not only answers): each owner name is
+ * skipped where it is (a pointer ends a name, so none is followed), then
+ * the fixed part and the data. A and AAAA data of class IN are kept, the
+ * first PL_DNS_MAX_ADDRS of each. Running past the message is no error
+ * here (it may go on in the next TCP segment): the walk just stops.
+ */
+#define DNS_RR_STEPS 128 /* labels and records in all */
+struct dns_rr_walk {
+	struct pl_scratch *s;
+	__u32 pos;
+	__u32 qleft; /* questions still to skip */
+	__u32 aleft; /* records still to read */
+};
+
+#define DNS_T_A	   1
+#define DNS_T_AAAA 28
+
+static long dns_rr_step(__u32 i, void *ctx)
+{
+	struct dns_rr_walk *w = ctx;
+	struct pl_scratch *s = w->s;
+	struct pl_pkt *p;
+	__u32 c, type, rdlen, n;
+
+	(void)i;
+	if (!s || (!w->qleft && !w->aleft) || !pl_have_l4(s, w->pos, 1))
+		return 1;
+	p = &s->ev.pkt;
+	c = pl_u8(s, w->pos);
+	if ((c & 0xc0) == 0xc0) {
+		w->pos += 2;
+	} else if (c & 0xc0) {
+		return 1; /* a label type that cannot be skipped */
+	} else if (c) {
+		w->pos += 1 + c;
+		return 0;
+	} else {
+		w->pos += 1;
+	}
+	/* the name ended: QTYPE, QCLASS; or TYPE, CLASS, TTL, RDLENGTH, RDATA */
+	if (w->qleft) {
+		w->qleft--;
+		w->pos += 4;
+		return 0;
+	}
+	if (!pl_have_l4(s, w->pos, 10))
+		return 1;
+	type = pl_be16(s, w->pos);
+	rdlen = pl_be16(s, w->pos + 8);
+	w->pos += 10;
+	/* the class without mDNS's cache-flush bit */
+	if ((pl_be16(s, w->pos - 8) & 0x7fff) == 1 && pl_have_l4(s, w->pos, rdlen)) {
+		if (type == DNS_T_A && rdlen == 4 && p->l7.dns.n_a < PL_DNS_MAX_ADDRS) {
+			n = p->l7.dns.n_a++;
+			pl_copy_fixed(s, w->pos, p->l7.dns.a[n & (PL_DNS_MAX_ADDRS - 1)], 4);
+		} else if (type == DNS_T_AAAA && rdlen == 16 &&
+			   p->l7.dns.n_aaaa < PL_DNS_MAX_ADDRS) {
+			n = p->l7.dns.n_aaaa++;
+			pl_copy_fixed(s, w->pos, p->l7.dns.aaaa[n & (PL_DNS_MAX_ADDRS - 1)], 16);
+		}
+	}
+	w->pos += rdlen;
+	w->aleft--;
+	return 0;
+}
+_Static_assert((PL_DNS_MAX_ADDRS & (PL_DNS_MAX_ADDRS - 1)) == 0, "the index mask holds");
+
+PL_INLINE void dns_answers(struct pl_scratch *s, __u32 msg, __u32 pos, __u32 qleft)
+{
+	struct dns_rr_walk w = {};
+
+	w.s = s;
+	w.pos = pos;
+	w.qleft = qleft;
+	/* every section, as tshark's dns.a and dns.aaaa */
+	w.aleft = s->ev.pkt.l7.dns.ancount + (__u32)pl_be16(s, msg + 8) +
+		  pl_be16(s, msg + 10);
+	s->ev.pkt.l7.dns.n_a = 0;
+	s->ev.pkt.l7.dns.n_aaaa = 0;
+	if (w.aleft)
+		pl_loop(DNS_RR_STEPS, dns_rr_step, &w);
+}
+
 PL_INLINE void dns_set_name(struct pl_pkt *p, const char *text, __u32 len)
 {
 	__builtin_memset(p->l7.dns.name, 0, sizeof(p->l7.dns.name));
@@ -154,6 +241,7 @@ PL_SUBPROG int parse_dns(struct pl_scratch *s, __u32 off)
 {
 	struct pl_pkt *p;
 	struct dns_walk w = {};
+	__u32 qdcount;
 
 	if (!s)
 		return 0;
@@ -165,9 +253,14 @@ PL_SUBPROG int parse_dns(struct pl_scratch *s, __u32 off)
 		__builtin_memset(&p->l7, 0, sizeof(p->l7));
 	p->l7.dns.id = pl_be16(s, off);
 	p->l7.dns.flags = pl_be16(s, off + 2);
+	p->l7.dns.ancount = pl_be16(s, off + 6);
 	p->present |= PL_HAS_DNS;
-	if (pl_be16(s, off + 4) == 0)
+	qdcount = pl_be16(s, off + 4);
+	if (qdcount == 0) {
+		if (pl_parse_wants(PL_PART_L7_ALL))
+			dns_answers(s, off, off + 12, 0);
 		return 0;
+	}
 
 	w.s = s;
 	w.msg = off;
@@ -199,5 +292,8 @@ PL_SUBPROG int parse_dns(struct pl_scratch *s, __u32 off)
 		p->l7.dns.qtype = pl_be16(s, w.qtype_pos);
 		p->present |= PL_HAS_DNS_QTYPE;
 	}
+	/* the first name ended where qtype_pos is, in place */
+	if (w.status == DNS_NAME_DONE && pl_parse_wants(PL_PART_L7_ALL))
+		dns_answers(s, off, w.qtype_pos + 4, qdcount - 1);
 	return 0;
 }

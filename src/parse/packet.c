@@ -45,10 +45,33 @@ PL_INLINE bool is_dns_port(__u16 port)
 	return port == 53 || port == 5353;
 }
 
-/* L7 hints in a TCP payload: a TLS hello or an HTTP request. */
+/* DNS over TCP (RFC 1035 4.2.2): a segment to or from port 53 that starts
+ * with the 2-byte length of a message; the message ends at that length
+ * or with the segment. */
+PL_INLINE void parse_dns_tcp(struct pl_scratch *s, __u32 off)
+{
+	__u32 len;
+
+	if (off + 2 + 12 > s->l4_end || !pl_need(s, off, 2))
+		return;
+	len = pl_be16(s, off);
+	if (len < 12)
+		return;
+	if (off + 2 + len < s->l4_end)
+		s->l4_end = off + 2 + len;
+	parse_dns(s, off + 2);
+}
+
+/* L7 hints in a TCP payload: DNS on port 53, a TLS hello or an HTTP
+ * request. */
 PL_INLINE void parse_tcp_payload(struct pl_scratch *s, __u32 off)
 {
 	__u8 c;
+
+	if (s->ev.pkt.sport == 53 || s->ev.pkt.dport == 53) {
+		parse_dns_tcp(s, off);
+		return;
+	}
 
 	/* a peek, not a header: a short or cut payload is no error */
 	if (off + 6 > s->l4_end || off + 6 > s->avail || !pl_need(s, off, 6))

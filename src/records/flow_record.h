@@ -115,6 +115,7 @@ enum pl_name_kind {
 struct pl_flow_name {
 	__u32 kind; /* enum pl_name_kind */
 	__u32 _pad;
+	__u64 dns_time_ns; /* PL_NAME_DNS: the first response's dns.time, 0 if none */
 	char name[PL_NAME_MAX];
 };
 

@@ -24,6 +24,7 @@
 #define PL_MAX_VLAN	   2
 #define PL_MAX_IP6_EXT	   8
 #define PL_DNS_NAME_MAX	   256
+#define PL_DNS_MAX_ADDRS   4 /* dns.a, dns.aaaa values kept */
 #define PL_HTTP_METHOD_MAX 16
 #define PL_HTTP_URI_MAX	   256
 #define PL_HTTP_HOST_MAX   128
@@ -68,6 +69,7 @@ enum pl_present {
 	PL_HAS_SLL = 1u << 23,		 /* Linux cooked capture: no MACs */
 	PL_HAS_ICMP_QUOTE = 1u << 24,	 /* ICMP error carries a quoted packet */
 	PL_HAS_DNS_QTYPE = 1u << 25,	 /* the first question's type was read */
+	PL_HAS_ARP_ADDRS = 1u << 30,	 /* ARP's IPv4 addresses (PL_HAS_ARP: the opcode) */
 };
 
 /* The bits of the L7 hint (pl_pkt.l7). */
@@ -87,7 +89,7 @@ enum pl_malformed {
 	PL_MAL_UDP_LEN,	      /* length < 8 */
 	PL_MAL_DNS_NAME,      /* bad label, pointer loop or name > 255 */
 	PL_MAL_TLS_RECORD,    /* ClientHello lengths disagree */
-	PL_MAL_ARP,	      /* unsupported hardware/protocol sizes */
+	PL_MAL_ARP,	      /* (no longer set: ARP of other sizes is valid) */
 	PL_MAL_IP_VERSION,    /* IP version field does not match EtherType */
 	PL_MAL_PAST_LENGTH,   /* a header runs past the IP/UDP length */
 	PL_MAL_MPLS_DEPTH,    /* no bottom of stack in PL_MAX_MPLS entries */
@@ -158,7 +160,16 @@ struct pl_pkt {
 			__u16 flags; /* QR, opcode, AA, TC, RD, RA, Z, rcode */
 			__u16 qtype;
 			__u16 name_len;
-			char name[PL_DNS_NAME_MAX];
+			__u16 ancount; /* dns.count.answers */
+			__u8 n_a;      /* dns.a kept (the first PL_DNS_MAX_ADDRS) */
+			__u8 n_aaaa;
+			__u32 _pad;
+			/* dns.time: a response's time since its query (records/dns_match.h);
+			 * 0 when it was not matched */
+			__u64 time_ns;
+			__u8 a[PL_DNS_MAX_ADDRS][4];
+			__u8 aaaa[PL_DNS_MAX_ADDRS][16];
+			char name[PL_DNS_NAME_MAX]; /* last: dns_copy_label stores past it */
 		} dns;
 		struct {
 			__u8 method_len;

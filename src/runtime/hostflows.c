@@ -146,6 +146,7 @@ static void note_name(struct host_flow *hf, const struct pl_pkt *p)
 	if (len > PL_NAME_MAX)
 		len = PL_NAME_MAX;
 	hf->name.kind = kind;
+	hf->name.dns_time_ns = kind == PL_NAME_DNS ? p->l7.dns.time_ns : 0;
 	memcpy(hf->name.name, name, len);
 }
 

@@ -9,7 +9,9 @@
 #include "filter/cbpf.h"
 #include "util/log.h"
 #include "packet_skel.h"
+#include "parse/cursor.h" /* enum pl_parse_part */
 #include "parse/parse.h"
+#include "records/dns_match.h"
 #include "skel_common.h"
 
 int pl_prepare_packet_cmd(const struct pl_opts *o, const char *cmd, struct pl_filter *filter,
@@ -45,6 +47,13 @@ struct packet_bpf *pl_open_packet(const struct pl_filter *filter, int emit_recor
 	return skel;
 }
 
+void pl_dns_prepare(struct packet_bpf *skel, bool on)
+{
+	skel->rodata->dns_latency = on;
+	if (on)
+		bpf_map__set_max_entries(skel->maps.dns_pending, PL_DNS_PENDING_ENTRIES);
+}
+
 void pl_narrow_parse(struct packet_bpf *skel)
 {
 	const typeof(*skel->rodata) *ro = skel->rodata;
@@ -52,6 +61,9 @@ void pl_narrow_parse(struct packet_bpf *skel)
 	skel->rodata->parse_parts = pl_parse_parts(ro->emit_records || ro->detect_enabled,
 						   ro->flow_flags,
 						   (const struct pl_filter *)&ro->filter);
+	/* --dns reads the DNS header of every message */
+	if (ro->dns_latency)
+		skel->rodata->parse_parts |= PL_PART_L7;
 }
 
 int pl_load_packet(struct packet_bpf *skel)

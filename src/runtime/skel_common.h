@@ -50,6 +50,11 @@ int pl_attach_all(struct packet_bpf *skel, struct pl_ifaces *ifs, enum pl_attach
 int pl_attach_each(struct packet_bpf *skel, struct pl_ifaces *ifs, enum pl_attach_mode mode,
 		   int (*attach)(struct pl_ifaces *ifs, int i));
 
+/* --dns (dns: true): the kernel matches DNS responses to their queries
+ * (records/dns_match.h) in a table of PL_DNS_PENDING_ENTRIES; off, the
+ * code is pruned and the table keeps one entry. Before load. */
+void pl_dns_prepare(struct packet_bpf *skel, bool on);
+
 /* out[k] = the sum over CPUs of entry k of a per-CPU array of __u64. */
 void pl_sum_percpu(int map_fd, __u32 n, __u64 *out);
 

@@ -243,6 +243,14 @@ def main():
         write(outdir, "filter", flt.encode() + b"\0" + tun[(i * 5) % len(tun)], seen)
     for i, s in enumerate(read_seeds(mix)):
         write(outdir, "read", s, seen)
+    # DNS over TCP and answer sections (read matches responses to queries)
+    dns = caps["crafted-dns.pcap"]
+    write(outdir, "read", pcap(dns), seen)
+    write(outdir, "read", pcap(dns)[:len(pcap(dns)) - 40], seen)
+    for flt in ('dns.qry.name ~ "golden" and tcp', "tcp port 53 and dns.flags.rcode == 3"):
+        for fr in dns[:4]:
+            write(outdir, "filter", flt.encode() + b"\0" + fr, seen)
+    write(outdir, "detect", detect_seed(dns, 0, 99), seen)
     for c in CONFIGS:
         write(outdir, "config", c.encode(), seen)
     low = bytes([2] * THRESHOLDS)

@@ -46,6 +46,7 @@ TIMEOUT = 120           # seconds per tshark / pktlens run
 # packet (HTTP, TLS), which tshark prints its own way (see text_render).
 INT = "int"; BOOL = "bool"; STR = "str"; TEXT = "text"; NAME = "dnsname"
 TIME = "time"; INT_LIST = "int list"; TEXT_LIST = "text list"
+ADDR_LIST = "address list"  # pktlens keeps the first DNS_ADDRS
 PRESENT = "present"
 SPEC_FIELDS = {
     "frame.time_epoch": TIME, "frame.len": INT,
@@ -69,6 +70,8 @@ SPEC_FIELDS = {
     "sctp.srcport": INT, "sctp.dstport": INT,
     "dns.id": INT, "dns.flags.response": BOOL, "dns.flags.rcode": INT,
     "dns.qry.name": NAME, "dns.qry.type": INT,
+    "dns.count.answers": INT, "dns.a": ADDR_LIST, "dns.aaaa": ADDR_LIST,
+    "dns.time": TIME,
     "http.request.method": TEXT, "http.request.uri": TEXT, "http.host": TEXT,
     "tls.handshake.version": INT,
     "tls.handshake.extensions_server_name": TEXT,
@@ -299,6 +302,8 @@ def normalise(row, outer, before=()):
             rec[field] = [to_int(v) for v in vals]
         elif kind == TEXT_LIST:
             rec[field] = list(vals)
+        elif kind == ADDR_LIST:
+            rec[field] = list(vals)[:DNS_ADDRS]
     return rec
 
 
@@ -306,7 +311,8 @@ def normalise(row, outer, before=()):
 # lists inside one protocol header.
 LIST_PER_INSTANCE = {"tls.handshake.extensions_alpn_str",
                      "tls.handshake.extensions.supported_version",
-                     "mpls.label"}
+                     "mpls.label", "dns.a", "dns.aaaa"}
+DNS_ADDRS = 4  # dns.a and dns.aaaa values a record holds (PL_DNS_MAX_ADDRS)
 
 
 def time_resolution_ns(path):

@@ -15,6 +15,15 @@ usage: /usr/bin/python3 tests/golden/mkcaptures.py [OUTDIR]   (default tests/gol
                        read --flows: one idle for longer than the idle
                        timeout and then back, one UDP stream longer than
                        the active timeout, DNS, ICMPv6, VLAN and ARP
+  crafted-dns.pcap     DNS over TCP (RFC 1035 4.2.2) and answer sections:
+                       queries and responses over TCP and UDP, IPv4 and
+                       IPv6, CNAME chains, more A/AAAA records than a
+                       record keeps, addresses in the additional section,
+                       owner names in place and by pointer, a TCP response
+                       past the first 256 bytes, a message cut by its
+                       segment, a query nobody answers; ARP of other
+                       hardware and protocol sizes, and cut after its
+                       fixed part
   crafted-tunnels.pcap VXLAN, Geneve (with options), GRE (key, sequence,
                        checksum; IPv4, IPv6 and Ethernet inside),
                        IPv4-in-IPv4, 6in4, 4in6, 6in6 and MPLS stacks,
@@ -47,7 +56,7 @@ from scapy.contrib.geneve import GENEVE
 from scapy.contrib.mpls import MPLS
 from scapy.layers.l2 import GRE
 from scapy.layers.vxlan import VXLAN
-from scapy.all import (ARP, DNS, DNSQR, ICMP, IP, TCP, UDP, Dot1AD, Dot1Q, Ether,
+from scapy.all import (ARP, DNS, DNSQR, DNSRR, ICMP, IP, TCP, UDP, Dot1AD, Dot1Q, Ether,
                        ICMPv6EchoReply, ICMPv6EchoRequest, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
                        IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, PcapWriter, Raw, rdpcap)
 
@@ -138,6 +147,74 @@ def mix():
     dns = bytes(DNS(id=5, rd=1, qd=DNSQR(qname="www.golden.test", qtype="A")))
     dns = dns[:12] + b"\x7fwww" + dns[16:]  # a label longer than the message
     out.append((e / IP(src=C4, dst=S4, id=15) / UDP(sport=40016, dport=53) / Raw(dns), None))
+    return out
+
+
+def dns_frames():
+    """DNS over TCP and UDP with answers; ARP of other sizes. Queries and
+    their responses 1 ms apart, so dns.time is checked too."""
+    e = Ether(src=CMAC, dst=SMAC)
+    r = Ether(src=SMAC, dst=CMAC)
+
+    def tcp_msg(msg):
+        b = bytes(msg)
+        return Raw(struct.pack("!H", len(b)) + b)
+
+    def rr(name, rtype, data):
+        return DNSRR(rrname=name, type=rtype, ttl=60, rdata=data)
+    name = "tcp.golden.test"
+    many = (rr(name, "CNAME", "alias.golden.test") /
+            rr("alias.golden.test", "A", "198.18.0.10") / rr("alias.golden.test", "A", "198.18.0.11") /
+            rr("alias.golden.test", "A", "198.18.0.12") / rr("alias.golden.test", "A", "198.18.0.13") /
+            rr("alias.golden.test", "A", "198.18.0.14") /
+            rr("alias.golden.test", "AAAA", "2001:db8::10") / rr("alias.golden.test", "AAAA", "2001:db8::11"))
+    q = DNS(id=0x0101, rd=1, qd=DNSQR(qname=name, qtype="A"))
+    a = DNS(id=0x0101, qr=1, aa=1, rd=1, ra=1, qd=DNSQR(qname=name, qtype="A"), an=many)
+    f = []
+    # over TCP, IPv4: the query and its answer, each in one segment
+    f.append(e / IP(src=C4, dst=S4, id=1, flags="DF") / TCP(sport=41000, dport=53, flags="PA", seq=1, ack=1) / tcp_msg(q))
+    f.append(r / IP(src=S4, dst=C4, id=1, flags="DF") / TCP(sport=53, dport=41000, flags="PA", seq=1, ack=1) / tcp_msg(a))
+    # over TCP, IPv6: AAAA, NXDOMAIN
+    q6 = DNS(id=0x0202, rd=1, qd=DNSQR(qname="nx.golden.test", qtype="AAAA"))
+    f.append(e / IPv6(src=C6, dst=S6) / TCP(sport=41002, dport=53, flags="PA", seq=1, ack=1) / tcp_msg(q6))
+    f.append(r / IPv6(src=S6, dst=C6) / TCP(sport=53, dport=41002, flags="PA", seq=1, ack=1) /
+             tcp_msg(DNS(id=0x0202, qr=1, rd=1, ra=1, rcode=3, qd=DNSQR(qname="nx.golden.test", qtype="AAAA"))))
+    # over UDP: the same answer; one with the addresses in the additional section
+    f.append(e / IP(src=C4, dst=S4, id=2) / UDP(sport=41004, dport=53) / DNS(id=0x0303, rd=1, qd=DNSQR(qname=name, qtype="A")))
+    f.append(r / IP(src=S4, dst=C4, id=2) / UDP(sport=53, dport=41004) /
+             DNS(id=0x0303, qr=1, rd=1, ra=1, qd=DNSQR(qname=name, qtype="A"), an=many))
+    f.append(e / IP(src=C4, dst=S4, id=3) / UDP(sport=41006, dport=53) / DNS(id=0x0404, rd=1, qd=DNSQR(qname="golden.test", qtype="NS")))
+    f.append(r / IP(src=S4, dst=C4, id=3) / UDP(sport=53, dport=41006) /
+             DNS(id=0x0404, qr=1, rd=1, ra=1, qd=DNSQR(qname="golden.test", qtype="NS"),
+                 an=rr("golden.test", "NS", "ns.golden.test"),
+                 ar=rr("ns.golden.test", "A", "198.18.0.53") / rr("ns.golden.test", "AAAA", "2001:db8::53")))
+    # over TCP: a TXT answer that ends past the first 256 bytes, then an A
+    big = DNS(id=0x0505, qr=1, rd=1, ra=1, qd=DNSQR(qname=name, qtype=255),
+              an=rr(name, "TXT", ["t" * 200, "u" * 100]) / rr(name, "A", "198.18.0.20"))
+    f.append(e / IP(src=C4, dst=S4, id=4) / TCP(sport=41008, dport=53, flags="PA", seq=1, ack=1) /
+             tcp_msg(DNS(id=0x0505, rd=1, qd=DNSQR(qname=name, qtype=255))))
+    f.append(r / IP(src=S4, dst=C4, id=4) / TCP(sport=53, dport=41008, flags="PA", seq=1, ack=1) / tcp_msg(big))
+    # a TCP response whose length says more than the segment holds: the
+    # first record is there, the rest comes in the next segment
+    cut = tcp_msg(a).load[:2 + 12 + 21 + 16 + 16]
+    f.append(r / IP(src=S4, dst=C4, id=5) / TCP(sport=53, dport=41010, flags="A", seq=1, ack=1) / Raw(cut))
+    # owner names in place (no compression), as some servers send them
+    inplace = bytes(DNS(id=0x0606, qr=1, rd=1, ra=1, qd=DNSQR(qname="a.golden.test", qtype="A"))) + \
+        b"\x01a\x06golden\x04test\x00" + struct.pack("!HHIH", 1, 1, 60, 4) + bytes([198, 18, 0, 66])
+    inplace = inplace[:6] + struct.pack("!H", 1) + inplace[8:]
+    f.append(r / IP(src=S4, dst=C4, id=6) / UDP(sport=53, dport=41012) / Raw(inplace))
+    # a query nobody answers
+    f.append(e / IP(src=C4, dst="198.18.0.99", id=7) / UDP(sport=41014, dport=53) /
+             DNS(id=0x0707, rd=1, qd=DNSQR(qname="lost.golden.test", qtype="A")))
+    # ARP: InfiniBand-sized hardware addresses (IPv4 still decoded), IPv6
+    # protocol addresses (only the opcode), and a frame cut after the
+    # fixed part
+    bc = Ether(src=CMAC, dst="ff:ff:ff:ff:ff:ff")
+    f.append(bc / ARP(hwtype=32, hwlen=20, plen=4, op=1, hwsrc=b"\xaa" * 20, psrc=C4, hwdst=b"\x00" * 20, pdst=S4))
+    f.append(bc / ARP(ptype=0x86dd, hwlen=6, plen=16, op=2, hwsrc=CMAC, psrc=C6, hwdst=SMAC, pdst=S6))
+    out = [(p, None) for p in f]
+    arp = bytes(bc / ARP(op=1, hwsrc=CMAC, psrc=C4, pdst=S4))
+    out.append((Ether(arp[:14 + 8]), len(arp)))
     return out
 
 
@@ -300,6 +377,7 @@ def main():
     write(os.path.join(out, "crafted-mix.pcap"), mix())
     write(os.path.join(out, "crafted-detect.pcap"), detect_frames())
     write(os.path.join(out, "crafted-hostile.pcap"), hostile())
+    write(os.path.join(out, "crafted-dns.pcap"), dns_frames())
     write(os.path.join(out, "crafted-tunnels.pcap"), tunnels())
     write_timed(os.path.join(out, "crafted-flows.pcap"), flows())
 

@@ -36,6 +36,13 @@
 #include "util/htab.h"
 #include "frames.h"
 
+/* the host's DNS matching, as read does it */
+#define pl_dns_tab_find(tab, k) ((struct pl_dns_pending *)pl_htab_find((tab), (k)))
+#define pl_dns_tab_put(tab, k, v) \
+	memcpy(pl_htab_get((tab), (k)), (v), sizeof(struct pl_dns_pending))
+#define pl_dns_tab_del(tab, k) pl_htab_del((tab), (k))
+#include "records/dns_match.h"
+
 struct got {
 	int n;
 	struct pl_packet_event ev;
@@ -512,6 +519,82 @@ static int check_names(int nfiles, char **files)
 	return 0;
 }
 
+/*
+ * --dns: the XDP program with the kernel's DNS matching, over every frame
+ * of the files in order (its LRU map keeps the queries across runs), and
+ * read's host matching over the same frames: the same responses are
+ * matched, and apart from dns.time the records are the host parser's.
+ */
+static int check_dns(int nfiles, char **files)
+{
+	struct packet_bpf *skel = packet_bpf__open();
+	struct pl_htab tab = { 0 };
+	struct ring_buffer *rb = NULL;
+	struct got g = { 0 };
+	struct pl_pkt host;
+	int i, k, n, bad = 0, matched = 0;
+	__u64 dt, seq = 0;
+
+	if (!skel)
+		return 1;
+	/* as pl_dns_prepare() does (runtime/skel_common.c is not linked here) */
+	skel->rodata->dns_latency = 1;
+	bpf_map__set_max_entries(skel->maps.dns_pending, PL_DNS_PENDING_ENTRIES);
+	if (packet_bpf__load(skel) ||
+	    pl_htab_init(&tab, sizeof(struct pl_dns_key), sizeof(struct pl_dns_pending),
+			 PL_DNS_PENDING_ENTRIES) ||
+	    !(rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &g, NULL))) {
+		printf("FAIL parity dns: cannot load the programs with --dns: %s\n",
+		       strerror(errno));
+		packet_bpf__destroy(skel);
+		pl_htab_free(&tab);
+		return 1;
+	}
+	for (i = 0; i < nfiles; i++) {
+		struct frame *frames = NULL;
+
+		n = read_frames(files[i], &frames);
+		for (k = 0; k < n; k++) {
+			LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = frames[k].data,
+				    .data_size_in = (__u32)frames[k].len, .repeat = 1);
+
+			g.n = 0;
+			if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.pktlens_xdp), &topts))
+				continue;
+			ring_buffer__consume(rb);
+			pl_parse_frame(&host, PL_LINK_ETHERNET, frames[k].data,
+				       (uint32_t)frames[k].len, (uint32_t)frames[k].len);
+			pl_dns_match(&tab, &host, ++seq, &dt);
+			if (g.n != 1 || !host.l7.dns.time_ns != !g.ev.pkt.l7.dns.time_ns) {
+				fprintf(stderr, "  %s #%d: dns.time kernel %llu, host %llu\n",
+					files[i], k + 1, (unsigned long long)g.ev.pkt.l7.dns.time_ns,
+					(unsigned long long)host.l7.dns.time_ns);
+				bad++;
+				continue;
+			}
+			matched += host.l7.dns.time_ns != 0;
+			if (host.present & PL_HAS_DNS)
+				host.l7.dns.time_ns = g.ev.pkt.l7.dns.time_ns;
+			if (memcmp(&host, &g.ev.pkt, sizeof(host))) {
+				fprintf(stderr, "  %s #%d: --dns record differs\n", files[i], k + 1);
+				describe_diff(&g.ev.pkt, &host);
+				bad++;
+			}
+		}
+		free(frames);
+	}
+	ring_buffer__free(rb);
+	packet_bpf__destroy(skel);
+	pl_htab_free(&tab);
+	if (bad || !matched) {
+		printf("FAIL parity dns: %d frames differ, %d responses matched\n", bad, matched);
+		return 1;
+	}
+	printf("PASS parity dns: the kernel's matching times the %d responses read's does\n",
+	       matched);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct packet_bpf *skel;
@@ -562,6 +645,10 @@ int main(int argc, char **argv)
 		}
 	}
 	if (check_names(argc - 1, argv + 1))
+		failed++;
+	else
+		passed++;
+	if (check_dns(argc - 1, argv + 1))
 		failed++;
 	else
 		passed++;

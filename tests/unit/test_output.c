@@ -251,11 +251,50 @@ static void test_ip6_dns(void)
 	      "\"pktlens.ip6_ext\":[0],\"udp.srcport\":53,"
 	      "\"udp.dstport\":5353,\"udp.length\":40,\"dns.id\":43981,"
 	      "\"dns.flags.response\":true,\"dns.flags.rcode\":3,"
-	      "\"dns.qry.name\":\"www.example\",\"dns.qry.type\":28}\n");
+	      "\"dns.qry.name\":\"www.example\",\"dns.qry.type\":28,"
+	      "\"dns.count.answers\":0}\n");
 	check("text_ip6_dns", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 vlan 10,20 2001:db8::1.53 > "
 	      "2001:db8::1:0:0:53.5353: UDP len 40 hlim 64 | dns id=43981 "
-	      "resp q=www.example type=AAAA(28) rcode=NXDOMAIN\n");
+	      "resp q=www.example type=AAAA(28) rcode=NXDOMAIN an=0\n");
+
+	/* answers and a matched response's time */
+	p.l7.dns.flags = 0x8180;
+	p.l7.dns.ancount = 3;
+	p.l7.dns.n_a = 2;
+	set4(p.l7.dns.a[0], 198, 18, 0, 10);
+	set4(p.l7.dns.a[1], 198, 18, 0, 11);
+	p.l7.dns.n_aaaa = 1;
+	memcpy(p.l7.dns.aaaa[0], src, 16);
+	p.l7.dns.time_ns = 1234567;
+	check("json_dns_answers", pl_write_json, &meta_read, &p,
+	      "{\"frame.time_epoch\":1700000000.000000000,\"frame.len\":110,"
+	      "\"frame.number\":7," ETH_JSON ",\"eth.type\":34525,"
+	      "\"vlan.id\":[10,20],\"ipv6.src\":\"2001:db8::1\","
+	      "\"ipv6.dst\":\"2001:db8::1:0:0:53\",\"ipv6.hlim\":64,"
+	      "\"ipv6.nxt\":0,\"ipv6.flow\":74565,\"pktlens.l4proto\":17,"
+	      "\"pktlens.ip6_ext\":[0],\"udp.srcport\":53,"
+	      "\"udp.dstport\":5353,\"udp.length\":40,\"dns.id\":43981,"
+	      "\"dns.flags.response\":true,\"dns.flags.rcode\":0,"
+	      "\"dns.qry.name\":\"www.example\",\"dns.qry.type\":28,"
+	      "\"dns.count.answers\":3,\"dns.a\":[\"198.18.0.10\",\"198.18.0.11\"],"
+	      "\"dns.aaaa\":[\"2001:db8::1\"],\"dns.time\":0.001234567}\n");
+	check("text_dns_answers", pl_write_text, &meta_read, &p,
+	      "22:13:20.000000 vlan 10,20 2001:db8::1.53 > "
+	      "2001:db8::1:0:0:53.5353: UDP len 40 hlim 64 | dns id=43981 "
+	      "resp q=www.example type=AAAA(28) rcode=NOERROR an=3 "
+	      "a=198.18.0.10,198.18.0.11 aaaa=2001:db8::1 time=0.001235\n");
+	/* counts past the arrays' size are clamped */
+	p.l7.dns.n_a = 200;
+	p.l7.dns.n_aaaa = 0;
+	p.l7.dns.time_ns = 0;
+	check("text_dns_answers_clamped", pl_write_text, &meta_read, &p,
+	      "22:13:20.000000 vlan 10,20 2001:db8::1.53 > "
+	      "2001:db8::1:0:0:53.5353: UDP len 40 hlim 64 | dns id=43981 "
+	      "resp q=www.example type=AAAA(28) rcode=NOERROR an=3 "
+	      "a=198.18.0.10,198.18.0.11,0.0.0.0,0.0.0.0\n");
+	p.l7.dns.ancount = 0;
+	p.l7.dns.n_a = 0;
 
 	/* a query for the root, NS */
 	p.l7.dns.flags = 0x0100;
@@ -273,7 +312,7 @@ static void test_ip6_dns(void)
 	      "\"ipv6.nxt\":0,\"ipv6.flow\":74565,\"udp.srcport\":53,"
 	      "\"udp.dstport\":5353,\"udp.length\":40,\"dns.id\":43981,"
 	      "\"dns.flags.response\":false,"
-	      "\"dns.qry.name\":\"<Root>\",\"dns.qry.type\":2}\n");
+	      "\"dns.qry.name\":\"<Root>\",\"dns.qry.type\":2,\"dns.count.answers\":0}\n");
 	check("text_dns_root_query", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 2001:db8::1.53 > 2001:db8::1:0:0:53.5353: "
 	      "UDP len 40 hlim 64 | dns id=43981 q=<Root> type=NS(2)\n");
@@ -284,11 +323,11 @@ static void test_ip6_dns(void)
 	check("text_dns_unknown_codes", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 2001:db8::1.53 > 2001:db8::1:0:0:53.5353: "
 	      "UDP len 40 hlim 64 | dns id=43981 resp q=<Root> type=65280 "
-	      "rcode=11\n");
+	      "rcode=11 an=0\n");
 	p.present &= ~(__u32)PL_HAS_DNS_QRY | PL_HAS_DNS_QTYPE;
 	check("text_dns_no_question", pl_write_text, &meta_read, &p,
 	      "22:13:20.000000 2001:db8::1.53 > 2001:db8::1:0:0:53.5353: "
-	      "UDP len 40 hlim 64 | dns id=43981 resp rcode=11\n");
+	      "UDP len 40 hlim 64 | dns id=43981 resp rcode=11 an=0\n");
 
 	/* ICMPv6 echo request */
 	p.present = PL_HAS_ETH | PL_HAS_IP6 | PL_HAS_IP6_L4 | PL_HAS_ICMP6;
@@ -312,7 +351,7 @@ static void test_arp(void)
 	struct pl_pkt p;
 
 	base_ip4(&p, 0);
-	p.present = PL_HAS_ETH | PL_HAS_ARP;
+	p.present = PL_HAS_ETH | PL_HAS_ARP | PL_HAS_ARP_ADDRS;
 	p.frame_len = 42;
 	p.eth_type = 0x0806;
 	p.arp_opcode = 1;
@@ -332,6 +371,14 @@ static void test_arp(void)
 	p.arp_opcode = 3;
 	check("text_arp_other", pl_write_text, &meta_live, &p,
 	      "22:13:20.000001 veth1 ARP opcode 3 198.18.0.1 > 198.18.0.2\n");
+	/* other sizes: the opcode alone */
+	p.present &= ~(__u32)PL_HAS_ARP_ADDRS;
+	check("json_arp_opcode_only", pl_write_json, &meta_live, &p,
+	      "{\"frame.time_epoch\":1700000000.000001234,\"frame.len\":42,"
+	      "\"pktlens.ifname\":\"veth1\"," ETH_JSON ",\"eth.type\":2054,"
+	      "\"arp.opcode\":3}\n");
+	check("text_arp_opcode_only", pl_write_text, &meta_live, &p,
+	      "22:13:20.000001 veth1 ARP opcode 3\n");
 }
 
 static void test_sll_icmp(void)

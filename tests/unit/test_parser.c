@@ -600,7 +600,7 @@ static void test_arp_request(void)
 	putfill(&f, 0, 18); /* Ethernet padding */
 	p = parse(&f);
 
-	PRESENT(p, PL_HAS_ETH | PL_HAS_ARP);
+	PRESENT(p, PL_HAS_ETH | PL_HAS_ARP | PL_HAS_ARP_ADDRS);
 	check_clean(&p);
 	EQ(p.eth_type, 0x0806);
 	EQ(p.arp_opcode, 1);
@@ -624,9 +624,55 @@ static void test_arp_bad_sizes(void)
 	putfill(&f, 0, 44);
 	p = parse(&f);
 
+	/* the opcode, as tshark shows it; no addresses of these sizes */
+	PRESENT(p, PL_HAS_ETH | PL_HAS_ARP);
+	EQ(p.malformed, 0);
+	EQ(p.arp_opcode, 1);
+	EQ(p.arp_spa[0], 0);
+}
+
+/* IPv4 addresses after hardware addresses of another size (20 bytes) */
+static void test_arp_long_hw(void)
+{
+	static const __u8 spa[4] = { 198, 18, 0, 7 }, tpa[4] = { 198, 18, 0, 8 };
+	struct frame f;
+	struct pl_pkt p;
+
+	f_init(&f);
+	eth(&f, 0x0806);
+	put16(&f, 32); /* InfiniBand */
+	put16(&f, 0x0800);
+	put8(&f, 20);
+	put8(&f, 4);
+	put16(&f, 2);
+	putfill(&f, 0xaa, 20);
+	put(&f, spa, 4);
+	putfill(&f, 0xbb, 20);
+	put(&f, tpa, 4);
+	p = parse(&f);
+
+	PRESENT(p, PL_HAS_ETH | PL_HAS_ARP | PL_HAS_ARP_ADDRS);
+	EQ(p.arp_opcode, 2);
+	MEM(p.arp_spa, spa, 4);
+	MEM(p.arp_tpa, tpa, 4);
+}
+
+/* the opcode needs the 8-byte fixed part */
+static void test_arp_short(void)
+{
+	struct frame f;
+	struct pl_pkt p;
+
+	f_init(&f);
+	eth(&f, 0x0806);
+	put16(&f, 1);
+	put16(&f, 0x0800);
+	put8(&f, 6); /* 6 bytes of ARP: no opcode */
+	p = parse(&f);
+
 	PRESENT(p, PL_HAS_ETH);
-	EQ(p.malformed, PL_MAL_ARP);
 	EQ(p.arp_opcode, 0);
+	EQ(p.truncated, 1);
 }
 
 /* ================= IPv4 ================= */
@@ -1224,6 +1270,125 @@ static void test_dns_response(void)
 			   PL_HAS_DNS_QTYPE | PL_HAS_DNS_QTYPE);
 	EQ(p.l7.dns.flags, 0x8183);
 	STR(p.l7.dns.name_len, p.l7.dns.name, "nx.test");
+}
+
+/* An answer record: a pointer to the question's name (offset 12), TYPE,
+ * class IN, TTL 60, RDATA of n bytes. */
+static void dns_rr(struct frame *f, unsigned type, const void *rdata, size_t n)
+{
+	put16(f, 0xc00c);
+	put16(f, type);
+	put16(f, 1);
+	put32(f, 60);
+	put16(f, (unsigned)n);
+	put(f, rdata, n);
+}
+
+/* A response with a CNAME, five A and one AAAA: the first four A kept,
+ * the count from the header. */
+static void test_dns_answers(void)
+{
+	static const uint8_t cname[] = { 1, 'x', 0xc0, 0x0c }, a6[16] = { 0x20, 0x01, 0x0d, 0xb8,
+										[15] = 9 };
+	uint8_t a[4] = { 198, 18, 0, 0 };
+	struct frame f;
+	struct pl_pkt p;
+	unsigned i;
+
+	f_init(&f);
+	eth(&f, 0x0800);
+	ip4(&f, 17);
+	udp(&f, 53, 40000);
+	dns_hdr(&f, 0x0102, 0x8180, 1);
+	set16(&f, DNS_OFF + 6, 7);
+	dns_labels(&f, "a.test", 0);
+	put16(&f, 1);
+	put16(&f, 1);
+	dns_rr(&f, 5, cname, sizeof(cname));
+	for (i = 1; i <= 5; i++) {
+		a[3] = (uint8_t)i;
+		dns_rr(&f, 1, a, 4);
+	}
+	dns_rr(&f, 28, a6, 16);
+	finish(&f);
+	p = parse(&f);
+
+	check_clean(&p);
+	EQ(p.l7.dns.ancount, 7);
+	EQ(p.l7.dns.n_a, 4);
+	EQ(p.l7.dns.a[0][3], 1);
+	EQ(p.l7.dns.a[3][3], 4);
+	EQ(p.l7.dns.n_aaaa, 1);
+	MEM(p.l7.dns.aaaa[0], a6, 16);
+	EQ(p.l7.dns.time_ns, 0);
+	STR(p.l7.dns.name_len, p.l7.dns.name, "a.test");
+}
+
+/* DNS over TCP: the 2-byte length, then the message; the message ends at
+ * that length even when the segment goes on. */
+static void test_dns_tcp(void)
+{
+	static const uint8_t a[4] = { 198, 18, 0, 5 };
+	struct frame f;
+	struct pl_pkt p;
+	size_t len_at;
+
+	f_init(&f);
+	eth(&f, 0x0800);
+	ip4(&f, 6);
+	tcp(&f, 53, 40000, 0x18);
+	len_at = f.n;
+	put16(&f, 0);
+	dns_hdr(&f, 0x0bad, 0x8180, 1);
+	set16(&f, len_at + 2 + 6, 2); /* ANCOUNT 2, one of them past the length */
+	dns_labels(&f, "t.test", 0);
+	put16(&f, 1);
+	put16(&f, 1);
+	dns_rr(&f, 1, a, 4);
+	set16(&f, len_at, (unsigned)(f.n - len_at - 2));
+	dns_rr(&f, 1, a, 4); /* the next message's bytes */
+	finish(&f);
+	p = parse(&f);
+
+	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP | PL_HAS_DNS | PL_HAS_DNS_QRY |
+			   PL_HAS_DNS_QTYPE);
+	check_clean(&p);
+	EQ(p.l7.dns.id, 0x0bad);
+	EQ(p.l7.dns.ancount, 2);
+	EQ(p.l7.dns.n_a, 1);
+	MEM(p.l7.dns.a[0], a, 4);
+	STR(p.l7.dns.name_len, p.l7.dns.name, "t.test");
+}
+
+/* TCP on port 53 with a length below a DNS header is no DNS, nor is TCP
+ * on another port. */
+static void test_dns_tcp_not(void)
+{
+	struct frame f;
+	struct pl_pkt p;
+
+	f_init(&f);
+	eth(&f, 0x0800);
+	ip4(&f, 6);
+	tcp(&f, 40000, 53, 0x18);
+	put16(&f, 11);
+	dns_hdr(&f, 1, 0x0100, 1);
+	finish(&f);
+	p = parse(&f);
+	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP);
+
+	f_init(&f);
+	eth(&f, 0x0800);
+	ip4(&f, 6);
+	tcp(&f, 40000, 5353, 0x18);
+	put16(&f, 12 + 12);
+	dns_hdr(&f, 1, 0x0100, 1);
+	dns_labels(&f, "a.test", 0);
+	put16(&f, 1);
+	put16(&f, 1);
+	finish(&f);
+	p = parse(&f);
+	PRESENT(p, PL_HAS_ETH | PL_HAS_IP4 | PL_HAS_TCP);
 }
 
 static void test_dns_root(void)
@@ -2455,6 +2620,8 @@ int main(void)
 	run("vlan_cut", test_vlan_cut);
 	run("arp_request", test_arp_request);
 	run("arp_bad_sizes", test_arp_bad_sizes);
+	run("arp_long_hw", test_arp_long_hw);
+	run("arp_short", test_arp_short);
 	run("ipv4_options_ihl6", test_ipv4_options_ihl6);
 	run("ipv4_options_ihl15", test_ipv4_options_ihl15);
 	run("ipv4_options_cut", test_ipv4_options_cut);
@@ -2479,6 +2646,9 @@ int main(void)
 	run("udp_ports_only", test_udp_ports_only);
 	run("udp_not_dns_port", test_udp_not_dns_port);
 	run("dns_query", test_dns_query);
+	run("dns_answers", test_dns_answers);
+	run("dns_tcp", test_dns_tcp);
+	run("dns_tcp_not", test_dns_tcp_not);
 	run("dns_response", test_dns_response);
 	run("dns_root", test_dns_root);
 	run("dns_pointer", test_dns_pointer);

@@ -41,6 +41,7 @@
 #include "detect/alert.h"
 #include "detect/config.h"
 #include "detect/pin.h"
+#include "dns_side.h"
 #include "metrics.h"
 #include "tcp_side.h"
 
@@ -69,6 +70,7 @@ struct carry {
 	uint64_t flow_evictions;
 	uint64_t tbl_evictions[PL_TBL__COUNT];
 	__u64 det[PL_DC__COUNT];
+	struct pl_dns_metrics dns;
 	struct pl_iface_count ifaces[MAX_CARRY];
 	int n_ifaces;
 };
@@ -99,6 +101,7 @@ struct agent {
 	uint64_t log_alerts;
 	uint64_t droplist_entries;
 	struct pl_kafka_stats carry_kafka; /* of producers closed by reloads */
+	uint64_t dns_unanswered; /* swept by scan(), all sides */
 };
 
 /* ---- the kernel side ---- */
@@ -196,11 +199,12 @@ static int on_alert(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* The detectors' side of kernel_up(): before load. */
+/* The detectors' and DNS matching's side of kernel_up(): before load. */
 static void detect_prepare(struct packet_bpf *skel, void *ctx)
 {
 	struct agent *a = ctx;
 
+	pl_dns_prepare(skel, a->cfg.dns);
 	if (a->cfg.detect)
 		pl_det_prepare(skel, &a->cfg.det, true);
 }
@@ -356,6 +360,9 @@ static int scan(struct agent *a, bool all)
 	if (a->rb)
 		ring_buffer__consume(a->rb);
 	detect_scan(a, now);
+	if (a->cfg.dns && a->skel)
+		a->dns_unanswered +=
+			pl_dns_side_sweep(a->skel, now, (uint64_t)(a->cfg.dns_timeout * 1e9));
 	n = pl_flowtab_expire(&a->t, now, (uint64_t)(a->cfg.idle_timeout * 1e9),
 			      (uint64_t)(a->cfg.active_timeout * 1e9), all, on_flow, a);
 
@@ -586,6 +593,15 @@ static void read_metrics(struct agent *a, struct pl_metrics *m, struct iface_sum
 	m->tcp = false;
 	if (a->tcp)
 		pl_agent_tcp_read(a->tcp, m, a->cfg.top_n);
+	m->dns = a->cfg.dns;
+	m->dns_m = a->carry.dns;
+	if (a->cfg.dns) {
+		struct pl_dns_metrics cur = { 0 };
+
+		pl_dns_side_read(a->skel, &cur);
+		pl_dns_metrics_add(&m->dns_m, &cur);
+	}
+	m->dns_m.unanswered = a->dns_unanswered;
 }
 
 static void publish_metrics(struct agent *a)
@@ -728,6 +744,12 @@ static void carry_over(struct agent *a)
 		pl_sum_percpu(bpf_map__fd(a->skel->maps.det_counters), PL_DC__COUNT, a->det);
 	for (i = 0; i < PL_DC__COUNT; i++)
 		a->carry.det[i] += a->det[i];
+	if (a->cfg.dns) {
+		struct pl_dns_metrics cur = { 0 };
+
+		pl_dns_side_read(a->skel, &cur);
+		pl_dns_metrics_add(&a->carry.dns, &cur);
+	}
 	memset(a->det, 0, sizeof(a->det));
 	for (i = 0; i < PL_FCNT__COUNT; i++)
 		a->carry.fl[i] += a->t.counters[i];

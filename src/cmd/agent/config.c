@@ -6,6 +6,8 @@
  *   mode: auto                    # xdp, xdp-generic, tc, auto
  *   reattach: true                # attach again to an interface that is back
  *   filter: "not port 22"         # pcap-filter syntax, as on the command line
+ *   dns: true                     # DNS response times, matched in the kernel
+ *   dns_timeout: 5                # seconds: a query unanswered by then counts
  *   flows:   { entries: 65536, table_entries: 16384,
  *              idle_timeout: 15, active_timeout: 120 }
  *   metrics: { listen: "127.0.0.1:9464", top: 10 }   # listen: off
@@ -461,6 +463,10 @@ static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_
 			return set_filter(x, v, full, &c->filter);
 		if (!strcmp(key, "tcp"))
 			return set_bool(x, v, full, &c->tcp);
+		if (!strcmp(key, "dns"))
+			return set_bool(x, v, full, &c->dns);
+		if (!strcmp(key, "dns_timeout"))
+			return set_seconds(x, v, full, &c->dns_timeout);
 	} else if (!strcmp(sect, "flows")) {
 		if (!strcmp(key, "entries"))
 			return set_u32(x, v, full, &c->flow_entries, 64, 1u << 26);
@@ -760,6 +766,7 @@ int pl_agent_config_load_stream(struct pl_agent_config *c, const char *path, FIL
 	c->template_refresh = 30;
 	pl_det_config_default(&c->det);
 	c->block_ttl = 60;
+	c->dns_timeout = PL_DNS_TIMEOUT_DEFAULT;
 	c->metrics = strdup(PL_METRICS_DEFAULT);
 	c->kafka_topics[PL_KAFKA_FLOWS] = strdup("pktlens.flows");
 	c->kafka_topics[PL_KAFKA_ALERTS] = strdup("pktlens.alerts");
@@ -792,6 +799,10 @@ int pl_agent_config_load_stream(struct pl_agent_config *c, const char *path, FIL
 		c->reattach = false;
 	if (o->tcp)
 		c->tcp = true;
+	if (o->dns)
+		c->dns = true;
+	if (o->dns_timeout)
+		c->dns_timeout = o->dns_timeout;
 	if (o->filter && dup_into(&c->filter, o->filter))
 		return PL_EXIT_RUNTIME;
 	if (o->flow_entries)
@@ -910,7 +921,7 @@ bool pl_agent_config_kernel_differs(const struct pl_agent_config *a,
 
 	if (a->n_ifaces != b->n_ifaces || a->mode != b->mode ||
 	    a->flow_entries != b->flow_entries || a->table_entries != b->table_entries ||
-	    str_differs(a->filter, b->filter) || a->detect != b->detect ||
+	    str_differs(a->filter, b->filter) || a->detect != b->detect || a->dns != b->dns ||
 	    (a->detect && memcmp(&a->det, &b->det, sizeof(a->det))) || a->n_allow != b->n_allow)
 		return true;
 	for (i = 0; i < a->n_allow; i++)

@@ -14,6 +14,7 @@
 #include "sinks/kafka.h"
 
 #define PL_METRICS_DEFAULT   "127.0.0.1:9464"
+#define PL_DNS_TIMEOUT_DEFAULT 5.0 /* seconds */
 #define PL_IPFIX_PEN_DEFAULT 32473 /* RFC 5612: the enterprise number for documentation */
 
 struct pl_agent_config {
@@ -22,6 +23,8 @@ struct pl_agent_config {
 	enum pl_attach_mode mode;
 	bool reattach; /* reattach, --no-reattach (default true) */
 	char *filter;  /* NULL: everything */
+	bool dns;	     /* dns, --dns: DNS response times (dns_side.h) */
+	double dns_timeout;  /* dns_timeout, --dns-timeout: seconds until unanswered */
 	uint32_t flow_entries;
 	uint32_t table_entries;
 	double idle_timeout; /* seconds */

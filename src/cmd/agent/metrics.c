@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "output/flow_output.h"
+#include "output/output.h"
 #include "metrics.h"
 
 struct family;
@@ -27,6 +28,8 @@ struct family {
 	unsigned n;
 	/* else: samples written by this function */
 	samples_fn samples;
+	/* only with dns: true */
+	bool dns;
 	/* top-N gauges: the table, the count (0 packets, 1 bytes, 2 syns) */
 	bool top;
 	enum pl_table table;
@@ -253,6 +256,33 @@ static void drop_samples(struct pl_text *x, const struct family *f, const struct
 			       (unsigned long long)m->drops_other);
 }
 
+/* Nanoseconds in the kernel; buckets from 1 us (2^10 ns) up. */
+#define DNS_HIST_UNIT  1e-9
+#define DNS_HIST_FIRST 10
+
+static void dns_hist_samples(struct pl_text *x, const struct family *f, const struct pl_metrics *m)
+{
+	pl_text_hist(x, f->name, NULL, &m->dns_m.hist, DNS_HIST_UNIT, DNS_HIST_FIRST);
+}
+
+/* NAME{rcode="NOERROR"} V: the assigned codes always, others when seen */
+static void dns_rcode_samples(struct pl_text *x, const struct family *f, const struct pl_metrics *m)
+{
+	const char *name;
+	unsigned i;
+
+	for (i = 0; i < PL_DNS_RCODES; i++) {
+		name = pl_dns_rcode_name(i);
+		if (!name && !m->dns_m.rcodes[i])
+			continue;
+		if (name)
+			pl_text_printf(x, "%s{rcode=\"%s\"}", f->name, name);
+		else
+			pl_text_printf(x, "%s{rcode=\"%u\"}", f->name, i);
+		pl_text_printf(x, " %llu\n", (unsigned long long)m->dns_m.rcodes[i]);
+	}
+}
+
 /* ---- the table ---- */
 
 #define COUNTER			  "counter"
@@ -371,6 +401,15 @@ static const struct family families[] = {
 	  "Connections to /metrics closed before their request was whole, by reason: deadline (too "
 	  "slow), room (to keep connections free).",
 	  BY("reason", slow_reason, 2, slow_closed) },
+	{ "pktlens_dns_response_seconds", "histogram",
+	  "Time from a DNS query to its response (matched by 5-tuple and id in the kernel).",
+	  .dns = true, .samples = dns_hist_samples },
+	{ "pktlens_dns_responses_total", COUNTER,
+	  "DNS responses seen (matched or not), by response code.", .dns = true,
+	  .samples = dns_rcode_samples },
+	{ "pktlens_dns_unanswered_total", COUNTER,
+	  "DNS queries with no response within dns_timeout.", .dns = true,
+	  V(dns_m.unanswered) },
 	{ "process_resident_memory_bytes", GAUGE, "Resident memory size in bytes.",
 	  V(resident_bytes) },
 	/* tcp: true (docs/agent.md, "TCP and drops") */
@@ -429,7 +468,7 @@ void pl_metrics_text(const struct pl_metrics *m, struct pl_text *x)
 	for (k = 0; k < sizeof(families) / sizeof(families[0]); k++) {
 		const struct family *f = &families[k];
 
-		if (f->tcp && !m->tcp)
+		if ((f->tcp && !m->tcp) || (f->dns && !m->dns))
 			continue;
 		if (f->top)
 			pl_text_printf(x, "# HELP %s %s (the top %u by packets).\n# TYPE %s %s\n",

@@ -11,6 +11,7 @@
 #include <net/if.h>
 #include <stdint.h>
 #include "detect/config.h"
+#include "dns_side.h"
 #include "runtime/flowtab.h"
 #include "runtime/attach.h"
 #include "sinks/prom.h"
@@ -90,6 +91,9 @@ struct pl_metrics {
 	} drops[PL_TCP_DROP_SLOTS];
 	size_t n_drops;
 	uint64_t drops_other; /* reasons the enum does not name */
+	/* dns: true (dns_side.c); the families are left out without it */
+	bool dns;
+	struct pl_dns_metrics dns_m;
 };
 
 /* The exposition text of m, appended to x. */
