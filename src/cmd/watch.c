@@ -135,7 +135,8 @@ static int watch_each_second(void *ctx, uint64_t now)
 static void iface_changed(void *ctx, struct pl_ifaces *ifs, int i, const char *old_name)
 {
 	struct watch_ctx *w = ctx;
-	int err = pl_pcapng_add_iface(&w->pcap, ifs->names[i], (uint32_t)ifs->indexes[i]);
+	int err = pl_pcapng_add_iface(&w->pcap, ifs->names[i], (uint32_t)ifs->indexes[i],
+				      PL_LINK_ETHERNET);
 
 	(void)old_name;
 	if (err == -ENOSPC)

@@ -31,10 +31,16 @@
 #define PL_TLS_ALPN_MAX	   128 /* raw ALPN protocol_name_list */
 #define PL_TLS_VERS_MAX	   8
 
-/* Link types the parser accepts (pcap DLT values). */
+/* Link types the parser accepts (pcap LINKTYPE_ values, as files carry
+ * them; libpcap's DLT_RAW is LINKTYPE_RAW here). */
 enum pl_linktype {
+	PL_LINK_NULL = 0, /* BSD loopback: 4-byte family, writer's order */
 	PL_LINK_ETHERNET = 1,
+	PL_LINK_RAW = 101, /* raw IPv4 or IPv6, from the version nibble */
+	PL_LINK_LOOP = 108, /* BSD loopback, family in network order */
 	PL_LINK_LINUX_SLL = 113,
+	PL_LINK_IPV4 = 228,
+	PL_LINK_IPV6 = 229,
 	PL_LINK_LINUX_SLL2 = 276,
 };
 
