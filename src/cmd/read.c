@@ -301,7 +301,6 @@ static bool batch_output(const struct pl_opts *o)
 static int open_capture(const struct pl_opts *o, FILE **f, struct read_src *r)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	uint8_t magic[4] = { 0 };
 	int c;
 
 	if (!*f)
@@ -316,8 +315,7 @@ static int open_capture(const struct pl_opts *o, FILE **f, struct read_src *r)
 	c = getc(*f);
 	if (c != EOF)
 		ungetc(c, *f);
-	magic[0] = magic[1] = magic[2] = magic[3] = (uint8_t)c;
-	if (c != EOF && pl_pcapng_magic(magic)) {
+	if (pl_pcapng_first_byte(c)) {
 		r->is_ng = true;
 		if (!pl_pcapng_read_open(&r->ng, *f))
 			return 0;

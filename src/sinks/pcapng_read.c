@@ -50,12 +50,9 @@ static uint16_t u16(const struct pl_pcapng_reader *r, const uint8_t *p)
 	return r->swap ? __builtin_bswap16(v) : v;
 }
 
-bool pl_pcapng_magic(const uint8_t b[4])
+bool pl_pcapng_first_byte(int b)
 {
-	uint32_t v;
-
-	memcpy(&v, b, 4);
-	return v == BT_SHB; /* a palindrome: the same in both orders */
+	return b == (BT_SHB & 0xff);
 }
 
 static int fail(struct pl_pcapng_reader *r, const char *why)

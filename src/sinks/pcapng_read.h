@@ -36,8 +36,9 @@ struct pl_pcapng_reader {
 	char err[160];
 };
 
-/* True when the 4 bytes are a section header block's type. */
-bool pl_pcapng_magic(const uint8_t b[4]);
+/* True when a file whose first byte is b is pcapng (0x0a: no pcap magic
+ * starts so). */
+bool pl_pcapng_first_byte(int b);
 /* Reads the first section header from f (the reader does not own f).
  * Returns 0, or -1 with r->err set. */
 int pl_pcapng_read_open(struct pl_pcapng_reader *r, FILE *f);
