@@ -44,6 +44,14 @@ enum pl_linktype {
 	PL_LINK_LINUX_SLL2 = 276,
 };
 
+/* The kernel's table of interfaces whose packets start at L3 (slot
+ * ifindex % PL_LINK_SLOTS), filled at attach. */
+#define PL_LINK_SLOTS 4096
+struct pl_link_slot {
+	__u32 ifindex;
+	__u32 linktype; /* enum pl_linktype */
+};
+
 /* pl_pkt.present: which layers and optional fields were decoded. */
 enum pl_present {
 	PL_HAS_ETH = 1u << 0,
