@@ -54,6 +54,7 @@ detect-parity  kernel -
 detect         kernel lab
 hardening      kernel -
 ifaces         kernel tshark
+tun            kernel tshark
 fuzz           host   -
 truncate       host   -
 "
@@ -103,6 +104,8 @@ suite_cmd() {
 	hardening) bash tests/e2e/hardening.sh ;;
 	# interfaces that go, come back (--reattach) or are renamed while watched
 	ifaces) bash tests/e2e/ifaces.sh ;;
+	# watch on an L3 device (tun): parsed from the IP header
+	tun) bash tests/e2e/tun_l3.sh ;;
 	fuzz) bash tests/fuzz/run.sh "$FUZZ_SECONDS" ;;
 	# read on every capture cut at every offset, every packet at every length
 	truncate) bash tests/fuzz/truncate.sh ;;

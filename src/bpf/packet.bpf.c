@@ -75,7 +75,7 @@ static __always_inline __u32 tc_linktype(__u32 ifindex)
 	__u32 k = ifindex % PL_LINK_SLOTS;
 	struct pl_link_slot *l = bpf_map_lookup_elem(&link_types, &k);
 
-	return l && l->ifindex == ifindex ? l->linktype : PL_LINK_ETHERNET;
+	return l && l->ifindex && l->ifindex == ifindex ? l->linktype : PL_LINK_ETHERNET;
 }
 
 /* -w: a whole frame and its header, as they go to the ring buffer */
