@@ -198,7 +198,7 @@ static int write_packet(struct pl_pcapng *out, struct read_wifs *wi, const struc
 		if (wi->n == PL_PCAPNG_IFACES)
 			return -ENOSPC;
 		err = pl_pcapng_put_iface(out, r->if_name ? r->if_name : "read", r->if_key,
-					  (uint16_t)(lt == PL_LINK_RAW ? 101 : lt));
+					  (uint16_t)lt);
 		if (err)
 			return err;
 		wi->key[wi->n++] = r->if_key;
