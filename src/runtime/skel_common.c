@@ -22,6 +22,15 @@ int pl_prepare_packet_cmd(const struct pl_opts *o, const char *cmd, struct pl_fi
 		ret = pl_resolve_ifaces(o, cmd, ifs);
 	for (i = 0; !ret && i < ifs->n; i++)
 		n_l3 += ifs->linktype[i] != PL_LINK_ETHERNET;
+	/* before the load: a bare-IP device cannot be watched in XDP */
+	if (!ret && n_l3 && (o->mode == PL_MODE_XDP || o->mode == PL_MODE_XDP_GENERIC)) {
+		for (i = 0; ifs->linktype[i] == PL_LINK_ETHERNET; i++)
+			;
+		pl_err("%s carries bare IP packets (no Ethernet header): pktlens watches it at TC "
+		       "ingress; use --mode tc or auto",
+		       ifs->names[i]);
+		return PL_EXIT_USAGE;
+	}
 	/* libpcap's header tests are compiled for one link type */
 	if (!ret && n_l3 && filter->n_blocks) {
 		if (n_l3 < ifs->n) {

@@ -50,7 +50,7 @@ watch_tun() {
 	wait "$pid"
 }
 
-# records: all four packets, in JSON
+# records: all four packets, in JSON (parsed in the kernel)
 if watch_tun "$TMP/json" --json -c 4; then
 	j=$TMP/json
 	n=$(jq -s 'length' "$j")
@@ -83,7 +83,7 @@ else
 fi
 
 # a header filter, compiled by libpcap for raw IP, in the kernel
-if watch_tun "$TMP/filt" --json -c 2 'udp port 53' &&
+if watch_tun "$TMP/filt" --json -c 2 -w "$TMP/tun.pcapng" 'udp port 53' &&
 	[ "$(jq -s '[.[] | select(.["udp.dstport"] == 53)] | length' "$TMP/filt")" = 2 ] &&
 	[ "$(jq -s 'length' "$TMP/filt")" = 2 ]; then
 	ok "tun: header filter 'udp port 53' for raw IP"
@@ -92,21 +92,22 @@ else
 	cat "$TMP/filt" "$TMP/filt.err"
 fi
 
-# -w: a pcapng whose interface block says raw IP; read gives the same records
-if watch_tun "$TMP/w" --json -c 4 -w "$TMP/tun.pcapng" &&
-	[ "$(tshark -r "$TMP/tun.pcapng" -T fields -e frame.interface_name -e frame.encap_type 2>/dev/null |
+# -w (in the filter's run): a pcapng whose interface block says raw IP;
+# read gives the same records back
+if [ "$(tshark -r "$TMP/tun.pcapng" -T fields -e frame.interface_name -e frame.encap_type 2>/dev/null |
 		sort -u)" = "$(printf '%s\t7' "$TUN")" ] &&
 	"$PKTLENS" read --json "$TMP/tun.pcapng" | jq -c 'del(.["frame.time_epoch"], .["frame.number"],
 		.["frame.interface_name"])' >"$TMP/back" &&
-	jq -c 'del(.["frame.time_epoch"], .["pktlens.ifname"])' "$TMP/w" | cmp -s - "$TMP/back"; then
+	jq -c 'del(.["frame.time_epoch"], .["pktlens.ifname"])' "$TMP/filt" | cmp -s - "$TMP/back"; then
 	ok "tun: -w writes raw IP (one interface block), read gives the same records"
 else
 	bad "tun: -w:"
 	tshark -r "$TMP/tun.pcapng" -T fields -e frame.interface_name -e frame.encap_type 2>&1 | head -5
-	diff <(jq -c 'del(.["frame.time_epoch"], .["pktlens.ifname"])' "$TMP/w") "$TMP/back" | head
+	diff <(jq -c 'del(.["frame.time_epoch"], .["pktlens.ifname"])' "$TMP/filt") "$TMP/back" | head
 fi
 
-# XDP cannot see an L2 header there: refused, with one line saying what to do
+# XDP cannot see an L2 header there: refused before anything is loaded,
+# with one line saying what to do
 out=$(ip netns exec "$NS" timeout 10 "$PKTLENS" watch -i "$TUN" --mode xdp -D 1 2>&1 >/dev/null)
 rc=$?
 if [ "$rc" -ne 0 ] && [ "$(printf '%s\n' "$out" | grep -c "use --mode tc")" = 1 ]; then
