@@ -305,6 +305,13 @@ static const struct pl_opt_def opt_defs[] = {
 	  .group = G_FLOWS,
 	  .help = "flow records (as pktlens flows) instead of packet records, with the timeouts "
 		  "run on the capture's clock" },
+	{ .name = "inner",
+	  .type = PL_T_FLAG,
+	  .off = OFF(inner),
+	  .cmds = PL_CMD_READ | PL_CMD_FLOWS | PL_CMD_TOP,
+	  .group = G_FLOWS,
+	  .help = "key a tunnelled packet (VXLAN, Geneve, GRE, IP in IP) on its inner packet's "
+		  "5-tuple, not the tunnel's" },
 	{ .name = "idle-timeout",
 	  .short_name = 'I',
 	  .type = PL_T_SECONDS,

@@ -45,6 +45,7 @@ filter         host   tcpdump
 cli            kernel -
 e2e            kernel lab
 filter-live    kernel lab
+tunnels        kernel lab
 tcp            kernel lab
 flows          kernel lab
 top            kernel lab
@@ -102,6 +103,8 @@ suite_cmd() {
 		/usr/bin/python3 tests/kernel/detect_frames.py "$LOG/detect_frames.pcap" >/dev/null &&
 		build/detect_parity "$LOG/detect_frames.pcap" ;;
 	detect) bash tests/e2e/detect_e2e.sh ;;
+	# VXLAN live with real clients; the other tunnels replayed (tcpreplay)
+	tunnels) bash tests/e2e/tunnels_e2e.sh ;;
 	# squatted pins, a blocked or failing stdout, SIGHUP, a bad reload
 	hardening) bash tests/e2e/hardening.sh ;;
 	# interfaces that go, come back (--reattach) or are renamed while watched

@@ -351,7 +351,7 @@ static int read_capture(struct pl_opts *o, FILE **f)
 	enum pl_linktype lt;
 	uint64_t n = 0, matched = 0;
 	struct pl_pcapng out = { 0 };
-	struct pl_pkt pkt;
+	struct pl_pkt pkt, inner;
 	int rc, ret = PL_EXIT_OK;
 
 	if (batch_output(o))
@@ -447,7 +447,9 @@ static int read_capture(struct pl_opts *o, FILE **f)
 			wifs.full_said = true;
 		}
 		if (flows)
-			pl_hostflows_packet(flows, &pkt, meta.ts_epoch_ns);
+			pl_hostflows_packet(flows,
+					    o->inner && pl_pkt_inner(&pkt, &inner) ? &inner : &pkt,
+					    meta.ts_epoch_ns);
 		else if (!det && pl_opts_records_to_stdout(o))
 			pl_write_record(&w, o->json, &meta, &pkt);
 		if (o->count && (det ? ra.n : flows ? rf.n : matched) >= o->count)

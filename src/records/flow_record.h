@@ -28,6 +28,9 @@ enum pl_flow_flags {
 	/* the tables are LRU_HASH with atomic updates, not LRU_PERCPU_HASH
 	 * (user space sets the map types to match before load) */
 	PL_FLOW_ATOMIC = 1u << 5,
+	/* --inner: a tunnelled packet counts in its inner packet's flow,
+	 * source and port (pl_pkt.inner) */
+	PL_FLOW_INNER = 1u << 6,
 };
 
 /* flows key: one direction of a conversation on one interface. */

@@ -45,7 +45,7 @@ void pl_flowtab_cfg_defaults(struct pl_flowtab_cfg *cfg)
 void pl_flowtab_cfg_opts(struct pl_flowtab_cfg *cfg, const struct pl_opts *o, uint32_t flags)
 {
 	pl_flowtab_cfg_defaults(cfg);
-	cfg->flags = flags;
+	cfg->flags = flags | (o->inner ? PL_FLOW_INNER : 0);
 	if (o->flow_entries)
 		cfg->flow_entries = o->flow_entries;
 	if (o->table_entries)

@@ -79,6 +79,10 @@ static const char *const filters[] = {
 	"tcp[tcpflags] & tcp-syn != 0",
 	"dns.qry.name ~ \"a\" or tls.sni ~ \"e\"",
 	"tcp and http.request.method == \"GET\"",
+	/* tunnels: tests of the record's tunnel and inner headers */
+	"vxlan 1234 or gre",
+	"inner tcp port 443 or inner host 2001:db8::1",
+	"mpls and inner tcp",
 };
 #define N_FILTERS (sizeof(filters) / sizeof(filters[0]))
 
