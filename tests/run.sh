@@ -62,6 +62,7 @@ detect         kernel lab
 hardening      kernel -
 ifaces         kernel tshark
 deb            kernel dpkg-deb
+tun            kernel tshark
 fuzz           host   -
 truncate       host   -
 "
@@ -124,6 +125,8 @@ suite_cmd() {
 	ifaces) bash tests/e2e/ifaces.sh ;;
 	# make deb, installed with dpkg, run, removed and purged
 	deb) bash tests/e2e/deb.sh ;;
+	# watch on an L3 device (tun): parsed from the IP header
+	tun) bash tests/e2e/tun_l3.sh ;;
 	fuzz) bash tests/fuzz/run.sh "$FUZZ_SECONDS" ;;
 	# read on every capture cut at every offset, every packet at every length
 	truncate) bash tests/fuzz/truncate.sh ;;

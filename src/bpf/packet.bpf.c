@@ -65,6 +65,23 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/* L3 interfaces (tun, ipip, WireGuard): the link type of their packets,
+ * by ifindex; TC only, as these devices give XDP no L2 header either */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PL_LINK_SLOTS);
+	__type(key, __u32);
+	__type(value, struct pl_link_slot);
+} link_types SEC(".maps");
+
+static __always_inline __u32 tc_linktype(__u32 ifindex)
+{
+	__u32 k = ifindex % PL_LINK_SLOTS;
+	struct pl_link_slot *l = bpf_map_lookup_elem(&link_types, &k);
+
+	return l && l->ifindex && l->ifindex == ifindex ? l->linktype : PL_LINK_ETHERNET;
+}
+
 /* -w: a whole frame and its header, as they go to the ring buffer */
 struct pl_frame_buf {
 	struct pl_frame_event hdr;
@@ -405,7 +422,7 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len, __u32 i
 	    capture_whole(ctx, xdp, frame_len, ifindex))
 		return;
 	s->avail = frame_len;
-	s->linktype = PL_LINK_ETHERNET;
+	s->linktype = xdp ? PL_LINK_ETHERNET : tc_linktype(ifindex);
 	/* TC: libpcap's code reads past the first PL_HDR_WIN bytes: load
 	 * them all now */
 	if (xdp) {

@@ -2,6 +2,7 @@
 /* pktlens read: records from a pcap or pcapng file through the host parser. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "parse/parse.h"
 #include "filter/filter.h"
 #include "sinks/pcapng.h"
+#include "sinks/pcapng_read.h"
 #include "detect/alert.h"
 #include "detect/config.h"
 #include "detect/host.h"
@@ -27,22 +29,189 @@
 #define pl_dns_tab_del(tab, k) pl_htab_del((tab), (k))
 #include "records/dns_match.h"
 
+/* A DLT_ value (libpcap's) or a LINKTYPE_ value (a pcapng block's) to
+ * the parser's link type; -1 for one it does not parse. */
 static int linktype_of(int dlt, enum pl_linktype *out)
 {
 	switch (dlt) {
 	case DLT_EN10MB:
-		*out = PL_LINK_ETHERNET;
-		return 0;
+	case DLT_NULL:
+	case DLT_LOOP:
 	case DLT_LINUX_SLL:
-		*out = PL_LINK_LINUX_SLL;
-		return 0;
-#ifdef DLT_LINUX_SLL2
 	case DLT_LINUX_SLL2:
-		*out = PL_LINK_LINUX_SLL2;
+	case DLT_IPV4:
+	case DLT_IPV6:
+		*out = (enum pl_linktype)dlt;
 		return 0;
-#endif
+	case DLT_RAW:
+	case 14:  /* DLT_RAW on OpenBSD */
+	case 101: /* LINKTYPE_RAW */
+		*out = PL_LINK_RAW;
+		return 0;
 	}
 	return -1;
+}
+
+/* The parser's link type to the DLT_ value libpcap compiles filters for. */
+static int dlt_of(enum pl_linktype lt)
+{
+	return lt == PL_LINK_RAW ? DLT_RAW : (int)lt;
+}
+
+#define READ_LINKS_TAKEN                                                       \
+	"pktlens reads Ethernet, Linux cooked (SLL, SLL2), raw IP (RAW, IPV4, " \
+	"IPV6) and BSD loopback (NULL, LOOP) captures"
+
+static const char *dlt_name(int dlt)
+{
+	const char *name = pcap_datalink_val_to_name(dlt);
+
+	return name ? name : "unknown";
+}
+
+/*
+ * The packets of a capture: libpcap for pcap files, the pcapng reader
+ * (sinks/pcapng_read.c) for pcapng, whose interfaces may differ in link
+ * type and snapshot length.
+ */
+struct read_src {
+	pcap_t *pc;
+	struct pl_pcapng_reader ng;
+	bool is_ng;
+	int dlt; /* pcap: the file's */
+	/* the packet read last */
+	int pkt_dlt;
+	uint64_t ts_ns;
+	uint32_t caplen, wire_len, if_key;
+	const uint8_t *data;
+	const char *if_name; /* frame.interface_name, or NULL */
+};
+
+/* 1: a packet; 0: the end; -1: cut short or damaged (src_error()). */
+static int src_next(struct read_src *r)
+{
+	struct pcap_pkthdr *hdr;
+	struct pl_pcapng_pkt p;
+	const u_char *data;
+	int rc;
+
+	if (r->is_ng) {
+		rc = pl_pcapng_read_next(&r->ng, &p);
+		if (rc != 1)
+			return rc;
+		r->pkt_dlt = p.iface->linktype;
+		r->ts_ns = p.ts_ns;
+		r->caplen = p.caplen;
+		r->wire_len = p.wire_len;
+		r->data = p.data;
+		r->if_key = p.iface->key;
+		r->if_name = p.iface->name[0] ? p.iface->name : NULL;
+		return 1;
+	}
+	rc = pcap_next_ex(r->pc, &hdr, &data);
+	if (rc != 1)
+		return rc == PCAP_ERROR ? -1 : 0;
+	r->pkt_dlt = r->dlt;
+	r->ts_ns = (uint64_t)hdr->ts.tv_sec * 1000000000ull + (uint64_t)hdr->ts.tv_usec;
+	r->caplen = hdr->caplen;
+	r->wire_len = hdr->len;
+	r->data = data;
+	return 1;
+}
+
+static const char *src_error(struct read_src *r)
+{
+	return r->is_ng ? r->ng.err : pcap_geterr(r->pc);
+}
+
+/* A filter compiled for each link type the capture has. */
+#define READ_LINKS 8
+
+struct read_filters {
+	int n;
+	int dlt[READ_LINKS];
+	struct pl_filter *f[READ_LINKS];
+};
+
+/* The filter for packets of dlt, compiled the first time; NULL after a
+ * message when it cannot be. */
+static struct pl_filter *filter_for(const struct pl_opts *o, struct read_filters *fs, int dlt)
+{
+	int i;
+
+	for (i = 0; i < fs->n; i++)
+		if (fs->dlt[i] == dlt)
+			return fs->f[i];
+	if (fs->n == READ_LINKS) {
+		pl_err("'%s' has more than %d link types; split it with editcap", o->file,
+		       READ_LINKS);
+		return NULL;
+	}
+	fs->f[fs->n] = calloc(1, sizeof(struct pl_filter));
+	if (!fs->f[fs->n]) {
+		pl_err("out of memory for a filter");
+		return NULL;
+	}
+	fs->dlt[fs->n] = dlt;
+	/* libpcap's header tests depend on the link type */
+	if (pl_opts_compile_filter_for(o, dlt, fs->f[fs->n++]))
+		return NULL;
+	return fs->f[fs->n - 1];
+}
+
+static void free_filters(struct read_filters *fs)
+{
+	while (fs->n)
+		free(fs->f[--fs->n]);
+}
+
+/* Link types seen that the parser does not read: each is said once. */
+struct read_skips {
+	int n;
+	int dlt[READ_LINKS];
+	uint64_t packets;
+};
+
+static void skip_packet(const char *file, struct read_skips *sk, int dlt)
+{
+	int i;
+
+	sk->packets++;
+	for (i = 0; i < sk->n; i++)
+		if (sk->dlt[i] == dlt)
+			return;
+	if (sk->n < READ_LINKS)
+		sk->dlt[sk->n++] = dlt;
+	pl_warn("'%s' has an interface of link type %s (%d): its packets are skipped; "
+		READ_LINKS_TAKEN,
+		file, dlt_name(dlt), dlt);
+}
+
+/* -w: the interface blocks written, one per input interface */
+struct read_wifs {
+	int n;
+	bool full_said;
+	uint32_t key[PL_PCAPNG_IFACES];
+};
+
+static int write_packet(struct pl_pcapng *out, struct read_wifs *wi, const struct read_src *r,
+			enum pl_linktype lt)
+{
+	int i, err;
+
+	for (i = 0; i < wi->n; i++)
+		if (wi->key[i] == r->if_key)
+			break;
+	if (i == wi->n) {
+		if (wi->n == PL_PCAPNG_IFACES)
+			return -ENOSPC;
+		err = pl_pcapng_put_iface(out, r->if_name ? r->if_name : "read", r->if_key,
+					  (uint16_t)lt);
+		if (err)
+			return err;
+		wi->key[wi->n++] = r->if_key;
+	}
+	return pl_pcapng_write(out, r->if_key, r->ts_ns, r->data, r->caplen, r->wire_len);
 }
 
 /* --detect: alerts instead of packet records */
@@ -134,19 +303,43 @@ static bool batch_output(const struct pl_opts *o)
 	return true;
 }
 
-/* libpcap opens o->file by name, or reads *f (which it then owns: *f
- * becomes NULL) */
-static pcap_t *open_capture(const struct pl_opts *o, FILE **f, char *errbuf)
+/* Opens the capture: *f, or o->file ("-": stdin). pcapng goes to the
+ * pcapng reader, pcap to libpcap (which then owns the stream). Returns 0
+ * or -1 after a message. */
+static int open_capture(const struct pl_opts *o, FILE **f, struct read_src *r)
 {
-	pcap_t *pc;
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	int c;
 
 	if (!*f)
-		return pcap_open_offline_with_tstamp_precision(o->file, PCAP_TSTAMP_PRECISION_NANO,
-							       errbuf);
-	pc = pcap_fopen_offline_with_tstamp_precision(*f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-	if (pc)
-		*f = NULL;
-	return pc;
+		*f = strcmp(o->file, "-") ? fopen(o->file, "rb") : stdin;
+	if (!*f) {
+		pl_err("cannot read '%s': %s; give a pcap or pcapng file, or - for stdin", o->file,
+		       strerror(errno));
+		return -1;
+	}
+	/* one byte tells them apart (0x0a starts pcapng only); a pipe takes
+	 * one back */
+	c = getc(*f);
+	if (c != EOF)
+		ungetc(c, *f);
+	if (pl_pcapng_first_byte(c)) {
+		r->is_ng = true;
+		if (!pl_pcapng_read_open(&r->ng, *f))
+			return 0;
+		pl_err("cannot read '%s': %s; give a pcap or pcapng file, or - for stdin", o->file,
+		       r->ng.err);
+		return -1;
+	}
+	r->pc = pcap_fopen_offline_with_tstamp_precision(*f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!r->pc) {
+		pl_err("cannot read '%s': %s; give a pcap or pcapng file, or - for stdin", o->file,
+		       errbuf);
+		return -1;
+	}
+	*f = NULL;
+	r->dlt = pcap_datalink(r->pc);
+	return 0;
 }
 
 static int read_capture(struct pl_opts *o, FILE **f)
@@ -158,17 +351,17 @@ static int read_capture(struct pl_opts *o, FILE **f)
 	struct pl_hostflows *flows = NULL;
 	struct pl_det_host *det = NULL;
 	struct pl_det_config cfg;
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	struct pcap_pkthdr *hdr;
+	struct read_src src = { 0 };
+	struct read_filters filters = { 0 };
+	struct read_skips skips = { 0 };
+	struct read_wifs wifs = { 0 };
+	struct pl_filter *filter;
 	enum pl_linktype lt;
-	const u_char *data;
 	uint64_t n = 0, matched = 0;
-	static struct pl_filter filter;
 	struct pl_pcapng out = { 0 };
 	struct pl_pkt pkt, inner;
 	struct pl_htab dns = { 0 };
 	__u64 dns_dt;
-	pcap_t *pc = NULL;
 	int rc, ret = PL_EXIT_OK;
 
 	if (batch_output(o))
@@ -213,39 +406,27 @@ static int read_capture(struct pl_opts *o, FILE **f)
 		ret = PL_EXIT_RUNTIME;
 		goto out;
 	}
-	pc = open_capture(o, f, errbuf);
-	if (!pc) {
-		pl_err("cannot read '%s': %s; give a pcap or pcapng file, or - for stdin", o->file,
-		       errbuf);
+	if (open_capture(o, f, &src)) {
 		ret = PL_EXIT_USAGE;
 		goto out;
 	}
-	if (linktype_of(pcap_datalink(pc), &lt)) {
-		const char *name = pcap_datalink_val_to_name(pcap_datalink(pc));
-
-		pl_err("'%s' has link type %s (%d); pktlens reads Ethernet and Linux cooked (SLL, "
-		       "SLL2) captures",
-		       o->file, name ? name : "unknown", pcap_datalink(pc));
-		ret = PL_EXIT_USAGE;
-		goto out;
-	}
-	/* libpcap's header tests depend on the link type */
-	ret = pl_opts_compile_filter_for(o, pcap_datalink(pc), &filter);
-	if (ret)
-		goto out;
-
-	if (o->write_file) {
-		const char *name = "read";
-		uint32_t zero = 0;
-		int err;
-
-		if (lt != PL_LINK_ETHERNET) {
-			pl_err("-w writes Ethernet captures; '%s' is a Linux cooked capture",
-			       o->file);
+	/* a pcap file has one link type: one it cannot parse is an error;
+	 * a pcapng interface's is said once and its packets skipped */
+	if (!src.is_ng) {
+		if (linktype_of(src.dlt, &lt)) {
+			pl_err("'%s' has link type %s (%d); " READ_LINKS_TAKEN, o->file,
+			       dlt_name(src.dlt), src.dlt);
 			ret = PL_EXIT_USAGE;
 			goto out;
 		}
-		err = pl_pcapng_open(&out, o->write_file, &name, &zero, 1, o->snaplen);
+		if (!filter_for(o, &filters, dlt_of(lt))) {
+			ret = PL_EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (o->write_file) {
+		int err = pl_pcapng_open(&out, o->write_file, NULL, NULL, 0, o->snaplen);
+
 		if (err) {
 			pl_err("cannot write '%s': %s", o->write_file, strerror(-err));
 			ret = PL_EXIT_RUNTIME;
@@ -253,21 +434,35 @@ static int read_capture(struct pl_opts *o, FILE **f)
 		}
 	}
 
-	while ((rc = pcap_next_ex(pc, &hdr, &data)) == 1) {
+	while ((rc = src_next(&src)) == 1) {
 		struct pl_meta meta = {
-			.ts_epoch_ns = (uint64_t)hdr->ts.tv_sec * 1000000000ull +
-				       (uint64_t)hdr->ts.tv_usec,
+			.ts_epoch_ns = src.ts_ns,
 			.frame_number = ++n,
+			.if_name = src.if_name,
 		};
 
-		if (det ? !pl_det_host_frame(det, &pkt, &filter, lt, data, hdr->caplen, hdr->len,
-					     meta.ts_epoch_ns)
-			: !pl_parse_frame_match(&pkt, &filter, lt, data, hdr->caplen, hdr->len))
+		if (linktype_of(src.pkt_dlt, &lt)) {
+			skip_packet(o->file, &skips, src.pkt_dlt);
+			continue;
+		}
+		filter = filter_for(o, &filters, dlt_of(lt));
+		if (!filter) {
+			ret = PL_EXIT_USAGE;
+			goto out;
+		}
+		if (det ? !pl_det_host_frame(det, &pkt, filter, lt, src.data, src.caplen,
+					     src.wire_len, meta.ts_epoch_ns)
+			: !pl_parse_frame_match(&pkt, filter, lt, src.data, src.caplen,
+						src.wire_len))
 			continue;
 		matched++;
 		pl_dns_match(&dns, &pkt, meta.ts_epoch_ns, &dns_dt);
-		if (out.f)
-			pl_pcapng_write(&out, 0, meta.ts_epoch_ns, data, hdr->caplen, hdr->len);
+		if (out.f && write_packet(&out, &wifs, &src, lt) == -ENOSPC && !wifs.full_said) {
+			pl_warn("'%s' has more than %d interfaces; -w writes the packets of the first "
+				"%d",
+				o->file, PL_PCAPNG_IFACES, PL_PCAPNG_IFACES);
+			wifs.full_said = true;
+		}
 		if (flows)
 			pl_hostflows_packet(flows,
 					    o->inner && pl_pkt_inner(&pkt, &inner) ? &inner : &pkt,
@@ -282,10 +477,10 @@ static int read_capture(struct pl_opts *o, FILE **f)
 	if (flows && !(o->count && rf.n >= o->count))
 		pl_hostflows_finish(flows);
 	pl_out_flush(&w); /* the records, before any message about them */
-	if (rc == PCAP_ERROR) {
+	if (rc < 0) {
 		pl_err("'%s' is cut short or damaged after packet %llu: %s; the records above are "
 		       "complete",
-		       o->file, (unsigned long long)n, pcap_geterr(pc));
+		       o->file, (unsigned long long)n, src_error(&src));
 		ret = PL_EXIT_USAGE;
 	}
 	if (w.err && w.err != EPIPE) {
@@ -313,8 +508,10 @@ out:
 	pl_htab_free(&dns);
 	pl_hostflows_free(flows);
 	pl_det_host_free(det);
-	if (pc)
-		pcap_close(pc);
+	free_filters(&filters);
+	if (src.pc)
+		pcap_close(src.pc);
+	pl_pcapng_read_close(&src.ng);
 	return ret;
 }
 

@@ -55,7 +55,8 @@ static int on_frame(struct watch_ctx *w, const void *data, size_t size)
 		w->write_failed = 1;
 	}
 	if (pl_opts_records_to_stdout(w->o)) {
-		pl_parse_frame(&pkt, PL_LINK_ETHERNET, frame, hdr.frame_len, hdr.frame_len);
+		pl_parse_frame(&pkt, pl_ifaces_linktype(&w->ifs, hdr.ifindex), frame,
+			       hdr.frame_len, hdr.frame_len);
 		pl_write_record(&w->out, w->o->json, &meta, &pkt);
 	}
 	w->printed++;
@@ -135,7 +136,8 @@ static int watch_each_second(void *ctx, uint64_t now)
 static void iface_changed(void *ctx, struct pl_ifaces *ifs, int i, const char *old_name)
 {
 	struct watch_ctx *w = ctx;
-	int err = pl_pcapng_add_iface(&w->pcap, ifs->names[i], (uint32_t)ifs->indexes[i]);
+	int err = pl_pcapng_add_iface(&w->pcap, ifs->names[i], (uint32_t)ifs->indexes[i],
+				      ifs->linktype[i]);
 
 	(void)old_name;
 	if (err == -ENOSPC)
@@ -168,8 +170,6 @@ int cmd_watch(struct pl_opts *o)
 	__u64 c[PL_CNT__COUNT];
 	int i, err, ret = PL_EXIT_OK;
 	static struct pl_filter filter;
-	const char *names[PL_MAX_IFACES];
-	uint32_t indexes[PL_MAX_IFACES];
 
 	pl_out_init_file(&w.out, stdout, outbuf, sizeof(outbuf));
 	ret = pl_prepare_packet_cmd(o, "watch", &filter, &w.ifs);
@@ -185,12 +185,11 @@ int cmd_watch(struct pl_opts *o)
 	if (o->write_file) {
 		skel->rodata->capture_len = o->snaplen < PL_CAP_MAX ? o->snaplen : PL_CAP_MAX;
 		skel->rodata->capture_frames = 1;
-		for (i = 0; i < o->n_ifaces; i++) {
-			names[i] = w.ifs.names[i];
-			indexes[i] = (uint32_t)w.ifs.indexes[i];
-		}
-		err = pl_pcapng_open(&w.pcap, o->write_file, names, indexes, o->n_ifaces,
-				     o->snaplen);
+		/* one interface block each, of its link type */
+		err = pl_pcapng_open(&w.pcap, o->write_file, NULL, NULL, 0, o->snaplen);
+		for (i = 0; !err && i < w.ifs.n; i++)
+			err = pl_pcapng_put_iface(&w.pcap, w.ifs.names[i],
+						  (uint32_t)w.ifs.indexes[i], w.ifs.linktype[i]);
 		if (err) {
 			pl_err("cannot write '%s': %s", o->write_file, strerror(-err));
 			ret = PL_EXIT_RUNTIME;

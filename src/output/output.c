@@ -183,6 +183,8 @@ static void json_meta(struct pl_out *o, const struct pl_meta *m, const struct pl
 		pl_json_cstr(o, "pktlens.ifname", m->ifname);
 	if (m->frame_number)
 		pl_json_uint(o, "frame.number", m->frame_number);
+	if (m->if_name)
+		pl_json_cstr(o, "frame.interface_name", m->if_name);
 }
 
 /* Ethernet and its VLAN tags; a Linux cooked header has only a type. */
@@ -488,8 +490,10 @@ static void text_prefix(struct pl_out *o, const struct pl_meta *m)
 {
 	pl_out_clock(o, m->ts_epoch_ns);
 	pl_out_char(o, ' ');
-	if (m->ifname) {
-		pl_out_text(o, m->ifname, strlen(m->ifname), PL_ESC_FIELD);
+	if (m->ifname || m->if_name) {
+		const char *name = m->ifname ? m->ifname : m->if_name;
+
+		pl_out_text(o, name, strlen(name), PL_ESC_FIELD);
 		pl_out_char(o, ' ');
 	}
 }

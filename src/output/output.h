@@ -13,6 +13,7 @@ struct pl_meta {
 	uint64_t ts_epoch_ns;  /* frame.time_epoch in ns */
 	const char *ifname;    /* pktlens.ifname (live), or NULL */
 	uint64_t frame_number; /* frame.number (read), or 0 when live */
+	const char *if_name;   /* frame.interface_name (read), or NULL */
 };
 
 /* One JSON object and a newline. */

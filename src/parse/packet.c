@@ -6,6 +6,7 @@
  */
 #include "cursor.h"
 #include "eth.c"
+#include "l3.c"
 #include "arp.c"
 #include "ipv4.c"
 #include "ipv6.c"
@@ -330,12 +331,18 @@ PL_INLINE void pl_parse(struct pl_scratch *s)
 	struct pl_pkt *p = &s->ev.pkt;
 	__u32 off;
 
-	if (s->linktype == PL_LINK_ETHERNET)
-		off = parse_eth(s, 0);
-	else
-		off = parse_sll(s, 0, s->linktype == PL_LINK_LINUX_SLL2);
-	if (!off)
-		return;
+	if (pl_link_is_l3(s->linktype)) {
+		off = parse_l3_framing(s);
+		if (!p->eth_type)
+			return;
+	} else {
+		if (s->linktype == PL_LINK_ETHERNET)
+			off = parse_eth(s, 0);
+		else
+			off = parse_sll(s, 0, s->linktype == PL_LINK_LINUX_SLL2);
+		if (!off)
+			return;
+	}
 	s->l3_off = off;
 
 	switch (p->eth_type) {

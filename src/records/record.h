@@ -34,11 +34,25 @@
 #define PL_MAX_MPLS	   8   /* MPLS label stack entries decoded */
 #define PL_INNER_MAX	   256 /* room for a tunnel's inner headers (pl_pkt before l7) */
 
-/* Link types the parser accepts (pcap DLT values). */
+/* Link types the parser accepts (pcap LINKTYPE_ values, as files carry
+ * them; libpcap's DLT_RAW is LINKTYPE_RAW here). */
 enum pl_linktype {
+	PL_LINK_NULL = 0, /* BSD loopback: 4-byte family, writer's order */
 	PL_LINK_ETHERNET = 1,
+	PL_LINK_RAW = 101, /* raw IPv4 or IPv6, from the version nibble */
+	PL_LINK_LOOP = 108, /* BSD loopback, family in network order */
 	PL_LINK_LINUX_SLL = 113,
+	PL_LINK_IPV4 = 228,
+	PL_LINK_IPV6 = 229,
 	PL_LINK_LINUX_SLL2 = 276,
+};
+
+/* The kernel's table of interfaces whose packets start at L3 (slot
+ * ifindex % PL_LINK_SLOTS), filled at attach. */
+#define PL_LINK_SLOTS 4096
+struct pl_link_slot {
+	__u32 ifindex;
+	__u32 linktype; /* enum pl_linktype */
 };
 
 /* pl_pkt.present: which layers and optional fields were decoded. */

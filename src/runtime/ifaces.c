@@ -11,11 +11,24 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <net/if_arp.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include "util/log.h"
 #include "ifaces.h"
+#include "records/record.h"
+
+/* newer than glibc's net/if_arp.h */
+#ifndef ARPHRD_RAWIP
+#define ARPHRD_RAWIP 519
+#endif
+#ifndef ARPHRD_IP6GRE
+#define ARPHRD_IP6GRE 823
+#endif
 
 static bool was_watched(const struct pl_ifaces *known, const char *name)
 {
@@ -64,6 +77,9 @@ int pl_resolve_names(const char *const *names, int n, const char *cmd, struct pl
 		} else if (!ifs->indexes[i]) {
 			return no_such_iface(names[i]);
 		}
+		ifs->linktype[i] = PL_LINK_ETHERNET;
+		if (ifs->indexes[i] && pl_iface_linktype(names[i], &ifs->linktype[i]))
+			return PL_EXIT_USAGE;
 		snprintf(ifs->names[i], IF_NAMESIZE, "%s", names[i]);
 		snprintf(ifs->asked[i], IF_NAMESIZE, "%s", names[i]);
 		ifs->att[i].link_fd = -1;
@@ -75,6 +91,57 @@ int pl_resolve_names(const char *const *names, int n, const char *cmd, struct pl
 int pl_resolve_ifaces(const struct pl_opts *o, const char *cmd, struct pl_ifaces *ifs)
 {
 	return pl_resolve_names(o->ifaces, o->n_ifaces, cmd, ifs, NULL);
+}
+
+/* SIOCGIFHWADDR gives the ARPHRD type of the device in pktlens's own
+ * network namespace (/sys/class/net shows the one sysfs was mounted in). */
+int pl_iface_linktype(const char *name, __u16 *linktype)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err;
+
+	if (fd < 0) {
+		pl_err("cannot ask for the link type of %s: %s", name, strerror(errno));
+		return PL_EXIT_USAGE;
+	}
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	err = ioctl(fd, SIOCGIFHWADDR, &ifr);
+	close(fd);
+	if (err) {
+		pl_err("cannot ask for the link type of %s: %s; check the name with 'ip -br link'",
+		       name, strerror(errno));
+		return PL_EXIT_USAGE;
+	}
+	switch (ifr.ifr_hwaddr.sa_family) {
+	case ARPHRD_ETHER:
+	case ARPHRD_LOOPBACK: /* lo's frames carry an Ethernet header of zeros */
+		*linktype = PL_LINK_ETHERNET;
+		return 0;
+	case ARPHRD_NONE:     /* tun, WireGuard */
+	case ARPHRD_TUNNEL:   /* ipip */
+	case ARPHRD_TUNNEL6:  /* ip6tnl */
+	case ARPHRD_SIT:      /* 6in4 */
+	case ARPHRD_IPGRE:    /* gre */
+	case ARPHRD_IP6GRE:
+	case ARPHRD_PPP:
+	case ARPHRD_RAWIP:
+		*linktype = PL_LINK_RAW;
+		return 0;
+	}
+	pl_err("%s has link type ARPHRD %u; pktlens watches Ethernet interfaces and those that "
+	       "carry bare IP (tun, ipip, sit, gre, WireGuard, PPP)",
+	       name, ifr.ifr_hwaddr.sa_family);
+	return PL_EXIT_USAGE;
+}
+
+__u16 pl_ifaces_linktype(const struct pl_ifaces *ifs, __u32 ifindex)
+{
+	int i;
+
+	for (i = 0; i < ifs->n; i++)
+		if (ifs->indexes[i] == (int)ifindex)
+			return ifs->linktype[i];
+	return PL_LINK_ETHERNET;
 }
 
 const char *pl_ifname(const struct pl_ifaces *ifs, __u32 ifindex)

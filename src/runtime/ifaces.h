@@ -27,6 +27,7 @@ struct pl_ifaces {
 	int n;
 	char names[PL_MAX_IFACES][IF_NAMESIZE];	 /* the name each has now */
 	int indexes[PL_MAX_IFACES];		 /* 0 while it is gone */
+	__u16 linktype[PL_MAX_IFACES];		 /* enum pl_linktype: ETHERNET or RAW */
 	char asked[PL_MAX_IFACES][IF_NAMESIZE];	 /* as -i named it: --reattach looks for it */
 	struct pl_attachment att[PL_MAX_IFACES]; /* link_fd -1: not attached */
 	struct {
@@ -54,6 +55,12 @@ struct pl_ifaces {
 int pl_resolve_names(const char *const *names, int n, const char *cmd, struct pl_ifaces *ifs,
 		     const struct pl_ifaces *known);
 int pl_resolve_ifaces(const struct pl_opts *o, const char *cmd, struct pl_ifaces *ifs);
+/* The framing of an interface's packets from its ARPHRD type: Ethernet
+ * (also loopback), or PL_LINK_RAW for L3 devices (tun, ipip, sit, gre,
+ * WireGuard, PPP). Returns 0, or PL_EXIT_USAGE after a message. */
+int pl_iface_linktype(const char *name, __u16 *linktype);
+/* The link type of the interface an ifindex is (Ethernet when unknown). */
+__u16 pl_ifaces_linktype(const struct pl_ifaces *ifs, __u32 ifindex);
 /* pl_resolve_names()'s check alone, with no change and no warning: each
  * name is here or one `known` (NULL: none) watches; else PL_EXIT_USAGE
  * after the same message. */

@@ -52,7 +52,7 @@ static size_t opt_size(size_t len)
 }
 
 /* An interface description block: its name, nanosecond timestamps. */
-static int put_idb(struct pl_pcapng *w, const char *ifname, uint32_t ifindex)
+static int put_idb(struct pl_pcapng *w, const char *ifname, uint32_t ifindex, uint16_t linktype)
 {
 	uint8_t tsresol = 9; /* 10^-9 s */
 	size_t nlen = strnlen(ifname, sizeof(w->names[0]) - 1);
@@ -60,11 +60,12 @@ static int put_idb(struct pl_pcapng *w, const char *ifname, uint32_t ifindex)
 	int err = 0;
 
 	w->ifindex[w->n_ifaces] = ifindex;
+	w->linktype[w->n_ifaces] = linktype;
 	memcpy(w->names[w->n_ifaces], ifname, nlen);
 	w->names[w->n_ifaces][nlen] = 0;
 	w->n_ifaces++;
 	err |= put32(w, BT_IDB) | put32(w, len);
-	err |= put32(w, LINKTYPE_ETHERNET); /* link type, reserved */
+	err |= put32(w, linktype); /* link type, reserved */
 	err |= put32(w, w->snaplen);
 	err |= put_opt(w, OPT_IF_NAME, ifname, (uint16_t)nlen);
 	err |= put_opt(w, OPT_IF_TSRESOL, &tsresol, 1);
@@ -72,21 +73,29 @@ static int put_idb(struct pl_pcapng *w, const char *ifname, uint32_t ifindex)
 	return err;
 }
 
-int pl_pcapng_add_iface(struct pl_pcapng *w, const char *ifname, uint32_t ifindex)
+int pl_pcapng_put_iface(struct pl_pcapng *w, const char *ifname, uint32_t ifindex,
+			uint16_t linktype)
+{
+	if (w->n_ifaces == PL_PCAPNG_IFACES)
+		return -ENOSPC;
+	return put_idb(w, ifname, ifindex, linktype) ? -EIO : 0;
+}
+
+int pl_pcapng_add_iface(struct pl_pcapng *w, const char *ifname, uint32_t ifindex,
+			uint16_t linktype)
 {
 	int i;
 
 	if (!w->f)
 		return 0;
 	for (i = 0; i < w->n_ifaces; i++) {
-		if (!strncmp(w->names[i], ifname, sizeof(w->names[i]))) {
+		if (!strncmp(w->names[i], ifname, sizeof(w->names[i])) &&
+		    w->linktype[i] == linktype) {
 			w->ifindex[i] = ifindex;
 			return 0;
 		}
 	}
-	if (w->n_ifaces == PL_PCAPNG_IFACES)
-		return -ENOSPC;
-	return put_idb(w, ifname, ifindex) ? -EIO : 0;
+	return pl_pcapng_put_iface(w, ifname, ifindex, linktype);
 }
 
 int pl_pcapng_open(struct pl_pcapng *w, const char *path, const char *const *ifnames,
@@ -110,7 +119,7 @@ int pl_pcapng_open(struct pl_pcapng *w, const char *path, const char *const *ifn
 	err |= put32(w, OPT_END) | put32(w, len);
 
 	for (i = 0; i < n_ifaces && i < PL_PCAPNG_IFACES; i++)
-		err |= put_idb(w, ifnames[i], ifindexes[i]);
+		err |= put_idb(w, ifnames[i], ifindexes[i], LINKTYPE_ETHERNET);
 	return err ? -EIO : 0;
 }
 

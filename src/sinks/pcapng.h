@@ -12,19 +12,26 @@ struct pl_pcapng {
 	FILE *f;
 	int n_ifaces;
 	uint32_t ifindex[PL_PCAPNG_IFACES]; /* of each interface block */
-	char names[PL_PCAPNG_IFACES][16];
+	char names[PL_PCAPNG_IFACES][64];
+	uint16_t linktype[PL_PCAPNG_IFACES];
 	uint32_t snaplen;
 };
 
 /* Opens path ("-" = stdout) and writes the section header and one
- * interface description per name. Returns 0 or -errno. */
+ * interface description (Ethernet) per name. Returns 0 or -errno. */
 int pl_pcapng_open(struct pl_pcapng *w, const char *path, const char *const *ifnames,
 		   const uint32_t *ifindexes, int n_ifaces, uint32_t snaplen);
 /* A watched interface renamed or back with another ifindex: the block of
- * that name takes the ifindex, else a new block is appended (pcapng
+ * that name and link type takes the ifindex, else a new block is appended (pcapng
  * allows one anywhere before the packets that use it). Returns 0 or
  * -errno. */
-int pl_pcapng_add_iface(struct pl_pcapng *w, const char *ifname, uint32_t ifindex);
+int pl_pcapng_add_iface(struct pl_pcapng *w, const char *ifname, uint32_t ifindex,
+			uint16_t linktype);
+/* Appends an interface block of that link type (a LINKTYPE_ value) whose
+ * packets pl_pcapng_write() gets by `ifindex` (any key unique to it).
+ * Returns 0 or -errno (-ENOSPC past PL_PCAPNG_IFACES). */
+int pl_pcapng_put_iface(struct pl_pcapng *w, const char *ifname, uint32_t ifindex,
+			uint16_t linktype);
 /* Appends one packet; ifindex picks the interface block (the last one
  * given that ifindex). */
 int pl_pcapng_write(struct pl_pcapng *w, uint32_t ifindex, uint64_t ts_epoch_ns,

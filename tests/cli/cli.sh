@@ -95,15 +95,62 @@ else
 	bad "read-batched-same-as-streamed"
 fi
 
-# Raw IP link type (DLT_RAW = 101): a clear refusal.
-python3 - "$TMP/raw.pcap" <<'PY'
+# A link type the parser does not read (802.11, 105): one clear line. In a
+# pcapng beside an Ethernet interface: its packets are skipped with one
+# line for the link type, however many packets it has; the rest are read.
+python3 - "$TMP/wlan.pcap" "$TMP/mixed.pcapng" <<'PY'
 import struct, sys
+eth = bytes.fromhex("020000000001020000000002080045000014000040004000" "0000c6120001c6120002")
 with open(sys.argv[1], "wb") as f:
-    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101))
-    pkt = bytes.fromhex("450000140000400040000000c6120001c6120002")
-    f.write(struct.pack("<IIII", 0, 0, len(pkt), len(pkt)) + pkt)
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 105))
+    f.write(struct.pack("<IIII", 0, 0, 24, 24) + bytes(24))
+def blk(t, body):
+    body += bytes(-len(body) % 4)
+    return struct.pack("<II", t, len(body) + 12) + body + struct.pack("<I", len(body) + 12)
+def epb(i, d):
+    return blk(6, struct.pack("<IIIII", i, 0, 0, len(d), len(d)) + d)
+out = blk(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+out += blk(1, struct.pack("<HHI", 1, 0, 0)) + blk(1, struct.pack("<HHI", 105, 0, 0))
+out += epb(1, bytes(24)) + epb(0, eth) + epb(1, bytes(24)) + epb(0, eth)
+open(sys.argv[2], "wb").write(out)
 PY
-expect unsupported-linktype 2 "link type RAW .*Ethernet and Linux cooked" "$PKTLENS" read "$TMP/raw.pcap"
+expect unsupported-linktype 2 "link type IEEE802_11 \(105\); pktlens reads Ethernet, Linux cooked .*raw IP" \
+	"$PKTLENS" read "$TMP/wlan.pcap"
+"$PKTLENS" read --json "$TMP/mixed.pcapng" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+if [ "$rc" -eq 0 ] && [ "$(wc -l <"$TMP/out")" -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] &&
+	grep -q "interface of link type IEEE802_11 (105): its packets are skipped" "$TMP/err" &&
+	[ "$(jq -s '[.[] | .["frame.number"]] | @csv' "$TMP/out")" = '"2,4"' ]; then
+	ok "unsupported-linktype-one-line-per-type"
+else
+	bad "unsupported-linktype-one-line-per-type: exit $rc, $(wc -l <"$TMP/out") records, stderr: $(head -c 300 "$TMP/err")"
+fi
+
+# -w keeps a packet's link type: a Linux cooked capture is written as one
+# (tshark says so) and reads back to the same records
+cooked=$PCAP_DIR/tcp-handshake-nano.pcap
+if "$PKTLENS" read "$cooked" -w "$TMP/sll.pcapng" >/dev/null 2>"$TMP/err" &&
+	[ "$(tshark -r "$TMP/sll.pcapng" -T fields -e frame.encap_type 2>/dev/null | sort -u)" = 25 ] &&
+	"$PKTLENS" read --json "$cooked" >"$TMP/a" &&
+	"$PKTLENS" read --json "$TMP/sll.pcapng" | jq -c 'del(.["frame.interface_name"])' >"$TMP/b" &&
+	jq -c . "$TMP/a" | cmp -s - "$TMP/b" && [ -s "$TMP/a" ]; then
+	ok "read-w-keeps-linux-cooked"
+else
+	bad "read-w-keeps-linux-cooked: $(head -c 300 "$TMP/err")"
+fi
+
+# -w of a pcapng of three link types: one interface block each, with its
+# name and link type (tshark: Ethernet 1, raw IP 7, Linux cooked 25)
+multi=tests/golden/pcaps/crafted-multi.pcapng
+if "$PKTLENS" read "$multi" -w "$TMP/multi.pcapng" >/dev/null 2>"$TMP/err" &&
+	[ "$(tshark -r "$TMP/multi.pcapng" -T fields -e frame.interface_name -e frame.encap_type 2>/dev/null |
+		sort -u | tr '\t\n' ':,')" = "any:25,tun-golden:7,veth-golden:1," ] &&
+	"$PKTLENS" read --json "$multi" >"$TMP/a" && "$PKTLENS" read --json "$TMP/multi.pcapng" >"$TMP/b" &&
+	cmp -s "$TMP/a" "$TMP/b" && [ "$(wc -l <"$TMP/a")" -eq 6 ]; then
+	ok "read-w-one-block-per-link-type"
+else
+	bad "read-w-one-block-per-link-type: $(head -c 300 "$TMP/err")"
+fi
 
 # stdin works as a file
 if "$PKTLENS" read - --json <"$PCAP_DIR/whois.pcap" >"$TMP/stdin.json" &&

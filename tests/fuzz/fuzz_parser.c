@@ -5,7 +5,8 @@
  *   make fuzz && build/fuzz_parser -max_len=4096 CORPUS   (or tests/fuzz/run.sh)
  *
  * Every input is parsed as a frame of each link type (Ethernet, Linux SLL,
- * Linux SLL2), so seeds are plain frames. For each record:
+ * Linux SLL2, raw IP, IPv4, IPv6, BSD NULL and LOOP), so seeds are plain
+ * frames. For each record:
  *  - invariants the formatter and the kernel parity test rely on are
  *    checked (counts within their arrays, one L4 and one L7 layer at most,
  *    a zeroed L7 union when no L7 bit is set, ...);
@@ -34,6 +35,11 @@ static const enum pl_linktype links[] = {
 	PL_LINK_ETHERNET,
 	PL_LINK_LINUX_SLL,
 	PL_LINK_LINUX_SLL2,
+	PL_LINK_RAW,
+	PL_LINK_IPV4,
+	PL_LINK_IPV6,
+	PL_LINK_NULL,
+	PL_LINK_LOOP,
 };
 
 #define L4_BITS (PL_HAS_TCP | PL_HAS_UDP | PL_HAS_ICMP | PL_HAS_ICMP6 | PL_HAS_SCTP)
@@ -85,7 +91,8 @@ static void check_record(const struct pl_pkt *p, int lt, size_t size)
 	CHECK(one_bit_at_most(p->present & (PL_HAS_ETH | PL_HAS_SLL)), lt, size);
 	CHECK(one_bit_at_most(p->present & (PL_HAS_IP4 | PL_HAS_IP6 | PL_HAS_ARP)), lt, size);
 	CHECK(!(p->present & PL_HAS_ETH) || lt == PL_LINK_ETHERNET, lt, size);
-	CHECK(!(p->present & PL_HAS_SLL) || lt != PL_LINK_ETHERNET, lt, size);
+	CHECK(!(p->present & PL_HAS_SLL) || lt == PL_LINK_LINUX_SLL || lt == PL_LINK_LINUX_SLL2, lt,
+	      size);
 	CHECK(!(p->present & L4_BITS) || (p->present & (PL_HAS_IP4 | PL_HAS_IP6)), lt, size);
 	/* the L7 hint is the inner packet's when there is one */
 	CHECK(!(p->present & L7_BITS) || (p->present & (PL_HAS_TCP | PL_HAS_UDP)) ||

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * libFuzzer target for `pktlens read`: libpcap's pcap and pcapng readers,
+ * libFuzzer target for `pktlens read`: libpcap's pcap reader and pktlens's
+ * pcapng reader (src/sinks/pcapng_read.c),
  * then read's own loop (src/cmd/read.c, through pl_read_stream), the
  * parser and the record writer, on a capture held in memory (fmemopen).
  *

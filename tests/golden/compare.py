@@ -49,7 +49,7 @@ TIME = "time"; INT_LIST = "int list"; TEXT_LIST = "text list"
 ADDR_LIST = "address list"  # pktlens keeps the first DNS_ADDRS
 PRESENT = "present"
 SPEC_FIELDS = {
-    "frame.time_epoch": TIME, "frame.len": INT,
+    "frame.time_epoch": TIME, "frame.len": INT, "frame.interface_name": STR,
     "eth.src": STR, "eth.dst": STR, "eth.type": INT, "vlan.id": INT_LIST,
     "sll.etype": INT,
     "arp.opcode": INT, "arp.src.proto_ipv4": STR, "arp.dst.proto_ipv4": STR,

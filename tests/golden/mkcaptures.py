@@ -24,6 +24,18 @@ usage: /usr/bin/python3 tests/golden/mkcaptures.py [OUTDIR]   (default tests/gol
                        segment, a query nobody answers; ARP of other
                        hardware and protocol sizes, and cut after its
                        fixed part
+  crafted-raw.pcap     LINKTYPE_RAW (a tun device's framing): IPv4 and IPv6
+                       TCP, UDP, DNS, a TLS hello, ICMP, a version-5 packet
+  crafted-ipv4.pcap, crafted-ipv6.pcap  LINKTYPE_IPV4 / LINKTYPE_IPV6
+  crafted-null.pcap    DLT_NULL: the 4-byte family in either byte order,
+                       AF_INET6 as the BSDs and Linux number it
+  crafted-loop.pcap    DLT_LOOP: the family in network order
+  crafted-multi.pcapng three interfaces of different link types (Ethernet,
+                       raw IP, Linux cooked) and snapshot lengths, with
+                       names, nanosecond and microsecond and 2^-n
+                       resolutions, a simple packet block, a statistics
+                       block and an unknown block; -be.pcapng the same big
+                       endian (libpcap 1.10 stops at the second interface)
   crafted-tunnels.pcap VXLAN, Geneve (with options), GRE (key, sequence,
                        checksum; IPv4, IPv6 and Ethernet inside),
                        IPv4-in-IPv4, 6in4, 4in6, 6in6 and MPLS stacks,
@@ -371,6 +383,88 @@ def write(path, frames):
     print("%s: %d frames" % (os.path.relpath(path), len(frames)))
 
 
+def l3_packets():
+    """IP packets without a link header, for the L3 framings."""
+    opts = [("MSS", 1400), ("SAckOK", b""), ("WScale", 7)]
+    return [
+        bytes(IP(src=C4, dst=S4, id=21, flags="DF") / TCP(sport=41000, dport=443, flags="S", seq=1, window=64240, options=opts)),
+        bytes(IP(src=C4, dst=S4, id=22, flags="DF") / TCP(sport=41000, dport=443, flags="PA", seq=2, ack=1) /
+              Raw(client_hello("tun.golden.test", ["h2"]))),
+        bytes(IP(src=C4, dst=S4, id=23) / UDP(sport=41002, dport=53) /
+              DNS(id=0x2222, rd=1, qd=DNSQR(qname="raw.golden.test", qtype="A"))),
+        bytes(IPv6(src=C6, dst=S6, fl=0x1234) / UDP(sport=41004, dport=53) /
+              DNS(id=0x3333, rd=1, qd=DNSQR(qname="raw6.golden.test", qtype="AAAA"))),
+        bytes(IPv6(src=C6, dst=S6) / TCP(sport=41006, dport=80, flags="PA", seq=5, ack=6) /
+              Raw(b"GET /tun HTTP/1.1\r\nHost: tun.golden.test\r\n\r\n")),
+        bytes(IP(src=C4, dst=S4, id=24) / ICMP(type=8, id=1, seq=1)),
+        bytes(IPv6(src=C6, dst=S6, hlim=64) / ICMPv6EchoRequest(id=2, seq=2)),
+    ]
+
+
+def write_link(path, linktype, frames, snaplen=65535):
+    """A pcap file of ready-made link-layer frames (scapy's writer wants
+    its own layers for each link type)."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, snaplen, linktype))
+        for i, b in enumerate(frames):
+            t = BASE + Decimal(i) / 1000
+            cap = b[:snaplen]
+            f.write(struct.pack("<IIII", int(t), int((t % 1) * 1000000), len(cap), len(b)) + cap)
+    print("%s: %d frames" % (os.path.relpath(path), len(frames)))
+
+
+def null_frames(order):
+    """DLT_NULL (writer's order, '<' or '>') or DLT_LOOP ('>') frames."""
+    pk = l3_packets()
+    fam = [2 if p[0] >> 4 == 4 else 0 for p in pk]
+    v6 = iter([24, 28, 30, 10])
+    out = []
+    for p, f in zip(pk, fam):
+        out.append(struct.pack(order + "I", f or next(v6, 24)) + p)
+    return out
+
+
+def pcapng(path, bo):
+    """Several interfaces of different link types and snapshot lengths."""
+    def blk(btype, body):
+        body += b"\0" * (-len(body) % 4)
+        n = len(body) + 12
+        return struct.pack(bo + "II", btype, n) + body + struct.pack(bo + "I", n)
+
+    def opt(code, val):
+        return struct.pack(bo + "HH", code, len(val)) + val + b"\0" * (-len(val) % 4)
+
+    def idb(lt, snap, name, resol):
+        return blk(1, struct.pack(bo + "HHI", lt, 0, snap) + opt(2, name.encode()) +
+                   opt(9, bytes([resol])) + opt(0, b""))
+
+    def epb(ifc, units, data, wire=None):
+        return blk(6, struct.pack(bo + "IIIII", ifc, units >> 32, units & 0xffffffff, len(data),
+                                  wire or len(data)) + data)
+    eth = Ether(src=CMAC, dst=SMAC)
+    pk = l3_packets()
+    sec = int(BASE)
+    out = blk(0x0A0D0D0A, struct.pack(bo + "IHHq", 0x1A2B3C4D, 1, 0, -1) + opt(0, b""))
+    out += idb(1, 65535, "veth-golden", 9)   # ns
+    out += idb(101, 96, "tun-golden", 6)     # us, a snapshot of 96
+    out += blk(0x00000c0e, b"an unknown block")
+    out += idb(113, 262144, "any", 0x80 | 20)  # 2^-20 s
+    out += epb(0, (sec * 10**9) + 1, bytes(eth / IP(src=C4, dst=S4, id=31) / UDP(sport=41010, dport=53) /
+                                          DNS(id=0x4444, rd=1, qd=DNSQR(qname="ng.golden.test"))))
+    big = pk[1]
+    out += epb(1, (sec + 1) * 10**6 + 2, big[:96], len(big))
+    out += epb(1, (sec + 2) * 10**6 + 3, pk[3])
+    sll = struct.pack("!HHH8sH", 0, 1, 6, bytes.fromhex("020000000002") + b"\0\0", 0x86dd) + pk[4]
+    out += epb(2, (sec + 3) << 20 | (1 << 19), sll)  # half a second
+    out += blk(5, struct.pack(bo + "III", 1, 0, 0) + opt(0, b""))  # statistics
+    out += epb(0, (sec + 4) * 10**9 + 5, bytes(eth / IP(src=C4, dst=S4, id=32) / ICMP()))
+    spb = bytes(eth / IP(src=C4, dst=S4, id=33) / UDP(sport=9, dport=9) / Raw(b"simple"))
+    out += blk(3, struct.pack(bo + "I", len(spb)) + spb)
+    with open(path, "wb") as f:
+        f.write(out)
+    print("%s: 6 frames, 3 interfaces" % os.path.relpath(path))
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "pcaps")
     os.makedirs(out, exist_ok=True)
@@ -380,6 +474,13 @@ def main():
     write(os.path.join(out, "crafted-dns.pcap"), dns_frames())
     write(os.path.join(out, "crafted-tunnels.pcap"), tunnels())
     write_timed(os.path.join(out, "crafted-flows.pcap"), flows())
+    write_link(os.path.join(out, "crafted-raw.pcap"), 101, l3_packets() + [b"\x50" + bytes(19)])
+    write_link(os.path.join(out, "crafted-ipv4.pcap"), 228, [p for p in l3_packets() if p[0] >> 4 == 4])
+    write_link(os.path.join(out, "crafted-ipv6.pcap"), 229, [p for p in l3_packets() if p[0] >> 4 == 6])
+    write_link(os.path.join(out, "crafted-null.pcap"), 0, null_frames("<") + null_frames(">")[:2])
+    write_link(os.path.join(out, "crafted-loop.pcap"), 108, null_frames(">"))
+    pcapng(os.path.join(out, "crafted-multi.pcapng"), "<")
+    pcapng(os.path.join(out, "crafted-multi-be.pcapng"), ">")
 
 
 if __name__ == "__main__":

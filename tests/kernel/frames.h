@@ -14,11 +14,15 @@
 struct frame {
 	uint8_t data[MAX_TEST_FRAME];
 	size_t len;
+	int linktype; /* enum pl_linktype: Ethernet, or an L3 framing as read */
 };
 
 /* Reads every frame of path; Linux cooked headers become Ethernet headers
  * with zero MACs, and frames are cut at MAX_TEST_FRAME. Returns the count,
  * or -1 with a message on stderr. *out is malloc'ed. */
 int read_frames(const char *path, struct frame **out);
+/* The same, and frames of the framings that start at L3 (raw IP, IPv4,
+ * IPv6, NULL, LOOP) kept as they are, with their link type. */
+int read_frames_l3(const char *path, struct frame **out);
 
 #endif

@@ -2526,6 +2526,108 @@ static void test_unknown_ethertype(void)
 	EQ(p.eth_type, 0x88cc);
 }
 
+/* ================= framings that start at L3 ================= */
+
+/* [family in 4 bytes, order `be`, unless family < 0] + IPv4 or IPv6 + UDP */
+static struct pl_pkt parse_l3(enum pl_linktype lt, long family, int be, int v6)
+{
+	struct frame f;
+
+	f_init(&f);
+	if (family >= 0) {
+		uint32_t v = (uint32_t)family;
+
+		if (!be)
+			v = __builtin_bswap32(v);
+		put32(&f, v);
+	}
+	if (v6)
+		ip6(&f, 17);
+	else
+		ip4(&f, 17);
+	udp(&f, 4000, 9);
+	putfill(&f, 0x61, 8);
+	finish(&f);
+	return parse_cut(&f, lt, f.n, f.n);
+}
+
+static void test_l3_raw(void)
+{
+	struct pl_pkt p = parse_l3(PL_LINK_RAW, -1, 0, 0);
+
+	PRESENT(p, PL_HAS_IP4 | PL_HAS_UDP);
+	EQ(p.eth_type, 0x0800);
+	MEM(p.ip_src, IP4_SRC, 4);
+	EQ(p.dport, 9);
+	check_clean(&p);
+	p = parse_l3(PL_LINK_RAW, -1, 0, 1);
+	PRESENT(p, PL_HAS_IP6 | PL_HAS_IP6_L4 | PL_HAS_UDP);
+	EQ(p.eth_type, 0x86dd);
+	MEM(p.ip_dst, IP6_DST, 16);
+	p = parse_l3(PL_LINK_IPV6, -1, 0, 1);
+	PRESENT(p, PL_HAS_IP6 | PL_HAS_IP6_L4 | PL_HAS_UDP);
+	/* LINKTYPE_IPV4 holding IPv6: the version does not match */
+	p = parse_l3(PL_LINK_IPV4, -1, 0, 1);
+	EQ(p.malformed, PL_MAL_IP_VERSION);
+}
+
+static void test_l3_raw_not_ip(void)
+{
+	struct frame f;
+	struct pl_pkt p;
+
+	f_init(&f);
+	put8(&f, 0x50); /* version 5 */
+	putfill(&f, 0, 19);
+	p = parse_cut(&f, PL_LINK_RAW, f.n, f.n);
+	PRESENT(p, 0);
+	EQ(p.eth_type, 0);
+	check_clean(&p);
+	/* nothing captured: cut short */
+	p = parse_cut(&f, PL_LINK_RAW, 0, 20);
+	PRESENT(p, 0);
+	EQ(p.truncated, 1);
+}
+
+static void test_l3_null_loop(void)
+{
+	struct pl_pkt p;
+
+	/* DLT_NULL in either byte order, AF_INET6 as each system numbers it */
+	p = parse_l3(PL_LINK_NULL, 2, 0, 0);
+	PRESENT(p, PL_HAS_IP4 | PL_HAS_UDP);
+	EQ(p.l4_payload_off, 4 + 20 + 8);
+	p = parse_l3(PL_LINK_NULL, 2, 1, 0);
+	PRESENT(p, PL_HAS_IP4 | PL_HAS_UDP);
+	p = parse_l3(PL_LINK_NULL, 30, 0, 1);
+	PRESENT(p, PL_HAS_IP6 | PL_HAS_IP6_L4 | PL_HAS_UDP);
+	p = parse_l3(PL_LINK_NULL, 24, 1, 1);
+	PRESENT(p, PL_HAS_IP6 | PL_HAS_IP6_L4 | PL_HAS_UDP);
+	/* DLT_LOOP is network order: a little-endian 2 is no family */
+	p = parse_l3(PL_LINK_LOOP, 28, 1, 1);
+	PRESENT(p, PL_HAS_IP6 | PL_HAS_IP6_L4 | PL_HAS_UDP);
+	p = parse_l3(PL_LINK_LOOP, 2, 0, 0);
+	PRESENT(p, 0);
+	/* an unknown family (AF_APPLETALK) stops the parse, without damage */
+	p = parse_l3(PL_LINK_NULL, 16, 0, 0);
+	PRESENT(p, 0);
+	EQ(p.truncated, 0);
+	EQ(p.malformed, 0);
+	check_clean(&p);
+}
+
+static void test_l3_null_cut(void)
+{
+	struct frame f;
+	struct pl_pkt p;
+
+	f_init(&f);
+	put32(&f, 0x02000000);
+	p = parse_cut(&f, PL_LINK_NULL, 3, 40);
+	PRESENT(p, 0);
+	EQ(p.truncated, 1);
+}
+
 /* ================= determinism ================= */
 
 /* Two parses of the same frame give memcmp-identical records, whatever
@@ -2702,6 +2804,10 @@ int main(void)
 	run("wire_len_gt_caplen", test_wire_len_gt_caplen);
 	run("caplen_gt_window", test_caplen_gt_window);
 	run("unknown_ethertype", test_unknown_ethertype);
+	run("l3_raw", test_l3_raw);
+	run("l3_raw_not_ip", test_l3_raw_not_ip);
+	run("l3_null_loop", test_l3_null_loop);
+	run("l3_null_cut", test_l3_null_cut);
 	run("determinism", test_determinism);
 
 	return check_summary("test_parser");
