@@ -35,6 +35,7 @@ unit-json      host   -
 unit-parser    host   -
 unit-filter    host   -
 unit-htab      host   -
+unit-quic      host   -
 golden         host   tshark,captures
 golden-own     host   tshark
 golden-list    host   -
@@ -66,6 +67,7 @@ suite_cmd() {
 	unit-parser) build/san/test_parser ;;
 	unit-filter) build/san/test_filter ;;
 	unit-htab) build/san/test_htab ;;
+	unit-quic) build/san/test_quic ;;
 	golden) python3 tests/golden/compare.py "$PKTLENS" "$PCAP_DIR" tests/golden/EXCEPTIONS ;;
 	# the captures the project makes (tests/golden/pcaps) against tshark
 	golden-own) python3 tests/golden/compare.py "$PKTLENS" tests/golden/pcaps tests/golden/EXCEPTIONS ;;

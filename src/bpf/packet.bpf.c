@@ -281,7 +281,7 @@ static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s, __u3
 	__u64 size = sizeof(s->ev), cap;
 
 	pl_finalize(s);
-	if (!(s->ev.pkt.present & (PL_HAS_DNS | PL_HAS_HTTP | PL_HAS_TLS)))
+	if (!(s->ev.pkt.present & PL_HAS_L7))
 		size = PL_PACKET_EVENT_SHORT;
 	s->ev.type = PL_EV_PACKET;
 	s->ev.ifindex = ifindex;

@@ -16,6 +16,7 @@
 #include "dns.c"
 #include "http.c"
 #include "tls.c"
+#include "quic.c"
 
 #define ETH_P_IP   0x0800
 #define ETH_P_ARP  0x0806
@@ -60,7 +61,8 @@ PL_INLINE void parse_tcp_payload(struct pl_scratch *s, __u32 off)
 enum pl_l7_kind {
 	PL_L7_NONE,
 	PL_L7_TCP,
-	PL_L7_DNS
+	PL_L7_DNS,
+	PL_L7_QUIC
 };
 
 /* Runs the L7 parser that pl_parse() chose, from its saved start. */
@@ -70,6 +72,8 @@ PL_INLINE void pl_parse_l7(struct pl_scratch *s)
 		parse_tcp_payload(s, s->l7_off);
 	else if (s->l7_kind == PL_L7_DNS)
 		parse_dns(s, s->l7_off);
+	else if (s->l7_kind == PL_L7_QUIC)
+		parse_quic(s, s->l7_off);
 }
 
 PL_INLINE void pl_start_l7(struct pl_scratch *s, __u32 kind, __u32 off)
@@ -117,6 +121,9 @@ PL_INLINE void parse_l4(struct pl_scratch *s, __u32 off)
 		if (payload && (is_dns_port(p->sport) || is_dns_port(p->dport)) &&
 		    pl_parse_wants(PL_PART_L7))
 			pl_start_l7(s, PL_L7_DNS, payload);
+		else if (payload && pl_parse_wants(PL_PART_L7) &&
+			 is_quic_long(s, payload, p->sport, p->dport))
+			pl_start_l7(s, PL_L7_QUIC, payload);
 		break;
 	case IPPROTO_ICMP_:
 		if (!v6)
@@ -178,6 +185,6 @@ PL_INLINE void pl_parse(struct pl_scratch *s)
 /* Makes the record canonical before it leaves: no stale L7 bytes. */
 PL_INLINE void pl_finalize(struct pl_scratch *s)
 {
-	if (!(s->ev.pkt.present & (PL_HAS_DNS | PL_HAS_HTTP | PL_HAS_TLS)))
+	if (!(s->ev.pkt.present & PL_HAS_L7))
 		__builtin_memset(&s->ev.pkt.l7, 0, sizeof(s->ev.pkt.l7));
 }

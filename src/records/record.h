@@ -30,6 +30,7 @@
 #define PL_TLS_SNI_MAX	   256
 #define PL_TLS_ALPN_MAX	   128 /* raw ALPN protocol_name_list */
 #define PL_TLS_VERS_MAX	   8
+#define PL_QUIC_CID_MAX	   20 /* RFC 9000 17.2: a v1 connection ID is at most 20 bytes */
 
 /* Link types the parser accepts (pcap DLT values). */
 enum pl_linktype {
@@ -66,7 +67,11 @@ enum pl_present {
 	PL_HAS_SLL = 1u << 23,		 /* Linux cooked capture: no MACs */
 	PL_HAS_ICMP_QUOTE = 1u << 24,	 /* ICMP error carries a quoted packet */
 	PL_HAS_DNS_QTYPE = 1u << 25,	 /* the first question's type was read */
+	PL_HAS_QUIC = 1u << 31,		 /* a QUIC long header: l7.tls.quic */
 };
+
+/* The layers that use pl_pkt.l7. */
+#define PL_HAS_L7 (PL_HAS_DNS | PL_HAS_HTTP | PL_HAS_TLS | PL_HAS_QUIC)
 
 /* pl_pkt.malformed: why the parse stopped early (0 = it did not). */
 enum pl_malformed {
@@ -83,6 +88,9 @@ enum pl_malformed {
 	PL_MAL_ARP,	      /* unsupported hardware/protocol sizes */
 	PL_MAL_IP_VERSION,    /* IP version field does not match EtherType */
 	PL_MAL_PAST_LENGTH,   /* a header runs past the IP/UDP length */
+	PL_MAL_QUIC_HDR,      /* QUIC long header: a length past the datagram */
+	PL_MAL_QUIC_DECRYPT,  /* a client Initial that did not decrypt */
+	PL_MAL_QUIC_CRYPTO,   /* bad frames, or no whole ClientHello, in an Initial */
 	PL_MAL__COUNT,
 };
 
@@ -167,9 +175,28 @@ struct pl_pkt {
 			__u16 versions[PL_TLS_VERS_MAX];
 			char sni[PL_TLS_SNI_MAX];
 			__u8 alpn[PL_TLS_ALPN_MAX]; /* length-prefixed names, as on the wire */
+			/* PL_HAS_QUIC: the long header; the ClientHello above, when
+			 * user space decrypted a client Initial (parse/quic_initial.c) */
+			struct {
+				__u32 version;
+				__u8 type;     /* the long packet type's two bits, as sent */
+				__u8 dcid_len; /* quic.dcil */
+				__u8 scid_len; /* quic.scil */
+				__u8 flags;    /* enum pl_quic_flags */
+				__u16 payload_off; /* packet number's offset in the frame */
+				__u16 length;	   /* quic.packet_length: pn and payload */
+				__u8 dcid[PL_QUIC_CID_MAX];
+				__u8 scid[PL_QUIC_CID_MAX];
+			} quic;
 		} tls;
 	} l7;
 } __attribute__((aligned(8))); /* (no padding: 8-byte moves for the memsets) */
+
+/* l7.tls.quic.flags */
+enum pl_quic_flags {
+	PL_QUIC_CLIENT_INITIAL = 1u << 0, /* an Initial to be decrypted with the client keys */
+	PL_QUIC_DECRYPTED = 1u << 1,	  /* user space decrypted it: tls.* hold its hello */
+};
 
 /* Ring-buffer record kinds. */
 enum pl_event_type {
@@ -241,6 +268,7 @@ enum pl_counter {
 	PL_CNT_LOST,	     /* the ring buffer was full */
 	PL_CNT_SAMPLED_OUT,  /* --sample N skipped it */
 	PL_CNT_RATE_LIMITED, /* --rate PPS skipped it */
+	PL_CNT_QUIC_INITIAL, /* client Initials sent whole for user space to decrypt */
 	PL_CNT__COUNT,
 };
 
