@@ -203,6 +203,7 @@ enum pl_event_type {
 	PL_EV_PACKET = 1,      /* struct pl_packet_event */
 	PL_EV_PACKET_DATA = 2, /* struct pl_packet_event, then struct pl_capture */
 	PL_EV_FRAME = 3,       /* struct pl_frame_event: a whole frame, unparsed */
+	PL_EV_QUIC_FRAME = 4,  /* the same for a QUIC client Initial the filter may take */
 };
 
 /* One packet as it leaves the kernel; `pkt` is the parser's bytes. */
@@ -251,7 +252,7 @@ struct pl_capture {
  * snapshot length, or filters on L7 fields, go as PL_EV_PACKET_DATA.
  */
 struct pl_frame_event {
-	__u16 type; /* PL_EV_FRAME */
+	__u16 type; /* PL_EV_FRAME, PL_EV_QUIC_FRAME */
 	__u16 _pad0;
 	__u32 ifindex;
 	__u64 ts_mono_ns;

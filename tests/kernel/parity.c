@@ -514,6 +514,9 @@ int main(int argc, char **argv)
 	long matched, total;
 	size_t j;
 
+	/* the kernel leaves QUIC Initials encrypted: compare its record with
+	 * the host's before decryption */
+	pl_parse_set_quic_decrypt(false);
 	if (argc > 2 && !strcmp(argv[1], "--filters"))
 		return filters_from(argv[2], argc - 3, argv + 3);
 	skel = packet_bpf__open_and_load();
