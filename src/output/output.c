@@ -369,8 +369,11 @@ static void json_quic(struct pl_out *o, const struct pl_pkt *p)
 			     p->l7.tls.quic.type);
 	json_cid(o, "quic.dcid", p->l7.tls.quic.dcid, p->l7.tls.quic.dcid_len);
 	json_cid(o, "quic.scid", p->l7.tls.quic.scid, p->l7.tls.quic.scid_len);
-	if (p->l7.tls.quic.length)
-		pl_json_uint(o, "quic.packet_length", p->l7.tls.quic.length);
+	/* tshark's packet length: the header and what its Length covers */
+	if (p->l7.tls.quic.length && p->l7.tls.quic.payload_off > p->l4_payload_off)
+		pl_json_uint(o, "quic.packet_length",
+			     (unsigned)(p->l7.tls.quic.payload_off - p->l4_payload_off) +
+				     p->l7.tls.quic.length);
 }
 
 /* l7 is a union holding at most one protocol; a record claiming more than

@@ -4,8 +4,9 @@
  *
  * 1 | fixed (1) | type (2) | type-specific (4) | version (4)
  * | DCID len (1) | DCID (0..20) | SCID len (1) | SCID (0..20)
- * Initial: token length (varint) | token | length (varint)
- *          | packet number (1..4, protected) | payload (AEAD)
+ * Initial: token length (varint) | token | then as 0-RTT and Handshake:
+ *          length (varint) | packet number (1..4, protected) | payload
+ * Retry and version negotiation (version 0) have neither.
  *
  * Only the header is read here, in the kernel and on the host alike; the
  * Initial's payload is decrypted in user space (parse/quic_initial.c).
@@ -114,16 +115,21 @@ PL_SUBPROG int parse_quic(struct pl_scratch *s, __u32 off)
 		return 0;
 	p->l7.tls.quic.scid_len = (__u8)len;
 	pos += 1 + len;
+	/* Retry (v1 3, v2 0) has no Length; other versions, nothing known */
 	initial = p->l7.tls.quic.version == QUIC_V2 ? QUIC_INITIAL_V2 : QUIC_INITIAL_V1;
-	if (!quic_known_version(p->l7.tls.quic.version) || p->l7.tls.quic.type != initial)
+	if (!quic_known_version(p->l7.tls.quic.version) ||
+	    p->l7.tls.quic.type == ((initial + 3) & 3))
 		return 0;
-	if (!quic_varint(s, &pos, &token))
-		return 0;
-	if (token > s->l4_end - pos) {
-		pl_set_malformed(s, PL_MAL_QUIC_HDR);
-		return 0;
+	initial = p->l7.tls.quic.type == initial;
+	if (initial) {
+		if (!quic_varint(s, &pos, &token))
+			return 0;
+		if (token > s->l4_end - pos) {
+			pl_set_malformed(s, PL_MAL_QUIC_HDR);
+			return 0;
+		}
+		pos += (__u32)token;
 	}
-	pos += (__u32)token;
 	if (!quic_varint(s, &pos, &length))
 		return 0;
 	/* the packet number (1..4 bytes) and a 16-byte tag at least */
@@ -135,7 +141,8 @@ PL_SUBPROG int parse_quic(struct pl_scratch *s, __u32 off)
 	p->l7.tls.quic.length = (__u16)length;
 	/* a client's Initial: to the server's port, or padded as a client's
 	 * must be when neither port is 443 (a server's goes out from 443) */
-	if (p->dport == QUIC_PORT || (p->sport != QUIC_PORT && s->l4_end - off >= QUIC_MIN_INITIAL))
+	if (initial &&
+	    (p->dport == QUIC_PORT || (p->sport != QUIC_PORT && s->l4_end - off >= QUIC_MIN_INITIAL)))
 		p->l7.tls.quic.flags |= PL_QUIC_CLIENT_INITIAL;
 	return 0;
 }

@@ -184,7 +184,7 @@ struct pl_pkt {
 				__u8 scid_len; /* quic.scil */
 				__u8 flags;    /* enum pl_quic_flags */
 				__u16 payload_off; /* packet number's offset in the frame */
-				__u16 length;	   /* quic.packet_length: pn and payload */
+				__u16 length;	   /* the Length field: pn and payload */
 				__u8 dcid[PL_QUIC_CID_MAX];
 				__u8 scid[PL_QUIC_CID_MAX];
 			} quic;

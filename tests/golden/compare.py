@@ -71,10 +71,14 @@ SPEC_FIELDS = {
     "tls.handshake.extensions_server_name": TEXT,
     "tls.handshake.extensions_alpn_str": TEXT_LIST,
     "tls.handshake.extensions.supported_version": INT_LIST,
+    "quic.version": INT, "quic.long.packet_type": INT,
+    "quic.long.packet_type_v2": INT, "quic.dcid": STR, "quic.scid": STR,
+    "quic.packet_length": INT,
 }
 # Extra tshark fields needed to rebuild SPEC values (VLAN tag order and the
 # EtherType after the tags; tshark's eth.type is the outermost one).
-HELPER_FIELDS = ["vlan.etype", "ieee8021ad.id", "ieee8021ah.etype"]
+HELPER_FIELDS = ["vlan.etype", "ieee8021ad.id", "ieee8021ah.etype",
+                 "quic.header_form"]
 TSHARK_FIELDS = ["frame.number", "frame.protocols"] + list(SPEC_FIELDS) \
     + HELPER_FIELDS
 
@@ -236,8 +240,11 @@ def normalise(row, outer):
     if tags:
         rec["vlan.id"] = tags
 
+    # pktlens decodes QUIC long headers only, and the first packet of a
+    # datagram: a datagram that starts with a short header has no quic.*
+    short = row["quic.header_form"][:1] == ["0"]
     for field, kind in SPEC_FIELDS.items():
-        if field == "vlan.id":
+        if field == "vlan.id" or (short and field.startswith("quic.")):
             continue
         vals = outer_values(field)
         if not vals:

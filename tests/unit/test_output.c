@@ -465,6 +465,8 @@ static void test_quic(void)
 	p.l7.tls.quic.scid_len = 1;
 	p.l7.tls.quic.scid[0] = 0x0a;
 	p.l7.tls.quic.length = 1182;
+	p.l4_payload_off = 42;
+	p.l7.tls.quic.payload_off = 42 + 18;
 	p.l7.tls.hs_type = 1;
 	p.l7.tls.version = 0x0303;
 	memcpy(p.l7.tls.sni, "q.example", 9);
@@ -474,7 +476,7 @@ static void test_quic(void)
 	got = render(pl_write_json, &meta_live, &p);
 	expect_has("json_quic", got,
 		   "\"quic.version\":1,\"quic.long.packet_type\":0,\"quic.dcid\":\"8394c8f0\","
-		   "\"quic.scid\":\"0a\",\"quic.packet_length\":1182,\"tls.handshake.type\":1,"
+		   "\"quic.scid\":\"0a\",\"quic.packet_length\":1200,\"tls.handshake.type\":1,"
 		   "\"tls.handshake.version\":771,"
 		   "\"tls.handshake.extensions_server_name\":\"q.example\","
 		   "\"tls.handshake.extensions_alpn_str\":[\"h3\"]}\n");
