@@ -45,6 +45,7 @@ filter         host   tcpdump
 cli            kernel -
 e2e            kernel lab
 filter-live    kernel lab
+quic           kernel  lab
 tcp            kernel lab
 flows          kernel lab
 top            kernel lab
@@ -90,6 +91,7 @@ suite_cmd() {
 	cli) bash tests/cli/cli.sh ;;
 	e2e) bash tests/e2e/lab_e2e.sh ;;
 	filter-live) bash tests/e2e/filter_live.sh ;;
+	quic) bash tests/e2e/quic_e2e.sh ;;
 	tcp) bash tests/e2e/tcp_e2e.sh ;;
 	flows) bash tests/e2e/flows_e2e.sh ;;
 	top) bash tests/e2e/top_tmux.sh ;;
