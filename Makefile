@@ -120,17 +120,19 @@ $(BUILD)/fuzz/%.o: %.c | $(SKELS)
 	$(CLANG) $(FUZZ_CFLAGS) $(DEPFLAGS) -c $< -o $@
 $(BUILD)/fuzz/src/sinks/ipfix.o: FUZZ_CFLAGS += $(shell pkg-config --cflags libfixbuf 2>/dev/null)
 
-FUZZERS := fuzz_parser fuzz_filter fuzz_read fuzz_config fuzz_detect
+FUZZERS := fuzz_parser fuzz_filter fuzz_read fuzz_config fuzz_detect fuzz_quic
 fuzz: $(addprefix $(BUILD)/,$(FUZZERS))
 fuzz_objs = $(patsubst %.c,$(BUILD)/fuzz/%.o,$(1))
 $(BUILD)/fuzz_parser: $(call fuzz_objs,tests/fuzz/fuzz_parser.c src/parse/parse.c $(OUT_SRCS))
-	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -o $@
+	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -lcrypto -o $@
+$(BUILD)/fuzz_quic: $(call fuzz_objs,tests/fuzz/fuzz_quic.c src/parse/parse.c $(OUT_SRCS))
+	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -lcrypto -o $@
 $(BUILD)/fuzz_filter: $(call fuzz_objs,tests/fuzz/fuzz_filter.c src/parse/parse.c src/filter/compile.c \
 		src/filter/cbpf.c)
 	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ $(LDLIBS) -o $@
 $(BUILD)/fuzz_detect: $(call fuzz_objs,tests/fuzz/fuzz_detect.c src/detect/host.c src/util/htab.c \
 		src/detect/config.c src/detect/alert.c src/parse/parse.c $(OUT_SRCS))
-	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -o $@
+	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -lcrypto -o $@
 # read and the agent's configuration reach into most of pktlens: every
 # object but main's
 FUZZ_PROGRAM := $(call fuzz_objs,$(filter-out src/main.c,$(USER_SRCS)))
