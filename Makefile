@@ -8,7 +8,7 @@ ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) -Isrc
-LDLIBS   := -lbpf -lpcap -lelf -lz -lmnl -lcrypto
+LDLIBS   := -lbpf -lpcap -lelf -lz -lmnl -lm -lcrypto
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # A target whose recipe fails is removed, so a half-written file (a 0-byte
@@ -91,10 +91,10 @@ $(BUILD)/san/%.o: %.c | $(SKELS)
 
 # the record writer and the packet records on it
 OUT_SRCS   := src/output/output.c src/output/json.c
-UNIT_TESTS := test_output test_json test_parser test_filter test_htab test_quic
+UNIT_TESTS := test_output test_json test_parser test_filter test_htab test_hist test_quic
 UNIT_BINS  := $(addprefix $(BUILD)/san/,$(UNIT_TESTS))
 UNIT_LIB   := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c $(OUT_SRCS) src/output/flow_output.c \
-	src/util/htab.c
+	src/util/htab.c src/sinks/prom_text.c
 $(UNIT_BINS): $(BUILD)/san/%: $(BUILD)/san/tests/unit/%.o $(call san,$(UNIT_LIB))
 	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@
 

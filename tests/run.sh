@@ -35,6 +35,7 @@ unit-json      host   -
 unit-parser    host   -
 unit-filter    host   -
 unit-htab      host   -
+unit-hist      host   -
 unit-quic      host   -
 golden         host   tshark,captures
 golden-own     host   tshark
@@ -68,6 +69,7 @@ suite_cmd() {
 	unit-parser) build/san/test_parser ;;
 	unit-filter) build/san/test_filter ;;
 	unit-htab) build/san/test_htab ;;
+	unit-hist) build/san/test_hist ;;
 	unit-quic) build/san/test_quic ;;
 	golden) python3 tests/golden/compare.py "$PKTLENS" "$PCAP_DIR" tests/golden/EXCEPTIONS ;;
 	# the captures the project makes (tests/golden/pcaps) against tshark
@@ -146,9 +148,12 @@ run_suite() {
 		skipped=$((skipped + 1))
 		return
 	fi
+	local t0=$SECONDS
 	suite_cmd "$name" </dev/null >"$out" 2>&1
 	rc=$?
 	grep -E '^(PASS|FAIL|SKIP) ' "$out"
+	# the budget of make test is 15 minutes: each suite says what it took
+	echo "   ($name: $((SECONDS - t0)) s)"
 	p=$(grep -cE '^PASS ' "$out")
 	f=$(grep -cE '^FAIL ' "$out")
 	s=$(grep -cE '^SKIP ' "$out")
