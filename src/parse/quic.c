@@ -26,8 +26,9 @@ PL_INLINE bool quic_known_version(__u32 v)
 }
 
 /* The first byte and version at off say QUIC: on port 443 any long header
- * (a version negotiation too); elsewhere only a client Initial of a version
- * we know in a padded datagram, which leaves little to chance. */
+ * of a version we know (a version negotiation too), the fixed bit set or
+ * not (a peer may grease it, RFC 9287); elsewhere only a client Initial of
+ * a version we know in a padded datagram, which leaves little to chance. */
 PL_INLINE bool is_quic_long(struct pl_scratch *s, __u32 off, __u16 sport, __u16 dport)
 {
 	__u8 b0;
@@ -40,7 +41,7 @@ PL_INLINE bool is_quic_long(struct pl_scratch *s, __u32 off, __u16 sport, __u16 
 		return false;
 	v = pl_be32(s, off + 1);
 	if (sport == QUIC_PORT || dport == QUIC_PORT)
-		return v == 0 || ((b0 & 0x40) && quic_known_version(v));
+		return v == 0 || quic_known_version(v);
 	return (b0 & 0x40) && quic_known_version(v) && s->l4_end - off >= QUIC_MIN_INITIAL &&
 	       ((b0 >> 4) & 3) == (v == QUIC_V2 ? QUIC_INITIAL_V2 : QUIC_INITIAL_V1);
 }

@@ -287,6 +287,12 @@ static void test_long_headers(void)
 	EQ(p.l7.tls.quic.type, 2);
 	EQ(p.l7.tls.quic.flags, 0);
 	EQ(p.l7.tls.quic.scid[0], 0xbb);
+	/* the fixed bit greased (RFC 9287), as ngtcp2 does once allowed */
+	f[ETH_IP_UDP] = 0xa0;
+	parse(&p, f, n, n);
+	TRUE(p.present & PL_HAS_QUIC);
+	EQ(p.l7.tls.quic.type, 2);
+	EQ(p.l7.tls.quic.scid[0], 0xbb);
 	/* short header, or a long one to another port: not QUIC here */
 	f[ETH_IP_UDP] = 0x40;
 	parse(&p, f, n, n);
