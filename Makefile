@@ -8,7 +8,7 @@ ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) -Isrc
-LDLIBS   := -lbpf -lpcap -lelf -lz -lmnl -lm
+LDLIBS   := -lbpf -lpcap -lelf -lz -lmnl -lm -lcrypto
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # A target whose recipe fails is removed, so a half-written file (a 0-byte
@@ -100,7 +100,8 @@ $(BUILD)/san/%.o: %.c | $(SKELS)
 
 # the record writer and the packet records on it
 OUT_SRCS   := src/output/output.c src/output/json.c
-UNIT_TESTS := test_output test_json test_parser test_filter test_htab test_hist test_community_id
+UNIT_TESTS := test_output test_json test_parser test_filter test_htab test_hist test_community_id \
+	test_quic
 UNIT_BINS  := $(addprefix $(BUILD)/san/,$(UNIT_TESTS))
 UNIT_LIB   := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c $(OUT_SRCS) src/output/flow_output.c \
 	src/util/htab.c src/sinks/prom_text.c src/util/community_id.c
@@ -136,17 +137,19 @@ $(BUILD)/fuzz/%.o: %.c | $(SKELS)
 	$(CLANG) $(FUZZ_CFLAGS) $(DEPFLAGS) -c $< -o $@
 $(BUILD)/fuzz/src/sinks/ipfix.o: FUZZ_CFLAGS += $(shell pkg-config --cflags libfixbuf 2>/dev/null)
 
-FUZZERS := fuzz_parser fuzz_filter fuzz_read fuzz_config fuzz_detect
+FUZZERS := fuzz_parser fuzz_filter fuzz_read fuzz_config fuzz_detect fuzz_quic
 fuzz: $(addprefix $(BUILD)/,$(FUZZERS))
 fuzz_objs = $(patsubst %.c,$(BUILD)/fuzz/%.o,$(1))
 $(BUILD)/fuzz_parser: $(call fuzz_objs,tests/fuzz/fuzz_parser.c src/parse/parse.c $(OUT_SRCS))
-	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -o $@
+	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -lcrypto -o $@
+$(BUILD)/fuzz_quic: $(call fuzz_objs,tests/fuzz/fuzz_quic.c src/parse/parse.c $(OUT_SRCS))
+	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -lcrypto -o $@
 $(BUILD)/fuzz_filter: $(call fuzz_objs,tests/fuzz/fuzz_filter.c src/parse/parse.c src/filter/compile.c \
 		src/filter/cbpf.c)
 	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ $(LDLIBS) -o $@
 $(BUILD)/fuzz_detect: $(call fuzz_objs,tests/fuzz/fuzz_detect.c src/detect/host.c src/util/htab.c \
 		src/detect/config.c src/detect/alert.c src/parse/parse.c $(OUT_SRCS))
-	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -o $@
+	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -lcrypto -o $@
 # read and the agent's configuration reach into most of pktlens: every
 # object but main's
 FUZZ_PROGRAM := $(call fuzz_objs,$(filter-out src/main.c,$(USER_SRCS)))

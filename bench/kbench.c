@@ -277,6 +277,23 @@ static void build_ipv6_ext(struct frame *f)
 	ipv6(f, 0, &rest);
 }
 
+/* A QUIC v1 client Initial as Chrome sends it: 8-byte DCID, no SCID, no
+ * token, a 1200-byte datagram; the kernel reads the header only (the
+ * payload is opaque to it: user space decrypts). */
+static void build_quic(struct frame *f)
+{
+	struct frame q = { .n = 0 }, l4 = { .n = 0 };
+
+	put8(&q, 0xc3), put32(&q, 1);
+	put8(&q, 8), put32(&q, 0x8394c8f0), put32(&q, 0x3e515708);
+	put8(&q, 0), put8(&q, 0); /* SCID, token */
+	put16(&q, 0x4000 | (1200 - 18)); /* length: the rest of the datagram */
+	fill(&q, 0x5a, 1200 - q.n);
+	udp(&l4, 40000, 443, &q);
+	eth(f, 0x0800, 0);
+	ipv4(f, 17, &l4);
+}
+
 static void build_vlan(struct frame *f)
 {
 	tcp4_frame(f, 100, 443, TCP_ACK, opt_ts, sizeof(opt_ts), NULL);
@@ -327,8 +344,14 @@ static struct klass classes[] = {
 	  .build = build_vxlan_syn,
 	  .want = PL_HAS_IP4 | PL_HAS_UDP,
 	  .tun = PL_TUN_VXLAN },
+	{ .name = "QUIC client Initial (UDP 443)", .build = build_quic, .want = PL_HAS_QUIC },
 };
 #define N_CLASSES (sizeof(classes) / sizeof(classes[0]))
+/* The goals and every mean are over the first seven classes, the mix of
+ * issue 11; the classes after them (tunnels, QUIC) are shown per row
+ * beside it, so that adding a class never moves a goal's figure. */
+#define N_MIX 7
+_Static_assert(N_MIX <= N_CLASSES, "the mix is the first classes");
 
 /*
  * The programs measured, each loaded from the skeleton as the command
@@ -515,7 +538,7 @@ static int keep_record(void *ctx, void *data, size_t size)
 
 static void print_goal(const struct config *c, double mean_base)
 {
-	double mean = c->sum / N_CLASSES;
+	double mean = c->sum / N_MIX;
 
 	printf("- Goal for %s: <= %.0f ns/packet mean over the mix: **%s**: %.1f ns/pkt "
 	       "as measured, %.2fx the XDP_PASS baseline (%.1f ns/pkt net of it).\n",
@@ -537,17 +560,18 @@ static void print_programs(double mean_base)
 		printf("---:|");
 	printf("\n");
 	for (i = 0; i < N_CLASSES; i++) {
-		printf("| %s | %zu | %.0f |", classes[i].name, classes[i].f.n, classes[i].base);
+		printf("| %s%s | %zu | %.0f |", classes[i].name, i < N_MIX ? "" : " (not in the mix)",
+		       classes[i].f.n, classes[i].base);
 		for (j = 0; j < FIRST_FILTER; j++)
 			printf(" %.0f |", configs[j].ns[i]);
 		printf("\n");
 	}
-	printf("| **mean over the mix** | | %.1f |", mean_base);
+	printf("| **mean over the mix** (the first %d classes) | | %.1f |", N_MIX, mean_base);
 	for (j = 0; j < FIRST_FILTER; j++)
-		printf(" **%.1f** |", configs[j].sum / N_CLASSES);
+		printf(" **%.1f** |", configs[j].sum / N_MIX);
 	printf("\n| ratio to XDP_PASS | | 1.00 |");
 	for (j = 0; j < FIRST_FILTER; j++)
-		printf(" %.2f |", configs[j].sum / N_CLASSES / mean_base);
+		printf(" %.2f |", configs[j].sum / N_MIX / mean_base);
 	printf("\n\n");
 }
 
@@ -579,14 +603,14 @@ static void print_filters(double mean_base)
 			       configs[j].ns[i] - none->ns[i], configs[j].match[i] ? " match" : "");
 		printf("\n");
 	}
-	printf("| **mean over the mix** | %.1f | **%.1f** |", mean_base, none->sum / N_CLASSES);
+	printf("| **mean over the mix** | %.1f | **%.1f** |", mean_base, none->sum / N_MIX);
 	for (j = FIRST_FILTER; j < N_CONFIGS; j++)
-		printf(" **%.1f** (%+.1f) |", configs[j].sum / N_CLASSES,
-		       (configs[j].sum - none->sum) / N_CLASSES);
+		printf(" **%.1f** (%+.1f) |", configs[j].sum / N_MIX,
+		       (configs[j].sum - none->sum) / N_MIX);
 	printf("\n\n");
 	/* issue 13: what a header filter costs over no filter */
 	for (j = FIRST_FILTER; j < N_CONFIGS; j++) {
-		double over = (configs[j].sum - none->sum) / N_CLASSES;
+		double over = (configs[j].sum - none->sum) / N_MIX;
 
 		if (!configs[j].filter_goal)
 			continue;
@@ -595,7 +619,7 @@ static void print_filters(double mean_base)
 		       "**%s**: %+.1f ns/pkt (%.1f against %.1f)\n",
 		       configs[j].name, configs[j].filter_goal,
 		       over <= configs[j].filter_goal ? "met" : "not met", over,
-		       configs[j].sum / N_CLASSES, none->sum / N_CLASSES);
+		       configs[j].sum / N_MIX, none->sum / N_MIX);
 	}
 }
 
@@ -642,10 +666,12 @@ static int filter_means(int argc, char **argv, struct xdp_pass_bpf *pass)
 				x[r] = test_run(bpf_program__fd(skel->progs.pktlens_xdp),
 						&classes[i].f, REPEAT);
 			}
-			sum += median3(x);
-			base += median3(b);
+			if (i < N_MIX) {
+				sum += median3(x);
+				base += median3(b);
+			}
 		}
-		printf("%.1f ns/packet (XDP_PASS %.1f): %s\n", sum / N_CLASSES, base / N_CLASSES,
+		printf("%.1f ns/packet (XDP_PASS %.1f): %s\n", sum / N_MIX, base / N_MIX,
 		       argv[a]);
 		packet_bpf__destroy(skel);
 	}
@@ -692,6 +718,8 @@ int main(int argc, char **argv)
 		return 1;
 	for (i = 0; i < N_CLASSES; i++)
 		classes[i].build(&classes[i].f);
+	/* the kernel's record of a QUIC Initial: the host would decrypt it */
+	pl_parse_set_quic_decrypt(false);
 	if (check_frames(emit, check, &got))
 		return 1;
 	for (i = 0; i < N_CLASSES; i++)
@@ -717,14 +745,16 @@ int main(int argc, char **argv)
 				c[j][r] = test_run(configs[j].fd, &k->f, REPEAT);
 		}
 		k->base = median3(b);
-		sum_base += k->base;
+		if (i < N_MIX)
+			sum_base += k->base;
 		for (j = 0; j < N_CONFIGS; j++) {
 			configs[j].ns[i] = median3(c[j]);
-			configs[j].sum += configs[j].ns[i];
+			if (i < N_MIX)
+				configs[j].sum += configs[j].ns[i];
 		}
 	}
-	mean_base = sum_base / N_CLASSES;
-	mean_none = configs[1].sum / N_CLASSES;
+	mean_base = sum_base / N_MIX;
+	mean_none = configs[1].sum / N_MIX;
 
 	/* emit_records = 1, ring never drained: after the first ~12k records
 	 * of a measurement the ring is full and each output fails (lost) */
@@ -737,7 +767,8 @@ int main(int argc, char **argv)
 			a[r] = test_run(fd_emit, &classes[i].f, REPEAT);
 		}
 		classes[i].emit_full = median3(a);
-		sum_full += classes[i].emit_full;
+		if (i < N_MIX)
+			sum_full += classes[i].emit_full;
 	}
 	emitted = counter(emit, PL_CNT_EMITTED);
 	lost = counter(emit, PL_CNT_LOST);
@@ -754,7 +785,8 @@ int main(int argc, char **argv)
 			a[r] = test_run(fd_emit, &classes[i].f, room);
 		}
 		classes[i].emit_room = median3(a);
-		sum_room += classes[i].emit_room;
+		if (i < N_MIX)
+			sum_room += classes[i].emit_room;
 	}
 	lost_room = counter(emit, PL_CNT_LOST) - lost;
 
@@ -773,13 +805,13 @@ int main(int argc, char **argv)
 	printf("- %d runs, the ring full after its first %d records: mean %.1f ns/pkt over "
 	       "the mix (+%.1f vs emit_records = 0); over these %d measurements "
 	       "%llu records emitted, %llu lost\n",
-	       REPEAT, room, sum_full / N_CLASSES, sum_full / N_CLASSES - mean_none,
+	       REPEAT, room, sum_full / N_MIX, sum_full / N_MIX - mean_none,
 	       (int)N_CLASSES * ROUNDS, emitted - N_CLASSES, lost);
 	printf("- %d runs, as many as the %u-byte ring holds (%zu-byte records), emptied "
 	       "between measurements: mean %.1f ns/pkt over the mix (+%.1f vs emit_records = 0); "
 	       "%llu lost\n\n",
 	       room, bpf_map__max_entries(emit->maps.events), sizeof(struct pl_packet_event),
-	       sum_room / N_CLASSES, sum_room / N_CLASSES - mean_none, lost_room);
+	       sum_room / N_MIX, sum_room / N_MIX - mean_none, lost_room);
 	print_filters(mean_base);
 
 	ring_buffer__free(rb);

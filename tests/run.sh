@@ -37,6 +37,7 @@ unit-filter    host   -
 unit-htab      host   -
 unit-hist      host   -
 unit-community-id host -
+unit-quic      host   -
 golden         host   tshark,captures
 golden-own     host   tshark
 golden-list    host   -
@@ -48,6 +49,7 @@ completion     host   -
 e2e            kernel lab
 filter-live    kernel lab
 tunnels        kernel lab
+quic           kernel  lab
 tcp            kernel lab
 flows          kernel lab
 top            kernel lab
@@ -77,6 +79,7 @@ suite_cmd() {
 	unit-htab) build/san/test_htab ;;
 	unit-hist) build/san/test_hist ;;
 	unit-community-id) build/san/test_community_id ;;
+	unit-quic) build/san/test_quic ;;
 	golden) python3 tests/golden/compare.py "$PKTLENS" "$PCAP_DIR" tests/golden/EXCEPTIONS ;;
 	# the captures the project makes (tests/golden/pcaps) against tshark
 	golden-own) python3 tests/golden/compare.py "$PKTLENS" tests/golden/pcaps tests/golden/EXCEPTIONS ;;
@@ -101,6 +104,7 @@ suite_cmd() {
 	completion) bash tests/cli/completion.sh ;;
 	e2e) bash tests/e2e/lab_e2e.sh ;;
 	filter-live) bash tests/e2e/filter_live.sh ;;
+	quic) bash tests/e2e/quic_e2e.sh ;;
 	tcp) bash tests/e2e/tcp_e2e.sh ;;
 	flows) bash tests/e2e/flows_e2e.sh ;;
 	top) bash tests/e2e/top_tmux.sh ;;

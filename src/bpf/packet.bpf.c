@@ -16,6 +16,7 @@ const volatile __u32 capture_len = 0;	 /* -w: bytes of each packet to send */
 const volatile __u32 capture_frames = 0; /* -w: whole frames go unparsed */
 const volatile __u32 sample_every = 0;	 /* --sample N: keep 1 of N */
 const volatile __u64 rate_pps = 0;	 /* --rate PPS, per CPU */
+const volatile __u32 quic_initials = 0;	 /* QUIC client Initials go up whole */
 /* enum pl_parse_part: the parts of the parse something reads; user space
  * narrows it (pl_narrow_parse()). A record holds every part. */
 const volatile __u32 parse_parts = ~0u;
@@ -329,7 +330,8 @@ static __always_inline __u64 *ring_look(void)
 
 /* -w with a frame no longer than the snapshot: the frame as it is, for
  * user space to parse. */
-static __always_inline void emit_frame(void *ctx, bool xdp, __u32 ifindex, __u32 frame_len)
+static __always_inline void emit_frame(void *ctx, bool xdp, __u32 ifindex, __u32 frame_len,
+				       __u16 type)
 {
 	__u32 zero = 0;
 	struct pl_frame_buf *f = bpf_map_lookup_elem(&frame_scratch, &zero);
@@ -340,7 +342,7 @@ static __always_inline void emit_frame(void *ctx, bool xdp, __u32 ifindex, __u32
 		count(PL_CNT_LOST);
 		return;
 	}
-	f->hdr.type = PL_EV_FRAME;
+	f->hdr.type = type;
 	f->hdr.ifindex = ifindex;
 	f->hdr.ts_mono_ns = bpf_ktime_get_ns();
 	f->hdr.frame_len = (__u32)n;
@@ -355,7 +357,7 @@ static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s, __u3
 	pl_finalize(s);
 	if (pl_pkt_has_tail(&s->ev.pkt))
 		size = sizeof(s->ev);
-	else if (s->ev.pkt.present & (PL_HAS_DNS | PL_HAS_HTTP | PL_HAS_TLS))
+	else if (s->ev.pkt.present & PL_HAS_L7)
 		size = PL_PACKET_EVENT_L7;
 	else
 		size = PL_PACKET_EVENT_SHORT;
@@ -388,7 +390,7 @@ static __always_inline bool capture_whole(void *ctx, bool xdp, __u32 frame_len, 
 		return false;
 	count(PL_CNT_MATCHED);
 	if (emit_records && admit())
-		emit_frame(ctx, xdp, ifindex, frame_len);
+		emit_frame(ctx, xdp, ifindex, frame_len, PL_EV_FRAME);
 	return true;
 }
 
@@ -453,6 +455,19 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len, __u32 i
 			pl_reset(s, frame_len);
 			pl_parse(s);
 		}
+	}
+	/* a QUIC client Initial: its hello is encrypted (parse/quic_initial.c
+	 * says why the kernel leaves it be); it goes up whole when the filter
+	 * may take it, and user space decrypts it and runs the filter */
+	if (quic_initials && (s->ev.pkt.present & PL_HAS_QUIC) &&
+	    (s->ev.pkt.l7.tls.quic.flags & PL_QUIC_CLIENT_INITIAL) && frame_len <= PL_CAP_MAX) {
+		if (filter.needs_l7 && !pl_filter_may_match(&filter, s))
+			return;
+		count(PL_CNT_MATCHED);
+		count(PL_CNT_QUIC_INITIAL);
+		if (emit_records && admit())
+			emit_frame(ctx, xdp, ifindex, frame_len, PL_EV_QUIC_FRAME);
+		return;
 	}
 	if (filter.needs_l7 && !pl_filter_match(&filter, s))
 		return;

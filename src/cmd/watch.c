@@ -23,6 +23,7 @@
 
 struct watch_ctx {
 	struct pl_opts *o;
+	const struct pl_filter *filter;
 	struct pl_pcapng pcap;
 	int write_failed; /* 1: -w failed; 2: and said so */
 	int write_errno;
@@ -35,17 +36,26 @@ struct watch_ctx {
 };
 
 /* -w: a whole frame, unparsed: written as it is, parsed here for the
- * record (the same parser and bytes as the kernel's). */
+ * record (the same parser and bytes as the kernel's). A QUIC client
+ * Initial (PL_EV_QUIC_FRAME) is decrypted by that parse, and kept only if
+ * the filter, which may test its hello, takes it. */
 static int on_frame(struct watch_ctx *w, const void *data, size_t size)
 {
 	struct pl_frame_event hdr;
 	const uint8_t *frame = (const uint8_t *)data + sizeof(hdr);
 	struct pl_meta meta = { 0 };
 	struct pl_pkt pkt;
+	bool parsed = false;
 
 	memcpy(&hdr, data, sizeof(hdr));
 	if (hdr.frame_len > size - sizeof(hdr))
 		return 0;
+	if (hdr.type == PL_EV_QUIC_FRAME) {
+		if (!pl_parse_frame_match(&pkt, w->filter, pl_ifaces_linktype(&w->ifs, hdr.ifindex),
+					  frame, hdr.frame_len, hdr.frame_len))
+			return 0;
+		parsed = true;
+	}
 	meta.ts_epoch_ns = hdr.ts_mono_ns + w->mono_to_epoch_ns;
 	meta.ifname = pl_ifname(&w->ifs, hdr.ifindex);
 	if (w->pcap.f && pl_pcapng_write(&w->pcap, hdr.ifindex, meta.ts_epoch_ns, frame,
@@ -55,8 +65,9 @@ static int on_frame(struct watch_ctx *w, const void *data, size_t size)
 		w->write_failed = 1;
 	}
 	if (pl_opts_records_to_stdout(w->o)) {
-		pl_parse_frame(&pkt, pl_ifaces_linktype(&w->ifs, hdr.ifindex), frame,
-			       hdr.frame_len, hdr.frame_len);
+		if (!parsed)
+			pl_parse_frame(&pkt, pl_ifaces_linktype(&w->ifs, hdr.ifindex), frame,
+				       hdr.frame_len, hdr.frame_len);
 		pl_write_record(&w->out, w->o->json, &meta, &pkt);
 	}
 	w->printed++;
@@ -75,7 +86,8 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0; /* libbpf ignores a positive return: skip the rest */
 	/* copy out of the ring before reading: the kernel owns that memory */
 	memcpy(&type, data, sizeof(type));
-	if (type == PL_EV_FRAME && size >= sizeof(struct pl_frame_event))
+	if ((type == PL_EV_FRAME || type == PL_EV_QUIC_FRAME) &&
+	    size >= sizeof(struct pl_frame_event))
 		return on_frame(w, data, size);
 	if (pl_packet_event_get(&ev, data, size))
 		return 0;
@@ -154,11 +166,11 @@ static void print_counters(const char *prefix, const __u64 c[PL_CNT__COUNT])
 {
 	fprintf(stderr,
 		"pktlens: %s%llu packets seen, %llu matched, %llu sampled out, %llu rate-limited, "
-		"%llu emitted, %llu lost in the ring buffer\n",
+		"%llu emitted, %llu lost in the ring buffer, %llu QUIC Initials decrypted here\n",
 		prefix, (unsigned long long)c[PL_CNT_SEEN], (unsigned long long)c[PL_CNT_MATCHED],
 		(unsigned long long)c[PL_CNT_SAMPLED_OUT],
 		(unsigned long long)c[PL_CNT_RATE_LIMITED], (unsigned long long)c[PL_CNT_EMITTED],
-		(unsigned long long)c[PL_CNT_LOST]);
+		(unsigned long long)c[PL_CNT_LOST], (unsigned long long)c[PL_CNT_QUIC_INITIAL]);
 }
 
 int cmd_watch(struct pl_opts *o)
@@ -182,6 +194,8 @@ int cmd_watch(struct pl_opts *o)
 	skel->rodata->sample_every = o->sample;
 	skel->rodata->rate_pps = o->rate;
 	pl_dns_prepare(skel, o->dns);
+	skel->rodata->quic_initials = 1;
+	w.filter = filter.entry == PL_FILTER_ACCEPT ? NULL : &filter;
 	if (o->write_file) {
 		skel->rodata->capture_len = o->snaplen < PL_CAP_MAX ? o->snaplen : PL_CAP_MAX;
 		skel->rodata->capture_frames = 1;

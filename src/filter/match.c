@@ -282,6 +282,51 @@ PL_INLINE bool pl_filter_run(const volatile struct pl_filter *f, __u32 cbpf_bits
 	return pc == PL_FILTER_ACCEPT;
 }
 
+/* Does node n test a field a QUIC client Initial's hello fills? */
+PL_INLINE bool pl_fnode_tls(const volatile struct pl_fnode *n)
+{
+	return (n->test == PL_FT_STR && n->lo == PL_FF_TLS_SNI) ||
+	       (n->test == PL_FT_NUM && n->lo == PL_FF_TLS_VERSION);
+}
+
+/*
+ * May the filter match a QUIC client Initial once user space has decrypted
+ * its ClientHello? In the kernel its TLS tests are unknown, so both of
+ * their ways are followed: reach has a bit per node some path gets to. The
+ * kernel sends the Initial up when it may (packet.bpf.c), and user space
+ * runs the filter on the whole record.
+ */
+PL_INLINE bool pl_filter_may_match(const volatile struct pl_filter *f, struct pl_scratch *s)
+{
+	__u64 reach;
+	__u32 i, j, k;
+	int r;
+
+	if (f->entry >= PL_FILTER_MAX_NODES)
+		return f->entry == PL_FILTER_ACCEPT;
+	reach = 1ull << f->entry;
+	for (i = 0; i < PL_FILTER_MAX_NODES; i++) {
+		if (!(reach >> i & 1))
+			continue;
+		if (pl_fnode_tls(&f->nodes[i]))
+			r = 2;
+		else
+			r = pl_test_node(f, &f->nodes[i], s->cbpf_bits, s);
+		if (r < 0)
+			continue;
+		for (k = 0; k < 2; k++) {
+			if (k == 0 ? r == 0 : r == 1)
+				continue; /* k 0: the true way, k 1: the false way */
+			j = k == 0 ? f->nodes[i].jt : f->nodes[i].jf;
+			if (j == PL_FILTER_ACCEPT)
+				return true;
+			if (j < PL_FILTER_MAX_NODES)
+				reach |= 1ull << j;
+		}
+	}
+	return false;
+}
+
 /* Runs the filter on the window and record of s; true when it matches. */
 PL_INLINE bool pl_filter_match(const volatile struct pl_filter *f, struct pl_scratch *s)
 {

@@ -49,6 +49,9 @@ static const char *const mal_reasons[PL_MAL__COUNT] = {
 	[PL_MAL_MPLS_DEPTH] = "mpls stack deeper than 8",
 	[PL_MAL_GRE] = "gre version or flags not decoded",
 	[PL_MAL_GENEVE] = "bad geneve version or options length",
+	[PL_MAL_QUIC_HDR] = "bad quic long header lengths",
+	[PL_MAL_QUIC_DECRYPT] = "quic initial decryption failed",
+	[PL_MAL_QUIC_CRYPTO] = "bad quic initial frames",
 };
 
 static const char *mal_reason(unsigned int m)
@@ -398,16 +401,56 @@ static void json_tls(struct pl_out *o, const struct pl_pkt *p)
 	}
 }
 
+/* A connection ID as tshark -T fields shows bytes: lowercase hex. */
+static void out_cid(struct pl_out *o, const __u8 *cid, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < clamp(len, PL_QUIC_CID_MAX); i++)
+		pl_out_hex(o, cid[i], 2);
+}
+
+static void json_cid(struct pl_out *o, const char *key, const __u8 *cid, size_t len)
+{
+	pl_json_key(o, key);
+	pl_out_char(o, '"');
+	out_cid(o, cid, len);
+	pl_out_char(o, '"');
+}
+
+/* RFC 9369 renumbered the long packet types; Wireshark keeps the two
+ * fields apart. Version negotiation (version 0) has no type. */
+static void json_quic(struct pl_out *o, const struct pl_pkt *p)
+{
+	pl_json_uint(o, "quic.version", p->l7.tls.quic.version);
+	if (p->l7.tls.quic.version)
+		pl_json_uint(o,
+			     p->l7.tls.quic.version == 0x6b3343cfu ? "quic.long.packet_type_v2"
+								  : "quic.long.packet_type",
+			     p->l7.tls.quic.type);
+	json_cid(o, "quic.dcid", p->l7.tls.quic.dcid, p->l7.tls.quic.dcid_len);
+	json_cid(o, "quic.scid", p->l7.tls.quic.scid, p->l7.tls.quic.scid_len);
+	/* tshark's packet length: the header and what its Length covers */
+	if (p->l7.tls.quic.length && p->l7.tls.quic.payload_off > p->l4_payload_off)
+		pl_json_uint(o, "quic.packet_length",
+			     (unsigned)(p->l7.tls.quic.payload_off - p->l4_payload_off) +
+				     p->l7.tls.quic.length);
+}
+
 /* l7 is a union holding at most one protocol; a record claiming more than
- * one is reported as the first of DNS, HTTP, TLS. */
+ * one is reported as the first of DNS, HTTP, TLS (QUIC carries TLS). */
 static void json_l7(struct pl_out *o, const struct pl_pkt *p)
 {
-	if (has(p, PL_HAS_DNS))
+	if (has(p, PL_HAS_DNS)) {
 		json_dns(o, p);
-	else if (has(p, PL_HAS_HTTP))
+	} else if (has(p, PL_HAS_HTTP)) {
 		json_http(o, p);
-	else if (has(p, PL_HAS_TLS))
-		json_tls(o, p);
+	} else {
+		if (has(p, PL_HAS_QUIC))
+			json_quic(o, p);
+		if (has(p, PL_HAS_TLS))
+			json_tls(o, p);
+	}
 }
 
 static void json_flags(struct pl_out *o, const struct pl_pkt *p)
@@ -720,9 +763,39 @@ static void text_alpn_name(struct pl_out *o, const __u8 *name, size_t len, bool 
 	pl_out_text(o, name, len, PL_ESC_FIELD | PL_ESC_ITEM);
 }
 
+static const char *const quic_types[2][4] = {
+	{ "Initial", "0-RTT", "Handshake", "Retry" },
+	{ "Retry", "Initial", "0-RTT", "Handshake" }, /* QUIC v2, RFC 9369 3.2 */
+};
+
+/* "quic Initial v1 dcid=... scid=..." and, once decrypted, the hello */
+static void text_quic(struct pl_out *o, const struct pl_pkt *p)
+{
+	__u32 v = p->l7.tls.quic.version;
+
+	pl_out_str(o, "quic ");
+	if (!v) {
+		pl_out_str(o, "version-negotiation");
+	} else {
+		pl_out_str(o, quic_types[v == 0x6b3343cfu][p->l7.tls.quic.type & 3]);
+		pl_out_str(o, v == 1 ? " v1" : v == 0x6b3343cfu ? " v2" : " v0x");
+		if (v != 1 && v != 0x6b3343cfu)
+			pl_out_hex(o, v, 8);
+	}
+	pl_out_str(o, " dcid=");
+	out_cid(o, p->l7.tls.quic.dcid, p->l7.tls.quic.dcid_len);
+	pl_out_str(o, " scid=");
+	out_cid(o, p->l7.tls.quic.scid, p->l7.tls.quic.scid_len);
+}
+
 static void text_tls(struct pl_out *o, const struct pl_pkt *p)
 {
-	pl_out_str(o, "tls");
+	if (has(p, PL_HAS_QUIC))
+		text_quic(o, p);
+	if (!has(p, PL_HAS_TLS))
+		return;
+	if (!has(p, PL_HAS_QUIC))
+		pl_out_str(o, "tls");
 	if (has(p, PL_HAS_TLS_SNI)) {
 		pl_out_str(o, " sni=");
 		pl_out_text(o, p->l7.tls.sni, clamp(p->l7.tls.sni_len, PL_TLS_SNI_MAX),
@@ -739,7 +812,7 @@ static void text_tls(struct pl_out *o, const struct pl_pkt *p)
 /* " | hint", the same one protocol as json_l7(). */
 static void text_l7(struct pl_out *o, const struct pl_pkt *p)
 {
-	if (!(p->present & (PL_HAS_DNS | PL_HAS_HTTP | PL_HAS_TLS)))
+	if (!(p->present & PL_HAS_L7))
 		return;
 	pl_out_mem(o, " | ", 3);
 	if (has(p, PL_HAS_DNS))

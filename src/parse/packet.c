@@ -21,6 +21,7 @@
 #include "vxlan.c"
 #include "geneve.c"
 #include "gre.c"
+#include "quic.c"
 
 #define ETH_P_IP   0x0800
 #define ETH_P_ARP  0x0806
@@ -97,7 +98,8 @@ PL_INLINE void parse_tcp_payload(struct pl_scratch *s, __u32 off)
 enum pl_l7_kind {
 	PL_L7_NONE,
 	PL_L7_TCP,
-	PL_L7_DNS
+	PL_L7_DNS,
+	PL_L7_QUIC
 };
 
 /* Runs the L7 parser that pl_parse() chose, from its saved start. */
@@ -107,6 +109,8 @@ PL_INLINE void pl_parse_l7(struct pl_scratch *s)
 		parse_tcp_payload(s, s->l7_off);
 	else if (s->l7_kind == PL_L7_DNS)
 		parse_dns(s, s->l7_off);
+	else if (s->l7_kind == PL_L7_QUIC)
+		parse_quic(s, s->l7_off);
 }
 
 PL_INLINE void pl_start_l7(struct pl_scratch *s, __u32 kind, __u32 off)
@@ -181,6 +185,9 @@ PL_INLINE void parse_l4(struct pl_scratch *s, __u32 off, bool inner)
 			pl_tunnel_seen(s, PL_TUN_VXLAN, payload, inner);
 		} else if (p->dport == GENEVE_PORT) {
 			pl_tunnel_seen(s, PL_TUN_GENEVE, payload, inner);
+		} else if (pl_parse_wants(PL_PART_L7) &&
+			   is_quic_long(s, payload, p->sport, p->dport)) {
+			pl_start_l7(s, PL_L7_QUIC, payload);
 		}
 		break;
 	case IPPROTO_ICMP_:
@@ -370,7 +377,7 @@ PL_INLINE void pl_parse(struct pl_scratch *s)
 /* Makes the record canonical before it leaves: no stale L7 bytes. */
 PL_INLINE void pl_finalize(struct pl_scratch *s)
 {
-	if (!(s->ev.pkt.present & (PL_HAS_DNS | PL_HAS_HTTP | PL_HAS_TLS)))
+	if (!(s->ev.pkt.present & PL_HAS_L7))
 		__builtin_memset(&s->ev.pkt.l7, 0, sizeof(s->ev.pkt.l7));
 #ifndef __bpf__
 	/* the kernel sends the MPLS/tunnel tail only when it is set */

@@ -3,8 +3,16 @@
  * kernel's. */
 #include "parse.h"
 #include "packet.c"
+#include "quic_initial.c"
 #include "filter/match.c"
 #include "records/flow_record.h"
+
+static bool quic_decrypt = true;
+
+void pl_parse_set_quic_decrypt(bool on)
+{
+	quic_decrypt = on;
+}
 
 uint32_t pl_parse_parts(bool whole, uint32_t flow_flags, const struct pl_filter *filter)
 {
@@ -37,6 +45,9 @@ bool pl_parse_scratch(struct pl_scratch *s, const struct pl_filter *filter,
 	}
 	pl_reset(s, wire_len);
 	pl_parse(s);
+	if (quic_decrypt && (s->ev.pkt.present & PL_HAS_QUIC) &&
+	    (s->ev.pkt.l7.tls.quic.flags & PL_QUIC_CLIENT_INITIAL))
+		pl_quic_initial(s, data, caplen);
 	if (filter && filter->needs_l7)
 		match = pl_filter_match(filter, s);
 	return match;

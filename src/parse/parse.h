@@ -4,6 +4,7 @@
 #define PKTLENS_PARSE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "records/record.h"
 
@@ -34,5 +35,26 @@ void pl_parse_finish(struct pl_scratch *s);
  * (`whole`), else the L7 names for the name tables of flow_flags and what
  * the filter's L7 tests read (NULL: no filter). */
 uint32_t pl_parse_parts(bool whole, uint32_t flow_flags, const struct pl_filter *filter);
+
+/* QUIC client Initials (parse/quic_initial.c): the host parse decrypts
+ * them and fills tls.* from their ClientHello, which the kernel cannot;
+ * off (false) gives the kernel's record, for the parity test. */
+void pl_parse_set_quic_decrypt(bool on);
+
+/* RFC 9001 5: the client's Initial keys of a version and DCID. */
+struct pl_quic_keys {
+	uint8_t key[16], iv[12], hp[16];
+};
+int pl_quic_client_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
+			struct pl_quic_keys *k);
+/* Removes header protection and opens the packet at pkt: its packet number
+ * at pn_off, `length` bytes of number and payload. hdr gets the clear
+ * header (pn_off + 4 bytes), out the payload (length bytes at most,
+ * *out_len of them). 0 on success. */
+int pl_quic_decrypt(const struct pl_quic_keys *k, const uint8_t *pkt, size_t pn_off,
+		    size_t length, uint8_t *hdr, uint8_t *out, size_t *out_len);
+/* Puts an Initial's CRYPTO frames back in order into data (cap bytes):
+ * *have bytes from offset 0 arrived. -1 on a bad or unexpected frame. */
+int pl_quic_crypto(const uint8_t *b, size_t len, uint8_t *data, size_t cap, size_t *have);
 
 #endif

@@ -33,6 +33,7 @@
 #define PL_TLS_VERS_MAX	   8
 #define PL_MAX_MPLS	   8   /* MPLS label stack entries decoded */
 #define PL_INNER_MAX	   256 /* room for a tunnel's inner headers (pl_pkt before l7) */
+#define PL_QUIC_CID_MAX	   20 /* RFC 9000 17.2: a v1 connection ID is at most 20 bytes */
 
 /* Link types the parser accepts (pcap LINKTYPE_ values, as files carry
  * them; libpcap's DLT_RAW is LINKTYPE_RAW here). */
@@ -84,12 +85,16 @@ enum pl_present {
 	PL_HAS_ICMP_QUOTE = 1u << 24,	 /* ICMP error carries a quoted packet */
 	PL_HAS_DNS_QTYPE = 1u << 25,	 /* the first question's type was read */
 	PL_HAS_ARP_ADDRS = 1u << 30,	 /* ARP's IPv4 addresses (PL_HAS_ARP: the opcode) */
+	PL_HAS_QUIC = 1u << 31,		 /* a QUIC long header: l7.tls.quic */
 };
+
+/* The layers that use pl_pkt.l7. */
+#define PL_HAS_L7 (PL_HAS_DNS | PL_HAS_HTTP | PL_HAS_TLS | PL_HAS_QUIC)
 
 /* The bits of the L7 hint (pl_pkt.l7). */
 #define PL_L7_PRESENT                                                               \
 	(PL_HAS_DNS | PL_HAS_HTTP | PL_HAS_TLS | PL_HAS_DNS_QRY | PL_HAS_HTTP_HOST | \
-	 PL_HAS_TLS_SNI | PL_HAS_TLS_ALPN | PL_HAS_DNS_QTYPE)
+	 PL_HAS_TLS_SNI | PL_HAS_TLS_ALPN | PL_HAS_DNS_QTYPE | PL_HAS_QUIC)
 
 /* pl_pkt.malformed: why the parse stopped early (0 = it did not). */
 enum pl_malformed {
@@ -109,6 +114,9 @@ enum pl_malformed {
 	PL_MAL_MPLS_DEPTH,    /* no bottom of stack in PL_MAX_MPLS entries */
 	PL_MAL_GRE,	      /* GRE version, flags or routing not decoded */
 	PL_MAL_GENEVE,	      /* Geneve version not 0, or options past the payload */
+	PL_MAL_QUIC_HDR,      /* QUIC long header: a length past the datagram */
+	PL_MAL_QUIC_DECRYPT,  /* a client Initial that did not decrypt */
+	PL_MAL_QUIC_CRYPTO,   /* bad frames, or no whole ClientHello, in an Initial */
 	PL_MAL__COUNT,
 };
 
@@ -202,6 +210,19 @@ struct pl_pkt {
 			__u16 versions[PL_TLS_VERS_MAX];
 			char sni[PL_TLS_SNI_MAX];
 			__u8 alpn[PL_TLS_ALPN_MAX]; /* length-prefixed names, as on the wire */
+			/* PL_HAS_QUIC: the long header; the ClientHello above, when
+			 * user space decrypted a client Initial (parse/quic_initial.c) */
+			struct {
+				__u32 version;
+				__u8 type;     /* the long packet type's two bits, as sent */
+				__u8 dcid_len; /* quic.dcil */
+				__u8 scid_len; /* quic.scil */
+				__u8 flags;    /* enum pl_quic_flags */
+				__u16 payload_off; /* packet number's offset in the frame */
+				__u16 length;	   /* the Length field: pn and payload */
+				__u8 dcid[PL_QUIC_CID_MAX];
+				__u8 scid[PL_QUIC_CID_MAX];
+			} quic;
 		} tls;
 	} l7;
 
@@ -248,11 +269,18 @@ enum pl_tun_flags {
 _Static_assert(PL_PKT_HDRS_LEN <= PL_INNER_MAX, "pl_pkt.inner must hold the headers");
 _Static_assert(PL_PKT_TAIL % 8 == 0, "the MPLS/tunnel tail starts 8-aligned");
 
+/* l7.tls.quic.flags */
+enum pl_quic_flags {
+	PL_QUIC_CLIENT_INITIAL = 1u << 0, /* an Initial to be decrypted with the client keys */
+	PL_QUIC_DECRYPTED = 1u << 1,	  /* user space decrypted it: tls.* hold its hello */
+};
+
 /* Ring-buffer record kinds. */
 enum pl_event_type {
 	PL_EV_PACKET = 1,      /* struct pl_packet_event */
 	PL_EV_PACKET_DATA = 2, /* struct pl_packet_event, then struct pl_capture */
 	PL_EV_FRAME = 3,       /* struct pl_frame_event: a whole frame, unparsed */
+	PL_EV_QUIC_FRAME = 4,  /* the same for a QUIC client Initial the filter may take */
 };
 
 /* One packet as it leaves the kernel; `pkt` is the parser's bytes. */
@@ -318,7 +346,7 @@ struct pl_capture {
  * snapshot length, or filters on L7 fields, go as PL_EV_PACKET_DATA.
  */
 struct pl_frame_event {
-	__u16 type; /* PL_EV_FRAME */
+	__u16 type; /* PL_EV_FRAME, PL_EV_QUIC_FRAME */
 	__u16 _pad0;
 	__u32 ifindex;
 	__u64 ts_mono_ns;
@@ -335,6 +363,7 @@ enum pl_counter {
 	PL_CNT_LOST,	     /* the ring buffer was full */
 	PL_CNT_SAMPLED_OUT,  /* --sample N skipped it */
 	PL_CNT_RATE_LIMITED, /* --rate PPS skipped it */
+	PL_CNT_QUIC_INITIAL, /* client Initials sent whole for user space to decrypt */
 	PL_CNT__COUNT,
 };
 

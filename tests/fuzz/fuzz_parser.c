@@ -108,7 +108,7 @@ static void check_record(const struct pl_pkt *p, int lt, size_t size)
 		CHECK((in->present & L7_BITS) == (p->present & L7_BITS), lt, size);
 	}
 	CHECK(!(p->present & PL_HAS_IP4_HDR_ONLY) || p->malformed, lt, size);
-	if (!(p->present & L7_BITS))
+	if (!(p->present & PL_HAS_L7))
 		CHECK(all_zero(&p->l7, sizeof(p->l7)), lt, size);
 	if (p->present & PL_HAS_DNS)
 		CHECK(p->l7.dns.name_len < PL_DNS_NAME_MAX, lt, size);

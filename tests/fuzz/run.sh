@@ -7,7 +7,8 @@
 #
 # Targets: parser (the packet parser and the record formatter), filter
 # (the filter compiler and the host matcher), read (libpcap's readers and
-# read's loop), config (the agent's YAML), detect (the host detectors).
+# read's loop), config (the agent's YAML), detect (the host detectors),
+# quic (QUIC Initials sealed with their keys, so the decryptor opens them).
 # Builds them (make fuzz). The parser's seeds are the frames of
 # ../shared/pcaps and tests/golden/pcaps (written into its working corpus);
 # the others' are tests/fuzz/corpus/TARGET/, which libFuzzer runs first,
@@ -21,7 +22,7 @@ cd "$(dirname "$0")/../.." || exit 1
 secs=${1:-25}
 shift $(($# > 0 ? 1 : 0))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(parser filter read config detect)
+[ ${#targets[@]} -gt 0 ] || targets=(parser filter read config detect quic)
 build=${BUILD:-build}
 
 if ! make -s fuzz BUILD="$build"; then

@@ -79,10 +79,14 @@ SPEC_FIELDS = {
     "tls.handshake.extensions.supported_version": INT_LIST,
     "mpls.label": INT_LIST,
     "vxlan.vni": INT, "geneve.vni": INT, "gre.key": INT,
+    "quic.version": INT, "quic.long.packet_type": INT,
+    "quic.long.packet_type_v2": INT, "quic.dcid": STR, "quic.scid": STR,
+    "quic.packet_length": INT,
 }
 # Extra tshark fields needed to rebuild SPEC values (VLAN tag order and the
 # EtherType after the tags; tshark's eth.type is the outermost one).
-HELPER_FIELDS = ["vlan.etype", "ieee8021ad.id", "ieee8021ah.etype"]
+HELPER_FIELDS = ["vlan.etype", "ieee8021ad.id", "ieee8021ah.etype",
+                 "quic.header_form"]
 TSHARK_FIELDS = ["frame.number", "frame.protocols"] + list(SPEC_FIELDS) \
     + HELPER_FIELDS
 
@@ -277,8 +281,11 @@ def normalise(row, outer, before=()):
     if tags:
         rec["vlan.id"] = tags
 
+    # pktlens decodes QUIC long headers only, and the first packet of a
+    # datagram: a datagram that starts with a short header has no quic.*
+    short = row["quic.header_form"][:1] == ["0"]
     for field, kind in SPEC_FIELDS.items():
-        if field == "vlan.id":
+        if field == "vlan.id" or (short and field.startswith("quic.")):
             continue
         vals = outer_values(field)
         if not vals:

@@ -494,6 +494,58 @@ static void test_ip4_special(void)
 	      "22:13:20.000000 len 74 [truncated]\n");
 }
 
+/* A decrypted QUIC client Initial: its header, then the hello's keys; an
+ * overlong CID length is clamped. */
+static void test_quic(void)
+{
+	struct pl_pkt p;
+	char *got;
+
+	base_ip4(&p, 17);
+	p.present |= PL_HAS_UDP | PL_HAS_QUIC | PL_HAS_TLS | PL_HAS_TLS_SNI | PL_HAS_TLS_ALPN;
+	p.sport = 41234;
+	p.dport = 443;
+	p.udp_len = 1208;
+	p.l7.tls.quic.version = 1;
+	p.l7.tls.quic.dcid_len = 4;
+	memcpy(p.l7.tls.quic.dcid, "\x83\x94\xc8\xf0", 4);
+	p.l7.tls.quic.scid_len = 1;
+	p.l7.tls.quic.scid[0] = 0x0a;
+	p.l7.tls.quic.length = 1182;
+	p.l4_payload_off = 42;
+	p.l7.tls.quic.payload_off = 42 + 18;
+	p.l7.tls.hs_type = 1;
+	p.l7.tls.version = 0x0303;
+	memcpy(p.l7.tls.sni, "q.example", 9);
+	p.l7.tls.sni_len = 9;
+	memcpy(p.l7.tls.alpn, "\x02h3", 3);
+	p.l7.tls.alpn_len = 3;
+	got = render(pl_write_json, &meta_live, &p);
+	expect_has("json_quic", got,
+		   "\"quic.version\":1,\"quic.long.packet_type\":0,\"quic.dcid\":\"8394c8f0\","
+		   "\"quic.scid\":\"0a\",\"quic.packet_length\":1200,\"tls.handshake.type\":1,"
+		   "\"tls.handshake.version\":771,"
+		   "\"tls.handshake.extensions_server_name\":\"q.example\","
+		   "\"tls.handshake.extensions_alpn_str\":[\"h3\"]}\n");
+	free(got);
+	got = render(pl_write_text, &meta_live, &p);
+	expect_has("text_quic", got,
+		   " | quic Initial v1 dcid=8394c8f0 scid=0a sni=q.example alpn=h3 ver=0x0303\n");
+	free(got);
+	p.present &= ~(__u32)(PL_HAS_TLS | PL_HAS_TLS_SNI | PL_HAS_TLS_ALPN);
+	p.l7.tls.quic.version = 0x6b3343cf;
+	p.l7.tls.quic.type = 1;
+	p.l7.tls.quic.dcid_len = 200;
+	got = render(pl_write_json, &meta_live, &p);
+	expect_has("json_quic_v2", got, "\"quic.long.packet_type_v2\":1,");
+	expect_has("json_quic_cid_clamp", got, "\"quic.dcid\":\"8394c8f0000000000000000000000000"
+					       "00000000\",");
+	free(got);
+	got = render(pl_write_text, &meta_live, &p);
+	expect_has("text_quic_v2", got, " | quic Initial v2 dcid=8394c8f0");
+	free(got);
+}
+
 static void test_malformed_names(void)
 {
 	static const char *const reasons[PL_MAL__COUNT] = {
@@ -512,6 +564,9 @@ static void test_malformed_names(void)
 		[PL_MAL_MPLS_DEPTH] = "mpls stack deeper than 8",
 		[PL_MAL_GRE] = "gre version or flags not decoded",
 		[PL_MAL_GENEVE] = "bad geneve version or options length",
+		[PL_MAL_QUIC_HDR] = "bad quic long header lengths",
+		[PL_MAL_QUIC_DECRYPT] = "quic initial decryption failed",
+		[PL_MAL_QUIC_CRYPTO] = "bad quic initial frames",
 	};
 	struct pl_pkt p;
 	char want[256], name[64];
@@ -835,6 +890,7 @@ int main(void)
 	tzset();
 
 	test_tcp_tls();
+	test_quic();
 	test_tcp_flags_text();
 	test_ip6_dns();
 	test_arp();
