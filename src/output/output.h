@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include "records/record.h"
 #include "output/json.h"
+#include "privacy/privacy.h"
 
 /* Capture metadata that is not part of the parser's record. */
 struct pl_meta {
@@ -28,10 +29,14 @@ void pl_out_tcp_flags(struct pl_out *o, unsigned int flags);
 const char *pl_ip_proto_name(unsigned int proto);
 const char *pl_dns_qtype_name(unsigned int qtype);
 
-/* JSON or text, as asked. */
+/* JSON or text, as asked: every packet record goes through here, and
+ * through --anonymize and --redact (src/privacy/) on its way. */
 static inline void pl_write_record(struct pl_out *o, int json, const struct pl_meta *meta,
 				   const struct pl_pkt *pkt)
 {
+	struct pl_pkt tmp;
+
+	pkt = pl_privacy_pkt(pkt, &tmp);
 	if (json)
 		pl_write_json(o, meta, pkt);
 	else

@@ -14,6 +14,8 @@ struct pl_pcapng {
 	uint32_t ifindex[PL_PCAPNG_IFACES]; /* of each interface block */
 	char names[PL_PCAPNG_IFACES][16];
 	uint32_t snaplen;
+	uint8_t *rw; /* a frame rewritten by --anonymize (src/privacy/) */
+	uint32_t rw_cap;
 };
 
 /* Opens path ("-" = stdout) and writes the section header and one
