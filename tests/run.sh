@@ -35,6 +35,8 @@ unit-json      host   -
 unit-parser    host   -
 unit-filter    host   -
 unit-htab      host   -
+unit-privacy   host   -
+privacy-host   host   tshark
 golden         host   tshark,captures
 golden-own     host   tshark
 golden-list    host   -
@@ -66,6 +68,14 @@ suite_cmd() {
 	unit-parser) build/san/test_parser ;;
 	unit-filter) build/san/test_filter ;;
 	unit-htab) build/san/test_htab ;;
+	unit-privacy) build/san/test_privacy ;;
+	# --anonymize, --redact, --no-payload through read, against tshark, on
+	# frames made here (tests/privacy/mkframes.py), the project's captures
+	# and a few of the corpus
+	privacy-host) /usr/bin/python3 tests/privacy/mkframes.py "$LOG/privacy.pcap" &&
+		python3 tests/privacy/host.py "$PKTLENS" "$LOG" "$LOG/privacy.pcap" tests/golden/pcaps/*.pcap \
+		$(printf "$PCAP_DIR/%s " icmpv6.pcap ipv6-routing-header.pcap pktlens-crafted-edge-cases.pcap \
+		pktlens-lab-real-clients.pcap 802.1ad_QinQ.pcap dns_tcp_8053.pcap) ;;
 	golden) python3 tests/golden/compare.py "$PKTLENS" "$PCAP_DIR" tests/golden/EXCEPTIONS ;;
 	# the captures the project makes (tests/golden/pcaps) against tshark
 	golden-own) python3 tests/golden/compare.py "$PKTLENS" tests/golden/pcaps tests/golden/EXCEPTIONS ;;

@@ -267,7 +267,7 @@ static size_t map_arpa(char *s, size_t len, size_t cap)
 			a[i] = (uint8_t)b[i];
 		pl_privacy_addr(false, a);
 		k = snprintf(out, sizeof(out), "%u.%u.%u.%u%s", a[3], a[2], a[1], a[0], v4);
-	} else if (len == 64 + sizeof(v6) - 1 && !strcasecmp(txt + 64, v6)) {
+	} else if (len == 63 + sizeof(v6) - 1 && !strcasecmp(txt + 63, v6)) {
 		memset(a, 0, sizeof(a));
 		for (i = 0; i < 32; i++) {
 			int h = hexval(txt[2 * i]);
@@ -305,7 +305,7 @@ static void keyed_hash(const struct pl_privacy *p, const char *s, size_t n, char
 }
 
 /* Bytes at the end of name[0..len) that are its public suffix (with the
- * dot before it), 0 when none is known */
+ * dot before it), 0 when none is known, len when it is all suffix */
 static size_t suffix_len(const struct pl_privacy *p, const char *name, size_t len)
 {
 	char low[PL_NAME_MAX + 1];
@@ -323,8 +323,10 @@ static size_t suffix_len(const struct pl_privacy *p, const char *name, size_t le
 		len--;
 	low[len] = 0;
 	suf = psl_unregistrable_domain(p->psl, low);
-	if (!suf || suf == low)
-		return 0; /* no suffix, or the whole name is one */
+	if (!suf)
+		return 0;
+	if (suf == low)
+		return len;
 	return len - (size_t)(suf - low) + 1;
 }
 
@@ -355,6 +357,8 @@ size_t pl_privacy_name(char *name, size_t len, size_t cap, int kind)
 		n = 0;
 		if (p->redact == PL_REDACT_L7_SUFFIX)
 			keep = suffix_len(p, name, len);
+		if (keep >= len)
+			return len; /* a public suffix alone names no host */
 	}
 	keyed_hash(p, name, len, out + n);
 	n += PL_REDACT_HEX;

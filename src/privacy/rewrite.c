@@ -97,7 +97,7 @@ static void add_sum(struct rw *r, uint8_t *field, const uint8_t *lo, const uint8
 	if (r->n == MAX_SUMS || field + 2 > r->end)
 		return;
 	if (udp && get16(field) == 0)
-		return; /* IPv4 UDP without a checksum */
+		return; /* IPv4 UDP without a checksum (IPv6: a bad one, left so) */
 	r->s[r->n++] = (struct sum){ field, lo, hi > r->end ? r->end : hi, alo, ahi, udp };
 }
 
@@ -133,7 +133,7 @@ static uint8_t *rewrite_l4(struct rw *r, uint8_t *l4, unsigned int proto, const 
 			hdr_end = l4 + (l4[12] >> 4) * 4;
 		break;
 	case 17:
-		add_sum(r, l4 + 6, l4, seg_end, alo, ahi, !ip6);
+		add_sum(r, l4 + 6, l4, seg_end, alo, ahi, true);
 		hdr_end = l4 + 8;
 		break;
 	case 1:
@@ -162,7 +162,7 @@ static uint8_t *rewrite_l4(struct rw *r, uint8_t *l4, unsigned int proto, const 
 static uint8_t *rewrite_ip(struct rw *r, uint8_t *ip, const uint8_t *seg_end, int depth)
 {
 	unsigned int nxt, i, hlen;
-	uint8_t *q;
+	uint8_t *q, *pseudo_end;
 
 	if (ip + 1 > r->end)
 		return NULL;
@@ -188,6 +188,7 @@ static uint8_t *rewrite_ip(struct rw *r, uint8_t *ip, const uint8_t *seg_end, in
 		seg_end = ip + 40 + get16(ip + 4);
 	nxt = ip[6];
 	q = ip + 40;
+	pseudo_end = ip + 40;
 	for (i = 0; i < MAX_EXT; i++) {
 		if (nxt != 0 && nxt != 43 && nxt != 60 && nxt != 44 && nxt != 51)
 			break;
@@ -198,11 +199,15 @@ static uint8_t *rewrite_ip(struct rw *r, uint8_t *ip, const uint8_t *seg_end, in
 			map_addr(r, true, ip + 24);
 			return q + 8;
 		}
+		/* a routing header with segments left: the pseudo-header's
+		 * destination is its last address, which is not rewritten */
+		if (nxt == 43 && q[3])
+			pseudo_end = ip + 24;
 		hlen = nxt == 44 ? 8u : nxt == 51 ? (q[1] + 2u) * 4 : (q[1] + 1u) * 8;
 		nxt = q[0];
 		q += hlen;
 	}
-	return rewrite_l4(r, q, nxt, seg_end, ip + 8, ip + 40, true, depth);
+	return rewrite_l4(r, q, nxt, seg_end, ip + 8, pseudo_end, true, depth);
 }
 
 uint32_t pl_rewrite_frame(uint8_t *data, uint32_t caplen, bool no_payload, pl_addr_map_fn map,
