@@ -130,7 +130,8 @@ $(BUILD)/fuzz/src/sinks/ipfix.o: FUZZ_CFLAGS += $(shell pkg-config --cflags libf
 FUZZERS := fuzz_parser fuzz_filter fuzz_read fuzz_config fuzz_detect
 fuzz: $(addprefix $(BUILD)/,$(FUZZERS))
 fuzz_objs = $(patsubst %.c,$(BUILD)/fuzz/%.o,$(1))
-$(BUILD)/fuzz_parser: $(call fuzz_objs,tests/fuzz/fuzz_parser.c src/parse/parse.c $(OUT_SRCS))
+$(BUILD)/fuzz_parser: $(call fuzz_objs,tests/fuzz/fuzz_parser.c src/parse/parse.c $(OUT_SRCS) \
+		src/privacy/rewrite.c)
 	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -o $@
 $(BUILD)/fuzz_filter: $(call fuzz_objs,tests/fuzz/fuzz_filter.c src/parse/parse.c src/filter/compile.c \
 		src/filter/cbpf.c)

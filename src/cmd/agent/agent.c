@@ -40,6 +40,7 @@
 #include "detect/config.h"
 #include "detect/pin.h"
 #include "metrics.h"
+#include "privacy/privacy.h"
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
@@ -679,6 +680,17 @@ static void reload(struct agent *a)
 			return;
 		}
 	}
+	/* a new key or redaction: the records from the next scan on */
+	if (pl_agent_config_privacy_differs(&old, &a->cfg) &&
+	    pl_privacy_start(a->cfg.key_file, (enum pl_redact)a->cfg.redact, false,
+			     "privacy.key_file")) {
+		pl_err("reload: the new privacy settings could not start (see above); keeping "
+		       "the previous ones");
+		if (pl_privacy_start(old.key_file, (enum pl_redact)old.redact, false,
+				     "privacy.key_file"))
+			stop_requested = 1; /* no record leaves unprotected */
+		a->reloads_failed++;
+	}
 	if (open_exporters(a, &old)) {
 		pl_err("reload: an exporter could not start (see above); the others run");
 		a->reloads_failed++;
@@ -701,6 +713,10 @@ int cmd_agent(struct pl_opts *o)
 		return PL_EXIT_RUNTIME;
 	a->o = o;
 	ret = pl_agent_config_load(&a->cfg, o->config, o);
+	if (ret)
+		goto out;
+	ret = pl_privacy_start(a->cfg.key_file, (enum pl_redact)a->cfg.redact, false,
+			       "privacy.key_file");
 	if (ret)
 		goto out;
 	ret = pl_check_btf();

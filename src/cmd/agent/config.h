@@ -41,6 +41,9 @@ struct pl_agent_config {
 	char *allow[PL_MAX_IFACES]; /* CIDR[,CIDR...] each */
 	int n_allow;
 	uint64_t rate_limit; /* packets/s per source; 0: off */
+	/* privacy: --anonymize and --redact (docs/privacy.md) */
+	char *key_file; /* privacy.key_file, --anonymize; NULL: addresses as they are */
+	int redact;	/* privacy.redact, --redact: enum pl_redact */
 };
 
 /* Defaults, then `path` (NULL: no file), then the flags in o. Returns 0,
@@ -55,5 +58,8 @@ void pl_agent_config_free(struct pl_agent_config *c);
  * side)? Any change of the detect section does. */
 bool pl_agent_config_kernel_differs(const struct pl_agent_config *a,
 				    const struct pl_agent_config *b);
+/* Do a and b anonymise or redact differently? */
+bool pl_agent_config_privacy_differs(const struct pl_agent_config *a,
+				     const struct pl_agent_config *b);
 
 #endif
