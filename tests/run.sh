@@ -54,6 +54,7 @@ agent-detect   kernel lab
 flows-scale    kernel lab
 detect-parity  kernel -
 detect         kernel lab
+privacy        kernel lab
 hardening      kernel -
 ifaces         kernel tshark
 fuzz           host   -
@@ -109,6 +110,8 @@ suite_cmd() {
 		/usr/bin/python3 tests/kernel/detect_frames.py "$LOG/detect_frames.pcap" >/dev/null &&
 		build/detect_parity "$LOG/detect_frames.pcap" ;;
 	detect) bash tests/e2e/detect_e2e.sh ;;
+	# --anonymize, --redact in watch, flows and the agent, on the lab
+	privacy) bash tests/e2e/privacy_e2e.sh ;;
 	# squatted pins, a blocked or failing stdout, SIGHUP, a bad reload
 	hardening) bash tests/e2e/hardening.sh ;;
 	# interfaces that go, come back (--reattach) or are renamed while watched
