@@ -390,9 +390,44 @@ static void fill(uint8_t *p, size_t n)
 		p[i] = (uint8_t)(i * 7 + 3);
 }
 
+/* An ICMP port unreachable (ICMPv6 destination unreachable) quoting a
+ * UDP header: the quoted addresses, the quoted header's checksums and the
+ * ICMP checksum over all of them verify after the rewrite */
+static void icmp_error_case(bool v6)
+{
+	uint8_t f[256], *ip, *l4, *in, *inl4, want[16];
+	size_t hl = v6 ? 40 : 20, n = 8 + hl + 8 + 6, o = eth(f, v6 ? 0x86dd : 0x0800, false);
+
+	ip = f + o, l4 = ip + hl, in = l4 + 8, inl4 = in + hl;
+	if (v6) {
+		ip6(ip, 58, n, "2001:db8::2", "2001:db8::1");
+		ip6(in, 17, 8 + 6, "2001:db8::1", "2001:db8::2");
+	} else {
+		ip4(ip, 1, n, "198.18.0.2", "198.18.0.1");
+		ip4(in, 17, 8 + 6, "198.18.0.1", "198.18.0.2");
+	}
+	memset(l4, 0, 8);
+	l4[0] = v6 ? 1 : 3, l4[1] = v6 ? 4 : 3;
+	memset(inl4, 0, 8);
+	put16(inl4 + 4, 14);
+	fill(inl4 + 8, 6);
+	l4_sum(in, inl4, 14, 6, true, true);
+	l4_sum(ip, l4, n, 2, v6, true);
+	n_mapped = 0;
+	pl_rewrite_frame(f, (uint32_t)(o + hl + n), false, test_map, NULL);
+	EQ(n_mapped, 4);
+	inet_pton(v6 ? AF_INET6 : AF_INET, v6 ? "2001:db8::1" : "198.18.0.1", want);
+	test_map(NULL, v6, want);
+	MEM(in + (v6 ? 8 : 12), want, v6 ? 16 : 4);
+	TRUE(v6 || (ip4_sum(ip, false) && ip4_sum(in, false)));
+	TRUE(l4_sum(in, inl4, 14, 6, true, false));
+	TRUE(l4_sum(ip, l4, n, 2, v6, false));
+	EQ(pl_rewrite_frame(f, (uint32_t)(o + hl + n), true, NULL, NULL), o + hl + 8);
+}
+
 static void test_rewrite_v4(void)
 {
-	uint8_t f[256], *ip, *l4, *in, *inl4, want[4];
+	uint8_t f[256], *ip, *l4, want[4];
 	size_t o;
 	uint32_t n;
 
@@ -438,30 +473,7 @@ static void test_rewrite_v4(void)
 	EQ(l4[6] | l4[7], 0);
 	EQ(pl_rewrite_frame(f, (uint32_t)(o + 39), true, NULL, NULL), o + 28);
 
-	/* ICMP port unreachable quoting an IPv4/UDP header: the quoted
-	 * addresses, its header checksum and UDP checksum, and the ICMP
-	 * checksum over all of them */
-	o = eth(f, 0x0800, false);
-	ip = f + o, l4 = ip + 20, in = l4 + 8, inl4 = in + 20;
-	ip4(ip, 1, 8 + 20 + 8 + 6, "198.18.0.2", "198.18.0.1");
-	ip4(in, 17, 8 + 6, "198.18.0.1", "198.18.0.2");
-	memset(l4, 0, 8);
-	l4[0] = 3, l4[1] = 3;
-	memset(inl4, 0, 8);
-	put16(inl4 + 4, 14);
-	fill(inl4 + 8, 6);
-	l4_sum(in, inl4, 14, 6, true, true);
-	l4_sum(ip, l4, 42, 2, false, true);
-	n_mapped = 0;
-	pl_rewrite_frame(f, (uint32_t)(o + 62), false, test_map, NULL);
-	EQ(n_mapped, 4);
-	inet_pton(AF_INET, "198.18.0.1", want);
-	test_map(NULL, false, want);
-	MEM(in + 12, want, 4);
-	TRUE(ip4_sum(ip, false));
-	TRUE(ip4_sum(in, false));
-	TRUE(l4_sum(in, inl4, 14, 6, true, false));
-	TRUE(l4_sum(ip, l4, 42, 2, false, false));
+	icmp_error_case(false);
 
 	/* ARP: both addresses */
 	o = eth(f, 0x0806, false);
@@ -479,7 +491,7 @@ static void test_rewrite_v4(void)
 
 static void test_rewrite_v6(void)
 {
-	uint8_t f[256], *ip, *l4, *in, *inl4, want[16];
+	uint8_t f[256], *ip, *l4, want[16];
 	size_t o;
 
 	/* TCP after a hop-by-hop header */
@@ -509,24 +521,7 @@ static void test_rewrite_v6(void)
 	ip[6] = 0;
 	EQ(pl_rewrite_frame(f, (uint32_t)(o + 77), true, NULL, NULL), o + 68);
 
-	/* ICMPv6 destination unreachable quoting IPv6/UDP */
-	o = eth(f, 0x86dd, false);
-	ip = f + o, l4 = ip + 40, in = l4 + 8, inl4 = in + 40;
-	ip6(ip, 58, 8 + 40 + 8 + 4, "2001:db8::2", "2001:db8::1");
-	ip6(in, 17, 8 + 4, "2001:db8::1", "2001:db8::2");
-	memset(l4, 0, 8);
-	l4[0] = 1, l4[1] = 4;
-	memset(inl4, 0, 8);
-	put16(inl4 + 4, 12);
-	fill(inl4 + 8, 4);
-	l4_sum(in, inl4, 12, 6, true, true);
-	l4_sum(ip, l4, 60, 2, true, true);
-	n_mapped = 0;
-	pl_rewrite_frame(f, (uint32_t)(o + 100), false, test_map, NULL);
-	EQ(n_mapped, 4);
-	TRUE(l4_sum(in, inl4, 12, 6, true, false));
-	TRUE(l4_sum(ip, l4, 60, 2, true, false));
-	EQ(pl_rewrite_frame(f, (uint32_t)(o + 100), true, NULL, NULL), o + 48);
+	icmp_error_case(true);
 }
 
 /* every cut of a frame and random bytes: nothing read or written past
