@@ -8,7 +8,7 @@ ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) -Isrc
-LDLIBS   := -lbpf -lpcap -lelf -lz -lmnl
+LDLIBS   := -lbpf -lpcap -lelf -lz -lmnl -lm
 # --anonymize (AES, HMAC: libcrypto) and --redact l7:keep-suffix (libpsl),
 # in every binary that formats records (src/privacy/)
 PRIV_PKGS := libcrypto libpsl
@@ -98,10 +98,10 @@ $(BUILD)/san/%.o: %.c | $(SKELS)
 OUT_SRCS   := src/output/output.c src/output/json.c
 # --anonymize and --redact: what the records go through on their way out
 PRIV_SRCS  := src/privacy/privacy.c src/privacy/cryptopan.c src/privacy/rewrite.c
-UNIT_TESTS := test_output test_json test_parser test_filter test_htab test_privacy
+UNIT_TESTS := test_output test_json test_parser test_filter test_htab test_hist test_privacy
 UNIT_BINS  := $(addprefix $(BUILD)/san/,$(UNIT_TESTS))
 UNIT_LIB   := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c $(OUT_SRCS) src/output/flow_output.c \
-	src/util/htab.c src/util/log.c $(PRIV_SRCS)
+	src/util/htab.c src/sinks/prom_text.c src/util/log.c $(PRIV_SRCS)
 $(UNIT_BINS): $(BUILD)/san/%: $(BUILD)/san/tests/unit/%.o $(call san,$(UNIT_LIB))
 	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@
 

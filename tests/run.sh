@@ -35,6 +35,7 @@ unit-json      host   -
 unit-parser    host   -
 unit-filter    host   -
 unit-htab      host   -
+unit-hist      host   -
 unit-privacy   host   -
 privacy-host   host   tshark
 golden         host   tshark,captures
@@ -69,6 +70,7 @@ suite_cmd() {
 	unit-parser) build/san/test_parser ;;
 	unit-filter) build/san/test_filter ;;
 	unit-htab) build/san/test_htab ;;
+	unit-hist) build/san/test_hist ;;
 	unit-privacy) build/san/test_privacy ;;
 	# --anonymize, --redact, --no-payload through read, against tshark, on
 	# frames made here (tests/privacy/mkframes.py), the project's captures
@@ -155,9 +157,12 @@ run_suite() {
 		skipped=$((skipped + 1))
 		return
 	fi
+	local t0=$SECONDS
 	suite_cmd "$name" </dev/null >"$out" 2>&1
 	rc=$?
 	grep -E '^(PASS|FAIL|SKIP) ' "$out"
+	# the budget of make test is 15 minutes: each suite says what it took
+	echo "   ($name: $((SECONDS - t0)) s)"
 	p=$(grep -cE '^PASS ' "$out")
 	f=$(grep -cE '^FAIL ' "$out")
 	s=$(grep -cE '^SKIP ' "$out")

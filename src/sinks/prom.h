@@ -50,4 +50,13 @@ void pl_text_family(struct pl_text *t, const char *name, const char *type, const
  * bytes that are not printable ASCII become \xNN, so the text stays UTF-8. */
 void pl_text_label(struct pl_text *t, const char *s, size_t n);
 
+/* One series of a histogram family from a log2 histogram (records/hist.h),
+ * as cumulative _bucket{le=...}, _sum and _count lines. labels is NULL or
+ * the series' own labels without braces (`end="reset"`); unit is the
+ * seconds one histogram unit is (1e-9 for nanoseconds). Buckets below
+ * first are counted in first's, so short families stay readable. */
+struct pl_hist;
+void pl_text_hist(struct pl_text *t, const char *name, const char *labels,
+		  const struct pl_hist *h, double unit, unsigned first);
+
 #endif
