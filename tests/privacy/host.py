@@ -249,6 +249,14 @@ def test_key_refused(res):
     p = run(CAPS[0], "--redact", "l7", check=False)
     result("privacy-host: --redact without --anonymize's key is refused",
            p.returncode == 2 and b"--anonymize" in p.stderr, p.stderr.decode().strip())
+    w = os.path.join(WORK, "privacy-refused.pcapng")
+    p1 = run(CAPS[0], "--anonymize", KEY, "--no-payload", check=False)
+    p2 = run(CAPS[0], "--anonymize", KEY, "--redact", "l7", "-w", w, check=False)
+    result("privacy-host: --no-payload without -w, and -w --redact without --no-payload, refused",
+           p1.returncode == 2 and b"add -w" in p1.stderr and p2.returncode == 2 and
+           b"--no-payload" in p2.stderr and not os.path.exists(w),
+           "%d %s / %d %s" % (p1.returncode, p1.stderr.decode().strip(), p2.returncode,
+                              p2.stderr.decode().strip()))
 
 
 def main():
