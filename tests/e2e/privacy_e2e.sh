@@ -119,7 +119,7 @@ cat "$TMP"/*.err >"$TMP/messages.txt"
 no_lab messages "$TMP/messages.txt" 1
 # the records still say where things went: mapped addresses, in place
 if grep -q '"ip.src":"[0-9.]*"' "$TMP/watch.json" && grep -q '"ipv6.src":"[0-9a-f:]*"' "$TMP/watch.json" &&
-	grep -qE 'source_ip="|source.ip' "$TMP/metrics.txt" "$TMP/agent.json"; then
+	grep -qE 'source="[0-9a-f.:]+"' "$TMP/metrics.txt" && grep -q '"source.ip":"' "$TMP/agent.json"; then
 	ok "privacy-lab-records-have-addresses"
 else
 	bad "privacy-lab-records-have-addresses: $(head -2 "$TMP/watch.json")"
