@@ -100,7 +100,8 @@ wait_line "$TMP/flows.json" '"destination.port":8443' 10 "$FLOWS_PID" ||
 	bad "privacy-lab: no TLS flow from flows"
 wait_line "$TMP/agent.json" '"destination.port":8443' 10 "$AGENT_PID" ||
 	bad "privacy-lab: no TLS flow in the agent's log"
-srv curl -s http://127.0.0.1:9464/metrics >"$TMP/metrics.txt"
+wait_for 10 srv curl -sSf --max-time 2 -o "$TMP/metrics.txt" http://127.0.0.1:9464/metrics ||
+	bad "privacy-lab: /metrics: $(srv curl -sS --max-time 2 -o /dev/null http://127.0.0.1:9464/metrics 2>&1); $(tail -3 "$TMP/agent.err")"
 for p in $WATCH_PID $TEXT_PID $FLOWS_PID $AGENT_PID; do kill -INT "$p" 2>/dev/null; done
 for p in $WATCH_PID $TEXT_PID $FLOWS_PID $AGENT_PID; do wait "$p" 2>/dev/null; done
 AGENT_PID=
