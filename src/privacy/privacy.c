@@ -201,8 +201,7 @@ void pl_privacy_addr(bool ip6, uint8_t *a)
  * as addresses: the new text's length, or 0 when s is no address */
 static size_t map_literal(char *s, size_t len, size_t cap)
 {
-	char txt[64], out[80];
-	const char *port = "";
+	char txt[64], out[80], port[64] = "";
 	uint8_t a[16];
 	bool ip6 = false;
 	size_t n = len;
@@ -217,15 +216,14 @@ static size_t map_literal(char *s, size_t len, size_t cap)
 
 		if (!e || (e[1] && e[1] != ':'))
 			return 0;
-		/* the port as s has it: txt moves below */
-		port = e[1] ? s + (e + 1 - txt) : "";
+		snprintf(port, sizeof(port), "%s", e + 1);
 		*e = 0;
 		memmove(txt, txt + 1, strlen(txt + 1) + 1);
 		ip6 = true;
 	} else if (strchr(txt, ':') && strchr(txt, ':') == strrchr(txt, ':')) {
 		char *c = strchr(txt, ':');
 
-		port = s + (c - txt); /* IPv4 with a port */
+		snprintf(port, sizeof(port), "%s", c); /* IPv4 with a port */
 		*c = 0;
 	} else if (strchr(txt, ':')) {
 		ip6 = true;
