@@ -66,7 +66,7 @@ printf '%s\n' "interfaces: [pls0]" "flows: { idle_timeout: 1 }" \
 	"metrics: { listen: 127.0.0.1:9464, top: 5 }" "ipfix: { collector: 127.0.0.1:4739 }" \
 	"log: { file: $TMP/agent.json }" "privacy: { key_file: $TMP/key, redact: l7:keep-suffix }" \
 	>"$TMP/agent.yaml"
-ip netns exec "$SRV_NS" "$PKTLENS" agent -c "$TMP/agent.yaml" --duration 60 >"$TMP/agent.out" \
+ip netns exec "$SRV_NS" "$PKTLENS" agent -c "$TMP/agent.yaml" --duration 120 >"$TMP/agent.out" \
 	2>"$TMP/agent.err" &
 AGENT_PID=$!
 wait_line "$TMP/agent.err" "IPFIX to" 20 "$AGENT_PID" ||
@@ -101,7 +101,7 @@ wait_line "$TMP/flows.json" '"destination.port":8443' 10 "$FLOWS_PID" ||
 wait_line "$TMP/agent.json" '"destination.port":8443' 10 "$AGENT_PID" ||
 	bad "privacy-lab: no TLS flow in the agent's log"
 wait_for 10 srv curl -sSf --max-time 2 -o "$TMP/metrics.txt" http://127.0.0.1:9464/metrics ||
-	bad "privacy-lab: /metrics: $(srv curl -sS --max-time 2 -o /dev/null http://127.0.0.1:9464/metrics 2>&1); $(tail -3 "$TMP/agent.err")"
+	bad "privacy-lab: /metrics: $(srv curl -sS --max-time 2 -o /dev/null http://127.0.0.1:9464/metrics 2>&1); agent: $(kill -0 "$AGENT_PID" 2>/dev/null && echo running || echo gone); $(tr '\n' ' ' <"$TMP/agent.err")"
 for p in $WATCH_PID $TEXT_PID $FLOWS_PID $AGENT_PID; do kill -INT "$p" 2>/dev/null; done
 for p in $WATCH_PID $TEXT_PID $FLOWS_PID $AGENT_PID; do wait "$p" 2>/dev/null; done
 AGENT_PID=
