@@ -282,10 +282,25 @@ static void build_vlan(struct frame *f)
 	tcp4_frame(f, 100, 443, TCP_ACK, opt_ts, sizeof(opt_ts), NULL);
 }
 
+/* The SYN of build_syn() in VXLAN (VNI 1234) over UDP 4789, IPv4. */
+static void build_vxlan_syn(struct frame *f)
+{
+	struct frame in = { .n = 0 }, vx = { .n = 0 }, l4 = { .n = 0 };
+
+	build_syn(&in);
+	put32(&vx, 0x08000000);
+	put32(&vx, 1234 << 8);
+	put(&vx, in.b, in.n);
+	udp(&l4, 49152, 4789, &vx);
+	eth(f, 0x0800, 0);
+	ipv4(f, 17, &l4);
+}
+
 struct klass {
 	const char *name;
 	void (*build)(struct frame *f);
 	uint32_t want; /* present bits the host parser must set */
+	uint32_t tun;  /* and its tunnel (enum pl_tunnel), with the inner headers */
 	struct frame f;
 	double base, emit_full, emit_room;
 };
@@ -308,6 +323,10 @@ static struct klass classes[] = {
 	  .build = build_ipv6_ext,
 	  .want = PL_HAS_IP6 | PL_HAS_IP6_L4 | PL_HAS_TCP },
 	{ .name = "802.1Q VLAN, IPv4 TCP", .build = build_vlan, .want = PL_HAS_IP4 | PL_HAS_TCP },
+	{ .name = "VXLAN, inner TCP SYN",
+	  .build = build_vxlan_syn,
+	  .want = PL_HAS_IP4 | PL_HAS_UDP,
+	  .tun = PL_TUN_VXLAN },
 };
 #define N_CLASSES (sizeof(classes) / sizeof(classes[0]))
 
@@ -456,7 +475,9 @@ static int check_frames(struct packet_bpf *emit, struct ring_buffer *rb,
 		struct klass *k = &classes[i];
 
 		pl_parse_frame(&host, PL_LINK_ETHERNET, k->f.b, (uint32_t)k->f.n, (uint32_t)k->f.n);
-		if ((host.present & k->want) != k->want || host.malformed || host.truncated) {
+		if ((host.present & k->want) != k->want || host.malformed || host.truncated ||
+		    host.tun_kind != k->tun ||
+		    (k->tun && !(host.tun_flags & PL_TUNF_INNER))) {
 			fprintf(stderr,
 				"kbench: frame '%s' parses as present=0x%x malformed=%u "
 				"truncated=%u\n",

@@ -148,8 +148,8 @@ the headers and the L7 names, not the TCP options nor the rest of L7,
 docs/flows.md). The baseline is bench/xdp_pass.bpf.c, an XDP program
 that only returns XDP_PASS, run on the same frame in the same process: it
 is the test harness's own cost per run. Every program runs on every frame
-in the same loop (median of 3), and the mix mean weights the 7 classes
-equally. Every run after the first updates a known flow. The
+in the same loop (median of 3), and the mix mean weights the 8 classes
+equally (the VXLAN class is the SYN of the first, wrapped in VXLAN). Every run after the first updates a known flow. The
 emit_records = 1 lines use a second copy of the program: with 1,000,000
 runs and nobody draining the 8 MiB ring, it is full after the first
 records and every later output fails (counted as lost); the second line

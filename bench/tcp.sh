@@ -4,12 +4,15 @@
 #  1. Connections per second of a bounded storm of short TCP connections in
 #     the lab (build/tcpstorm: the server closes first, as HTTP/1.0 does),
 #     with nothing attached, with `pktlens tcp` (default events, text to
-#     /dev/null) and with bcc's tcplife where it runs, in alternating rounds
-#     of the same run; medians.
+#     /dev/null), with `pktlens agent --tcp` (the TCP metrics, counted in
+#     the kernel; its packet programs on an idle veth of a namespace of its
+#     own, so that only the tracepoints weigh on the storm) and with bcc's
+#     tcplife where it runs, in alternating rounds of the same run; medians.
 #  2. ns per hook run from the kernel's run-time statistics
-#     (kernel.bpf_stats_enabled), during one more pktlens round, and per
-#     connection; and the reader's own CPU time per connection (user and
-#     system, from /proc), the two parts of what pktlens costs the storm.
+#     (kernel.bpf_stats_enabled), during one more round of pktlens tcp and
+#     one of the agent, and per connection; and the reader's own CPU time
+#     per connection (user and system, from /proc), the two parts of what
+#     pktlens costs the storm.
 #
 # Prints a Markdown table. Attaches nothing to any interface; uses only the
 # lab's namespaces, which it creates and removes.
@@ -29,8 +32,11 @@ STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
 # a lab that was up before stays up
 LAB_WAS_UP=$(ip netns list 2>/dev/null | grep -qw pl-server && echo 1 || echo 0)
 
+IDLE_NS=pl-tcpbench-idle
+
 cleanup() {
 	[ -n "$TRACER_PID" ] && kill -INT "$TRACER_PID" 2>/dev/null && wait "$TRACER_PID" 2>/dev/null
+	ip netns del "$IDLE_NS" 2>/dev/null
 	sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS" 2>/dev/null
 	[ "$LAB_WAS_UP" = 1 ] || bash scripts/lab.sh down >/dev/null 2>&1
 	rm -rf "$TMP"
@@ -42,6 +48,10 @@ if [ -z "$PKTLENS" ]; then
 	make -s BUILD="$BUILD" "$PKTLENS" "$STORM" || exit 1
 fi
 bash scripts/lab.sh up >/dev/null || exit 1
+# the agent's interface: one end of a veth pair nothing sends on
+ip netns add "$IDLE_NS" && ip -n "$IDLE_NS" link add pli0 type veth peer name pli1 &&
+	ip -n "$IDLE_NS" link set pli0 up && ip -n "$IDLE_NS" link set pli1 up || exit 1
+AGENT=(ip netns exec "$IDLE_NS" "$PKTLENS" agent -i pli0 --tcp --metrics 127.0.0.1:9464)
 
 # storm: one round; prints connections per second.
 storm() {
@@ -63,6 +73,7 @@ start_tracer() {
 	for i in $(seq 100); do
 		case $name in
 		pktlens) grep -q "tracing TCP" "$TMP/$name.err" && return 0 ;;
+		agent) grep -q "metrics on" "$TMP/$name.err" && return 0 ;;
 		*) [ "$i" -ge 40 ] && return 0 ;; # bcc compiles for a few seconds
 		esac
 		kill -0 "$TRACER_PID" 2>/dev/null || break
@@ -105,18 +116,26 @@ for r in $(seq "$ROUNDS"); do
 	else
 		p="failed: $(head -c 200 "$TMP/pktlens.err")"
 	fi
+	a="failed: $(head -c 200 "$TMP/agent.err" 2>/dev/null)"
+	if start_tracer agent "${AGENT[@]}"; then
+		a=$(storm)
+		stop_tracer
+		echo "$a" >>"$TMP/agent"
+		awk -v b="$b" -v x="$a" 'BEGIN { printf "%.2f\n", (x - b) * 100 / b }' >>"$TMP/agent_ratio"
+	fi
 	l=n/a
 	if [ -n "$TCPLIFE" ] && start_tracer tcplife "$TCPLIFE"; then
 		l=$(storm)
 		stop_tracer
 		echo "$l" >>"$TMP/tcplife"
 	fi
-	echo "round $r: nothing $b/s, pktlens tcp $p/s, tcplife $l/s"
+	echo "round $r: nothing $b/s, pktlens tcp $p/s, agent --tcp $a/s, tcplife $l/s"
 	# each round's own ratio: the machine's load drifts between rounds
 	case $p in failed*) ;; *) awk -v b="$b" -v x="$p" 'BEGIN { printf "%.2f\n", (x - b) * 100 / b }' >>"$TMP/ratio" ;; esac
 done
 B=$(median <"$TMP/base")
 P=$(median <"$TMP/pktlens" 2>/dev/null)
+A=$(median <"$TMP/agent" 2>/dev/null)
 L=$( [ -s "$TMP/tcplife" ] && median <"$TMP/tcplife" || echo n/a)
 pct() { [ "$2" = n/a ] && echo n/a || awk -v b="$1" -v x="$2" 'BEGIN { printf "%+.1f%%", (x - b) * 100 / b }'; }
 
@@ -127,6 +146,11 @@ if start_tracer pktlens "$PKTLENS" tcp --stats; then
 	bpftool -j prog show >"$TMP/progs.json"
 	stop_tracer
 fi
+if start_tracer agent "${AGENT[@]}"; then
+	SA=$(storm)
+	bpftool -j prog show >"$TMP/agent_progs.json"
+	stop_tracer
+fi
 sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"
 
 echo
@@ -134,6 +158,7 @@ echo "| connections/s (median of $ROUNDS) | | vs nothing |"
 echo "|---|---:|---:|"
 echo "| nothing attached | $B | |"
 echo "| pktlens tcp | $P | $(pct "$B" "$P") (median of the rounds' own ratios: $(median <"$TMP/ratio" 2>/dev/null)%) |"
+echo "| pktlens agent --tcp | $A | $(pct "$B" "$A") (median of the rounds' own ratios: $(median <"$TMP/agent_ratio" 2>/dev/null)%) |"
 if [ "$L" = n/a ]; then
 	echo "| bcc tcplife | n/a | $( [ -n "$TCPLIFE" ] && echo "did not start: $(head -c 100 "$TMP/tcplife.err" | tr '\n|' '  ')" || echo "not installed") |"
 else
@@ -144,9 +169,20 @@ echo "pktlens --stats of the last round: $(tail -1 "$TMP/pktlens.stats" 2>/dev/n
 echo
 echo "pktlens's reader: $(median <"$TMP/reader_us" 2>/dev/null) us of CPU per connection (median of the rounds; user and system time)"
 echo
-echo "| program | runs | ns per run | ns per connection |"
-echo "|---|---:|---:|---:|"
-jq -r --argjson conns "$(awk -v r="${SR:-0}" -v s="$SECS" 'BEGIN { printf "%d", r * s }')" \
-	'.[] | select(.name | startswith("pl_")) | select(.run_cnt > 0) |
-	"| \(.name) | \(.run_cnt) | \(.run_time_ns / .run_cnt | floor) | \(if $conns > 0 then (.run_time_ns / $conns | floor) else "n/a" end) |"' \
-	"$TMP/progs.json" 2>/dev/null
+# prog_table FILE RATE: ns per run of each tcp program in FILE (bpftool -j)
+prog_table() {
+	echo "| program | runs | ns per run | ns per connection |"
+	echo "|---|---:|---:|---:|"
+	jq -r --argjson conns "$(awk -v r="${2:-0}" -v s="$SECS" 'BEGIN { printf "%d", r * s }')" \
+		'[.[] | select(.name | startswith("pl_")) | select(.run_cnt > 0)] as $p |
+		($p[] | "| \(.name) | \(.run_cnt) | \(.run_time_ns / .run_cnt | floor) | \(if $conns > 0 then (.run_time_ns / $conns | floor) else "n/a" end) |"),
+		"| all | \([$p[].run_cnt] | add) | \(([$p[].run_time_ns] | add) / ([$p[].run_cnt] | add) | floor) | \(if $conns > 0 then (([$p[].run_time_ns] | add) / $conns | floor) else "n/a" end) |"' \
+		"$1" 2>/dev/null
+}
+echo "pktlens tcp:"
+echo
+prog_table "$TMP/progs.json" "${SR:-0}"
+echo
+echo "pktlens agent --tcp (counting in the kernel: the histogram and counter updates):"
+echo
+prog_table "$TMP/agent_progs.json" "${SA:-0}"

@@ -337,6 +337,13 @@ static const struct pl_opt_def opt_defs[] = {
 	  .group = G_FLOWS,
 	  .help = "flow records (as pktlens flows) instead of packet records, with the timeouts "
 		  "run on the capture's clock" },
+	{ .name = "inner",
+	  .type = PL_T_FLAG,
+	  .off = OFF(inner),
+	  .cmds = PL_CMD_READ | PL_CMD_FLOWS | PL_CMD_TOP,
+	  .group = G_FLOWS,
+	  .help = "key a tunnelled packet (VXLAN, Geneve, GRE, IP in IP) on its inner packet's "
+		  "5-tuple, not the tunnel's" },
 	{ .name = "idle-timeout",
 	  .short_name = 'I',
 	  .type = PL_T_SECONDS,
@@ -454,6 +461,13 @@ static const struct pl_opt_def opt_defs[] = {
 	  .arg = "FILE",
 	  .help = "YAML configuration (docs/agent.md); options given here override it. "
 		  "-c FILE, the old spelling, still works" },
+	{ .name = "tcp",
+	  .type = PL_T_FLAG,
+	  .off = OFF(tcp),
+	  .cmds = PL_CMD_AGENT,
+	  .group = G_AGENT,
+	  .help = "TCP and drop metrics from the kernel's tracepoints (as pktlens tcp), "
+		  "counted in the kernel" },
 	{ .name = "metrics",
 	  .type = PL_T_STR,
 	  .off = OFF(metrics),

@@ -40,6 +40,7 @@ struct pl_opts {
 	bool all_drops;		/* tcp --all-drops */
 	/* flows, top, agent, read --flows (0 / NULL: not given) */
 	bool flows;		/* read --flows */
+	bool inner;		/* --inner: flows of the tunnels' inner packets */
 	double idle_timeout;	/* --idle-timeout SECONDS */
 	double active_timeout;	/* --active-timeout SECONDS */
 	uint32_t flow_entries;	/* --flow-entries N */
@@ -50,6 +51,7 @@ struct pl_opts {
 	const char *log_file;	/* agent --log FILE */
 	/* detect, block, read --detect (docs/detect.md) */
 	bool detect;  /* read --detect */
+	bool tcp;     /* agent --tcp */
 	bool enforce; /* detect --enforce */
 	int n_thresholds;
 	const char *thresholds[PL_MAX_IFACES]; /* --threshold NAME=VALUE[,...] */

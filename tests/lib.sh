@@ -27,6 +27,15 @@
 #                                  before it are missed); TD_PID is its pid
 #                                  (SIGINT flushes the file)
 #
+# Peers:
+#   start_prometheus DIR           Prometheus in SRV_NS scraping the agent
+#                                  (127.0.0.1:9464) every second, its API on
+#                                  127.0.0.1:9090 there, data and log in DIR;
+#                                  PROM_PID is its pid (wait for /-/ready)
+#   lab_loss_add / lab_loss_del    drop 1 in 10 of the server's segments
+#                                  from port 8080 where they arrive, in
+#                                  CLI_NS (nftables table inet pl_loss)
+#
 # BPF programs:
 #   prog_ids NAME                  ids of the loaded programs called NAME;
 #                                  never `bpftool prog show name`, which
@@ -86,6 +95,36 @@ wait_line() {
 }
 
 track_pid() { BG_PIDS+=("$@"); }
+
+start_prometheus() {
+	local dir=$1
+	cat >"$dir/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: pktlens
+    static_configs:
+      - targets: ['127.0.0.1:9464']
+EOF
+	# ip netns exec execs it: $! is prometheus's own pid
+	ip netns exec "$SRV_NS" prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/prom" \
+		--web.listen-address=127.0.0.1:9090 --log.level=warn >"$dir/prometheus.log" 2>&1 &
+	PROM_PID=$!
+}
+
+lab_loss_add() {
+	ip netns exec "$CLI_NS" nft -f - <<'EOF'
+table inet pl_loss {
+	chain pre {
+		type filter hook prerouting priority -300; policy accept;
+		ip saddr 198.18.0.1 tcp sport 8080 numgen random mod 10 == 0 drop
+	}
+}
+EOF
+}
+
+lab_loss_del() { ip netns exec "$CLI_NS" nft delete table inet pl_loss 2>/dev/null; }
 
 start_bg() {
 	local out=$1 text=$2 secs=$3

@@ -47,11 +47,13 @@ filter         host   tcpdump
 cli            kernel -
 e2e            kernel lab
 filter-live    kernel lab
+tunnels        kernel lab
 tcp            kernel lab
 flows          kernel lab
 top            kernel lab
 agent          kernel lab
 agent-detect   kernel lab
+agent-tcp      kernel lab,prometheus,promtool
 flows-scale    kernel lab
 detect-parity  kernel -
 detect         kernel lab
@@ -106,6 +108,7 @@ suite_cmd() {
 	top) bash tests/e2e/top_tmux.sh ;;
 	agent) bash tests/e2e/agent_e2e.sh ;;
 	agent-detect) bash tests/e2e/agent_detect.sh ;;
+	agent-tcp) bash tests/e2e/agent_tcp.sh ;;
 	flows-scale) bash tests/e2e/flows_scale.sh ;;
 	# kernel/host detector parity on crafted frames
 	detect-parity) make -s build/detect_parity &&
@@ -114,6 +117,8 @@ suite_cmd() {
 	detect) bash tests/e2e/detect_e2e.sh ;;
 	# --anonymize, --redact in watch, flows and the agent, on the lab
 	privacy) bash tests/e2e/privacy_e2e.sh ;;
+	# VXLAN live with real clients; the other tunnels replayed (tcpreplay)
+	tunnels) bash tests/e2e/tunnels_e2e.sh ;;
 	# squatted pins, a blocked or failing stdout, SIGHUP, a bad reload
 	hardening) bash tests/e2e/hardening.sh ;;
 	# interfaces that go, come back (--reattach) or are renamed while watched

@@ -218,6 +218,12 @@ static __always_inline struct pl_flow_val *account_flow(struct pl_pkt *p, __u32 
 	now = flow_clock(v);
 	FLOW_ADD(&v->packets, 1);
 	FLOW_ADD(&v->bytes, p->frame_len);
+	if (flags && v->tcp_flags == PL_TCP_SYN) {
+		__u32 hs = pl_flow_handshake(v, v->tcp_flags, flags, now);
+
+		if (hs)
+			v->handshake_us = hs;
+	}
 	if ((v->tcp_flags | flags) != v->tcp_flags) {
 		/* BPF has 64-bit atomic OR only without alu32: OR into the
 		 * aligned 8 bytes that start with tcp_flags (little-endian, so
@@ -345,7 +351,8 @@ static __always_inline void count_name(void *map, __u64 h, struct pl_name_val *e
  * in its table and remembered as the flow's name (the first one seen).
  * `fv` is the flow's value (NULL for a new flow): its note saves the
  * flow_names lookup once the flow has a name. */
-static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex, struct pl_flow_val *fv)
+static __always_inline void account_names(struct pl_pkt *p, struct pl_pkt *fp, __u32 ifindex,
+					  struct pl_flow_val *fv)
 {
 	struct pl_name_scratch *n;
 	const char *name;
@@ -373,7 +380,7 @@ static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex, struc
 
 		/* the first name of a flow stays: a lookup is much cheaper than
 		 * replacing a 264-byte value */
-		pl_flow_key_of(p, ifindex, &k);
+		pl_flow_key_of(fp, ifindex, &k);
 		if (!bpf_map_lookup_elem(&flow_names, &k)) {
 			n->flow.kind = kind;
 			pl_move(n->flow.name, n->entry.name, PL_NAME_MAX);
@@ -385,25 +392,30 @@ static __always_inline void account_names(struct pl_pkt *p, __u32 ifindex, struc
 	}
 }
 
-/* Everything flow_flags asks for, for one matched packet. */
+/* Everything flow_flags asks for, for one matched packet. With
+ * PL_FLOW_INNER a tunnelled packet's flow is its inner packet's (fp); the
+ * names are the record's, which are the inner packet's. */
 static __always_inline void flow_account(struct pl_pkt *p, __u32 ifindex)
 {
 	struct pl_flow_val *fv = NULL;
+	struct pl_pkt *fp = p;
 
 	if (flow_flags & PL_FLOW_IFACES)
 		account_iface(p, ifindex);
-	if (!(p->present & (PL_HAS_IP4 | PL_HAS_IP6))) {
+	if ((flow_flags & PL_FLOW_INNER) && (p->tun_flags & PL_TUNF_INNER))
+		fp = (struct pl_pkt *)p->inner;
+	if (!(fp->present & (PL_HAS_IP4 | PL_HAS_IP6))) {
 		flow_count(PL_FCNT_NOT_IP);
 		return;
 	}
 	if (flow_flags & PL_FLOW_TABLE)
-		fv = account_flow(p, ifindex);
+		fv = account_flow(fp, ifindex);
 	if (flow_flags & PL_FLOW_SOURCES)
-		account_source(p);
+		account_source(fp);
 	if (flow_flags & PL_FLOW_PORTS)
-		account_port(p);
+		account_port(fp);
 	if (flow_flags & PL_FLOW_NAMES)
-		account_names(p, ifindex, fv);
+		account_names(p, fp, ifindex, fv);
 }
 
 #endif /* PKTLENS_BPF_FLOW_ACCOUNT_H */

@@ -281,7 +281,11 @@ static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s, __u3
 	__u64 size = sizeof(s->ev), cap;
 
 	pl_finalize(s);
-	if (!(s->ev.pkt.present & (PL_HAS_DNS | PL_HAS_HTTP | PL_HAS_TLS)))
+	if (pl_pkt_has_tail(&s->ev.pkt))
+		size = sizeof(s->ev);
+	else if (s->ev.pkt.present & (PL_HAS_DNS | PL_HAS_HTTP | PL_HAS_TLS))
+		size = PL_PACKET_EVENT_L7;
+	else
 		size = PL_PACKET_EVENT_SHORT;
 	s->ev.type = PL_EV_PACKET;
 	s->ev.ifindex = ifindex;
@@ -292,6 +296,10 @@ static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s, __u3
 			: load_tc(ctx, s->cap_data, cap, PL_CAP_MAX))
 			cap = 0;
 		s->cap_len = (__u32)cap;
+		/* the capture follows the whole record: no stale tail in it */
+		if (!pl_pkt_has_tail(&s->ev.pkt))
+			__builtin_memset((char *)&s->ev.pkt + PL_PKT_TAIL, 0,
+					 sizeof(s->ev.pkt) - PL_PKT_TAIL);
 		s->ev.type = PL_EV_PACKET_DATA;
 		size = sizeof(s->ev) + sizeof(struct pl_capture) + cap;
 	}

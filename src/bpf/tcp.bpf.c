@@ -62,6 +62,7 @@ const volatile __u32 filter_on = 0;
 const volatile struct pl_filter filter = { .entry = PL_FILTER_ACCEPT };
 const volatile __u64 drop_ignore[PL_TCP_DROP_IGNORE_MAX / 64] = {};
 const volatile __u64 max_conns = 65536; /* --max-conns */
+const volatile __u32 metrics_on = 0;	/* the agent's tcp: true */
 
 /* Live entries of the connection table; user space reads it (--stats). */
 __u64 live_conns = 0;
@@ -82,7 +83,8 @@ struct conn {
 	__u8 active;	  /* we connected */
 	__u8 established; /* it reached ESTABLISHED */
 	__u8 last_state;  /* the latest state we saw */
-	__u8 _pad[3];
+	__u8 _pad;
+	__u16 lport; /* the local port (metrics by port: passive only) */
 };
 
 /*
@@ -186,6 +188,76 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } busy SEC(".maps");
+
+/* ---- the agent's metrics (metrics_on), see records/tcp_events.h ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_tcp_metrics);
+} tcp_metrics SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, PL_TCP_PORTS_MAX);
+	__type(key, __u32); /* the port */
+	__type(value, struct pl_tcp_metrics);
+} tcp_port_metrics SEC(".maps");
+
+/* A zeroed value to insert a port with (too big for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_tcp_metrics);
+} tcp_metrics_zero SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PL_TCP_DROP_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} drop_counts SEC(".maps");
+
+static __always_inline struct pl_tcp_metrics *metrics(void)
+{
+	__u32 zero = 0;
+
+	return metrics_on ? bpf_map_lookup_elem(&tcp_metrics, &zero) : NULL;
+}
+
+/* The metrics of local port `port`, made on first use; NULL for port 0. */
+static __always_inline struct pl_tcp_metrics *port_metrics(__u32 port)
+{
+	struct pl_tcp_metrics *m;
+	__u32 zero = 0;
+	void *z;
+
+	if (!metrics_on || !port)
+		return NULL;
+	m = bpf_map_lookup_elem(&tcp_port_metrics, &port);
+	if (m)
+		return m;
+	z = bpf_map_lookup_elem(&tcp_metrics_zero, &zero);
+	if (!z)
+		return NULL;
+	bpf_map_update_elem(&tcp_port_metrics, &port, z, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&tcp_port_metrics, &port);
+}
+
+/* Adds 1 to metric `which` in the totals and in port's (0: no port). */
+static __always_inline void mcount(__u32 which, __u32 port)
+{
+	struct pl_tcp_metrics *m = metrics();
+
+	if (!m || which >= PL_TM__COUNT)
+		return;
+	m->n[which]++;
+	m = port_metrics(port);
+	if (m)
+		m->n[which]++;
+}
 
 static __always_inline void count(__u32 which)
 {
@@ -578,6 +650,7 @@ static __always_inline void track(const struct sock *sk, __u64 key, bool active)
 	c->rtt_min_us = 0xffffffff;
 	c->last_state = active ? TCP_SYN_SENT : TCP_SYN_RECV;
 	c->active = active;
+	c->lport = active ? 0 : sk->__sk_common.skc_num;
 	if (active) {
 		if (current_owner(sk, &c->pid, c->comm))
 			c->owner_src = PL_OWNER_CONNECT;
@@ -666,6 +739,79 @@ static __always_inline void summary(const struct sock *sk, const struct tcp_sock
 	submit(e);
 }
 
+/* A histogram of the totals and of the port (0: none). */
+#define HIST_RTT	0
+#define HIST_HANDSHAKE	1
+#define HIST_DURATION	2
+static __always_inline void mhist(__u32 which, __u32 port, __u64 us)
+{
+	struct pl_tcp_metrics *m = metrics();
+
+	if (!m)
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (which == HIST_RTT)
+			pl_hist_add(&m->rtt, us);
+		else if (which == HIST_HANDSHAKE)
+			pl_hist_add(&m->handshake, us);
+		else
+			pl_hist_add(&m->duration, us);
+		if (i || !port)
+			break;
+		m = port_metrics(port);
+		if (!m)
+			break;
+	}
+}
+
+/*
+ * The metrics of a state change (metrics_on). c is NULL for connections
+ * we did not see open (or that did not fit the table): they count as
+ * closed, without histograms or port.
+ */
+static __always_inline void state_metrics(const struct sock *sk, const struct tcp_sock *tp,
+					  const struct conn *c, int oldstate, int newstate)
+{
+	__u32 port = c ? c->lport : 0;
+	__u64 now;
+
+	if (!metrics_on)
+		return;
+	if (newstate == TCP_ESTABLISHED && c) {
+		mcount(PL_TM_ESTAB_IN, port);
+		/*
+		 * Active: from our SYN. Passive: the child socket is made when
+		 * the handshake's last ACK comes, so its age says nothing; the
+		 * kernel has just taken the SYN-ACK's round trip as its first
+		 * RTT sample (tcp_synack_rtt_meas), which is the time from the
+		 * SYN to ESTABLISHED less the time to answer the SYN.
+		 */
+		now = bpf_ktime_get_ns();
+		if (c->active)
+			mhist(HIST_HANDSHAKE, port, (now - c->start_ns) / 1000);
+		else if (tp->srtt_us >> 3)
+			mhist(HIST_HANDSHAKE, port, tp->srtt_us >> 3);
+		else
+			mhist(HIST_HANDSHAKE, port, (now - c->start_ns) / 1000);
+	} else if (oldstate == TCP_ESTABLISHED && c && c->established) {
+		mcount(PL_TM_ESTAB_OUT, port);
+	}
+	if (newstate != TCP_CLOSE || oldstate == TCP_LISTEN)
+		return;
+	if (c && (c->closer == PL_CLOSER_RST_SENT || c->closer == PL_CLOSER_RST_RECV))
+		mcount(PL_TM_CLOSE_RESET, port);
+	else if (sk->sk_err == 110 /* ETIMEDOUT */)
+		mcount(PL_TM_CLOSE_TIMEOUT, port);
+	else if (sk->sk_err == 104 /* ECONNRESET */ || sk->sk_err == 111 /* ECONNREFUSED */)
+		mcount(PL_TM_CLOSE_RESET, port);
+	else
+		mcount(PL_TM_CLOSE_NORMAL, port);
+	if (tp->srtt_us >> 3)
+		mhist(HIST_RTT, port, tp->srtt_us >> 3);
+	if (c)
+		mhist(HIST_DURATION, port, (bpf_ktime_get_ns() - c->start_ns) / 1000);
+}
+
 static __always_inline void set_state(const struct sock *sk, const struct tcp_sock *tp,
 				      int oldstate, int newstate)
 {
@@ -673,12 +819,16 @@ static __always_inline void set_state(const struct sock *sk, const struct tcp_so
 	struct pl_tcp_event *e;
 	struct conn *c;
 
-	if (newstate == TCP_SYN_SENT && oldstate == TCP_CLOSE)
+	if (newstate == TCP_SYN_SENT && oldstate == TCP_CLOSE) {
 		track(sk, key, true);
-	else if (newstate == TCP_SYN_RECV && oldstate == TCP_LISTEN)
+		mcount(PL_TM_OPEN_ACTIVE, 0);
+	} else if (newstate == TCP_SYN_RECV && oldstate == TCP_LISTEN) {
 		track(sk, key, false);
+		mcount(PL_TM_OPEN_PASSIVE, sk->__sk_common.skc_num);
+	}
 
 	c = conn_of(key);
+	state_metrics(sk, tp, c, oldstate, newstate);
 	if (c) {
 		/*
 		 * Only a close() or shutdown() of the socket moves it to
@@ -789,6 +939,7 @@ int BPF_PROG(pl_destroy_sock, struct sock *sk)
 		return 0;
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (tp && enter()) {
+		state_metrics(sk, tp, c, c->last_state, TCP_CLOSE);
 		summary(sk, tp, c, c->last_state);
 		leave();
 	}
@@ -811,6 +962,8 @@ static __always_inline void retrans(const struct sock *sk, const struct sk_buff 
 	c = conn_of(sk_key(sk));
 	if (c && err == 0)
 		c->retrans++;
+	if (err == 0)
+		mcount(PL_TM_RETRANS, c ? c->lport : 0);
 	e = new_event(PL_TCP_RETRANS);
 	if (!e || !sk_tuple(sk, e))
 		return;
@@ -858,6 +1011,7 @@ static __always_inline void retrans_synack(const struct sock *sk, const struct r
 
 	if (!is_tcp_arg(sk))
 		return;
+	mcount(PL_TM_RETRANS, sk->__sk_common.skc_num); /* sk: the listener */
 	e = new_event(PL_TCP_RETRANS);
 	if (!e || !sk_tuple(rsk, e))
 		return;
@@ -977,6 +1131,7 @@ static __always_inline void receive_reset(struct sock *sk)
 	c = conn_of(sk_key(sk));
 	if (c && c->closer == PL_CLOSER_UNKNOWN)
 		c->closer = PL_CLOSER_RST_RECV;
+	mcount(PL_TM_RST_RECV, c ? c->lport : 0);
 	e = new_event(PL_TCP_RESET);
 	if (!e || !sk_tuple(sk, e))
 		return;
@@ -1005,6 +1160,27 @@ static __always_inline bool reset_sock_is_tcp(const struct sock *sk)
 }
 
 /*
+ * A reset sent, counted by the local port of a passive connection, a
+ * request socket (the listener's port), or, without a socket, of the
+ * packet answered (a port with no socket, or a segment no socket wanted).
+ */
+static __always_inline void reset_sent_metrics(const struct sock *sk, const struct sk_buff *skb,
+					       const struct conn *c)
+{
+	struct pl_tcp_event *e;
+	__u32 port = 0;
+
+	if (c)
+		port = c->lport;
+	else if (sk && BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_NEW_SYN_RECV)
+		port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	else if (!sk && skb && (e = blank_event()) && skb_tuple(skb, e, true) &&
+		 e->proto == IPPROTO_TCP)
+		port = e->sport;
+	mcount(PL_TM_RST_SENT, port);
+}
+
+/*
  * sk is the socket the reset is about: a full, request or time-wait socket,
  * or NULL when none matched; then skb, the packet answered, gives the ends.
  * skb is NULL for resets a socket sends on its own (tcp_send_active_reset).
@@ -1022,6 +1198,8 @@ static __always_inline void send_reset(const struct sock *sk, const struct sk_bu
 		if (c && c->closer == PL_CLOSER_UNKNOWN)
 			c->closer = PL_CLOSER_RST_SENT;
 	}
+	if (metrics_on)
+		reset_sent_metrics(sk, skb, c);
 	e = new_event(PL_TCP_RESET);
 	if (!e)
 		return;
@@ -1122,7 +1300,15 @@ int BPF_PROG(pl_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_re
 		if (i < PL_TCP_DROP_IGNORE_MAX / 64 && (drop_ignore[i] >> (r % 64)) & 1)
 			return 0;
 	}
-	if (!enter())
+	if (metrics_on) {
+		/* every drop, of any protocol, by reason */
+		__u32 slot = r < PL_TCP_DROP_IGNORE_MAX ? r : PL_TCP_DROP_IGNORE_MAX;
+		__u64 *n = bpf_map_lookup_elem(&drop_counts, &slot);
+
+		if (n)
+			*n += 1;
+	}
+	if (!wanted(PL_TCP_DROP) || !enter())
 		return 0;
 	e = new_event(PL_TCP_DROP);
 	/* neither TCP nor UDP: no record */

@@ -157,7 +157,7 @@ static int read_capture(struct pl_opts *o, FILE **f)
 	uint64_t n = 0, matched = 0;
 	static struct pl_filter filter;
 	struct pl_pcapng out = { 0 };
-	struct pl_pkt pkt;
+	struct pl_pkt pkt, inner;
 	pcap_t *pc = NULL;
 	int rc, ret = PL_EXIT_OK;
 
@@ -252,7 +252,9 @@ static int read_capture(struct pl_opts *o, FILE **f)
 		if (out.f)
 			pl_pcapng_write(&out, 0, meta.ts_epoch_ns, data, hdr->caplen, hdr->len);
 		if (flows)
-			pl_hostflows_packet(flows, &pkt, meta.ts_epoch_ns);
+			pl_hostflows_packet(flows,
+					    o->inner && pl_pkt_inner(&pkt, &inner) ? &inner : &pkt,
+					    meta.ts_epoch_ns);
 		else if (!det && pl_opts_records_to_stdout(o))
 			pl_write_record(&w, o->json, &meta, &pkt);
 		if (o->count && (det ? ra.n : flows ? rf.n : matched) >= o->count)

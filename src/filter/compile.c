@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <pcap/pcap.h>
 #include "filter.h"
 
@@ -309,6 +310,20 @@ static const struct {
 	{ "tls.handshake.version", PL_FF_TLS_VERSION, false },
 };
 
+/* Puts len bytes (a pattern, an address) in the next string slot for leaf
+ * a, then takes the next token; the caller checked a slot is free. */
+static struct ast *with_slot(struct compiler *c, struct ast *a, const void *bytes, size_t len)
+{
+	memcpy(c->f->strs[c->n_strs], bytes, len);
+	a->leaf.arg8 = (__u8)c->n_strs++;
+	a->leaf.arg8b = (__u8)len;
+	if (next(c)) {
+		free_ast(a);
+		return NULL;
+	}
+	return a;
+}
+
 static struct ast *l7_leaf(struct compiler *c, size_t which, int col)
 {
 	struct ast *a;
@@ -382,16 +397,9 @@ static struct ast *l7_leaf(struct compiler *c, size_t which, int col)
 	c->f->needs_l7 = 1;
 	if (!a)
 		return NULL;
-	memcpy(c->f->strs[c->n_strs], pat, len);
 	a->leaf.lo = l7_fields[which].field;
 	a->leaf.cmp = cmp;
-	a->leaf.arg8 = (__u8)c->n_strs++;
-	a->leaf.arg8b = (__u8)len;
-	if (next(c)) {
-		free_ast(a);
-		return NULL;
-	}
-	return a;
+	return with_slot(c, a, pat, len);
 }
 
 static int l7_field(const char *word)
@@ -423,6 +431,153 @@ static int unknown_field(struct compiler *c, const char *word, int col)
 	return fail(c, col, "unknown field '%s'; L7 fields: %s", word, names);
 }
 
+/* ---- tunnels: tests of the parsed record (PL_FT_TUN) ----
+ *
+ *   tunnel := "vxlan" [VNI] | "gre" | "inner" iprim
+ *   iprim  := [PROTO] [["src" | "dst"] ("host" ADDR | "port" N)]
+ *   PROTO  := "ip" | "ip6" | "tcp" | "udp" | "sctp" | "icmp" | "icmp6"
+ *
+ * libpcap 1.10 has no vxlan or gre primitive (and its `geneve` and `mpls`
+ * stay libpcap's); `inner` tests the first inner packet of a tunnel that
+ * pktlens decodes, so it runs on the record, after the parse. */
+static bool is_tunnel_word(const char *w)
+{
+	return !strcmp(w, "vxlan") || !strcmp(w, "gre") || !strcmp(w, "inner");
+}
+
+static struct ast *tun_leaf(struct compiler *c, __u32 what, __u32 v, int col)
+{
+	struct ast *a = leaf(c, PL_FT_TUN);
+
+	c->f->needs_l7 = 1;
+	if (a) {
+		a->leaf.lo = what;
+		a->leaf.hi = v;
+		a->col = col;
+	}
+	return a;
+}
+
+static const struct {
+	const char *name;
+	__u32 what, v;
+} inner_protos[] = {
+	{ "ip", PL_FTUN_IPVER, 4 },	 { "ip6", PL_FTUN_IPVER, 6 },  { "tcp", PL_FTUN_PROTO, 6 },
+	{ "udp", PL_FTUN_PROTO, 17 },	 { "sctp", PL_FTUN_PROTO, 132 }, { "icmp", PL_FTUN_PROTO, 1 },
+	{ "icmp6", PL_FTUN_PROTO, 58 },
+};
+
+/* "host ADDR" or "port N" after `inner` [src|dst]; dir: 0, 1 src, 2 dst */
+static struct ast *inner_addr_port(struct compiler *c, int dir, int col)
+{
+	struct ast *a;
+	__u8 addr[16];
+	__u32 v;
+	int len;
+
+	if (c->tok.kind == T_ID && !strcmp(c->tok.text, "port")) {
+		if (next(c))
+			return NULL;
+		if (c->tok.kind != T_ID || parse_u32(c->tok.text, &v) || v > 65535) {
+			fail(c, c->tok.col, "inner port: expected a port number (0 to 65535)");
+			return NULL;
+		}
+		a = tun_leaf(c, dir == 1 ? PL_FTUN_SPORT : dir == 2 ? PL_FTUN_DPORT : PL_FTUN_PORT,
+			     v, col);
+		if (a && next(c)) {
+			free_ast(a);
+			return NULL;
+		}
+		return a;
+	}
+	if (c->tok.kind != T_ID || strcmp(c->tok.text, "host")) {
+		fail(c, c->tok.col, "inner %s: expected host ADDR or port N",
+		     dir == 1 ? "src" : "dst");
+		return NULL;
+	}
+	if (next(c))
+		return NULL;
+	if (c->tok.kind == T_ID && inet_pton(AF_INET, c->tok.text, addr) == 1)
+		len = 4;
+	else if (c->tok.kind == T_ID && inet_pton(AF_INET6, c->tok.text, addr) == 1)
+		len = 16;
+	else {
+		fail(c, c->tok.col, "inner host: expected an IPv4 or IPv6 address (no names)");
+		return NULL;
+	}
+	if (c->n_strs == PL_FILTER_MAX_STRS) {
+		fail(c, col, "at most %d string patterns and addresses in one filter",
+		     PL_FILTER_MAX_STRS);
+		return NULL;
+	}
+	a = tun_leaf(c, dir == 1 ? PL_FTUN_SRC : dir == 2 ? PL_FTUN_DST : PL_FTUN_HOST, 0, col);
+	return a ? with_slot(c, a, addr, (size_t)len) : NULL;
+}
+
+static struct ast *tunnel_leaf(struct compiler *c, int col)
+{
+	struct ast *a = NULL, *b;
+	__u32 v;
+	size_t i;
+	int dir = 0;
+
+	if (!strcmp(c->tok.text, "vxlan")) {
+		if (next(c))
+			return NULL;
+		if (c->tok.kind == T_ID && !parse_u32(c->tok.text, &v)) {
+			if (v > 0xffffff) {
+				fail(c, c->tok.col, "vxlan: a VNI is 24 bits (0 to 16777215)");
+				return NULL;
+			}
+			a = tun_leaf(c, PL_FTUN_VXLAN_VNI, v, col);
+			if (a && next(c)) {
+				free_ast(a);
+				return NULL;
+			}
+			return a;
+		}
+		return tun_leaf(c, PL_FTUN_KIND, PL_TUN_VXLAN, col);
+	}
+	if (!strcmp(c->tok.text, "gre")) {
+		a = tun_leaf(c, PL_FTUN_KIND, PL_TUN_GRE, col);
+		if (a && next(c)) {
+			free_ast(a);
+			return NULL;
+		}
+		return a;
+	}
+	/* inner */
+	if (next(c))
+		return NULL;
+	for (i = 0; c->tok.kind == T_ID && i < sizeof(inner_protos) / sizeof(inner_protos[0]); i++) {
+		if (strcmp(c->tok.text, inner_protos[i].name))
+			continue;
+		a = tun_leaf(c, inner_protos[i].what, inner_protos[i].v, col);
+		if (!a || next(c)) {
+			free_ast(a);
+			return NULL;
+		}
+		break;
+	}
+	if (c->tok.kind == T_ID && (!strcmp(c->tok.text, "src") || !strcmp(c->tok.text, "dst"))) {
+		dir = c->tok.text[0] == 's' ? 1 : 2;
+		if (next(c)) {
+			free_ast(a);
+			return NULL;
+		}
+	}
+	if (dir || (c->tok.kind == T_ID &&
+		    (!strcmp(c->tok.text, "host") || !strcmp(c->tok.text, "port")))) {
+		b = inner_addr_port(c, dir, col);
+		return a ? join(c, A_AND, a, b) : b;
+	}
+	if (!a)
+		fail(c, c->tok.col,
+		     "inner: expected ip, ip6, tcp, udp, sctp, icmp, icmp6, [src|dst] host ADDR "
+		     "or [src|dst] port N");
+	return a;
+}
+
 /* Does an L7 field stand in the text from the '(' at p to its match? */
 static bool group_has_l7(const char *p)
 {
@@ -443,7 +598,7 @@ static bool group_has_l7(const char *p)
 		     n++)
 			word[n] = p[n];
 		word[n] = 0;
-		if (l7_field(word) >= 0 || looks_like_l7(word))
+		if (l7_field(word) >= 0 || looks_like_l7(word) || is_tunnel_word(word))
 			return true;
 	}
 	return false;
@@ -561,6 +716,8 @@ static struct ast *parse_unary(struct compiler *c)
 			unknown_field(c, c->tok.text, col);
 			return NULL;
 		}
+		if (is_tunnel_word(c->tok.text))
+			return tunnel_leaf(c, col);
 	}
 	if (c->tok.kind == T_END || c->tok.kind == T_RPAREN || c->tok.kind == T_AND ||
 	    c->tok.kind == T_OR) {

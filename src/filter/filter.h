@@ -33,6 +33,7 @@ enum pl_ftest {
 	PL_FT_CBPF = 1, /* a block of libpcap's code (arg8: its number) */
 	PL_FT_STR,	/* L7 string field OP "pattern" */
 	PL_FT_NUM,	/* L7 number field OP value */
+	PL_FT_TUN,	/* tunnel or inner-packet field (enum pl_ftun) OP value */
 };
 
 /* Comparisons. */
@@ -59,6 +60,21 @@ enum pl_ffield {
 	PL_FF_DNS_RCODE,
 	PL_FF_DNS_ID,
 	PL_FF_TLS_VERSION,
+};
+
+/* What a PL_FT_TUN node tests (lo); the number is hi, an address the
+ * string slot arg8 (arg8b bytes: 4 or 16). */
+enum pl_ftun {
+	PL_FTUN_KIND = 1,  /* pl_pkt.tun_kind == hi: `vxlan`, `gre` */
+	PL_FTUN_VXLAN_VNI, /* `vxlan VNI` */
+	PL_FTUN_PROTO,	   /* `inner tcp`: the inner packet's L4 protocol */
+	PL_FTUN_IPVER,	   /* `inner ip`, `inner ip6` */
+	PL_FTUN_PORT,	   /* `inner port N`: either port */
+	PL_FTUN_SPORT,
+	PL_FTUN_DPORT,
+	PL_FTUN_HOST, /* `inner host ADDR`: either address */
+	PL_FTUN_SRC,
+	PL_FTUN_DST,
 };
 
 struct pl_fnode {

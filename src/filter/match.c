@@ -179,6 +179,62 @@ PL_INLINE int pl_test_num(const volatile struct pl_fnode *n, const struct pl_pkt
 	return 0;
 }
 
+/* Is the address in slot `slot` (len 4 or 16) the one at a? */
+PL_INLINE bool pl_faddr_eq(const volatile struct pl_filter *f, __u32 slot, __u32 len,
+			   const __u8 *a)
+{
+	const volatile char *w = f->strs[slot & (PL_FILTER_MAX_STRS - 1)];
+	__u32 i;
+
+	for (i = 0; i < 16; i++) {
+		if (i >= len)
+			break;
+		if ((__u8)w[i] != a[i])
+			return false;
+	}
+	return true;
+}
+
+/* Tunnel tests: the tunnel's own fields, or the inner packet's headers
+ * (pl_pkt.inner, laid out as the start of a struct pl_pkt). A packet
+ * without an inner packet fails every `inner` test. */
+PL_INLINE int pl_test_tun(const volatile struct pl_filter *f, const volatile struct pl_fnode *n,
+			  const struct pl_pkt *p)
+{
+	const struct pl_pkt *in = (const struct pl_pkt *)p->inner;
+	__u32 what = n->lo, v = n->hi, len = n->arg8b;
+	bool v6;
+
+	if (what == PL_FTUN_KIND)
+		return p->tun_kind == v;
+	if (what == PL_FTUN_VXLAN_VNI)
+		return p->tun_kind == PL_TUN_VXLAN && p->tun_vni == v;
+	if (!(p->tun_flags & PL_TUNF_INNER))
+		return 0;
+	v6 = in->present & PL_HAS_IP6;
+	switch (what) {
+	case PL_FTUN_PROTO:
+		return (in->present & (PL_HAS_IP4 | PL_HAS_IP6)) && in->l4_proto == v;
+	case PL_FTUN_IPVER:
+		return (in->present & (v == 6 ? PL_HAS_IP6 : PL_HAS_IP4)) != 0;
+	case PL_FTUN_PORT:
+	case PL_FTUN_SPORT:
+	case PL_FTUN_DPORT:
+		if (!(in->present & (PL_HAS_TCP | PL_HAS_UDP | PL_HAS_SCTP)))
+			return 0;
+		return (what != PL_FTUN_DPORT && in->sport == v) ||
+		       (what != PL_FTUN_SPORT && in->dport == v);
+	case PL_FTUN_HOST:
+	case PL_FTUN_SRC:
+	case PL_FTUN_DST:
+		if (!(in->present & (len == 16 ? PL_HAS_IP6 : PL_HAS_IP4)) || v6 != (len == 16))
+			return 0;
+		return (what != PL_FTUN_DST && pl_faddr_eq(f, n->arg8, len, in->ip_src)) ||
+		       (what != PL_FTUN_SRC && pl_faddr_eq(f, n->arg8, len, in->ip_dst));
+	}
+	return 0;
+}
+
 /* One node: 1 true, 0 false, -1 rejects the packet. */
 PL_INLINE int pl_test_node(const volatile struct pl_filter *f, const volatile struct pl_fnode *n,
 			   __u32 cbpf_bits, struct pl_scratch *s)
@@ -194,6 +250,8 @@ PL_INLINE int pl_test_node(const volatile struct pl_filter *f, const volatile st
 		return s ? pl_test_str(f, n, s) : 0;
 	case PL_FT_NUM:
 		return s ? pl_test_num(n, &s->ev.pkt) : 0;
+	case PL_FT_TUN:
+		return s ? pl_test_tun(f, n, &s->ev.pkt) : 0;
 	}
 	return 0;
 }

@@ -108,6 +108,10 @@ void pl_write_flow_json(struct pl_out *o, const struct pl_flow *fl, enum pl_flow
 		pl_json_str(o, nf, fl->name.name, pl_name_len(fl->name.name));
 	if (k->proto == 6)
 		pl_json_uint(o, "pktlens.tcp_flags", v->tcp_flags);
+	if (k->proto == 6 && v->handshake_us) {
+		pl_json_key(o, "pktlens.tcp.handshake_rtt");
+		pl_out_decimal(o, v->handshake_us, 1000000, 6);
+	}
 	if (is_icmp(k)) {
 		pl_json_uint(o, "pktlens.icmp_type", k->dport >> 8);
 		pl_json_uint(o, "pktlens.icmp_code", k->dport & 0xff);

@@ -217,6 +217,21 @@ static inline void pl_json_end(struct pl_out *o)
 	pl_out_end_record(o);
 }
 
+/* `,"key":{` and `}`: an object inside the record. */
+static inline void pl_json_key(struct pl_out *o, const char *key);
+static inline void pl_json_object_begin(struct pl_out *o, const char *key)
+{
+	pl_json_key(o, key);
+	pl_out_char(o, '{');
+	o->first = true;
+}
+
+static inline void pl_json_object_end(struct pl_out *o)
+{
+	pl_out_char(o, '}');
+	o->first = false;
+}
+
 /* `,"key":` (no comma before the first key). Keys are the writer's own
  * literals and are written as they are. */
 static inline void pl_json_key(struct pl_out *o, const char *key)

@@ -46,6 +46,9 @@ static const char *const mal_reasons[PL_MAL__COUNT] = {
 	[PL_MAL_ARP] = "unsupported arp sizes",
 	[PL_MAL_IP_VERSION] = "ip version does not match ethertype",
 	[PL_MAL_PAST_LENGTH] = "header past the ip/udp length",
+	[PL_MAL_MPLS_DEPTH] = "mpls stack deeper than 8",
+	[PL_MAL_GRE] = "gre version or flags not decoded",
+	[PL_MAL_GENEVE] = "bad geneve version or options length",
 };
 
 static const char *mal_reason(unsigned int m)
@@ -133,11 +136,26 @@ static void alpn_each(const struct pl_pkt *p,
 
 /* ---- JSON ---- */
 
-/* "key":[a,b,...] of n unsigned integers of `width` bytes (1 or 2) */
-static void j_uint_array(struct pl_out *o, const char *key, const void *v, size_t n, size_t width)
+/* Element i of an array of unsigned integers of `width` bytes (1, 2 or 4). */
+static uint64_t uint_at(const void *v, size_t i, size_t width)
 {
 	const __u8 *b = v;
 	__u16 w;
+	__u32 d;
+
+	if (width == 1)
+		return b[i];
+	if (width == 4) {
+		memcpy(&d, b + 4 * i, 4);
+		return d;
+	}
+	memcpy(&w, b + 2 * i, 2);
+	return w;
+}
+
+/* "key":[a,b,...] of n unsigned integers of `width` bytes (1, 2 or 4) */
+static void j_uint_array(struct pl_out *o, const char *key, const void *v, size_t n, size_t width)
+{
 	size_t i;
 
 	pl_json_key(o, key);
@@ -145,12 +163,7 @@ static void j_uint_array(struct pl_out *o, const char *key, const void *v, size_
 	for (i = 0; i < n; i++) {
 		if (i)
 			pl_out_char(o, ',');
-		if (width == 1) {
-			pl_out_u64(o, b[i]);
-		} else {
-			memcpy(&w, b + 2 * i, 2);
-			pl_out_u64(o, w);
-		}
+		pl_out_u64(o, uint_at(v, i, width));
 	}
 	pl_out_char(o, ']');
 }
@@ -357,15 +370,60 @@ static void json_flags(struct pl_out *o, const struct pl_pkt *p)
 		pl_json_cstr(o, "pktlens.malformed", mal_reason(p->malformed));
 }
 
+static void json_mpls(struct pl_out *o, const struct pl_pkt *p)
+{
+	if (p->n_mpls)
+		j_uint_array(o, "mpls.label", p->mpls_label, clamp(p->n_mpls, PL_MAX_MPLS),
+			     sizeof(p->mpls_label[0]));
+}
+
+/* The tunnel header's keys, then the inner packet's headers and L7 hint
+ * (the record's one) under pktlens.inner. */
+static void json_tunnel(struct pl_out *o, const struct pl_pkt *p, struct pl_pkt *in)
+{
+	switch (p->tun_kind) {
+	case PL_TUN_VXLAN:
+		pl_json_uint(o, "vxlan.vni", p->tun_vni);
+		break;
+	case PL_TUN_GENEVE:
+		pl_json_uint(o, "geneve.vni", p->tun_vni);
+		pl_json_uint(o, "geneve.proto_type", p->tun_proto);
+		break;
+	case PL_TUN_GRE:
+		pl_json_uint(o, "gre.flags_and_version", p->gre_flags);
+		pl_json_uint(o, "gre.proto", p->tun_proto);
+		if (p->tun_flags & PL_TUNF_GRE_KEY)
+			pl_json_uint(o, "gre.key", p->gre_key);
+		if (p->tun_flags & PL_TUNF_GRE_SEQ)
+			pl_json_uint(o, "gre.sequence_number", p->gre_seq);
+		break;
+	}
+	if (!pl_pkt_inner(p, in))
+		return;
+	pl_json_object_begin(o, "pktlens.inner");
+	json_eth(o, in);
+	json_arp(o, in);
+	json_ip(o, in);
+	json_l4(o, in);
+	json_l7(o, in);
+	pl_json_object_end(o);
+}
+
 void pl_write_json(struct pl_out *o, const struct pl_meta *meta, const struct pl_pkt *pkt)
 {
+	struct pl_pkt in;
+
 	pl_json_begin(o);
 	json_meta(o, meta, pkt);
 	json_eth(o, pkt);
+	json_mpls(o, pkt);
 	json_arp(o, pkt);
 	json_ip(o, pkt);
 	json_l4(o, pkt);
-	json_l7(o, pkt);
+	if (pkt->tun_kind)
+		json_tunnel(o, pkt, &in);
+	else
+		json_l7(o, pkt);
 	json_flags(o, pkt);
 	pl_json_end(o);
 }
@@ -390,19 +448,26 @@ static void text_prefix(struct pl_out *o, const struct pl_meta *m)
 	}
 }
 
-static void text_vlan(struct pl_out *o, const struct pl_pkt *p)
+/* "LIT a,b,c " of n ids of `width` bytes (2 or 4): VLAN ids, MPLS labels */
+static void text_ids(struct pl_out *o, const char *lit, const void *ids, size_t n, size_t width)
 {
-	size_t i, n = clamp(p->n_vlan, PL_MAX_VLAN);
+	size_t i;
 
-	if (!has(p, PL_HAS_ETH) || n == 0)
-		return;
-	pl_out_mem(o, "vlan ", 5);
+	pl_out_str(o, lit);
 	for (i = 0; i < n; i++) {
 		if (i)
 			pl_out_char(o, ',');
-		pl_out_u64(o, p->vlan_id[i]);
+		pl_out_u64(o, uint_at(ids, i, width));
 	}
 	pl_out_char(o, ' ');
+}
+
+static void text_vlan(struct pl_out *o, const struct pl_pkt *p)
+{
+	size_t n = clamp(p->n_vlan, PL_MAX_VLAN);
+
+	if (has(p, PL_HAS_ETH) && n)
+		text_ids(o, "vlan ", p->vlan_id, n, sizeof(p->vlan_id[0]));
 }
 
 static void text_arp(struct pl_out *o, const struct pl_pkt *p)
@@ -623,21 +688,70 @@ static void text_l7(struct pl_out *o, const struct pl_pkt *p)
 		text_tls(o, p);
 }
 
+/* "MPLS 100 " (labels outer first, comma-separated, as VLAN ids are) */
+static void text_mpls(struct pl_out *o, const struct pl_pkt *p)
+{
+	size_t n = clamp(p->n_mpls, PL_MAX_MPLS);
+
+	if (n)
+		text_ids(o, "MPLS ", p->mpls_label, n, sizeof(p->mpls_label[0]));
+}
+
+/* The headers of a packet, without its L7 hint. */
+static void text_headers(struct pl_out *o, const struct pl_pkt *p)
+{
+	text_vlan(o, p);
+	text_mpls(o, p);
+	if (has(p, PL_HAS_ARP)) {
+		text_arp(o, p);
+	} else if (p->present & (PL_HAS_IP4 | PL_HAS_IP6)) {
+		text_ip(o, p);
+	} else if (p->present & (PL_HAS_ETH | PL_HAS_SLL)) {
+		pl_out_str(o, "ethertype 0x");
+		pl_out_hex(o, p->eth_type, 4);
+	} else {
+		t_uint(o, "len ", p->frame_len);
+	}
+}
+
+/* " | vxlan 1234 | inner HEADERS", the inner packet's L7 hint after it. */
+static void text_tunnel(struct pl_out *o, const struct pl_pkt *p)
+{
+	struct pl_pkt in;
+
+	switch (p->tun_kind) {
+	case PL_TUN_VXLAN:
+		t_uint(o, " | vxlan ", p->tun_vni);
+		break;
+	case PL_TUN_GENEVE:
+		t_uint(o, " | geneve ", p->tun_vni);
+		break;
+	case PL_TUN_GRE:
+		pl_out_str(o, " | gre");
+		if (p->tun_flags & PL_TUNF_GRE_KEY)
+			t_uint(o, " key ", p->gre_key);
+		pl_out_str(o, " proto 0x");
+		pl_out_hex(o, p->tun_proto, 4);
+		break;
+	default:
+		pl_out_str(o, " | ipip");
+		break;
+	}
+	if (!pl_pkt_inner(p, &in))
+		return;
+	pl_out_str(o, " | inner ");
+	text_headers(o, &in);
+	text_l7(o, &in);
+}
+
 void pl_write_text(struct pl_out *o, const struct pl_meta *meta, const struct pl_pkt *pkt)
 {
 	text_prefix(o, meta);
-	text_vlan(o, pkt);
-	if (has(pkt, PL_HAS_ARP)) {
-		text_arp(o, pkt);
-	} else if (pkt->present & (PL_HAS_IP4 | PL_HAS_IP6)) {
-		text_ip(o, pkt);
-	} else if (pkt->present & (PL_HAS_ETH | PL_HAS_SLL)) {
-		pl_out_str(o, "ethertype 0x");
-		pl_out_hex(o, pkt->eth_type, 4);
-	} else {
-		t_uint(o, "len ", pkt->frame_len);
-	}
-	text_l7(o, pkt);
+	text_headers(o, pkt);
+	if (pkt->tun_kind)
+		text_tunnel(o, pkt);
+	else
+		text_l7(o, pkt);
 	if (pkt->truncated)
 		pl_out_str(o, " [truncated]");
 	if (pkt->malformed) {

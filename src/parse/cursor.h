@@ -61,6 +61,12 @@ struct pl_scratch {
 	__u32 l7_off;
 	__u32 l7_present; /* pkt.present before the L7 parse */
 	__u8 l7_truncated, l7_malformed, _pad7[2];
+	/* a tunnel seen in the outer headers: its kind and where it starts
+	 * (pl_parse_tunnel); the outer headers wait in tun_save meanwhile */
+	__u32 tun_next; /* enum pl_tunnel */
+	__u32 tun_off;
+	__u32 tun_l3_off, tun_l4_end;
+	__u8 tun_save[PL_INNER_MAX] __attribute__((aligned(8)));
 	char fpat[64];		   /* filter: the string pattern under test */
 	char fstr[PL_TLS_SNI_MAX]; /* filter: the string field under test */
 	__u32 cbpf_mem[18];	   /* filter: libpcap's M[] and BPF_LEN (struct pl_cbpf_mem) */

@@ -16,16 +16,29 @@
 #include "dns.c"
 #include "http.c"
 #include "tls.c"
+#include "mpls.c"
+#include "vxlan.c"
+#include "geneve.c"
+#include "gre.c"
 
 #define ETH_P_IP   0x0800
 #define ETH_P_ARP  0x0806
 #define ETH_P_IPV6 0x86dd
+#define ETH_P_MPLS_UC 0x8847
+#define ETH_P_MPLS_MC 0x8848
+#define ETH_P_TEB     0x6558 /* transparent Ethernet bridging: GRE, Geneve */
 
 #define IPPROTO_ICMP_	1
 #define IPPROTO_TCP_	6
 #define IPPROTO_UDP_	17
 #define IPPROTO_ICMPV6_ 58
 #define IPPROTO_SCTP_	132
+#define IPPROTO_IPIP_	4
+#define IPPROTO_IPV6_	41
+#define IPPROTO_GRE_	47
+
+#define VXLAN_PORT  4789
+#define GENEVE_PORT 6081
 
 PL_INLINE bool is_dns_port(__u16 port)
 {
@@ -100,7 +113,28 @@ PL_INLINE bool pl_resume_l7(struct pl_scratch *s)
 	return true;
 }
 
-PL_INLINE void parse_l4(struct pl_scratch *s, __u32 off)
+/* The MPLS/tunnel tail past the bytes pl_reset() clears: zeroed by the
+ * first layer that uses it, so that the record the kernel sends whole
+ * holds no bytes of an earlier packet. */
+PL_INLINE void pl_clear_tail(struct pl_pkt *p)
+{
+	__builtin_memset(&p->gre_flags, 0, sizeof(*p) - __builtin_offsetof(struct pl_pkt, gre_flags));
+}
+
+/* A tunnel in the headers just parsed: the outer parse notes it for
+ * pl_parse_tunnel(); inside the inner packet, a further one is not
+ * decoded (the record says it was cut short). */
+PL_INLINE void pl_tunnel_seen(struct pl_scratch *s, __u32 kind, __u32 off, bool inner)
+{
+	if (inner) {
+		s->ev.pkt.truncated = 1;
+		return;
+	}
+	s->tun_next = kind;
+	s->tun_off = off;
+}
+
+PL_INLINE void parse_l4(struct pl_scratch *s, __u32 off, bool inner)
 {
 	struct pl_pkt *p = &s->ev.pkt;
 	bool v6 = p->present & PL_HAS_IP6;
@@ -114,9 +148,16 @@ PL_INLINE void parse_l4(struct pl_scratch *s, __u32 off)
 		break;
 	case IPPROTO_UDP_:
 		payload = parse_udp(s, off);
-		if (payload && (is_dns_port(p->sport) || is_dns_port(p->dport)) &&
-		    pl_parse_wants(PL_PART_L7))
-			pl_start_l7(s, PL_L7_DNS, payload);
+		if (!payload)
+			break;
+		if (is_dns_port(p->sport) || is_dns_port(p->dport)) {
+			if (pl_parse_wants(PL_PART_L7))
+				pl_start_l7(s, PL_L7_DNS, payload);
+		} else if (p->dport == VXLAN_PORT) {
+			pl_tunnel_seen(s, PL_TUN_VXLAN, payload, inner);
+		} else if (p->dport == GENEVE_PORT) {
+			pl_tunnel_seen(s, PL_TUN_GENEVE, payload, inner);
+		}
 		break;
 	case IPPROTO_ICMP_:
 		if (!v6)
@@ -129,7 +170,121 @@ PL_INLINE void parse_l4(struct pl_scratch *s, __u32 off)
 	case IPPROTO_SCTP_:
 		parse_sctp(s, off);
 		break;
+	case IPPROTO_IPIP_:
+	case IPPROTO_IPV6_:
+	case IPPROTO_GRE_:
+		pl_tunnel_seen(s, p->l4_proto == IPPROTO_GRE_ ? PL_TUN_GRE : PL_TUN_IP, off, inner);
+		break;
 	}
+}
+
+/* IPv4 or IPv6 and what it carries, from `off`. */
+PL_INLINE void parse_ip_l4(struct pl_scratch *s, __u32 off, __u32 type, bool inner)
+{
+	if (type == ETH_P_IP)
+		off = parse_ipv4(s, off);
+	else if (type == ETH_P_IPV6)
+		off = parse_ipv6(s, off);
+	else
+		return;
+	if (off)
+		parse_l4(s, off, inner);
+}
+
+/*
+ * The tunnel that the outer parse found (s->tun_next at s->tun_off): its
+ * header, then the inner packet, parsed into the record's headers by the
+ * same code while the outer ones wait in s->tun_save; then the inner
+ * headers move to pkt.inner and the outer ones back. Only tunnelled
+ * packets pay for any of it. The L7 hint is the inner packet's.
+ */
+PL_SUBPROG int pl_parse_tunnel(struct pl_scratch *s)
+{
+	struct pl_pkt *p;
+	__u32 off, type, kind, l7;
+	__u8 trunc, mal;
+
+	if (!s)
+		return 0;
+	p = &s->ev.pkt;
+	kind = s->tun_next;
+	off = s->tun_off;
+	s->tun_next = 0;
+	/* after MPLS, pl_parse_mpls() cleared the tail already */
+	if (!p->n_mpls)
+		pl_clear_tail(p);
+	p->tun_kind = (__u8)kind;
+	p->tun_flags = 0;
+	if (kind == PL_TUN_VXLAN) {
+		off = parse_vxlan(s, off);
+		type = ETH_P_TEB;
+	} else if (kind == PL_TUN_GENEVE) {
+		off = parse_geneve(s, off);
+		type = p->tun_proto;
+	} else if (kind == PL_TUN_GRE) {
+		off = parse_gre(s, off);
+		type = p->tun_proto;
+	} else {
+		type = p->l4_proto == IPPROTO_IPIP_ ? ETH_P_IP : ETH_P_IPV6;
+	}
+	if (!off || s->need_more ||
+	    (type != ETH_P_TEB && type != ETH_P_IP && type != ETH_P_IPV6))
+		return 0;
+
+	pl_move(s->tun_save, p, PL_PKT_HDRS_LEN);
+	s->tun_l3_off = s->l3_off;
+	s->tun_l4_end = s->l4_end;
+	__builtin_memset(p, 0, PL_PKT_HDRS_LEN);
+	/* the frame's length: what an inner flow counts (flows --inner) */
+	p->frame_len = pl_load32(s->tun_save + __builtin_offsetof(struct pl_pkt, frame_len));
+	if (type == ETH_P_TEB) {
+		off = parse_eth(s, off);
+		type = p->eth_type;
+		if (off && type == ETH_P_ARP)
+			parse_arp(s, off);
+	}
+	if (off)
+		parse_ip_l4(s, off, type, true);
+	if (s->need_more) {
+		/* the kernel parses the whole packet again on more bytes */
+		s->l7_kind = PL_L7_NONE;
+		return 0;
+	}
+	trunc = p->truncated;
+	mal = p->malformed;
+	l7 = p->present & PL_L7_PRESENT;
+	p->truncated = 0;
+	p->malformed = 0;
+	pl_move(p->inner, p, PL_PKT_HDRS_LEN);
+	pl_move(p, s->tun_save, PL_PKT_HDRS_LEN);
+	/* the record's L7 hint is the inner one: filters, name tables and
+	 * the detectors read it where they read any other */
+	p->present |= l7;
+	p->truncated |= trunc;
+	pl_set_malformed(s, mal);
+	p->tun_flags |= PL_TUNF_INNER;
+	s->l3_off = s->tun_l3_off;
+	s->l4_end = s->tun_l4_end;
+	return 0;
+}
+
+/* An MPLS label stack and the IP packet after it (at the top level, as
+ * tshark shows it). */
+PL_SUBPROG int pl_parse_mpls(struct pl_scratch *s, __u32 off)
+{
+	__u32 type;
+
+	if (!s)
+		return 0;
+	pl_clear_tail(&s->ev.pkt);
+	off = parse_mpls(s, off, &type);
+	if (!off)
+		return 0;
+	s->l3_off = off;
+	parse_ip_l4(s, off, type, false);
+	if (s->tun_next && !s->need_more)
+		pl_parse_tunnel(s);
+	return 0;
 }
 
 /* Clears the parts of the record that every parse writes. The L7 union is
@@ -142,6 +297,8 @@ PL_INLINE void pl_reset(struct pl_scratch *s, __u32 frame_len)
 	s->l4_end = s->avail;
 	s->l3_off = 0;
 	s->l7_kind = PL_L7_NONE;
+	s->tun_next = 0;
+	pl_store32(&s->ev.pkt.n_mpls, 0); /* n_mpls, tun_kind, tun_flags */
 }
 
 /* Parses s->buf[0, s->len); s->need_more asks for more bytes. */
@@ -168,16 +325,26 @@ PL_INLINE void pl_parse(struct pl_scratch *s)
 	case ETH_P_IPV6:
 		off = parse_ipv6(s, off);
 		break;
+	case ETH_P_MPLS_UC:
+	case ETH_P_MPLS_MC:
+		pl_parse_mpls(s, off);
+		return;
 	default:
 		return;
 	}
 	if (off)
-		parse_l4(s, off);
+		parse_l4(s, off, false);
+	if (s->tun_next && !s->need_more)
+		pl_parse_tunnel(s);
 }
-
 /* Makes the record canonical before it leaves: no stale L7 bytes. */
 PL_INLINE void pl_finalize(struct pl_scratch *s)
 {
 	if (!(s->ev.pkt.present & (PL_HAS_DNS | PL_HAS_HTTP | PL_HAS_TLS)))
 		__builtin_memset(&s->ev.pkt.l7, 0, sizeof(s->ev.pkt.l7));
+#ifndef __bpf__
+	/* the kernel sends the MPLS/tunnel tail only when it is set */
+	if (!pl_pkt_has_tail(&s->ev.pkt))
+		memset((char *)&s->ev.pkt + PL_PKT_TAIL, 0, sizeof(s->ev.pkt) - PL_PKT_TAIL);
+#endif
 }

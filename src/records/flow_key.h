@@ -35,6 +35,32 @@ static __always_inline void pl_flow_key_of(const struct pl_pkt *p, __u32 ifindex
 		k->dport = (__u16)(p->icmp_type << 8 | p->icmp_code);
 }
 
+#define PL_FLOW_FIN 0x01
+#define PL_FLOW_SYN 0x02
+#define PL_FLOW_RST 0x04
+#define PL_FLOW_ACK 0x10
+
+/*
+ * The handshake of a flow (one direction) that began with a SYN ends with
+ * its first ACK without SYN, RST or FIN: the client acknowledging the
+ * SYN-ACK (a flow sees one direction, so the SYN-ACK itself is not seen).
+ * `before` is the OR of the flags of the flow's packets before this one,
+ * `flags` this packet's. Returns the value of handshake_us for a packet at
+ * now_ns, or 0 when this packet does not end a handshake.
+ */
+static __always_inline __u32 pl_flow_handshake(const struct pl_flow_val *v, __u32 before,
+					       __u32 flags, __u64 now_ns)
+{
+	__u64 us;
+
+	if (v->handshake_us || before != PL_FLOW_SYN ||
+	    (flags & (PL_FLOW_FIN | PL_FLOW_SYN | PL_FLOW_RST | PL_FLOW_ACK)) != PL_FLOW_ACK ||
+	    now_ns < v->first_ns)
+		return 0;
+	us = (now_ns - v->first_ns) / 1000;
+	return us > 0xffffffffull ? 0xffffffffu : us ? (__u32)us : 1;
+}
+
 /* The L7 name the name tables count for a packet and a flow keeps as its
  * first name: its TLS SNI, else its DNS query name, else its HTTP host.
  * Returns its enum pl_name_kind with *name and *len set, or 0. */

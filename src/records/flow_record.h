@@ -28,6 +28,9 @@ enum pl_flow_flags {
 	/* the tables are LRU_HASH with atomic updates, not LRU_PERCPU_HASH
 	 * (user space sets the map types to match before load) */
 	PL_FLOW_ATOMIC = 1u << 5,
+	/* --inner: a tunnelled packet counts in its inner packet's flow,
+	 * source and port (pl_pkt.inner) */
+	PL_FLOW_INNER = 1u << 6,
 };
 
 /* flows key: one direction of a conversation on one interface. */
@@ -55,6 +58,11 @@ struct pl_flow_val {
 	__u8 ttl_min;	 /* TTL or hop limit */
 	__u8 ttl_max;
 	__u16 named; /* the kernel's note: flow_names holds this flow's name */
+	/* a flow that began with a SYN: from it to the flow's first ACK (the
+	 * handshake's third segment), in microseconds, at least 1; 0: not seen
+	 * (flow_key.h, pl_flow_handshake) */
+	__u32 handshake_us;
+	__u32 _pad;
 };
 
 /* sources key: a source address. */

@@ -30,6 +30,8 @@
 #define PL_TLS_SNI_MAX	   256
 #define PL_TLS_ALPN_MAX	   128 /* raw ALPN protocol_name_list */
 #define PL_TLS_VERS_MAX	   8
+#define PL_MAX_MPLS	   8   /* MPLS label stack entries decoded */
+#define PL_INNER_MAX	   256 /* room for a tunnel's inner headers (pl_pkt before l7) */
 
 /* Link types the parser accepts (pcap DLT values). */
 enum pl_linktype {
@@ -68,6 +70,11 @@ enum pl_present {
 	PL_HAS_DNS_QTYPE = 1u << 25,	 /* the first question's type was read */
 };
 
+/* The bits of the L7 hint (pl_pkt.l7). */
+#define PL_L7_PRESENT                                                               \
+	(PL_HAS_DNS | PL_HAS_HTTP | PL_HAS_TLS | PL_HAS_DNS_QRY | PL_HAS_HTTP_HOST | \
+	 PL_HAS_TLS_SNI | PL_HAS_TLS_ALPN | PL_HAS_DNS_QTYPE)
+
 /* pl_pkt.malformed: why the parse stopped early (0 = it did not). */
 enum pl_malformed {
 	PL_MAL_NONE = 0,
@@ -83,6 +90,9 @@ enum pl_malformed {
 	PL_MAL_ARP,	      /* unsupported hardware/protocol sizes */
 	PL_MAL_IP_VERSION,    /* IP version field does not match EtherType */
 	PL_MAL_PAST_LENGTH,   /* a header runs past the IP/UDP length */
+	PL_MAL_MPLS_DEPTH,    /* no bottom of stack in PL_MAX_MPLS entries */
+	PL_MAL_GRE,	      /* GRE version, flags or routing not decoded */
+	PL_MAL_GENEVE,	      /* Geneve version not 0, or options past the payload */
 	PL_MAL__COUNT,
 };
 
@@ -169,7 +179,49 @@ struct pl_pkt {
 			__u8 alpn[PL_TLS_ALPN_MAX]; /* length-prefixed names, as on the wire */
 		} tls;
 	} l7;
+
+	/* MPLS and tunnels: after l7, so that records without them keep their
+	 * size; only what pl_parse() finds is written (pl_finalize clears the
+	 * rest on the host; the kernel sends them only when set). */
+	__u8 n_mpls;
+	__u8 tun_kind;	/* enum pl_tunnel; 0: inner[] is unused */
+	__u8 tun_flags; /* enum pl_tun_flags */
+	__u8 _pad2;
+	__u16 gre_flags; /* gre.flags_and_version */
+	__u16 tun_proto; /* gre.proto / geneve.proto_type: what the tunnel carries */
+	__u32 tun_vni;	 /* vxlan.vni / geneve.vni */
+	__u32 gre_key;
+	__u32 gre_seq;
+	__u32 _pad3;
+	__u32 mpls_label[PL_MAX_MPLS]; /* outer first */
+	/* the inner packet's headers, laid out as the first
+	 * offsetof(struct pl_pkt, l7) bytes of a struct pl_pkt; its L7 hint is
+	 * the record's l7 (the innermost L7) */
+	__u8 inner[PL_INNER_MAX] __attribute__((aligned(8)));
 } __attribute__((aligned(8))); /* (no padding: 8-byte moves for the memsets) */
+
+/* pl_pkt.tun_kind */
+enum pl_tunnel {
+	PL_TUN_NONE = 0,
+	PL_TUN_VXLAN,  /* UDP 4789, Ethernet inside */
+	PL_TUN_GENEVE, /* UDP 6081 */
+	PL_TUN_GRE,    /* IP protocol 47 */
+	PL_TUN_IP,     /* IPv4/IPv6 in IPv4/IPv6 (IP protocols 4 and 41) */
+};
+
+/* pl_pkt.tun_flags */
+enum pl_tun_flags {
+	PL_TUNF_GRE_KEY = 1u << 0,
+	PL_TUNF_GRE_SEQ = 1u << 1,
+	PL_TUNF_INNER = 1u << 2, /* inner[] holds the inner headers */
+};
+
+#define PL_PKT_HDRS_LEN	 __builtin_offsetof(struct pl_pkt, l7)
+#define PL_PKT_TAIL	 __builtin_offsetof(struct pl_pkt, n_mpls)
+/* Does the record use the MPLS/tunnel tail? */
+#define pl_pkt_has_tail(p) ((p)->n_mpls || (p)->tun_kind)
+_Static_assert(PL_PKT_HDRS_LEN <= PL_INNER_MAX, "pl_pkt.inner must hold the headers");
+_Static_assert(PL_PKT_TAIL % 8 == 0, "the MPLS/tunnel tail starts 8-aligned");
 
 /* Ring-buffer record kinds. */
 enum pl_event_type {
@@ -193,8 +245,11 @@ struct pl_packet_event {
  * gives the whole record back in user space.
  */
 #define PL_PACKET_EVENT_SHORT __builtin_offsetof(struct pl_packet_event, pkt.l7)
+/* One with L7 hints but no MPLS or tunnel stops before pkt.n_mpls. */
+#define PL_PACKET_EVENT_L7 __builtin_offsetof(struct pl_packet_event, pkt.n_mpls)
 
 #ifndef __bpf__
+#include <stdbool.h>
 #include <string.h>
 /* Copies a PL_EV_PACKET(_DATA) record of `size` bytes out of the ring into
  * *ev, zero-filling what a short record left out; -1 if it is too short. */
@@ -207,6 +262,20 @@ static inline int pl_packet_event_get(struct pl_packet_event *ev, const void *da
 	memcpy(ev, data, size);
 	memset((char *)ev + size, 0, sizeof(*ev) - size);
 	return 0;
+}
+#endif
+
+#ifndef __bpf__
+/* The inner packet of a tunnelled record as a record of its own (its
+ * headers, the record's L7 hint); false when there is none. */
+static inline bool pl_pkt_inner(const struct pl_pkt *p, struct pl_pkt *in)
+{
+	if (!(p->tun_flags & PL_TUNF_INNER))
+		return false;
+	memset(in, 0, sizeof(*in));
+	memcpy(in, p->inner, PL_PKT_HDRS_LEN);
+	memcpy(&in->l7, &p->l7, sizeof(p->l7));
+	return true;
 }
 #endif
 

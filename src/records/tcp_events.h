@@ -13,6 +13,7 @@
 #ifndef __bpf__
 #include <linux/types.h>
 #endif
+#include "records/hist.h"
 
 #define PL_TCP_COMM_LEN	  16
 #define PL_TCP_IFNAME_LEN 16
@@ -143,5 +144,38 @@ struct pl_tcp_lval {
 
 /* Drop reasons below this are looked up in the ignore bitmap. */
 #define PL_TCP_DROP_IGNORE_MAX 256
+
+/*
+ * The agent's TCP metrics (tcp: true), counted in the kernel: one per-CPU
+ * copy in map tcp_metrics, and one per local port of passive connections
+ * (the server's port) in map tcp_port_metrics. Histograms in microseconds.
+ */
+enum pl_tcp_metric {
+	PL_TM_OPEN_ACTIVE = 0,
+	PL_TM_OPEN_PASSIVE,
+	PL_TM_CLOSE_NORMAL, /* ended by FINs (or closed before it was set up) */
+	PL_TM_CLOSE_RESET,  /* a reset was sent or received */
+	PL_TM_CLOSE_TIMEOUT, /* retransmits or keepalives ran out (ETIMEDOUT) */
+	PL_TM_RETRANS,	    /* segments and SYN-ACKs retransmitted */
+	PL_TM_RST_SENT,
+	PL_TM_RST_RECV,
+	PL_TM_ESTAB_IN,	 /* connections we saw open entering ESTABLISHED */
+	PL_TM_ESTAB_OUT, /* ... and leaving it */
+	PL_TM__COUNT,
+};
+
+struct pl_tcp_metrics {
+	__u64 n[PL_TM__COUNT];
+	struct pl_hist rtt;	  /* smoothed RTT at close */
+	struct pl_hist handshake; /* SYN to ESTABLISHED */
+	struct pl_hist duration;  /* open to CLOSE */
+};
+
+/* Per-port metrics: at most this many ports (an LRU table). */
+#define PL_TCP_PORTS_MAX 1024
+
+/* Drops by reason (map drop_counts): reasons below PL_TCP_DROP_IGNORE_MAX,
+ * and one slot for any other value. */
+#define PL_TCP_DROP_SLOTS (PL_TCP_DROP_IGNORE_MAX + 1)
 
 #endif /* PKTLENS_TCP_EVENTS_H */

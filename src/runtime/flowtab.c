@@ -46,7 +46,7 @@ void pl_flowtab_cfg_defaults(struct pl_flowtab_cfg *cfg)
 void pl_flowtab_cfg_opts(struct pl_flowtab_cfg *cfg, const struct pl_opts *o, uint32_t flags)
 {
 	pl_flowtab_cfg_defaults(cfg);
-	cfg->flags = flags;
+	cfg->flags = flags | (o->inner ? PL_FLOW_INNER : 0);
 	if (o->flow_entries)
 		cfg->flow_entries = o->flow_entries;
 	if (o->table_entries)
@@ -216,6 +216,8 @@ static void sum_flow(struct pl_flow_val *dst, const void *src, int n)
 		dst->packets += v->packets;
 		dst->bytes += v->bytes;
 		dst->tcp_flags |= v->tcp_flags;
+		if (v->handshake_us > dst->handshake_us)
+			dst->handshake_us = v->handshake_us;
 		if (!any || (v->first_ns && v->first_ns < dst->first_ns))
 			dst->first_ns = v->first_ns;
 		if (v->last_ns > dst->last_ns)

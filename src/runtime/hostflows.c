@@ -120,6 +120,12 @@ static void account(struct host_flow *hf, bool fresh, const struct pl_pkt *p, ui
 	}
 	v->packets++;
 	v->bytes += p->frame_len;
+	if (!fresh) {
+		__u32 hs = pl_flow_handshake(v, v->tcp_flags, flags, ts_ns);
+
+		if (hs)
+			v->handshake_us = hs;
+	}
 	v->tcp_flags |= flags;
 	if (ts_ns > v->last_ns)
 		v->last_ns = ts_ns;

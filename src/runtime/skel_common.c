@@ -60,17 +60,19 @@ int pl_load_packet(struct packet_bpf *skel)
 
 	pl_narrow_parse(skel);
 	err = packet_bpf__load(skel);
+	return err ? pl_load_failed(err, "(--flow-entries, --table-entries)") : 0;
+}
 
-	if (!err)
-		return 0;
+int pl_load_failed(int err, const char *tables)
+{
 	/* EACCES from a root process is the verifier saying no */
 	if (err == -EPERM || (err == -EACCES && geteuid() != 0))
 		pl_err("not allowed to load BPF programs: run as root or grant CAP_BPF, "
 		       "CAP_NET_ADMIN and CAP_PERFMON");
 	else if (err == -ENOMEM)
 		pl_err("the kernel could not allocate the BPF maps (%s); use smaller tables "
-		       "(--flow-entries, --table-entries) or raise the memlock limit",
-		       strerror(-err));
+		       "%s or raise the memlock limit",
+		       strerror(-err), tables);
 	else
 		pl_err("the kernel refused the BPF programs (%s); run with -v to see the "
 		       "verifier's log",

@@ -39,6 +39,9 @@ void pl_narrow_parse(struct packet_bpf *skel);
 /* pl_narrow_parse(), then packet_bpf__load() with one message that says
  * what to do. Returns 0 or PL_EXIT_RUNTIME. */
 int pl_load_packet(struct packet_bpf *skel);
+/* The one message for a skeleton's load() that returned err; tables names
+ * the options that size its maps. Returns PL_EXIT_RUNTIME. */
+int pl_load_failed(int err, const char *tables);
 /* Attaches the packet programs to every interface (ifs->att), and tells
  * ifs how to attach one again; on failure detaches what was attached.
  * Returns 0 or PL_EXIT_RUNTIME. */

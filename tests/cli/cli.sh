@@ -38,6 +38,14 @@ expect watch-needs-iface 2 "needs -i IFACE" ip netns exec "$NS" "$PKTLENS" watch
 expect unknown-iface 2 "no interface named 'nosuch0'" ip netns exec "$NS" "$PKTLENS" watch -i nosuch0
 expect bad-mode 2 "--mode: 'warp'" ip netns exec "$NS" "$PKTLENS" watch -i plt0 --mode warp
 expect bad-count 2 "-c: 'x' is not a positive count" "$PKTLENS" read "$PCAP_DIR/whois.pcap" -c x
+# tunnel primitives (compile.c): what was expected, and where
+TUN=tests/golden/pcaps/crafted-tunnels.pcap
+expect filter-inner-bad 2 "inner: expected ip, ip6, tcp.*\(column 7\)" "$PKTLENS" read "$TUN" 'inner foo'
+expect filter-inner-name 2 "inner host: expected an IPv4 or IPv6 address \(no names\) \(column 12\)" \
+	"$PKTLENS" read "$TUN" 'inner host www.lab.test'
+expect filter-inner-port 2 "inner port: expected a port number \(0 to 65535\)" \
+	"$PKTLENS" read "$TUN" 'inner tcp port 70000'
+expect filter-vxlan-vni 2 "vxlan: a VNI is 24 bits" "$PKTLENS" read "$TUN" 'vxlan 16777216'
 expect no-btf 1 "no BTF .*CONFIG_DEBUG_INFO_BTF" \
 	env PKTLENS_SYSFS_BTF=/nonexistent ip netns exec "$NS" "$PKTLENS" watch -i plt0
 expect no-privileges 1 "CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON" \

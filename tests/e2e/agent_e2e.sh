@@ -70,18 +70,7 @@ mkdir -p "$TMP/nf" "$TMP/prom"
 # theirs: ip netns exec execs them, a shell function would not)
 ip netns exec "$SRV_NS" nfcapd -w "$TMP/nf" -b 127.0.0.1 -p 4739 -t 3600 >"$TMP/nfcapd.log" 2>&1 &
 NFCAPD_PID=$!
-cat >"$TMP/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: pktlens
-    static_configs:
-      - targets: ['127.0.0.1:9464']
-EOF
-ip netns exec "$SRV_NS" prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/prom" \
-	--web.listen-address=127.0.0.1:9090 --log.level=warn >"$TMP/prometheus.log" 2>&1 &
-PROM_PID=$!
+start_prometheus "$TMP"
 if wait_for 30 srv curl -sf http://127.0.0.1:9090/-/ready; then
 	ok "prometheus-ready"
 else

@@ -19,7 +19,7 @@ BG_PID=
 cleanup() {
 	[ -n "$TCP_PID" ] && kill -9 "$TCP_PID" 2>/dev/null
 	[ -n "$BG_PID" ] && kill -9 "$BG_PID" 2>/dev/null
-	ip netns exec "$CLI_NS" nft delete table inet pl_loss 2>/dev/null
+	lab_loss_del
 	$LAB down >/dev/null 2>&1
 	rm -rf "$TMP"
 }
@@ -186,14 +186,7 @@ fi
 # lost segment and its retransmission. (A drop on the server's own way out
 # happens before any capture point, and the kernel reports it to TCP as a
 # send error rather than a loss, so nothing is retransmitted.)
-if ip netns exec "$CLI_NS" nft -f - <<'EOF'; then
-table inet pl_loss {
-	chain pre {
-		type filter hook prerouting priority -300; policy accept;
-		ip saddr 198.18.0.1 tcp sport 8080 numgen random mod 10 == 0 drop
-	}
-}
-EOF
+if lab_loss_add; then
 	TD_SECONDS=30 start_tcpdump "$SRV_NS" "$TMP/rt.pcap" -i pls0 -n -s 96 --immediate-mode "tcp port 8080" ||
 		bad "tcpdump did not start: $(cat "$TMP/rt.pcap.err")"
 	BG_PID=$TD_PID
@@ -206,7 +199,7 @@ EOF
 		kill -INT "$BG_PID" 2>/dev/null
 		wait "$BG_PID" 2>/dev/null
 		BG_PID=
-		ip netns exec "$CLI_NS" nft delete table inet pl_loss
+		lab_loss_del
 		"$PY" tests/e2e/tcp_wire_retrans.py "$TMP/rt.pcap" 8080 | sort >"$TMP/wire.txt"
 		jq -r --arg srv "$SRV" 'select(.["event.action"] == "retrans" and .["source.ip"] == $srv and
 			(has("pktlens.error") | not)) | "\(.["destination.port"]) \(.["tcp.seq_raw"])"' \

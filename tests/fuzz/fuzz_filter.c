@@ -64,7 +64,7 @@ static void check_graph(const struct pl_filter *f, const char *expr)
 	for (i = 0; i < f->n_nodes; i++) {
 		const struct pl_fnode *n = &f->nodes[i];
 
-		CHECK(n->test >= PL_FT_CBPF && n->test <= PL_FT_NUM, expr);
+		CHECK(n->test >= PL_FT_CBPF && n->test <= PL_FT_TUN, expr);
 		CHECK(jump_ok(i, n->jt, f->n_nodes), expr);
 		CHECK(jump_ok(i, n->jf, f->n_nodes), expr);
 		if (n->test == PL_FT_CBPF)
@@ -75,6 +75,11 @@ static void check_graph(const struct pl_filter *f, const char *expr)
 		}
 		if (n->test == PL_FT_NUM)
 			CHECK(n->cmp <= PL_FC_GE, expr);
+		if (n->test == PL_FT_TUN)
+			CHECK(n->lo >= PL_FTUN_KIND && n->lo <= PL_FTUN_DST &&
+				      n->arg8 < PL_FILTER_MAX_STRS &&
+				      (n->arg8b == 0 || n->arg8b == 4 || n->arg8b == 16),
+			      expr);
 	}
 	CHECK(f->n_blocks <= PL_FILTER_MAX_BLOCKS, expr);
 	for (i = 0; i < f->n_blocks; i++)

@@ -73,6 +73,10 @@ static int all_zero(const void *p, size_t n)
 
 static void check_record(const struct pl_pkt *p, int lt, size_t size)
 {
+	/* a tunnel's inner headers: laid out as the start of a struct pl_pkt */
+	const struct pl_pkt *in =
+		p->tun_flags & PL_TUNF_INNER ? (const struct pl_pkt *)(const void *)p->inner : NULL;
+
 	CHECK(p->frame_len == size, lt, size);
 	CHECK(p->malformed < PL_MAL__COUNT, lt, size);
 	CHECK(p->truncated <= 1, lt, size);
@@ -86,7 +90,19 @@ static void check_record(const struct pl_pkt *p, int lt, size_t size)
 	CHECK(!(p->present & PL_HAS_ETH) || lt == PL_LINK_ETHERNET, lt, size);
 	CHECK(!(p->present & PL_HAS_SLL) || lt != PL_LINK_ETHERNET, lt, size);
 	CHECK(!(p->present & L4_BITS) || (p->present & (PL_HAS_IP4 | PL_HAS_IP6)), lt, size);
-	CHECK(!(p->present & L7_BITS) || (p->present & (PL_HAS_TCP | PL_HAS_UDP)), lt, size);
+	/* the L7 hint is the inner packet's when there is one */
+	CHECK(!(p->present & L7_BITS) || (p->present & (PL_HAS_TCP | PL_HAS_UDP)) ||
+		      (in && (in->present & (PL_HAS_TCP | PL_HAS_UDP))),
+	      lt, size);
+	CHECK(p->n_mpls <= PL_MAX_MPLS && p->tun_kind <= PL_TUN_IP, lt, size);
+	CHECK(!(p->tun_flags & PL_TUNF_INNER) || p->tun_kind, lt, size);
+	if (in) {
+		CHECK(one_bit_at_most(in->present & L4_BITS), lt, size);
+		CHECK(!(in->present & L4_BITS) || (in->present & (PL_HAS_IP4 | PL_HAS_IP6)), lt,
+		      size);
+		CHECK(in->n_vlan <= PL_MAX_VLAN && in->ip6_n_ext <= PL_MAX_IP6_EXT, lt, size);
+		CHECK((in->present & L7_BITS) == (p->present & L7_BITS), lt, size);
+	}
 	CHECK(!(p->present & PL_HAS_IP4_HDR_ONLY) || p->malformed, lt, size);
 	if (!(p->present & L7_BITS))
 		CHECK(all_zero(&p->l7, sizeof(p->l7)), lt, size);

@@ -104,6 +104,9 @@ detect:
     "detect: { enabled: true, enforce: true }\nmode: tc\n",
     "detect: { allow: [not-an-address] }\n",
     "detect: { block_ttl: 0.5 }\n",
+    "interfaces: [eth1]\ntcp: true\nmetrics: { top: 3 }\n",
+    "tcp: maybe\n",
+    "tcp: { enabled: true }\n",
     "interfaces: {a: b}\n",
     "interfaces: [[a]]\n",
     "- a\n- b\n",
@@ -130,6 +133,14 @@ def write(outdir, name, data, seen):
     seen.setdefault(name, set()).add(h)
     with open(os.path.join(d, h), "wb") as f:
         f.write(data)
+
+# tunnel tests (compile.c), each with a frame of crafted-tunnels.pcap
+TUNNEL_FILTERS = [
+    "vxlan", "vxlan 1234", "gre", "geneve", "mpls 100", "inner tcp port 443",
+    "inner host 198.18.0.2", "inner src host 2001:db8::1", "not inner ip6 and udp",
+    '(vxlan or gre) and inner udp dst port 53 and dns.qry.name ~ "inner"',
+    "inner", "inner host", "inner port 70000", "vxlan 16777216", "inner host a.b",
+]
 
 
 def own_frames():
@@ -227,6 +238,9 @@ def main():
     for i, flt in enumerate(FILTERS):
         fr = every[(i * 7) % len(every)]
         write(outdir, "filter", flt.encode() + b"\0" + fr, seen)
+    tun = caps["crafted-tunnels.pcap"]
+    for i, flt in enumerate(TUNNEL_FILTERS):
+        write(outdir, "filter", flt.encode() + b"\0" + tun[(i * 5) % len(tun)], seen)
     for i, s in enumerate(read_seeds(mix)):
         write(outdir, "read", s, seen)
     for c in CONFIGS:

@@ -9,7 +9,10 @@ Defaults: build/pktlens, $PCAP_DIR or <repo>/../shared/pcaps,
 tests/golden/EXCEPTIONS.  An empty argument also means "the default".
 
 For every capture, tshark's per-packet values of the SPEC.md record fields
-(outer stack only, normalised) are compared with pktlens's JSON records.
+(outer stack only, normalised) are compared with pktlens's JSON records;
+for a tunnel pktlens decodes (VXLAN, Geneve, GRE, IP in IP), the inner
+packet's fields (tshark's next occurrences of each field) are compared with
+the record's pktlens.inner object (shown as pktlens.inner/FIELD).
 A field tshark reports that pktlens lacks or gets different is a mismatch;
 a SPEC field pktlens reports that tshark does not is a mismatch too.
 Lines in EXCEPTIONS silence explained differences:
@@ -71,6 +74,8 @@ SPEC_FIELDS = {
     "tls.handshake.extensions_server_name": TEXT,
     "tls.handshake.extensions_alpn_str": TEXT_LIST,
     "tls.handshake.extensions.supported_version": INT_LIST,
+    "mpls.label": INT_LIST,
+    "vxlan.vni": INT, "geneve.vni": INT, "gre.key": INT,
 }
 # Extra tshark fields needed to rebuild SPEC values (VLAN tag order and the
 # EtherType after the tags; tshark's eth.type is the outermost one).
@@ -124,7 +129,7 @@ AGG_STR = AGG.decode("utf-8", "surrogateescape")
 # frame.protocols entries that start an encapsulated packet: the outer
 # stack ends before them.
 TUNNELS = {"gre", "vxlan", "geneve", "erspan", "l2tp", "gtp", "teredo",
-           "mpls", "nsh", "lisp-data", "etherip", "pw_eth", "pwethheuristic",
+           "nsh", "lisp-data", "etherip", "pw_eth", "pwethheuristic",
            "mplspwcontrolword", "ppp", "pppoes", "wccp"}
 NET = {"ip", "ipv6"}
 LINK = {"eth", "sll", "vlan", "ieee8021ad"}
@@ -132,20 +137,39 @@ ICMP = {"icmp", "icmpv6"}
 
 
 def outer_stack(protocols):
-    """frame.protocols of the outermost headers only: stops at the first
-    tunnel, at a second IP header, at a link header after IP, and right
-    after ICMP/ICMPv6 (whose errors quote another packet)."""
+    """frame.protocols of the outermost headers only: stops after the first
+    tunnel's own header, at a second IP header, at a link header after IP,
+    and right after ICMP/ICMPv6 (whose errors quote another packet). MPLS
+    is no tunnel here: pktlens reports the IP after the stack at the top
+    level, as tshark shows it."""
     out, seen_net = [], False
     for p in protocols:
-        if p in TUNNELS or (p in NET and seen_net) or \
+        if (p in NET and seen_net) or \
                 (p in LINK and seen_net) or (p in ("eth", "sll") and
                                              ("eth" in out or "sll" in out)):
             break
         seen_net |= p in NET
         out.append(p)
-        if p in ICMP:
+        if p in ICMP or p in TUNNELS:
             break
     return out
+
+
+# tunnels whose inner packet pktlens decodes ("ip" and "ipv6": IP in IP)
+DECODED = {"vxlan", "geneve", "gre", "ip", "ipv6"}
+
+
+def inner_stack(protocols, outer):
+    """The first inner packet's stack after a tunnel pktlens decodes, or
+    None. Its own tunnels are left out: pktlens decodes one level."""
+    rest = protocols[len(outer):]
+    hdrs = [p for p in outer if not p.startswith("ipv6.")]  # not ext. headers
+    last = hdrs[-1] if hdrs else None
+    if not rest or rest[0] not in ("eth", "ip", "ipv6") or last not in DECODED:
+        return None
+    if last in NET and rest[0] not in NET:
+        return None
+    return [p for p in outer_stack(rest) if p not in TUNNELS]
 
 
 # --- tshark side ----------------------------------------------------------
@@ -198,15 +222,23 @@ def tshark_records(path):
     for row in run_tshark(path):
         frame = int(row["frame.number"][0])
         protos = row["frame.protocols"][0].split(":")
-        recs[frame] = normalise(row, outer_stack(protos))
+        outer = outer_stack(protos)
+        recs[frame] = normalise(row, outer)
+        inner = inner_stack(protos, outer)
+        if inner:
+            recs[frame]["pktlens.inner"] = normalise(row, inner, outer)
     return recs
 
 
-def normalise(row, outer):
+def normalise(row, outer, before=()):
+    """The record of the headers in stack `outer`; `before`: the stack in
+    front of it (whose occurrences of each field come first)."""
     # how many instances of each protocol the outer stack has
-    count = {}
+    count, skip = {}, {}
     for p in outer:
         count[p] = count.get(p, 0) + 1
+    for p in before:
+        skip[p] = skip.get(p, 0) + 1
 
     def outer_values(field):
         """Occurrences of field that belong to outer-stack protocols: the
@@ -214,21 +246,27 @@ def normalise(row, outer):
         (tshark's IPv6 dissector also adds ip.version = 6; with no "ip" in
         the stack it is dropped here: SPEC has ip.version for IPv4 only.)"""
         prefix = field.split(".")[0]
-        n = sum(count.get(p, 0) for p in OWNER.get(prefix, (prefix,)))
+        owners = OWNER.get(prefix, (prefix,))
+        n = sum(count.get(p, 0) for p in owners)
+        k = sum(skip.get(p, 0) for p in owners)
+        if field == "ip.version":       # (IPv6 adds one too)
+            k += skip.get("ipv6", 0)
         if prefix == "frame":
-            n = 1
+            n, k = (0, 0) if before else (1, 0)
         vals = row[field]
-        return vals if n and field in LIST_PER_INSTANCE else vals[:n]
+        if n and field in LIST_PER_INSTANCE:
+            return vals if not k else []
+        return vals[k:k + n]
 
     rec = {}
     # VLAN tags, outer first: walk the stack taking the next 802.1ad or
     # 802.1Q tag each time; the EtherType after the tags is the last tag's.
     tags = []
     etype = None
-    it = {"vlan": iter(row["vlan.id"]),
-          "ieee8021ad": iter(row["ieee8021ad.id"])}
-    et = {"vlan": iter(row["vlan.etype"]),
-          "ieee8021ad": iter(row["ieee8021ah.etype"])}
+    it = {"vlan": iter(row["vlan.id"][skip.get("vlan", 0):]),
+          "ieee8021ad": iter(row["ieee8021ad.id"][skip.get("ieee8021ad", 0):])}
+    et = {"vlan": iter(row["vlan.etype"][skip.get("vlan", 0):]),
+          "ieee8021ad": iter(row["ieee8021ah.etype"][skip.get("ieee8021ad", 0):])}
     for p in outer:
         if p in it:
             tags.append(to_int(next(it[p], "-1")))
@@ -267,7 +305,8 @@ def normalise(row, outer):
 # Fields whose every occurrence in the (single) outer instance is wanted:
 # lists inside one protocol header.
 LIST_PER_INSTANCE = {"tls.handshake.extensions_alpn_str",
-                     "tls.handshake.extensions.supported_version"}
+                     "tls.handshake.extensions.supported_version",
+                     "mpls.label"}
 
 
 def time_resolution_ns(path):
@@ -496,19 +535,25 @@ def compare(binary, path, exc):
             if not exc.match(name, frame, "*"):
                 bad.append("frame %s: %s" % (frame, what))
             continue
-        for field in sorted(SPEC_FIELDS):
-            if field not in t and field not in p:
-                continue
-            compared += 1
-            tv, pv = t.get(field), p.get(field)
-            if tv is not None and pv is not None and \
-                    same(SPEC_FIELDS[field], tv, pv, ns):
-                continue
-            if exc.match(name, frame, field):
-                excepted += 1
-                continue
-            bad.append("frame %d %s: tshark=%s pktlens=%s" % (
-                frame, field, show(tv), show(pv)))
+        ti, pi = t.get("pktlens.inner"), p.get("pktlens.inner")
+        pairs = [("", t, p)]
+        if ti is not None or pi is not None:
+            pairs.append(("pktlens.inner/", ti or {},
+                          pi if isinstance(pi, dict) else {}))
+        for where, tr, pr in pairs:
+            for field in sorted(SPEC_FIELDS):
+                if field not in tr and field not in pr:
+                    continue
+                compared += 1
+                tv, pv = tr.get(field), pr.get(field)
+                if tv is not None and pv is not None and \
+                        same(SPEC_FIELDS[field], tv, pv, ns):
+                    continue
+                if exc.match(name, frame, where + field):
+                    excepted += 1
+                    continue
+                bad.append("frame %d %s%s: tshark=%s pktlens=%s" % (
+                    frame, where, field, show(tv), show(pv)))
     summary = "%d packets, %d fields compared" % (len(want), compared)
     if excepted:
         summary += ", %d excepted" % excepted

@@ -9,7 +9,9 @@ With no timeout reached (both set to a year), `pktlens read --flows
 (ICMP: type << 8 | code as the destination port) and the outer VLAN id.
 tshark (reassembly off) decodes each packet, and this script sums them
 into the same keys: packets, bytes (frame.len), first and last time, the
-OR of the TCP flags and the TTL range. Prints PASS/FAIL per capture.
+OR of the TCP flags and the TTL range; and for a TCP flow that began with
+a SYN, tshark's tcp.analysis.initial_rtt (its SYN to the handshake's ACK)
+as pktlens.tcp.handshake_rtt. Prints PASS/FAIL per capture.
 
 The captures must hold no tunnels (tshark's first port field is then the
 inner one) and no malformed headers (the two then disagree on purpose, as
@@ -25,7 +27,7 @@ import time
 FIELDS = ["frame.time_epoch", "frame.len", "ieee8021ad.id", "vlan.id", "ip.src", "ip.dst", "ip.proto", "ip.ttl",
           "ipv6.src", "ipv6.dst", "ipv6.nxt", "ipv6.hlim", "tcp.srcport", "tcp.dstport",
           "tcp.flags", "udp.srcport", "udp.dstport", "sctp.srcport", "sctp.dstport",
-          "icmp.type", "icmp.code", "icmpv6.type", "icmpv6.code"]
+          "icmp.type", "icmp.code", "icmpv6.type", "icmpv6.code", "tcp.analysis.initial_rtt"]
 YEAR = str(86400 * 365)
 NS = 10**9
 
@@ -70,7 +72,14 @@ def tshark_flows(path):
         f["packets"] += 1
         f["bytes"] += int(r["frame.len"])
         f["first"], f["last"] = min(f["first"], t), max(f["last"], t)
-        f["flags"] |= int(r["tcp.flags"], 16) if r["tcp.flags"] else 0
+        flags = int(r["tcp.flags"], 16) if r["tcp.flags"] else 0
+        # tshark's iRTT on the handshake's ACK (no SYN, RST, FIN) of a flow
+        # that began with a SYN; pktlens counts whole microseconds, at least 1
+        if (f["packets"] > 1 and f["flags"] == 0x02 and flags & 0x17 == 0x10
+                and r["tcp.analysis.initial_rtt"]):
+            sec, _, frac = r["tcp.analysis.initial_rtt"].partition(".")
+            f["handshake"] = max(1, int(sec) * 10**6 + int(frac.ljust(6, "0")[:6]))
+        f["flags"] |= flags
         f["ttl"] = (min(f["ttl"][0], int(ttl)), max(f["ttl"][1], int(ttl)))
     return flows
 
@@ -99,6 +108,8 @@ def pktlens_flows(pktlens, path):
                       "first": iso_ns(j["event.start"]), "last": iso_ns(j["event.end"]),
                       "flags": j.get("pktlens.tcp_flags", 0),
                       "ttl": (j["pktlens.ttl_min"], j["pktlens.ttl_max"])}
+        if "pktlens.tcp.handshake_rtt" in j:
+            flows[key]["handshake"] = round(j["pktlens.tcp.handshake_rtt"] * 10**6)
     return flows, None
 
 
@@ -123,8 +134,9 @@ def main():
             print("FAIL flows-tshark %s: %s" % (name, err))
             failed += 1
         else:
-            print("PASS flows-tshark %s: %d flows, %d packets" % (
-                name, len(mine), sum(f["packets"] for f in mine.values())))
+            print("PASS flows-tshark %s: %d flows, %d packets, %d handshakes" % (
+                name, len(mine), sum(f["packets"] for f in mine.values()),
+                sum("handshake" in f for f in mine.values())))
     return 1 if failed else 0
 
 

@@ -15,6 +15,13 @@ usage: /usr/bin/python3 tests/golden/mkcaptures.py [OUTDIR]   (default tests/gol
                        read --flows: one idle for longer than the idle
                        timeout and then back, one UDP stream longer than
                        the active timeout, DNS, ICMPv6, VLAN and ARP
+  crafted-tunnels.pcap VXLAN, Geneve (with options), GRE (key, sequence,
+                       checksum; IPv4, IPv6 and Ethernet inside),
+                       IPv4-in-IPv4, 6in4, 4in6, 6in6 and MPLS stacks,
+                       with TCP, DNS, TLS and HTTP inside; then bad ones:
+                       a tunnel inside a tunnel, a truncated inner header,
+                       GRE version 1 and routing, MPLS without a bottom
+                       of stack, Geneve options past the payload
   crafted-hostile.pcap names a hostile client chooses: an SNI, ALPN names,
                        a DNS name, an HTTP URI and Host made to look like
                        more fields of the text line (spaces, '|', '"',
@@ -36,6 +43,10 @@ import sys
 import tempfile
 from decimal import Decimal
 
+from scapy.contrib.geneve import GENEVE
+from scapy.contrib.mpls import MPLS
+from scapy.layers.l2 import GRE
+from scapy.layers.vxlan import VXLAN
 from scapy.all import (ARP, DNS, DNSQR, ICMP, IP, TCP, UDP, Dot1AD, Dot1Q, Ether,
                        ICMPv6EchoReply, ICMPv6EchoRequest, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
                        IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, PcapWriter, Raw, rdpcap)
@@ -127,6 +138,70 @@ def mix():
     dns = bytes(DNS(id=5, rd=1, qd=DNSQR(qname="www.golden.test", qtype="A")))
     dns = dns[:12] + b"\x7fwww" + dns[16:]  # a label longer than the message
     out.append((e / IP(src=C4, dst=S4, id=15) / UDP(sport=40016, dport=53) / Raw(dns), None))
+    return out
+
+
+def tunnels():
+    """Every tunnel and MPLS with something inside, then bad ones."""
+    e = Ether(src=CMAC, dst=SMAC)
+    ie = Ether(src="02:00:00:00:01:02", dst="02:00:00:00:01:01")
+    U4, U6 = "198.19.0.2", "2001:db8:1::2"      # underlay ends
+    V4, V6 = "198.19.0.1", "2001:db8:1::1"
+    opts = [("MSS", 1410), ("SAckOK", b""), ("WScale", 7)]
+    syn = TCP(sport=40100, dport=443, flags="S", seq=77, window=64240, options=opts)
+    dnsq = UDP(sport=40101, dport=53) / DNS(id=0x77, rd=1, qd=DNSQR(qname="inner.golden.test", qtype="A"))
+    hello = TCP(sport=40102, dport=443, flags="PA", seq=1, ack=1) / Raw(client_hello("sni.inner.test", ["h2"]))
+    get = TCP(sport=40103, dport=80, flags="PA", seq=1, ack=1) / \
+        Raw(b"GET /in HTTP/1.1\r\nHost: http.inner.test\r\n\r\n")
+
+    def vx(inner, vni=1234, sport=50000):
+        return e / IP(src=U4, dst=V4, id=1) / UDP(sport=sport, dport=4789) / VXLAN(vni=vni) / inner
+
+    f = [
+        vx(ie / IP(src=C4, dst=S4, id=21, flags="DF") / syn),
+        vx(ie / IP(src=C4, dst=S4, id=22) / dnsq, vni=7),
+        vx(ie / IP(src=C4, dst=S4, id=23, flags="DF") / hello),
+        vx(ie / IPv6(src=C6, dst=S6) / get),
+        vx(Ether(src="02:00:00:00:01:02", dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, psrc=C4, pdst=S4)),
+        vx(ie / Dot1Q(vlan=5) / IP(src=C4, dst=S4, id=24) / ICMP(id=1, seq=1)),
+        e / IP(src=U4, dst=V4) / UDP(sport=50001, dport=6081) /
+        GENEVE(vni=77, proto=0x6558, optionlen=2, options=Raw(b"\x01\x02\x03\x01abcd")) /
+        ie / IPv6(src=C6, dst=S6) / UDP(sport=40104, dport=9) / Raw(b"gnv"),
+        e / IP(src=U4, dst=V4) / UDP(sport=50002, dport=6081) / GENEVE(vni=78, proto=0x0800) /
+        IP(src=C4, dst=S4, id=25) / ICMP(id=2, seq=2),
+        e / IP(src=U4, dst=V4, proto=47) / GRE(key_present=1, key=0x2a, seqnum_present=1, seqence_number=9, proto=0x0800) /
+        IP(src=C4, dst=S4, id=26, flags="DF") / syn,
+        e / IP(src=U4, dst=V4, proto=47) / GRE(chksum_present=1, proto=0x86dd) / IPv6(src=C6, dst=S6) / dnsq,
+        e / IPv6(src=U6, dst=V6, nh=47) / GRE(key_present=1, key=5, proto=0x6558) / ie /
+        IP(src=C4, dst=S4, id=27) / UDP(sport=40105, dport=9) / Raw(b"teb"),
+        e / IP(src=U4, dst=V4, proto=4) / IP(src=C4, dst=S4, id=28, flags="DF") / hello,
+        e / IP(src=U4, dst=V4, proto=41) / IPv6(src=C6, dst=S6) / syn,
+        e / IPv6(src=U6, dst=V6, nh=4) / IP(src=C4, dst=S4, id=29) / dnsq,
+        e / IPv6(src=U6, dst=V6, nh=41) / IPv6(src=C6, dst=S6) / ICMPv6EchoRequest(id=4, seq=4),
+        Ether(src=CMAC, dst=SMAC, type=0x8847) / MPLS(label=100, s=1, ttl=64) / IP(src=C4, dst=S4, id=30) / syn,
+        Ether(src=CMAC, dst=SMAC, type=0x8847) / MPLS(label=100, s=0) / MPLS(label=200, s=0) /
+        MPLS(label=300, s=1) / IPv6(src=C6, dst=S6) / dnsq,
+        Ether(src=CMAC, dst=SMAC, type=0x8847) / MPLS(label=16, s=1) / IP(src=U4, dst=V4, id=31) /
+        UDP(sport=50003, dport=4789) / VXLAN(vni=99) / ie / IP(src=C4, dst=S4, id=32) / get,
+    ]
+    out = [(p, None) for p in f]
+    # a VXLAN inside the VXLAN: the second is not decoded
+    out.append((vx(ie / IP(src="198.19.1.2", dst="198.19.1.1", id=33) / UDP(sport=50004, dport=4789) /
+                   VXLAN(vni=2) / ie / IP(src=C4, dst=S4) / syn), None))
+    # the capture ends inside the inner IPv4 header
+    cut = bytes(vx(ie / IP(src=C4, dst=S4, id=34) / syn))
+    out.append((Ether(cut[:14 + 20 + 8 + 8 + 14 + 10]), len(cut)))
+    # GRE version 1 (PPTP) and GRE with the routing bit: not decoded
+    out.append((e / IP(src=U4, dst=V4, proto=47) / GRE(version=1, key_present=1, proto=0x880b) / Raw(b"\x00" * 8), None))
+    out.append((e / IP(src=U4, dst=V4, proto=47) / GRE(routing_present=1, proto=0x0800) / Raw(b"\x00" * 8), None))
+    # nine MPLS labels, none the bottom of the stack
+    m = Ether(src=CMAC, dst=SMAC, type=0x8847)
+    for i in range(9):
+        m = m / MPLS(label=1000 + i, s=0)
+    out.append((m / IP(src=C4, dst=S4) / syn, None))
+    # Geneve options longer than the datagram
+    out.append((e / IP(src=U4, dst=V4) / UDP(sport=50005, dport=6081) / GENEVE(vni=3, proto=0x0800, optionlen=40) /
+                Raw(b"\x00" * 12), None))
     return out
 
 
@@ -225,6 +300,7 @@ def main():
     write(os.path.join(out, "crafted-mix.pcap"), mix())
     write(os.path.join(out, "crafted-detect.pcap"), detect_frames())
     write(os.path.join(out, "crafted-hostile.pcap"), hostile())
+    write(os.path.join(out, "crafted-tunnels.pcap"), tunnels())
     write_timed(os.path.join(out, "crafted-flows.pcap"), flows())
 
 

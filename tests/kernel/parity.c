@@ -79,6 +79,10 @@ static const char *const filters[] = {
 	"tcp[tcpflags] & tcp-syn != 0",
 	"dns.qry.name ~ \"a\" or tls.sni ~ \"e\"",
 	"tcp and http.request.method == \"GET\"",
+	/* tunnels: tests of the record's tunnel and inner headers */
+	"vxlan 1234 or gre",
+	"inner tcp port 443 or inner host 2001:db8::1",
+	"mpls and inner tcp",
 };
 #define N_FILTERS (sizeof(filters) / sizeof(filters[0]))
 
@@ -329,7 +333,7 @@ static struct packet_bpf *load_as_flows(void)
 struct flow_cmp {
 	__u64 packets, bytes;
 	__u32 tcp_flags;
-	__u8 ttl_min, ttl_max, has_name, _pad;
+	__u8 ttl_min, ttl_max, has_name, has_handshake;
 	struct pl_flow_name name;
 };
 
@@ -349,6 +353,7 @@ static void add_flow(struct pl_htab *t, struct pl_flow_key k, const struct pl_fl
 	c->packets += v->packets;
 	c->bytes += v->bytes;
 	c->tcp_flags |= v->tcp_flags;
+	c->has_handshake |= v->handshake_us != 0;
 	if (name && name->kind && !c->has_name) {
 		c->name = *name;
 		c->has_name = 1;
@@ -383,36 +388,38 @@ static int kernel_flows(struct pl_htab *t, struct packet_bpf *skel)
 /* The kernel's flow table (summed in `got`) against the host's (`want`). */
 static int compare_flows(struct pl_htab *want, struct pl_htab *got)
 {
-	uint32_t i, named = 0;
+	uint32_t i, named = 0, handshakes = 0;
 
 	for (i = 0; i < want->n; i++) {
 		const struct pl_flow_key *k = pl_htab_key(want, i);
 		const struct flow_cmp *w = pl_htab_val(want, i), *g = pl_htab_find(got, k);
 
 		named += w->has_name;
+		handshakes += w->has_handshake;
 		if (!g || memcmp(w, g, sizeof(*w))) {
 			printf("FAIL parity flows: flow %u (proto %u, ports %u > %u): the host "
-			       "counts %llu packets, %llu bytes, flags 0x%x, ttl %u-%u, name "
-			       "'%.*s'; "
-			       "the kernel %s%llu, %llu, 0x%x, %u-%u, '%.*s'\n",
+			       "counts %llu packets, %llu bytes, flags 0x%x, ttl %u-%u, handshake "
+			       "%u, name '%.*s'; "
+			       "the kernel %s%llu, %llu, 0x%x, %u-%u, %u, '%.*s'\n",
 			       i, k->proto, k->sport, k->dport, (unsigned long long)w->packets,
 			       (unsigned long long)w->bytes, w->tcp_flags, w->ttl_min, w->ttl_max,
-			       40, w->name.name, g ? "" : "has no such flow: ",
+			       w->has_handshake, 40, w->name.name, g ? "" : "has no such flow: ",
 			       g ? (unsigned long long)g->packets : 0ull,
 			       g ? (unsigned long long)g->bytes : 0ull, g ? g->tcp_flags : 0,
-			       g ? g->ttl_min : 0, g ? g->ttl_max : 0, 40, g ? g->name.name : "");
+			       g ? g->ttl_min : 0, g ? g->ttl_max : 0, g ? g->has_handshake : 0,
+			       40, g ? g->name.name : "");
 			return 1;
 		}
 	}
-	if (got->n != want->n || want->n == 0 || named == 0) {
+	if (got->n != want->n || want->n == 0 || named == 0 || handshakes == 0) {
 		printf("FAIL parity flows: the kernel's table holds %u flows, the host's %u (%u "
-		       "named)\n",
-		       got->n, want->n, named);
+		       "named, %u with a handshake)\n",
+		       got->n, want->n, named, handshakes);
 		return 1;
 	}
 	printf("PASS parity flows: the flows program's flow table holds read --flows' %u flows "
-	       "(%u named), packet for packet\n",
-	       want->n, named);
+	       "(%u named, %u with a handshake), packet for packet\n",
+	       want->n, named, handshakes);
 	return 0;
 }
 

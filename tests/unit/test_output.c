@@ -462,6 +462,9 @@ static void test_malformed_names(void)
 		[PL_MAL_ARP] = "unsupported arp sizes",
 		[PL_MAL_IP_VERSION] = "ip version does not match ethertype",
 		[PL_MAL_PAST_LENGTH] = "header past the ip/udp length",
+		[PL_MAL_MPLS_DEPTH] = "mpls stack deeper than 8",
+		[PL_MAL_GRE] = "gre version or flags not decoded",
+		[PL_MAL_GENEVE] = "bad geneve version or options length",
 	};
 	struct pl_pkt p;
 	char want[256], name[64];

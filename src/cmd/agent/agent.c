@@ -41,6 +41,7 @@
 #include "detect/pin.h"
 #include "metrics.h"
 #include "privacy/privacy.h"
+#include "tcp_side.h"
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
@@ -79,6 +80,7 @@ struct agent {
 	bool t_open;
 	struct pl_ifaces ifs; /* the interfaces and their attachments */
 	struct pl_prom *prom;
+	struct pl_agent_tcp *tcp; /* tcp: true */
 	struct pl_ipfix *ipfix;
 	struct pl_out logw; /* the writer of the log's records, into log */
 	FILE *log;
@@ -514,6 +516,9 @@ static void read_metrics(struct agent *a, struct pl_metrics *m, struct iface_sum
 	m->slow_closed[0] = ps.cut_deadline;
 	m->slow_closed[1] = ps.cut_room;
 	m->resident_bytes = rss_bytes();
+	m->tcp = false;
+	if (a->tcp)
+		pl_agent_tcp_read(a->tcp, m, a->cfg.top_n);
 }
 
 static void publish_metrics(struct agent *a)
@@ -691,6 +696,12 @@ static void reload(struct agent *a)
 			stop_requested = 1; /* no record leaves unprotected */
 		a->reloads_failed++;
 	}
+	if (old.tcp != a->cfg.tcp) {
+		pl_agent_tcp_stop(a->tcp);
+		a->tcp = a->cfg.tcp ? pl_agent_tcp_start() : NULL;
+		if (a->cfg.tcp && !a->tcp)
+			a->reloads_failed++;
+	}
 	if (open_exporters(a, &old)) {
 		pl_err("reload: an exporter could not start (see above); the others run");
 		a->reloads_failed++;
@@ -723,19 +734,26 @@ int cmd_agent(struct pl_opts *o)
 	if (ret)
 		goto out;
 	pl_log_setup_libbpf();
-	ret = kernel_up(a, NULL);
-	if (ret)
-		goto out;
-	ret = open_exporters(a, NULL);
-	if (ret)
-		goto out;
-
+	/* before "metrics on", which scripts wait for: a signal sent
+	 * after it must not be lost (a background job of a script starts
+	 * with SIGINT ignored) */
 	sa.sa_handler = on_stop;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = on_hup;
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	ret = kernel_up(a, NULL);
+	if (ret)
+		goto out;
+	if (a->cfg.tcp && !(a->tcp = pl_agent_tcp_start())) {
+		ret = PL_EXIT_RUNTIME;
+		goto out;
+	}
+	ret = open_exporters(a, NULL);
+	if (ret)
+		goto out;
+
 	a->mono_to_epoch_ns = pl_mono_to_epoch_ns();
 	a->start_epoch_ns = pl_clock_ns(CLOCK_REALTIME);
 	t0 = pl_clock_ns(CLOCK_MONOTONIC);
@@ -802,6 +820,7 @@ out:
 	else if (a->log)
 		fflush(a->log);
 	kernel_down(a);
+	pl_agent_tcp_stop(a->tcp);
 	pl_agent_config_free(&a->cfg);
 	free(a);
 	return ret;

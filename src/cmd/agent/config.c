@@ -426,6 +426,8 @@ static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_
 			return set_bool(x, v, full, &c->reattach);
 		if (!strcmp(key, "filter"))
 			return set_filter(x, v, full, &c->filter);
+		if (!strcmp(key, "tcp"))
+			return set_bool(x, v, full, &c->tcp);
 	} else if (!strcmp(sect, "flows")) {
 		if (!strcmp(key, "entries"))
 			return set_u32(x, v, full, &c->flow_entries, 64, 1u << 26);
@@ -744,6 +746,8 @@ int pl_agent_config_load_stream(struct pl_agent_config *c, const char *path, FIL
 		c->mode = o->mode;
 	if (o->no_reattach)
 		c->reattach = false;
+	if (o->tcp)
+		c->tcp = true;
 	if (o->filter && dup_into(&c->filter, o->filter))
 		return PL_EXIT_RUNTIME;
 	if (o->flow_entries)

@@ -44,6 +44,7 @@ struct pl_agent_config {
 	/* privacy: --anonymize and --redact (docs/privacy.md) */
 	char *key_file; /* privacy.key_file, --anonymize; NULL: addresses as they are */
 	int redact;	/* privacy.redact, --redact: enum pl_redact */
+	bool tcp;	     /* tcp, --tcp: TCP and drop metrics (tracepoints) */
 };
 
 /* Defaults, then `path` (NULL: no file), then the flags in o. Returns 0,

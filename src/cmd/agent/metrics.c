@@ -7,6 +7,7 @@
  * docs/agent.md lists the families.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include "output/flow_output.h"
 #include "metrics.h"
@@ -30,6 +31,8 @@ struct family {
 	bool top;
 	enum pl_table table;
 	int column;
+	/* TCP families (tcp: true only): by local port, a histogram */
+	bool tcp, ports, hist;
 };
 
 /* ---- label values ---- */
@@ -73,6 +76,23 @@ static const char *reload_result(unsigned i)
 static const char *slow_reason(unsigned i)
 {
 	return i ? "room" : "deadline";
+}
+
+static const char *direction_open(unsigned i)
+{
+	return i ? "passive" : "active";
+}
+
+static const char *close_end(unsigned i)
+{
+	static const char *const names[] = { "normal", "reset", "timeout" };
+
+	return names[i];
+}
+
+static const char *direction_reset(unsigned i)
+{
+	return i ? "received" : "sent";
 }
 
 /* ---- samples ---- */
@@ -151,6 +171,82 @@ static void attached_samples(struct pl_text *x, const struct family *f, const st
 	}
 }
 
+/* Metric `col` of t (enum pl_tcp_metric), or PL_TM__COUNT: established. */
+static uint64_t tcp_value(const struct pl_tcp_metrics *t, int col)
+{
+	if (col < PL_TM__COUNT)
+		return t->n[col];
+	/* per-CPU sums: a leave can be summed before its enter */
+	return t->n[PL_TM_ESTAB_IN] > t->n[PL_TM_ESTAB_OUT]
+		       ? t->n[PL_TM_ESTAB_IN] - t->n[PL_TM_ESTAB_OUT]
+		       : 0;
+}
+
+/* NAME{[port="P",]LABEL="..."} V for metrics column .. column + n - 1 */
+static void tcp_counts(struct pl_text *x, const struct family *f, const struct pl_tcp_metrics *t,
+		       const char *port)
+{
+	unsigned i, n = f->n ? f->n : 1;
+
+	for (i = 0; i < n; i++) {
+		pl_text_printf(x, "%s", f->name);
+		if (*port || f->n)
+			pl_text_printf(x, "{%s%s", port, *port && f->n ? "," : "");
+		if (f->n)
+			pl_text_printf(x, "%s=\"%s\"", f->label, f->label_value(i));
+		pl_text_printf(x, "%s %llu\n", *port || f->n ? "}" : "",
+			       (unsigned long long)tcp_value(t, f->column + (int)i));
+	}
+}
+
+static const struct pl_hist *tcp_hist(const struct pl_tcp_metrics *t, int which)
+{
+	return which == 0 ? &t->rtt : which == 1 ? &t->handshake : &t->duration;
+}
+
+/* Microseconds in the kernel; buckets from 16 us (2^4) up. */
+#define TCP_HIST_UNIT  1e-6
+#define TCP_HIST_FIRST 4
+
+static void tcp_samples(struct pl_text *x, const struct family *f, const struct pl_metrics *m)
+{
+	char port[32];
+	size_t i;
+
+	if (!f->ports) {
+		if (f->hist)
+			pl_text_hist(x, f->name, "", tcp_hist(&m->tcp_total, f->column),
+				     TCP_HIST_UNIT, TCP_HIST_FIRST);
+		else
+			tcp_counts(x, f, &m->tcp_total, "");
+		return;
+	}
+	for (i = 0; i < m->n_tcp_ports; i++) {
+		const struct pl_tcp_port *p = &m->tcp_ports[i];
+
+		snprintf(port, sizeof(port), "port=\"%u\"", p->port);
+		if (f->hist)
+			pl_text_hist(x, f->name, port, tcp_hist(&p->m, f->column), TCP_HIST_UNIT,
+				     TCP_HIST_FIRST);
+		else
+			tcp_counts(x, f, &p->m, port);
+	}
+}
+
+static void drop_samples(struct pl_text *x, const struct family *f, const struct pl_metrics *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_drops; i++) {
+		pl_text_printf(x, "%s{reason=\"", f->name);
+		pl_text_label(x, m->drops[i].reason, strlen(m->drops[i].reason));
+		pl_text_printf(x, "\"} %llu\n", (unsigned long long)m->drops[i].n);
+	}
+	if (m->drops_other)
+		pl_text_printf(x, "%s{reason=\"OTHER\"} %llu\n", f->name,
+			       (unsigned long long)m->drops_other);
+}
+
 /* ---- the table ---- */
 
 #define COUNTER			  "counter"
@@ -160,6 +256,15 @@ static void attached_samples(struct pl_text *x, const struct family *f, const st
 #define TABLES(field)		  BY("table", table_name, PL_METRIC_TABLES, field)
 #define TOP(tbl, col, lbl) \
 	.top = true, .table = tbl, .column = col, .label = lbl, .samples = top_samples
+#define HISTOGRAM "histogram"
+/* TCP(first metric or histogram, label, label_value, n) */
+#define TCP(col, lbl, fn, count) \
+	.tcp = true, .samples = tcp_samples, .column = col, .label = lbl, .label_value = fn, \
+	.n = count
+#define TCP_PORT(col, lbl, fn, count) TCP(col, lbl, fn, count), .ports = true
+#define TCP_HIST(which)		      TCP(which, NULL, NULL, 0), .hist = true
+#define TCP_PORT_HIST(which)	      TCP_HIST(which), .ports = true
+#define ESTABLISHED		      PL_TM__COUNT
 
 static const struct family families[] = {
 	{ "pktlens_packets_total", COUNTER,
@@ -247,6 +352,52 @@ static const struct family families[] = {
 	  BY("reason", slow_reason, 2, slow_closed) },
 	{ "process_resident_memory_bytes", GAUGE, "Resident memory size in bytes.",
 	  V(resident_bytes) },
+	/* tcp: true (docs/agent.md, "TCP and drops") */
+	{ "pktlens_tcp_connections_opened_total", COUNTER,
+	  "TCP connections opened, by direction: active (connect), passive (accepted).",
+	  TCP(PL_TM_OPEN_ACTIVE, "direction", direction_open, 2) },
+	{ "pktlens_tcp_connections_closed_total", COUNTER,
+	  "TCP connections closed, by how they ended: normal, reset, timeout.",
+	  TCP(PL_TM_CLOSE_NORMAL, "end", close_end, 3) },
+	{ "pktlens_tcp_retransmits_total", COUNTER, "TCP segments and SYN-ACKs retransmitted.",
+	  TCP(PL_TM_RETRANS, NULL, NULL, 0) },
+	{ "pktlens_tcp_resets_total", COUNTER, "TCP resets, by direction: sent, received.",
+	  TCP(PL_TM_RST_SENT, "direction", direction_reset, 2) },
+	{ "pktlens_tcp_established", GAUGE,
+	  "TCP connections in ESTABLISHED (of those opened since the agent started).",
+	  TCP(ESTABLISHED, NULL, NULL, 0) },
+	{ "pktlens_tcp_rtt_seconds", HISTOGRAM, "Smoothed RTT of TCP connections when they close.",
+	  TCP_HIST(0) },
+	{ "pktlens_tcp_handshake_seconds", HISTOGRAM,
+	  "Time from SYN to ESTABLISHED of TCP connections, both sides.", TCP_HIST(1) },
+	{ "pktlens_tcp_connection_duration_seconds", HISTOGRAM,
+	  "Time from open to close of TCP connections.", TCP_HIST(2) },
+	{ "pktlens_tcp_port_connections_opened_total", COUNTER,
+	  "TCP connections accepted, by local port (the top ports).",
+	  TCP_PORT(PL_TM_OPEN_PASSIVE, NULL, NULL, 0) },
+	{ "pktlens_tcp_port_connections_closed_total", COUNTER,
+	  "Accepted TCP connections closed, by local port and end.",
+	  TCP_PORT(PL_TM_CLOSE_NORMAL, "end", close_end, 3) },
+	{ "pktlens_tcp_port_retransmits_total", COUNTER,
+	  "TCP retransmits of accepted connections, by local port.",
+	  TCP_PORT(PL_TM_RETRANS, NULL, NULL, 0) },
+	{ "pktlens_tcp_port_resets_total", COUNTER,
+	  "TCP resets of accepted connections and of segments to a port, by local port and "
+	  "direction.",
+	  TCP_PORT(PL_TM_RST_SENT, "direction", direction_reset, 2) },
+	{ "pktlens_tcp_port_established", GAUGE,
+	  "Accepted TCP connections in ESTABLISHED, by local port.",
+	  TCP_PORT(ESTABLISHED, NULL, NULL, 0) },
+	{ "pktlens_tcp_port_rtt_seconds", HISTOGRAM,
+	  "Smoothed RTT of accepted TCP connections at close, by local port.",
+	  TCP_PORT_HIST(0) },
+	{ "pktlens_tcp_port_handshake_seconds", HISTOGRAM,
+	  "SYN to ESTABLISHED of accepted TCP connections, by local port.", TCP_PORT_HIST(1) },
+	{ "pktlens_tcp_port_connection_duration_seconds", HISTOGRAM,
+	  "Open to close of accepted TCP connections, by local port.", TCP_PORT_HIST(2) },
+	{ "pktlens_drops_total", COUNTER,
+	  "Packets the kernel dropped (skb:kfree_skb), by its drop reason.", .tcp = true,
+	  .samples = drop_samples },
 };
 
 void pl_metrics_text(const struct pl_metrics *m, struct pl_text *x)
@@ -257,6 +408,8 @@ void pl_metrics_text(const struct pl_metrics *m, struct pl_text *x)
 	for (k = 0; k < sizeof(families) / sizeof(families[0]); k++) {
 		const struct family *f = &families[k];
 
+		if (f->tcp && !m->tcp)
+			continue;
 		if (f->top)
 			pl_text_printf(x, "# HELP %s %s (the top %u by packets).\n# TYPE %s %s\n",
 				       f->name, f->help, m->top_n, f->name, f->type);

@@ -14,6 +14,7 @@
 #include "runtime/flowtab.h"
 #include "runtime/attach.h"
 #include "sinks/prom.h"
+#include "records/tcp_events.h"
 
 /* Packets and bytes of one (interface name, family, protocol). */
 struct pl_iface_count {
@@ -37,6 +38,12 @@ struct pl_top_item {
 struct pl_top {
 	struct pl_top_item items[PL_TOP_MAX]; /* by packets, most first */
 	size_t n;
+};
+
+/* The TCP metrics of one local port (tcp: true). */
+struct pl_tcp_port {
+	__u32 port;
+	struct pl_tcp_metrics m;
 };
 
 /* Index 0 of the per-table values: the flow table; then enum pl_table. */
@@ -70,6 +77,17 @@ struct pl_metrics {
 	double scan_seconds, start_time_seconds;
 	uint64_t scrapes, resident_bytes;
 	uint64_t slow_closed[2]; /* /metrics requests cut: deadline, room */
+	/* tcp: true (tcp_side.c); the families are left out without it */
+	bool tcp;
+	struct pl_tcp_metrics tcp_total;
+	struct pl_tcp_port tcp_ports[PL_TOP_MAX]; /* by connections, most first */
+	size_t n_tcp_ports;
+	struct {
+		const char *reason; /* the kernel's enum skb_drop_reason, less SKB_DROP_REASON_ */
+		uint64_t n;
+	} drops[PL_TCP_DROP_SLOTS];
+	size_t n_drops;
+	uint64_t drops_other; /* reasons the enum does not name */
 };
 
 /* The exposition text of m, appended to x. */

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <bpf/btf.h>
 #include "cmd/tcp/tcp.h"
+#include "filter/filter.h"
+#include "tcp.skel.h"
 
 /*
  * Reads enum `type` from the BTF, names without `prefix` (the other
@@ -57,4 +59,30 @@ const char *tcp_enum_lookup(const struct enum_table *t, uint32_t v)
 		if (t->v[i].value == v)
 			return t->v[i].name;
 	return NULL;
+}
+
+/* Reasons that are not drops: freed after use, unspecified, or queues
+ * emptied when a socket is torn down. */
+bool tcp_drop_is_normal(const char *name)
+{
+	static const char *const normal[] = { "NOT_DROPPED_YET", "CONSUMED", "NOT_SPECIFIED",
+					      "QUEUE_PURGE" };
+	size_t j;
+
+	for (j = 0; j < ARRAY_SIZE(normal); j++)
+		if (!strcmp(name, normal[j]))
+			return true;
+	return false;
+}
+
+void tcp_set_drop_ignore(struct tcp_bpf *skel, const struct enum_table *reasons)
+{
+	size_t i;
+
+	for (i = 0; i < reasons->n; i++) {
+		uint32_t v = reasons->v[i].value;
+
+		if (tcp_drop_is_normal(reasons->v[i].name) && v < PL_TCP_DROP_IGNORE_MAX)
+			((__u64 *)skel->rodata->drop_ignore)[v / 64] |= 1ull << (v % 64);
+	}
 }

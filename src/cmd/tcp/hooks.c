@@ -10,6 +10,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "util/log.h"
+#include "runtime/skel_common.h"
 #include "cmd/tcp/tcp.h"
 #include "filter/filter.h"
 #include "tcp.skel.h"
@@ -204,4 +205,20 @@ int tcp_attach_programs(struct tcp_bpf *skel, struct bpf_link **links, int *n_li
 		links[(*n_links)++] = l;
 	}
 	return n_failed;
+}
+
+/* Sizes the connection table (tcp.bpf.c: max_conns entries in 2 * max_conns
+ * slots, in groups of 8) and loads, with one message on failure. */
+int tcp_load(struct tcp_bpf *skel, uint64_t max_conns)
+{
+	uint64_t slots = 64;
+	int err;
+
+	while (slots < 2ull * max_conns)
+		slots *= 2;
+	skel->rodata->max_conns = max_conns;
+	skel->rodata->conn_group_mask = (__u32)(slots / 8 - 1);
+	bpf_map__set_max_entries(skel->maps.conns, (__u32)(slots / 8));
+	err = tcp_bpf__load(skel);
+	return err ? pl_load_failed(err, "(--max-conns)") : 0;
 }

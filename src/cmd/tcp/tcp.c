@@ -138,26 +138,6 @@ static void print_stats(struct tcp_bpf *skel)
 
 /* ---- start-up ---- */
 
-static void set_drop_ignore(struct tcp_bpf *skel, const struct tcp_ctx *c)
-{
-	/* not drops: freed after use, unspecified, or queues emptied when a
-	 * socket is torn down */
-	static const char *const normal[] = { "NOT_DROPPED_YET", "CONSUMED", "NOT_SPECIFIED",
-					      "QUEUE_PURGE" };
-	size_t i, j;
-
-	if (c->o->all_drops)
-		return;
-	for (i = 0; i < c->drop_reasons.n; i++) {
-		uint32_t v = c->drop_reasons.v[i].value;
-
-		for (j = 0; j < ARRAY_SIZE(normal); j++)
-			if (!strcmp(c->drop_reasons.v[i].name, normal[j]) &&
-			    v < PL_TCP_DROP_IGNORE_MAX)
-				((__u64 *)skel->rodata->drop_ignore)[v / 64] |= 1ull << (v % 64);
-	}
-}
-
 static void kinds_list(unsigned int kinds, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -222,8 +202,7 @@ int cmd_tcp(struct pl_opts *o)
 	struct ring_buffer *rb = NULL;
 	struct btf *btf = NULL;
 	struct tcp_tick tick = { .scan_gap = 1 };
-	int i, err, n_links = 0, n_progs, ret;
-	uint64_t slots;
+	int i, n_links = 0, n_progs, ret;
 	bool has_rst_reason;
 	char kl[128];
 
@@ -277,26 +256,9 @@ int cmd_tcp(struct pl_opts *o)
 			goto cleanup;
 		}
 	}
-	set_drop_ignore(skel, &c);
-	/* the connection table (tcp.bpf.c): max_conns entries in 2 * max_conns
-	 * slots, in groups of 8 */
-	slots = 64;
-	while (slots < 2ull * o->max_conns)
-		slots *= 2;
-	skel->rodata->max_conns = o->max_conns;
-	skel->rodata->conn_group_mask = (__u32)(slots / 8 - 1);
-	bpf_map__set_max_entries(skel->maps.conns, (__u32)(slots / 8));
-
-	err = tcp_bpf__load(skel);
-	if (err) {
-		/* the verifier also says EACCES; only without root is it ours */
-		if (err == -EPERM || (err == -EACCES && geteuid() != 0))
-			pl_err("not allowed to load BPF programs: run as root or grant CAP_BPF, "
-			       "CAP_NET_ADMIN and CAP_PERFMON");
-		else
-			pl_err("the kernel refused the BPF programs (%s); run with -v to see the "
-			       "verifier's log",
-			       strerror(-err));
+	if (!o->all_drops)
+		tcp_set_drop_ignore(skel, &c.drop_reasons);
+	if (tcp_load(skel, o->max_conns)) {
 		ret = PL_EXIT_RUNTIME;
 		goto cleanup;
 	}

@@ -49,12 +49,16 @@ struct tcp_ctx {
 int tcp_load_enum(const struct btf *btf, const char *type, const char *prefix,
 		  const char *also_strip, struct enum_table *t);
 const char *tcp_enum_lookup(const struct enum_table *t, uint32_t v);
+bool tcp_drop_is_normal(const char *name);
+/* Reasons that are not drops are not counted or shown (but --all-drops). */
+void tcp_set_drop_ignore(struct tcp_bpf *skel, const struct enum_table *reasons);
 
 /* hooks.c */
 int tcp_choose_programs(struct tcp_bpf *skel, const struct btf *btf, unsigned int kinds,
 			bool *has_reset_reason);
 int tcp_attach_programs(struct tcp_bpf *skel, struct bpf_link **links, int *n_links);
 uint64_t tcp_kernel_misses(struct tcp_bpf *skel);
+int tcp_load(struct tcp_bpf *skel, uint64_t max_conns);
 
 /* listeners.c */
 int tcp_scan_listeners(struct tcp_bpf *skel);
