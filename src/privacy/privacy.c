@@ -408,6 +408,23 @@ const struct pl_pkt *pl_privacy_pkt(const struct pl_pkt *rec, struct pl_pkt *tmp
 		pl_privacy_addr(ip6, tmp->ip_src);
 		pl_privacy_addr(ip6, tmp->ip_dst);
 	}
+	if (rec->tun_flags & PL_TUNF_INNER) {
+		/* a tunnel's inner headers: a record's header part of their own */
+		struct pl_pkt in;
+		bool in6;
+
+		memcpy(&in, rec->inner, PL_PKT_HDRS_LEN);
+		in6 = in.present & PL_HAS_IP6;
+		if (in.present & PL_HAS_ARP) {
+			pl_privacy_addr(false, in.arp_spa);
+			pl_privacy_addr(false, in.arp_tpa);
+		}
+		if (in.present & (PL_HAS_IP4 | PL_HAS_IP6)) {
+			pl_privacy_addr(in6, in.ip_src);
+			pl_privacy_addr(in6, in.ip_dst);
+		}
+		memcpy(tmp->inner, &in, PL_PKT_HDRS_LEN);
+	}
 	if (rec->present & PL_HAS_DNS_QRY)
 		name16(tmp->l7.dns.name, &tmp->l7.dns.name_len, PL_DNS_NAME_MAX, 0);
 	if (rec->present & PL_HAS_HTTP) {
