@@ -8,7 +8,11 @@ ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) -Isrc
-LDLIBS   := -lbpf -lpcap -lelf -lz -lmnl -lm -lcrypto
+LDLIBS   := -lbpf -lpcap -lelf -lz -lmnl -lm
+# --anonymize (AES, HMAC: libcrypto) and --redact l7:keep-suffix (libpsl),
+# in every binary that formats records (src/privacy/)
+PRIV_PKGS := libcrypto libpsl
+LDLIBS   += $(shell pkg-config --libs $(PRIV_PKGS) 2>/dev/null || echo -lcrypto -lpsl) -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # A target whose recipe fails is removed, so a half-written file (a 0-byte
@@ -25,7 +29,8 @@ SKELS    := $(patsubst src/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 # the parser and the filter compiler; src/detect/detect.c is shared C,
 # included by the BPF programs (through detect.bpf.h) and by
 # src/detect/host.c, like the parser
-USER_DIRS := src src/cmd src/cmd/tcp src/cmd/agent src/runtime src/output src/sinks src/util
+USER_DIRS := src src/cmd src/cmd/tcp src/cmd/agent src/runtime src/output src/sinks src/util \
+	src/privacy
 USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS))) src/parse/parse.c src/filter/compile.c src/filter/cbpf.c
 USER_SRCS += $(filter-out src/detect/detect.c,$(wildcard src/detect/*.c))
 USER_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
@@ -100,11 +105,13 @@ $(BUILD)/san/%.o: %.c | $(SKELS)
 
 # the record writer and the packet records on it
 OUT_SRCS   := src/output/output.c src/output/json.c
+# --anonymize and --redact: what the records go through on their way out
+PRIV_SRCS  := src/privacy/privacy.c src/privacy/cryptopan.c src/privacy/rewrite.c
 UNIT_TESTS := test_output test_json test_parser test_filter test_htab test_hist test_community_id \
-	test_quic
+	test_quic test_privacy
 UNIT_BINS  := $(addprefix $(BUILD)/san/,$(UNIT_TESTS))
 UNIT_LIB   := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c $(OUT_SRCS) src/output/flow_output.c \
-	src/util/htab.c src/sinks/prom_text.c src/util/community_id.c
+	src/util/htab.c src/sinks/prom_text.c src/util/community_id.c src/util/log.c $(PRIV_SRCS)
 # flow records carry the Community ID (SHA1 from OpenSSL)
 $(UNIT_BINS): $(BUILD)/san/%: $(BUILD)/san/tests/unit/%.o $(call san,$(UNIT_LIB))
 	$(CLANG) $(SAN) $^ $(LDLIBS) -lcrypto -o $@
@@ -140,7 +147,8 @@ $(BUILD)/fuzz/src/sinks/ipfix.o: FUZZ_CFLAGS += $(shell pkg-config --cflags libf
 FUZZERS := fuzz_parser fuzz_filter fuzz_read fuzz_config fuzz_detect fuzz_quic
 fuzz: $(addprefix $(BUILD)/,$(FUZZERS))
 fuzz_objs = $(patsubst %.c,$(BUILD)/fuzz/%.o,$(1))
-$(BUILD)/fuzz_parser: $(call fuzz_objs,tests/fuzz/fuzz_parser.c src/parse/parse.c $(OUT_SRCS))
+$(BUILD)/fuzz_parser: $(call fuzz_objs,tests/fuzz/fuzz_parser.c src/parse/parse.c $(OUT_SRCS) \
+		src/privacy/rewrite.c)
 	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -lcrypto -o $@
 $(BUILD)/fuzz_quic: $(call fuzz_objs,tests/fuzz/fuzz_quic.c src/parse/parse.c $(OUT_SRCS))
 	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -lcrypto -o $@
@@ -148,8 +156,8 @@ $(BUILD)/fuzz_filter: $(call fuzz_objs,tests/fuzz/fuzz_filter.c src/parse/parse.
 		src/filter/cbpf.c)
 	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ $(LDLIBS) -o $@
 $(BUILD)/fuzz_detect: $(call fuzz_objs,tests/fuzz/fuzz_detect.c src/detect/host.c src/util/htab.c \
-		src/detect/config.c src/detect/alert.c src/parse/parse.c $(OUT_SRCS))
-	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -lcrypto -o $@
+		src/detect/config.c src/detect/alert.c src/parse/parse.c $(OUT_SRCS) $(PRIV_SRCS) src/util/log.c)
+	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ $(LDLIBS) -o $@
 # read and the agent's configuration reach into most of pktlens: every
 # object but main's
 FUZZ_PROGRAM := $(call fuzz_objs,$(filter-out src/main.c,$(USER_SRCS)))
@@ -199,7 +207,7 @@ clean:
 
 # Kernel/host parity through BPF_PROG_TEST_RUN (host side under ASan/UBSan).
 $(BUILD)/parity: $(call san,tests/kernel/parity.c tests/kernel/frames.c src/parse/parse.c \
-		src/filter/compile.c src/filter/cbpf.c src/runtime/hostflows.c src/util/htab.c)
+		src/filter/compile.c src/filter/cbpf.c src/runtime/hostflows.c src/util/htab.c $(PRIV_SRCS) src/util/log.c)
 	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@
 
 # Detector parity: the kernel's and the host's detectors on crafted frames.
@@ -222,7 +230,7 @@ obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
 # kbench loads the flow tables as flows and top do (src/runtime/flowtab.c)
 KBENCH_LIB := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c src/runtime/flowtab.c \
 	src/runtime/skel_common.c src/runtime/attach.c src/runtime/ifaces.c src/opts.c \
-	$(OUT_SRCS) src/util/log.c src/util/clock.c src/util/btf.c
+	$(OUT_SRCS) src/util/log.c src/util/clock.c src/util/btf.c $(PRIV_SRCS) src/util/htab.c
 $(BUILD)/kbench: $(BUILD)/bench/kbench.o $(call obj,$(KBENCH_LIB))
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -235,7 +243,8 @@ $(BUILD)/kbench_detect: $(BUILD)/bench/kbench_detect.o $(call obj,$(KBENCH_LIB) 
 # skel_common.c compiles the filter through opts.c (pl_opts_compile_filter)
 FLOW_LIB := src/runtime/flowtab.c src/runtime/skel_common.c src/runtime/attach.c \
 	src/runtime/ifaces.c src/util/log.c src/util/clock.c src/util/btf.c \
-	$(OUT_SRCS) src/opts.c src/filter/compile.c src/filter/cbpf.c src/parse/parse.c
+	$(OUT_SRCS) src/opts.c src/filter/compile.c src/filter/cbpf.c src/parse/parse.c \
+	$(PRIV_SRCS) src/util/htab.c
 $(BUILD)/flowbench: $(BUILD)/bench/flowbench.o $(call obj,$(FLOW_LIB))
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 

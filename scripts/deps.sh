@@ -30,6 +30,9 @@ PKGS=(
 	libssl-dev ngtcp2-client ngtcp2-server
 	# the agent's Kafka sink (librdkafka's mock cluster in tests, kcat reads)
 	librdkafka-dev kcat
+	# --anonymize (Crypto-PAn on AES: libcrypto, in libssl-dev above) and
+	# --redact l7:keep-suffix (the public suffix list)
+	libpsl-dev
 	# make install / make deb: bash completion, the Debian package
 	bash-completion dpkg-dev
 )

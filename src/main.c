@@ -6,6 +6,7 @@
 #include "runtime/ringloop.h"
 #include "util/log.h"
 #include "opts.h"
+#include "privacy/privacy.h"
 
 struct pl_cmd {
 	const char *name;
@@ -66,6 +67,25 @@ static void usage(FILE *f)
 	fprintf(f, "\n'pktlens COMMAND --help' describes a command's options.\n");
 }
 
+/* --anonymize, --redact, --no-payload (the agent: with its privacy:
+ * section, in cmd/agent/agent.c) */
+static int start_privacy(const struct pl_opts *o, unsigned int bit)
+{
+	if (bit == PL_CMD_AGENT)
+		return 0;
+	if (o->no_payload && !o->write_file) {
+		pl_err("--no-payload cuts the packets -w writes; add -w FILE");
+		return PL_EXIT_USAGE;
+	}
+	if (o->redact && o->write_file && !o->no_payload) {
+		pl_err("--redact cannot rewrite the names inside the packets -w writes; add "
+		       "--no-payload to write their headers only");
+		return PL_EXIT_USAGE;
+	}
+	return pl_privacy_start(o->anonymize, (enum pl_redact)o->redact, o->no_payload,
+				"--anonymize");
+}
+
 int main(int argc, char **argv)
 {
 	struct pl_opts o;
@@ -87,7 +107,10 @@ int main(int argc, char **argv)
 					  cmds[i].bit);
 			ret = PL_EXIT_OK;
 		} else if (ret == 0) {
-			ret = cmds[i].run(&o);
+			ret = start_privacy(&o, cmds[i].bit);
+			if (ret == 0)
+				ret = cmds[i].run(&o);
+			pl_privacy_stop();
 		}
 		pl_free_opts(&o);
 		return ret;

@@ -141,6 +141,13 @@ static const struct pl_opt_word mode_words[] = {
 	{ NULL, 0 },
 };
 
+/* enum pl_redact (privacy/privacy.h) */
+static const struct pl_opt_word redact_words[] = {
+	{ "l7", 1 },
+	{ "l7:keep-suffix", 2 },
+	{ NULL, 0 },
+};
+
 static const struct pl_opt_def opt_defs[] = {
 	/* where and how to attach */
 	{ .name = "interface",
@@ -272,6 +279,31 @@ static const struct pl_opt_def opt_defs[] = {
 	  .what = "a number of bytes",
 	  .help = "bytes of each packet to write with -w (default 262144; the kernel sends at most "
 		  "4096)" },
+	/* privacy (src/privacy/, docs/privacy.md) */
+	{ .name = "anonymize",
+	  .type = PL_T_STR,
+	  .off = OFF(anonymize),
+	  .cmds = C_RECORDS | PL_CMD_TOP | PL_CMD_AGENT,
+	  .group = G_OUTPUT,
+	  .arg = "KEYFILE",
+	  .help = "map every IPv4 and IPv6 address in the records, -w's packets, flows, alerts, "
+		  "IPFIX and /metrics with Crypto-PAn under the key in KEYFILE (64 hex digits, "
+		  "mode 0600; the same key gives the same map on every host)" },
+	{ .name = "redact",
+	  .type = PL_T_WORD,
+	  .words = redact_words,
+	  .off = OFF(redact),
+	  .cmds = C_RECORDS | PL_CMD_TOP | PL_CMD_AGENT,
+	  .group = G_OUTPUT,
+	  .arg = "l7|l7:keep-suffix",
+	  .help = "replace SNI, DNS names, HTTP host and path with a keyed hash (the key of "
+		  "--anonymize); keep-suffix keeps the public suffix of names" },
+	{ .name = "no-payload",
+	  .type = PL_T_FLAG,
+	  .off = OFF(no_payload),
+	  .cmds = PL_CMD_WATCH | PL_CMD_READ,
+	  .group = G_OUTPUT,
+	  .help = "-w writes each packet up to the end of its L4 header only" },
 	/* tcp */
 	{ .name = "events",
 	  .short_name = 'e',

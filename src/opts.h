@@ -66,6 +66,10 @@ struct pl_opts {
 	uint64_t rate_limit;		  /* --rate-limit PPS */
 	double ttl;			  /* block add --ttl SECONDS (0: until deleted) */
 	bool force;			  /* block add --force: even sources on the allow list */
+	/* privacy (docs/privacy.md) */
+	const char *anonymize; /* --anonymize KEYFILE */
+	int redact;	       /* --redact: enum pl_redact */
+	bool no_payload;       /* --no-payload: -w keeps the headers only */
 };
 
 /* The commands, as the options table (opts.c) names the ones that take an

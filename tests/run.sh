@@ -38,6 +38,8 @@ unit-htab      host   -
 unit-hist      host   -
 unit-community-id host -
 unit-quic      host   -
+unit-privacy   host   -
+privacy-host   host   tshark
 golden         host   tshark,captures
 golden-own     host   tshark
 golden-list    host   -
@@ -61,6 +63,7 @@ dns            kernel lab
 flows-scale    kernel lab
 detect-parity  kernel -
 detect         kernel lab
+privacy        kernel lab
 hardening      kernel -
 ifaces         kernel tshark
 deb            kernel dpkg-deb
@@ -80,6 +83,14 @@ suite_cmd() {
 	unit-hist) build/san/test_hist ;;
 	unit-community-id) build/san/test_community_id ;;
 	unit-quic) build/san/test_quic ;;
+	unit-privacy) build/san/test_privacy ;;
+	# --anonymize, --redact, --no-payload through read, against tshark, on
+	# frames made here (tests/privacy/mkframes.py), the project's captures
+	# and a few of the corpus
+	privacy-host) /usr/bin/python3 tests/privacy/mkframes.py "$LOG/privacy.pcap" &&
+		python3 tests/privacy/host.py "$PKTLENS" "$LOG" "$LOG/privacy.pcap" tests/golden/pcaps/*.pcap \
+		$(printf "$PCAP_DIR/%s " icmpv6.pcap ipv6-routing-header.pcap pktlens-crafted-edge-cases.pcap \
+		pktlens-lab-real-clients.pcap 802.1ad_QinQ.pcap dns_tcp_8053.pcap) ;;
 	golden) python3 tests/golden/compare.py "$PKTLENS" "$PCAP_DIR" tests/golden/EXCEPTIONS ;;
 	# the captures the project makes (tests/golden/pcaps) against tshark
 	golden-own) python3 tests/golden/compare.py "$PKTLENS" tests/golden/pcaps tests/golden/EXCEPTIONS ;;
@@ -121,6 +132,8 @@ suite_cmd() {
 		/usr/bin/python3 tests/kernel/detect_frames.py "$LOG/detect_frames.pcap" >/dev/null &&
 		build/detect_parity "$LOG/detect_frames.pcap" ;;
 	detect) bash tests/e2e/detect_e2e.sh ;;
+	# --anonymize, --redact in watch, flows and the agent, on the lab
+	privacy) bash tests/e2e/privacy_e2e.sh ;;
 	# VXLAN live with real clients; the other tunnels replayed (tcpreplay)
 	tunnels) bash tests/e2e/tunnels_e2e.sh ;;
 	# squatted pins, a blocked or failing stdout, SIGHUP, a bad reload

@@ -13,6 +13,7 @@
 #include "alert.h"
 #include "config.h"
 #include "output/output.h"
+#include "privacy/privacy.h"
 
 /* count and threshold as the rule counts them */
 static void put_value(struct pl_out *o, const struct pl_alert_event *a, uint64_t v)
@@ -205,6 +206,10 @@ static void print_text(struct pl_out *o, const struct pl_alert_event *a, uint64_
 void pl_write_alert(struct pl_out *o, int json, const struct pl_alert_event *a, uint64_t epoch_ns,
 		    const char *ifname)
 {
+	struct pl_alert_event tmp;
+
+	/* every alert record leaves through here (detect, read, agent) */
+	a = pl_privacy_alert(a, &tmp);
 	if (json)
 		print_json(o, a, epoch_ns, ifname);
 	else

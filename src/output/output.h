@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include "records/record.h"
 #include "output/json.h"
+#include "privacy/privacy.h"
 
 /* Capture metadata that is not part of the parser's record. */
 struct pl_meta {
@@ -31,10 +32,14 @@ const char *pl_dns_qtype_name(unsigned int qtype);
 /* NOERROR, NXDOMAIN, ... (RFC 6895), or NULL */
 const char *pl_dns_rcode_name(unsigned int rcode);
 
-/* JSON or text, as asked. */
+/* JSON or text, as asked: every packet record goes through here, and
+ * through --anonymize and --redact (src/privacy/) on its way. */
 static inline void pl_write_record(struct pl_out *o, int json, const struct pl_meta *meta,
 				   const struct pl_pkt *pkt)
 {
+	struct pl_pkt tmp;
+
+	pkt = pl_privacy_pkt(pkt, &tmp);
 	if (json)
 		pl_write_json(o, meta, pkt);
 	else

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include "flowtab.h"
 #include "output/output.h"
+#include "privacy/privacy.h"
 #include "util/log.h"
 #include "packet_skel.h"
 #include "skel_common.h"
@@ -273,16 +274,42 @@ struct walk {
 	bool name; /* values are struct pl_name_val: the callback gets the
 		    * name as the key and the packets as the value */
 	bool del;  /* lookup and delete */
+	bool src;  /* keys are struct pl_src_key */
+	bool out;  /* the entries go to an output as they are (not expire) */
 	pl_entry_fn fn;
 	void *ctx;
 };
 
-/* Hands one summed entry to the walk's callback. */
+/* Hands one summed entry to the walk's callback: with --anonymize or
+ * --redact, its address or name as they leave (top, /metrics). */
 static int deliver(const struct walk *w, const void *key, const void *val)
 {
 	const struct pl_name_val *nv = val;
+	union {
+		struct pl_flow_key flow;
+		struct pl_src_key src;
+		char name[sizeof(nv->name)];
+	} k;
 
-	return w->name ? w->fn(w->ctx, nv->name, &nv->packets) : w->fn(w->ctx, key, val);
+	if (!pl_privacy || !w->out)
+		return w->name ? w->fn(w->ctx, nv->name, &nv->packets) : w->fn(w->ctx, key, val);
+	if (w->name) {
+		memcpy(k.name, nv->name, sizeof(k.name));
+		pl_privacy_padded_name(k.name, sizeof(k.name));
+		return w->fn(w->ctx, k.name, &nv->packets);
+	}
+	if (w->flow) {
+		memcpy(&k.flow, key, sizeof(k.flow));
+		pl_privacy_addr(k.flow.ip_ver == 6, k.flow.src);
+		pl_privacy_addr(k.flow.ip_ver == 6, k.flow.dst);
+		return w->fn(w->ctx, &k.flow, val);
+	}
+	if (w->src) {
+		memcpy(&k.src, key, sizeof(k.src));
+		pl_privacy_addr(k.src.ip_ver == 6, k.src.addr);
+		return w->fn(w->ctx, &k.src, val);
+	}
+	return w->fn(w->ctx, key, val);
 }
 
 static void summed(struct pl_flowtab *t, const struct walk *w, const void *raw, void *out)
@@ -391,6 +418,7 @@ static void export_flow(struct expire_ctx *x, const struct pl_flow_key *k,
 	if (why >= PL_END_IDLE && why <= PL_END_EXIT)
 		t->exported[why]++;
 	x->exported++;
+	pl_privacy_flow(&f); /* every sink gets the record as it leaves */
 	if (f.val.packets)
 		x->fn(x->ctx, &f, why);
 }
@@ -471,7 +499,8 @@ long pl_flowtab_walk_flows(struct pl_flowtab *t, pl_entry_fn fn, void *ctx)
 			  .vsz = sizeof(struct pl_flow_val),
 			  .flow = true,
 			  .fn = fn,
-			  .ctx = ctx };
+			  .ctx = ctx,
+			  .out = true };
 	long n;
 
 	if (!(t->cfg.flags & PL_FLOW_TABLE))
@@ -490,7 +519,7 @@ long pl_flowtab_walk(struct pl_flowtab *t, enum pl_table which, pl_entry_fn fn, 
 		[PL_TBL_HTTP] = PL_FCNT_HTTP_NEW,   [PL_TBL_IFACES] = PL_FCNT_IFACE_NEW,
 	};
 	struct bpf_map *m = table_map(t->skel, which);
-	struct walk w = { .fn = fn, .ctx = ctx };
+	struct walk w = { .fn = fn, .ctx = ctx, .out = true };
 	uint64_t created;
 	long n;
 
@@ -500,6 +529,7 @@ long pl_flowtab_walk(struct pl_flowtab *t, enum pl_table which, pl_entry_fn fn, 
 	w.ksz = bpf_map__key_size(m);
 	w.vsz = bpf_map__value_size(m);
 	w.name = which == PL_TBL_SNIS || which == PL_TBL_DNS || which == PL_TBL_HTTP;
+	w.src = which == PL_TBL_SOURCES;
 	pl_flowtab_read_counters(t);
 	created = t->counters[new_counter[which]];
 	n = walk_map(t, &w);

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "privacy/privacy.h"
 #include "records/flow_key.h"
 #include "runtime/hostflows.h"
 #include "util/htab.h"
@@ -78,8 +79,10 @@ static void send_batch(struct pl_hostflows *h)
 	size_t i;
 
 	pl_flow_sort_by_start(h->batch, h->n_batch);
-	for (i = 0; i < h->n_batch; i++)
+	for (i = 0; i < h->n_batch; i++) {
+		pl_privacy_flow(&h->batch[i].f); /* the key is out of the table already */
 		h->fn(h->ctx, &h->batch[i].f, h->batch[i].why);
+	}
 	h->n_batch = 0;
 }
 

@@ -8,8 +8,10 @@
  * interface each packet came from when several are watched.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "pcapng.h"
+#include "privacy/privacy.h"
 
 #define BT_SHB		  0x0A0D0D0A
 #define BT_IDB		  0x00000001
@@ -110,6 +112,17 @@ int pl_pcapng_open(struct pl_pcapng *w, const char *path, const char *const *ifn
 	if (!w->f)
 		return -errno;
 	w->snaplen = snaplen;
+	if (pl_privacy_rewrites()) {
+		/* libpcap's largest snapshot (MAXIMUM_SNAPLEN) */
+		w->rw_cap = snaplen < 262144 ? snaplen : 262144;
+		w->rw = malloc(w->rw_cap);
+		if (!w->rw) {
+			if (w->f != stdout)
+				fclose(w->f);
+			w->f = NULL;
+			return -ENOMEM;
+		}
+	}
 
 	len = 28 + (uint32_t)opt_size(sizeof(appl) - 1) + 4;
 	err |= put32(w, BT_SHB) | put32(w, len) | put32(w, 0x1A2B3C4D);
@@ -135,6 +148,15 @@ int pl_pcapng_write(struct pl_pcapng *w, uint32_t ifindex, uint64_t ts_epoch_ns,
 			id = (uint32_t)i;
 	if (caplen > w->snaplen)
 		caplen = w->snaplen;
+	if (w->rw) {
+		/* --anonymize, --no-payload: the copy is rewritten, not the ring's */
+		if (caplen > w->rw_cap)
+			caplen = w->rw_cap;
+		memcpy(w->rw, data, caplen);
+		caplen = pl_privacy_frame(w->rw, caplen,
+					  w->n_ifaces ? w->linktype[id] : LINKTYPE_ETHERNET);
+		data = w->rw;
+	}
 	len = 32 + (uint32_t)pad4(caplen);
 	err |= put32(w, BT_EPB) | put32(w, len) | put32(w, id);
 	err |= put32(w, (uint32_t)(ts_epoch_ns >> 32)) | put32(w, (uint32_t)ts_epoch_ns);
@@ -148,6 +170,8 @@ int pl_pcapng_close(struct pl_pcapng *w)
 {
 	int err = 0;
 
+	free(w->rw);
+	w->rw = NULL;
 	if (!w->f)
 		return 0;
 	if (fflush(w->f))

@@ -15,6 +15,8 @@ struct pl_pcapng {
 	char names[PL_PCAPNG_IFACES][64];
 	uint16_t linktype[PL_PCAPNG_IFACES];
 	uint32_t snaplen;
+	uint8_t *rw; /* a frame rewritten by --anonymize (src/privacy/) */
+	uint32_t rw_cap;
 };
 
 /* Opens path ("-" = stdout) and writes the section header and one

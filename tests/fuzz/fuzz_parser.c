@@ -15,7 +15,9 @@
  *    the two records must be memcmp-identical (no read of stale bytes);
  *  - the record is printed as JSON and as text into /dev/null.
  * Inputs at least as large as a record are also printed as a raw record,
- * so the formatter sees hostile counts and lengths too.
+ * so the formatter sees hostile counts and lengths too. The -w rewrite of
+ * --anonymize (src/privacy/rewrite.c) runs on the frame as Ethernet: it
+ * stays inside it, and the rewritten frame parses to the same layers.
  * A broken invariant aborts with a message on stderr.
  */
 #include <stdint.h>
@@ -25,6 +27,7 @@
 
 #include "output/output.h"
 #include "parse/parse.h"
+#include "privacy/privacy.h"
 
 /* the record writer, into /dev/null through its smallest buffer, exactly
  * allocated: ASan sees any write past it */
@@ -171,6 +174,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* an address map for the rewrite: a bijection that changes every byte */
+static void flip(void *ctx, bool ip6, uint8_t *a)
+{
+	unsigned int i;
+
+	(void)ctx;
+	for (i = 0; i < (ip6 ? 16u : 4u); i++)
+		a[i] ^= 0xa5;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pl_meta meta = {
@@ -204,6 +217,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pl_write_text(&out, &meta, &a);
 		meta.ifname = NULL;
 		meta.frame_number = 0;
+	}
+
+	/* the -w rewrite: addresses and checksums change, nothing else */
+	if (size) {
+		uint32_t n = pl_rewrite_frame(copy, (uint32_t)size, false, flip, NULL);
+
+		CHECK(n == size, PL_LINK_ETHERNET, size);
+		memset(&b, 0x22, sizeof(b));
+		pl_parse_frame(&b, PL_LINK_ETHERNET, copy, (uint32_t)size, (uint32_t)size);
+		pl_parse_frame(&a, PL_LINK_ETHERNET, data, (uint32_t)size, (uint32_t)size);
+		CHECK(a.present == b.present && a.sport == b.sport && a.dport == b.dport &&
+			      a.l4_payload_off == b.l4_payload_off && a.malformed == b.malformed,
+		      PL_LINK_ETHERNET, size);
+		CHECK(pl_rewrite_frame(copy, (uint32_t)size, true, NULL, NULL) <= size,
+		      PL_LINK_ETHERNET, size);
+		memcpy(copy, data, size);
 	}
 
 	/* the formatter on a record made of arbitrary bytes */

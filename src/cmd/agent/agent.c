@@ -43,6 +43,7 @@
 #include "detect/pin.h"
 #include "dns_side.h"
 #include "metrics.h"
+#include "privacy/privacy.h"
 #include "tcp_side.h"
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -813,6 +814,17 @@ static void reload(struct agent *a)
 			return;
 		}
 	}
+	/* a new key or redaction: the records from the next scan on */
+	if (pl_agent_config_privacy_differs(&old, &a->cfg) &&
+	    pl_privacy_start(a->cfg.key_file, (enum pl_redact)a->cfg.redact, false,
+			     "privacy.key_file")) {
+		pl_err("reload: the new privacy settings could not start (see above); keeping "
+		       "the previous ones");
+		if (pl_privacy_start(old.key_file, (enum pl_redact)old.redact, false,
+				     "privacy.key_file"))
+			stop_requested = 1; /* no record leaves unprotected */
+		a->reloads_failed++;
+	}
 	if (old.tcp != a->cfg.tcp) {
 		pl_agent_tcp_stop(a->tcp);
 		a->tcp = a->cfg.tcp ? pl_agent_tcp_start() : NULL;
@@ -841,6 +853,10 @@ int cmd_agent(struct pl_opts *o)
 		return PL_EXIT_RUNTIME;
 	a->o = o;
 	ret = pl_agent_config_load(&a->cfg, o->config, o);
+	if (ret)
+		goto out;
+	ret = pl_privacy_start(a->cfg.key_file, (enum pl_redact)a->cfg.redact, false,
+			       "privacy.key_file");
 	if (ret)
 		goto out;
 	ret = pl_check_btf();

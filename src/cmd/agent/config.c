@@ -17,6 +17,8 @@
  *   kafka:   { brokers: "k1:9092,k2:9092", compression: lz4, queue: 100000,
  *              topics: { flows: pktlens.flows, alerts: pktlens.alerts },
  *              key: community_id, properties: { security.protocol: ssl } }
+ *   privacy: { key_file: /etc/pktlens/anon.key,       # mode 0600
+ *              redact: l7:keep-suffix }               # l7, off
  *   detect:  { enabled: true, window: 1,
  *              thresholds: { port_scan_ports: 20, land: off },
  *              enforce: false, block_ttl: 60, allow: [198.18.0.3],
@@ -38,6 +40,7 @@
 #include "runtime/flowtab.h"
 #include "sinks/ipfix.h"
 #include "sinks/prom.h"
+#include "privacy/privacy.h"
 #include "util/log.h"
 #include "util/num.h"
 
@@ -444,6 +447,41 @@ static int check_node(struct ctx *x, const yaml_node_t *n, const char *path, int
 	return 0;
 }
 
+/* privacy.key_file: checked now (mode, size), so that the agent refuses to
+ * start, and a reload is refused, with a key others may read */
+static int set_key_file(struct ctx *x, const yaml_node_t *n, const char *key, char **out)
+{
+	uint8_t k[32];
+	char msg[512];
+	int ret = set_str(x, n, key, out);
+
+	if (ret)
+		return ret;
+	if (is_off(*out)) {
+		free(*out);
+		*out = NULL;
+		return 0;
+	}
+	ret = pl_privacy_check_key(*out, k, msg, sizeof(msg));
+	memset(k, 0, sizeof(k));
+	return ret ? fail(x, n, msg, key) : 0;
+}
+
+static int set_redact(struct ctx *x, const yaml_node_t *n, const char *key, int *out)
+{
+	const char *s = scalar(n);
+
+	if (s && !strcmp(s, "l7"))
+		*out = PL_REDACT_L7;
+	else if (s && !strcmp(s, "l7:keep-suffix"))
+		*out = PL_REDACT_L7_SUFFIX;
+	else if (s && is_off(s))
+		*out = PL_REDACT_NONE;
+	else
+		return fail_value(x, n, key, s ? s : "", "l7 or l7:keep-suffix");
+	return 0;
+}
+
 /* One key of a section (or of the top level when sect is NULL). */
 static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_node_t *v)
 {
@@ -551,6 +589,11 @@ static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_
 		}
 		if (!strcmp(key, "properties"))
 			return set_props(x, v, full);
+	} else if (!strcmp(sect, "privacy")) {
+		if (!strcmp(key, "key_file"))
+			return set_key_file(x, v, full, &c->key_file);
+		if (!strcmp(key, "redact"))
+			return set_redact(x, v, full, &c->redact);
 	} else if (!strcmp(sect, "log")) {
 		if (!strcmp(key, "file"))
 			return set_str_or_off(x, v, full, &c->log_file);
@@ -574,7 +617,8 @@ static int walk_map(struct ctx *x, const yaml_node_t *map, const char *sect)
 			return fail(x, k, "a key must be a plain word", sect);
 		if (!sect &&
 		    (!strcmp(key, "flows") || !strcmp(key, "metrics") || !strcmp(key, "ipfix") ||
-		     !strcmp(key, "log") || !strcmp(key, "detect") || !strcmp(key, "kafka"))) {
+		     !strcmp(key, "log") || !strcmp(key, "detect") || !strcmp(key, "kafka") ||
+		     !strcmp(key, "privacy"))) {
 			/* "ipfix:" alone (null) leaves the section at its defaults */
 			if (scalar(v) && !*scalar(v))
 				continue;
@@ -830,6 +874,26 @@ int pl_agent_config_load_stream(struct pl_agent_config *c, const char *path, FIL
 		pl_err("--ipfix: '%s' is not " PL_IPFIX_COLLECTOR_FORMAT ", or off", c->ipfix);
 		return PL_EXIT_USAGE;
 	}
+	if (o->anonymize) {
+		uint8_t k[32];
+		char msg[512];
+
+		if (dup_into(&c->key_file, o->anonymize))
+			return PL_EXIT_RUNTIME;
+		ret = pl_privacy_check_key(c->key_file, k, msg, sizeof(msg));
+		memset(k, 0, sizeof(k));
+		if (ret) {
+			pl_err("--anonymize: %s", msg);
+			return PL_EXIT_USAGE;
+		}
+	}
+	if (o->redact)
+		c->redact = o->redact;
+	if (c->redact && !c->key_file) {
+		pl_err("agent: privacy.redact hashes names with the key of privacy.key_file "
+		       "(--anonymize KEYFILE); give it too");
+		return PL_EXIT_USAGE;
+	}
 	if (!c->n_ifaces) {
 		pl_err("agent: no interface: give -i IFACE or 'interfaces:' in the configuration");
 		return PL_EXIT_USAGE;
@@ -855,6 +919,7 @@ void pl_agent_config_free(struct pl_agent_config *c)
 		free(c->kafka_props[i][0]);
 		free(c->kafka_props[i][1]);
 	}
+	free(c->key_file);
 	for (i = 0; i < c->n_allow; i++)
 		free(c->allow[i]);
 	memset(c, 0, sizeof(*c));
@@ -931,4 +996,10 @@ bool pl_agent_config_kernel_differs(const struct pl_agent_config *a,
 		if (strcmp(a->ifaces[i], b->ifaces[i]))
 			return true;
 	return false;
+}
+
+bool pl_agent_config_privacy_differs(const struct pl_agent_config *a,
+				     const struct pl_agent_config *b)
+{
+	return str_differs(a->key_file, b->key_file) || a->redact != b->redact;
 }

@@ -53,6 +53,9 @@ struct pl_agent_config {
 	char *allow[PL_MAX_IFACES]; /* CIDR[,CIDR...] each */
 	int n_allow;
 	uint64_t rate_limit; /* packets/s per source; 0: off */
+	/* privacy: --anonymize and --redact (docs/privacy.md) */
+	char *key_file; /* privacy.key_file, --anonymize; NULL: addresses as they are */
+	int redact;	/* privacy.redact, --redact: enum pl_redact */
 	bool tcp;	     /* tcp, --tcp: TCP and drop metrics (tracepoints) */
 };
 
@@ -74,5 +77,8 @@ bool pl_agent_kafka_differs(const struct pl_agent_config *a, const struct pl_age
  * side)? Any change of the detect section does. */
 bool pl_agent_config_kernel_differs(const struct pl_agent_config *a,
 				    const struct pl_agent_config *b);
+/* Do a and b anonymise or redact differently? */
+bool pl_agent_config_privacy_differs(const struct pl_agent_config *a,
+				     const struct pl_agent_config *b);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cmd/tcp/tcp.h"
+#include "privacy/privacy.h"
 
 const char *const tcp_kind_names[PL_TCP__KINDS] = {
 	[PL_TCP_STATE] = "state", [PL_TCP_SUMMARY] = "summary", [PL_TCP_RETRANS] = "retrans",
@@ -322,6 +323,7 @@ int tcp_on_event(void *ctx, void *data, size_t size)
 	memcpy(&e, data, sizeof(e));
 	if (e.type != PL_EV_TCP || e.kind >= PL_TCP__KINDS || (e.family != 4 && e.family != 6))
 		return 0;
+	pl_privacy_tcp(&e);
 	if (c->o->json)
 		print_json(c, &e);
 	else
