@@ -91,10 +91,10 @@ $(BUILD)/san/%.o: %.c | $(SKELS)
 
 # the record writer and the packet records on it
 OUT_SRCS   := src/output/output.c src/output/json.c
-UNIT_TESTS := test_output test_json test_parser test_filter test_htab test_hist
+UNIT_TESTS := test_output test_json test_parser test_filter test_htab test_hist test_cgroup
 UNIT_BINS  := $(addprefix $(BUILD)/san/,$(UNIT_TESTS))
 UNIT_LIB   := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c $(OUT_SRCS) src/output/flow_output.c \
-	src/util/htab.c src/sinks/prom_text.c
+	src/util/htab.c src/sinks/prom_text.c src/util/cgroup.c
 $(UNIT_BINS): $(BUILD)/san/%: $(BUILD)/san/tests/unit/%.o $(call san,$(UNIT_LIB))
 	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@
 

@@ -36,6 +36,7 @@ unit-parser    host   -
 unit-filter    host   -
 unit-htab      host   -
 unit-hist      host   -
+unit-cgroup    host   -
 golden         host   tshark,captures
 golden-own     host   tshark
 golden-list    host   -
@@ -68,6 +69,7 @@ suite_cmd() {
 	unit-filter) build/san/test_filter ;;
 	unit-htab) build/san/test_htab ;;
 	unit-hist) build/san/test_hist ;;
+	unit-cgroup) build/san/test_cgroup ;;
 	golden) python3 tests/golden/compare.py "$PKTLENS" "$PCAP_DIR" tests/golden/EXCEPTIONS ;;
 	# the captures the project makes (tests/golden/pcaps) against tshark
 	golden-own) python3 tests/golden/compare.py "$PKTLENS" tests/golden/pcaps tests/golden/EXCEPTIONS ;;
