@@ -100,7 +100,7 @@ $(UNIT_BINS): $(BUILD)/san/%: $(BUILD)/san/tests/unit/%.o $(call san,$(UNIT_LIB)
 
 # What tests/run.sh builds first: pktlens, the unit tests, the parity test
 # and every benchmark
-test-build: all $(UNIT_BINS) $(BUILD)/parity bench-build
+test-build: all $(UNIT_BINS) $(BUILD)/parity $(BUILD)/attr_check bench-build
 
 # make unit: build and run the unit tests (PASS/FAIL lines each)
 unit: $(UNIT_BINS)
@@ -236,3 +236,8 @@ $(BUILD)/pktlens: LDLIBS += $(shell pkg-config --libs $(FLOW_PKGS) 2>/dev/null)
 $(BUILD)/obj/sinks/ipfix.o: CFLAGS += $(shell pkg-config --cflags libfixbuf 2>/dev/null)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# --attribute in the kernel through BPF_PROG_TEST_RUN (tests/kernel/attr_check.c)
+$(BUILD)/attr_check: $(call san,tests/kernel/attr_check.c src/runtime/attr.c src/util/htab.c \
+		src/util/cgroup.c src/util/log.c)
+	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@

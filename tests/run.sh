@@ -42,6 +42,7 @@ golden-own     host   tshark
 golden-list    host   -
 golden-flows   host   tshark
 parity         kernel -
+attr-check     kernel -
 filter         host   tcpdump
 cli            kernel -
 e2e            kernel lab
@@ -54,6 +55,7 @@ agent-detect   kernel lab
 flows-scale    kernel lab
 detect-parity  kernel -
 detect         kernel lab
+attribute      kernel lab
 hardening      kernel -
 ifaces         kernel tshark
 fuzz           host   -
@@ -88,6 +90,8 @@ suite_cmd() {
 	parity) bash -c 'build/parity "$PCAP_DIR"/*.pcap "$PCAP_DIR"/*.pcapng tests/golden/pcaps/*.pcap &&
 		PARITY_EVERY=${PARITY_EVERY:-6} build/parity --filters tests/filter/expressions.txt \
 			"$PCAP_DIR"/*.pcap tests/golden/pcaps/*.pcap' ;;
+	# --attribute's socket lookup and iterator on this process's sockets
+	attr-check) build/attr_check ;;
 	filter) bash tests/filter/run.sh ;;
 	cli) bash tests/cli/cli.sh ;;
 	e2e) bash tests/e2e/lab_e2e.sh ;;
@@ -103,6 +107,7 @@ suite_cmd() {
 		/usr/bin/python3 tests/kernel/detect_frames.py "$LOG/detect_frames.pcap" >/dev/null &&
 		build/detect_parity "$LOG/detect_frames.pcap" ;;
 	detect) bash tests/e2e/detect_e2e.sh ;;
+	attribute) bash tests/e2e/attribute.sh ;;
 	# squatted pins, a blocked or failing stdout, SIGHUP, a bad reload
 	hardening) bash tests/e2e/hardening.sh ;;
 	# interfaces that go, come back (--reattach) or are renamed while watched

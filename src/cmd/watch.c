@@ -20,6 +20,7 @@
 #include "sinks/pcapng.h"
 #include "runtime/ringloop.h"
 #include "runtime/skel_common.h"
+#include "runtime/attr.h"
 
 struct watch_ctx {
 	struct pl_opts *o;
@@ -32,6 +33,7 @@ struct watch_ctx {
 	struct packet_bpf *skel;
 	__u64 last_lost;
 	struct pl_out out; /* records, to stdout */
+	struct pl_attrib *attrib; /* --attribute, or NULL */
 };
 
 /* -w: a whole frame, unparsed: written as it is, parsed here for the
@@ -82,6 +84,12 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0;
 	meta.ts_epoch_ns = ev.ts_mono_ns + w->mono_to_epoch_ns;
 	meta.ifname = pl_ifname(&w->ifs, ev.ifindex);
+	if (w->attrib) {
+		struct pl_attr a;
+
+		if (!pl_packet_event_attr(&a, data, size))
+			meta.proc = pl_attrib_find(w->attrib, &a);
+	}
 	if (ev.type == PL_EV_PACKET_DATA && w->pcap.f && size >= sizeof(ev) + sizeof(cap)) {
 		memcpy(&cap, (const char *)data + sizeof(ev), sizeof(cap));
 		if (cap.cap_len > size - sizeof(ev) - sizeof(cap))
@@ -168,6 +176,7 @@ int cmd_watch(struct pl_opts *o)
 	__u64 c[PL_CNT__COUNT];
 	int i, err, ret = PL_EXIT_OK;
 	static struct pl_filter filter;
+	static struct pl_attrib attrib;
 	const char *names[PL_MAX_IFACES];
 	uint32_t indexes[PL_MAX_IFACES];
 
@@ -181,6 +190,19 @@ int cmd_watch(struct pl_opts *o)
 		return PL_EXIT_RUNTIME;
 	skel->rodata->sample_every = o->sample;
 	skel->rodata->rate_pps = o->rate;
+	if (o->attribute && o->write_file) {
+		pl_err("--attribute does not go with -w yet: the frame's bytes take the place of "
+		       "the socket's; drop one of them");
+		ret = PL_EXIT_USAGE;
+		goto cleanup;
+	}
+	if (o->attribute) {
+		ret = pl_attrib_open(&attrib);
+		if (ret)
+			goto cleanup;
+		w.attrib = &attrib;
+		skel->rodata->attribute = 1;
+	}
 	if (o->write_file) {
 		skel->rodata->capture_len = o->snaplen < PL_CAP_MAX ? o->snaplen : PL_CAP_MAX;
 		skel->rodata->capture_frames = 1;
@@ -244,5 +266,7 @@ cleanup:
 	pl_ifaces_close(&w.ifs);
 	ring_buffer__free(rb);
 	packet_bpf__destroy(skel);
+	if (w.attrib)
+		pl_attrib_close(w.attrib);
 	return ret;
 }
