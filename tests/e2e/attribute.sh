@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# --attribute in the lab: curl to a python3 http.server, and datagrams to
+# a python3 UDP server, each started in a cgroup of its own (a directory
+# made here under the cgroup2 mount, named as docker names its scopes), show
+# the server's pid, name, executable, container.id and cgroup id on their
+# packets, the SYN to the listener included; a SYN to a closed port has no
+# process.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+TMP=$(mktemp -d)
+CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+ID=5e2d0c7b9a8f6e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d
+CG=
+WATCH_PID=
+SRV4=${PL_LAB_SRV4:-198.18.0.1}
+HTTP_PORT=18080
+UDP_PORT=15353
+CLOSED_PORT=18081
+
+cleanup() {
+	[ -n "$WATCH_PID" ] && kill -9 "$WATCH_PID" 2>/dev/null
+	kill_bg KILL
+	[ -n "$CG" ] && rmdir "$CG/http" "$CG/docker-$ID.scope" "$CG" 2>/dev/null
+	$LAB down >/dev/null 2>&1
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+if [ -z "$CG2" ]; then
+	bad "attribute: no cgroup2 mount to make the servers' cgroups in (mount -t cgroup2 none /sys/fs/cgroup)"
+	exit 1
+fi
+CG=$CG2/pktlens-attr-$$
+mkdir -p "$CG/http" "$CG/docker-$ID.scope" || {
+	bad "attribute: cannot make cgroups under $CG2"
+	exit 1
+}
+$LAB up >/dev/null || {
+	bad "attribute: lab up failed"
+	exit 1
+}
+
+# in_cgroup DIR CMD...: CMD in the server namespace, moved into DIR first
+# (sh writes its own pid, then becomes CMD: the pid stays)
+in_cgroup() {
+	local dir=$1
+	shift
+	# shellcheck disable=SC2016 # $$ and $@ are for the inner sh
+	ip netns exec "$SRV_NS" timeout -k 2 60 sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' \
+		"$dir" "$@"
+}
+
+listens() { ip netns exec "$SRV_NS" ss -Hln "$1" "sport = :$2" | grep -q .; }
+
+in_cgroup "$CG/http" /usr/bin/python3 -m http.server "$HTTP_PORT" --bind "$SRV4" \
+	--directory "$TMP" >"$TMP/http.log" 2>&1 &
+HTTP_PID=$!
+track_pid "$HTTP_PID"
+in_cgroup "$CG/docker-$ID.scope" /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+while True:
+    d, a = s.recvfrom(2048)
+    s.sendto(d, a)' "$SRV4" "$UDP_PORT" >"$TMP/udp.log" 2>&1 &
+UDP_PID=$!
+track_pid "$UDP_PID"
+if ! wait_for 10 listens -t "$HTTP_PORT" || ! wait_for 10 listens -u "$UDP_PORT"; then
+	bad "attribute: the servers did not start: $(cat "$TMP/http.log" "$TMP/udp.log")"
+	exit 1
+fi
+HTTP_CG=$(stat -c %i "$CG/http")
+UDP_CG=$(stat -c %i "$CG/docker-$ID.scope")
+
+start_bg "$TMP/w.json" "watching pls0" 10 ip netns exec "$SRV_NS" "$PKTLENS" watch -i pls0 \
+	--attribute --json --duration 60 \
+	"port $HTTP_PORT or port $UDP_PORT or port $CLOSED_PORT"
+WATCH_PID=$BG_PID
+if [ -z "$WATCH_PID" ] || ! kill -0 "$WATCH_PID" 2>/dev/null; then
+	bad "attribute: watch --attribute did not start: $(cat "$TMP/w.json.err")"
+	exit 1
+fi
+
+in_cli curl -s -o /dev/null --max-time 5 "http://$SRV4:$HTTP_PORT/" ||
+	bad "attribute: curl to the http.server failed"
+in_cli /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+for i in range(3):
+    s.sendto(b"pktlens", (sys.argv[1], int(sys.argv[2])))
+    s.recvfrom(64)' "$SRV4" "$UDP_PORT" || bad "attribute: the UDP server did not answer"
+in_cli curl -s -o /dev/null --max-time 2 "http://$SRV4:$CLOSED_PORT/" # refused
+wait_line "$TMP/w.json" "\"tcp.dstport\":$CLOSED_PORT" 5 "$WATCH_PID"
+kill -INT "$WATCH_PID"
+wait "$WATCH_PID"
+WATCH_PID=
+
+# check NAME JQ-FILTER: some record satisfies it (and the records are not empty)
+check() {
+	if jq -e -s "length > 0 and any(.[]; $2)" "$TMP/w.json" >/dev/null 2>&1; then
+		ok "attribute: $1"
+	else
+		bad "attribute: $1 (no record with $2; $(wc -l <"$TMP/w.json") records)"
+	fi
+}
+# all NAME SELECT JQ-FILTER: there are records SELECT picks, and all satisfy it
+all() {
+	if jq -e -s "[.[] | select($2)] | length > 0 and all(.[]; $3)" "$TMP/w.json" \
+		>/dev/null 2>&1; then
+		ok "attribute: $1"
+	else
+		bad "attribute: $1 ($(jq -c -s "[.[] | select($2)] | .[0]" "$TMP/w.json" 2>&1))"
+	fi
+}
+
+to_http=".\"tcp.dstport\" == $HTTP_PORT"
+all "the SYN to the http.server's listener names its pid, name and cgroup" \
+	"$to_http and .\"tcp.flags\" == 2" \
+	".\"process.pid\" == $HTTP_PID and .\"process.name\" == \"python3\" and
+	 .\"pktlens.cgroup_id\" == $HTTP_CG and (.\"process.executable\" | test(\"python\"))"
+all "every packet to the http.server names it (listener and connection)" "$to_http" \
+	".\"process.pid\" == $HTTP_PID and .\"pktlens.cgroup_id\" == $HTTP_CG"
+check "the http.server's cgroup holds no container id" \
+	"$to_http and (has(\"container.id\") | not) and .\"tcp.flags\" == 16"
+all "datagrams to the UDP server name its pid, cgroup and container id" \
+	".\"udp.dstport\" == $UDP_PORT" \
+	".\"process.pid\" == $UDP_PID and .\"process.name\" == \"python3\" and
+	 .\"pktlens.cgroup_id\" == $UDP_CG and .\"container.id\" == \"$ID\""
+all "a SYN to a closed port has no process" ".\"tcp.dstport\" == $CLOSED_PORT" \
+	"(has(\"process.pid\") or has(\"pktlens.cgroup_id\")) | not"
