@@ -181,6 +181,11 @@ int cmd_watch(struct pl_opts *o)
 	uint32_t indexes[PL_MAX_IFACES];
 
 	pl_out_init_file(&w.out, stdout, outbuf, sizeof(outbuf));
+	if (o->attribute && o->write_file) {
+		pl_err("--attribute does not go with -w yet: the frame's bytes take the place of "
+		       "the socket's; drop one of them");
+		return PL_EXIT_USAGE;
+	}
 	ret = pl_prepare_packet_cmd(o, "watch", &filter, &w.ifs);
 	if (ret)
 		return ret;
@@ -190,12 +195,6 @@ int cmd_watch(struct pl_opts *o)
 		return PL_EXIT_RUNTIME;
 	skel->rodata->sample_every = o->sample;
 	skel->rodata->rate_pps = o->rate;
-	if (o->attribute && o->write_file) {
-		pl_err("--attribute does not go with -w yet: the frame's bytes take the place of "
-		       "the socket's; drop one of them");
-		ret = PL_EXIT_USAGE;
-		goto cleanup;
-	}
 	if (o->attribute) {
 		ret = pl_attrib_open(&attrib);
 		if (ret)

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -11,18 +10,11 @@
 #include "attr.skel.h"
 #include "records/attr.h"
 #include "util/cgroup.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 #define PL_ATTR_SOCKETS 65536 /* sockets kept per table */
 #define PL_ATTR_PROCS	8192
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 int pl_attrib_open(struct pl_attrib *t)
 {
@@ -122,7 +114,7 @@ int pl_attrib_scan(struct pl_attrib *t)
 	if (n < 0)
 		pl_warn("--attribute: reading the socket iterator failed: %s", strerror(errno));
 	close(fd);
-	t->last_scan_ns = mono_ns();
+	t->last_scan_ns = pl_clock_ns(CLOCK_MONOTONIC);
 	t->scans++;
 	return 0;
 }
@@ -149,7 +141,7 @@ const struct pl_proc *pl_attrib_find(struct pl_attrib *t, const struct pl_attr *
 	 * time-wait socket has no file to find) */
 	if (!p && (a->cookie || a->ino)) {
 		t->misses++;
-		if (mono_ns() - t->last_scan_ns >= PL_ATTR_RESCAN_MS * 1000000ull &&
+		if (pl_clock_ns(CLOCK_MONOTONIC) - t->last_scan_ns >= PL_ATTR_RESCAN_MS * 1000000ull &&
 		    !pl_attrib_scan(t))
 			p = lookup(t, a);
 	}
