@@ -26,7 +26,7 @@ SKELS    := $(patsubst src/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 # included by the BPF programs (through detect.bpf.h) and by
 # src/detect/host.c, like the parser
 USER_DIRS := src src/cmd src/cmd/tcp src/cmd/agent src/runtime src/output src/sinks src/util
-USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS))) src/parse/parse.c src/filter/compile.c src/filter/cbpf.c
+USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS))) src/parse/parse.c src/filter/compile.c src/filter/cbpf.c src/filter/procterms.c
 USER_SRCS += $(filter-out src/detect/detect.c,$(wildcard src/detect/*.c))
 USER_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 
@@ -91,10 +91,10 @@ $(BUILD)/san/%.o: %.c | $(SKELS)
 
 # the record writer and the packet records on it
 OUT_SRCS   := src/output/output.c src/output/json.c
-UNIT_TESTS := test_output test_json test_parser test_filter test_htab test_hist test_cgroup
+UNIT_TESTS := test_output test_json test_parser test_filter test_htab test_hist test_cgroup test_procterms
 UNIT_BINS  := $(addprefix $(BUILD)/san/,$(UNIT_TESTS))
 UNIT_LIB   := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c $(OUT_SRCS) src/output/flow_output.c \
-	src/util/htab.c src/sinks/prom_text.c src/util/cgroup.c
+	src/util/htab.c src/sinks/prom_text.c src/util/cgroup.c src/filter/procterms.c
 $(UNIT_BINS): $(BUILD)/san/%: $(BUILD)/san/tests/unit/%.o $(call san,$(UNIT_LIB))
 	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@
 

@@ -37,6 +37,7 @@ unit-filter    host   -
 unit-htab      host   -
 unit-hist      host   -
 unit-cgroup    host   -
+unit-procterms host   -
 golden         host   tshark,captures
 golden-own     host   tshark
 golden-list    host   -
@@ -72,6 +73,7 @@ suite_cmd() {
 	unit-htab) build/san/test_htab ;;
 	unit-hist) build/san/test_hist ;;
 	unit-cgroup) build/san/test_cgroup ;;
+	unit-procterms) build/san/test_procterms ;;
 	golden) python3 tests/golden/compare.py "$PKTLENS" "$PCAP_DIR" tests/golden/EXCEPTIONS ;;
 	# the captures the project makes (tests/golden/pcaps) against tshark
 	golden-own) python3 tests/golden/compare.py "$PKTLENS" tests/golden/pcaps tests/golden/EXCEPTIONS ;;

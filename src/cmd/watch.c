@@ -21,6 +21,7 @@
 #include "runtime/ringloop.h"
 #include "runtime/skel_common.h"
 #include "runtime/attr.h"
+#include "filter/procterms.h"
 
 struct watch_ctx {
 	struct pl_opts *o;
@@ -34,6 +35,7 @@ struct watch_ctx {
 	__u64 last_lost;
 	struct pl_out out; /* records, to stdout */
 	struct pl_attrib *attrib; /* --attribute, or NULL */
+	struct pl_proc_terms terms; /* the filter's proc terms (user space) */
 };
 
 /* -w: a whole frame, unparsed: written as it is, parsed here for the
@@ -89,6 +91,8 @@ static int on_record(void *ctx, void *data, size_t size)
 
 		if (!pl_packet_event_attr(&a, data, size))
 			meta.proc = pl_attrib_find(w->attrib, &a);
+		if (!pl_proc_terms_match(&w->terms, meta.proc))
+			return 0;
 	}
 	if (ev.type == PL_EV_PACKET_DATA && w->pcap.f && size >= sizeof(ev) + sizeof(cap)) {
 		memcpy(&cap, (const char *)data + sizeof(ev), sizeof(cap));
@@ -181,6 +185,21 @@ int cmd_watch(struct pl_opts *o)
 	uint32_t indexes[PL_MAX_IFACES];
 
 	pl_out_init_file(&w.out, stdout, outbuf, sizeof(outbuf));
+	/* proc.name, proc.pid, container.id: out of the kernel's filter, for
+	 * user space; they need --attribute, and imply it */
+	if (o->filter) {
+		static char rest[4096];
+		char err[512];
+
+		if (pl_proc_terms_split(o->filter, &w.terms, rest, sizeof(rest), err, sizeof(err))) {
+			pl_err("filter: %s", err);
+			return PL_EXIT_USAGE;
+		}
+		if (w.terms.n) {
+			o->attribute = true;
+			o->filter = rest[0] ? rest : NULL;
+		}
+	}
 	if (o->attribute && o->write_file) {
 		pl_err("--attribute does not go with -w yet: the frame's bytes take the place of "
 		       "the socket's; drop one of them");

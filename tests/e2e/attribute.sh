@@ -81,6 +81,11 @@ if [ -z "$WATCH_PID" ] || ! kill -0 "$WATCH_PID" 2>/dev/null; then
 	bad "attribute: watch --attribute did not start: $(cat "$TMP/w.json.err")"
 	exit 1
 fi
+# beside it, the filter's proc terms (user space; they imply --attribute)
+start_bg "$TMP/f.json" "watching pls0" 10 ip netns exec "$SRV_NS" "$PKTLENS" watch -i pls0 \
+	--json --duration 60 \
+	"proc.pid == $UDP_PID and (port $HTTP_PORT or port $UDP_PORT) and container.id ~ \"${ID:0:12}\""
+F_PID=$BG_PID
 
 in_cli curl -s -o /dev/null --max-time 5 "http://$SRV4:$HTTP_PORT/" ||
 	bad "attribute: curl to the http.server failed"
@@ -93,8 +98,9 @@ for i in range(3):
     s.recvfrom(64)' "$SRV4" "$UDP_PORT" || bad "attribute: the UDP server did not answer"
 in_cli curl -s -o /dev/null --max-time 2 "http://$SRV4:$CLOSED_PORT/" # refused
 wait_line "$TMP/w.json" "\"tcp.dstport\":$CLOSED_PORT" 5 "$WATCH_PID"
-kill -INT "$WATCH_PID"
+kill -INT "$WATCH_PID" "$F_PID"
 wait "$WATCH_PID"
+wait "$F_PID"
 WATCH_PID=
 
 # check NAME JQ-FILTER: some record satisfies it (and the records are not empty)
@@ -130,3 +136,14 @@ all "datagrams to the UDP server name its pid, cgroup and container id" \
 	 .\"pktlens.cgroup_id\" == $UDP_CG and .\"container.id\" == \"$ID\""
 all "a SYN to a closed port has no process" ".\"tcp.dstport\" == $CLOSED_PORT" \
 	"(has(\"process.pid\") or has(\"pktlens.cgroup_id\")) | not"
+
+# the filter on proc.pid and container.id kept the UDP server's datagrams
+# and nothing of the http.server's
+if jq -e -s "length > 0 and all(.[]; .\"udp.dstport\" == $UDP_PORT and .\"process.pid\" == $UDP_PID)" \
+	"$TMP/f.json" >/dev/null 2>&1 &&
+	[ "$(jq -s "[.[] | select(.\"udp.dstport\" == $UDP_PORT)] | length" "$TMP/f.json")" = \
+		"$(jq -s "[.[] | select(.\"udp.dstport\" == $UDP_PORT)] | length" "$TMP/w.json")" ]; then
+	ok "attribute: filter proc.pid == N and container.id ~ \"...\" keeps that server's packets only"
+else
+	bad "attribute: proc filter: $(wc -l <"$TMP/f.json") records, $(head -c 300 "$TMP/f.json.err")"
+fi
