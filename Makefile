@@ -125,7 +125,7 @@ fuzz: $(addprefix $(BUILD)/,$(FUZZERS))
 fuzz_objs = $(patsubst %.c,$(BUILD)/fuzz/%.o,$(1))
 $(BUILD)/fuzz_parser: $(call fuzz_objs,tests/fuzz/fuzz_parser.c src/parse/parse.c $(OUT_SRCS))
 	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -o $@
-$(BUILD)/fuzz_filter: $(call fuzz_objs,tests/fuzz/fuzz_filter.c src/parse/parse.c src/filter/compile.c \
+$(BUILD)/fuzz_filter: $(call fuzz_objs,tests/fuzz/fuzz_filter.c src/parse/parse.c src/filter/compile.c src/filter/procterms.c \
 		src/filter/cbpf.c)
 	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ $(LDLIBS) -o $@
 $(BUILD)/fuzz_detect: $(call fuzz_objs,tests/fuzz/fuzz_detect.c src/detect/host.c src/util/htab.c \
