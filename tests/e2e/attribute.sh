@@ -41,23 +41,20 @@ $LAB up >/dev/null || {
 	exit 1
 }
 
-# in_cgroup DIR CMD...: CMD in the server namespace, moved into DIR first
-# (sh writes its own pid, then becomes CMD: the pid stays)
-in_cgroup() {
-	local dir=$1
-	shift
-	# shellcheck disable=SC2016 # $$ and $@ are for the inner sh
-	ip netns exec "$SRV_NS" timeout -k 2 60 sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' \
-		"$dir" "$@"
-}
+# in_cgroup DIR: the command line to run the rest in DIR's cgroup, in the
+# server namespace, as one pid: sh moves itself into DIR (outside the
+# netns: ip netns exec remounts /sys, the cgroup2 mount with it), then
+# becomes ip netns exec, which becomes the command. Killed by the trap.
+# shellcheck disable=SC2016 # $$ and $@ are for the inner sh
+IN_CGROUP='echo $$ >"$0/cgroup.procs" && exec ip netns exec "$1" "${@:2}"'
 
 listens() { ip netns exec "$SRV_NS" ss -Hln "$1" "sport = :$2" | grep -q .; }
 
-in_cgroup "$CG/http" /usr/bin/python3 -m http.server "$HTTP_PORT" --bind "$SRV4" \
+bash -c "$IN_CGROUP" "$CG/http" "$SRV_NS" /usr/bin/python3 -m http.server "$HTTP_PORT" --bind "$SRV4" \
 	--directory "$TMP" >"$TMP/http.log" 2>&1 &
 HTTP_PID=$!
 track_pid "$HTTP_PID"
-in_cgroup "$CG/docker-$ID.scope" /usr/bin/python3 -c '
+bash -c "$IN_CGROUP" "$CG/docker-$ID.scope" "$SRV_NS" /usr/bin/python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], int(sys.argv[2])))
