@@ -123,8 +123,18 @@ all "the SYN to the http.server's listener names its pid, name and cgroup" \
 	"$to_http and .\"tcp.flags\" == 2" \
 	".\"process.pid\" == $HTTP_PID and .\"process.name\" == \"python3\" and
 	 .\"pktlens.cgroup_id\" == $HTTP_CG and (.\"process.executable\" | test(\"python\"))"
-all "every packet to the http.server names it (listener and connection)" "$to_http" \
+# the handshake's ACK goes to the request socket (its listener stands for
+# it), the GET to the accepted socket; (what comes after the server closed
+# goes to a time-wait socket, which has no file and so no process)
+all "the GET to the http.server (its accepted socket) names it" \
+	"$to_http and has(\"http.request.method\")" \
 	".\"process.pid\" == $HTTP_PID and .\"pktlens.cgroup_id\" == $HTTP_CG"
+if jq -e -s "[.[] | select($to_http and .\"tcp.flags\" == 16)][0] |
+	.\"process.pid\" == $HTTP_PID and .\"pktlens.cgroup_id\" == $HTTP_CG" "$TMP/w.json" >/dev/null 2>&1; then
+	ok "attribute: the handshake's ACK (to the request socket) names the http.server"
+else
+	bad "attribute: the handshake's ACK: $(jq -c -s "[.[] | select($to_http and .\"tcp.flags\" == 16)][0]" "$TMP/w.json" 2>&1 | head -c 400)"
+fi
 check "the http.server's cgroup holds no container id" \
 	"$to_http and (has(\"container.id\") | not) and .\"tcp.flags\" == 16"
 all "datagrams to the UDP server name its pid, cgroup and container id" \
