@@ -124,8 +124,8 @@ all "the SYN to the http.server's listener names its pid, name and cgroup" \
 	".\"process.pid\" == $HTTP_PID and .\"process.name\" == \"python3\" and
 	 .\"pktlens.cgroup_id\" == $HTTP_CG and (.\"process.executable\" | test(\"python\"))"
 # the handshake's ACK goes to the request socket (its listener stands for
-# it), the GET to the accepted socket; (what comes after the server closed
-# goes to a time-wait socket, which has no file and so no process)
+# it), the GET to the accepted socket; what comes after the server closed
+# it goes to an orphaned or time-wait socket: no file, so no process
 all "the GET to the http.server (its accepted socket) names it" \
 	"$to_http and has(\"http.request.method\")" \
 	".\"process.pid\" == $HTTP_PID and .\"pktlens.cgroup_id\" == $HTTP_CG"
