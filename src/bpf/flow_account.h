@@ -156,20 +156,32 @@ static __always_inline void count_packet(void *map, const void *key, __u32 len, 
 	table_insert(map, key, &nv, new_counter);
 }
 
+/* This CPU's tick clock (common.bpf.h) for the flows' times. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_tick_clock);
+} flow_tick SEC(".maps");
+
 /*
  * The time of a packet of the flow whose value is v (NULL: a new flow).
- * Exact (bpf_ktime_get_ns) while the flow is younger than
- * PL_FLOW_EXACT_NS, so a short flow's start, end and duration are to the
- * ns; after that the coarse clock, 10 to 30 ns cheaper per packet, which
- * lags by less than a tick (4 ms at HZ=250): under 0.4 % of the flow's
- * duration then. docs/flows.md says so.
+ * Exact (bpf_ktime_get_ns) for a flow's first PL_FLOW_EXACT_PACKETS
+ * packets, so a short flow (a DNS exchange, a handshake, a scan's probe)
+ * has its start, end and duration to the ns; after that the tick clock,
+ * about 45 ns cheaper per packet, which is early by less than a tick
+ * (4 ms at HZ=250). docs/flows.md says so.
  */
-#define PL_FLOW_EXACT_NS 1000000000ull
+#define PL_FLOW_EXACT_PACKETS 4
 static __always_inline __u64 flow_clock(const struct pl_flow_val *v)
 {
-	if (!v || v->last_ns - v->first_ns < PL_FLOW_EXACT_NS)
+	__u32 zero = 0;
+	struct pl_tick_clock *c;
+
+	if (!v || v->packets < PL_FLOW_EXACT_PACKETS)
 		return bpf_ktime_get_ns();
-	return pl_coarse_ns();
+	c = bpf_map_lookup_elem(&flow_tick, &zero);
+	return c ? pl_tick_ns(c) : bpf_ktime_get_ns();
 }
 
 /* Returns the flow's value, or NULL for a new flow (or none). */
