@@ -124,11 +124,12 @@ all "the SYN to the http.server's listener names its pid, name and cgroup" \
 	".\"process.pid\" == $HTTP_PID and .\"process.name\" == \"python3\" and
 	 .\"pktlens.cgroup_id\" == $HTTP_CG and (.\"process.executable\" | test(\"python\"))"
 # the handshake's ACK goes to the request socket (its listener stands for
-# it), the GET to the accepted socket; what comes after the server closed
-# it goes to an orphaned or time-wait socket: no file, so no process
-all "the GET to the http.server (its accepted socket) names it" \
+# it). The GET goes to the accepted socket, which has a file (and so a
+# process) only once the server has called accept(): until then, and after
+# the server closed it (orphaned, time-wait), only the cgroup is known
+all "the GET to the http.server names its cgroup (and its pid once accepted)" \
 	"$to_http and has(\"http.request.method\")" \
-	".\"process.pid\" == $HTTP_PID and .\"pktlens.cgroup_id\" == $HTTP_CG"
+	".\"pktlens.cgroup_id\" == $HTTP_CG and ((has(\"process.pid\") | not) or .\"process.pid\" == $HTTP_PID)"
 if jq -e -s "[.[] | select($to_http and .\"tcp.flags\" == 16)][0] |
 	.\"process.pid\" == $HTTP_PID and .\"pktlens.cgroup_id\" == $HTTP_CG" "$TMP/w.json" >/dev/null 2>&1; then
 	ok "attribute: the handshake's ACK (to the request socket) names the http.server"
