@@ -31,7 +31,7 @@ SKELS    := $(patsubst src/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 # src/detect/host.c, like the parser
 USER_DIRS := src src/cmd src/cmd/tcp src/cmd/agent src/runtime src/output src/sinks src/util \
 	src/privacy
-USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS))) src/parse/parse.c src/filter/compile.c src/filter/cbpf.c
+USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS))) src/parse/parse.c src/filter/compile.c src/filter/cbpf.c src/filter/procterms.c
 USER_SRCS += $(filter-out src/detect/detect.c,$(wildcard src/detect/*.c))
 USER_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 
@@ -108,10 +108,11 @@ OUT_SRCS   := src/output/output.c src/output/json.c
 # --anonymize and --redact: what the records go through on their way out
 PRIV_SRCS  := src/privacy/privacy.c src/privacy/cryptopan.c src/privacy/rewrite.c
 UNIT_TESTS := test_output test_json test_parser test_filter test_htab test_hist test_community_id \
-	test_quic test_privacy
+	test_quic test_privacy test_cgroup test_procterms
 UNIT_BINS  := $(addprefix $(BUILD)/san/,$(UNIT_TESTS))
 UNIT_LIB   := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c $(OUT_SRCS) src/output/flow_output.c \
-	src/util/htab.c src/sinks/prom_text.c src/util/community_id.c src/util/log.c $(PRIV_SRCS)
+	src/util/htab.c src/sinks/prom_text.c src/util/community_id.c src/util/log.c $(PRIV_SRCS) \
+	src/util/cgroup.c src/filter/procterms.c
 # flow records carry the Community ID (SHA1 from OpenSSL)
 $(UNIT_BINS): $(BUILD)/san/%: $(BUILD)/san/tests/unit/%.o $(call san,$(UNIT_LIB))
 	$(CLANG) $(SAN) $^ $(LDLIBS) -lcrypto -o $@
@@ -124,7 +125,7 @@ $(BUILD)/kafka_mock: tests/kafka/mockcluster.c
 
 # What tests/run.sh builds first: pktlens, the unit tests, the parity test
 # and every benchmark
-test-build: all $(UNIT_BINS) $(BUILD)/parity $(BUILD)/kafka_mock bench-build
+test-build: all $(UNIT_BINS) $(BUILD)/parity $(BUILD)/kafka_mock $(BUILD)/attr_check bench-build
 
 # make unit: build and run the unit tests (PASS/FAIL lines each)
 unit: $(UNIT_BINS)
@@ -152,7 +153,7 @@ $(BUILD)/fuzz_parser: $(call fuzz_objs,tests/fuzz/fuzz_parser.c src/parse/parse.
 	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -lcrypto -o $@
 $(BUILD)/fuzz_quic: $(call fuzz_objs,tests/fuzz/fuzz_quic.c src/parse/parse.c $(OUT_SRCS))
 	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -lcrypto -o $@
-$(BUILD)/fuzz_filter: $(call fuzz_objs,tests/fuzz/fuzz_filter.c src/parse/parse.c src/filter/compile.c \
+$(BUILD)/fuzz_filter: $(call fuzz_objs,tests/fuzz/fuzz_filter.c src/parse/parse.c src/filter/compile.c src/filter/procterms.c \
 		src/filter/cbpf.c)
 	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ $(LDLIBS) -o $@
 $(BUILD)/fuzz_detect: $(call fuzz_objs,tests/fuzz/fuzz_detect.c src/detect/host.c src/util/htab.c \
@@ -266,3 +267,8 @@ $(BUILD)/pktlens: LDLIBS += $(shell pkg-config --libs $(FLOW_PKGS) 2>/dev/null)
 $(BUILD)/obj/sinks/ipfix.o: CFLAGS += $(shell pkg-config --cflags libfixbuf 2>/dev/null)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# --attribute in the kernel through BPF_PROG_TEST_RUN (tests/kernel/attr_check.c)
+$(BUILD)/attr_check: $(call san,tests/kernel/attr_check.c src/runtime/attr.c src/util/htab.c src/util/clock.c \
+		src/util/cgroup.c src/util/log.c)
+	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@

@@ -12,12 +12,21 @@
  * usage: kbench   (as root; attaches nothing, only test runs)
  *        kbench profile CONFIG CLASS [SECONDS]: one program on one frame, for perf
  *        kbench filter EXPR...: watch's mean over the mix with each filter
+ *
+ * --attribute's cost is measured last, in a network namespace of kbench's
+ * own (test runs look sockets up in the caller's): watch's program with
+ * and without `attribute`, first with no socket on the frames' ports (the
+ * lookup misses), then with listeners on them (it finds one).
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "runtime/packet_skel.h"
@@ -442,6 +451,8 @@ static unsigned long long counter(struct packet_bpf *skel, __u32 which)
 	return sum;
 }
 
+static __u32 load_attribute; /* the next load_pktlens() sets `attribute` */
+
 /* pktlens_xdp with emit_records = emit, the filter expr (NULL: none) and
  * the flow tables of flow_flags (0: none, as watch loads it). */
 static struct packet_bpf *load_pktlens(__u32 emit, const char *expr, __u32 flow_flags)
@@ -460,6 +471,7 @@ static struct packet_bpf *load_pktlens(__u32 emit, const char *expr, __u32 flow_
 	if (!skel)
 		return NULL;
 	skel->rodata->emit_records = emit;
+	skel->rodata->attribute = load_attribute;
 	if (expr) {
 		memcpy((void *)&skel->rodata->filter, &f, sizeof(f));
 		if (pl_filter_splice(skel->obj, &f, err, sizeof(err))) {
@@ -621,6 +633,85 @@ static void print_filters(double mean_base)
 		       over <= configs[j].filter_goal ? "met" : "not met", over,
 		       configs[j].sum / N_MIX, none->sum / N_MIX);
 	}
+}
+
+/* Listeners (TCP) and bound sockets (UDP), dual-stack, on every port the
+ * classes' frames go to. */
+static void listen_on_frame_ports(void)
+{
+	static const uint16_t tcp_ports[] = { 80, 443, 5001 }, udp_ports[] = { 53 };
+	size_t i;
+
+	for (i = 0; i < sizeof(tcp_ports) / sizeof(tcp_ports[0]) + 1; i++) {
+		int udp = i == sizeof(tcp_ports) / sizeof(tcp_ports[0]);
+		struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+					  .sin6_port = htons(udp ? udp_ports[0] : tcp_ports[i]) };
+		int fd = socket(AF_INET6, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+
+		if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || (!udp && listen(fd, 1))) {
+			fprintf(stderr, "kbench: cannot listen in its own netns: %s\n",
+				strerror(errno));
+			exit(1);
+		}
+	}
+}
+
+/* --attribute: watch's program (emit_records = 1, no filter) with and
+ * without `attribute`, interleaved; the ring is full in both (nothing
+ * drains it), so the difference is the lookup. `found`: with sockets on
+ * the frames' ports. */
+static void measure_attribute(int fd_pass)
+{
+	struct packet_bpf *plain = load_pktlens(1, NULL, 0), *attr;
+	double sum[2][3] = { { 0 } }, ns[N_CLASSES][2][3];
+	unsigned a[3][ROUNDS];
+	size_t i;
+	int r, found;
+
+	load_attribute = 1;
+	attr = load_pktlens(1, NULL, 0);
+	load_attribute = 0;
+	if (!plain || !attr) {
+		fprintf(stderr, "kbench: cannot load the programs with attribute set\n");
+		exit(1);
+	}
+	for (found = 0; found < 2; found++) {
+		if (found)
+			listen_on_frame_ports();
+		for (i = 0; i < N_CLASSES; i++) {
+			for (r = 0; r < ROUNDS; r++) {
+				a[0][r] = test_run(fd_pass, &classes[i].f, REPEAT);
+				a[1][r] = test_run(bpf_program__fd(plain->progs.pktlens_xdp),
+						   &classes[i].f, REPEAT);
+				a[2][r] = test_run(bpf_program__fd(attr->progs.pktlens_xdp),
+						   &classes[i].f, REPEAT);
+			}
+			for (r = 0; r < 3; r++) {
+				ns[i][found][r] = median3(a[r]);
+				sum[found][r] += ns[i][found][r];
+			}
+		}
+	}
+	printf("### --attribute\n\n");
+	printf("watch's program (emit_records = 1, no filter, the ring full so every output "
+	       "fails alike) without and with `attribute` (the socket lookup and its 32 bytes "
+	       "after the record), in kbench's own netns: with no socket on the frames' ports "
+	       "(the lookup misses), then with a dual-stack listener (TCP) or bound socket "
+	       "(UDP) on each (it finds one, reads cookie, inode and cgroup, releases it). "
+	       "Each cell: ns/pkt, the cost of `attribute` in parentheses.\n\n");
+	printf("| class | XDP_PASS baseline | watch | --attribute, no socket | watch | "
+	       "--attribute, socket found |\n|---|---:|---:|---:|---:|---:|\n");
+	for (i = 0; i < N_CLASSES; i++)
+		printf("| %s | %.0f | %.0f | %.0f (%+.0f) | %.0f | %.0f (%+.0f) |\n", classes[i].name,
+		       ns[i][0][0], ns[i][0][1], ns[i][0][2], ns[i][0][2] - ns[i][0][1], ns[i][1][1],
+		       ns[i][1][2], ns[i][1][2] - ns[i][1][1]);
+	printf("| **mean over the mix** | %.1f | %.1f | **%.1f (%+.1f)** | %.1f | **%.1f (%+.1f)** "
+	       "|\n\n",
+	       sum[0][0] / N_CLASSES, sum[0][1] / N_CLASSES, sum[0][2] / N_CLASSES,
+	       (sum[0][2] - sum[0][1]) / N_CLASSES, sum[1][1] / N_CLASSES, sum[1][2] / N_CLASSES,
+	       (sum[1][2] - sum[1][1]) / N_CLASSES);
+	packet_bpf__destroy(plain);
+	packet_bpf__destroy(attr);
 }
 
 /* kbench profile CONFIG CLASS SECONDS: only run one program on one frame,
@@ -813,6 +904,13 @@ int main(int argc, char **argv)
 	       room, bpf_map__max_entries(emit->maps.events), sizeof(struct pl_packet_event),
 	       sum_room / N_MIX, sum_room / N_MIX - mean_none, lost_room);
 	print_filters(mean_base);
+	/* the lookups are in the caller's netns: one of kbench's own */
+	if (unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "kbench: cannot make a network namespace for --attribute: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	measure_attribute(fd_pass);
 
 	ring_buffer__free(rb);
 	ring_buffer__free(check);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: figures, not pass/fail.
 #  1. build/kbench: ns/packet of pktlens_xdp per packet class (BPF_PROG_TEST_RUN),
-#     without a filter, with a header filter and with an L7 filter
+#     without a filter, with a header filter and with an L7 filter, and
+#     what --attribute's socket lookup adds (lookup missing and finding one)
 #  2. bench/read.sh: `pktlens read --json` vs `tcpdump -nn -v -r` and text
 #     `pktlens read` vs `tcpdump -nn -r` on one large capture, each as a ratio
 #  3. bench/live.sh: the lab's veth under floods, with nothing attached and
@@ -164,6 +165,12 @@ emit_records = 1 lines use a second copy of the program: with 1,000,000
 runs and nobody draining the 8 MiB ring, it is full after the first
 records and every later output fails (counted as lost); the second line
 runs only as many times as the ring holds, so every record is written.
+The --attribute table runs last, in a network namespace kbench makes for
+itself (a test run looks sockets up in the caller's netns): watch's
+program (emit_records = 1, no filter, the ring full for both) without and
+with \`attribute\`, first with no socket on the frames' ports, then with a
+dual-stack listener (TCP 80, 443, 5001) or bound socket (UDP 53) on each,
+so the lookup finds a socket, reads it and releases it.
 Nothing is attached to any interface. \`build/kbench profile CONFIG CLASS\`
 runs one column on one frame for \`perf record\`, and \`build/kbench filter
 EXPR...\` prints watch's mean for other filters.

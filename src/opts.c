@@ -234,6 +234,14 @@ static const struct pl_opt_def opt_defs[] = {
 	  .arg = "COUNT",
 	  .what = "a positive count",
 	  .help = "stop after COUNT records" },
+	{ .name = "attribute",
+	  .type = PL_T_FLAG,
+	  .off = OFF(attribute),
+	  .cmds = PL_CMD_WATCH,
+	  .group = G_OUTPUT,
+	  .help = "name the process and container of the local socket each TCP/UDP packet goes "
+		  "to (process.pid, process.name, process.executable, container.id, "
+		  "pktlens.cgroup_id); not with -w" },
 	{ .name = "stats",
 	  .short_name = 'S',
 	  .type = PL_T_FLAG,

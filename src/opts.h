@@ -19,6 +19,7 @@ enum pl_attach_mode {
 struct pl_opts {
 	bool json;
 	bool stats;
+	bool attribute; /* --attribute: who receives each packet */
 	uint64_t count;	 /* -c: stop after this many records (0 = no limit) */
 	double duration; /* --duration seconds (0 = no limit) */
 	enum pl_attach_mode mode;

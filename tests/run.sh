@@ -40,11 +40,14 @@ unit-community-id host -
 unit-quic      host   -
 unit-privacy   host   -
 privacy-host   host   tshark
+unit-cgroup    host   -
+unit-procterms host   -
 golden         host   tshark,captures
 golden-own     host   tshark
 golden-list    host   -
 golden-flows   host   tshark
 parity         kernel -
+attr-check     kernel -
 filter         host   tcpdump
 cli            kernel -
 completion     host   -
@@ -64,6 +67,7 @@ flows-scale    kernel lab
 detect-parity  kernel -
 detect         kernel lab
 privacy        kernel lab
+attribute      kernel lab
 hardening      kernel -
 ifaces         kernel tshark
 deb            kernel dpkg-deb
@@ -91,6 +95,8 @@ suite_cmd() {
 		python3 tests/privacy/host.py "$PKTLENS" "$LOG" "$LOG/privacy.pcap" tests/golden/pcaps/*.pcap \
 		$(printf "$PCAP_DIR/%s " icmpv6.pcap ipv6-routing-header.pcap pktlens-crafted-edge-cases.pcap \
 		pktlens-lab-real-clients.pcap 802.1ad_QinQ.pcap dns_tcp_8053.pcap) ;;
+	unit-cgroup) build/san/test_cgroup ;;
+	unit-procterms) build/san/test_procterms ;;
 	golden) python3 tests/golden/compare.py "$PKTLENS" "$PCAP_DIR" tests/golden/EXCEPTIONS ;;
 	# the captures the project makes (tests/golden/pcaps) against tshark
 	golden-own) python3 tests/golden/compare.py "$PKTLENS" tests/golden/pcaps tests/golden/EXCEPTIONS ;;
@@ -109,6 +115,8 @@ suite_cmd() {
 	parity) bash -c 'build/parity "$PCAP_DIR"/*.pcap "$PCAP_DIR"/*.pcapng tests/golden/pcaps/*.pcap &&
 		PARITY_EVERY=${PARITY_EVERY:-6} build/parity --filters tests/filter/expressions.txt \
 			"$PCAP_DIR"/*.pcap tests/golden/pcaps/*.pcap' ;;
+	# --attribute's socket lookup and iterator on this process's sockets
+	attr-check) build/attr_check ;;
 	filter) bash tests/filter/run.sh ;;
 	cli) bash tests/cli/cli.sh ;;
 	# contrib/bash-completion/pktlens, driven as bash-completion does
@@ -136,6 +144,7 @@ suite_cmd() {
 	privacy) bash tests/e2e/privacy_e2e.sh ;;
 	# VXLAN live with real clients; the other tunnels replayed (tcpreplay)
 	tunnels) bash tests/e2e/tunnels_e2e.sh ;;
+	attribute) bash tests/e2e/attribute.sh ;;
 	# squatted pins, a blocked or failing stdout, SIGHUP, a bad reload
 	hardening) bash tests/e2e/hardening.sh ;;
 	# interfaces that go, come back (--reattach) or are renamed while watched

@@ -28,6 +28,7 @@ const volatile __u32 dns_latency = 0;
 #include "parse/packet.c"
 #include "filter/match.c"
 #include "flow_account.h"
+#include "attribute.h"
 
 /* tcx: TCX_NEXT, so programs after pktlens on the interface still run
  * (TCX_PASS, 0, would end the chain); on legacy clsact, TC_ACT_UNSPEC: the
@@ -350,6 +351,23 @@ static __always_inline void emit_frame(void *ctx, bool xdp, __u32 ifindex, __u32
 		PL_CNT_EMITTED, PL_CNT_LOST);
 }
 
+/* --attribute: the receiving socket (attribute.h), after the record's
+ * bytes in the scratch (in the zeroed L7 union of a short record, else
+ * where -w's bytes would go), so that one copy sends both. */
+static __always_inline __u64 emit_attr(void *ctx, struct pl_scratch *s, __u64 size)
+{
+	struct pl_attr a = {};
+
+	pl_attribute(ctx, &s->ev.pkt, &a);
+	s->ev.flags = PL_EVF_ATTR;
+	if (size == PL_PACKET_EVENT_SHORT) {
+		__builtin_memcpy(&s->ev.pkt.l7, &a, sizeof(a));
+		return PL_PACKET_EVENT_SHORT + sizeof(a);
+	}
+	__builtin_memcpy(&s->cap_len, &a, sizeof(a));
+	return sizeof(s->ev) + sizeof(a);
+}
+
 static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s, __u32 ifindex)
 {
 	__u64 size = sizeof(s->ev), cap;
@@ -361,6 +379,21 @@ static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s, __u3
 		size = PL_PACKET_EVENT_L7;
 	else
 		size = PL_PACKET_EVENT_SHORT;
+	/* a constant 0 without --attribute, pruned by the verifier; not with
+	 * -w (the frame's bytes follow the record there) */
+	if (attribute && !capture_len) {
+		size = emit_attr(ctx, s, size);
+		s->ev.type = PL_EV_PACKET;
+		s->ev.ifindex = ifindex;
+		s->ev.ts_mono_ns = bpf_ktime_get_ns();
+		pl_emit(&events, &counters, ring_look(), &s->ev,
+			clamp_to(size, sizeof(s->ev) + sizeof(struct pl_attr)), PL_CNT_EMITTED,
+			PL_CNT_LOST);
+		/* the L7 union is all zero again for the next short record */
+		__builtin_memset(&s->ev.pkt.l7, 0, sizeof(struct pl_attr));
+		s->ev.flags = 0;
+		return;
+	}
 	s->ev.type = PL_EV_PACKET;
 	s->ev.ifindex = ifindex;
 	s->ev.ts_mono_ns = bpf_ktime_get_ns();
@@ -386,7 +419,7 @@ static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s, __u3
 static __always_inline bool capture_whole(void *ctx, bool xdp, __u32 frame_len, __u32 ifindex)
 {
 	if (!capture_frames || frame_len > capture_len || frame_len > PL_CAP_MAX || flow_flags ||
-	    detect_enabled || dns_latency)
+	    detect_enabled || dns_latency || attribute)
 		return false;
 	count(PL_CNT_MATCHED);
 	if (emit_records && admit())

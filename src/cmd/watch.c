@@ -20,6 +20,8 @@
 #include "sinks/pcapng.h"
 #include "runtime/ringloop.h"
 #include "runtime/skel_common.h"
+#include "runtime/attr.h"
+#include "filter/procterms.h"
 
 struct watch_ctx {
 	struct pl_opts *o;
@@ -33,6 +35,8 @@ struct watch_ctx {
 	struct packet_bpf *skel;
 	__u64 last_lost;
 	struct pl_out out; /* records, to stdout */
+	struct pl_attrib *attrib; /* --attribute, or NULL */
+	struct pl_proc_terms terms; /* the filter's proc terms (user space) */
 };
 
 /* -w: a whole frame, unparsed: written as it is, parsed here for the
@@ -95,6 +99,14 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0;
 	meta.ts_epoch_ns = ev.ts_mono_ns + w->mono_to_epoch_ns;
 	meta.ifname = pl_ifname(&w->ifs, ev.ifindex);
+	if (w->attrib) {
+		struct pl_attr a;
+
+		if (!pl_packet_event_attr(&a, data, size))
+			meta.proc = pl_attrib_find(w->attrib, &a);
+		if (!pl_proc_terms_match(&w->terms, meta.proc))
+			return 0;
+	}
 	if (ev.type == PL_EV_PACKET_DATA && w->pcap.f && size >= sizeof(ev) + sizeof(cap)) {
 		memcpy(&cap, (const char *)data + sizeof(ev), sizeof(cap));
 		if (cap.cap_len > size - sizeof(ev) - sizeof(cap))
@@ -182,8 +194,29 @@ int cmd_watch(struct pl_opts *o)
 	__u64 c[PL_CNT__COUNT];
 	int i, err, ret = PL_EXIT_OK;
 	static struct pl_filter filter;
+	static struct pl_attrib attrib;
 
 	pl_out_init_file(&w.out, stdout, outbuf, sizeof(outbuf));
+	/* proc.name, proc.pid, container.id: out of the kernel's filter, for
+	 * user space; they need --attribute, and imply it */
+	if (o->filter) {
+		static char rest[4096];
+		char err[512];
+
+		if (pl_proc_terms_split(o->filter, &w.terms, rest, sizeof(rest), err, sizeof(err))) {
+			pl_err("filter: %s", err);
+			return PL_EXIT_USAGE;
+		}
+		if (w.terms.n) {
+			o->attribute = true;
+			o->filter = rest[0] ? rest : NULL;
+		}
+	}
+	if (o->attribute && o->write_file) {
+		pl_err("--attribute does not go with -w yet: the frame's bytes take the place of "
+		       "the socket's; drop one of them");
+		return PL_EXIT_USAGE;
+	}
 	ret = pl_prepare_packet_cmd(o, "watch", &filter, &w.ifs);
 	if (ret)
 		return ret;
@@ -196,6 +229,13 @@ int cmd_watch(struct pl_opts *o)
 	pl_dns_prepare(skel, o->dns);
 	skel->rodata->quic_initials = 1;
 	w.filter = filter.entry == PL_FILTER_ACCEPT ? NULL : &filter;
+	if (o->attribute) {
+		ret = pl_attrib_open(&attrib);
+		if (ret)
+			goto cleanup;
+		w.attrib = &attrib;
+		skel->rodata->attribute = 1;
+	}
 	if (o->write_file) {
 		skel->rodata->capture_len = o->snaplen < PL_CAP_MAX ? o->snaplen : PL_CAP_MAX;
 		skel->rodata->capture_frames = 1;
@@ -258,5 +298,7 @@ cleanup:
 	pl_ifaces_close(&w.ifs);
 	ring_buffer__free(rb);
 	packet_bpf__destroy(skel);
+	if (w.attrib)
+		pl_attrib_close(w.attrib);
 	return ret;
 }

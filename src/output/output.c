@@ -188,6 +188,22 @@ static void json_meta(struct pl_out *o, const struct pl_meta *m, const struct pl
 		pl_json_uint(o, "frame.number", m->frame_number);
 	if (m->if_name)
 		pl_json_cstr(o, "frame.interface_name", m->if_name);
+	if (m->proc)
+		pl_json_proc(o, m->proc);
+}
+
+void pl_json_proc(struct pl_out *o, const struct pl_proc *p)
+{
+	if (p->pid) {
+		pl_json_uint(o, "process.pid", p->pid);
+		pl_json_cstr(o, "process.name", p->name);
+		if (p->exe[0])
+			pl_json_cstr(o, "process.executable", p->exe);
+	}
+	if (p->container[0])
+		pl_json_cstr(o, "container.id", p->container);
+	if (p->cgroup_id)
+		pl_json_uint(o, "pktlens.cgroup_id", p->cgroup_id);
 }
 
 /* Ethernet and its VLAN tags; a Linux cooked header has only a type. */
@@ -887,6 +903,17 @@ void pl_write_text(struct pl_out *o, const struct pl_meta *meta, const struct pl
 		text_tunnel(o, pkt);
 	else
 		text_l7(o, pkt);
+	/* --attribute: " | proc NAME[PID] container ID" */
+	if (meta->proc && meta->proc->pid) {
+		pl_out_str(o, " | proc ");
+		pl_out_text(o, meta->proc->name, strlen(meta->proc->name), PL_ESC_FIELD);
+		t_uint(o, "[", meta->proc->pid);
+		pl_out_char(o, ']');
+		if (meta->proc->container[0]) {
+			pl_out_str(o, " container ");
+			pl_out_str(o, meta->proc->container);
+		}
+	}
 	if (pkt->truncated)
 		pl_out_str(o, " [truncated]");
 	if (pkt->malformed) {

@@ -9,13 +9,27 @@
 #include "output/json.h"
 #include "privacy/privacy.h"
 
+/* --attribute: who received the packet (src/runtime/attr.c); empty
+ * strings and zeros are left out of the record. */
+struct pl_proc {
+	uint32_t pid;	    /* process.pid (0: no process known) */
+	char name[16];	    /* process.name (comm) */
+	char exe[256];	    /* process.executable */
+	char container[72]; /* container.id */
+	uint64_t cgroup_id; /* pktlens.cgroup_id */
+};
+
 /* Capture metadata that is not part of the parser's record. */
 struct pl_meta {
-	uint64_t ts_epoch_ns;  /* frame.time_epoch in ns */
-	const char *ifname;    /* pktlens.ifname (live), or NULL */
-	uint64_t frame_number; /* frame.number (read), or 0 when live */
-	const char *if_name;   /* frame.interface_name (read), or NULL */
+	uint64_t ts_epoch_ns;	     /* frame.time_epoch in ns */
+	const char *ifname;	     /* pktlens.ifname (live), or NULL */
+	uint64_t frame_number;	     /* frame.number (read), or 0 when live */
+	const char *if_name;	     /* frame.interface_name (read), or NULL */
+	const struct pl_proc *proc; /* --attribute, or NULL */
 };
+
+/* The process.*, container.id and pktlens.cgroup_id keys of p. */
+void pl_json_proc(struct pl_out *o, const struct pl_proc *p);
 
 /* One JSON object and a newline. */
 void pl_write_json(struct pl_out *o, const struct pl_meta *meta, const struct pl_pkt *pkt);

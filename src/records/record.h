@@ -285,11 +285,30 @@ enum pl_event_type {
 
 /* One packet as it leaves the kernel; `pkt` is the parser's bytes. */
 struct pl_packet_event {
-	__u16 type; /* PL_EV_PACKET */
-	__u16 _pad0;
+	__u16 type;  /* PL_EV_PACKET */
+	__u16 flags; /* enum pl_event_flags */
 	__u32 ifindex;
 	__u64 ts_mono_ns; /* bpf_ktime_get_ns(); user space adds the epoch */
 	struct pl_pkt pkt;
+};
+
+/* pl_packet_event.flags */
+enum pl_event_flags {
+	PL_EVF_ATTR = 1u << 0, /* a struct pl_attr ends the record (--attribute) */
+};
+
+/*
+ * --attribute: the socket that receives the packet, looked up in the
+ * kernel. It goes after the record, not in struct pl_pkt, so the parser's
+ * bytes (and the kernel/host parity) stay as they are; a PL_EV_PACKET
+ * record ends with it when PL_EVF_ATTR is set. Zero: not known.
+ */
+struct pl_attr {
+	__u64 cookie;	 /* socket cookie (0: the socket never had one made) */
+	__u64 ino;	 /* sockfs inode of the owning socket file */
+	__u64 cgroup_id; /* cgroup v2 id of the socket (kernfs id) */
+	__u32 found;	 /* a socket was found */
+	__u32 state;	 /* its TCP state (TCP_LISTEN, ...), UDP: 7 */
 };
 
 /*
@@ -308,17 +327,23 @@ struct pl_packet_event {
  * *ev, zero-filling what a short record left out; -1 if it is too short. */
 static inline int pl_packet_event_get(struct pl_packet_event *ev, const void *data, size_t size)
 {
+	__u16 flags;
+
 	if (size < PL_PACKET_EVENT_SHORT)
 		return -1;
+	memcpy(&flags, (const char *)data + 2, sizeof(flags));
+	if (flags & PL_EVF_ATTR) {
+		if (size < PL_PACKET_EVENT_SHORT + sizeof(struct pl_attr))
+			return -1;
+		size -= sizeof(struct pl_attr);
+	}
 	if (size > sizeof(*ev))
 		size = sizeof(*ev);
 	memcpy(ev, data, size);
 	memset((char *)ev + size, 0, sizeof(*ev) - size);
 	return 0;
 }
-#endif
 
-#ifndef __bpf__
 /* The inner packet of a tunnelled record as a record of its own (its
  * headers, the record's L7 hint); false when there is none. */
 static inline bool pl_pkt_inner(const struct pl_pkt *p, struct pl_pkt *in)
@@ -329,6 +354,22 @@ static inline bool pl_pkt_inner(const struct pl_pkt *p, struct pl_pkt *in)
 	memcpy(in, p->inner, PL_PKT_HDRS_LEN);
 	memcpy(&in->l7, &p->l7, sizeof(p->l7));
 	return true;
+}
+
+/* The struct pl_attr at the end of a record with PL_EVF_ATTR: 0, or -1
+ * (and *a zeroed) when it has none. */
+static inline int pl_packet_event_attr(struct pl_attr *a, const void *data, size_t size)
+{
+	__u16 flags;
+
+	memset(a, 0, sizeof(*a));
+	if (size < PL_PACKET_EVENT_SHORT + sizeof(*a))
+		return -1;
+	memcpy(&flags, (const char *)data + 2, sizeof(flags));
+	if (!(flags & PL_EVF_ATTR))
+		return -1;
+	memcpy(a, (const char *)data + size - sizeof(*a), sizeof(*a));
+	return 0;
 }
 #endif
 
@@ -439,3 +480,4 @@ struct pl_alert_event {
 };
 
 #endif /* PKTLENS_RECORD_H */
+

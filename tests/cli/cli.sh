@@ -181,6 +181,10 @@ if "$PKTLENS" read "$PCAP_DIR/whois.pcap" -c 18446744073709551615 >/dev/null 2>&
 else
 	bad "count-max-accepted"
 fi
+# --attribute: watch only, and not with -w
+expect attribute-not-with-write 2 "^pktlens: --attribute does not go with -w yet" \
+	ip netns exec "$NS" "$PKTLENS" watch -i nosuch0 --attribute -w "$TMP/x.pcapng"
+expect attribute-not-for-read 2 "attribute" "$PKTLENS" read "$PCAP_DIR/whois.pcap" --attribute
 expect idle-timeout-rejects-exponent 2 "^pktlens: --idle-timeout: '1e3' is not a number of seconds" \
 	ip netns exec "$NS" "$PKTLENS" flows -i nosuch0 --idle-timeout 1e3
 expect rate-rejects-overflow 2 "^pktlens: --rate: '1000000001' is not a packet rate: a whole number from 1 to 1000000000" \

@@ -19,6 +19,10 @@
  *    steps (so a header test's load runs past the end), by the same
  *    pl_parse_frame_match `pktlens read` runs; the verdict on the same
  *    bytes must not change between two runs.
+ *  - watch first takes the proc.name/proc.pid/container.id terms out
+ *    (src/filter/procterms.c): a refusal has a message; what it leaves
+ *    for the kernel is no longer than the expression and names no such
+ *    term; the terms it took match a process or not, never crash.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +30,7 @@
 #include <string.h>
 
 #include "filter/cbpf.h"
+#include "filter/procterms.h"
 #include "filter/filter.h"
 #include "parse/parse.h"
 
@@ -120,6 +125,29 @@ static void check_translation(const struct pl_filter *f, const char *expr)
 	}
 }
 
+static void check_proc_terms(const char *expr, size_t elen)
+{
+	static const struct pl_proc procs[] = { { .pid = 42, .name = "nginx", .container = "abc" },
+						{ .cgroup_id = 7 } };
+	struct pl_proc_terms pt;
+	char rest[4096], err[512] = "";
+	size_t i;
+
+	if (pl_proc_terms_split(expr, &pt, rest, sizeof(rest), err, sizeof(err))) {
+		CHECK(err[0] != '\0', expr);
+		return;
+	}
+	CHECK(pt.n >= 0 && pt.n <= PL_PROC_TERMS_MAX, expr);
+	/* parts re-joined with " and " for "&&": at most 3 bytes more each */
+	CHECK(strlen(rest) <= elen + 3 * (elen / 2 + 1), expr);
+	CHECK(!strstr(rest, "proc.pid") && !strstr(rest, "proc.name") &&
+		      !strstr(rest, "container.id"),
+	      expr);
+	for (i = 0; i < sizeof(procs) / sizeof(procs[0]); i++)
+		(void)pl_proc_terms_match(&pt, &procs[i]);
+	CHECK(pt.n == 0 || !pl_proc_terms_match(&pt, NULL), expr);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *nul = memchr(data, 0, size);
@@ -145,6 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (flen)
 		memcpy(frame, nul + 1, flen);
 
+	check_proc_terms(expr, elen);
 	memset(&f, 0xa5, sizeof(f));
 	err[0] = '\0';
 	if (pl_filter_compile(expr, &f, err, sizeof(err), &col)) {

@@ -54,6 +54,10 @@ FILTERS = [
     "host", "port 70000", "net 198.18.0.1/15", "ether host 1:2:3", "tcp[", "(ip",
     "ip and", 'tls.sni == "unterminated', "dns.qry.type ~ 1", "foo.bar == 1",
     "host example.com", "vlan 5000", "net 198.18.0.0 mask 255.0.255.0",
+    # watch's user-space terms (src/filter/procterms.c), kept and refused
+    'tcp port 80 and proc.name == "nginx"', 'proc.pid == 42 && (udp or tcp)',
+    'container.id ~ "abc" and proc.pid != 7', 'tcp or proc.name == "x"',
+    'not proc.pid == 1', 'proc.pid == x', 'tls.sni == "a and b" and proc.name ~ "py"',
 ]
 
 CONFIGS = [
