@@ -44,7 +44,10 @@
 #
 # Cleanup: every pid start_bg/start_tcpdump started (and any passed to
 # track_pid) is in BG_PIDS; kill_bg [SIGNAL] signals and reaps them all.
-# Each suite's EXIT trap calls kill_bg with what else it must undo.
+# Each suite's EXIT trap calls kill_bg with what else it must undo;
+# lab_cleanup is the whole trap of a suite that only started background
+# pids, the lab and $TMP (trap lab_cleanup EXIT), and the start of the
+# others' (lab_cleanup after their own steps).
 
 PKTLENS=${PKTLENS:-$PWD/build/pktlens}
 PCAP_DIR=${PCAP_DIR:-$PWD/../shared/pcaps}
@@ -65,6 +68,15 @@ skip() {
 prog_ids() {
 	bpftool -j prog show 2>/dev/null | jq -r --arg n "$1" '.[] | select(.name == $n) | .id'
 }
+
+lab_cleanup() {
+	kill_bg KILL
+	$LAB down >/dev/null 2>&1
+	rm -rf "$TMP"
+}
+
+# srv CMD...: CMD in the server's namespace, unbounded (in_srv bounds it)
+srv() { ip netns exec "$SRV_NS" "$@"; }
 
 in_cli() { ip netns exec "$CLI_NS" timeout -k 2 30 "$@"; }
 in_srv() { ip netns exec "$SRV_NS" timeout -k 2 30 "$@"; }

@@ -28,7 +28,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-srv() { ip netns exec "$SRV_NS" "$@"; }
 gen() { ip netns exec "$CLI_NS" timeout 60 "$PY" tests/e2e/flowgen.py "$1" plc0 "$MAC" "${@:2}"; }
 
 # prom_value QUERY: the value of the first sample of an instant query

@@ -37,7 +37,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-srv() { ip netns exec "$SRV_NS" "$@"; }
 cli() { ip netns exec "$CLI_NS" timeout -k 2 30 "$@"; }
 
 scrape() { srv curl -s --max-time 2 http://127.0.0.1:9464/metrics >"$TMP/m.txt"; }

@@ -19,14 +19,8 @@ chmod 755 "$TMP"
 SRV4=198.18.0.1
 NOBODY=198.19.53.53 # on lo, where nothing listens on port 53
 
-cleanup() {
-	kill_bg KILL
-	$LAB down >/dev/null 2>&1
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap lab_cleanup EXIT
 
-srv() { ip netns exec "$SRV_NS" "$@"; }
 # (background commands run under ip netns exec directly, not through srv:
 # ip netns exec execs them, so BG_PID is theirs and a signal reaches them)
 # dig bounded in time and tries: one query each

@@ -8,12 +8,7 @@ cd "$(dirname "$0")/../.."
 . tests/lib.sh
 TMP=$(mktemp -d)
 
-cleanup() {
-	kill_bg KILL
-	$LAB down >/dev/null 2>&1
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap lab_cleanup EXIT
 
 # watch_bg OUT ARGS...: pktlens watch in the server namespace, in the
 # background; waits until it is attached.

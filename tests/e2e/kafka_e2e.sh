@@ -19,14 +19,8 @@ MOCK=build/kafka_mock
 AGENT_PID=
 MOCK_PID=
 
-cleanup() {
-	kill_bg KILL
-	$LAB down >/dev/null 2>&1
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap lab_cleanup EXIT
 
-srv() { ip netns exec "$SRV_NS" "$@"; }
 gen() { ip netns exec "$CLI_NS" timeout 60 "$PY" tests/e2e/flowgen.py "$1" plc0 "$MAC" "${@:2}"; }
 metric() {
 	in_srv curl -s --max-time 2 "http://127.0.0.1:$PORT/metrics" |

@@ -18,13 +18,10 @@ cleanup() {
 		kill -9 "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	kill_bg KILL
-	$LAB down >/dev/null 2>&1
-	rm -rf "$TMP"
+	lab_cleanup
 }
 trap cleanup EXIT
 
-srv() { ip netns exec "$SRV_NS" "$@"; }
 LAB_RE='198\.1[89]\.[0-9]+\.[0-9]+|2001:db8:'
 
 # no_lab NAME FILE MIN: FILE has at least MIN lines and no lab address

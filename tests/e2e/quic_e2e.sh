@@ -16,12 +16,7 @@ cd "$(dirname "$0")/../.."
 TMP=$(mktemp -d)
 SRV4=${PL_LAB_SRV4:-198.18.0.1}
 
-cleanup() {
-	kill_bg KILL
-	$LAB down >/dev/null 2>&1
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap lab_cleanup EXIT
 
 for t in gtlsclient gtlsserver tshark jq; do
 	command -v "$t" >/dev/null || { skip quic "$t is not installed (scripts/deps.sh)"; exit 0; }

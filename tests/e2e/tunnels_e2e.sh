@@ -15,11 +15,9 @@ VX4_SRV=198.19.10.1
 VNI=4242
 
 cleanup() {
-	kill_bg KILL
 	ip netns exec "$CLI_NS" ip link del vx0 2>/dev/null
 	ip netns exec "$SRV_NS" ip link del vx0 2>/dev/null
-	$LAB down >/dev/null 2>&1
-	rm -rf "$TMP"
+	lab_cleanup
 }
 trap cleanup EXIT
 
