@@ -21,7 +21,7 @@ ROOT=$PWD
 export PKTLENS=$ROOT/build/pktlens
 export PCAP_DIR=${PCAP_DIR:-$ROOT/../shared/pcaps}
 LOG=$ROOT/build/test-logs
-FUZZ_SECONDS=${FUZZ_SECONDS:-25} # each of the five fuzz targets
+FUZZ_SECONDS=${FUZZ_SECONDS:-10} # each fuzz target; FUZZ_SECONDS=N for a longer run
 passed=0
 failed=0
 skipped=0
@@ -155,7 +155,8 @@ suite_cmd() {
 	tun) bash tests/e2e/tun_l3.sh ;;
 	fuzz) bash tests/fuzz/run.sh "$FUZZ_SECONDS" ;;
 	# read on every capture cut at every offset, every packet at every length
-	truncate) bash tests/fuzz/truncate.sh ;;
+	# every third prefix here; make truncate cuts at every byte
+	truncate) bash tests/fuzz/truncate.sh 3 ;;
 	esac
 }
 
