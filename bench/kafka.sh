@@ -21,18 +21,10 @@ export PL_LAB_CLIENT=plkb-client PL_LAB_SERVER=plkb-server PL_LAB_RUN=/run/pktle
 TMP=$(mktemp -d /tmp/pktlens-kafkabench.XXXXXX)
 chmod 755 "$TMP"
 PORT=9467
+METRICS_PORT=$PORT
 
-cleanup() {
-	kill_bg KILL
-	$LAB down >/dev/null 2>&1
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap lab_cleanup EXIT
 
-metric() {
-	in_srv curl -s --max-time 2 "http://127.0.0.1:$PORT/metrics" |
-		awk -v m="$1" '$1 == m { print $2 }'
-}
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 now() { date +%s.%N; }
 

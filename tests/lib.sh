@@ -75,6 +75,14 @@ lab_cleanup() {
 	rm -rf "$TMP"
 }
 
+# metric SAMPLE: its value on the agent's /metrics in the server's
+# namespace, port METRICS_PORT (9464); metric_is SAMPLE VALUE
+metric() {
+	in_srv curl -s --max-time 2 "http://127.0.0.1:${METRICS_PORT:-9464}/metrics" |
+		awk -v m="$1" '$1 == m { print $2 }'
+}
+metric_is() { [ "$(metric "$1")" = "$2" ]; }
+
 # srv CMD...: CMD in the server's namespace, unbounded (in_srv bounds it)
 srv() { ip netns exec "$SRV_NS" "$@"; }
 

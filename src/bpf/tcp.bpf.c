@@ -246,17 +246,38 @@ static __always_inline struct pl_tcp_metrics *port_metrics(__u32 port)
 	return bpf_map_lookup_elem(&tcp_port_metrics, &port);
 }
 
+/* The totals and a port's metrics (NULL: none), each looked up once for
+ * all a hook run adds: the port's is an LRU hash lookup, not inlined. */
+struct mset {
+	struct pl_tcp_metrics *tot, *port;
+};
+
+static __always_inline struct mset mset_of(__u32 port)
+{
+	struct mset ms = { metrics(), NULL };
+
+	if (ms.tot)
+		ms.port = port_metrics(port);
+	return ms;
+}
+
+/* Adds 1 to metric `which` in the totals and in the port's. */
+static __always_inline void mset_count(const struct mset *ms, __u32 which)
+{
+	if (which >= PL_TM__COUNT)
+		return;
+	if (ms->tot)
+		ms->tot->n[which]++;
+	if (ms->port)
+		ms->port->n[which]++;
+}
+
 /* Adds 1 to metric `which` in the totals and in port's (0: no port). */
 static __always_inline void mcount(__u32 which, __u32 port)
 {
-	struct pl_tcp_metrics *m = metrics();
+	struct mset ms = mset_of(port);
 
-	if (!m || which >= PL_TM__COUNT)
-		return;
-	m->n[which]++;
-	m = port_metrics(port);
-	if (m)
-		m->n[which]++;
+	mset_count(&ms, which);
 }
 
 static __always_inline void count(__u32 which)
@@ -739,29 +760,21 @@ static __always_inline void summary(const struct sock *sk, const struct tcp_sock
 	submit(e);
 }
 
-/* A histogram of the totals and of the port (0: none). */
+/* A histogram of the totals and of the port's. */
 #define HIST_RTT	0
 #define HIST_HANDSHAKE	1
 #define HIST_DURATION	2
-static __always_inline void mhist(__u32 which, __u32 port, __u64 us)
+static __always_inline struct pl_hist *hist_of(struct pl_tcp_metrics *m, __u32 which)
 {
-	struct pl_tcp_metrics *m = metrics();
+	return which == HIST_RTT ? &m->rtt : which == HIST_HANDSHAKE ? &m->handshake : &m->duration;
+}
 
-	if (!m)
-		return;
-	for (int i = 0; i < 2; i++) {
-		if (which == HIST_RTT)
-			pl_hist_add(&m->rtt, us);
-		else if (which == HIST_HANDSHAKE)
-			pl_hist_add(&m->handshake, us);
-		else
-			pl_hist_add(&m->duration, us);
-		if (i || !port)
-			break;
-		m = port_metrics(port);
-		if (!m)
-			break;
-	}
+static __always_inline void mset_hist(const struct mset *ms, __u32 which, __u64 us)
+{
+	if (ms->tot)
+		pl_hist_add(hist_of(ms->tot, which), us);
+	if (ms->port)
+		pl_hist_add(hist_of(ms->port, which), us);
 }
 
 /*
@@ -772,13 +785,18 @@ static __always_inline void mhist(__u32 which, __u32 port, __u64 us)
 static __always_inline void state_metrics(const struct sock *sk, const struct tcp_sock *tp,
 					  const struct conn *c, int oldstate, int newstate)
 {
-	__u32 port = c ? c->lport : 0;
+	struct mset ms;
 	__u64 now;
 
 	if (!metrics_on)
 		return;
+	/* only these changes count anything */
+	if (!(newstate == TCP_ESTABLISHED && c) && !(oldstate == TCP_ESTABLISHED && c && c->established) &&
+	    (newstate != TCP_CLOSE || oldstate == TCP_LISTEN))
+		return;
+	ms = mset_of(c ? c->lport : 0);
 	if (newstate == TCP_ESTABLISHED && c) {
-		mcount(PL_TM_ESTAB_IN, port);
+		mset_count(&ms, PL_TM_ESTAB_IN);
 		/*
 		 * Active: from our SYN. Passive: the child socket is made when
 		 * the handshake's last ACK comes, so its age says nothing; the
@@ -788,28 +806,28 @@ static __always_inline void state_metrics(const struct sock *sk, const struct tc
 		 */
 		now = bpf_ktime_get_ns();
 		if (c->active)
-			mhist(HIST_HANDSHAKE, port, (now - c->start_ns) / 1000);
+			mset_hist(&ms, HIST_HANDSHAKE, (now - c->start_ns) / 1000);
 		else if (tp->srtt_us >> 3)
-			mhist(HIST_HANDSHAKE, port, tp->srtt_us >> 3);
+			mset_hist(&ms, HIST_HANDSHAKE, tp->srtt_us >> 3);
 		else
-			mhist(HIST_HANDSHAKE, port, (now - c->start_ns) / 1000);
+			mset_hist(&ms, HIST_HANDSHAKE, (now - c->start_ns) / 1000);
 	} else if (oldstate == TCP_ESTABLISHED && c && c->established) {
-		mcount(PL_TM_ESTAB_OUT, port);
+		mset_count(&ms, PL_TM_ESTAB_OUT);
 	}
 	if (newstate != TCP_CLOSE || oldstate == TCP_LISTEN)
 		return;
 	if (c && (c->closer == PL_CLOSER_RST_SENT || c->closer == PL_CLOSER_RST_RECV))
-		mcount(PL_TM_CLOSE_RESET, port);
+		mset_count(&ms, PL_TM_CLOSE_RESET);
 	else if (sk->sk_err == 110 /* ETIMEDOUT */)
-		mcount(PL_TM_CLOSE_TIMEOUT, port);
+		mset_count(&ms, PL_TM_CLOSE_TIMEOUT);
 	else if (sk->sk_err == 104 /* ECONNRESET */ || sk->sk_err == 111 /* ECONNREFUSED */)
-		mcount(PL_TM_CLOSE_RESET, port);
+		mset_count(&ms, PL_TM_CLOSE_RESET);
 	else
-		mcount(PL_TM_CLOSE_NORMAL, port);
+		mset_count(&ms, PL_TM_CLOSE_NORMAL);
 	if (tp->srtt_us >> 3)
-		mhist(HIST_RTT, port, tp->srtt_us >> 3);
+		mset_hist(&ms, HIST_RTT, tp->srtt_us >> 3);
 	if (c)
-		mhist(HIST_DURATION, port, (bpf_ktime_get_ns() - c->start_ns) / 1000);
+		mset_hist(&ms, HIST_DURATION, (bpf_ktime_get_ns() - c->start_ns) / 1000);
 }
 
 static __always_inline void set_state(const struct sock *sk, const struct tcp_sock *tp,

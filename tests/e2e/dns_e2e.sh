@@ -123,11 +123,6 @@ flows:
 metrics:
   listen: 127.0.0.1:9464
 EOF
-metric() {
-	srv curl -s --max-time 2 http://127.0.0.1:9464/metrics |
-		awk -v m="$1" '$1 == m { print $2 }'
-}
-metric_is() { [ "$(metric "$1")" = "$2" ]; }
 metric_has() { [ -n "$(metric "$1")" ]; }
 if start_bg "$TMP/agent.out" "watching lo" 20 ip netns exec "$SRV_NS" "$PKTLENS" agent -c "$TMP/agent.yaml" &&
 	wait_for 10 metric_is pktlens_dns_unanswered_total 0; then

@@ -15,6 +15,7 @@ PY=/usr/bin/python3
 TMP=$(mktemp -d)
 chmod 755 "$TMP"
 PORT=9466
+METRICS_PORT=$PORT
 MOCK=build/kafka_mock
 AGENT_PID=
 MOCK_PID=
@@ -22,11 +23,6 @@ MOCK_PID=
 trap lab_cleanup EXIT
 
 gen() { ip netns exec "$CLI_NS" timeout 60 "$PY" tests/e2e/flowgen.py "$1" plc0 "$MAC" "${@:2}"; }
-metric() {
-	in_srv curl -s --max-time 2 "http://127.0.0.1:$PORT/metrics" |
-		awk -v m="$1" '$1 == m { print $2 }'
-}
-metric_is() { [ "$(metric "$1")" = "$2" ]; }
 lines() {
 	local n
 	n=$(grep -c . "$1" 2>/dev/null)
