@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests for QUIC (src/parse/quic.c, src/parse/quic_initial.c): RFC
- * 9001 Appendix A's client Initial (keys, header protection, the
- * ClientHello it carries), Initials sealed here with OpenSSL (CRYPTO frames
+ * 9001 Appendix A's client Initial and RFC 9369 Appendix A's QUIC v2 one
+ * (keys, header protection, the ClientHello they carry), Initials sealed here with OpenSSL (CRYPTO frames
  * out of order, PING, PADDING) and bad ones, which must be marked and
  * never crash.
  *
@@ -139,6 +139,79 @@ static void test_rfc_record(void)
 	TRUE(p.present & PL_HAS_QUIC);
 	TRUE(!(p.present & PL_HAS_TLS));
 	EQ(p.malformed, 0);
+}
+
+/* RFC 9369 A.1: the v2 Initial keys of the same DCID (salt
+ * 0x0dede3de..., labels "quicv2 key", "quicv2 iv", "quicv2 hp"). */
+static void test_rfc9369_keys(void)
+{
+	static const uint8_t key[16] = { 0x8b, 0x1a, 0x0b, 0xc1, 0x21, 0x28, 0x42, 0x90,
+					 0xa2, 0x9e, 0x09, 0x71, 0xb5, 0xcd, 0x04, 0x5d };
+	static const uint8_t iv[12] = { 0x91, 0xf7, 0x3e, 0x23, 0x51, 0xd8,
+					0xfa, 0x91, 0x66, 0x0e, 0x90, 0x9f };
+	static const uint8_t hp[16] = { 0x45, 0xb9, 0x5e, 0x15, 0x23, 0x5d, 0x6f, 0x45,
+					0xa6, 0xb1, 0x9c, 0xbc, 0xb0, 0x29, 0x4b, 0xa9 };
+	struct pl_quic_keys k;
+
+	EQ(pl_quic_client_keys(0x6b3343cf, RFC_DCID, sizeof(RFC_DCID), &k), 0);
+	MEM(k.key, key, 16);
+	MEM(k.iv, iv, 12);
+	MEM(k.hp, hp, 16);
+}
+
+/* RFC 9369 A.2: header protection off (type bits 01: Initial in v2), the
+ * tag checks, the plaintext is RFC 9001's */
+static void test_rfc9369_decrypt(void)
+{
+	static uint8_t pkt[1200], hdr[64], out[1200], want_hdr[22], want_body[128];
+	struct pl_quic_keys k;
+	size_t n = 0, wn;
+
+	EQ(unhex(rfc9369_initial_hex, pkt), 1200);
+	unhex("d36b3343cf088394c8f03e5157080000449e00000002", want_hdr);
+	wn = unhex("060040f1010000ed0303ebf8fa56f12939b9584a3896472ec40bb863cfd3e86804fe3a47f0"
+		   "6a2b69484c00000413011302010000c000000010000e00000b6578616d706c652e636f6d",
+		   want_body);
+	EQ(pl_quic_client_keys(0x6b3343cf, RFC_DCID, sizeof(RFC_DCID), &k), 0);
+	EQ(pl_quic_decrypt(&k, pkt, 18, 0x49e, hdr, out, &n), 0);
+	MEM(hdr, want_hdr, 22);
+	EQ(n, 1162);
+	MEM(out, want_body, wn);
+	/* v1's keys do not open it */
+	EQ(pl_quic_client_keys(1, RFC_DCID, sizeof(RFC_DCID), &k), 0);
+	TRUE(pl_quic_decrypt(&k, pkt, 18, 0x49e, hdr, out, &n) != 0);
+}
+
+/* The record of the v2 sample: quic.long.packet_type 1 is its Initial, the
+ * hello's SNI decoded, to 443 and padded to another port alike. */
+static void test_rfc9369_record(void)
+{
+	static uint8_t pkt[1200], f[1400];
+	struct pl_pkt p;
+	size_t n;
+
+	unhex(rfc9369_initial_hex, pkt);
+	n = wrap_udp(f, pkt, 1200, 50000, 443);
+	parse(&p, f, n, n);
+	EQ(p.malformed, 0);
+	EQ(p.l7.tls.quic.version, 0x6b3343cf);
+	EQ(p.l7.tls.quic.type, 1);
+	EQ(p.l7.tls.quic.length, 0x49e);
+	EQ(p.l7.tls.quic.flags, PL_QUIC_CLIENT_INITIAL | PL_QUIC_DECRYPTED);
+	STR(p.l7.tls.sni_len, p.l7.tls.sni, "example.com");
+	MEM(p.l7.tls.alpn, "\x04" "alpn", 5);
+	n = wrap_udp(f, pkt, 1200, 50000, 4433);
+	parse(&p, f, n, n);
+	STR(p.l7.tls.sni_len, p.l7.tls.sni, "example.com");
+	/* type bits 00 are v2's Retry: no Length, nothing to decrypt */
+	unhex(rfc9369_initial_hex, pkt);
+	pkt[0] = (uint8_t)((pkt[0] & 0xcf) | 0x00);
+	n = wrap_udp(f, pkt, 1200, 50000, 443);
+	parse(&p, f, n, n);
+	TRUE(p.present & PL_HAS_QUIC);
+	EQ(p.l7.tls.quic.type, 0);
+	EQ(p.l7.tls.quic.flags, 0);
+	TRUE(!(p.present & PL_HAS_TLS));
 }
 
 /* The hello in three CRYPTO frames sent last-first, with PING and PADDING
@@ -307,6 +380,9 @@ int main(void)
 	run("rfc9001_keys", test_rfc_keys);
 	run("rfc9001_decrypt", test_rfc_decrypt);
 	run("rfc9001_record", test_rfc_record);
+	run("rfc9369_keys", test_rfc9369_keys);
+	run("rfc9369_decrypt", test_rfc9369_decrypt);
+	run("rfc9369_record", test_rfc9369_record);
 	run("crypto_out_of_order", test_crypto_out_of_order);
 	run("other_port", test_other_port);
 	run("bad_initials", test_bad);
