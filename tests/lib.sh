@@ -32,6 +32,15 @@
 #                                  (127.0.0.1:9464) every second, its API on
 #                                  127.0.0.1:9090 there, data and log in DIR;
 #                                  PROM_PID is its pid (wait for /-/ready)
+#   quic_server DIR                Debian's ngtcp2 server (gtlsserver) on
+#                                  the server's UDP 443, bounded to 90 s,
+#                                  until it binds; log in DIR
+#   quic_client DIR NAME [ARGS...] one HTTP/3 request of its client
+#                                  (gtlsclient) to NAME, which is its SNI
+#                                  (NAME resolves to the server in a private
+#                                  /etc/hosts: gtlsclient 0.12 ignores --sni
+#                                  for a numeric host); ARGS go before its
+#                                  host, e.g. -v 6b3343cf; log in DIR
 #   lab_loss_add / lab_loss_del    drop 1 in 10 of the server's segments
 #                                  from port 8080 where they arrive, in
 #                                  CLI_NS (nftables table inet pl_loss)
@@ -115,6 +124,23 @@ wait_line() {
 }
 
 track_pid() { BG_PIDS+=("$@"); }
+
+quic_server() {
+	ip netns exec "$SRV_NS" timeout -k 2 90 gtlsserver -q "${PL_LAB_SRV4:-198.18.0.1}" 443 \
+		"$LAB_RUN/key.pem" "$LAB_RUN/cert.pem" >"$1/quic-server.log" 2>&1 &
+	track_pid $!
+	wait_for 10 quic_bound
+}
+quic_bound() { ip netns exec "$SRV_NS" ss -Hlnu "sport = :443" | grep -q .; }
+
+quic_client() {
+	local dir=$1 name=$2
+	shift 2
+	printf '%s %s\n' "${PL_LAB_SRV4:-198.18.0.1}" "$name" >"$dir/hosts.$name"
+	ip netns exec "$CLI_NS" timeout -k 2 10 unshare -m sh -c \
+		'h=$1 n=$2; shift 2; mount --bind "$h" /etc/hosts && exec gtlsclient -q --exit-on-all-streams-close "$@" "$n" 443 "https://$n/"' \
+		sh "$dir/hosts.$name" "$name" "$@" >"$dir/client.$name.log" 2>&1
+}
 
 start_prometheus() {
 	local dir=$1

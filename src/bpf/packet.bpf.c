@@ -16,7 +16,7 @@ const volatile __u32 capture_len = 0;	 /* -w: bytes of each packet to send */
 const volatile __u32 capture_frames = 0; /* -w: whole frames go unparsed */
 const volatile __u32 sample_every = 0;	 /* --sample N: keep 1 of N */
 const volatile __u64 rate_pps = 0;	 /* --rate PPS, per CPU */
-const volatile __u32 quic_initials = 0;	 /* QUIC client Initials go up whole */
+const volatile __u32 quic_initials = 0;	 /* QUIC client Initials go up whole (quic_up()) */
 /* enum pl_parse_part: the parts of the parse something reads; user space
  * narrows it (pl_narrow_parse()). A record holds every part. */
 const volatile __u32 parse_parts = ~0u;
@@ -427,6 +427,19 @@ static __always_inline bool capture_whole(void *ctx, bool xdp, __u32 frame_len, 
 	return true;
 }
 
+/* A QUIC client Initial that goes up whole, for user space to decrypt:
+ * watch's records, the QUIC names of flows, top and agent (quic_initials
+ * set by both). */
+static __always_inline bool quic_up(struct pl_scratch *s)
+{
+	/* the length the record holds (pl_reset()), not handle()'s register:
+	 * bounds learnt on that would split the verifier's states before the
+	 * flow accounting (TC's program grew by 200k instructions) */
+	return quic_initials && (s->ev.pkt.present & PL_HAS_QUIC) &&
+	       (s->ev.pkt.l7.tls.quic.flags & PL_QUIC_CLIENT_INITIAL) &&
+	       s->ev.pkt.frame_len <= PL_CAP_MAX;
+}
+
 static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len, __u32 ifindex)
 {
 	__u32 zero = 0;
@@ -498,28 +511,32 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len, __u32 i
 	/* a QUIC client Initial: its hello is encrypted (parse/quic_initial.c
 	 * says why the kernel leaves it be); it goes up whole when the filter
 	 * may take it, and user space decrypts it and runs the filter */
-	if (quic_initials && (s->ev.pkt.present & PL_HAS_QUIC) &&
-	    (s->ev.pkt.l7.tls.quic.flags & PL_QUIC_CLIENT_INITIAL) && frame_len <= PL_CAP_MAX) {
+	if (quic_up(s)) {
 		if (filter.needs_l7 && !pl_filter_may_match(&filter, s))
 			return;
-		count(PL_CNT_MATCHED);
 		count(PL_CNT_QUIC_INITIAL);
-		if (emit_records && admit())
+		if (admit())
 			emit_frame(ctx, xdp, ifindex, frame_len, PL_EV_QUIC_FRAME);
+	} else if (filter.needs_l7 && !pl_filter_match(&filter, s)) {
 		return;
 	}
-	if (filter.needs_l7 && !pl_filter_match(&filter, s))
-		return;
 	count(PL_CNT_MATCHED);
 	/* --dns: before the flows, which keep a response's time */
 	if (dns_latency)
 		dns_account(&s->ev.pkt);
-	/* flows, top, agent; a constant 0 for watch, pruned by the verifier */
-	if (flow_flags)
+	/* flows, top, agent; a constant 0 for watch, pruned by the verifier.
+	 * An Initial that an L7 filter has yet to judge is counted by user
+	 * space once it matched (runtime/flowtab.c, quic_account()) */
+	if (flow_flags && !(filter.needs_l7 && quic_up(s)))
 		flow_account(&s->ev.pkt, ifindex);
 	/* detect: the detectors; a constant 0 elsewhere, pruned by the verifier */
 	if (detect_enabled)
 		pl_detect_packet(s, ifindex);
+	/* the condition again, not a flag kept across the accounting: the
+	 * verifier then walks that code once, not once per value (and the
+	 * frame went up above, where few of its states reach) */
+	if (quic_up(s))
+		return;
 	if (!emit_records || !admit())
 		return;
 	emit(ctx, xdp, s, ifindex);

@@ -70,13 +70,14 @@ static void print_stats(const struct pl_flowtab *t, const __u64 *pkt)
 	fprintf(stderr,
 		"pktlens: %llu packets seen, %llu matched; %llu flows created, %llu exported (%llu "
 		"idle, %llu active, %llu at exit), %llu evicted from a full table, %llu not "
-		"tracked\n",
+		"tracked; %llu QUIC Initials read here, %llu with an SNI\n",
 		(unsigned long long)pkt[PL_CNT_SEEN], (unsigned long long)pkt[PL_CNT_MATCHED],
 		(unsigned long long)t->counters[PL_FCNT_FLOW_NEW],
 		(unsigned long long)t->flows_deleted, (unsigned long long)t->exported[PL_END_IDLE],
 		(unsigned long long)t->exported[PL_END_ACTIVE],
 		(unsigned long long)t->exported[PL_END_EXIT], (unsigned long long)t->flow_evictions,
-		(unsigned long long)t->counters[PL_FCNT_FLOW_FAIL]);
+		(unsigned long long)t->counters[PL_FCNT_FLOW_FAIL],
+		(unsigned long long)t->quic_initials, (unsigned long long)t->quic_named);
 }
 
 /* --dns: a DNS flow's first response keeps its dns.time */
@@ -110,6 +111,8 @@ int cmd_flows(struct pl_opts *o)
 		return PL_EXIT_RUNTIME;
 
 	pl_flowtab_cfg_opts(&cfg, o, PL_FLOW_TABLE | PL_FLOW_NAMES);
+	cfg.quic = true; /* QUIC flows are named too */
+	cfg.ifs = &c.ifs;
 	idle_ns = (uint64_t)((o->idle_timeout ? o->idle_timeout : PL_IDLE_TIMEOUT_DEFAULT) * 1e9);
 	active_ns = (uint64_t)((o->active_timeout ? o->active_timeout : PL_ACTIVE_TIMEOUT_DEFAULT) *
 			       1e9);
@@ -142,9 +145,15 @@ int cmd_flows(struct pl_opts *o)
 		if (now < next_scan) {
 			uint64_t wait = next_scan - now;
 
-			/* link changes end the wait at once */
-			pl_ifaces_wait(&c.ifs, -1,
+			/* link changes and QUIC Initials end the wait at once */
+			pl_ifaces_wait(&c.ifs, pl_flowtab_ring_fd(&t),
 				       wait > 100000000 ? 100 : (int)(wait / 1000000) + 1);
+			n = pl_flowtab_poll(&t);
+			if (n < 0) {
+				pl_err("reading the ring buffer failed: %s", strerror((int)-n));
+				ret = PL_EXIT_RUNTIME;
+				break;
+			}
 			continue;
 		}
 		next_scan = now + interval;

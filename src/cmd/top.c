@@ -2,7 +2,8 @@
 /*
  * pktlens top: a live terminal view of the kernel's flow and top-talker
  * tables, refreshed every second: top flows, sources, destination ports,
- * TLS SNIs, DNS names and HTTP hosts, with rates. Fits 80x24.
+ * TLS SNIs (over TCP or QUIC), DNS names and HTTP hosts, with rates. Fits
+ * 80x24.
  *
  * Keys: 1-6 or Tab / Shift-Tab / arrows switch the view; p, b, r sort by
  * packets, bytes, rate; q quits.
@@ -181,7 +182,14 @@ static void rates(struct view_state *v, uint64_t now)
 struct collect {
 	struct snap *s;
 	enum view view;
+	bool quic; /* the SNIs of the QUIC names table (flowtab.h) */
 	int err;
+};
+
+/* An SNI view's key: the name, then 1 for QUIC (0: TLS over TCP). */
+struct sni_key {
+	struct pl_name_key name;
+	unsigned char quic;
 };
 
 static int on_entry(void *ctx, const void *key, const void *val)
@@ -203,6 +211,18 @@ static int on_entry(void *ctx, const void *key, const void *val)
 		p = ((const struct pl_port_val *)val)->packets;
 		b = ((const struct pl_port_val *)val)->bytes;
 		break;
+	case V_SNIS: {
+		struct sni_key k;
+
+		memcpy(&k.name, key, sizeof(k.name));
+		k.quic = c->quic;
+		p = *(const __u64 *)val;
+		if (snap_add(c->s, &k, p, 0, 0)) {
+			c->err = -ENOMEM;
+			return 1;
+		}
+		return 0;
+	}
 	default:
 		p = *(const __u64 *)val;
 	}
@@ -256,6 +276,13 @@ static int read_tables(struct top *tp, uint64_t idle_ns)
 		qsort_r(v->prev.rows, v->prev.n, sizeof(struct row), cmp_key, &v->prev);
 		v->entries = i == V_FLOWS ? pl_flowtab_walk_flows(&tp->t, on_entry, &c)
 					  : pl_flowtab_walk(&tp->t, tables[i], on_entry, &c);
+		if (i == V_SNIS && v->entries >= 0) {
+			long q;
+
+			c.quic = true;
+			q = pl_flowtab_walk(&tp->t, PL_TBL_QUIC_SNIS, on_entry, &c);
+			v->entries = q < 0 ? q : v->entries + q;
+		}
 		if (v->entries < 0 || c.err)
 			return -1;
 		rates(v, tp->now_ns);
@@ -354,6 +381,16 @@ static void draw_row(struct top *tp, int y, const struct snap *s, const struct r
 		mvprintw(y, 40, "%6s %6s %6s %6s", n1, n2, n3, n4);
 		break;
 	}
+	case V_SNIS: {
+		const struct sni_key *k = key;
+		char shown[PL_ESC_ROOM(PL_NAME_MAX) + 8];
+
+		put_cut(y, 0,
+			pl_escape(shown, sizeof(shown), k->name.name, pl_name_len(k->name.name), 0),
+			52);
+		mvprintw(y, 53, "%-5s %6s %6s", k->quic ? "quic" : "tcp", n1, n3);
+		break;
+	}
 	default: {
 		const struct pl_name_key *k = key;
 		char shown[PL_ESC_ROOM(PL_NAME_MAX) + 8];
@@ -374,7 +411,7 @@ static void draw(struct top *tp)
 		[V_SOURCES] = "SOURCE                                  PACKETS  BYTES   SYNS  "
 			      "PKT/S  BIT/S",
 		[V_PORTS] = "PROTO  PORT                             PACKETS  BYTES  PKT/S  BIT/S",
-		[V_SNIS] = "TLS SERVER NAME (ClientHellos)                             PACKETS  "
+		[V_SNIS] = "TLS SERVER NAME (ClientHellos)                       OVER  PACKETS  "
 			   "PKT/S",
 		[V_DNS] = "DNS QUERY NAME (messages)                                  PACKETS  "
 			  "PKT/S",
@@ -414,7 +451,8 @@ static void draw(struct top *tp)
 		draw_row(tp, 3 + i, &v->cur, &v->cur.rows[i]);
 	if (!v->cur.n)
 		mvprintw(3, 0, "(nothing yet)");
-	max = pl_flowtab_max_entries(&tp->t, tp->view == V_FLOWS     ? -1
+	max = tp->view == V_SNIS ? pl_flowtab_max_entries(&tp->t, PL_TBL_QUIC_SNIS) : 0;
+	max += pl_flowtab_max_entries(&tp->t, tp->view == V_FLOWS     ? -1
 					     : tp->view == V_SOURCES ? PL_TBL_SOURCES
 					     : tp->view == V_PORTS   ? PL_TBL_PORTS
 					     : tp->view == V_SNIS    ? PL_TBL_SNIS
@@ -495,6 +533,8 @@ int cmd_top(struct pl_opts *o)
 	pl_flowtab_cfg_opts(&cfg, o,
 			    PL_FLOW_TABLE | PL_FLOW_SOURCES | PL_FLOW_PORTS | PL_FLOW_NAMES |
 				    PL_FLOW_IFACES);
+	cfg.quic = true; /* the SNIs of QUIC connections too */
+	cfg.ifs = &tp.ifs;
 	idle_ns = (uint64_t)((o->idle_timeout ? o->idle_timeout : PL_IDLE_TIMEOUT_DEFAULT) * 1e9);
 
 	ret = pl_flowtab_load(&filter, &cfg, NULL, NULL, &skel, &tp.t);
@@ -505,6 +545,7 @@ int cmd_top(struct pl_opts *o)
 		size_t ksz = i == V_FLOWS     ? sizeof(struct pl_flow_key)
 			     : i == V_SOURCES ? sizeof(struct pl_src_key)
 			     : i == V_PORTS   ? sizeof(struct pl_port_key)
+			     : i == V_SNIS    ? sizeof(struct sni_key)
 					      : sizeof(struct pl_name_key);
 
 		tp.v[i].cur.ksz = tp.v[i].prev.ksz = ksz;
@@ -545,8 +586,11 @@ int cmd_top(struct pl_opts *o)
 			sort_view(&tp);
 			draw(&tp);
 		}
-		/* link changes that came (getch below waits for keys) */
+		/* link changes that came (getch below waits for keys), the QUIC
+		 * Initials (read at least every 100 ms, getch's timeout) */
 		pl_ifaces_wait(&tp.ifs, -1, 0);
+		if (pl_flowtab_poll(&tp.t) < 0)
+			tp.err = "(reading the ring buffer failed)";
 		if (pl_ifaces_status(&tp.ifs)) {
 			ret = pl_ifaces_status(&tp.ifs);
 			break;

@@ -121,6 +121,10 @@ void pl_write_flow_json(struct pl_out *o, const struct pl_flow *fl, enum pl_flow
 	pl_json_uint(o, "network.bytes", v->bytes);
 	if (nf)
 		pl_json_str(o, nf, fl->name.name, pl_name_len(fl->name.name));
+	/* the name came from a QUIC Initial: the flow's application protocol
+	 * (ECS network.protocol; Zeek's conn.log says service "quic") */
+	if (fl->name.kind == PL_NAME_SNI && (fl->name.flags & PL_NAMEF_QUIC))
+		pl_json_cstr(o, "network.protocol", "quic");
 	if (fl->name.dns_time_ns) { /* seconds, Wireshark's dns.time */
 		pl_json_key(o, "dns.time");
 		pl_out_decimal(o, fl->name.dns_time_ns, 1000000000ull, 9);
@@ -204,7 +208,8 @@ void pl_write_flow_text(struct pl_out *o, const struct pl_flow *fl, enum pl_flow
 	pl_out_str(o, reason_text(why));
 	switch (fl->name.kind) {
 	case PL_NAME_SNI:
-		pl_out_str(o, " | tls sni=");
+		/* as the packet's line says it: "quic Initial ... sni=" */
+		pl_out_str(o, fl->name.flags & PL_NAMEF_QUIC ? " | quic sni=" : " | tls sni=");
 		break;
 	case PL_NAME_DNS:
 		pl_out_str(o, " | dns qry=");

@@ -112,9 +112,17 @@ enum pl_name_kind {
 	PL_NAME_HTTP = 3
 };
 
+/* pl_flow_name.flags. The kernel never writes them (its scratch keeps
+ * them 0): user space sets them for the names it adds. */
+enum pl_name_flags {
+	/* a TLS SNI from a QUIC client Initial, which user space decrypted
+	 * (runtime/flowtab.c): the kernel cannot */
+	PL_NAMEF_QUIC = 1u << 0,
+};
+
 struct pl_flow_name {
-	__u32 kind; /* enum pl_name_kind */
-	__u32 _pad;
+	__u32 kind;  /* enum pl_name_kind */
+	__u32 flags; /* enum pl_name_flags */
 	__u64 dns_time_ns; /* PL_NAME_DNS: the first response's dns.time, 0 if none */
 	char name[PL_NAME_MAX];
 };

@@ -8,7 +8,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "flowtab.h"
+#include "ifaces.h"
 #include "output/output.h"
+#include "parse/parse.h"
+#include "records/flow_key.h"
+#include "util/htab.h"
 #include "privacy/privacy.h"
 #include "util/log.h"
 #include "packet_skel.h"
@@ -19,6 +23,9 @@ _Static_assert(offsetof(struct pl_flow_val, tcp_flags) % 8 == 0, "tcp_flags alig
 _Static_assert(sizeof(struct pl_flow_key) == 48, "flow key layout");
 
 #define BATCH 4096
+/* cfg.quic: the ring that takes the QUIC Initials (1.2 kB and more each)
+ * between two reads, 100 ms apart at most: about 800 */
+#define QUIC_RING (1u << 20)
 
 const char *pl_flow_end_name(enum pl_flow_end why)
 {
@@ -41,6 +48,8 @@ void pl_flowtab_cfg_defaults(struct pl_flowtab_cfg *cfg)
 	cfg->table_entries = PL_TABLE_ENTRIES_DEFAULT;
 	cfg->flags = PL_FLOW_TABLE;
 	cfg->atomic = !(pc && *pc == '1');
+	cfg->quic = false;
+	cfg->ifs = NULL;
 }
 
 void pl_flowtab_cfg_opts(struct pl_flowtab_cfg *cfg, const struct pl_opts *o, uint32_t flags)
@@ -71,12 +80,19 @@ static struct bpf_map *table_map(struct packet_bpf *skel, int which)
 	case PL_TBL_IFACES:
 		return skel->maps.ifaces;
 	}
-	return NULL;
+	return NULL; /* PL_TBL_QUIC_SNIS is user space's */
 }
 
-/* Is a table in use under these flags? */
-static bool table_used(uint32_t flags, int which)
+static bool quic_on(const struct pl_flowtab_cfg *cfg)
 {
+	return cfg->quic && (cfg->flags & PL_FLOW_NAMES);
+}
+
+/* Is a table in use under this configuration? */
+static bool table_used(const struct pl_flowtab_cfg *cfg, int which)
+{
+	uint32_t flags = cfg->flags;
+
 	switch (which) {
 	case -1:
 		return flags & PL_FLOW_TABLE;
@@ -90,6 +106,8 @@ static bool table_used(uint32_t flags, int which)
 		return flags & PL_FLOW_NAMES;
 	case PL_TBL_IFACES:
 		return flags & PL_FLOW_IFACES;
+	case PL_TBL_QUIC_SNIS:
+		return quic_on(cfg);
 	}
 	return false;
 }
@@ -105,17 +123,23 @@ int pl_flowtab_configure(struct packet_bpf *skel, const struct pl_flowtab_cfg *c
 		struct bpf_map *m = table_map(skel, which);
 		uint32_t n = which == -1 ? cfg->flow_entries : cfg->table_entries;
 
+		if (!m)
+			continue;
 		if (which == PL_TBL_IFACES)
 			n = 4096; /* interfaces x protocols */
 		err = err ?: bpf_map__set_type(m, type);
-		if (table_used(cfg->flags, which))
+		if (table_used(cfg, which))
 			err = err ?: bpf_map__set_max_entries(m, n);
 	}
 	if ((cfg->flags & PL_FLOW_NAMES) && (cfg->flags & PL_FLOW_TABLE))
 		err = err ?: bpf_map__set_max_entries(skel->maps.flow_names, cfg->table_entries);
-	/* flows, top and agent send no records: the smallest ring will do */
+	/* flows, top and agent send no records: the smallest ring will do,
+	 * unless QUIC Initials come up for their names */
+	skel->rodata->quic_initials = quic_on(cfg);
 	if (!skel->rodata->emit_records && page > 0)
-		err = err ?: bpf_map__set_max_entries(skel->maps.events, (uint32_t)page);
+		err = err ?: bpf_map__set_max_entries(skel->maps.events, quic_on(cfg)
+									 ? QUIC_RING
+									 : (uint32_t)page);
 	if (err)
 		pl_err("cannot size the flow tables: %s", strerror(-err));
 	return err;
@@ -125,7 +149,9 @@ uint32_t pl_flowtab_max_entries(const struct pl_flowtab *t, int which)
 {
 	struct bpf_map *m = table_map(t->skel, which);
 
-	return m && table_used(t->cfg.flags, which) ? bpf_map__max_entries(m) : 0;
+	if (which == PL_TBL_QUIC_SNIS)
+		return t->quic_snis ? t->quic_snis->cap : 0;
+	return m && table_used(&t->cfg, which) ? bpf_map__max_entries(m) : 0;
 }
 
 int pl_flowtab_open(struct pl_flowtab *t, struct packet_bpf *skel, const struct pl_flowtab_cfg *cfg)
@@ -145,7 +171,16 @@ int pl_flowtab_open(struct pl_flowtab *t, struct packet_bpf *skel, const struct 
 	t->keys = malloc(t->buf_keys);
 	t->vals = malloc(t->buf_vals);
 	t->one = malloc((size_t)t->ncpu * ((vmax + 7) & ~(size_t)7));
-	if (!t->keys || !t->vals || !t->one) {
+	if (quic_on(cfg)) {
+		t->quic_snis = calloc(1, sizeof(*t->quic_snis));
+		if (t->quic_snis && pl_htab_init(t->quic_snis, sizeof(struct pl_name_key),
+						 sizeof(__u64), cfg->table_entries)) {
+			pl_htab_free(t->quic_snis);
+			free(t->quic_snis);
+			t->quic_snis = NULL;
+		}
+	}
+	if (!t->keys || !t->vals || !t->one || (quic_on(cfg) && !t->quic_snis)) {
 		pl_flowtab_close(t);
 		return -ENOMEM;
 	}
@@ -154,6 +189,12 @@ int pl_flowtab_open(struct pl_flowtab *t, struct packet_bpf *skel, const struct 
 
 void pl_flowtab_close(struct pl_flowtab *t)
 {
+	ring_buffer__free(t->rb);
+	t->rb = NULL;
+	if (t->quic_snis)
+		pl_htab_free(t->quic_snis);
+	free(t->quic_snis);
+	t->quic_snis = NULL;
 	free(t->keys);
 	free(t->vals);
 	free(t->one);
@@ -179,6 +220,13 @@ int pl_flowtab_load(const struct pl_filter *filter, const struct pl_flowtab_cfg 
 		goto fail;
 	if (pl_flowtab_open(t, s, cfg)) {
 		pl_err("out of memory");
+		ret = PL_EXIT_RUNTIME;
+		goto fail;
+	}
+	/* the QUIC Initials of an L7 filter are judged here, decrypted */
+	t->l7_filter = filter->needs_l7 ? filter : NULL;
+	if (quic_on(cfg) && !pl_flowtab_ring(t, NULL, NULL)) {
+		pl_flowtab_close(t);
 		ret = PL_EXIT_RUNTIME;
 		goto fail;
 	}
@@ -383,6 +431,202 @@ static long walk_map(struct pl_flowtab *t, const struct walk *w)
 	}
 }
 
+/* ---- QUIC names (cfg.quic) ----
+ *
+ * The kernel cannot read a QUIC client Initial's SNI: the ClientHello is
+ * encrypted with keys user space derives (parse/quic_initial.c). With
+ * cfg.quic the kernel counts the Initial in the tables as any packet and
+ * sends it up whole (packet.bpf.c, quic_up()); here it is decrypted, its
+ * SNI counted in quic_snis and made its flow's name, marked as QUIC
+ * (PL_NAMEF_QUIC). A filter with L7 terms cannot be judged in the kernel
+ * for an Initial: the kernel then leaves its accounting too, and
+ * quic_account() does it here once the filter took the decrypted record.
+ */
+
+/* One more of a per-CPU counter of flow_counters, on CPU 0's slot. */
+static void bump_counter(struct pl_flowtab *t, __u32 which)
+{
+	int fd = bpf_map__fd(t->skel->maps.flow_counters), ncpu = libbpf_num_possible_cpus();
+	__u64 *v = ncpu > 0 ? calloc((size_t)ncpu, sizeof(*v)) : NULL;
+
+	if (v && !bpf_map_lookup_elem(fd, &which, v)) {
+		v[0]++;
+		bpf_map_update_elem(fd, &which, v, BPF_ANY);
+	}
+	free(v);
+}
+
+/* One more packet of `bytes` in a table whose values start with {packets,
+ * bytes} (sources, ports, ifaces), on the first CPU's value of a per-CPU
+ * table. The update is not atomic: a packet the kernel counts in the same
+ * entry meanwhile may be lost, which only an L7 filter's matches can do. */
+static void add_packet(struct pl_flowtab *t, struct bpf_map *m, const void *key, uint64_t bytes,
+		       __u32 new_counter)
+{
+	int fd = bpf_map__fd(m);
+	__u64 *v = t->one;
+
+	if (bpf_map_lookup_elem(fd, key, v)) {
+		memset(v, 0, (size_t)t->ncpu * stride(bpf_map__value_size(m)));
+		bump_counter(t, new_counter);
+	}
+	v[0]++;
+	v[1] += bytes;
+	if (bpf_map_update_elem(fd, key, v, BPF_ANY))
+		bump_counter(t, PL_FCNT_TABLE_FAIL);
+}
+
+/* flow_account() for an Initial the filter took here: p is the record,
+ * fp the packet its flow is of (p's inner one with --inner), k its key. */
+static void quic_account(struct pl_flowtab *t, const struct pl_pkt *p, const struct pl_pkt *fp,
+			 const struct pl_flow_key *k, const struct pl_frame_event *h)
+{
+	uint32_t flags = t->cfg.flags;
+	struct pl_flow_val *v = t->one;
+	int fd = bpf_map__fd(t->skel->maps.flows);
+
+	if (flags & PL_FLOW_IFACES) {
+		struct pl_iface_key ik = { .ifindex = h->ifindex };
+
+		ik.ip_ver = (p->present & PL_HAS_IP6) ? 6 : (p->present & PL_HAS_IP4) ? 4 : 0;
+		ik.proto = (p->present & PL_HAS_IP6_L4) ? p->l4_proto : ik.ip_ver ? p->ip_proto : 0;
+		add_packet(t, t->skel->maps.ifaces, &ik, h->frame_len, PL_FCNT_IFACE_NEW);
+	}
+	if (flags & PL_FLOW_TABLE) {
+		if (bpf_map_lookup_elem(fd, k, t->one)) {
+			memset(t->one, 0, (size_t)t->ncpu * stride(sizeof(*v)));
+			bump_counter(t, PL_FCNT_FLOW_NEW);
+		}
+		if (!v->packets) {
+			v->first_ns = v->last_ns = h->ts_mono_ns;
+			v->ttl_min = v->ttl_max = fp->ip_ttl;
+		}
+		v->packets++;
+		v->bytes += h->frame_len;
+		if (h->ts_mono_ns > v->last_ns)
+			v->last_ns = h->ts_mono_ns;
+		if (fp->ip_ttl < v->ttl_min)
+			v->ttl_min = fp->ip_ttl;
+		if (fp->ip_ttl > v->ttl_max)
+			v->ttl_max = fp->ip_ttl;
+		if (bpf_map_update_elem(fd, k, t->one, BPF_ANY))
+			bump_counter(t, PL_FCNT_FLOW_FAIL);
+	}
+	if (flags & PL_FLOW_SOURCES) {
+		struct pl_src_key sk = { .ip_ver = k->ip_ver };
+
+		memcpy(sk.addr, fp->ip_src, sizeof(sk.addr));
+		add_packet(t, t->skel->maps.sources, &sk, h->frame_len, PL_FCNT_SRC_NEW);
+	}
+	if ((flags & PL_FLOW_PORTS) && (fp->present & PL_HAS_UDP)) {
+		struct pl_port_key pk = { .proto = 17, .port = fp->dport };
+
+		add_packet(t, t->skel->maps.ports, &pk, h->frame_len, PL_FCNT_PORT_NEW);
+	}
+}
+
+/* The Initial's SNI: counted, and its flow's name unless it has one. */
+static void quic_name(struct pl_flowtab *t, const struct pl_pkt *p, const struct pl_flow_key *k)
+{
+	struct pl_flow_name fn = { .kind = PL_NAME_SNI, .flags = PL_NAMEF_QUIC };
+	size_t len = p->l7.tls.sni_len < PL_NAME_MAX ? p->l7.tls.sni_len : PL_NAME_MAX;
+	__u64 *n;
+
+	memcpy(fn.name, p->l7.tls.sni, len);
+	n = pl_htab_find(t->quic_snis, fn.name);
+	if (!n) {
+		n = pl_htab_get(t->quic_snis, fn.name);
+		t->quic_created++;
+	}
+	(*n)++;
+	if ((t->cfg.flags & PL_FLOW_TABLE) &&
+	    !bpf_map_update_elem(bpf_map__fd(t->skel->maps.flow_names), k, &fn, BPF_NOEXIST))
+		bump_counter(t, PL_FCNT_FLOWNAME_NEW);
+}
+
+static int quic_frame(struct pl_flowtab *t, const void *data, size_t size)
+{
+	static struct pl_pkt p, inner;
+	const struct pl_pkt *fp = &p;
+	struct pl_frame_event h;
+	struct pl_flow_key k = { 0 };
+	__u16 linktype;
+
+	memcpy(&h, data, sizeof(h));
+	if (h.frame_len > size - sizeof(h))
+		return 0;
+	t->quic_initials++;
+	linktype = t->cfg.ifs ? pl_ifaces_linktype(t->cfg.ifs, h.ifindex) : PL_LINK_ETHERNET;
+	if (!pl_parse_frame_match(&p, t->l7_filter, (enum pl_linktype)linktype,
+				  (const uint8_t *)data + sizeof(h), h.frame_len, h.frame_len))
+		return 0;
+	if ((t->cfg.flags & PL_FLOW_INNER) && pl_pkt_inner(&p, &inner))
+		fp = &inner;
+	if (!(fp->present & (PL_HAS_IP4 | PL_HAS_IP6)))
+		return 0;
+	pl_flow_key_of(fp, h.ifindex, &k);
+	if (t->l7_filter)
+		quic_account(t, &p, fp, &k, &h);
+	if (!(p.present & PL_HAS_TLS_SNI) || !p.l7.tls.sni_len)
+		return 0;
+	t->quic_named++;
+	quic_name(t, &p, &k);
+	return 0;
+}
+
+static int on_ring(void *ctx, void *data, size_t size)
+{
+	struct pl_flowtab *t = ctx;
+	__u16 type;
+
+	if (size < sizeof(type))
+		return 0;
+	memcpy(&type, data, sizeof(type)); /* the kernel owns the ring's memory */
+	if (type == PL_EV_QUIC_FRAME && size >= sizeof(struct pl_frame_event))
+		return t->quic_snis ? quic_frame(t, data, size) : 0;
+	return t->other ? t->other(t->other_ctx, data, size) : 0;
+}
+
+struct ring_buffer *pl_flowtab_ring(struct pl_flowtab *t, int (*fn)(void *, void *, size_t),
+				    void *ctx)
+{
+	t->other = fn;
+	t->other_ctx = ctx;
+	if (!t->rb)
+		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_ring, t, NULL);
+	if (!t->rb)
+		pl_err("cannot set up the ring buffer: %s", strerror(errno));
+	return t->rb;
+}
+
+int pl_flowtab_poll(struct pl_flowtab *t)
+{
+	int n = t->rb ? ring_buffer__consume(t->rb) : 0;
+
+	return n < 0 && n != -EINTR ? n : 0;
+}
+
+int pl_flowtab_ring_fd(const struct pl_flowtab *t)
+{
+	return t->rb ? ring_buffer__epoll_fd(t->rb) : -1;
+}
+
+/* The QUIC names, as walk_map() hands out a kernel name table's. */
+static long walk_quic(struct pl_flowtab *t, pl_entry_fn fn, void *ctx)
+{
+	struct walk w = { .name = true, .out = true, .fn = fn, .ctx = ctx };
+	struct pl_name_val v;
+	uint32_t i;
+
+	for (i = 0; i < t->quic_snis->n; i++) {
+		memcpy(v.name, pl_htab_key(t->quic_snis, i), sizeof(v.name));
+		memcpy(&v.packets, pl_htab_val(t->quic_snis, i), sizeof(v.packets));
+		if (deliver(&w, NULL, &v))
+			return i + 1;
+	}
+	return i;
+}
+
 /* ---- flows ---- */
 
 struct expire_ctx {
@@ -474,6 +718,10 @@ long pl_flowtab_expire(struct pl_flowtab *t, uint64_t now_mono_ns, uint64_t idle
 
 	if (!(t->cfg.flags & PL_FLOW_TABLE))
 		return 0;
+	/* the names of the QUIC flows that leave now are in */
+	n = pl_flowtab_poll(t);
+	if (n < 0)
+		return n;
 	pl_flowtab_read_counters(t);
 	created = t->counters[PL_FCNT_FLOW_NEW];
 	n = walk_map(t, &w);
@@ -523,7 +771,18 @@ long pl_flowtab_walk(struct pl_flowtab *t, enum pl_table which, pl_entry_fn fn, 
 	uint64_t created;
 	long n;
 
-	if (!m || !table_used(t->cfg.flags, which))
+	if (which == PL_TBL_QUIC_SNIS && t->quic_snis) {
+		n = pl_flowtab_poll(t);
+		if (n < 0)
+			return n;
+		n = walk_quic(t, fn, ctx);
+		t->tbl_entries[which] = (uint64_t)n;
+		if (t->quic_created > (uint64_t)n &&
+		    t->quic_created - (uint64_t)n > t->tbl_evictions[which])
+			t->tbl_evictions[which] = t->quic_created - (uint64_t)n;
+		return n;
+	}
+	if (!m || !table_used(&t->cfg, which))
 		return 0;
 	w.fd = bpf_map__fd(m);
 	w.ksz = bpf_map__key_size(m);

@@ -15,6 +15,9 @@
 #include "records/flow_record.h"
 
 struct packet_bpf;
+struct pl_ifaces;
+struct pl_htab;
+struct ring_buffer;
 
 #define PL_FLOW_ENTRIES_DEFAULT	  65536
 #define PL_TABLE_ENTRIES_DEFAULT  16384
@@ -26,6 +29,11 @@ struct pl_flowtab_cfg {
 	uint32_t table_entries; /* sources, ports, snis, dns_names, http_hosts */
 	uint32_t flags;		/* enum pl_flow_flags, without PL_FLOW_ATOMIC */
 	bool atomic;		/* shared values with atomic adds */
+	/* with PL_FLOW_NAMES: the kernel sends QUIC client Initials up whole
+	 * and their SNIs are counted here (the QUIC names, below) */
+	bool quic;
+	/* the interfaces watched: the link type of a QUIC Initial's frame */
+	const struct pl_ifaces *ifs;
 };
 
 /* Shared values with atomic adds unless PKTLENS_FLOW_PERCPU=1
@@ -112,6 +120,9 @@ enum pl_table {
 	PL_TBL_DNS,
 	PL_TBL_HTTP,
 	PL_TBL_IFACES,
+	/* TLS SNIs of QUIC client Initials, which user space decrypts: a
+	 * table of user space's (cfg.quic), walked as the kernel's are */
+	PL_TBL_QUIC_SNIS,
 	PL_TBL__COUNT,
 };
 
@@ -130,6 +141,16 @@ struct pl_flowtab {
 	uint64_t tbl_entries[PL_TBL__COUNT];
 	uint64_t tbl_evictions[PL_TBL__COUNT];
 	__u64 counters[PL_FCNT__COUNT]; /* flow_counters at the last read */
+	/* cfg.quic: the ring buffer of the packet programs, where the kernel
+	 * sends QUIC client Initials (PL_EV_QUIC_FRAME); other records go to
+	 * `other` (the agent's alerts) */
+	struct ring_buffer *rb;
+	int (*other)(void *ctx, void *data, size_t size);
+	void *other_ctx;
+	const struct pl_filter *l7_filter; /* a filter the kernel could not judge them by */
+	struct pl_htab *quic_snis;	   /* struct pl_name_key -> __u64 packets */
+	uint64_t quic_created;		   /* entries made in quic_snis */
+	uint64_t quic_initials, quic_named; /* read; of those, with an SNI that matched */
 };
 
 /* After load. Returns 0 or -ENOMEM. */
@@ -146,6 +167,16 @@ struct pl_filter;
 int pl_flowtab_load(const struct pl_filter *filter, const struct pl_flowtab_cfg *cfg,
 		    void (*before_load)(struct packet_bpf *skel, void *ctx), void *ctx,
 		    struct packet_bpf **skel, struct pl_flowtab *t);
+
+/* cfg.quic: reads the QUIC Initials the kernel sent up, as pl_flowtab_expire()
+ * and pl_flowtab_walk() do first. Returns 0 or a negative errno. */
+int pl_flowtab_poll(struct pl_flowtab *t);
+/* The ring buffer's epoll fd, to wait on (-1: none). */
+int pl_flowtab_ring_fd(const struct pl_flowtab *t);
+/* The agent's alerts: records of the ring other than QUIC Initials go to
+ * fn. Makes the ring when cfg.quic did not. NULL after a message. */
+struct ring_buffer *pl_flowtab_ring(struct pl_flowtab *t, int (*fn)(void *, void *, size_t),
+				    void *ctx);
 
 /* Exports and removes the flows idle for idle_ns or open for active_ns
  * (all of them when `all`), calling fn for each. Also updates the flow

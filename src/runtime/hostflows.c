@@ -149,6 +149,9 @@ static void note_name(struct host_flow *hf, const struct pl_pkt *p)
 	if (len > PL_NAME_MAX)
 		len = PL_NAME_MAX;
 	hf->name.kind = kind;
+	/* an SNI the parse decrypted from a QUIC Initial, as live */
+	if (kind == PL_NAME_SNI && (p->present & PL_HAS_QUIC))
+		hf->name.flags = PL_NAMEF_QUIC;
 	hf->name.dns_time_ns = kind == PL_NAME_DNS ? p->l7.dns.time_ns : 0;
 	memcpy(hf->name.name, name, len);
 }

@@ -110,8 +110,7 @@ struct agent {
 static void kernel_down(struct agent *a)
 {
 	pl_ifaces_close(&a->ifs);
-	ring_buffer__free(a->rb);
-	a->rb = NULL;
+	a->rb = NULL; /* the flow table's, closed with it */
 	pl_det_unpin(a->skel);
 	if (a->t_open)
 		pl_flowtab_close(&a->t);
@@ -223,12 +222,9 @@ static int detect_start(struct agent *a)
 	if (ret)
 		return ret;
 	pl_det_pin(a->skel, "agent"); /* warns itself; the drop list then stays private */
-	a->rb = ring_buffer__new(bpf_map__fd(a->skel->maps.events), on_alert, a, NULL);
-	if (!a->rb) {
-		pl_err("cannot set up the ring buffer: %s", strerror(errno));
-		return PL_EXIT_RUNTIME;
-	}
-	return 0;
+	/* one reader of the ring: QUIC Initials to the flow table, alerts here */
+	a->rb = pl_flowtab_ring(&a->t, on_alert, a);
+	return a->rb ? 0 : PL_EXIT_RUNTIME;
 }
 
 static uint64_t count_keys(int fd, size_t ksz)
@@ -291,10 +287,13 @@ static int kernel_up(struct agent *a, const struct pl_ifaces *known)
 	fc.flags = PL_FLOW_TABLE | PL_FLOW_SOURCES | PL_FLOW_PORTS | PL_FLOW_NAMES | PL_FLOW_IFACES;
 	fc.flow_entries = a->cfg.flow_entries;
 	fc.table_entries = a->cfg.table_entries;
+	fc.quic = true; /* QUIC SNIs, in the tables and flow records */
+	fc.ifs = &a->ifs;
 	ret = pl_flowtab_load(&filter, &fc, detect_prepare, a, &a->skel, &a->t);
 	if (ret)
 		return ret;
 	a->t_open = true;
+	a->rb = a->t.rb;
 	ret = detect_start(a);
 	if (ret) {
 		kernel_down(a);
@@ -549,6 +548,7 @@ static void read_metrics(struct agent *a, struct pl_metrics *m, struct iface_sum
 	m->top_n = a->cfg.top_n;
 	for (i = 0; i < PL_TOP_TABLES; i++)
 		read_top(a, (enum pl_table)i, &m->top[i]);
+	read_top(a, PL_TBL_QUIC_SNIS, &m->top_quic);
 
 	for (i = PL_RULE_NONE + 1; i < PL_RULE__COUNT; i++)
 		m->alerts[i - 1] = a->alerts[i];

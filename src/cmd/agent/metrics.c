@@ -56,7 +56,7 @@ static const char *table_name(unsigned i)
 {
 	static const char *const names[PL_METRIC_TABLES] = { "flows", "sources",   "ports",
 							     "snis",  "dns_names", "http_hosts",
-							     "ifaces" };
+							     "ifaces", "quic_snis" };
 
 	return names[i];
 }
@@ -139,9 +139,10 @@ static void iface_samples(struct pl_text *x, const struct family *f, const struc
 	}
 }
 
-static void top_samples(struct pl_text *x, const struct family *f, const struct pl_metrics *m)
+/* transport: the SNIs' "tcp" or "quic" (NULL for the other tables) */
+static void top_items(struct pl_text *x, const struct family *f, const struct pl_top *t,
+		      const char *transport)
 {
-	const struct pl_top *t = &m->top[f->table];
 	char buf[64], pb[8];
 	size_t i;
 
@@ -164,9 +165,21 @@ static void top_samples(struct pl_text *x, const struct family *f, const struct 
 			pl_text_printf(x, "%s=\"", f->label);
 			pl_text_label(x, (const char *)it->key, pl_name_len((const char *)it->key));
 			pl_text_printf(x, "\"");
+			if (transport)
+				pl_text_printf(x, ",transport=\"%s\"", transport);
 		}
 		pl_text_printf(x, "} %llu\n", (unsigned long long)v);
 	}
+}
+
+/* TLS SNIs come over TCP (the kernel's table) or QUIC (user space's) */
+static void top_samples(struct pl_text *x, const struct family *f, const struct pl_metrics *m)
+{
+	bool sni = f->table == PL_TBL_SNIS;
+
+	top_items(x, f, &m->top[f->table], sni ? "tcp" : NULL);
+	if (sni)
+		top_items(x, f, &m->top_quic, "quic");
 }
 
 static void attached_samples(struct pl_text *x, const struct family *f, const struct pl_metrics *m)
@@ -325,7 +338,8 @@ static const struct family families[] = {
 	{ "pktlens_evictions_total", COUNTER,
 	  "Entries a full LRU table dropped to make room, by table (estimated at each scan).",
 	  TABLES(evictions) },
-	{ "pktlens_table_entries", GAUGE, "Entries in each kernel table at the last scan.",
+	{ "pktlens_table_entries", GAUGE,
+	  "Entries in each table at the last scan (the kernel's; quic_snis is user space's).",
 	  TABLES(entries) },
 	{ "pktlens_table_max_entries", GAUGE, "Size of each kernel table.", TABLES(max_entries) },
 	{ "pktlens_table_fill_ratio", GAUGE, "Entries / size of each kernel table.",
@@ -340,7 +354,8 @@ static const struct family families[] = {
 	  TOP(PL_TBL_PORTS, 0, NULL) },
 	{ "pktlens_top_destination_port_bytes", GAUGE, "Top destination ports: bytes",
 	  TOP(PL_TBL_PORTS, 1, NULL) },
-	{ "pktlens_top_tls_sni_packets", GAUGE, "Top TLS server names (ClientHellos): packets",
+	{ "pktlens_top_tls_sni_packets", GAUGE,
+	  "Top TLS server names (ClientHellos) over TCP and QUIC (Initials): packets",
 	  TOP(PL_TBL_SNIS, 0, "sni") },
 	{ "pktlens_top_dns_query_packets", GAUGE, "Top DNS query names (messages): packets",
 	  TOP(PL_TBL_DNS, 0, "name") },

@@ -33,7 +33,8 @@ struct pl_top_item {
 	uint64_t packets, bytes, syns;
 };
 
-/* The tables the top-N gauges show: sources, ports, SNIs, DNS, HTTP. */
+/* The tables the top-N gauges show: sources, ports, SNIs, DNS, HTTP; the
+ * SNIs of QUIC Initials go with the other SNIs (transport="quic"). */
 #define PL_TOP_TABLES (PL_TBL_HTTP + 1)
 
 struct pl_top {
@@ -65,6 +66,7 @@ struct pl_metrics {
 	double fill_ratio[PL_METRIC_TABLES];
 	unsigned top_n;
 	struct pl_top top[PL_TOP_TABLES];
+	struct pl_top top_quic; /* PL_TBL_QUIC_SNIS */
 	uint64_t alerts[PL_RULE__COUNT - 1]; /* by rule - 1 */
 	uint64_t alerts_lost, droplist_blocks;
 	uint64_t droplist_dropped[2]; /* the drop list, the rate limit */
