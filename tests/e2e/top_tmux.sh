@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `pktlens top` under tmux at 80x24: after bounded lab traffic the screen
-# shows the expected top source and SNI, rates move while a flow runs, keys
+# shows the expected top source and SNIs (over TCP and QUIC), rates move while a flow runs, keys
 # switch the view and the sort, q quits and gives the terminal back.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,6 +11,7 @@ SOCK=pktlens-test-$$ # a tmux server of our own
 TMUX_CMD=(tmux -L "$SOCK")
 
 cleanup() {
+	kill_bg
 	"${TMUX_CMD[@]}" kill-server 2>/dev/null
 	$LAB down >/dev/null 2>&1
 	rm -rf "$TMP"
@@ -95,12 +96,27 @@ first=$(sed -n 4p "$TMP/screen.txt" | awk '{print $1}')
 [ "$first" = "198.18.0.2" ] && ok "top-top-source: $(sed -n 4p "$TMP/screen.txt" | tr -s ' ')" ||
 	bad "top-top-source: first row '$first': $(sed -n 3,6p "$TMP/screen.txt")"
 
-# 4 = TLS SNIs: the lab's name
+# 4 = TLS SNIs: the lab's name over TCP, and a QUIC connection's random
+# one, which user space decrypted from its Initial
 "${TMUX_CMD[@]}" send-keys -t top 4
-if wait_screen 5 '^www\.lab\.test +[0-9]+'; then
+if wait_screen 5 '^www\.lab\.test +tcp +[0-9]+'; then
 	ok "top-sni: $(grep -m1 '^www.lab.test' "$TMP/screen.txt" | tr -s ' ')"
 else
 	bad "top-sni: $(sed -n 1,6p "$TMP/screen.txt")"
+fi
+if ! command -v gtlsclient >/dev/null || ! command -v gtlsserver >/dev/null; then
+	skip top-sni-quic "gtlsclient/gtlsserver are not installed (scripts/deps.sh)"
+elif ! quic_server "$TMP"; then
+	bad "top-sni-quic: gtlsserver did not bind UDP 443: $(tail -3 "$TMP/quic-server.log")"
+else
+	QSNI="t$RANDOM$RANDOM.lab.test"
+	quic_client "$TMP" "$QSNI" || bad "top-sni-quic: gtlsclient failed: $(tail -3 "$TMP/client.$QSNI.log")"
+	if wait_screen 5 "^${QSNI//./\\.} +quic +1 "; then
+		ok "top-sni-quic: $(grep -m1 "^$QSNI" "$TMP/screen.txt" | tr -s ' ')"
+	else
+		bad "top-sni-quic: $(sed -n 1,8p "$TMP/screen.txt")"
+	fi
+	kill_bg
 fi
 # Tab moves on (DNS), b sorts by bytes
 "${TMUX_CMD[@]}" send-keys -t top Tab
