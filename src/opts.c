@@ -365,7 +365,7 @@ static const struct pl_opt_def opt_defs[] = {
 	{ .name = "inner",
 	  .type = PL_T_FLAG,
 	  .off = OFF(inner),
-	  .cmds = PL_CMD_READ | PL_CMD_FLOWS | PL_CMD_TOP,
+	  .cmds = PL_CMD_READ | PL_CMD_FLOWS | PL_CMD_TOP | PL_CMD_AGENT,
 	  .group = G_FLOWS,
 	  .help = "key a tunnelled packet (VXLAN, Geneve, GRE, IP in IP) on its inner packet's "
 		  "5-tuple, not the tunnel's" },

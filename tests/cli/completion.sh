@@ -52,7 +52,7 @@ has() {
 expect commands "pktlens " agent block detect flows read tcp top watch --help
 expect command-prefix "pktlens w" watch
 expect agent-kafka "pktlens agent --ka" --kafka
-expect agent-options-k "pktlens agent --i" --idle-timeout --ipfix --interface
+expect agent-options-k "pktlens agent --i" --idle-timeout --inner --ipfix --interface
 has watch-options "pktlens watch --" --interface --mode --json --write --snaplen --help
 expect mode "pktlens watch -i lo --mode x" xdp xdp-generic
 has interface "pktlens watch -i l" lo

@@ -2,7 +2,8 @@
 # Tunnels live (issue 12): a VXLAN device between the lab's namespaces with
 # real curl, dig and openssl inside it; `watch` on the underlay veth shows
 # the inner HTTP Host, DNS name and SNI under pktlens.inner, an `inner`
-# filter selects in the kernel, and `flows --inner` keys on the inner
+# filter selects in the kernel, and `flows --inner` (the agent's
+# flows.inner) keys on the inner
 # 5-tuple. This kernel has no gre, ipip, sit, ip6tnl or geneve devices:
 # those tunnels (and MPLS) come as crafted frames (crafted-tunnels.pcap)
 # replayed onto the lab veth, and watch must give the records read gives.
@@ -90,15 +91,36 @@ n=$(count '."pktlens.inner"."tcp.dstport" == 443 and ."vxlan.vni" == '$VNI "$TMP
 	ok "tunnels: the kernel's inner filter keeps the inner ClientHello only ($all records)" ||
 	bad "tunnels: inner filter: $n of $all records are the inner ClientHello"
 
-# 3. flows --inner: the inner TLS connection is a flow of its own
+# 3. flows --inner: the inner TLS connection is a flow of its own; the
+# agent's flows.inner does the same for its log, and without it the agent
+# sees only the tunnel's flows
 start_bg "$TMP/flows.json" "watching pls0" 5 ip netns exec "$SRV_NS" "$PKTLENS" flows -i pls0 \
 	--inner --json --duration 30
 FPID=$BG_PID
+printf 'interfaces: [pls0]\nflows:\n  inner: true\nmetrics:\n  listen: off\nlog:\n  file: %s\n' \
+	"$TMP/agent-inner.log" >"$TMP/agent-inner.yaml"
+start_bg "$TMP/ai" "watching pls0" 10 ip netns exec "$SRV_NS" "$PKTLENS" agent \
+	-c "$TMP/agent-inner.yaml" --duration 30
+APID=$BG_PID
+start_bg "$TMP/ao" "watching pls0" 10 ip netns exec "$SRV_NS" "$PKTLENS" agent -i pls0 \
+	--metrics off --log "$TMP/agent-outer.log" --duration 30
+OPID=$BG_PID
 traffic
 stop "$FPID"
-n=$(count '."destination.ip" == "'$VX4_SRV'" and ."destination.port" == 443' "$TMP/flows.json")
+kill -TERM "$APID" "$OPID" 2>/dev/null
+wait "$APID" "$OPID" 2>/dev/null
+TLS_IN='."destination.ip" == "'$VX4_SRV'" and ."destination.port" == 443'
+n=$(count "$TLS_IN" "$TMP/flows.json")
 [ "$n" -ge 1 ] && ok "tunnels: flows --inner has the inner TLS flow to $VX4_SRV:443" ||
 	bad "tunnels: flows --inner: no flow to $VX4_SRV:443 in $(head -c 300 "$TMP/flows.json")"
+n=$(count "$TLS_IN and .\"tls.client.server_name\" == \"vxtls.lab.test\"" "$TMP/agent-inner.log")
+o=$(count "$TLS_IN" "$TMP/agent-outer.log")
+v=$(count '."destination.port" == 4789' "$TMP/agent-outer.log")
+if [ "$n" -ge 1 ] && [ "$o" = 0 ] && [ "$v" -ge 1 ]; then
+	ok "tunnels: agent flows.inner logs the inner TLS flow to $VX4_SRV:443 (named vxtls.lab.test); without it, only VXLAN flows ($v)"
+else
+	bad "tunnels: agent flows.inner: $n inner TLS flows; without it $o inner, $v VXLAN: $(head -c 300 "$TMP/agent-inner.log") $(cat "$TMP/ai.err")"
+fi
 
 # 4. GRE, Geneve, IP in IP, 6in4, 4in6 and MPLS: crafted frames replayed
 # onto the veth; watch must print what read prints of the same frames

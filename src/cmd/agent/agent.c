@@ -284,7 +284,8 @@ static int kernel_up(struct agent *a, const struct pl_ifaces *known)
 	if (ret)
 		return ret;
 	pl_flowtab_cfg_defaults(&fc);
-	fc.flags = PL_FLOW_TABLE | PL_FLOW_SOURCES | PL_FLOW_PORTS | PL_FLOW_NAMES | PL_FLOW_IFACES;
+	fc.flags = PL_FLOW_TABLE | PL_FLOW_SOURCES | PL_FLOW_PORTS | PL_FLOW_NAMES | PL_FLOW_IFACES |
+		   (a->cfg.inner ? PL_FLOW_INNER : 0);
 	fc.flow_entries = a->cfg.flow_entries;
 	fc.table_entries = a->cfg.table_entries;
 	fc.quic = true; /* QUIC SNIs, in the tables and flow records */

@@ -514,6 +514,8 @@ static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_
 			return set_seconds(x, v, full, &c->idle_timeout);
 		if (!strcmp(key, "active_timeout"))
 			return set_seconds(x, v, full, &c->active_timeout);
+		if (!strcmp(key, "inner"))
+			return set_bool(x, v, full, &c->inner);
 	} else if (!strcmp(sect, "metrics")) {
 		if (!strcmp(key, "listen")) {
 			ret = set_str_or_off(x, v, full, &c->metrics);
@@ -845,6 +847,8 @@ int pl_agent_config_load_stream(struct pl_agent_config *c, const char *path, FIL
 		c->tcp = true;
 	if (o->dns)
 		c->dns = true;
+	if (o->inner)
+		c->inner = true;
 	if (o->dns_timeout)
 		c->dns_timeout = o->dns_timeout;
 	if (o->filter && dup_into(&c->filter, o->filter))
@@ -987,6 +991,7 @@ bool pl_agent_config_kernel_differs(const struct pl_agent_config *a,
 	if (a->n_ifaces != b->n_ifaces || a->mode != b->mode ||
 	    a->flow_entries != b->flow_entries || a->table_entries != b->table_entries ||
 	    str_differs(a->filter, b->filter) || a->detect != b->detect || a->dns != b->dns ||
+	    a->inner != b->inner ||
 	    (a->detect && memcmp(&a->det, &b->det, sizeof(a->det))) || a->n_allow != b->n_allow)
 		return true;
 	for (i = 0; i < a->n_allow; i++)
