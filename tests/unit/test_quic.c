@@ -55,34 +55,34 @@ static size_t client_hello(uint8_t *b, const char *sni, const char *alpn)
 
 /* ---- tests ---- */
 
-static void test_rfc_keys(void)
+/* The Initial keys of version v for RFC_DCID against the RFC's (hex). */
+static void check_keys(uint32_t v, const char *key, const char *iv, const char *hp)
 {
-	static const uint8_t key[16] = { 0x1f, 0x36, 0x96, 0x13, 0xdd, 0x76, 0xd5, 0x46,
-					 0x77, 0x30, 0xef, 0xcb, 0xe3, 0xb1, 0xa2, 0x2d };
-	static const uint8_t iv[12] = { 0xfa, 0x04, 0x4b, 0x2f, 0x42, 0xa3,
-					0xfd, 0x3b, 0x46, 0xfb, 0x25, 0x5c };
-	static const uint8_t hp[16] = { 0x9f, 0x50, 0x44, 0x9e, 0x04, 0xa0, 0xe8, 0x10,
-					0x28, 0x3a, 0x1e, 0x99, 0x33, 0xad, 0xed, 0xd2 };
+	uint8_t want[16];
 	struct pl_quic_keys k;
 
-	EQ(pl_quic_client_keys(1, RFC_DCID, sizeof(RFC_DCID), &k), 0);
-	MEM(k.key, key, 16);
-	MEM(k.iv, iv, 12);
-	MEM(k.hp, hp, 16);
+	EQ(pl_quic_client_keys(v, RFC_DCID, sizeof(RFC_DCID), &k), 0);
+	MEM(k.key, want, unhex(key, want));
+	MEM(k.iv, want, unhex(iv, want));
+	MEM(k.hp, want, unhex(hp, want));
 }
 
-static void test_rfc_decrypt(void)
+/* An RFC's protected client Initial of version v: header protection off
+ * (its unprotected header in hex), the tag checks, and the plaintext is
+ * the CRYPTO frame of RFC 9001's hello (both RFCs carry the same), then
+ * PADDING; one bit off, or the other version's keys, and it fails. */
+static void check_decrypt(const char *pkt_hex, uint32_t v, uint32_t other, const char *hdr_hex)
 {
 	static uint8_t pkt[1200], hdr[64], out[1200], want_hdr[22], want_body[128];
 	struct pl_quic_keys k;
 	size_t n = 0, i, wn;
 
-	EQ(unhex(rfc_initial_hex, pkt), 1200);
-	unhex("c300000001088394c8f03e5157080000449e00000002", want_hdr);
+	EQ(unhex(pkt_hex, pkt), 1200);
+	unhex(hdr_hex, want_hdr);
 	wn = unhex("060040f1010000ed0303ebf8fa56f12939b9584a3896472ec40bb863cfd3e86804fe3a47f0"
 		   "6a2b69484c00000413011302010000c000000010000e00000b6578616d706c652e636f6d",
 		   want_body);
-	EQ(pl_quic_client_keys(1, RFC_DCID, sizeof(RFC_DCID), &k), 0);
+	EQ(pl_quic_client_keys(v, RFC_DCID, sizeof(RFC_DCID), &k), 0);
 	/* packet number at 18: 1+4+1+8+1+1 (token) +2 (length) */
 	EQ(pl_quic_decrypt(&k, pkt, 18, 0x49e, hdr, out, &n), 0);
 	MEM(hdr, want_hdr, 22);
@@ -92,26 +92,43 @@ static void test_rfc_decrypt(void)
 		if (out[i])
 			break;
 	EQ(i, n);
+	EQ(pl_quic_client_keys(other, RFC_DCID, sizeof(RFC_DCID), &k), 0);
+	TRUE(pl_quic_decrypt(&k, pkt, 18, 0x49e, hdr, out, &n) != 0);
 	/* one bit off anywhere in the ciphertext: the tag fails */
+	EQ(pl_quic_client_keys(v, RFC_DCID, sizeof(RFC_DCID), &k), 0);
 	pkt[600] ^= 1;
 	TRUE(pl_quic_decrypt(&k, pkt, 18, 0x49e, hdr, out, &n) != 0);
 }
 
-static void test_rfc_record(void)
+static void test_rfc_keys(void)
 {
-	static uint8_t pkt[1200], f[1400];
-	struct pl_pkt p;
-	size_t n;
+	check_keys(1, "1f369613dd76d5467730efcbe3b1a22d", "fa044b2f42a3fd3b46fb255c",
+		   "9f50449e04a0e810283a1e9933adedd2");
+}
 
-	unhex(rfc_initial_hex, pkt);
-	n = wrap_udp(f, pkt, 1200, 50000, 443);
-	parse(&p, f, n, n);
+static void test_rfc_decrypt(void)
+{
+	check_decrypt(rfc_initial_hex, 1, 0x6b3343cf,
+		      "c300000001088394c8f03e5157080000449e00000002");
+}
+
+/* An RFC's client Initial to 443, its record: the header of version v
+ * and type, and RFC 9001's hello decrypted. pkt and f: the packet and
+ * the frame (*n bytes), for more. */
+static void check_record(const char *pkt_hex, uint32_t v, unsigned type, uint8_t *pkt,
+			 uint8_t *f, size_t *n)
+{
+	struct pl_pkt p;
+
+	unhex(pkt_hex, pkt);
+	*n = wrap_udp(f, pkt, 1200, 50000, 443);
+	parse(&p, f, *n, *n);
 	EQ(p.malformed, 0);
 	EQ(p.truncated, 0);
 	TRUE(p.present & PL_HAS_QUIC);
 	TRUE(p.present & PL_HAS_TLS);
-	EQ(p.l7.tls.quic.version, 1);
-	EQ(p.l7.tls.quic.type, 0);
+	EQ(p.l7.tls.quic.version, v);
+	EQ(p.l7.tls.quic.type, type);
 	EQ(p.l7.tls.quic.dcid_len, 8);
 	MEM(p.l7.tls.quic.dcid, RFC_DCID, 8);
 	EQ(p.l7.tls.quic.scid_len, 0);
@@ -124,6 +141,15 @@ static void test_rfc_record(void)
 	MEM(p.l7.tls.alpn, "\x04" "alpn", 5);
 	EQ(p.l7.tls.n_versions, 1);
 	EQ(p.l7.tls.versions[0], 0x0304);
+}
+
+static void test_rfc_record(void)
+{
+	static uint8_t pkt[1200], f[1400];
+	struct pl_pkt p;
+	size_t n;
+
+	check_record(rfc_initial_hex, 1, 0, pkt, f, &n);
 
 	/* the kernel's record (no decryption) keeps the header alone */
 	pl_parse_set_quic_decrypt(false);
@@ -145,41 +171,15 @@ static void test_rfc_record(void)
  * 0x0dede3de..., labels "quicv2 key", "quicv2 iv", "quicv2 hp"). */
 static void test_rfc9369_keys(void)
 {
-	static const uint8_t key[16] = { 0x8b, 0x1a, 0x0b, 0xc1, 0x21, 0x28, 0x42, 0x90,
-					 0xa2, 0x9e, 0x09, 0x71, 0xb5, 0xcd, 0x04, 0x5d };
-	static const uint8_t iv[12] = { 0x91, 0xf7, 0x3e, 0x23, 0x51, 0xd8,
-					0xfa, 0x91, 0x66, 0x0e, 0x90, 0x9f };
-	static const uint8_t hp[16] = { 0x45, 0xb9, 0x5e, 0x15, 0x23, 0x5d, 0x6f, 0x45,
-					0xa6, 0xb1, 0x9c, 0xbc, 0xb0, 0x29, 0x4b, 0xa9 };
-	struct pl_quic_keys k;
-
-	EQ(pl_quic_client_keys(0x6b3343cf, RFC_DCID, sizeof(RFC_DCID), &k), 0);
-	MEM(k.key, key, 16);
-	MEM(k.iv, iv, 12);
-	MEM(k.hp, hp, 16);
+	check_keys(0x6b3343cf, "8b1a0bc121284290a29e0971b5cd045d", "91f73e2351d8fa91660e909f",
+		   "45b95e15235d6f45a6b19cbcb0294ba9");
 }
 
-/* RFC 9369 A.2: header protection off (type bits 01: Initial in v2), the
- * tag checks, the plaintext is RFC 9001's */
+/* RFC 9369 A.2: type bits 01 are v2's Initial */
 static void test_rfc9369_decrypt(void)
 {
-	static uint8_t pkt[1200], hdr[64], out[1200], want_hdr[22], want_body[128];
-	struct pl_quic_keys k;
-	size_t n = 0, wn;
-
-	EQ(unhex(rfc9369_initial_hex, pkt), 1200);
-	unhex("d36b3343cf088394c8f03e5157080000449e00000002", want_hdr);
-	wn = unhex("060040f1010000ed0303ebf8fa56f12939b9584a3896472ec40bb863cfd3e86804fe3a47f0"
-		   "6a2b69484c00000413011302010000c000000010000e00000b6578616d706c652e636f6d",
-		   want_body);
-	EQ(pl_quic_client_keys(0x6b3343cf, RFC_DCID, sizeof(RFC_DCID), &k), 0);
-	EQ(pl_quic_decrypt(&k, pkt, 18, 0x49e, hdr, out, &n), 0);
-	MEM(hdr, want_hdr, 22);
-	EQ(n, 1162);
-	MEM(out, want_body, wn);
-	/* v1's keys do not open it */
-	EQ(pl_quic_client_keys(1, RFC_DCID, sizeof(RFC_DCID), &k), 0);
-	TRUE(pl_quic_decrypt(&k, pkt, 18, 0x49e, hdr, out, &n) != 0);
+	check_decrypt(rfc9369_initial_hex, 0x6b3343cf, 1,
+		      "d36b3343cf088394c8f03e5157080000449e00000002");
 }
 
 /* The record of the v2 sample: quic.long.packet_type 1 is its Initial, the
@@ -190,22 +190,13 @@ static void test_rfc9369_record(void)
 	struct pl_pkt p;
 	size_t n;
 
-	unhex(rfc9369_initial_hex, pkt);
-	n = wrap_udp(f, pkt, 1200, 50000, 443);
-	parse(&p, f, n, n);
-	EQ(p.malformed, 0);
-	EQ(p.l7.tls.quic.version, 0x6b3343cf);
-	EQ(p.l7.tls.quic.type, 1);
-	EQ(p.l7.tls.quic.length, 0x49e);
-	EQ(p.l7.tls.quic.flags, PL_QUIC_CLIENT_INITIAL | PL_QUIC_DECRYPTED);
-	STR(p.l7.tls.sni_len, p.l7.tls.sni, "example.com");
-	MEM(p.l7.tls.alpn, "\x04" "alpn", 5);
+	check_record(rfc9369_initial_hex, 0x6b3343cf, 1, pkt, f, &n);
 	n = wrap_udp(f, pkt, 1200, 50000, 4433);
 	parse(&p, f, n, n);
 	STR(p.l7.tls.sni_len, p.l7.tls.sni, "example.com");
 	/* type bits 00 are v2's Retry: no Length, nothing to decrypt */
 	unhex(rfc9369_initial_hex, pkt);
-	pkt[0] = (uint8_t)((pkt[0] & 0xcf) | 0x00);
+	pkt[0] &= 0xcf;
 	n = wrap_udp(f, pkt, 1200, 50000, 443);
 	parse(&p, f, n, n);
 	TRUE(p.present & PL_HAS_QUIC);
