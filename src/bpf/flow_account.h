@@ -297,16 +297,17 @@ static __always_inline void account_iface(struct pl_pkt *p, __u32 ifindex)
 	count_packet(&ifaces, &k, p->frame_len, PL_FCNT_IFACE_NEW);
 }
 
-/* A name of len bytes into a PL_NAME_MAX buffer, zero-padded: the bytes
- * after a name in the record are not always zero (a parse of the names
- * alone leaves them as they were). Once per packet, for the hash and for
- * the tables' new entries. */
-static __always_inline void pad_name(char *dst, const char *name, __u32 len)
+/* A name of len bytes into a PL_NAME_MAX buffer, 8 bytes at a time, its
+ * last word zero-padded: the bytes after a name in the record are not
+ * always zero (a parse of the names alone leaves them as they were). The
+ * words after the name are left as they were: name_hash() reads none of
+ * them, and zero_name_tail() clears them for a table's new entry only
+ * (a memset of the whole buffer here was 256 byte stores per packet). */
+static __always_inline void copy_name(char *dst, const char *name, __u32 len)
 {
 	__u32 i;
 	__s64 cut;
 
-	__builtin_memset(dst, 0, PL_NAME_MAX);
 	for (i = 0; i < PL_NAME_MAX / 8; i++) {
 		if (i * 8 >= len)
 			break;
@@ -316,6 +317,16 @@ static __always_inline void pad_name(char *dst, const char *name, __u32 len)
 		cut &= ~(cut >> 63);
 		pl_store64(dst + i * 8, pl_load64(name + i * 8) & (~0ull >> (8 * cut)));
 	}
+}
+
+/* Zeroes the words of a copy_name() buffer after its name's last one. */
+static __always_inline void zero_name_tail(char *dst, __u32 len)
+{
+	__u32 i;
+
+	for (i = 0; i < PL_NAME_MAX / 8; i++)
+		if (i * 8 >= len)
+			pl_store64(dst + i * 8, 0);
 }
 
 /* 64 bits of the first len bytes of a zero-padded name, 8 at a time. */
@@ -335,7 +346,8 @@ static __always_inline __u64 name_hash(const char *name, __u32 len)
 
 /* One more packet for the name in `map` (its hash h); e is the new entry,
  * the name already in it. */
-static __always_inline void count_name(void *map, __u64 h, struct pl_name_val *e, __u32 new_counter)
+static __always_inline void count_name(void *map, __u64 h, struct pl_name_val *e, __u32 len,
+				       __u32 new_counter)
 {
 	__u64 *v = bpf_map_lookup_elem(map, &h);
 
@@ -344,6 +356,7 @@ static __always_inline void count_name(void *map, __u64 h, struct pl_name_val *e
 		return;
 	}
 	e->packets = 1;
+	zero_name_tail(e->name, len);
 	table_insert(map, &h, e, new_counter);
 }
 
@@ -365,14 +378,14 @@ static __always_inline void account_names(struct pl_pkt *p, struct pl_pkt *fp, _
 	n = bpf_map_lookup_elem(&name_scratch, &zero);
 	if (!n)
 		return;
-	pad_name(n->entry.name, name, len);
+	copy_name(n->entry.name, name, len);
 	h = name_hash(n->entry.name, len);
 	if (kind == PL_NAME_SNI)
-		count_name(&snis, h, &n->entry, PL_FCNT_SNI_NEW);
+		count_name(&snis, h, &n->entry, len, PL_FCNT_SNI_NEW);
 	else if (kind == PL_NAME_DNS)
-		count_name(&dns_names, h, &n->entry, PL_FCNT_DNS_NEW);
+		count_name(&dns_names, h, &n->entry, len, PL_FCNT_DNS_NEW);
 	else
-		count_name(&http_hosts, h, &n->entry, PL_FCNT_HTTP_NEW);
+		count_name(&http_hosts, h, &n->entry, len, PL_FCNT_HTTP_NEW);
 	if (!(flow_flags & PL_FLOW_TABLE) || (fv && fv->named))
 		return;
 	{
@@ -386,6 +399,7 @@ static __always_inline void account_names(struct pl_pkt *p, struct pl_pkt *fp, _
 			/* set by dns_account(), only with --dns (else stale) */
 			n->flow.dns_time_ns =
 				dns_latency && kind == PL_NAME_DNS ? p->l7.dns.time_ns : 0;
+			zero_name_tail(n->entry.name, len);
 			pl_move(n->flow.name, n->entry.name, PL_NAME_MAX);
 			if (bpf_map_update_elem(&flow_names, &k, &n->flow, BPF_NOEXIST) == 0)
 				flow_count(PL_FCNT_FLOWNAME_NEW);

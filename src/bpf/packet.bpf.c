@@ -405,7 +405,8 @@ static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s, __u3
 		s->cap_len = (__u32)cap;
 		/* the capture follows the whole record: no stale tail in it */
 		if (!pl_pkt_has_tail(&s->ev.pkt))
-			__builtin_memset((char *)&s->ev.pkt + PL_PKT_TAIL, 0,
+			/* 8-aligned (record.h), so word stores, not bytes */
+			__builtin_memset((__u64 *)((char *)&s->ev.pkt + PL_PKT_TAIL), 0,
 					 sizeof(s->ev.pkt) - PL_PKT_TAIL);
 		s->ev.type = PL_EV_PACKET_DATA;
 		size = sizeof(s->ev) + sizeof(struct pl_capture) + cap;
