@@ -32,8 +32,8 @@ const volatile __u32 flow_flags = 0; /* enum pl_flow_flags */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16);
-	__type(key, struct pl_flow_key);
-	__type(value, struct pl_flow_val);
+	__type(key, __u64); /* pl_flow_hash() */
+	__type(value, struct pl_flow_entry);
 } flows SEC(".maps");
 
 struct {
@@ -71,11 +71,12 @@ struct {
 	__type(value, struct pl_name_val);
 } http_hosts SEC(".maps");
 
-/* The first L7 name of a flow; written only by packets that carry one. */
+/* The first L7 name of a flow (keyed as flows); written only by packets
+ * that carry one. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16);
-	__type(key, struct pl_flow_key);
+	__type(key, __u64);
 	__type(value, struct pl_flow_name);
 } flow_names SEC(".maps");
 
@@ -184,37 +185,58 @@ static __always_inline __u64 flow_clock(const struct pl_flow_val *v)
 	return c ? pl_tick_ns(c) : bpf_ktime_get_ns();
 }
 
-/* Returns the flow's value, or NULL for a new flow (or none). */
-static __always_inline struct pl_flow_val *account_flow(struct pl_pkt *p, __u32 ifindex)
+/* The flow's value in its entry e, or NULL when e holds another flow with
+ * the same hash (counted). A per-CPU entry another CPU created starts all
+ * zero here: it takes the key. */
+static __always_inline struct pl_flow_val *flow_of(struct pl_flow_entry *e,
+						   const struct pl_flow_key *k)
 {
-	struct pl_flow_key k = {};
-	struct pl_flow_val *v, nv = {};
+	if (!flow_atomic() && !e->val.packets)
+		e->key = *k;
+	else if (!pl_flow_key_eq(&e->key, k)) {
+		flow_count(PL_FCNT_FLOW_FAIL);
+		return NULL;
+	}
+	return &e->val;
+}
+
+/* Returns the flow's value, or NULL for a new flow (or none). *hash gets
+ * the flow's key in the table. */
+static __always_inline struct pl_flow_val *account_flow(struct pl_pkt *p, __u32 ifindex,
+							__u64 *hash)
+{
+	struct pl_flow_entry *e, ne = {};
+	struct pl_flow_val *v;
 	__u32 flags = (p->present & PL_HAS_TCP) ? p->tcp_flags : 0;
 	__u8 ttl = p->ip_ttl;
 	__u64 now;
 
-	pl_flow_key_of(p, ifindex, &k);
-	v = bpf_map_lookup_elem(&flows, &k);
-	if (!v) {
+	pl_flow_key_of(p, ifindex, &ne.key);
+	*hash = pl_flow_hash(&ne.key);
+	e = bpf_map_lookup_elem(&flows, hash);
+	if (!e) {
 		now = flow_clock(NULL);
-		nv.packets = 1;
-		nv.bytes = p->frame_len;
-		nv.first_ns = now;
-		nv.last_ns = now;
-		nv.tcp_flags = flags;
-		nv.ttl_min = ttl;
-		nv.ttl_max = ttl;
-		if (!bpf_map_update_elem(&flows, &k, &nv, BPF_NOEXIST)) {
+		ne.val.packets = 1;
+		ne.val.bytes = p->frame_len;
+		ne.val.first_ns = now;
+		ne.val.last_ns = now;
+		ne.val.tcp_flags = flags;
+		ne.val.ttl_min = ttl;
+		ne.val.ttl_max = ttl;
+		if (!bpf_map_update_elem(&flows, hash, &ne, BPF_NOEXIST)) {
 			flow_count(PL_FCNT_FLOW_NEW);
 			return NULL;
 		}
 		/* another CPU inserted it first */
-		v = bpf_map_lookup_elem(&flows, &k);
-		if (!v) {
+		e = bpf_map_lookup_elem(&flows, hash);
+		if (!e) {
 			flow_count(PL_FCNT_FLOW_FAIL);
 			return NULL;
 		}
 	}
+	v = flow_of(e, &ne.key);
+	if (!v)
+		return NULL;
 	now = flow_clock(v);
 	FLOW_ADD(&v->packets, 1);
 	FLOW_ADD(&v->bytes, p->frame_len);
@@ -363,8 +385,8 @@ static __always_inline void count_name(void *map, __u64 h, struct pl_name_val *e
 /* The TLS SNI, DNS query name or HTTP host of the packet, if any: counted
  * in its table and remembered as the flow's name (the first one seen).
  * `fv` is the flow's value (NULL for a new flow): its note saves the
- * flow_names lookup once the flow has a name. */
-static __always_inline void account_names(struct pl_pkt *p, struct pl_pkt *fp, __u32 ifindex,
+ * flow_names lookup once the flow has a name; flow_hash its key. */
+static __always_inline void account_names(struct pl_pkt *p, __u64 flow_hash,
 					  struct pl_flow_val *fv)
 {
 	struct pl_name_scratch *n;
@@ -388,25 +410,19 @@ static __always_inline void account_names(struct pl_pkt *p, struct pl_pkt *fp, _
 		count_name(&http_hosts, h, &n->entry, len, PL_FCNT_HTTP_NEW);
 	if (!(flow_flags & PL_FLOW_TABLE) || (fv && fv->named))
 		return;
-	{
-		struct pl_flow_key k = {};
-
-		/* the first name of a flow stays: a lookup is much cheaper than
-		 * replacing a 264-byte value */
-		pl_flow_key_of(fp, ifindex, &k);
-		if (!bpf_map_lookup_elem(&flow_names, &k)) {
-			n->flow.kind = kind;
-			/* set by dns_account(), only with --dns (else stale) */
-			n->flow.dns_time_ns =
-				dns_latency && kind == PL_NAME_DNS ? p->l7.dns.time_ns : 0;
-			zero_name_tail(n->entry.name, len);
-			pl_move(n->flow.name, n->entry.name, PL_NAME_MAX);
-			if (bpf_map_update_elem(&flow_names, &k, &n->flow, BPF_NOEXIST) == 0)
-				flow_count(PL_FCNT_FLOWNAME_NEW);
-		}
-		if (fv)
-			fv->named = 1;
+	/* the first name of a flow stays: a lookup is much cheaper than
+	 * replacing a 264-byte value */
+	if (!bpf_map_lookup_elem(&flow_names, &flow_hash)) {
+		n->flow.kind = kind;
+		/* set by dns_account(), only with --dns (else stale) */
+		n->flow.dns_time_ns = dns_latency && kind == PL_NAME_DNS ? p->l7.dns.time_ns : 0;
+		zero_name_tail(n->entry.name, len);
+		pl_move(n->flow.name, n->entry.name, PL_NAME_MAX);
+		if (bpf_map_update_elem(&flow_names, &flow_hash, &n->flow, BPF_NOEXIST) == 0)
+			flow_count(PL_FCNT_FLOWNAME_NEW);
 	}
+	if (fv)
+		fv->named = 1;
 }
 
 /* Everything flow_flags asks for, for one matched packet. With
@@ -416,6 +432,7 @@ static __always_inline void flow_account(struct pl_pkt *p, __u32 ifindex)
 {
 	struct pl_flow_val *fv = NULL;
 	struct pl_pkt *fp = p;
+	__u64 flow_hash = 0;
 
 	if (flow_flags & PL_FLOW_IFACES)
 		account_iface(p, ifindex);
@@ -426,13 +443,13 @@ static __always_inline void flow_account(struct pl_pkt *p, __u32 ifindex)
 		return;
 	}
 	if (flow_flags & PL_FLOW_TABLE)
-		fv = account_flow(fp, ifindex);
+		fv = account_flow(fp, ifindex, &flow_hash);
 	if (flow_flags & PL_FLOW_SOURCES)
 		account_source(fp);
 	if (flow_flags & PL_FLOW_PORTS)
 		account_port(fp);
 	if (flow_flags & PL_FLOW_NAMES)
-		account_names(p, fp, ifindex, fv);
+		account_names(p, flow_hash, fv);
 }
 
 #endif /* PKTLENS_BPF_FLOW_ACCOUNT_H */

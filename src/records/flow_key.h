@@ -35,6 +35,37 @@ static __always_inline void pl_flow_key_of(const struct pl_pkt *p, __u32 ifindex
 		k->dport = (__u16)(p->icmp_type << 8 | p->icmp_code);
 }
 
+/* a word of a key, read through any type */
+typedef __u64 __attribute__((may_alias)) pl_key_word;
+
+/* The flows table's key for k: 64 bits of its 48 bytes, a word at a time
+ * (the mix of flow_account.h's name_hash()). */
+static __always_inline __u64 pl_flow_hash(const struct pl_flow_key *k)
+{
+	const pl_key_word *w = (const pl_key_word *)k;
+	__u64 h = 0x9e3779b97f4a7c15ull;
+	__u32 i;
+
+	_Static_assert(sizeof(*k) % 8 == 0, "the flow key is whole words");
+	for (i = 0; i < sizeof(*k) / 8; i++) {
+		h = (h ^ w[i]) * 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 31;
+	}
+	return h;
+}
+
+/* Does the entry hold the flow k? Word by word, as BPF has no memcmp. */
+static __always_inline bool pl_flow_key_eq(const struct pl_flow_key *a, const struct pl_flow_key *b)
+{
+	const pl_key_word *x = (const pl_key_word *)a, *y = (const pl_key_word *)b;
+	__u64 d = 0;
+	__u32 i;
+
+	for (i = 0; i < sizeof(*a) / 8; i++)
+		d |= x[i] ^ y[i];
+	return !d;
+}
+
 #define PL_FLOW_FIN 0x01
 #define PL_FLOW_SYN 0x02
 #define PL_FLOW_RST 0x04

@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "flowtab.h"
+#include "records/flow_key.h"
 #include "output/output.h"
 #include "privacy/privacy.h"
 #include "util/log.h"
@@ -130,7 +131,7 @@ uint32_t pl_flowtab_max_entries(const struct pl_flowtab *t, int which)
 
 int pl_flowtab_open(struct pl_flowtab *t, struct packet_bpf *skel, const struct pl_flowtab_cfg *cfg)
 {
-	size_t vmax = sizeof(struct pl_flow_val);
+	size_t vmax = sizeof(struct pl_flow_entry);
 
 	memset(t, 0, sizeof(*t));
 	t->skel = skel;
@@ -201,31 +202,36 @@ static size_t stride(size_t vsz)
 	return (vsz + 7) & ~(size_t)7;
 }
 
-/* Sums n CPUs' flow values at src (each stride(sizeof) apart) into dst. */
-static void sum_flow(struct pl_flow_val *dst, const void *src, int n)
+/* Sums n CPUs' flow entries at src (each stride(sizeof) apart) into dst;
+ * the key is that of a CPU that counted the flow. */
+static void sum_flow(struct pl_flow_entry *dst, const void *src, int n)
 {
+	const struct pl_flow_entry *e;
 	const struct pl_flow_val *v;
 	bool any = false;
 	int c;
 
 	memset(dst, 0, sizeof(*dst));
 	for (c = 0; c < n; c++) {
-		v = (const void *)((const char *)src + (size_t)c * stride(sizeof(*v)));
+		e = (const void *)((const char *)src + (size_t)c * stride(sizeof(*e)));
+		v = &e->val;
 		if (!v->packets)
 			continue;
-		dst->packets += v->packets;
-		dst->bytes += v->bytes;
-		dst->tcp_flags |= v->tcp_flags;
-		if (v->handshake_us > dst->handshake_us)
-			dst->handshake_us = v->handshake_us;
-		if (!any || (v->first_ns && v->first_ns < dst->first_ns))
-			dst->first_ns = v->first_ns;
-		if (v->last_ns > dst->last_ns)
-			dst->last_ns = v->last_ns;
-		if (!any || v->ttl_min < dst->ttl_min)
-			dst->ttl_min = v->ttl_min;
-		if (v->ttl_max > dst->ttl_max)
-			dst->ttl_max = v->ttl_max;
+		if (!any)
+			dst->key = e->key;
+		dst->val.packets += v->packets;
+		dst->val.bytes += v->bytes;
+		dst->val.tcp_flags |= v->tcp_flags;
+		if (v->handshake_us > dst->val.handshake_us)
+			dst->val.handshake_us = v->handshake_us;
+		if (!any || (v->first_ns && v->first_ns < dst->val.first_ns))
+			dst->val.first_ns = v->first_ns;
+		if (v->last_ns > dst->val.last_ns)
+			dst->val.last_ns = v->last_ns;
+		if (!any || v->ttl_min < dst->val.ttl_min)
+			dst->val.ttl_min = v->ttl_min;
+		if (v->ttl_max > dst->val.ttl_max)
+			dst->val.ttl_max = v->ttl_max;
 		any = true;
 	}
 }
@@ -270,7 +276,8 @@ _Static_assert(sizeof(struct pl_name_val) <= sizeof(struct pl_flow_name), "the w
 struct walk {
 	int fd;
 	size_t ksz, vsz;
-	bool flow; /* values are struct pl_flow_val */
+	bool flow; /* values are struct pl_flow_entry: the callback gets its
+		    * key and its struct pl_flow_val */
 	bool name; /* values are struct pl_name_val: the callback gets the
 		    * name as the key and the packets as the value */
 	bool del;  /* lookup and delete */
@@ -285,12 +292,15 @@ struct walk {
 static int deliver(const struct walk *w, const void *key, const void *val)
 {
 	const struct pl_name_val *nv = val;
+	const struct pl_flow_entry *fe = val;
 	union {
 		struct pl_flow_key flow;
 		struct pl_src_key src;
 		char name[sizeof(nv->name)];
 	} k;
 
+	if (w->flow)
+		key = &fe->key, val = &fe->val;
 	if (!pl_privacy || !w->out)
 		return w->name ? w->fn(w->ctx, nv->name, &nv->packets) : w->fn(w->ctx, key, val);
 	if (w->name) {
@@ -412,7 +422,9 @@ static void export_flow(struct expire_ctx *x, const struct pl_flow_key *k,
 	memset(&f, 0, sizeof(f));
 	f.key = *k;
 	f.val = *v;
-	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(t->skel->maps.flow_names), k, &f.name))
+	__u64 hash = pl_flow_hash(k);
+
+	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(t->skel->maps.flow_names), &hash, &f.name))
 		memset(&f.name, 0, sizeof(f.name));
 	t->flows_deleted++;
 	if (why >= PL_END_IDLE && why <= PL_END_EXIT)
@@ -436,19 +448,20 @@ static int on_flow_timeout(void *ctx, const void *key, const void *val)
 {
 	struct expire_ctx *x = ctx;
 	struct pl_flowtab *t = x->t;
-	struct pl_flow_val fresh;
+	struct pl_flow_entry fresh;
 	enum pl_flow_end why;
+	__u64 hash = pl_flow_hash(key);
 
 	x->seen++;
 	if (!end_reason(x, val))
 		return 0;
 	/* the value as it is when it leaves the table: packets that came
 	 * since the batch was read are in the record */
-	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(t->skel->maps.flows), key, t->one))
+	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(t->skel->maps.flows), &hash, t->one))
 		return 0; /* evicted meanwhile */
 	sum_flow(&fresh, t->one, t->ncpu);
-	why = end_reason(x, &fresh);
-	export_flow(x, key, &fresh, why ? why : PL_END_IDLE);
+	why = end_reason(x, &fresh.val);
+	export_flow(x, key, &fresh.val, why ? why : PL_END_IDLE);
 	return 0;
 }
 
@@ -463,8 +476,8 @@ long pl_flowtab_expire(struct pl_flowtab *t, uint64_t now_mono_ns, uint64_t idle
 				.fn = fn,
 				.ctx = ctx };
 	struct walk w = { .fd = bpf_map__fd(t->skel->maps.flows),
-			  .ksz = sizeof(struct pl_flow_key),
-			  .vsz = sizeof(struct pl_flow_val),
+			  .ksz = sizeof(__u64),
+			  .vsz = sizeof(struct pl_flow_entry),
 			  .flow = true,
 			  .del = all,
 			  .fn = all ? on_flow_all : on_flow_timeout,
@@ -495,8 +508,8 @@ long pl_flowtab_expire(struct pl_flowtab *t, uint64_t now_mono_ns, uint64_t idle
 long pl_flowtab_walk_flows(struct pl_flowtab *t, pl_entry_fn fn, void *ctx)
 {
 	struct walk w = { .fd = bpf_map__fd(t->skel->maps.flows),
-			  .ksz = sizeof(struct pl_flow_key),
-			  .vsz = sizeof(struct pl_flow_val),
+			  .ksz = sizeof(__u64),
+			  .vsz = sizeof(struct pl_flow_entry),
 			  .flow = true,
 			  .fn = fn,
 			  .ctx = ctx,

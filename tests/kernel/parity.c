@@ -507,19 +507,22 @@ static void on_host_flow(void *ctx, const struct pl_flow *f, enum pl_flow_end wh
 
 static int kernel_flows(struct pl_htab *t, struct packet_bpf *skel)
 {
-	struct pl_flow_key key, next, *prev = NULL;
-	struct pl_flow_val v;
+	__u64 key, next, *prev = NULL;
+	struct pl_flow_entry e;
 	struct pl_flow_name name;
 	int fd = bpf_map__fd(skel->maps.flows), nfd = bpf_map__fd(skel->maps.flow_names);
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &v))
+		if (bpf_map_lookup_elem(fd, &key, &e))
+			return -1;
+		/* the table's key is the hash of the flow it holds */
+		if (pl_flow_hash(&e.key) != key)
 			return -1;
 		if (bpf_map_lookup_elem(nfd, &key, &name))
 			memset(&name, 0, sizeof(name));
-		add_flow(t, key, &v, &name);
+		add_flow(t, e.key, &e.val, &name);
 	}
 	return 0;
 }
