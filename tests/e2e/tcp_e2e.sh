@@ -10,8 +10,8 @@ cd "$(dirname "$0")/../.."
 . tests/lib.sh
 PY=/usr/bin/python3 # Debian's, with scapy
 RUN=$LAB_RUN
-CLI=198.18.0.2
-SRV=198.18.0.1
+CLI=$CLI4
+SRV=$SRV4
 TMP=$(mktemp -d)
 TCP_PID=
 BG_PID=
