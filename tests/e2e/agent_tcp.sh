@@ -7,16 +7,24 @@
 # retransmit records of the same run, a reset sent for a closed port, drops
 # by reason (TCP_CSUM, NO_SOCKET), promtool on the page, a real Prometheus
 # server's histogram_quantile() of the RTT, and the handshake RTT of the
-# flow records in the agent's log.
+# flow records in the agent's log. Then: the established gauges against K
+# idle connections held open (and ss), a connection that times out
+# (TCP_USER_TIMEOUT under an nftables drop: end="timeout"), the page's
+# TCP families against docs/agent.md's table, and a second agent whose
+# SIGHUP reloads turn tcp off, on, off and on again, with metrics.top 3
+# over three ports of known counts and the agent's own.
 #
 # Tracepoints see every namespace: the exact counts are those of the lab's
-# own ports (the per-port families); run under the lab lock.
+# own ports (the per-port families; the new tests' servers listen on ports
+# the kernel picks, which no other lab on the machine shares), the totals
+# are checked as lower bounds.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 PY=/usr/bin/python3 # Debian's, with scapy
-CLI=198.18.0.2
-SRV=198.18.0.1
+CONNS=tests/e2e/tcp_conns.py
+CLI=$CLI4
+SRV=$SRV4
 N=5
 TMP=$(mktemp -d)
 chmod 755 "$TMP"
@@ -31,7 +39,9 @@ cleanup() {
 		kill -9 "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
+	kill_bg KILL
 	lab_loss_del
+	ip netns exec "$CLI_NS" nft delete table inet pl_stall 2>/dev/null
 	$LAB down >/dev/null 2>&1
 	rm -rf "$TMP"
 }
@@ -115,10 +125,10 @@ fi
 # waking up).
 cat >"$TMP/long.py" <<'EOF'
 import os, socket, struct, sys, time
-tmp = sys.argv[1]
+tmp, addr = sys.argv[1], sys.argv[2]
 l = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("198.18.0.1", 8081))
+l.bind((addr, 8081))
 l.listen(1)
 print("listening", file=sys.stderr, flush=True)
 c, _ = l.accept()
@@ -134,7 +144,7 @@ for _ in range(200):
 c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 c.close()
 EOF
-ip netns exec "$SRV_NS" timeout 30 "$PY" "$TMP/long.py" "$TMP" >/dev/null 2>"$TMP/long.err" &
+ip netns exec "$SRV_NS" timeout 30 "$PY" "$TMP/long.py" "$TMP" "$SRV" >/dev/null 2>"$TMP/long.err" &
 LONG_PID=$!
 wait_line "$TMP/long.err" "listening" 10 "$LONG_PID" || bad "agent-tcp-ss: the server did not start"
 cli "$PY" -c "
@@ -247,6 +257,107 @@ n_reasons=$(grep -c '^pktlens_drops_total{' "$TMP/m.txt")
 	ok "agent-drops-reasons: $n_reasons reasons from the kernel's BTF, not CONSUMED" ||
 	bad "agent-drops-reasons: $n_reasons"
 
+# ---- the established gauges: K idle connections held open ----
+# bg_conns NS LOG ARGS...: tcp_conns.py ARGS in NS, in the background
+# (tracked for cleanup; BG_PID), its output in LOG
+bg_conns() {
+	local ns=$1 log=$2
+	shift 2
+	ip netns exec "$ns" timeout -k 2 60 "$PY" "$CONNS" "$@" >"$log" 2>&1 &
+	BG_PID=$!
+	track_pid "$BG_PID"
+}
+# listening_port LOG: the port a tcp_conns.py server printed
+listening_port() { awk '$1 == "listening" { print $2 }' "$1"; }
+K=8
+bg_conns "$SRV_NS" "$TMP/keep.log" keep "$SRV" 0 "$K"
+KEEP_PID=$BG_PID
+wait_line "$TMP/keep.log" "^listening" 10 "$KEEP_PID"
+KP=$(listening_port "$TMP/keep.log")
+bg_conns "$CLI_NS" "$TMP/idle.log" idle "$SRV" "${KP:-1}" "$K" "$TMP/idle.go"
+IDLE_PID=$BG_PID
+PE="pktlens_tcp_port_established{port=\"$KP\"}"
+if wait_line "$TMP/idle.log" "^open $K\$" 10 "$IDLE_PID" && wait_line "$TMP/keep.log" "^accepted $K\$" 10 "$KEEP_PID" &&
+	wait_for 10 metric_is "$PE" "$K"; then
+	# the server's sockets by ss at the same moment, and the gauge again
+	ss_n=$(srv ss -Htn state established "( sport = :$KP )" | wc -l)
+	again=$(metric "$PE")
+	total=$(awk '$1 == "pktlens_tcp_established" { print $2 }' "$TMP/m.txt")
+	# both ends of each are on this machine: the total has 2 K at least
+	if [ "$ss_n" = "$K" ] && [ "$again" = "$K" ] && [ "${total:-0}" -ge $((2 * K)) ]; then
+		ok "agent-tcp-established: $K idle connections to port $KP: gauge $K = ss's $ss_n; pktlens_tcp_established $total (>= $((2 * K)): both ends)"
+	else
+		bad "agent-tcp-established: port $KP gauge '$again', ss $ss_n, total '$total', want $K, $K, >= $((2 * K))"
+	fi
+else
+	bad "agent-tcp-established: port '$KP' gauge '$(metric "$PE")' for $K connections: $(cat "$TMP/idle.log" "$TMP/keep.log" | tr '\n' ' ')"
+fi
+touch "$TMP/idle.go"
+closed_k() { metric_is "pktlens_tcp_port_connections_closed_total{port=\"$KP\",end=\"normal\"}" "$K"; }
+if wait_line "$TMP/keep.log" "^closed $K\$" 10 "$KEEP_PID" && wait_for 10 closed_k &&
+	[ "$(awk -v s="$PE" '$1 == s { print $2 }' "$TMP/m.txt")" = 0 ]; then
+	ok "agent-tcp-established-closed: after they close, port $KP: gauge 0, $K closed normally"
+else
+	bad "agent-tcp-established-closed: $(grep "port=\"$KP\"" "$TMP/m.txt" | grep -v _bucket | tr '\n' ' ')"
+fi
+
+# ---- a connection that times out: end="timeout" ----
+# The server sends on it with TCP_USER_TIMEOUT 500 ms while nftables in
+# the client's namespace drops all it sends: its retransmits go
+# unanswered and the kernel closes it with ETIMEDOUT.
+bg_conns "$SRV_NS" "$TMP/stall.log" stall "$SRV" 0 1 "$TMP/stall.go"
+STALL_PID=$BG_PID
+wait_line "$TMP/stall.log" "^listening" 10 "$STALL_PID"
+SP=$(listening_port "$TMP/stall.log")
+bg_conns "$CLI_NS" "$TMP/stallc.log" idle "$SRV" "${SP:-1}" 1 "$TMP/stallc.go"
+STALLC_PID=$BG_PID
+tmo0=$(metric 'pktlens_tcp_connections_closed_total{end="timeout"}')
+stall_drop() {
+	ip netns exec "$CLI_NS" nft -f - <<-NFT
+		table inet pl_stall {
+			chain pre {
+				type filter hook prerouting priority -300; policy accept;
+				ip saddr $SRV tcp sport $SP drop
+			}
+		}
+	NFT
+}
+tmo_port() { metric_is "pktlens_tcp_port_connections_closed_total{port=\"$SP\",end=\"timeout\"}" 1; }
+if wait_line "$TMP/stall.log" "^accepted 1" 10 "$STALL_PID" && wait_line "$TMP/stallc.log" "^open 1" 10 "$STALLC_PID" &&
+	stall_drop; then
+	touch "$TMP/stall.go"
+	wait_line "$TMP/stall.log" "^closed 1" 15 "$STALL_PID"
+	if grep -q "^error 110" "$TMP/stall.log" && wait_for 10 tmo_port; then
+		tmo1=$(awk '$1 == "pktlens_tcp_connections_closed_total{end=\"timeout\"}" { print $2 }' "$TMP/m.txt")
+		normal=$(awk -v s="pktlens_tcp_port_connections_closed_total{port=\"$SP\",end=\"normal\"}" '$1 == s { print $2 }' "$TMP/m.txt")
+		if [ "${tmo1:-0}" -gt "${tmo0:-0}" ] && [ "$normal" = 0 ]; then
+			ok "agent-tcp-closed-timeout: ETIMEDOUT on port $SP: end=\"timeout\" 1, not normal (total $tmo0 -> $tmo1)"
+		else
+			bad "agent-tcp-closed-timeout: total timeout $tmo0 -> $tmo1, port $SP normal '$normal'"
+		fi
+	else
+		bad "agent-tcp-closed-timeout: $(tr '\n' ' ' <"$TMP/stall.log"), port $SP: $(grep "port=\"$SP\"" "$TMP/m.txt" | grep closed | tr '\n' ' ')"
+	fi
+else
+	bad "agent-tcp-closed-timeout: the connection or the drop rule did not come up: $(cat "$TMP/stall.log" "$TMP/stallc.log" | tr '\n' ' ')"
+fi
+ip netns exec "$CLI_NS" nft delete table inet pl_stall 2>/dev/null
+touch "$TMP/stallc.go"
+
+# ---- every family of docs/agent.md's TCP table is on the page, as typed ----
+# "name type" of each family in the table of "## TCP and drops", and of
+# each `# TYPE` line of the page for pktlens_tcp_* and pktlens_drops_total
+awk '/^## / { in_t = ($0 == "## TCP and drops") } in_t && /^\| `pktlens_/ {
+	split($0, c, "|"); t = c[3]; gsub(/ /, "", t); n = split(c[2], f, "`")
+	for (i = 2; i <= n; i += 2) print f[i], t }' docs/agent.md | sort >"$TMP/doc_families.txt"
+scrape
+awk '$1 == "#" && $2 == "TYPE" && $3 ~ /^pktlens_(tcp_|drops_total$)/ { print $3, $4 }' "$TMP/m.txt" | sort >"$TMP/page_families.txt"
+if [ -s "$TMP/doc_families.txt" ] && diff "$TMP/doc_families.txt" "$TMP/page_families.txt" >"$TMP/families.diff"; then
+	ok "agent-tcp-families-documented: the $(wc -l <"$TMP/page_families.txt") TCP and drop families of the page = docs/agent.md's table, with their types"
+else
+	bad "agent-tcp-families-documented: docs (<) and page (>) differ: $(tr '\n' ' ' <"$TMP/families.diff")"
+fi
+
 # ---- promtool and Prometheus ----
 scrape
 if promtool check metrics <"$TMP/m.txt" >"$TMP/promtool.out" 2>&1; then
@@ -286,3 +397,94 @@ if [ "${n_syn:-0}" -ge "$N" ] && [ "$n_syn" = "$n_hs" ]; then
 else
 	bad "agent-flows-handshake-rtt: $(cat "$TMP/hs.txt")"
 fi
+
+# ---- SIGHUP turns tcp: on and off ----
+# A second agent, started with tcp: false and metrics.top 3. On: the
+# tracing programs load, the families appear and count connections to
+# three ports of 1, 3 and 6 connections, of which the page shows the two
+# busier beside the agent's own port 9464 (the scrapes of this test are
+# connections to it); off: the programs unload and the families go; on
+# again: from zero.
+reload_cfg() {
+	cat >"$TMP/reload.yaml" <<-EOF
+		interfaces: [pls0]
+		tcp: $1
+		metrics: { listen: 127.0.0.1:9464, top: 3 }
+	EOF
+}
+# tcp_families: how many TCP and drop families the page has
+tcp_families() {
+	scrape
+	awk '$1 == "#" && $2 == "TYPE" && $3 ~ /^pktlens_(tcp_|drops_total$)/' "$TMP/m.txt" | wc -l
+}
+# hup N: a SIGHUP, until the page counts N good reloads
+hup() {
+	kill -HUP "$AGENT_PID"
+	wait_for 20 metric_is 'pktlens_agent_reloads_total{result="ok"}' "$1"
+}
+n_doc=$(wc -l <"$TMP/doc_families.txt")
+reload_cfg false
+ip netns exec "$SRV_NS" "$PKTLENS" agent -c "$TMP/reload.yaml" >"$TMP/reload.out" 2>"$TMP/reload.err" &
+AGENT_PID=$!
+if wait_line "$TMP/reload.err" "metrics on" 20 "$AGENT_PID" && [ "$(tcp_families)" = 0 ] &&
+	[ -z "$(pid_prog_ids "$AGENT_PID" 26)" ]; then
+	ok "agent-tcp-reload-starts-off: tcp: false: no TCP families, no tracing programs"
+else
+	bad "agent-tcp-reload-starts-off: $(tcp_families) families, programs '$(pid_prog_ids "$AGENT_PID" 26 | tr '\n' ' ')': $(tail -3 "$TMP/reload.err")"
+fi
+
+reload_cfg true
+if hup 1; then
+	n_tp=$(grep -oE 'TCP metrics from [0-9]+' "$TMP/reload.err" | tail -1 | awk '{ print $4 }')
+	n_prog=$(pid_prog_ids "$AGENT_PID" 26 | wc -l)
+	n_fam=$(tcp_families)
+	if [ "${n_tp:-0}" -gt 0 ] && [ "$n_prog" = "$n_tp" ] && [ "$n_fam" = "$n_doc" ]; then
+		ok "agent-tcp-reload-on: SIGHUP with tcp: true: $n_prog tracing programs, the $n_fam families"
+	else
+		bad "agent-tcp-reload-on: '$n_tp' attached, $n_prog programs, $n_fam families (want $n_doc)"
+	fi
+else
+	bad "agent-tcp-reload-on: no good reload counted: $(tail -3 "$TMP/reload.err")"
+fi
+# three servers of 1, 3 and 6 connections, one after another: a page with
+# the last port's 6 is of a scan after all of them
+declare -A RP
+for n in 1 3 6; do
+	bg_conns "$SRV_NS" "$TMP/serve$n.log" serve "$SRV" 0 "$n"
+	wait_line "$TMP/serve$n.log" "^listening" 10 "$BG_PID"
+	RP[$n]=$(listening_port "$TMP/serve$n.log")
+	in_cli "$PY" "$CONNS" connect "$SRV" "${RP[$n]:-1}" "$n" >/dev/null
+	wait_line "$TMP/serve$n.log" "^accepted $n\$" 10 "$BG_PID"
+done
+wait_for 10 metric_is "pktlens_tcp_port_connections_opened_total{port=\"${RP[6]}\"}" 6
+port_opened() { awk -v s="pktlens_tcp_port_connections_opened_total{port=\"$1\"}" '$1 == s { print $2 }' "$TMP/m.txt"; }
+shown=$(grep -c '^pktlens_tcp_port_connections_opened_total{' "$TMP/m.txt")
+o6=$(port_opened "${RP[6]}")
+o3=$(port_opened "${RP[3]}")
+o1=$(port_opened "${RP[1]}")
+# another lab's busier port may take the place of the 3, never the 1's
+if [ "$shown" = 3 ] && [ "$o6" = 6 ] && { [ "$o3" = 3 ] || [ -z "$o3" ]; } && [ -z "$o1" ]; then
+	ok "agent-tcp-reload-counts-top-n: ports of 6, 3, 1 connections: opened ${o6}, ${o3:-(pushed out)}, not shown; the top 3 ports on the page"
+else
+	bad "agent-tcp-reload-counts-top-n: $shown ports shown; 6 -> '$o6', 3 -> '$o3', 1 -> '$o1': $(grep '^pktlens_tcp_port_connections_opened_total{' "$TMP/m.txt" | tr '\n' ' ')"
+fi
+
+reload_cfg false
+if hup 2 && [ "$(tcp_families)" = 0 ] && [ -z "$(pid_prog_ids "$AGENT_PID" 26)" ]; then
+	ok "agent-tcp-reload-off: SIGHUP with tcp: false: the families are gone, the tracing programs unloaded"
+else
+	bad "agent-tcp-reload-off: $(tcp_families) families, programs '$(pid_prog_ids "$AGENT_PID" 26 | tr '\n' ' ')': $(tail -3 "$TMP/reload.err")"
+fi
+
+reload_cfg true
+if hup 3 && [ "$(tcp_families)" = "$n_doc" ] && [ -z "$(port_opened "${RP[6]}")" ] &&
+	metric_is 'pktlens_agent_reloads_total{result="failed"}' 0; then
+	ok "agent-tcp-reload-on-again: the families are back, from zero (port ${RP[6]}'s 6 are gone); 3 reloads ok, 0 failed"
+else
+	bad "agent-tcp-reload-on-again: $(tcp_families) families, port ${RP[6]} '$(port_opened "${RP[6]}")': $(grep '^pktlens_agent_reloads_total' "$TMP/m.txt" | tr '\n' ' ')"
+fi
+kill -TERM "$AGENT_PID"
+wait "$AGENT_PID"
+rc=$?
+AGENT_PID=
+[ $rc -eq 0 ] && ok "agent-tcp-reload-sigterm-exit-0" || bad "agent-tcp-reload-sigterm-exit-0: rc $rc"
