@@ -5,9 +5,11 @@
   tcp_conns.py connect ADDR PORT N    open and close N connections, one by one
   tcp_conns.py hold ADDR PORT N       open N connections, keep them 1 s, close all
   tcp_conns.py keep ADDR PORT N       accept N connections and keep each until
-                                      its peer closes it
-  tcp_conns.py idle ADDR PORT N FILE  open N connections, keep them idle until
-                                      FILE exists, close all
+                                      its peer closes it (or resets it)
+  tcp_conns.py idle ADDR PORT N FILE [rst]
+                                      open N connections, keep them idle until
+                                      FILE exists, close all (rst: with a
+                                      reset, SO_LINGER 0)
   tcp_conns.py stall ADDR PORT 1 FILE accept one connection; once FILE exists,
                                       send on it with TCP_USER_TIMEOUT 500 ms
                                       until the kernel gives up (a peer that
@@ -20,6 +22,7 @@ are up; both "closed N" at the end.
 import os
 import signal
 import socket
+import struct
 import sys
 import time
 
@@ -82,18 +85,23 @@ def keep(addr, port, n):
     conns = [s.accept()[0] for _ in range(n)]
     print(f"accepted {len(conns)}", flush=True)
     for c in conns:
-        while c.recv(4096):
+        try:
+            while c.recv(4096):
+                pass
+        except ConnectionResetError:
             pass
         c.close()
     print(f"closed {len(conns)}", flush=True)
     return 0
 
 
-def idle(addr, port, n, path):
+def idle(addr, port, n, path, how="fin"):
     conns = [socket.create_connection((addr, port), timeout=5) for _ in range(n)]
     print(f"open {len(conns)}", flush=True)
     wait_file(path)
     for c in conns:
+        if how == "rst":
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         c.close()
     print(f"closed {len(conns)}", flush=True)
     return 0
