@@ -285,11 +285,12 @@ bg_conns "$SRV_NS" "$TMP/keep.log" keep "$SRV" 0 "$K"
 KEEP_PID=$BG_PID
 wait_line "$TMP/keep.log" "^listening" 10 "$KEEP_PID"
 KP=$(listening_port "$TMP/keep.log")
+t_start=$(date +%s.%N)
 bg_conns "$CLI_NS" "$TMP/idle.log" idle "$SRV" "${KP:-1}" "$K" "$TMP/idle.go"
 IDLE_PID=$BG_PID
 PE="pktlens_tcp_port_established{port=\"$KP\"}"
 if wait_line "$TMP/idle.log" "^open $K\$" 10 "$IDLE_PID" && wait_line "$TMP/keep.log" "^accepted $K\$" 10 "$KEEP_PID" &&
-	wait_for 10 metric_is "$PE" "$K"; then
+	t_open=$(date +%s.%N) && wait_for 10 metric_is "$PE" "$K"; then
 	# the server's sockets by ss at the same moment, and the gauge again
 	ss_n=$(srv ss -Htn state established "( sport = :$KP )" | wc -l)
 	again=$(metric "$PE")
@@ -303,6 +304,7 @@ if wait_line "$TMP/idle.log" "^open $K\$" 10 "$IDLE_PID" && wait_line "$TMP/keep
 else
 	bad "agent-tcp-established: port '$KP' gauge '$(metric "$PE")' for $K connections: $(cat "$TMP/idle.log" "$TMP/keep.log" | tr '\n' ' ')"
 fi
+t_go=$(date +%s.%N)
 touch "$TMP/idle.go"
 closed_k() { metric_is "pktlens_tcp_port_connections_closed_total{port=\"$KP\",end=\"normal\"}" "$K"; }
 if wait_line "$TMP/keep.log" "^closed $K\$" 10 "$KEEP_PID" && wait_for 10 closed_k &&
@@ -310,6 +312,17 @@ if wait_line "$TMP/keep.log" "^closed $K\$" 10 "$KEEP_PID" && wait_for 10 closed
 	ok "agent-tcp-established-closed: after they close, port $KP: gauge 0, $K closed normally"
 else
 	bad "agent-tcp-established-closed: $(grep "port=\"$KP\"" "$TMP/m.txt" | grep -v _bucket | tr '\n' ' ')"
+fi
+# each lasted from before "accepted" to after the go, and from after the
+# client started to before "closed": the duration histogram's sum is
+# between K times the one and K times the other
+t_end=$(date +%s.%N)
+dur=$(awk -v s="pktlens_tcp_port_connection_duration_seconds_sum{port=\"$KP\"}" '$1 == s { print $2 }' "$TMP/m.txt")
+if awk -v d="$dur" -v k="$K" -v o="${t_open:-$t_go}" -v g="$t_go" -v a="$t_start" -v e="$t_end" \
+	'BEGIN { exit !(d != "" && g > o && d >= k * (g - o) && d <= k * (e - a)) }'; then
+	ok "agent-tcp-duration: $K connections held: duration sum ${dur}s, between $K x $(awk -v a="$t_open" -v b="$t_go" 'BEGIN { printf "%.3f", b - a }') and $K x $(awk -v a="$t_start" -v b="$t_end" 'BEGIN { printf "%.3f", b - a }') s"
+else
+	bad "agent-tcp-duration: sum '${dur}'s, held $t_start $t_open $t_go $t_end"
 fi
 
 # ---- a reset received: the client aborts (SO_LINGER 0) ----
@@ -324,6 +337,32 @@ if wait_line "$TMP/rkeep.log" "^closed 1" 10 "$BG_PID" && wait_for 10 rst_recv &
 	ok "agent-tcp-reset-received: the client's abort: port $RKP: 1 reset received, 1 closed by reset"
 else
 	bad "agent-tcp-reset-received: $(grep "port=\"$RKP\"" "$TMP/m.txt" | grep -E 'resets|closed' | tr '\n' ' ')"
+fi
+
+# ---- the totals beside the ports' counts ----
+# (the totals are the machine's: at least what the lab's ports counted)
+tot() { awk -v s="$1" '$1 == s { print $2 }' "$TMP/m.txt"; }
+scrape
+t_rs=$(tot 'pktlens_tcp_resets_total{direction="sent"}')
+t_rr=$(tot 'pktlens_tcp_resets_total{direction="received"}')
+t_rt=$(tot pktlens_tcp_retransmits_total)
+t_cr=$(tot 'pktlens_tcp_connections_closed_total{end="reset"}')
+p_rt=$(tot "pktlens_tcp_port_retransmits_total$P")
+# sent: 8999's and 8081's; received: 8081's client, RKP's server;
+# closed by reset: 8081's two ends, RKP's two ends
+if [ "${t_rs:-0}" -ge 2 ] && [ "${t_rr:-0}" -ge 2 ] && [ "${t_cr:-0}" -ge 4 ] && [ "${t_rt:-0}" -ge "${p_rt:-1}" ]; then
+	ok "agent-tcp-totals-resets: resets sent $t_rs (>= 2), received $t_rr (>= 2), closed by reset $t_cr (>= 4), retransmits $t_rt (>= port 8080's $p_rt)"
+else
+	bad "agent-tcp-totals-resets: sent '$t_rs' received '$t_rr' closed by reset '$t_cr' retransmits '$t_rt' (port 8080 '$p_rt')"
+fi
+# the handshake of an accepted connection is the SYN-ACK's round trip:
+# on a veth pair, more than 0 and less than 10 ms on average
+hs_sum=$(tot "pktlens_tcp_port_handshake_seconds_sum$P")
+hs_cnt=$(tot "pktlens_tcp_port_handshake_seconds_count$P")
+if awk -v s="$hs_sum" -v n="$hs_cnt" 'BEGIN { exit !(n > 0 && s > 0 && s / n < 0.01) }'; then
+	ok "agent-tcp-handshake-mean: port 8080: $hs_cnt handshakes, $(awk -v s="$hs_sum" -v n="$hs_cnt" 'BEGIN { printf "%.6f", s / n }') s on average"
+else
+	bad "agent-tcp-handshake-mean: port 8080: sum '$hs_sum' over '$hs_cnt'"
 fi
 
 # ---- a connection that times out: end="timeout" ----
