@@ -33,8 +33,9 @@
 #                                  (127.0.0.1:9464) every second, its API on
 #                                  127.0.0.1:9090 there, data and log in DIR;
 #                                  PROM_PID is its pid (wait for /-/ready)
-#   lab_loss_add / lab_loss_del    drop 1 in 10 of the server's segments
-#                                  from port 8080 where they arrive, in
+#   lab_loss_add [PORT] / lab_loss_del
+#                                  drop 1 in 10 of the server's segments
+#                                  from PORT (8080) where they arrive, in
 #                                  CLI_NS (nftables table inet pl_loss)
 #
 # BPF programs:
@@ -157,7 +158,7 @@ lab_loss_add() {
 table inet pl_loss {
 	chain pre {
 		type filter hook prerouting priority -300; policy accept;
-		ip saddr $SRV4 tcp sport 8080 numgen random mod 10 == 0 drop
+		ip saddr $SRV4 tcp sport ${1:-8080} numgen random mod 10 == 0 drop
 	}
 }
 EOF

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Kernel end-to-end for the agent's TCP and drop metrics (tcp: true) in the
 # lab, against real clients: curl downloads counted exactly (opened, closed,
-# RTT and handshake observations of the server's port 8080), the RTT sum
+# RTT and handshake observations of the server's port), the RTT sum
 # against `ss -ti` for a long-lived connection (and netem's delay where the
 # kernel has netem), retransmits under nftables loss equal to `pktlens tcp`'s
 # retransmit records of the same run, a reset sent for a closed port, drops
@@ -14,10 +14,11 @@
 # SIGHUP reloads turn tcp off, on, off and on again, with metrics.top 3
 # over three ports of known counts and the agent's own.
 #
-# Tracepoints see every namespace: the exact counts are those of the lab's
-# own ports (the per-port families; the new tests' servers listen on ports
-# the kernel picks, which no other lab on the machine shares), the totals
-# are checked as lower bounds.
+# Tracepoints see every namespace: the exact counts are those of the
+# suite's own ports (the per-port families): its servers (an http.server
+# beside the lab's, for the downloads) listen on ports the kernel picks,
+# which no other lab on the machine shares, where the lab's 80 and 8080
+# are every lab's; the totals are checked as lower bounds.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -89,15 +90,30 @@ fi
 
 start_prometheus "$TMP"
 
+# free_port: a port no socket of the server's namespace has now
+free_port() {
+	srv "$PY" -c "import socket; s = socket.socket(); s.bind(('$SRV', 0)); print(s.getsockname()[1])"
+}
+# the downloads' server: the lab's files, on a port of this suite's own
+ip netns exec "$SRV_NS" timeout -k 2 300 "$PY" -u -m http.server 0 --bind "$SRV" \
+	--directory "$LAB_RUN/www" >"$TMP/http.log" 2>&1 &
+track_pid $!
+wait_line "$TMP/http.log" "^Serving HTTP" 10 $!
+HP=$(grep -oE ' port [0-9]+' "$TMP/http.log" | head -1 | awk '{ print $2 }')
+if [ -z "$HP" ]; then
+	bad "agent-tcp-http-server: $(head -c 300 "$TMP/http.log")"
+	exit 1
+fi
+
 # ---- N downloads: exactly N accepted, closed, and observed ----
 for i in $(seq "$N"); do
-	cli curl -s -o /dev/null --max-time 10 "http://$SRV:8080/100k.bin" || bad "curl $i failed"
+	cli curl -s -o /dev/null --max-time 10 "http://$SRV:$HP/100k.bin" || bad "curl $i failed"
 done
-P='{port="8080"}'
-if wait_for 10 metric_is "pktlens_tcp_port_connections_closed_total{port=\"8080\",end=\"normal\"}" "$N"; then
-	ok "agent-tcp-closed: $N downloads, $N closed normally on port 8080"
+P="{port=\"$HP\"}"
+if wait_for 10 metric_is "pktlens_tcp_port_connections_closed_total{port=\"$HP\",end=\"normal\"}" "$N"; then
+	ok "agent-tcp-closed: $N downloads, $N closed normally on port $HP"
 else
-	bad "agent-tcp-closed: $(grep 'port_connections_closed_total{port="8080"' "$TMP/m.txt" | tr '\n' ' ')"
+	bad "agent-tcp-closed: $(grep "port_connections_closed_total{port=\"$HP\"" "$TMP/m.txt" | tr '\n' ' ')"
 fi
 opened=$(metric "pktlens_tcp_port_connections_opened_total$P")
 rtt_n=$(awk -v s="pktlens_tcp_port_rtt_seconds_count$P" '$1 == s { print $2 }' "$TMP/m.txt")
@@ -109,7 +125,7 @@ else
 	bad "agent-tcp-opened-and-observed: opened '$opened' rtt '$rtt_n' handshake '$hs_n' duration '$dur_n', want $N"
 fi
 # the +Inf bucket of a histogram is its count
-inf=$(awk -v s="pktlens_tcp_port_rtt_seconds_bucket{port=\"8080\",le=\"+Inf\"}" '$1 == s { print $2 }' "$TMP/m.txt")
+inf=$(awk -v s="pktlens_tcp_port_rtt_seconds_bucket{port=\"$HP\",le=\"+Inf\"}" '$1 == s { print $2 }' "$TMP/m.txt")
 [ "$inf" = "$N" ] && ok "agent-tcp-rtt-buckets-cumulative: +Inf = $N" || bad "agent-tcp-rtt-buckets-cumulative: +Inf '$inf'"
 # both ends of each download are on this machine: the totals count both
 act=$(awk '$1 == "pktlens_tcp_connections_opened_total{direction=\"active\"}" { print $2 }' "$TMP/m.txt")
@@ -121,7 +137,7 @@ else
 fi
 
 # ---- a long-lived connection: the RTT at close against ss -ti ----
-# The server (port 8081) sends for a while, goes quiet, says so, and when
+# The server (a port of its own, LP) sends for a while, goes quiet, says so, and when
 # told closes with a reset (SO_LINGER 0): no RTT sample comes after ss's
 # reading, as a FIN's would (the peer's answer to it includes its process
 # waking up).
@@ -130,9 +146,9 @@ import os, socket, struct, sys, time
 tmp, addr = sys.argv[1], sys.argv[2]
 l = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind((addr, 8081))
+l.bind((addr, 0))
 l.listen(1)
-print("listening", file=sys.stderr, flush=True)
+print("listening", l.getsockname()[1], file=sys.stderr, flush=True)
 c, _ = l.accept()
 end = time.time() + 1.0
 while time.time() < end:
@@ -149,9 +165,10 @@ EOF
 ip netns exec "$SRV_NS" timeout 30 "$PY" "$TMP/long.py" "$TMP" "$SRV" >/dev/null 2>"$TMP/long.err" &
 LONG_PID=$!
 wait_line "$TMP/long.err" "listening" 10 "$LONG_PID" || bad "agent-tcp-ss: the server did not start"
+LP=$(awk '$1 == "listening" { print $2 }' "$TMP/long.err")
 cli "$PY" -c "
 import socket
-s = socket.create_connection(('$SRV', 8081))
+s = socket.create_connection(('$SRV', ${LP:-1}))
 try:
     while s.recv(65536): pass
 except ConnectionResetError:
@@ -159,14 +176,14 @@ except ConnectionResetError:
 " &
 cpid=$!
 wait_line "$TMP/long.err" "sent" 15 "$LONG_PID"
-srv ss -tin state established '( sport = :8081 )' >"$TMP/ss.txt"
+srv ss -tin state established "( sport = :$LP )" >"$TMP/ss.txt"
 touch "$TMP/go"
 wait "$cpid"
 wait "$LONG_PID"
 LONG_PID=
 ss_ms=$(grep -oE ' rtt:[0-9.]+' "$TMP/ss.txt" | head -1 | cut -d: -f2)
-wait_for 10 metric_is 'pktlens_tcp_port_rtt_seconds_count{port="8081"}' 1
-sum=$(metric 'pktlens_tcp_port_rtt_seconds_sum{port="8081"}')
+wait_for 10 metric_is "pktlens_tcp_port_rtt_seconds_count{port=\"$LP\"}" 1
+sum=$(metric "pktlens_tcp_port_rtt_seconds_sum{port=\"$LP\"}")
 if [ -n "$ss_ms" ] && [ -n "$sum" ] && within "$sum" "$(awk -v m="$ss_ms" 'BEGIN { print m / 1000 }')" 20; then
 	ok "agent-tcp-rtt-vs-ss: RTT at close ${sum}s, ss -ti ${ss_ms}ms (within 20%)"
 else
@@ -174,12 +191,13 @@ else
 fi
 # the server's abort (SO_LINGER 0): a reset sent, and a close by reset,
 # on its port (the kernel sends the reset after the socket is CLOSE)
-reset_8081='pktlens_tcp_port_resets_total{port="8081",direction="sent"}'
-if [ "$(awk -v s="$reset_8081" '$1 == s { print $2 }' "$TMP/m.txt")" = 1 ] &&
-	[ "$(awk '$1 == "pktlens_tcp_port_connections_closed_total{port=\"8081\",end=\"reset\"}" { print $2 }' "$TMP/m.txt")" = 1 ]; then
-	ok "agent-tcp-reset-sent: port 8081's SO_LINGER 0 close: 1 reset sent, 1 closed by reset"
+lp_sent="pktlens_tcp_port_resets_total{port=\"$LP\",direction=\"sent\"}"
+lp_reset="pktlens_tcp_port_connections_closed_total{port=\"$LP\",end=\"reset\"}"
+if [ "$(awk -v s="$lp_sent" '$1 == s { print $2 }' "$TMP/m.txt")" = 1 ] &&
+	[ "$(awk -v s="$lp_reset" '$1 == s { print $2 }' "$TMP/m.txt")" = 1 ]; then
+	ok "agent-tcp-reset-sent: port $LP's SO_LINGER 0 close: 1 reset sent, 1 closed by reset"
 else
-	bad "agent-tcp-reset-sent: $(grep 'port="8081"' "$TMP/m.txt" | grep -E 'resets|closed' | tr '\n' ' ')"
+	bad "agent-tcp-reset-sent: $(grep "port=\"$LP\"" "$TMP/m.txt" | grep -E 'resets|closed' | tr '\n' ' ')"
 fi
 
 # ---- netem's delay, where the kernel has it ----
@@ -187,7 +205,7 @@ NETEM_CONNS=0
 if cli tc qdisc add dev plc0 root netem delay 20ms 2>"$TMP/netem.err"; then
 	before=$(metric "pktlens_tcp_port_handshake_seconds_sum$P")
 	before_rtt=$(awk -v s="pktlens_tcp_port_rtt_seconds_sum$P" '$1 == s { print $2 }' "$TMP/m.txt")
-	for i in 1 2 3; do cli curl -s -o /dev/null --max-time 10 "http://$SRV:8080/1k.bin"; done
+	for i in 1 2 3; do cli curl -s -o /dev/null --max-time 10 "http://$SRV:$HP/1k.bin"; done
 	cli tc qdisc del dev plc0 root
 	NETEM_CONNS=3
 	wait_for 10 metric_is "pktlens_tcp_port_handshake_seconds_count$P" $((N + 3))
@@ -203,14 +221,14 @@ else
 fi
 
 # ---- retransmits under 10% loss: the same count as pktlens tcp's ----
-if lab_loss_add; then
+if lab_loss_add "$HP"; then
 	r0=$(metric "pktlens_tcp_port_retransmits_total$P")
-	"$PKTLENS" tcp --json --stats --events retrans --duration 60 "port 8080" >"$TMP/rt.json" 2>"$TMP/rt.err" &
+	"$PKTLENS" tcp --json --stats --events retrans --duration 60 "port $HP" >"$TMP/rt.json" 2>"$TMP/rt.err" &
 	TCP_PID=$!
 	if wait_line "$TMP/rt.err" "tracing TCP" 10 "$TCP_PID"; then
-		for i in 1 2 3; do cli curl -s -o /dev/null --max-time 20 "http://$SRV:8080/1m.bin"; done
+		for i in 1 2 3; do cli curl -s -o /dev/null --max-time 20 "http://$SRV:$HP/1m.bin"; done
 		lab_loss_del
-		wait_for 10 metric_is "pktlens_tcp_port_connections_closed_total{port=\"8080\",end=\"normal\"}" $((N + NETEM_CONNS + 3))
+		wait_for 10 metric_is "pktlens_tcp_port_connections_closed_total{port=\"$HP\",end=\"normal\"}" $((N + NETEM_CONNS + 3))
 		sleep 0.3 # let pktlens tcp's last records through its ring buffer
 		kill -INT "$TCP_PID"
 		wait "$TCP_PID"
@@ -232,11 +250,12 @@ else
 fi
 
 # ---- a closed port: one reset sent ----
-cli curl -s -o /dev/null --max-time 3 "http://$SRV:8999/"
-if wait_for 10 metric_is 'pktlens_tcp_port_resets_total{port="8999",direction="sent"}' 1; then
-	ok "agent-tcp-reset-closed-port: one reset sent for port 8999"
+CP=$(free_port)
+cli curl -s -o /dev/null --max-time 3 "http://$SRV:${CP:-1}/"
+if wait_for 10 metric_is "pktlens_tcp_port_resets_total{port=\"$CP\",direction=\"sent\"}" 1; then
+	ok "agent-tcp-reset-closed-port: one reset sent for the closed port $CP"
 else
-	bad "agent-tcp-reset-closed-port: $(grep 'port="8999"' "$TMP/m.txt" | tr '\n' ' ')"
+	bad "agent-tcp-reset-closed-port: $(grep "port=\"$CP\"" "$TMP/m.txt" | tr '\n' ' ')"
 fi
 
 # ---- drops by reason ----
@@ -348,21 +367,21 @@ t_rr=$(tot 'pktlens_tcp_resets_total{direction="received"}')
 t_rt=$(tot pktlens_tcp_retransmits_total)
 t_cr=$(tot 'pktlens_tcp_connections_closed_total{end="reset"}')
 p_rt=$(tot "pktlens_tcp_port_retransmits_total$P")
-# sent: 8999's and 8081's; received: 8081's client, RKP's server;
-# closed by reset: 8081's two ends, RKP's two ends
+# sent: CP's and LP's; received: LP's client, RKP's server;
+# closed by reset: LP's two ends, RKP's two ends
 if [ "${t_rs:-0}" -ge 2 ] && [ "${t_rr:-0}" -ge 2 ] && [ "${t_cr:-0}" -ge 4 ] && [ "${t_rt:-0}" -ge "${p_rt:-1}" ]; then
-	ok "agent-tcp-totals-resets: resets sent $t_rs (>= 2), received $t_rr (>= 2), closed by reset $t_cr (>= 4), retransmits $t_rt (>= port 8080's $p_rt)"
+	ok "agent-tcp-totals-resets: resets sent $t_rs (>= 2), received $t_rr (>= 2), closed by reset $t_cr (>= 4), retransmits $t_rt (>= port $HP's $p_rt)"
 else
-	bad "agent-tcp-totals-resets: sent '$t_rs' received '$t_rr' closed by reset '$t_cr' retransmits '$t_rt' (port 8080 '$p_rt')"
+	bad "agent-tcp-totals-resets: sent '$t_rs' received '$t_rr' closed by reset '$t_cr' retransmits '$t_rt' (port $HP '$p_rt')"
 fi
 # the handshake of an accepted connection is the SYN-ACK's round trip:
 # on a veth pair, more than 0 and less than 10 ms on average
 hs_sum=$(tot "pktlens_tcp_port_handshake_seconds_sum$P")
 hs_cnt=$(tot "pktlens_tcp_port_handshake_seconds_count$P")
 if awk -v s="$hs_sum" -v n="$hs_cnt" 'BEGIN { exit !(n > 0 && s > 0 && s / n < 0.01) }'; then
-	ok "agent-tcp-handshake-mean: port 8080: $hs_cnt handshakes, $(awk -v s="$hs_sum" -v n="$hs_cnt" 'BEGIN { printf "%.6f", s / n }') s on average"
+	ok "agent-tcp-handshake-mean: port $HP: $hs_cnt handshakes, $(awk -v s="$hs_sum" -v n="$hs_cnt" 'BEGIN { printf "%.6f", s / n }') s on average"
 else
-	bad "agent-tcp-handshake-mean: port 8080: sum '$hs_sum' over '$hs_cnt'"
+	bad "agent-tcp-handshake-mean: port $HP: sum '$hs_sum' over '$hs_cnt'"
 fi
 
 # ---- a connection that times out: end="timeout" ----
@@ -434,7 +453,7 @@ wait_for 30 srv curl -sf http://127.0.0.1:9090/-/ready || bad "prometheus-ready:
 q='histogram_quantile(0.5, rate(pktlens_tcp_rtt_seconds_bucket[1m]))'
 in_range() {
 	local v
-	cli curl -s -o /dev/null --max-time 5 "http://$SRV:8080/1k.bin"
+	cli curl -s -o /dev/null --max-time 5 "http://$SRV:$HP/1k.bin"
 	v=$(prom_value "$q")
 	awk -v v="$v" 'BEGIN { exit !(v != "" && v + 0 > 0.000001 && v + 0 < 0.1) }'
 }
@@ -452,12 +471,12 @@ AGENT_PID=
 
 # the flows (pls0's ingress: the clients' side) that began with a SYN carry
 # the handshake, SYN to the client's ACK of the SYN-ACK (exported at exit)
-jq -s --arg cli "$CLI" '[.[] | select(.["source.ip"] == $cli and .["destination.port"] == 8080 and
+jq -s --arg cli "$CLI" --argjson hp "$HP" '[.[] | select(.["source.ip"] == $cli and .["destination.port"] == $hp and
 	(.["pktlens.tcp_flags"] % 4 >= 2))] | [length, ([.[] | select(.["pktlens.tcp.handshake_rtt"] // 0 |
 	. > 0 and . < 5)] | length)] | "\(.[0]) \(.[1])"' -r "$TMP/flows.json" >"$TMP/hs.txt" 2>&1
 read -r n_syn n_hs <"$TMP/hs.txt"
 if [ "${n_syn:-0}" -ge "$N" ] && [ "$n_syn" = "$n_hs" ]; then
-	ok "agent-flows-handshake-rtt: all $n_syn flows to port 8080 that began with a SYN carry pktlens.tcp.handshake_rtt"
+	ok "agent-flows-handshake-rtt: all $n_syn flows to port $HP that began with a SYN carry pktlens.tcp.handshake_rtt"
 else
 	bad "agent-flows-handshake-rtt: $(cat "$TMP/hs.txt")"
 fi
