@@ -770,6 +770,7 @@ static void carry_over(struct agent *a)
 static void reload(struct agent *a)
 {
 	struct pl_agent_config next, old;
+	bool failed = false;
 	int ret;
 
 	pl_info("SIGHUP: reloading %s", a->o->config ? a->o->config : "(no file; flags only)");
@@ -823,20 +824,27 @@ static void reload(struct agent *a)
 		if (pl_privacy_start(old.key_file, (enum pl_redact)old.redact, false,
 				     "privacy.key_file"))
 			stop_requested = 1; /* no record leaves unprotected */
-		a->reloads_failed++;
+		failed = true;
 	}
 	if (old.tcp != a->cfg.tcp) {
 		pl_agent_tcp_stop(a->tcp);
 		a->tcp = a->cfg.tcp ? pl_agent_tcp_start() : NULL;
-		if (a->cfg.tcp && !a->tcp)
-			a->reloads_failed++;
+		if (a->cfg.tcp && !a->tcp) {
+			pl_err("reload: the TCP metrics could not start (see above); running "
+			       "without them");
+			a->cfg.tcp = false; /* the next reload with tcp: true tries again */
+			failed = true;
+		}
 	}
 	if (open_exporters(a, &old)) {
 		pl_err("reload: an exporter could not start (see above); the others run");
-		a->reloads_failed++;
-	} else {
-		a->reloads_ok++;
+		failed = true;
 	}
+	/* one reload, one count */
+	if (failed)
+		a->reloads_failed++;
+	else
+		a->reloads_ok++;
 	pl_agent_config_free(&old);
 }
 
