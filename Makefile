@@ -269,6 +269,6 @@ $(BUILD)/obj/sinks/ipfix.o: CFLAGS += $(shell pkg-config --cflags libfixbuf 2>/d
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # --attribute in the kernel through BPF_PROG_TEST_RUN (tests/kernel/attr_check.c)
-$(BUILD)/attr_check: $(call san,tests/kernel/attr_check.c src/runtime/attr.c src/util/htab.c src/util/clock.c \
+$(BUILD)/attr_check: $(call san,tests/kernel/attr_check.c src/runtime/attr.c src/filter/procterms.c src/util/htab.c src/util/clock.c \
 		src/util/cgroup.c src/util/log.c)
 	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@

@@ -44,6 +44,7 @@
 #include "dns_side.h"
 #include "metrics.h"
 #include "privacy/privacy.h"
+#include "runtime/attr.h"
 #include "tcp_side.h"
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -82,6 +83,8 @@ struct agent {
 	struct packet_bpf *skel;
 	struct pl_flowtab t;
 	bool t_open;
+	struct pl_attrib attrib; /* attribute: true */
+	bool attrib_open;
 	struct pl_ifaces ifs; /* the interfaces and their attachments */
 	struct pl_prom *prom;
 	struct pl_agent_tcp *tcp; /* tcp: true */
@@ -116,6 +119,9 @@ static void kernel_down(struct agent *a)
 	if (a->t_open)
 		pl_flowtab_close(&a->t);
 	a->t_open = false;
+	if (a->attrib_open)
+		pl_attrib_close(&a->attrib);
+	a->attrib_open = false;
 	packet_bpf__destroy(a->skel);
 	a->skel = NULL;
 }
@@ -295,6 +301,22 @@ static int kernel_up(struct agent *a, const struct pl_ifaces *known)
 	if (ret)
 		return ret;
 	a->t_open = true;
+	/* attribute: a flow's owner is looked up when the flow is first
+	 * seen (runtime/attr.c), nothing per packet */
+	if (a->cfg.attribute) {
+		ret = pl_attrib_open(&a->attrib);
+		if (!ret) {
+			a->attrib_open = true;
+			if (pl_attrib_flows(&a->attrib, fc.flow_entries))
+				ret = PL_EXIT_RUNTIME;
+		}
+		if (ret) {
+			kernel_down(a);
+			return ret;
+		}
+		a->t.attribute = pl_attrib_flow_hook;
+		a->t.attribute_ctx = &a->attrib;
+	}
 	ret = detect_start(a);
 	if (ret) {
 		kernel_down(a);
