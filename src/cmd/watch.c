@@ -187,11 +187,13 @@ static void print_counters(const char *prefix, const __u64 c[PL_CNT__COUNT])
 {
 	fprintf(stderr,
 		"pktlens: %s%llu packets seen, %llu matched, %llu sampled out, %llu rate-limited, "
-		"%llu emitted, %llu lost in the ring buffer, %llu QUIC Initials decrypted here\n",
+		"%llu emitted, %llu lost in the ring buffer, %llu QUIC Initials decrypted here, "
+		"%llu to no socket of the proc terms' cgroups\n",
 		prefix, (unsigned long long)c[PL_CNT_SEEN], (unsigned long long)c[PL_CNT_MATCHED],
 		(unsigned long long)c[PL_CNT_SAMPLED_OUT],
 		(unsigned long long)c[PL_CNT_RATE_LIMITED], (unsigned long long)c[PL_CNT_EMITTED],
-		(unsigned long long)c[PL_CNT_LOST], (unsigned long long)c[PL_CNT_QUIC_INITIAL]);
+		(unsigned long long)c[PL_CNT_LOST], (unsigned long long)c[PL_CNT_QUIC_INITIAL],
+		(unsigned long long)c[PL_CNT_NOT_OWNED]);
 }
 
 int cmd_watch(struct pl_opts *o)

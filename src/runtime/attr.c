@@ -292,6 +292,17 @@ int pl_attrib_tuple(struct pl_attrib *t, uint8_t ip_ver, uint8_t proto, const ui
 	return 1;
 }
 
+int pl_attrib_alert(struct pl_attrib *t, const struct pl_alert_event *a, struct pl_proc *out)
+{
+	const uint8_t need = PL_ALERT_SRC | PL_ALERT_DST | PL_ALERT_PORTS;
+
+	memset(out, 0, sizeof(*out));
+	if ((a->flags & need) != need || !a->dport)
+		return 0;
+	return pl_attrib_tuple(t, a->flags & PL_ALERT_IP6 ? 6 : 4, a->l4_proto, a->src, a->sport,
+			       a->dst, a->dport, out);
+}
+
 int pl_attrib_flows(struct pl_attrib *t, uint32_t entries)
 {
 	if (pl_htab_init(&t->flows, sizeof(struct pl_flow_key), sizeof(struct pl_flow_owner),

@@ -61,6 +61,12 @@ const struct pl_proc *pl_attrib_find(struct pl_attrib *t, const struct pl_attr *
 int pl_attrib_tuple(struct pl_attrib *t, uint8_t ip_ver, uint8_t proto, const uint8_t *src,
 		    uint16_t sport, const uint8_t *dst, uint16_t dport, struct pl_proc *out);
 
+struct pl_alert_event;
+/* Alert records: the owner of the local socket an alert's packet went to
+ * (its destination and port), when it names them and is TCP or UDP:
+ * pl_attrib_tuple(), 1 with *out; else 0 and *out zeroed. */
+int pl_attrib_alert(struct pl_attrib *t, const struct pl_alert_event *a, struct pl_proc *out);
+
 /* Flow records: room for `entries` flows' owners. 0, or -1 (said why). */
 int pl_attrib_flows(struct pl_attrib *t, uint32_t entries);
 /* A flow the table holds (key as the kernel keeps it: before

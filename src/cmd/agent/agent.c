@@ -152,7 +152,8 @@ static void alert_key(const struct pl_alert_event *ev, char key[PL_COMMUNITY_ID_
 	}
 }
 
-static void kafka_alert(struct agent *a, const struct pl_alert_event *ev)
+static void kafka_alert(struct agent *a, const struct pl_alert_event *ev,
+			const struct pl_proc *proc)
 {
 	char key[PL_COMMUNITY_ID_LEN];
 	struct pl_out *w;
@@ -163,7 +164,7 @@ static void kafka_alert(struct agent *a, const struct pl_alert_event *ev)
 	w = pl_kafka_record(a->kafka, PL_KAFKA_ALERTS, a->cfg.kafka_key && key[0] ? key : NULL);
 	if (w)
 		pl_write_alert(w, 1, ev, ev->ts_ns + a->mono_to_epoch_ns,
-			       pl_ifname(&a->ifs, ev->ifindex));
+			       pl_ifname(&a->ifs, ev->ifindex), proc);
 }
 
 static void kafka_flow(struct agent *a, const struct pl_flow *f, enum pl_flow_end why,
@@ -184,6 +185,8 @@ static int on_alert(void *ctx, void *data, size_t size)
 {
 	struct agent *a = ctx;
 	struct pl_alert_event ev;
+	struct pl_proc proc;
+	const struct pl_proc *owner = NULL;
 
 	if (size < sizeof(ev))
 		return 0;
@@ -192,10 +195,13 @@ static int on_alert(void *ctx, void *data, size_t size)
 		return 0;
 	if (ev.rule < PL_RULE__COUNT)
 		a->alerts[ev.rule]++;
-	kafka_alert(a, &ev);
+	/* attribute: the local socket the alert's packet went to, once */
+	if (a->attrib_open && pl_attrib_alert(&a->attrib, &ev, &proc))
+		owner = &proc;
+	kafka_alert(a, &ev, owner);
 	if (a->log) {
 		pl_write_alert(&a->logw, 1, &ev, ev.ts_ns + a->mono_to_epoch_ns,
-			       pl_ifname(&a->ifs, ev.ifindex));
+			       pl_ifname(&a->ifs, ev.ifindex), owner);
 		if (pl_out_take_error(&a->logw) || ferror(a->log)) {
 			a->log_errors++;
 			clearerr(a->log);
