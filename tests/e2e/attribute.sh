@@ -144,15 +144,16 @@ check() {
 		bad "attribute: $1 (no record with $2; $(wc -l <"$TMP/w.json") records)"
 	fi
 }
-# all NAME SELECT JQ-FILTER: there are records SELECT picks, and all satisfy it
-all() {
-	if jq -e -s "[.[] | select($2)] | length > 0 and all(.[]; $3)" "$TMP/w.json" \
-		>/dev/null 2>&1; then
-		ok "attribute: $1"
+# all_in FILE NAME SELECT JQ-FILTER: there are records SELECT picks in
+# FILE, and all satisfy it; all: the same in watch's records
+all_in() {
+	if jq -e -s "[.[] | select($3)] | length > 0 and all(.[]; $4)" "$1" >/dev/null 2>&1; then
+		ok "attribute: $2"
 	else
-		bad "attribute: $1 ($(jq -c -s "[.[] | select($2)] | .[0]" "$TMP/w.json" 2>&1))"
+		bad "attribute: $2 ($(jq -c -s "[.[] | select($3)] | .[0]" "$1" 2>&1 | head -c 600))"
 	fi
 }
+all() { all_in "$TMP/w.json" "$@"; }
 
 to_http=".\"tcp.dstport\" == $HTTP_PORT"
 all "the SYN to the http.server's listener names its pid, name and cgroup" \
@@ -202,15 +203,8 @@ else
 	bad "attribute: kernel cgroup filter: not owned '${not_owned:-}' ($(tail -c 300 "$TMP/f.json.err"))"
 fi
 
-# flows: FILE, JQ select, JQ condition for all of them
-fl_all() {
-	if jq -e -s "[.[] | select($2)] | length > 0 and all(.[]; $3)" "$TMP/fl.json" \
-		>/dev/null 2>&1; then
-		ok "attribute: $1"
-	else
-		bad "attribute: $1 ($(jq -c -s "[.[] | select($2)] | .[0]" "$TMP/fl.json" 2>&1 | head -c 600))"
-	fi
-}
+# flow records
+fl_all() { all_in "$TMP/fl.json" "$@"; }
 fl_all "flows to the http.server name its pid, name, executable and cgroup" \
 	".\"destination.port\" == $HTTP_PORT" \
 	".\"process.pid\" == $HTTP_PID and .\"process.name\" == \"python3\" and
