@@ -104,6 +104,18 @@ start_bg "$TMP/d.json" "watching pls0" 10 ip netns exec "$SRV_NS" "$PKTLENS" det
 	--attribute --json --duration 60 --threshold udp_flood_dst=20,udp_flood_src=off \
 	"port $UDP_PORT"
 D_PID=$BG_PID
+# the agent: attribute: true, on its flow log and its alerts
+cat >"$TMP/agent.yaml" <<EOF
+interfaces: [pls0]
+filter: "port $HTTP_PORT or port $UDP_PORT or port $CLOSED_PORT"
+attribute: true
+flows: { idle_timeout: 1 }
+metrics: { listen: off }
+log: { file: $TMP/agent.json }
+detect: { enabled: true, thresholds: { udp_flood_dst: 20, udp_flood_src: off } }
+EOF
+start_bg "$TMP/agent.out" "watching pls0" 10 ip netns exec "$SRV_NS" "$PKTLENS" agent -c "$TMP/agent.yaml"
+A_PID=$BG_PID
 
 in_cli curl -s -o /dev/null --max-time 5 "http://$SRV4:$HTTP_PORT/" ||
 	bad "attribute: curl to the http.server failed"
@@ -127,13 +139,15 @@ wait_line "$TMP/d.json" "udp_flood_dst" 5 "$D_PID"
 # by the scans before, every 250 ms
 for port in "$HTTP_PORT" "$CLOSED_PORT" "$UDP_PORT"; do
 	wait_line "$TMP/fl.json" "\"destination.port\":$port" 10 "$FL_PID"
+	wait_line "$TMP/agent.json" "\"destination.port\":$port" 10 "$A_PID"
 done
-kill -INT "$WATCH_PID" "$F_PID" "$FL_PID" "$PW_PID" "$D_PID"
+kill -INT "$WATCH_PID" "$F_PID" "$FL_PID" "$PW_PID" "$D_PID" "$A_PID"
 wait "$WATCH_PID"
 wait "$F_PID"
 wait "$FL_PID"
 wait "$PW_PID"
 wait "$D_PID"
+wait "$A_PID"
 WATCH_PID=
 
 # check NAME JQ-FILTER: some record satisfies it (and the records are not empty)
@@ -215,6 +229,17 @@ fl_all "flows to the UDP server name its pid, cgroup and container id" \
 	".\"process.pid\" == $UDP_PID and .\"pktlens.cgroup_id\" == $UDP_CG and .\"container.id\" == \"$ID\""
 fl_all "a flow to a closed port names no process" ".\"destination.port\" == $CLOSED_PORT" \
 	"(has(\"process.pid\") or has(\"pktlens.cgroup_id\") or has(\"container.id\")) | not"
+
+# the agent's log: flows and the alert
+jq -c 'select(.event == "flow")' "$TMP/agent.json" >"$TMP/agent-flows.json"
+all_in "$TMP/agent-flows.json" "agent (attribute: true): flows to the http.server name its pid and cgroup" \
+	".\"destination.port\" == $HTTP_PORT" \
+	".\"process.pid\" == $HTTP_PID and .\"process.name\" == \"python3\" and .\"pktlens.cgroup_id\" == $HTTP_CG"
+all_in "$TMP/agent-flows.json" "agent: a flow to a closed port names no process" \
+	".\"destination.port\" == $CLOSED_PORT" "has(\"process.pid\") | not"
+all_in "$TMP/agent.json" "agent: its UDP flood alert names the UDP server and its container" \
+	".\"rule.name\" == \"udp_flood_dst\"" \
+	".\"process.pid\" == $UDP_PID and .\"container.id\" == \"$ID\""
 
 # alerts
 if jq -e -s "any(.[]; .\"rule.name\" == \"udp_flood_dst\" and .\"destination.port\" == $UDP_PORT and

@@ -732,6 +732,58 @@ static void test_flow_text_spoof(void)
 	free(buf);
 }
 
+/* --attribute: a flow's owner on its text line and in JSON; the pcapng
+ * comment of a packet's, control bytes made '?'; nothing for no owner. */
+static void test_flow_proc(void)
+{
+	char *buf = NULL, wbuf[PL_OUT_BUF_MIN], c[PL_PROC_COMMENT_MAX];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct pl_flow fl;
+	struct pl_out o;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.key.ip_ver = 4;
+	fl.key.proto = 6;
+	set4(fl.key.src, 198, 18, 0, 2);
+	set4(fl.key.dst, 198, 18, 0, 1);
+	fl.key.sport = 40000;
+	fl.key.dport = 8080;
+	fl.val.packets = 2;
+	fl.val.bytes = 120;
+	fl.val.ttl_min = fl.val.ttl_max = 64;
+	fl.proc.pid = 4242;
+	strcpy(fl.proc.name, "python3");
+	strcpy(fl.proc.exe, "/usr/bin/python3");
+	strcpy(fl.proc.container, "5e2d");
+	fl.proc.cgroup_id = 77;
+	pl_out_init_file(&o, f, wbuf, sizeof(wbuf));
+	pl_write_flow_text(&o, &fl, PL_END_IDLE, 0, NULL);
+	pl_write_flow_json(&o, &fl, PL_END_IDLE, 0, NULL);
+	pl_out_flush(&o);
+	fclose(f);
+	expect("flow_proc_text", strtok(buf, "\n"),
+	       "00:00:00.000000 tcp 198.18.0.2.40000 > 198.18.0.1.8080: 2 packets, 120 bytes, "
+	       "0.000000 s, flags [none], ttl 64, idle timeout | proc python3[4242] container 5e2d");
+	expect("flow_proc_json", strstr(strtok(NULL, "\n"), "\"process.pid\""),
+	       "\"process.pid\":4242,\"process.name\":\"python3\",\"process.executable\":"
+	       "\"/usr/bin/python3\",\"container.id\":\"5e2d\",\"pktlens.cgroup_id\":77}");
+	free(buf);
+
+	strcpy(fl.proc.name, "a\nb");
+	pl_proc_comment(&fl.proc, c, sizeof(c));
+	expect("proc_comment", c,
+	       "process.pid=4242; process.name=a?b; process.executable=/usr/bin/python3; "
+	       "container.id=5e2d; pktlens.cgroup_id=77");
+	memset(&fl.proc, 0, sizeof(fl.proc));
+	fl.proc.cgroup_id = 9;
+	pl_proc_comment(&fl.proc, c, sizeof(c));
+	expect("proc_comment_cgroup_only", c, "pktlens.cgroup_id=9");
+	fl.proc.cgroup_id = 0;
+	pl_proc_comment(&fl.proc, c, sizeof(c));
+	expect("proc_comment_none", c, "");
+}
+
 /* util/escape.h for messages: no quotes, cut with "..." to the buffer. */
 static void test_escape_message(void)
 {
@@ -902,6 +954,7 @@ int main(void)
 	test_text_spoof();
 	test_escape_message();
 	test_flow_text_spoof();
+	test_flow_proc();
 	test_alpn_bad();
 	test_clamping();
 
