@@ -54,6 +54,10 @@ static int on_frame(struct watch_ctx *w, const void *data, size_t size)
 	memcpy(&hdr, data, sizeof(hdr));
 	if (hdr.frame_len > size - sizeof(hdr))
 		return 0;
+	/* a whole frame (a QUIC client Initial) comes without its socket:
+	 * no process, so no proc term holds */
+	if (w->terms.n)
+		return 0;
 	if (hdr.type == PL_EV_QUIC_FRAME) {
 		if (!pl_parse_frame_match(&pkt, w->filter, pl_ifaces_linktype(&w->ifs, hdr.ifindex),
 					  frame, hdr.frame_len, hdr.frame_len))
