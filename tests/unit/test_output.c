@@ -701,6 +701,22 @@ static void test_text_spoof(void)
 	      "/q?a=1,2&b host=\"h.test | tls sni=x\"\n");
 }
 
+/* An IPv4 flow from 198.18.0.2 to 198.18.d3.d4, TTL 64. */
+static void flow_of(struct pl_flow *fl, uint8_t proto, uint16_t sport, uint8_t d3, uint8_t d4,
+		    uint16_t dport, uint64_t packets, uint64_t bytes)
+{
+	memset(fl, 0, sizeof(*fl));
+	fl->key.ip_ver = 4;
+	fl->key.proto = proto;
+	set4(fl->key.src, 198, 18, 0, 2);
+	set4(fl->key.dst, 198, 18, d3, d4);
+	fl->key.sport = sport;
+	fl->key.dport = dport;
+	fl->val.packets = packets;
+	fl->val.bytes = bytes;
+	fl->val.ttl_min = fl->val.ttl_max = 64;
+}
+
 /* A flow's text line: the interface and the L7 name by the same rule. */
 static void test_flow_text_spoof(void)
 {
@@ -710,16 +726,7 @@ static void test_flow_text_spoof(void)
 	struct pl_flow fl;
 	struct pl_out o;
 
-	memset(&fl, 0, sizeof(fl));
-	fl.key.ip_ver = 4;
-	fl.key.proto = 17;
-	set4(fl.key.src, 198, 18, 0, 2);
-	set4(fl.key.dst, 198, 18, 1, 1);
-	fl.key.sport = 5;
-	fl.key.dport = 53;
-	fl.val.packets = 1;
-	fl.val.bytes = 80;
-	fl.val.ttl_min = fl.val.ttl_max = 64;
+	flow_of(&fl, 17, 5, 1, 1, 53, 1, 80);
 	fl.name.kind = PL_NAME_DNS;
 	strcpy(fl.name.name, "x | tls sni=bank.example");
 	pl_out_init_file(&o, f, wbuf, sizeof(wbuf));
@@ -742,16 +749,7 @@ static void test_flow_proc(void)
 	struct pl_flow fl;
 	struct pl_out o;
 
-	memset(&fl, 0, sizeof(fl));
-	fl.key.ip_ver = 4;
-	fl.key.proto = 6;
-	set4(fl.key.src, 198, 18, 0, 2);
-	set4(fl.key.dst, 198, 18, 0, 1);
-	fl.key.sport = 40000;
-	fl.key.dport = 8080;
-	fl.val.packets = 2;
-	fl.val.bytes = 120;
-	fl.val.ttl_min = fl.val.ttl_max = 64;
+	flow_of(&fl, 6, 40000, 0, 1, 8080, 2, 120);
 	fl.proc.pid = 4242;
 	strcpy(fl.proc.name, "python3");
 	strcpy(fl.proc.exe, "/usr/bin/python3");
