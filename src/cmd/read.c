@@ -225,7 +225,7 @@ static void on_alert(void *arg, const struct pl_alert_event *a)
 {
 	struct read_alerts *r = arg;
 
-	pl_write_alert(r->out, r->o->json, a, a->ts_ns, NULL);
+	pl_write_alert(r->out, r->o->json, a, a->ts_ns, NULL, NULL);
 	r->n++;
 }
 

@@ -426,6 +426,8 @@ static void export_flow(struct expire_ctx *x, const struct pl_flow_key *k,
 
 	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(t->skel->maps.flow_names), &hash, &f.name))
 		memset(&f.name, 0, sizeof(f.name));
+	if (t->attribute)
+		t->attribute(t->attribute_ctx, k, &f.proc);
 	t->flows_deleted++;
 	if (why >= PL_END_IDLE && why <= PL_END_EXIT)
 		t->exported[why]++;
@@ -453,8 +455,11 @@ static int on_flow_timeout(void *ctx, const void *key, const void *val)
 	__u64 hash = pl_flow_hash(key);
 
 	x->seen++;
-	if (!end_reason(x, val))
+	if (!end_reason(x, val)) {
+		if (t->attribute) /* a flow is attributed when first seen */
+			t->attribute(t->attribute_ctx, key, NULL);
 		return 0;
+	}
 	/* the value as it is when it leaves the table: packets that came
 	 * since the batch was read are in the record */
 	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(t->skel->maps.flows), &hash, t->one))

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "records/flow_record.h"
+#include "output/output.h"
 
 struct packet_bpf;
 
@@ -66,6 +67,7 @@ struct pl_flow {
 	struct pl_flow_key key;
 	struct pl_flow_val val;
 	struct pl_flow_name name; /* kind 0: no L7 name seen */
+	struct pl_proc proc;	  /* --attribute: its owner; zero: none known */
 };
 
 typedef void (*pl_flow_fn)(void *ctx, const struct pl_flow *f, enum pl_flow_end why);
@@ -130,6 +132,12 @@ struct pl_flowtab {
 	uint64_t tbl_entries[PL_TBL__COUNT];
 	uint64_t tbl_evictions[PL_TBL__COUNT];
 	__u64 counters[PL_FCNT__COUNT]; /* flow_counters at the last read */
+	/* --attribute (src/runtime/attr.c, pl_attrib_flow_hook): called at
+	 * each scan with every flow that stays (out NULL: seen), and with
+	 * every flow that leaves (out: its owner, for the record), with the
+	 * key as the kernel keeps it, before --anonymize. NULL: off. */
+	void (*attribute)(void *ctx, const struct pl_flow_key *k, struct pl_proc *out);
+	void *attribute_ctx;
 };
 
 /* After load. Returns 0 or -ENOMEM. */

@@ -24,6 +24,7 @@ struct pl_agent_config {
 	bool reattach; /* reattach, --no-reattach (default true) */
 	char *filter;  /* NULL: everything */
 	bool dns;	     /* dns, --dns: DNS response times (dns_side.h) */
+	bool attribute;	     /* attribute, --attribute: flows' and alerts' processes */
 	double dns_timeout;  /* dns_timeout, --dns-timeout: seconds until unanswered */
 	uint32_t flow_entries;
 	uint32_t table_entries;
