@@ -39,8 +39,8 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16);
-	__type(key, struct pl_src_key);
-	__type(value, struct pl_src_val);
+	__type(key, __u64); /* pl_src_hash() */
+	__type(value, struct pl_src_entry);
 } sources SEC(".maps");
 
 struct {
@@ -185,19 +185,21 @@ static __always_inline __u64 flow_clock(const struct pl_flow_val *v)
 	return c ? pl_tick_ns(c) : bpf_ktime_get_ns();
 }
 
-/* The flow's value in its entry e, or NULL when e holds another flow with
- * the same hash (counted). A per-CPU entry another CPU created starts all
- * zero here: it takes the key. */
-static __always_inline struct pl_flow_val *flow_of(struct pl_flow_entry *e,
-						   const struct pl_flow_key *k)
+/* Does the table entry whose key is at ekey (and whose value counted
+ * `packets`) hold the key k of `size` bytes? Another key with the same
+ * hash does not, and is counted in `fail`. A per-CPU entry another CPU
+ * created starts all zero here: it takes the key. */
+static __always_inline bool entry_holds(void *ekey, __u64 packets, const void *k, __u32 size,
+					__u32 fail)
 {
-	if (!flow_atomic() && !e->val.packets)
-		e->key = *k;
-	else if (!pl_flow_key_eq(&e->key, k)) {
-		flow_count(PL_FCNT_FLOW_FAIL);
-		return NULL;
+	if (!flow_atomic() && !packets) {
+		pl_move(ekey, k, size);
+		return true;
 	}
-	return &e->val;
+	if (pl_key_eq(ekey, k, size / 8))
+		return true;
+	flow_count(fail);
+	return false;
 }
 
 /* Returns the flow's value, or NULL for a new flow (or none). *hash gets
@@ -234,9 +236,9 @@ static __always_inline struct pl_flow_val *account_flow(struct pl_pkt *p, __u32 
 			return NULL;
 		}
 	}
-	v = flow_of(e, &ne.key);
-	if (!v)
+	if (!entry_holds(&e->key, e->val.packets, &ne.key, sizeof(ne.key), PL_FCNT_FLOW_FAIL))
 		return NULL;
+	v = &e->val;
 	now = flow_clock(v);
 	FLOW_ADD(&v->packets, 1);
 	FLOW_ADD(&v->bytes, p->frame_len);
@@ -272,25 +274,31 @@ static __always_inline struct pl_flow_val *account_flow(struct pl_pkt *p, __u32 
 
 static __always_inline void account_source(struct pl_pkt *p)
 {
-	struct pl_src_key k = {};
-	struct pl_src_val *v, nv = {};
+	struct pl_src_entry *e, ne = {};
+	struct pl_src_val *v;
 	__u64 syn = (p->present & PL_HAS_TCP) &&
 		    (p->tcp_flags & (PL_TCP_SYN | PL_TCP_ACK)) == PL_TCP_SYN;
+	__u64 hash;
 
-	k.ip_ver = (p->present & PL_HAS_IP6) ? 6 : 4;
-	__builtin_memcpy(k.addr, p->ip_src, 16);
-	v = bpf_map_lookup_elem(&sources, &k);
-	if (v) {
+	ne.key.ip_ver = (p->present & PL_HAS_IP6) ? 6 : 4;
+	__builtin_memcpy(ne.key.addr, p->ip_src, 16);
+	hash = pl_src_hash(&ne.key);
+	e = bpf_map_lookup_elem(&sources, &hash);
+	if (e) {
+		if (!entry_holds(&e->key, e->val.packets, &ne.key, sizeof(ne.key),
+				 PL_FCNT_TABLE_FAIL))
+			return;
+		v = &e->val;
 		FLOW_ADD(&v->packets, 1);
 		FLOW_ADD(&v->bytes, p->frame_len);
 		if (syn)
 			FLOW_ADD(&v->syns, 1);
 		return;
 	}
-	nv.packets = 1;
-	nv.bytes = p->frame_len;
-	nv.syns = syn;
-	table_insert(&sources, &k, &nv, PL_FCNT_SRC_NEW);
+	ne.val.packets = 1;
+	ne.val.bytes = p->frame_len;
+	ne.val.syns = syn;
+	table_insert(&sources, &hash, &ne, PL_FCNT_SRC_NEW);
 }
 
 static __always_inline void account_port(struct pl_pkt *p)

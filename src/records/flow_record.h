@@ -84,12 +84,20 @@ struct pl_src_key {
 	__u8 ip_ver;
 	__u8 _pad[3];
 	__u8 addr[16];
-};
+	__u8 _tail[4]; /* whole words, for pl_src_hash() */
+} __attribute__((aligned(8)));
 
 struct pl_src_val {
 	__u64 packets;
 	__u64 bytes;
 	__u64 syns; /* TCP SYN without ACK: connection attempts */
+};
+
+/* sources value, keyed by pl_src_hash(&key), for the reason (and with
+ * the check) of struct pl_flow_entry. */
+struct pl_src_entry {
+	struct pl_src_val val;
+	struct pl_src_key key;
 };
 
 /* ports key: a destination port of a transport. */
@@ -160,7 +168,8 @@ enum pl_flow_counter {
 	PL_FCNT_HTTP_NEW,
 	PL_FCNT_FLOWNAME_NEW,
 	PL_FCNT_IFACE_NEW,
-	PL_FCNT_TABLE_FAIL, /* an insert into the other tables failed */
+	PL_FCNT_TABLE_FAIL, /* an insert into the other tables failed, or a
+			     * source's hash was another's (pl_src_entry) */
 	PL_FCNT_NOT_IP,	    /* matched packets without an IP header */
 	PL_FCNT__COUNT,
 };

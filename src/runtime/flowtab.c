@@ -281,7 +281,8 @@ struct walk {
 	bool name; /* values are struct pl_name_val: the callback gets the
 		    * name as the key and the packets as the value */
 	bool del;  /* lookup and delete */
-	bool src;  /* keys are struct pl_src_key */
+	bool src;  /* values are struct pl_src_entry: the callback gets its key
+		    * and its struct pl_src_val */
 	bool out;  /* the entries go to an output as they are (not expire) */
 	pl_entry_fn fn;
 	void *ctx;
@@ -293,6 +294,7 @@ static int deliver(const struct walk *w, const void *key, const void *val)
 {
 	const struct pl_name_val *nv = val;
 	const struct pl_flow_entry *fe = val;
+	const struct pl_src_entry *se = val;
 	union {
 		struct pl_flow_key flow;
 		struct pl_src_key src;
@@ -301,6 +303,8 @@ static int deliver(const struct walk *w, const void *key, const void *val)
 
 	if (w->flow)
 		key = &fe->key, val = &fe->val;
+	else if (w->src)
+		key = &se->key, val = &se->val;
 	if (!pl_privacy || !w->out)
 		return w->name ? w->fn(w->ctx, nv->name, &nv->packets) : w->fn(w->ctx, key, val);
 	if (w->name) {
@@ -322,10 +326,30 @@ static int deliver(const struct walk *w, const void *key, const void *val)
 	return w->fn(w->ctx, key, val);
 }
 
+/* Sums n CPUs' source entries: the counters word by word (the key's words
+ * too, then replaced), the key that of a CPU that counted the source. */
+static void sum_source(struct pl_src_entry *dst, const void *src, int n)
+{
+	const struct pl_src_entry *e;
+	int c;
+
+	sum_u64s(dst, src, sizeof(*dst), n);
+	memset(&dst->key, 0, sizeof(dst->key));
+	for (c = 0; c < n; c++) {
+		e = (const void *)((const char *)src + (size_t)c * stride(sizeof(*e)));
+		if (e->val.packets) {
+			dst->key = e->key;
+			break;
+		}
+	}
+}
+
 static void summed(struct pl_flowtab *t, const struct walk *w, const void *raw, void *out)
 {
 	if (w->flow)
 		sum_flow(out, raw, t->ncpu);
+	else if (w->src)
+		sum_source(out, raw, t->ncpu);
 	else if (w->name)
 		sum_name(out, raw, t->ncpu);
 	else
