@@ -236,18 +236,6 @@ for n in "${names[@]}"; do
 	fi
 done
 
-mkdir -p "$LOG"
-echo "== build"
-# Every benchmark is built too (never run: timings belong in make bench).
-if ! make -s test-build >"$LOG/build.log" 2>&1; then
-	cat "$LOG/build.log"
-	echo "FAIL build"
-	echo "0 passed, 1 failed, 0 skipped"
-	exit 1
-fi
-echo "PASS build"
-passed=1
-
 selected=$(echo "$SUITES" | while read -r name kind needs; do
 	[ -n "$name" ] || continue
 	[ -z "$host_only" ] || [ "$kind" = host ] || continue
@@ -256,6 +244,28 @@ selected=$(echo "$SUITES" | while read -r name kind needs; do
 	fi
 	echo "$name $kind $needs"
 done)
+
+mkdir -p "$LOG"
+echo "== build"
+# Every benchmark is built too (never run: timings belong in make bench),
+# and what the selected suites build for themselves (fuzz, truncate,
+# detect-parity), all in one make on both cores.
+extra=()
+while read -r name _; do
+	case $name in
+	fuzz) extra+=(fuzz) ;;
+	truncate) extra+=(build/san/truncate) ;;
+	detect-parity) extra+=(build/detect_parity) ;;
+	esac
+done <<<"$selected"
+if ! make -s -j2 test-build "${extra[@]}" >"$LOG/build.log" 2>&1; then
+	cat "$LOG/build.log"
+	echo "FAIL build"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+echo "PASS build"
+passed=1
 
 # Nothing of an earlier, interrupted run may stay around. Only a run with a
 # lab suite takes the lab down: `make test T=parity` (BPF_PROG_TEST_RUN
