@@ -137,7 +137,7 @@ suite_cmd() {
 	kafka) bash tests/e2e/kafka_e2e.sh ;;
 	flows-scale) bash tests/e2e/flows_scale.sh ;;
 	# kernel/host detector parity on crafted frames
-	detect-parity) make -s build/detect_parity &&
+	detect-parity) make -s -j2 build/detect_parity &&
 		/usr/bin/python3 tests/kernel/detect_frames.py "$LOG/detect_frames.pcap" >/dev/null &&
 		build/detect_parity "$LOG/detect_frames.pcap" ;;
 	detect) bash tests/e2e/detect_e2e.sh ;;

@@ -13,7 +13,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 every=${1:-1}
 build=${BUILD:-build}
-if ! make -s "$build/san/truncate" BUILD="$build"; then
+if ! make -s -j2 "$build/san/truncate" BUILD="$build"; then
 	echo "FAIL truncate: build failed"
 	exit 1
 fi
