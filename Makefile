@@ -123,9 +123,16 @@ $(BUILD)/kafka_mock: tests/kafka/mockcluster.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DEPFLAGS) $< -lrdkafka -o $@
 
-# What tests/run.sh builds first: pktlens, the unit tests, the parity test
-# and every benchmark
-test-build: all $(UNIT_BINS) $(BUILD)/parity $(BUILD)/kafka_mock $(BUILD)/attr_check bench-build
+# The filter differential's matcher (tests/filter/batch.c): read's capture
+# reader, filter compiler and matcher, many filters in one process
+$(BUILD)/filter_batch: $(call san,tests/filter/batch.c src/cmd/capture.c src/sinks/pcapng_read.c \
+		src/parse/parse.c src/filter/compile.c src/filter/cbpf.c src/filter/procterms.c src/util/log.c)
+	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@
+
+# What tests/run.sh builds first: pktlens, the unit tests, the parity test,
+# the filter matcher and every benchmark
+test-build: all $(UNIT_BINS) $(BUILD)/parity $(BUILD)/filter_batch $(BUILD)/kafka_mock $(BUILD)/attr_check \
+	bench-build
 
 # make unit: build and run the unit tests (PASS/FAIL lines each)
 unit: $(UNIT_BINS)
