@@ -123,9 +123,16 @@ $(BUILD)/kafka_mock: tests/kafka/mockcluster.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DEPFLAGS) $< -lrdkafka -o $@
 
-# What tests/run.sh builds first: pktlens, the unit tests, the parity test
-# and every benchmark
-test-build: all $(UNIT_BINS) $(BUILD)/parity $(BUILD)/kafka_mock $(BUILD)/attr_check bench-build
+# The filter differential's matcher (tests/filter/batch.c): read's capture
+# reader, filter compiler and matcher, many filters in one process
+$(BUILD)/filter_batch: $(call san,tests/filter/batch.c src/cmd/capture.c src/sinks/pcapng_read.c \
+		src/parse/parse.c src/filter/compile.c src/filter/cbpf.c src/filter/procterms.c src/util/log.c)
+	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@
+
+# What tests/run.sh builds first: pktlens, the unit tests, the parity test,
+# the filter matcher and every benchmark
+test-build: all $(UNIT_BINS) $(BUILD)/parity $(BUILD)/filter_batch $(BUILD)/kafka_mock $(BUILD)/attr_check \
+	bench-build
 
 # make unit: build and run the unit tests (PASS/FAIL lines each)
 unit: $(UNIT_BINS)
@@ -229,7 +236,7 @@ $(BUILD)/bench/%.o: bench/%.c | $(SKELS) $(BUILD)/xdp_pass.skel.h
 obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
 
 # kbench loads the flow tables as flows and top do (src/runtime/flowtab.c)
-KBENCH_LIB := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c src/runtime/flowtab.c \
+KBENCH_LIB := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c src/filter/procterms.c src/runtime/flowtab.c \
 	src/runtime/skel_common.c src/runtime/attach.c src/runtime/ifaces.c src/opts.c \
 	$(OUT_SRCS) src/util/log.c src/util/clock.c src/util/btf.c $(PRIV_SRCS) src/util/htab.c
 $(BUILD)/kbench: $(BUILD)/bench/kbench.o $(call obj,$(KBENCH_LIB))
@@ -244,7 +251,7 @@ $(BUILD)/kbench_detect: $(BUILD)/bench/kbench_detect.o $(call obj,$(KBENCH_LIB) 
 # skel_common.c compiles the filter through opts.c (pl_opts_compile_filter)
 FLOW_LIB := src/runtime/flowtab.c src/runtime/skel_common.c src/runtime/attach.c \
 	src/runtime/ifaces.c src/util/log.c src/util/clock.c src/util/btf.c \
-	$(OUT_SRCS) src/opts.c src/filter/compile.c src/filter/cbpf.c src/parse/parse.c \
+	$(OUT_SRCS) src/opts.c src/filter/compile.c src/filter/cbpf.c src/filter/procterms.c src/parse/parse.c \
 	$(PRIV_SRCS) src/util/htab.c
 $(BUILD)/flowbench: $(BUILD)/bench/flowbench.o $(call obj,$(FLOW_LIB))
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
@@ -269,6 +276,6 @@ $(BUILD)/obj/sinks/ipfix.o: CFLAGS += $(shell pkg-config --cflags libfixbuf 2>/d
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # --attribute in the kernel through BPF_PROG_TEST_RUN (tests/kernel/attr_check.c)
-$(BUILD)/attr_check: $(call san,tests/kernel/attr_check.c src/runtime/attr.c src/util/htab.c src/util/clock.c \
+$(BUILD)/attr_check: $(call san,tests/kernel/attr_check.c src/runtime/attr.c src/filter/procterms.c src/util/htab.c src/util/clock.c \
 		src/util/cgroup.c src/util/log.c)
 	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@

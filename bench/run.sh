@@ -310,11 +310,13 @@ $(cat "$TMP/tcp.md")
 
 **How measured.** bench/tcp.sh: build/tcpstorm opens short TCP connections
 from the lab client to a server in the lab (the server closes first, as
-HTTP/1.0 does) for a fixed time per round, with nothing attached and with
-\`pktlens tcp\` (default events, text to /dev/null), in alternating rounds;
-medians. The ns per hook run come from the kernel's run-time statistics
-(kernel.bpf_stats_enabled) during one more pktlens round. bcc's tcplife is
-not in the table: Debian's bpfcc-tools needs kernel headers this kernel
-does not ship.
+HTTP/1.0 does) for a fixed time per round, with nothing attached, with
+\`pktlens tcp\` (default events, text to /dev/null) and with \`pktlens agent\`
+(\`tcp: true\`), in alternating rounds, on a private lab (PL_LAB_*, or
+namespaces of its own); medians. The ns per hook run come from the
+kernel's run-time statistics (kernel.bpf_stats_enabled: run_time_ns /
+run_cnt of the tracing programs the tracer's process holds) during one
+more round of each. bcc's tcplife is not in the table: Debian's
+bpfcc-tools needs kernel headers this kernel does not ship.
 EOF2
 echo "bench: added the tcp figures to $DOC"

@@ -237,11 +237,11 @@ static const struct pl_opt_def opt_defs[] = {
 	{ .name = "attribute",
 	  .type = PL_T_FLAG,
 	  .off = OFF(attribute),
-	  .cmds = PL_CMD_WATCH,
+	  .cmds = PL_CMD_WATCH | PL_CMD_FLOWS | PL_CMD_DETECT | PL_CMD_AGENT,
 	  .group = G_OUTPUT,
-	  .help = "name the process and container of the local socket each TCP/UDP packet goes "
-		  "to (process.pid, process.name, process.executable, container.id, "
-		  "pktlens.cgroup_id); not with -w" },
+	  .help = "name the process and container of the local socket each TCP/UDP packet, flow "
+		  "or alert goes to (process.pid, process.name, process.executable, container.id, "
+		  "pktlens.cgroup_id); with -w, as each packet's comment" },
 	{ .name = "stats",
 	  .short_name = 'S',
 	  .type = PL_T_FLAG,

@@ -9,7 +9,8 @@
 # runs on a private lab beside another when PL_LAB_CLIENT, PL_LAB_SERVER
 # and PL_LAB_RUN are set (they pass on to lab.sh):
 #   CLI_NS, SRV_NS, LAB_RUN; in_cli/in_srv CMD... (bounded to 30 s);
-#   LAB (the lab script).
+#   LAB (the lab script); the lab's addresses CLI4, SRV4, CLI6, SRV6 (from
+#   PL_LAB_CLI4, PL_LAB_SRV4, PL_LAB_CLI6, PL_LAB_SRV6, as lab.sh takes them).
 #
 # Waiting, never a fixed sleep for readiness:
 #   wait_for SECONDS CMD...        until CMD succeeds
@@ -41,8 +42,9 @@
 #                                  /etc/hosts: gtlsclient 0.12 ignores --sni
 #                                  for a numeric host); ARGS go before its
 #                                  host, e.g. -v 6b3343cf; log in DIR
-#   lab_loss_add / lab_loss_del    drop 1 in 10 of the server's segments
-#                                  from port 8080 where they arrive, in
+#   lab_loss_add [PORT] / lab_loss_del
+#                                  drop 1 in 10 of the server's segments
+#                                  from PORT (8080) where they arrive, in
 #                                  CLI_NS (nftables table inet pl_loss)
 #
 # BPF programs:
@@ -50,6 +52,11 @@
 #                                  never `bpftool prog show name`, which
 #                                  fails outright when any program is
 #                                  being freed while it walks the list
+#   pid_prog_ids PID [TYPE]        ids of the programs process PID holds
+#                                  (its fds; TYPE: a prog_type number, 26
+#                                  for tracing), for a count that other
+#                                  pktlens processes on the machine (with
+#                                  the same program names) cannot change
 #
 # Cleanup: every pid start_bg/start_tcpdump started (and any passed to
 # track_pid) is in BG_PIDS; kill_bg [SIGNAL] signals and reaps them all.
@@ -64,6 +71,10 @@ LAB="bash scripts/lab.sh"
 CLI_NS=${PL_LAB_CLIENT:-pl-client}
 SRV_NS=${PL_LAB_SERVER:-pl-server}
 LAB_RUN=${PL_LAB_RUN:-/run/pktlens-lab}
+CLI4=${PL_LAB_CLI4:-198.18.0.2}
+SRV4=${PL_LAB_SRV4:-198.18.0.1}
+CLI6=${PL_LAB_CLI6:-2001:db8::2}
+SRV6=${PL_LAB_SRV6:-2001:db8::1}
 BG_PIDS=()
 
 ok() { echo "PASS $*"; }
@@ -76,6 +87,15 @@ skip() {
 
 prog_ids() {
 	bpftool -j prog show 2>/dev/null | jq -r --arg n "$1" '.[] | select(.name == $n) | .id'
+}
+
+pid_prog_ids() {
+	local f
+	for f in /proc/"$1"/fdinfo/*; do
+		awk -v t="${2:-}" '$1 == "prog_type:" { ty = $2 } $1 == "prog_id:" { id = $2 }
+			$1 == "link_type:" { link = 1 }
+			END { if (id != "" && !link && (t == "" || ty == t)) print id }' "$f" 2>/dev/null
+	done | sort -n
 }
 
 lab_cleanup() {
@@ -160,11 +180,11 @@ EOF
 }
 
 lab_loss_add() {
-	ip netns exec "$CLI_NS" nft -f - <<'EOF'
+	ip netns exec "$CLI_NS" nft -f - <<EOF
 table inet pl_loss {
 	chain pre {
 		type filter hook prerouting priority -300; policy accept;
-		ip saddr 198.18.0.1 tcp sport 8080 numgen random mod 10 == 0 drop
+		ip saddr $SRV4 tcp sport ${1:-8080} numgen random mod 10 == 0 drop
 	}
 }
 EOF

@@ -10,12 +10,20 @@
  * one, refuses the socket pointer reached from a file ("R1
  * type=untrusted_ptr_ expected=sock_common, ..."), so a socket that never
  * had a cookie made is joined by its inode.
+ * pktlens_sk_query is the packet program's socket lookup (attribute.h)
+ * for one 4-tuple that user space writes to `query` and runs through
+ * BPF_PROG_TEST_RUN (in its own netns, as the packet programs look up in
+ * their interface's): flow and alert records are attributed this way,
+ * once, with nothing added to the per-packet path.
  * (GPL: bpf_seq_write and the iterators are GPL-only.)
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "records/record.h"
 #include "records/attr.h"
+#include "attribute.h"
 
 SEC("iter/task_file")
 int pktlens_socks(struct bpf_iter__task_file *ctx)
@@ -43,6 +51,34 @@ int pktlens_socks(struct bpf_iter__task_file *ctx)
 	r.tgid = task->tgid;
 	__builtin_memcpy(r.comm, task->comm, sizeof(r.comm));
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	return 0;
+}
+
+struct pl_sk_query query;
+struct pl_attr query_res;
+
+SEC("tc")
+int pktlens_sk_query(struct __sk_buff *skb)
+{
+	struct bpf_sock_tuple t = {};
+	struct pl_attr a = {};
+	__u32 len;
+
+	if (query.ip_ver == 4) {
+		__builtin_memcpy(&t.ipv4.saddr, query.src, 4);
+		__builtin_memcpy(&t.ipv4.daddr, query.dst, 4);
+		t.ipv4.sport = query.sport;
+		t.ipv4.dport = query.dport;
+		len = sizeof(t.ipv4);
+	} else {
+		__builtin_memcpy(t.ipv6.saddr, query.src, 16);
+		__builtin_memcpy(t.ipv6.daddr, query.dst, 16);
+		t.ipv6.sport = query.sport;
+		t.ipv6.dport = query.dport;
+		len = sizeof(t.ipv6);
+	}
+	pl_sock_attr(skb, &t, len, query.proto == IPPROTO_TCP, &a);
+	query_res = a;
 	return 0;
 }
 

@@ -10,50 +10,35 @@
  *
  * The socket is read through bpf_rdonly_cast(): loads the verifier turns
  * into faulting-safe reads, never writes.
- * Included by packet.bpf.c, after vmlinux.h and bpf_helpers.h.
+ * Included by packet.bpf.c and attr.bpf.c, after vmlinux.h, bpf_helpers.h
+ * and records/record.h; `attribute`, the packet program's switch, is
+ * packet.bpf.c's.
  */
 #ifndef PKTLENS_ATTRIBUTE_H
 #define PKTLENS_ATTRIBUTE_H
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
-/* Set by user space before load: 1 with --attribute. */
-const volatile __u32 attribute = 0;
-
 #define PL_TCP_TIME_WAIT    6
+#define PL_TCP_LISTEN	    10
 #define PL_TCP_NEW_SYN_RECV 12
 
-/* Fills *a for packet p; a->found stays 0 when no socket takes it. */
-static __always_inline void pl_attribute(void *ctx, const struct pl_pkt *p, struct pl_attr *a)
+/* Fills *a for the local socket a TCP (tcp) or UDP segment with tuple t
+ * (len bytes: its ipv4 or ipv6 part; t's destination is the local end)
+ * goes to; a->found stays 0 when no socket takes it. Shared by the packet
+ * program and the flows' lookup (attr.bpf.c, pktlens_sk_query). */
+static __always_inline void pl_sock_attr(void *ctx, struct bpf_sock_tuple *t, __u32 len, bool tcp,
+					 struct pl_attr *a)
 {
-	struct bpf_sock_tuple t = {};
 	struct bpf_sock *bs;
 	struct socket *so;
 	struct sock *sk;
-	__u32 len;
 	__u8 state;
 
-	if (!(p->present & (PL_HAS_TCP | PL_HAS_UDP)) || p->ip_frag_offset)
-		return;
-	if (p->present & PL_HAS_IP4) {
-		__builtin_memcpy(&t.ipv4.saddr, p->ip_src, 4);
-		__builtin_memcpy(&t.ipv4.daddr, p->ip_dst, 4);
-		t.ipv4.sport = bpf_htons(p->sport);
-		t.ipv4.dport = bpf_htons(p->dport);
-		len = sizeof(t.ipv4);
-	} else if (p->present & PL_HAS_IP6) {
-		__builtin_memcpy(t.ipv6.saddr, p->ip_src, 16);
-		__builtin_memcpy(t.ipv6.daddr, p->ip_dst, 16);
-		t.ipv6.sport = bpf_htons(p->sport);
-		t.ipv6.dport = bpf_htons(p->dport);
-		len = sizeof(t.ipv6);
-	} else {
-		return;
-	}
-	if (p->present & PL_HAS_TCP)
-		bs = (struct bpf_sock *)bpf_skc_lookup_tcp(ctx, &t, len, BPF_F_CURRENT_NETNS, 0);
+	if (tcp)
+		bs = (struct bpf_sock *)bpf_skc_lookup_tcp(ctx, t, len, BPF_F_CURRENT_NETNS, 0);
 	else
-		bs = bpf_sk_lookup_udp(ctx, &t, len, BPF_F_CURRENT_NETNS, 0);
+		bs = bpf_sk_lookup_udp(ctx, t, len, BPF_F_CURRENT_NETNS, 0);
 	if (!bs)
 		return;
 	a->found = 1;
@@ -82,6 +67,32 @@ static __always_inline void pl_attribute(void *ctx, const struct pl_pkt *p, stru
 		}
 	}
 	bpf_sk_release(bs);
+}
+
+/* Fills *a for packet p; a->found stays 0 when no socket takes it. */
+static __always_inline void pl_attribute(void *ctx, const struct pl_pkt *p, struct pl_attr *a)
+{
+	struct bpf_sock_tuple t = {};
+	__u32 len;
+
+	if (!(p->present & (PL_HAS_TCP | PL_HAS_UDP)) || p->ip_frag_offset)
+		return;
+	if (p->present & PL_HAS_IP4) {
+		__builtin_memcpy(&t.ipv4.saddr, p->ip_src, 4);
+		__builtin_memcpy(&t.ipv4.daddr, p->ip_dst, 4);
+		t.ipv4.sport = bpf_htons(p->sport);
+		t.ipv4.dport = bpf_htons(p->dport);
+		len = sizeof(t.ipv4);
+	} else if (p->present & PL_HAS_IP6) {
+		__builtin_memcpy(t.ipv6.saddr, p->ip_src, 16);
+		__builtin_memcpy(t.ipv6.daddr, p->ip_dst, 16);
+		t.ipv6.sport = bpf_htons(p->sport);
+		t.ipv6.dport = bpf_htons(p->dport);
+		len = sizeof(t.ipv6);
+	} else {
+		return;
+	}
+	pl_sock_attr(ctx, &t, len, p->present & PL_HAS_TCP, a);
 }
 
 #endif /* PKTLENS_ATTRIBUTE_H */

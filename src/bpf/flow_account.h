@@ -32,15 +32,15 @@ const volatile __u32 flow_flags = 0; /* enum pl_flow_flags */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16);
-	__type(key, struct pl_flow_key);
-	__type(value, struct pl_flow_val);
+	__type(key, __u64); /* pl_flow_hash() */
+	__type(value, struct pl_flow_entry);
 } flows SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16);
-	__type(key, struct pl_src_key);
-	__type(value, struct pl_src_val);
+	__type(key, __u64); /* pl_src_hash() */
+	__type(value, struct pl_src_entry);
 } sources SEC(".maps");
 
 struct {
@@ -71,11 +71,12 @@ struct {
 	__type(value, struct pl_name_val);
 } http_hosts SEC(".maps");
 
-/* The first L7 name of a flow; written only by packets that carry one. */
+/* The first L7 name of a flow (keyed as flows); written only by packets
+ * that carry one. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16);
-	__type(key, struct pl_flow_key);
+	__type(key, __u64);
 	__type(value, struct pl_flow_name);
 } flow_names SEC(".maps");
 
@@ -184,37 +185,60 @@ static __always_inline __u64 flow_clock(const struct pl_flow_val *v)
 	return c ? pl_tick_ns(c) : bpf_ktime_get_ns();
 }
 
-/* Returns the flow's value, or NULL for a new flow (or none). */
-static __always_inline struct pl_flow_val *account_flow(struct pl_pkt *p, __u32 ifindex)
+/* Does the table entry whose key is at ekey (and whose value counted
+ * `packets`) hold the key k of `size` bytes? Another key with the same
+ * hash does not, and is counted in `fail`. A per-CPU entry another CPU
+ * created starts all zero here: it takes the key. */
+static __always_inline bool entry_holds(void *ekey, __u64 packets, const void *k, __u32 size,
+					__u32 fail)
 {
-	struct pl_flow_key k = {};
-	struct pl_flow_val *v, nv = {};
+	if (!flow_atomic() && !packets) {
+		pl_move(ekey, k, size);
+		return true;
+	}
+	if (pl_key_eq(ekey, k, size / 8))
+		return true;
+	flow_count(fail);
+	return false;
+}
+
+/* Returns the flow's value, or NULL for a new flow (or none). *hash gets
+ * the flow's key in the table. */
+static __always_inline struct pl_flow_val *account_flow(struct pl_pkt *p, __u32 ifindex,
+							__u64 *hash)
+{
+	struct pl_flow_entry *e, ne = {};
+	struct pl_flow_val *v;
 	__u32 flags = (p->present & PL_HAS_TCP) ? p->tcp_flags : 0;
 	__u8 ttl = p->ip_ttl;
 	__u64 now;
 
-	pl_flow_key_of(p, ifindex, &k);
-	v = bpf_map_lookup_elem(&flows, &k);
-	if (!v) {
+	pl_flow_key_of(p, ifindex, &ne.key);
+	*hash = pl_flow_hash(&ne.key);
+	e = bpf_map_lookup_elem(&flows, hash);
+	if (!e) {
 		now = flow_clock(NULL);
-		nv.packets = 1;
-		nv.bytes = p->frame_len;
-		nv.first_ns = now;
-		nv.last_ns = now;
-		nv.tcp_flags = flags;
-		nv.ttl_min = ttl;
-		nv.ttl_max = ttl;
-		if (!bpf_map_update_elem(&flows, &k, &nv, BPF_NOEXIST)) {
+		ne.val.packets = 1;
+		ne.val.bytes = p->frame_len;
+		ne.val.first_ns = now;
+		ne.val.last_ns = now;
+		ne.val.tcp_flags = flags;
+		ne.val.ttl_min = ttl;
+		ne.val.ttl_max = ttl;
+		if (!bpf_map_update_elem(&flows, hash, &ne, BPF_NOEXIST)) {
 			flow_count(PL_FCNT_FLOW_NEW);
 			return NULL;
 		}
 		/* another CPU inserted it first */
-		v = bpf_map_lookup_elem(&flows, &k);
-		if (!v) {
+		e = bpf_map_lookup_elem(&flows, hash);
+		if (!e) {
 			flow_count(PL_FCNT_FLOW_FAIL);
 			return NULL;
 		}
 	}
+	if (!entry_holds(&e->key, e->val.packets, &ne.key, sizeof(ne.key), PL_FCNT_FLOW_FAIL))
+		return NULL;
+	v = &e->val;
 	now = flow_clock(v);
 	FLOW_ADD(&v->packets, 1);
 	FLOW_ADD(&v->bytes, p->frame_len);
@@ -250,25 +274,31 @@ static __always_inline struct pl_flow_val *account_flow(struct pl_pkt *p, __u32 
 
 static __always_inline void account_source(struct pl_pkt *p)
 {
-	struct pl_src_key k = {};
-	struct pl_src_val *v, nv = {};
+	struct pl_src_entry *e, ne = {};
+	struct pl_src_val *v;
 	__u64 syn = (p->present & PL_HAS_TCP) &&
 		    (p->tcp_flags & (PL_TCP_SYN | PL_TCP_ACK)) == PL_TCP_SYN;
+	__u64 hash;
 
-	k.ip_ver = (p->present & PL_HAS_IP6) ? 6 : 4;
-	__builtin_memcpy(k.addr, p->ip_src, 16);
-	v = bpf_map_lookup_elem(&sources, &k);
-	if (v) {
+	ne.key.ip_ver = (p->present & PL_HAS_IP6) ? 6 : 4;
+	__builtin_memcpy(ne.key.addr, p->ip_src, 16);
+	hash = pl_src_hash(&ne.key);
+	e = bpf_map_lookup_elem(&sources, &hash);
+	if (e) {
+		if (!entry_holds(&e->key, e->val.packets, &ne.key, sizeof(ne.key),
+				 PL_FCNT_TABLE_FAIL))
+			return;
+		v = &e->val;
 		FLOW_ADD(&v->packets, 1);
 		FLOW_ADD(&v->bytes, p->frame_len);
 		if (syn)
 			FLOW_ADD(&v->syns, 1);
 		return;
 	}
-	nv.packets = 1;
-	nv.bytes = p->frame_len;
-	nv.syns = syn;
-	table_insert(&sources, &k, &nv, PL_FCNT_SRC_NEW);
+	ne.val.packets = 1;
+	ne.val.bytes = p->frame_len;
+	ne.val.syns = syn;
+	table_insert(&sources, &hash, &ne, PL_FCNT_SRC_NEW);
 }
 
 static __always_inline void account_port(struct pl_pkt *p)
@@ -297,16 +327,17 @@ static __always_inline void account_iface(struct pl_pkt *p, __u32 ifindex)
 	count_packet(&ifaces, &k, p->frame_len, PL_FCNT_IFACE_NEW);
 }
 
-/* A name of len bytes into a PL_NAME_MAX buffer, zero-padded: the bytes
- * after a name in the record are not always zero (a parse of the names
- * alone leaves them as they were). Once per packet, for the hash and for
- * the tables' new entries. */
-static __always_inline void pad_name(char *dst, const char *name, __u32 len)
+/* A name of len bytes into a PL_NAME_MAX buffer, 8 bytes at a time, its
+ * last word zero-padded: the bytes after a name in the record are not
+ * always zero (a parse of the names alone leaves them as they were). The
+ * words after the name are left as they were: name_hash() reads none of
+ * them, and zero_name_tail() clears them for a table's new entry only
+ * (a memset of the whole buffer here was 256 byte stores per packet). */
+static __always_inline void copy_name(char *dst, const char *name, __u32 len)
 {
 	__u32 i;
 	__s64 cut;
 
-	__builtin_memset(dst, 0, PL_NAME_MAX);
 	for (i = 0; i < PL_NAME_MAX / 8; i++) {
 		if (i * 8 >= len)
 			break;
@@ -316,6 +347,16 @@ static __always_inline void pad_name(char *dst, const char *name, __u32 len)
 		cut &= ~(cut >> 63);
 		pl_store64(dst + i * 8, pl_load64(name + i * 8) & (~0ull >> (8 * cut)));
 	}
+}
+
+/* Zeroes the words of a copy_name() buffer after its name's last one. */
+static __always_inline void zero_name_tail(char *dst, __u32 len)
+{
+	__u32 i;
+
+	for (i = 0; i < PL_NAME_MAX / 8; i++)
+		if (i * 8 >= len)
+			pl_store64(dst + i * 8, 0);
 }
 
 /* 64 bits of the first len bytes of a zero-padded name, 8 at a time. */
@@ -335,7 +376,8 @@ static __always_inline __u64 name_hash(const char *name, __u32 len)
 
 /* One more packet for the name in `map` (its hash h); e is the new entry,
  * the name already in it. */
-static __always_inline void count_name(void *map, __u64 h, struct pl_name_val *e, __u32 new_counter)
+static __always_inline void count_name(void *map, __u64 h, struct pl_name_val *e, __u32 len,
+				       __u32 new_counter)
 {
 	__u64 *v = bpf_map_lookup_elem(map, &h);
 
@@ -344,14 +386,15 @@ static __always_inline void count_name(void *map, __u64 h, struct pl_name_val *e
 		return;
 	}
 	e->packets = 1;
+	zero_name_tail(e->name, len);
 	table_insert(map, &h, e, new_counter);
 }
 
 /* The TLS SNI, DNS query name or HTTP host of the packet, if any: counted
  * in its table and remembered as the flow's name (the first one seen).
  * `fv` is the flow's value (NULL for a new flow): its note saves the
- * flow_names lookup once the flow has a name. */
-static __always_inline void account_names(struct pl_pkt *p, struct pl_pkt *fp, __u32 ifindex,
+ * flow_names lookup once the flow has a name; flow_hash its key. */
+static __always_inline void account_names(struct pl_pkt *p, __u64 flow_hash,
 					  struct pl_flow_val *fv)
 {
 	struct pl_name_scratch *n;
@@ -365,34 +408,29 @@ static __always_inline void account_names(struct pl_pkt *p, struct pl_pkt *fp, _
 	n = bpf_map_lookup_elem(&name_scratch, &zero);
 	if (!n)
 		return;
-	pad_name(n->entry.name, name, len);
+	copy_name(n->entry.name, name, len);
 	h = name_hash(n->entry.name, len);
 	if (kind == PL_NAME_SNI)
-		count_name(&snis, h, &n->entry, PL_FCNT_SNI_NEW);
+		count_name(&snis, h, &n->entry, len, PL_FCNT_SNI_NEW);
 	else if (kind == PL_NAME_DNS)
-		count_name(&dns_names, h, &n->entry, PL_FCNT_DNS_NEW);
+		count_name(&dns_names, h, &n->entry, len, PL_FCNT_DNS_NEW);
 	else
-		count_name(&http_hosts, h, &n->entry, PL_FCNT_HTTP_NEW);
+		count_name(&http_hosts, h, &n->entry, len, PL_FCNT_HTTP_NEW);
 	if (!(flow_flags & PL_FLOW_TABLE) || (fv && fv->named))
 		return;
-	{
-		struct pl_flow_key k = {};
-
-		/* the first name of a flow stays: a lookup is much cheaper than
-		 * replacing a 264-byte value */
-		pl_flow_key_of(fp, ifindex, &k);
-		if (!bpf_map_lookup_elem(&flow_names, &k)) {
-			n->flow.kind = kind;
-			/* set by dns_account(), only with --dns (else stale) */
-			n->flow.dns_time_ns =
-				dns_latency && kind == PL_NAME_DNS ? p->l7.dns.time_ns : 0;
-			pl_move(n->flow.name, n->entry.name, PL_NAME_MAX);
-			if (bpf_map_update_elem(&flow_names, &k, &n->flow, BPF_NOEXIST) == 0)
-				flow_count(PL_FCNT_FLOWNAME_NEW);
-		}
-		if (fv)
-			fv->named = 1;
+	/* the first name of a flow stays: a lookup is much cheaper than
+	 * replacing a 264-byte value */
+	if (!bpf_map_lookup_elem(&flow_names, &flow_hash)) {
+		n->flow.kind = kind;
+		/* set by dns_account(), only with --dns (else stale) */
+		n->flow.dns_time_ns = dns_latency && kind == PL_NAME_DNS ? p->l7.dns.time_ns : 0;
+		zero_name_tail(n->entry.name, len);
+		pl_move(n->flow.name, n->entry.name, PL_NAME_MAX);
+		if (bpf_map_update_elem(&flow_names, &flow_hash, &n->flow, BPF_NOEXIST) == 0)
+			flow_count(PL_FCNT_FLOWNAME_NEW);
 	}
+	if (fv)
+		fv->named = 1;
 }
 
 /* Everything flow_flags asks for, for one matched packet. With
@@ -402,6 +440,7 @@ static __always_inline void flow_account(struct pl_pkt *p, __u32 ifindex)
 {
 	struct pl_flow_val *fv = NULL;
 	struct pl_pkt *fp = p;
+	__u64 flow_hash = 0;
 
 	if (flow_flags & PL_FLOW_IFACES)
 		account_iface(p, ifindex);
@@ -412,13 +451,13 @@ static __always_inline void flow_account(struct pl_pkt *p, __u32 ifindex)
 		return;
 	}
 	if (flow_flags & PL_FLOW_TABLE)
-		fv = account_flow(fp, ifindex);
+		fv = account_flow(fp, ifindex, &flow_hash);
 	if (flow_flags & PL_FLOW_SOURCES)
 		account_source(fp);
 	if (flow_flags & PL_FLOW_PORTS)
 		account_port(fp);
 	if (flow_flags & PL_FLOW_NAMES)
-		account_names(p, fp, ifindex, fv);
+		account_names(p, flow_hash, fv);
 }
 
 #endif /* PKTLENS_BPF_FLOW_ACCOUNT_H */

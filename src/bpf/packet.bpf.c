@@ -23,12 +23,27 @@ const volatile __u32 parse_parts = ~0u;
 /* --dns (agent: dns: true): DNS responses matched to their queries; off,
  * the verifier drops it all and the maps keep one entry. */
 const volatile __u32 dns_latency = 0;
+/* --attribute: the receiving socket follows each record (attribute.h) */
+const volatile __u32 attribute = 0;
+/* --attribute with proc.* and container.id terms: only packets to a socket of
+ * one of attr_cgroups' cgroups go up (user space fills the map) */
+const volatile __u32 attr_cgroup_filter = 0;
 #define pl_parse_wants(part) (emit_records || (parse_parts & (part)))
 
 #include "parse/packet.c"
 #include "filter/match.c"
 #include "flow_account.h"
 #include "attribute.h"
+
+/* The cgroup ids whose sockets' packets go up under attr_cgroup_filter;
+ * the key PL_ATTR_CGROUPS_ALL lets every packet through (more cgroups
+ * matched than the map holds). User space keeps it current. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_ATTR_CGROUPS_MAX);
+	__type(key, __u64);
+	__type(value, __u8);
+} attr_cgroups SEC(".maps");
 
 /* tcx: TCX_NEXT, so programs after pktlens on the interface still run
  * (TCX_PASS, 0, would end the chain); on legacy clsact, TC_ACT_UNSPEC: the
@@ -351,24 +366,37 @@ static __always_inline void emit_frame(void *ctx, bool xdp, __u32 ifindex, __u32
 		PL_CNT_EMITTED, PL_CNT_LOST);
 }
 
-/* --attribute: the receiving socket (attribute.h), after the record's
- * bytes in the scratch (in the zeroed L7 union of a short record, else
- * where -w's bytes would go), so that one copy sends both. */
-static __always_inline __u64 emit_attr(void *ctx, struct pl_scratch *s, __u64 size)
+/* --attribute: may the packet whose socket is *a go up? */
+static __always_inline bool attr_admit(const struct pl_attr *a)
 {
-	struct pl_attr a = {};
+	__u64 all = PL_ATTR_CGROUPS_ALL;
 
-	pl_attribute(ctx, &s->ev.pkt, &a);
-	s->ev.flags = PL_EVF_ATTR;
-	if (size == PL_PACKET_EVENT_SHORT) {
-		__builtin_memcpy(&s->ev.pkt.l7, &a, sizeof(a));
-		return PL_PACKET_EVENT_SHORT + sizeof(a);
-	}
-	__builtin_memcpy(&s->cap_len, &a, sizeof(a));
-	return sizeof(s->ev) + sizeof(a);
+	if (!attr_cgroup_filter)
+		return true;
+	if (a->cgroup_id && bpf_map_lookup_elem(&attr_cgroups, &a->cgroup_id))
+		return true;
+	if (bpf_map_lookup_elem(&attr_cgroups, &all))
+		return true;
+	count(PL_CNT_NOT_OWNED);
+	return false;
 }
 
-static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s, __u32 ifindex)
+/* --attribute: the receiving socket *a, after the record's bytes in the
+ * scratch (in the zeroed L7 union of a short record, else where -w's
+ * bytes would go), so that one copy sends both. */
+static __always_inline __u64 emit_attr(struct pl_scratch *s, const struct pl_attr *a, __u64 size)
+{
+	s->ev.flags = PL_EVF_ATTR;
+	if (size == PL_PACKET_EVENT_SHORT) {
+		__builtin_memcpy(&s->ev.pkt.l7, a, sizeof(*a));
+		return PL_PACKET_EVENT_SHORT + sizeof(*a);
+	}
+	__builtin_memcpy(&s->cap_len, a, sizeof(*a));
+	return sizeof(s->ev) + sizeof(*a);
+}
+
+static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s, __u32 ifindex,
+				 const struct pl_attr *a)
 {
 	__u64 size = sizeof(s->ev), cap;
 
@@ -379,10 +407,10 @@ static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s, __u3
 		size = PL_PACKET_EVENT_L7;
 	else
 		size = PL_PACKET_EVENT_SHORT;
-	/* a constant 0 without --attribute, pruned by the verifier; not with
-	 * -w (the frame's bytes follow the record there) */
+	/* a constant 0 without --attribute, pruned by the verifier; with -w
+	 * the frame's bytes follow the record, and the socket them */
 	if (attribute && !capture_len) {
-		size = emit_attr(ctx, s, size);
+		size = emit_attr(s, a, size);
 		s->ev.type = PL_EV_PACKET;
 		s->ev.ifindex = ifindex;
 		s->ev.ts_mono_ns = bpf_ktime_get_ns();
@@ -405,13 +433,23 @@ static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s, __u3
 		s->cap_len = (__u32)cap;
 		/* the capture follows the whole record: no stale tail in it */
 		if (!pl_pkt_has_tail(&s->ev.pkt))
-			__builtin_memset((char *)&s->ev.pkt + PL_PKT_TAIL, 0,
+			/* 8-aligned (record.h), so word stores, not bytes */
+			__builtin_memset((__u64 *)((char *)&s->ev.pkt + PL_PKT_TAIL), 0,
 					 sizeof(s->ev.pkt) - PL_PKT_TAIL);
 		s->ev.type = PL_EV_PACKET_DATA;
 		size = sizeof(s->ev) + sizeof(struct pl_capture) + cap;
+		if (attribute) { /* -w --attribute: the socket after the bytes */
+			cap = clamp_to(cap, PL_CAP_MAX);
+			__builtin_memcpy(s->cap_data + cap, a, sizeof(*a));
+			s->ev.flags = PL_EVF_ATTR;
+			size += sizeof(*a);
+		}
 	}
-	size = clamp_to(size, sizeof(s->ev) + sizeof(struct pl_capture) + PL_CAP_MAX);
+	size = clamp_to(size, sizeof(s->ev) + sizeof(struct pl_capture) + PL_CAP_MAX +
+				      sizeof(struct pl_attr));
 	pl_emit(&events, &counters, ring_look(), &s->ev, size, PL_CNT_EMITTED, PL_CNT_LOST);
+	if (attribute)
+		s->ev.flags = 0;
 }
 
 /* -w in watch: a matched frame that fits the snapshot goes to user space
@@ -537,9 +575,22 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len, __u32 i
 	 * frame went up above, where few of its states reach) */
 	if (quic_up(s))
 		return;
-	if (!emit_records || !admit())
+	if (!emit_records)
 		return;
-	emit(ctx, xdp, s, ifindex);
+	/* --attribute: the socket is looked up once, for the kernel's
+	 * cgroup filter and the record; a constant 0 without it */
+	if (attribute) {
+		struct pl_attr a = {};
+
+		pl_attribute(ctx, &s->ev.pkt, &a);
+		if (!attr_admit(&a) || !admit())
+			return;
+		emit(ctx, xdp, s, ifindex, &a);
+		return;
+	}
+	if (!admit())
+		return;
+	emit(ctx, xdp, s, ifindex, NULL);
 }
 
 SEC("xdp")

@@ -780,10 +780,14 @@ static __always_inline void mset_hist(const struct mset *ms, __u32 which, __u64 
 /*
  * The metrics of a state change (metrics_on). c is NULL for connections
  * we did not see open (or that did not fit the table): they count as
- * closed, without histograms or port.
+ * closed, without histograms or port. abort: an abortive close (see
+ * set_state), whose reset the kernel sends once the socket is CLOSE and
+ * out of the table: the port's count of resets sent takes it here (the
+ * totals when the reset hook runs).
  */
 static __always_inline void state_metrics(const struct sock *sk, const struct tcp_sock *tp,
-					  const struct conn *c, int oldstate, int newstate)
+					  const struct conn *c, int oldstate, int newstate,
+					  bool abort)
 {
 	struct mset ms;
 	__u64 now;
@@ -816,12 +820,17 @@ static __always_inline void state_metrics(const struct sock *sk, const struct tc
 	}
 	if (newstate != TCP_CLOSE || oldstate == TCP_LISTEN)
 		return;
+	if (abort && ms.port)
+		ms.port->n[PL_TM_RST_SENT]++;
 	if (c && (c->closer == PL_CLOSER_RST_SENT || c->closer == PL_CLOSER_RST_RECV))
 		mset_count(&ms, PL_TM_CLOSE_RESET);
-	else if (sk->sk_err == 110 /* ETIMEDOUT */)
-		mset_count(&ms, PL_TM_CLOSE_TIMEOUT);
-	else if (sk->sk_err == 104 /* ECONNRESET */ || sk->sk_err == 111 /* ECONNREFUSED */)
+	else if (sk->sk_err == 104 /* ECONNRESET */ || sk->sk_err == 111 /* ECONNREFUSED */ ||
+		 sk->sk_err == 32 /* EPIPE: a reset in CLOSE_WAIT */)
 		mset_count(&ms, PL_TM_CLOSE_RESET);
+	else if (sk->sk_err)
+		/* ETIMEDOUT, or the soft error the retransmits ended on
+		 * (EHOSTUNREACH from an ICMP error, say): tcp_write_err() */
+		mset_count(&ms, PL_TM_CLOSE_TIMEOUT);
 	else
 		mset_count(&ms, PL_TM_CLOSE_NORMAL);
 	if (tp->srtt_us >> 3)
@@ -836,6 +845,7 @@ static __always_inline void set_state(const struct sock *sk, const struct tcp_so
 	__u64 key = sk_key(sk);
 	struct pl_tcp_event *e;
 	struct conn *c;
+	bool abort;
 
 	if (newstate == TCP_SYN_SENT && oldstate == TCP_CLOSE) {
 		track(sk, key, true);
@@ -846,7 +856,18 @@ static __always_inline void set_state(const struct sock *sk, const struct tcp_so
 	}
 
 	c = conn_of(key);
-	state_metrics(sk, tp, c, oldstate, newstate);
+	/*
+	 * Abortive closes (SO_LINGER 0: tcp_disconnect(); close() with
+	 * unread data) go from ESTABLISHED or CLOSE_WAIT to CLOSE with no
+	 * error yet and only then send their reset, when the connection is
+	 * out of the table. No other way leaves those states for CLOSE
+	 * without an error (a reset received or a timeout set sk_err first).
+	 */
+	abort = newstate == TCP_CLOSE && !sk->sk_err &&
+		(oldstate == TCP_ESTABLISHED || oldstate == TCP_CLOSE_WAIT);
+	if (abort && c && c->closer == PL_CLOSER_UNKNOWN)
+		c->closer = PL_CLOSER_RST_SENT;
+	state_metrics(sk, tp, c, oldstate, newstate, abort);
 	if (c) {
 		/*
 		 * Only a close() or shutdown() of the socket moves it to
@@ -957,7 +978,7 @@ int BPF_PROG(pl_destroy_sock, struct sock *sk)
 		return 0;
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (tp && enter()) {
-		state_metrics(sk, tp, c, c->last_state, TCP_CLOSE);
+		state_metrics(sk, tp, c, c->last_state, TCP_CLOSE, false);
 		summary(sk, tp, c, c->last_state);
 		leave();
 	}

@@ -25,6 +25,7 @@
 #include "detect/config.h"
 #include "detect/host.h"
 #include "detect/pin.h"
+#include "runtime/attr.h"
 
 #define NSEC		  1000000000ull
 #define DEFAULT_BLOCK_TTL 60.0
@@ -56,6 +57,7 @@ struct det_run {
 	struct pl_out out; /* alerts, to stdout */
 	struct packet_bpf *skel;
 	__u64 last_lost;
+	struct pl_attrib *attrib; /* --attribute, or NULL */
 };
 
 /* Once a second: the other half of expiry (entries no packet matched),
@@ -81,6 +83,7 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct det_run *r = ctx;
 	struct pl_alert_event a;
+	struct pl_proc proc;
 
 	if (size < sizeof(a))
 		return 0;
@@ -88,8 +91,10 @@ static int on_event(void *ctx, void *data, size_t size)
 	memcpy(&a, data, sizeof(a));
 	if (a.type != PL_EV_ALERT)
 		return 0;
+	/* --attribute: the local socket the alert's packet went to */
 	pl_write_alert(&r->out, r->o->json, &a, a.ts_ns + r->mono_to_epoch_ns,
-		       pl_ifname(&r->ifs, a.ifindex));
+		       pl_ifname(&r->ifs, a.ifindex),
+		       r->attrib && pl_attrib_alert(r->attrib, &a, &proc) ? &proc : NULL);
 	r->alerts++;
 	if (r->o->count && r->alerts >= r->o->count)
 		return 1;
@@ -205,6 +210,7 @@ int cmd_detect(struct pl_opts *o)
 	struct packet_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	static struct pl_filter filter;
+	static struct pl_attrib attrib;
 	struct pl_det_config cfg;
 	bool enforcing = o->enforce || o->rate_limit;
 	int ret;
@@ -253,6 +259,12 @@ int cmd_detect(struct pl_opts *o)
 	ret = pl_det_load_allow(skel, o->allow, o->n_allow, &n_allow);
 	if (ret)
 		goto cleanup;
+	if (o->attribute) {
+		ret = pl_attrib_open(&attrib);
+		if (ret)
+			goto cleanup;
+		r.attrib = &attrib;
+	}
 	/* before the pins exist: a signal from now on ends the run through
 	 * the cleanup below, which removes them */
 	pl_catch_stop_signals();
@@ -290,5 +302,7 @@ cleanup:
 	pl_ifaces_close(&r.ifs);
 	ring_buffer__free(rb);
 	packet_bpf__destroy(skel);
+	if (r.attrib)
+		pl_attrib_close(r.attrib);
 	return ret;
 }

@@ -19,6 +19,8 @@
 #include "runtime/packet_skel.h"
 #include "runtime/skel_common.h"
 #include "runtime/ringloop.h"
+#include "runtime/attr.h"
+#include "filter/procterms.h"
 
 /* Records of one scan are printed in order of their first packet, in
  * batches of at most BATCH_RECORDS. */
@@ -32,6 +34,7 @@ struct flows_ctx {
 	struct pl_flow_ended *batch;
 	size_t n;
 	struct pl_out out; /* records, to stdout */
+	struct pl_proc_terms terms; /* the filter's proc terms, on the records */
 };
 
 static void print_batch(struct flows_ctx *c)
@@ -45,6 +48,8 @@ static void print_batch(struct flows_ctx *c)
 
 		if (c->o->count && c->printed >= c->o->count)
 			break;
+		if (c->terms.n && !pl_proc_terms_match(&c->terms, &e->f.proc))
+			continue;
 		if (c->o->json)
 			pl_write_flow_json(&c->out, &e->f, e->why, c->mono_to_epoch_ns, ifname);
 		else
@@ -96,6 +101,8 @@ int cmd_flows(struct pl_opts *o)
 	struct pl_flowtab t = { 0 };
 	struct packet_bpf *skel = NULL;
 	static struct pl_filter filter;
+	static struct pl_attrib attrib;
+	bool attributing = false;
 	uint64_t idle_ns, active_ns, start, next_scan, interval, last_evicted = 0;
 	__u64 pkt[PL_CNT__COUNT];
 	int ret;
@@ -103,6 +110,9 @@ int cmd_flows(struct pl_opts *o)
 	long n;
 
 	pl_out_init_file(&c.out, stdout, outbuf, sizeof(outbuf));
+	ret = pl_take_proc_terms(o, &c.terms);
+	if (ret)
+		return ret;
 	ret = pl_prepare_packet_cmd(o, "flows", &filter, &c.ifs);
 	if (ret)
 		return ret;
@@ -121,6 +131,20 @@ int cmd_flows(struct pl_opts *o)
 	if (ret)
 		goto cleanup;
 	opened = true;
+	/* --attribute: each flow's owner, looked up in user space when the
+	 * flow is first seen (runtime/attr.c); nothing per packet */
+	if (o->attribute) {
+		ret = pl_attrib_open(&attrib);
+		if (ret)
+			goto cleanup;
+		attributing = true;
+		if (pl_attrib_flows(&attrib, cfg.flow_entries)) {
+			ret = PL_EXIT_RUNTIME;
+			goto cleanup;
+		}
+		t.attribute = pl_attrib_flow_hook;
+		t.attribute_ctx = &attrib;
+	}
 	ret = pl_attach_all(skel, &c.ifs, o->mode);
 	if (!ret)
 		ret = pl_ifaces_follow(&c.ifs, o->reattach);
@@ -198,6 +222,8 @@ cleanup:
 	if (opened)
 		pl_flowtab_close(&t);
 	packet_bpf__destroy(skel);
+	if (attributing)
+		pl_attrib_close(&attrib);
 	free(c.batch);
 	return ret;
 }

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cmds.h"
+#include "cmd/capture.h"
 #include "util/log.h"
 #include "output/output.h"
 #include "parse/parse.h"
@@ -29,35 +30,6 @@
 #define pl_dns_tab_del(tab, k) pl_htab_del((tab), (k))
 #include "records/dns_match.h"
 
-/* A DLT_ value (libpcap's) or a LINKTYPE_ value (a pcapng block's) to
- * the parser's link type; -1 for one it does not parse. */
-static int linktype_of(int dlt, enum pl_linktype *out)
-{
-	switch (dlt) {
-	case DLT_EN10MB:
-	case DLT_NULL:
-	case DLT_LOOP:
-	case DLT_LINUX_SLL:
-	case DLT_LINUX_SLL2:
-	case DLT_IPV4:
-	case DLT_IPV6:
-		*out = (enum pl_linktype)dlt;
-		return 0;
-	case DLT_RAW:
-	case 14:  /* DLT_RAW on OpenBSD */
-	case 101: /* LINKTYPE_RAW */
-		*out = PL_LINK_RAW;
-		return 0;
-	}
-	return -1;
-}
-
-/* The parser's link type to the DLT_ value libpcap compiles filters for. */
-static int dlt_of(enum pl_linktype lt)
-{
-	return lt == PL_LINK_RAW ? DLT_RAW : (int)lt;
-}
-
 #define READ_LINKS_TAKEN                                                       \
 	"pktlens reads Ethernet, Linux cooked (SLL, SLL2), raw IP (RAW, IPV4, " \
 	"IPV6) and BSD loopback (NULL, LOOP) captures"
@@ -67,61 +39,6 @@ static const char *dlt_name(int dlt)
 	const char *name = pcap_datalink_val_to_name(dlt);
 
 	return name ? name : "unknown";
-}
-
-/*
- * The packets of a capture: libpcap for pcap files, the pcapng reader
- * (sinks/pcapng_read.c) for pcapng, whose interfaces may differ in link
- * type and snapshot length.
- */
-struct read_src {
-	pcap_t *pc;
-	struct pl_pcapng_reader ng;
-	bool is_ng;
-	int dlt; /* pcap: the file's */
-	/* the packet read last */
-	int pkt_dlt;
-	uint64_t ts_ns;
-	uint32_t caplen, wire_len, if_key;
-	const uint8_t *data;
-	const char *if_name; /* frame.interface_name, or NULL */
-};
-
-/* 1: a packet; 0: the end; -1: cut short or damaged (src_error()). */
-static int src_next(struct read_src *r)
-{
-	struct pcap_pkthdr *hdr;
-	struct pl_pcapng_pkt p;
-	const u_char *data;
-	int rc;
-
-	if (r->is_ng) {
-		rc = pl_pcapng_read_next(&r->ng, &p);
-		if (rc != 1)
-			return rc;
-		r->pkt_dlt = p.iface->linktype;
-		r->ts_ns = p.ts_ns;
-		r->caplen = p.caplen;
-		r->wire_len = p.wire_len;
-		r->data = p.data;
-		r->if_key = p.iface->key;
-		r->if_name = p.iface->name[0] ? p.iface->name : NULL;
-		return 1;
-	}
-	rc = pcap_next_ex(r->pc, &hdr, &data);
-	if (rc != 1)
-		return rc == PCAP_ERROR ? -1 : 0;
-	r->pkt_dlt = r->dlt;
-	r->ts_ns = (uint64_t)hdr->ts.tv_sec * 1000000000ull + (uint64_t)hdr->ts.tv_usec;
-	r->caplen = hdr->caplen;
-	r->wire_len = hdr->len;
-	r->data = data;
-	return 1;
-}
-
-static const char *src_error(struct read_src *r)
-{
-	return r->is_ng ? r->ng.err : pcap_geterr(r->pc);
 }
 
 /* A filter compiled for each link type the capture has. */
@@ -194,7 +111,7 @@ struct read_wifs {
 	uint32_t key[PL_PCAPNG_IFACES];
 };
 
-static int write_packet(struct pl_pcapng *out, struct read_wifs *wi, const struct read_src *r,
+static int write_packet(struct pl_pcapng *out, struct read_wifs *wi, const struct pl_cap *r,
 			enum pl_linktype lt)
 {
 	int i, err;
@@ -225,7 +142,7 @@ static void on_alert(void *arg, const struct pl_alert_event *a)
 {
 	struct read_alerts *r = arg;
 
-	pl_write_alert(r->out, r->o->json, a, a->ts_ns, NULL);
+	pl_write_alert(r->out, r->o->json, a, a->ts_ns, NULL, NULL);
 	r->n++;
 }
 
@@ -303,45 +220,6 @@ static bool batch_output(const struct pl_opts *o)
 	return true;
 }
 
-/* Opens the capture: *f, or o->file ("-": stdin). pcapng goes to the
- * pcapng reader, pcap to libpcap (which then owns the stream). Returns 0
- * or -1 after a message. */
-static int open_capture(const struct pl_opts *o, FILE **f, struct read_src *r)
-{
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	int c;
-
-	if (!*f)
-		*f = strcmp(o->file, "-") ? fopen(o->file, "rb") : stdin;
-	if (!*f) {
-		pl_err("cannot read '%s': %s; give a pcap or pcapng file, or - for stdin", o->file,
-		       strerror(errno));
-		return -1;
-	}
-	/* one byte tells them apart (0x0a starts pcapng only); a pipe takes
-	 * one back */
-	c = getc(*f);
-	if (c != EOF)
-		ungetc(c, *f);
-	if (pl_pcapng_first_byte(c)) {
-		r->is_ng = true;
-		if (!pl_pcapng_read_open(&r->ng, *f))
-			return 0;
-		pl_err("cannot read '%s': %s; give a pcap or pcapng file, or - for stdin", o->file,
-		       r->ng.err);
-		return -1;
-	}
-	r->pc = pcap_fopen_offline_with_tstamp_precision(*f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-	if (!r->pc) {
-		pl_err("cannot read '%s': %s; give a pcap or pcapng file, or - for stdin", o->file,
-		       errbuf);
-		return -1;
-	}
-	*f = NULL;
-	r->dlt = pcap_datalink(r->pc);
-	return 0;
-}
-
 static int read_capture(struct pl_opts *o, FILE **f)
 {
 	static char outbuf[READ_OUT_BUF];
@@ -351,7 +229,7 @@ static int read_capture(struct pl_opts *o, FILE **f)
 	struct pl_hostflows *flows = NULL;
 	struct pl_det_host *det = NULL;
 	struct pl_det_config cfg;
-	struct read_src src = { 0 };
+	struct pl_cap src = { 0 };
 	struct read_filters filters = { 0 };
 	struct read_skips skips = { 0 };
 	struct read_wifs wifs = { 0 };
@@ -406,20 +284,20 @@ static int read_capture(struct pl_opts *o, FILE **f)
 		ret = PL_EXIT_RUNTIME;
 		goto out;
 	}
-	if (open_capture(o, f, &src)) {
+	if (pl_cap_open(o->file, f, &src)) {
 		ret = PL_EXIT_USAGE;
 		goto out;
 	}
 	/* a pcap file has one link type: one it cannot parse is an error;
 	 * a pcapng interface's is said once and its packets skipped */
 	if (!src.is_ng) {
-		if (linktype_of(src.dlt, &lt)) {
+		if (pl_cap_linktype(src.dlt, &lt)) {
 			pl_err("'%s' has link type %s (%d); " READ_LINKS_TAKEN, o->file,
 			       dlt_name(src.dlt), src.dlt);
 			ret = PL_EXIT_USAGE;
 			goto out;
 		}
-		if (!filter_for(o, &filters, dlt_of(lt))) {
+		if (!filter_for(o, &filters, pl_cap_dlt(lt))) {
 			ret = PL_EXIT_USAGE;
 			goto out;
 		}
@@ -434,18 +312,18 @@ static int read_capture(struct pl_opts *o, FILE **f)
 		}
 	}
 
-	while ((rc = src_next(&src)) == 1) {
+	while ((rc = pl_cap_next(&src)) == 1) {
 		struct pl_meta meta = {
 			.ts_epoch_ns = src.ts_ns,
 			.frame_number = ++n,
 			.if_name = src.if_name,
 		};
 
-		if (linktype_of(src.pkt_dlt, &lt)) {
+		if (pl_cap_linktype(src.pkt_dlt, &lt)) {
 			skip_packet(o->file, &skips, src.pkt_dlt);
 			continue;
 		}
-		filter = filter_for(o, &filters, dlt_of(lt));
+		filter = filter_for(o, &filters, pl_cap_dlt(lt));
 		if (!filter) {
 			ret = PL_EXIT_USAGE;
 			goto out;
@@ -480,7 +358,7 @@ static int read_capture(struct pl_opts *o, FILE **f)
 	if (rc < 0) {
 		pl_err("'%s' is cut short or damaged after packet %llu: %s; the records above are "
 		       "complete",
-		       o->file, (unsigned long long)n, src_error(&src));
+		       o->file, (unsigned long long)n, pl_cap_error(&src));
 		ret = PL_EXIT_USAGE;
 	}
 	if (w.err && w.err != EPIPE) {
@@ -509,9 +387,7 @@ out:
 	pl_hostflows_free(flows);
 	pl_det_host_free(det);
 	free_filters(&filters);
-	if (src.pc)
-		pcap_close(src.pc);
-	pl_pcapng_read_close(&src.ng);
+	pl_cap_close(&src);
 	return ret;
 }
 

@@ -54,6 +54,10 @@ static int on_frame(struct watch_ctx *w, const void *data, size_t size)
 	memcpy(&hdr, data, sizeof(hdr));
 	if (hdr.frame_len > size - sizeof(hdr))
 		return 0;
+	/* a whole frame (a QUIC client Initial) comes without its socket:
+	 * no process, so no proc term holds */
+	if (w->terms.n)
+		return 0;
 	if (hdr.type == PL_EV_QUIC_FRAME) {
 		if (!pl_parse_frame_match(&pkt, w->filter, pl_ifaces_linktype(&w->ifs, hdr.ifindex),
 					  frame, hdr.frame_len, hdr.frame_len))
@@ -108,12 +112,18 @@ static int on_record(void *ctx, void *data, size_t size)
 			return 0;
 	}
 	if (ev.type == PL_EV_PACKET_DATA && w->pcap.f && size >= sizeof(ev) + sizeof(cap)) {
+		char comment[PL_PROC_COMMENT_MAX];
+
 		memcpy(&cap, (const char *)data + sizeof(ev), sizeof(cap));
 		if (cap.cap_len > size - sizeof(ev) - sizeof(cap))
 			cap.cap_len = (__u32)(size - sizeof(ev) - sizeof(cap));
-		if (pl_pcapng_write(&w->pcap, ev.ifindex, meta.ts_epoch_ns,
-				    (const uint8_t *)data + sizeof(ev) + sizeof(cap), cap.cap_len,
-				    ev.pkt.frame_len)) {
+		/* --attribute: the process as the packet's comment (frame.comment) */
+		if (meta.proc)
+			pl_proc_comment(meta.proc, comment, sizeof(comment));
+		if (pl_pcapng_write_comment(&w->pcap, ev.ifindex, meta.ts_epoch_ns,
+					    (const uint8_t *)data + sizeof(ev) + sizeof(cap),
+					    cap.cap_len, ev.pkt.frame_len,
+					    meta.proc ? comment : NULL)) {
 			if (!w->write_failed)
 				w->write_errno = errno ? errno : EIO;
 			w->write_failed = 1;
@@ -139,6 +149,9 @@ static int watch_each_second(void *ctx, uint64_t now)
 	__u64 c[PL_CNT__COUNT];
 
 	(void)now;
+	/* new processes and sockets: the kernel's cgroup filter follows */
+	if (w->attrib && w->terms.n)
+		pl_attrib_refresh(w->attrib);
 	read_counters(w->skel, c);
 	if (c[PL_CNT_LOST] != w->last_lost) {
 		pl_warn("%llu records lost in the ring buffer in the last second: the reader is "
@@ -178,11 +191,13 @@ static void print_counters(const char *prefix, const __u64 c[PL_CNT__COUNT])
 {
 	fprintf(stderr,
 		"pktlens: %s%llu packets seen, %llu matched, %llu sampled out, %llu rate-limited, "
-		"%llu emitted, %llu lost in the ring buffer, %llu QUIC Initials decrypted here\n",
+		"%llu emitted, %llu lost in the ring buffer, %llu QUIC Initials decrypted here, "
+		"%llu to no socket of the proc terms' cgroups\n",
 		prefix, (unsigned long long)c[PL_CNT_SEEN], (unsigned long long)c[PL_CNT_MATCHED],
 		(unsigned long long)c[PL_CNT_SAMPLED_OUT],
 		(unsigned long long)c[PL_CNT_RATE_LIMITED], (unsigned long long)c[PL_CNT_EMITTED],
-		(unsigned long long)c[PL_CNT_LOST], (unsigned long long)c[PL_CNT_QUIC_INITIAL]);
+		(unsigned long long)c[PL_CNT_LOST], (unsigned long long)c[PL_CNT_QUIC_INITIAL],
+		(unsigned long long)c[PL_CNT_NOT_OWNED]);
 }
 
 int cmd_watch(struct pl_opts *o)
@@ -197,26 +212,9 @@ int cmd_watch(struct pl_opts *o)
 	static struct pl_attrib attrib;
 
 	pl_out_init_file(&w.out, stdout, outbuf, sizeof(outbuf));
-	/* proc.name, proc.pid, container.id: out of the kernel's filter, for
-	 * user space; they need --attribute, and imply it */
-	if (o->filter) {
-		static char rest[4096];
-		char err[512];
-
-		if (pl_proc_terms_split(o->filter, &w.terms, rest, sizeof(rest), err, sizeof(err))) {
-			pl_err("filter: %s", err);
-			return PL_EXIT_USAGE;
-		}
-		if (w.terms.n) {
-			o->attribute = true;
-			o->filter = rest[0] ? rest : NULL;
-		}
-	}
-	if (o->attribute && o->write_file) {
-		pl_err("--attribute does not go with -w yet: the frame's bytes take the place of "
-		       "the socket's; drop one of them");
-		return PL_EXIT_USAGE;
-	}
+	ret = pl_take_proc_terms(o, &w.terms);
+	if (ret)
+		return ret;
 	ret = pl_prepare_packet_cmd(o, "watch", &filter, &w.ifs);
 	if (ret)
 		return ret;
@@ -235,6 +233,9 @@ int cmd_watch(struct pl_opts *o)
 			goto cleanup;
 		w.attrib = &attrib;
 		skel->rodata->attribute = 1;
+		/* the terms' cgroups, in the kernel: packets to a socket of no
+		 * cgroup of a matching process are not sent up */
+		skel->rodata->attr_cgroup_filter = w.terms.n > 0;
 	}
 	if (o->write_file) {
 		skel->rodata->capture_len = o->snaplen < PL_CAP_MAX ? o->snaplen : PL_CAP_MAX;
@@ -253,6 +254,11 @@ int cmd_watch(struct pl_opts *o)
 	ret = pl_load_packet(skel);
 	if (ret)
 		goto cleanup;
+	if (w.attrib && w.terms.n &&
+	    pl_attrib_cgroups(w.attrib, bpf_map__fd(skel->maps.attr_cgroups), &w.terms)) {
+		ret = PL_EXIT_RUNTIME;
+		goto cleanup;
+	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, &w, NULL);
 	if (!rb) {
 		pl_err("cannot set up the ring buffer: %s", strerror(errno));

@@ -53,7 +53,7 @@ static void put_window(struct pl_out *o, const struct pl_alert_event *a)
 }
 
 static void print_json(struct pl_out *o, const struct pl_alert_event *a, uint64_t epoch_ns,
-		       const char *ifname)
+		       const char *ifname, const struct pl_proc *proc)
 {
 	unsigned r = a->rule < PL_RULE__COUNT ? a->rule : 0;
 	const char *tp = pl_ip_proto_name(a->l4_proto), *qt;
@@ -118,11 +118,13 @@ static void print_json(struct pl_out *o, const struct pl_alert_event *a, uint64_
 		pl_json_cstr(o, "event.action", "blocked");
 		pl_json_uint(o, "pktlens.block.ttl", a->block_ttl_s);
 	}
+	if (proc)
+		pl_json_proc(o, proc);
 	pl_json_end(o);
 }
 
 static void print_text(struct pl_out *o, const struct pl_alert_event *a, uint64_t epoch_ns,
-		       const char *ifname)
+		       const char *ifname, const struct pl_proc *proc)
 {
 	unsigned r = a->rule < PL_RULE__COUNT ? a->rule : 0;
 	const char *what = r ? pl_rules[r].count : "";
@@ -199,19 +201,21 @@ static void print_text(struct pl_out *o, const struct pl_alert_event *a, uint64_
 		pl_out_u64(o, a->block_ttl_s);
 		pl_out_char(o, 's');
 	}
+	if (proc)
+		pl_text_proc(o, proc);
 	pl_out_char(o, '\n');
 	pl_out_end_record(o);
 }
 
 void pl_write_alert(struct pl_out *o, int json, const struct pl_alert_event *a, uint64_t epoch_ns,
-		    const char *ifname)
+		    const char *ifname, const struct pl_proc *proc)
 {
 	struct pl_alert_event tmp;
 
 	/* every alert record leaves through here (detect, read, agent) */
 	a = pl_privacy_alert(a, &tmp);
 	if (json)
-		print_json(o, a, epoch_ns, ifname);
+		print_json(o, a, epoch_ns, ifname, proc);
 	else
-		print_text(o, a, epoch_ns, ifname);
+		print_text(o, a, epoch_ns, ifname, proc);
 }

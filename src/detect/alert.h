@@ -8,8 +8,10 @@
 #include "records/record.h"
 #include "output/json.h"
 
-/* `a` at wall-clock time epoch_ns; ifname NULL in read. */
+struct pl_proc;
+/* `a` at wall-clock time epoch_ns; ifname NULL in read; proc: the owner
+ * of the local socket it targets (--attribute), or NULL. */
 void pl_write_alert(struct pl_out *o, int json, const struct pl_alert_event *a, uint64_t epoch_ns,
-		    const char *ifname);
+		    const char *ifname, const struct pl_proc *proc);
 
 #endif

@@ -143,6 +143,7 @@ void pl_write_flow_json(struct pl_out *o, const struct pl_flow *fl, enum pl_flow
 	pl_json_uint(o, "pktlens.ttl_max", v->ttl_max);
 	if (k->n_vlan)
 		pl_json_uint(o, "pktlens.vlan_tags", k->n_vlan);
+	pl_json_proc(o, &fl->proc); /* --attribute; nothing when unknown */
 	pl_json_end(o);
 }
 
@@ -218,6 +219,7 @@ void pl_write_flow_text(struct pl_out *o, const struct pl_flow *fl, enum pl_flow
 		pl_out_str(o, " | http host=");
 		break;
 	default:
+		pl_text_proc(o, &fl->proc);
 		pl_out_char(o, '\n');
 		pl_out_end_record(o);
 		return;
@@ -227,6 +229,7 @@ void pl_write_flow_text(struct pl_out *o, const struct pl_flow *fl, enum pl_flow
 		pl_out_str(o, " time=");
 		pl_out_decimal(o, fl->name.dns_time_ns, 1000000000ull, 6);
 	}
+	pl_text_proc(o, &fl->proc); /* --attribute */
 	pl_out_char(o, '\n');
 	pl_out_end_record(o);
 }

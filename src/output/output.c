@@ -15,6 +15,8 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "output.h"
@@ -544,6 +546,57 @@ static void t_uint(struct pl_out *o, const char *lit, uint64_t v)
 	pl_out_u64(o, v);
 }
 
+/* Appends to a comment of n bytes (used of them taken), truncating. */
+__attribute__((format(printf, 4, 5))) static void comment_add(char *out, size_t n, size_t *used,
+							     const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(out + *used, n - *used, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*used = *used + (size_t)k < n ? *used + (size_t)k : n - 1;
+}
+
+void pl_proc_comment(const struct pl_proc *p, char *out, size_t n)
+{
+	size_t used = 0, i;
+
+	if (!n)
+		return;
+	out[0] = '\0';
+	if (p->pid) {
+		comment_add(out, n, &used, "process.pid=%u; process.name=%s", p->pid, p->name);
+		if (p->exe[0])
+			comment_add(out, n, &used, "; process.executable=%s", p->exe);
+	}
+	if (p->container[0])
+		comment_add(out, n, &used, "%scontainer.id=%s", used ? "; " : "", p->container);
+	if (p->cgroup_id)
+		comment_add(out, n, &used, "%spktlens.cgroup_id=%llu", used ? "; " : "",
+			    (unsigned long long)p->cgroup_id);
+	for (i = 0; i < used; i++)
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+			out[i] = '?';
+}
+
+void pl_text_proc(struct pl_out *o, const struct pl_proc *p)
+{
+	if (!p->pid)
+		return;
+	pl_out_str(o, " | proc ");
+	pl_out_text(o, p->name, strlen(p->name), PL_ESC_FIELD);
+	t_uint(o, "[", p->pid);
+	pl_out_char(o, ']');
+	if (p->container[0]) {
+		pl_out_str(o, " container ");
+		pl_out_str(o, p->container);
+	}
+}
+
+
 /* "HH:MM:SS.uuuuuu " in local time, then the interface name. */
 static void text_prefix(struct pl_out *o, const struct pl_meta *m)
 {
@@ -903,17 +956,8 @@ void pl_write_text(struct pl_out *o, const struct pl_meta *meta, const struct pl
 		text_tunnel(o, pkt);
 	else
 		text_l7(o, pkt);
-	/* --attribute: " | proc NAME[PID] container ID" */
-	if (meta->proc && meta->proc->pid) {
-		pl_out_str(o, " | proc ");
-		pl_out_text(o, meta->proc->name, strlen(meta->proc->name), PL_ESC_FIELD);
-		t_uint(o, "[", meta->proc->pid);
-		pl_out_char(o, ']');
-		if (meta->proc->container[0]) {
-			pl_out_str(o, " container ");
-			pl_out_str(o, meta->proc->container);
-		}
-	}
+	if (meta->proc)
+		pl_text_proc(o, meta->proc);
 	if (pkt->truncated)
 		pl_out_str(o, " [truncated]");
 	if (pkt->malformed) {

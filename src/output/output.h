@@ -30,6 +30,14 @@ struct pl_meta {
 
 /* The process.*, container.id and pktlens.cgroup_id keys of p. */
 void pl_json_proc(struct pl_out *o, const struct pl_proc *p);
+/* The same as one line of "key=value" joined by "; ", for a pcapng
+ * packet's comment (-w --attribute): "" when p names nothing; control
+ * bytes become '?'. */
+#define PL_PROC_COMMENT_MAX 512
+void pl_proc_comment(const struct pl_proc *p, char *out, size_t n);
+/* --attribute on a text line: " | proc NAME[PID] container ID" (nothing
+ * without a process). */
+void pl_text_proc(struct pl_out *o, const struct pl_proc *p);
 
 /* One JSON object and a newline. */
 void pl_write_json(struct pl_out *o, const struct pl_meta *meta, const struct pl_pkt *pkt);

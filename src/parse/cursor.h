@@ -78,6 +78,8 @@ struct pl_scratch {
 	__u32 cap_len;
 	__u32 cap_pad;
 	__u8 cap_data[PL_CAP_MAX];
+	/* -w --attribute: the struct pl_attr that follows the bytes */
+	__u8 cap_attr[32];
 };
 
 /* v & m, with the mask kept in the code: clang drops masks it can prove

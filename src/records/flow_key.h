@@ -35,6 +35,42 @@ static __always_inline void pl_flow_key_of(const struct pl_pkt *p, __u32 ifindex
 		k->dport = (__u16)(p->icmp_type << 8 | p->icmp_code);
 }
 
+/* a word of a key, read through any type */
+typedef __u64 __attribute__((may_alias)) pl_key_word;
+
+/* 64 bits of a key of `words` 8-byte words (the mix of flow_account.h's
+ * name_hash()): the kernel's flows and sources tables are keyed by it. */
+static __always_inline __u64 pl_key_hash(const void *key, __u32 words)
+{
+	const pl_key_word *w = (const pl_key_word *)key;
+	__u64 h = 0x9e3779b97f4a7c15ull;
+	__u32 i;
+
+	for (i = 0; i < words; i++) {
+		h = (h ^ w[i]) * 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 31;
+	}
+	return h;
+}
+
+_Static_assert(sizeof(struct pl_flow_key) % 8 == 0, "the flow key is whole words");
+_Static_assert(sizeof(struct pl_src_key) % 8 == 0, "the source key is whole words");
+#define pl_flow_hash(k) pl_key_hash((k), sizeof(struct pl_flow_key) / 8)
+#define pl_src_hash(k)	pl_key_hash((k), sizeof(struct pl_src_key) / 8)
+
+/* Do two keys of `words` words hold the same? Word by word, as BPF has
+ * no memcmp. */
+static __always_inline bool pl_key_eq(const void *a, const void *b, __u32 words)
+{
+	const pl_key_word *x = (const pl_key_word *)a, *y = (const pl_key_word *)b;
+	__u64 d = 0;
+	__u32 i;
+
+	for (i = 0; i < words; i++)
+		d |= x[i] ^ y[i];
+	return !d;
+}
+
 #define PL_FLOW_FIN 0x01
 #define PL_FLOW_SYN 0x02
 #define PL_FLOW_RST 0x04

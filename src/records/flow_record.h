@@ -33,7 +33,9 @@ enum pl_flow_flags {
 	PL_FLOW_INNER = 1u << 6,
 };
 
-/* flows key: one direction of a conversation on one interface. */
+/* A flow: one direction of a conversation on one interface. The kernel's
+ * table is keyed by pl_flow_hash() of it (flow_key.h) and keeps it in the
+ * value (struct pl_flow_entry). */
 struct pl_flow_key {
 	__u32 ifindex;
 	__u16 vlan_id; /* outer VLAN id; 0 without a tag */
@@ -45,7 +47,7 @@ struct pl_flow_key {
 	__u8 dst[16];
 	__u16 sport; /* TCP, UDP, SCTP; 0 otherwise */
 	__u16 dport; /* ICMP/ICMPv6: type << 8 | code, as NetFlow does */
-};
+} __attribute__((aligned(8)));
 
 /* flows value. Per-CPU tables: one per CPU, summed by user space (a CPU
  * that never saw the flow has packets == 0). */
@@ -65,17 +67,37 @@ struct pl_flow_val {
 	__u32 _pad;
 };
 
+/*
+ * flows value, keyed by pl_flow_hash(&key): htab hashes its key with
+ * jhash, and the 48-byte key cost about 25 ns more per packet than a
+ * 64-bit one (bench/kbench). The key is kept here and checked on every
+ * lookup; another flow with the same 64 bits (about 2^-64 a pair) is not
+ * counted in it but in PL_FCNT_FLOW_FAIL. flow_names has the same keys.
+ */
+struct pl_flow_entry {
+	struct pl_flow_val val;
+	struct pl_flow_key key;
+};
+
 /* sources key: a source address. */
 struct pl_src_key {
 	__u8 ip_ver;
 	__u8 _pad[3];
 	__u8 addr[16];
-};
+	__u8 _tail[4]; /* whole words, for pl_src_hash() */
+} __attribute__((aligned(8)));
 
 struct pl_src_val {
 	__u64 packets;
 	__u64 bytes;
 	__u64 syns; /* TCP SYN without ACK: connection attempts */
+};
+
+/* sources value, keyed by pl_src_hash(&key), for the reason (and with
+ * the check) of struct pl_flow_entry. */
+struct pl_src_entry {
+	struct pl_src_val val;
+	struct pl_src_key key;
 };
 
 /* ports key: a destination port of a transport. */
@@ -145,7 +167,8 @@ struct pl_iface_val {
  * the inserts, its own deletions and the entries left. */
 enum pl_flow_counter {
 	PL_FCNT_FLOW_NEW = 0, /* flows inserted */
-	PL_FCNT_FLOW_FAIL,    /* a flow could be neither found nor inserted */
+	PL_FCNT_FLOW_FAIL,    /* a flow could be neither found nor inserted, or its hash
+			       * was another's (pl_flow_entry) */
 	PL_FCNT_SRC_NEW,
 	PL_FCNT_PORT_NEW,
 	PL_FCNT_SNI_NEW,
@@ -153,7 +176,8 @@ enum pl_flow_counter {
 	PL_FCNT_HTTP_NEW,
 	PL_FCNT_FLOWNAME_NEW,
 	PL_FCNT_IFACE_NEW,
-	PL_FCNT_TABLE_FAIL, /* an insert into the other tables failed */
+	PL_FCNT_TABLE_FAIL, /* an insert into the other tables failed, or a
+			     * source's hash was another's (pl_src_entry) */
 	PL_FCNT_NOT_IP,	    /* matched packets without an IP header */
 	PL_FCNT__COUNT,
 };

@@ -311,6 +311,11 @@ struct pl_attr {
 	__u32 state;	 /* its TCP state (TCP_LISTEN, ...), UDP: 7 */
 };
 
+/* attr_cgroups (packet.bpf.c): the cgroup ids the kernel's filter on
+ * proc.* and container.id terms lets through, and the key that lets all. */
+#define PL_ATTR_CGROUPS_MAX 1024
+#define PL_ATTR_CGROUPS_ALL 0xffffffffffffffffull
+
 /*
  * A PL_EV_PACKET record without L7 hints stops before pkt.l7 (which is all
  * zero then): the ring carries a quarter of the bytes. pl_packet_event_get()
@@ -396,7 +401,7 @@ struct pl_frame_event {
 };
 
 /* Per-CPU counters, index = enum pl_counter. Every matched packet ends in
- * exactly one of emitted, lost, sampled out or rate limited. */
+ * exactly one of emitted, lost, sampled out, rate limited or not owned. */
 enum pl_counter {
 	PL_CNT_SEEN = 0,
 	PL_CNT_MATCHED,
@@ -405,6 +410,9 @@ enum pl_counter {
 	PL_CNT_SAMPLED_OUT,  /* --sample N skipped it */
 	PL_CNT_RATE_LIMITED, /* --rate PPS skipped it */
 	PL_CNT_QUIC_INITIAL, /* client Initials sent whole for user space to decrypt */
+	/* --attribute with proc.* and container.id terms: the socket's cgroup is
+	 * none of the kernel's attr_cgroups (no process there can match) */
+	PL_CNT_NOT_OWNED,
 	PL_CNT__COUNT,
 };
 

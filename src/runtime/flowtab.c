@@ -156,7 +156,7 @@ uint32_t pl_flowtab_max_entries(const struct pl_flowtab *t, int which)
 
 int pl_flowtab_open(struct pl_flowtab *t, struct packet_bpf *skel, const struct pl_flowtab_cfg *cfg)
 {
-	size_t vmax = sizeof(struct pl_flow_val);
+	size_t vmax = sizeof(struct pl_flow_entry);
 
 	memset(t, 0, sizeof(*t));
 	t->skel = skel;
@@ -249,31 +249,36 @@ static size_t stride(size_t vsz)
 	return (vsz + 7) & ~(size_t)7;
 }
 
-/* Sums n CPUs' flow values at src (each stride(sizeof) apart) into dst. */
-static void sum_flow(struct pl_flow_val *dst, const void *src, int n)
+/* Sums n CPUs' flow entries at src (each stride(sizeof) apart) into dst;
+ * the key is that of a CPU that counted the flow. */
+static void sum_flow(struct pl_flow_entry *dst, const void *src, int n)
 {
+	const struct pl_flow_entry *e;
 	const struct pl_flow_val *v;
 	bool any = false;
 	int c;
 
 	memset(dst, 0, sizeof(*dst));
 	for (c = 0; c < n; c++) {
-		v = (const void *)((const char *)src + (size_t)c * stride(sizeof(*v)));
+		e = (const void *)((const char *)src + (size_t)c * stride(sizeof(*e)));
+		v = &e->val;
 		if (!v->packets)
 			continue;
-		dst->packets += v->packets;
-		dst->bytes += v->bytes;
-		dst->tcp_flags |= v->tcp_flags;
-		if (v->handshake_us > dst->handshake_us)
-			dst->handshake_us = v->handshake_us;
-		if (!any || (v->first_ns && v->first_ns < dst->first_ns))
-			dst->first_ns = v->first_ns;
-		if (v->last_ns > dst->last_ns)
-			dst->last_ns = v->last_ns;
-		if (!any || v->ttl_min < dst->ttl_min)
-			dst->ttl_min = v->ttl_min;
-		if (v->ttl_max > dst->ttl_max)
-			dst->ttl_max = v->ttl_max;
+		if (!any)
+			dst->key = e->key;
+		dst->val.packets += v->packets;
+		dst->val.bytes += v->bytes;
+		dst->val.tcp_flags |= v->tcp_flags;
+		if (v->handshake_us > dst->val.handshake_us)
+			dst->val.handshake_us = v->handshake_us;
+		if (!any || (v->first_ns && v->first_ns < dst->val.first_ns))
+			dst->val.first_ns = v->first_ns;
+		if (v->last_ns > dst->val.last_ns)
+			dst->val.last_ns = v->last_ns;
+		if (!any || v->ttl_min < dst->val.ttl_min)
+			dst->val.ttl_min = v->ttl_min;
+		if (v->ttl_max > dst->val.ttl_max)
+			dst->val.ttl_max = v->ttl_max;
 		any = true;
 	}
 }
@@ -318,11 +323,13 @@ _Static_assert(sizeof(struct pl_name_val) <= sizeof(struct pl_flow_name), "the w
 struct walk {
 	int fd;
 	size_t ksz, vsz;
-	bool flow; /* values are struct pl_flow_val */
+	bool flow; /* values are struct pl_flow_entry: the callback gets its
+		    * key and its struct pl_flow_val */
 	bool name; /* values are struct pl_name_val: the callback gets the
 		    * name as the key and the packets as the value */
 	bool del;  /* lookup and delete */
-	bool src;  /* keys are struct pl_src_key */
+	bool src;  /* values are struct pl_src_entry: the callback gets its key
+		    * and its struct pl_src_val */
 	bool out;  /* the entries go to an output as they are (not expire) */
 	pl_entry_fn fn;
 	void *ctx;
@@ -333,12 +340,18 @@ struct walk {
 static int deliver(const struct walk *w, const void *key, const void *val)
 {
 	const struct pl_name_val *nv = val;
+	const struct pl_flow_entry *fe = val;
+	const struct pl_src_entry *se = val;
 	union {
 		struct pl_flow_key flow;
 		struct pl_src_key src;
 		char name[sizeof(nv->name)];
 	} k;
 
+	if (w->flow)
+		key = &fe->key, val = &fe->val;
+	else if (w->src)
+		key = &se->key, val = &se->val;
 	if (!pl_privacy || !w->out)
 		return w->name ? w->fn(w->ctx, nv->name, &nv->packets) : w->fn(w->ctx, key, val);
 	if (w->name) {
@@ -360,10 +373,30 @@ static int deliver(const struct walk *w, const void *key, const void *val)
 	return w->fn(w->ctx, key, val);
 }
 
+/* Sums n CPUs' source entries: the counters word by word (the key's words
+ * too, then replaced), the key that of a CPU that counted the source. */
+static void sum_source(struct pl_src_entry *dst, const void *src, int n)
+{
+	const struct pl_src_entry *e;
+	int c;
+
+	sum_u64s(dst, src, sizeof(*dst), n);
+	memset(&dst->key, 0, sizeof(dst->key));
+	for (c = 0; c < n; c++) {
+		e = (const void *)((const char *)src + (size_t)c * stride(sizeof(*e)));
+		if (e->val.packets) {
+			dst->key = e->key;
+			break;
+		}
+	}
+}
+
 static void summed(struct pl_flowtab *t, const struct walk *w, const void *raw, void *out)
 {
 	if (w->flow)
 		sum_flow(out, raw, t->ncpu);
+	else if (w->src)
+		sum_source(out, raw, t->ncpu);
 	else if (w->name)
 		sum_name(out, raw, t->ncpu);
 	else
@@ -456,24 +489,53 @@ static void bump_counter(struct pl_flowtab *t, __u32 which)
 	free(v);
 }
 
+/* m's value of key into t->one: zeroed and counted as new_counter when
+ * the table has none. Per-CPU tables come as every CPU's value; these
+ * updates go to the first CPU's. */
+static void *lookup_or_new(struct pl_flowtab *t, struct bpf_map *m, const void *key,
+			   __u32 new_counter)
+{
+	if (bpf_map_lookup_elem(bpf_map__fd(m), key, t->one)) {
+		memset(t->one, 0, (size_t)t->ncpu * stride(bpf_map__value_size(m)));
+		bump_counter(t, new_counter);
+	}
+	return t->one;
+}
+
+/* Does an entry keyed by a hash (pl_flow_entry, pl_src_entry) hold k?
+ * An empty one takes it; another key's is a clash, counted as fail and
+ * left alone, as entry_holds() does in the kernel. */
+static bool entry_takes(struct pl_flowtab *t, void *ekey, __u64 packets, const void *k,
+			size_t size, __u32 fail)
+{
+	if (!packets)
+		memcpy(ekey, k, size);
+	else if (!pl_key_eq(ekey, k, (__u32)(size / 8))) {
+		bump_counter(t, fail);
+		return false;
+	}
+	return true;
+}
+
+/* t->one back into m under key; a failure is counted as fail. */
+static void store(struct pl_flowtab *t, struct bpf_map *m, const void *key, __u32 fail)
+{
+	if (bpf_map_update_elem(bpf_map__fd(m), key, t->one, BPF_ANY))
+		bump_counter(t, fail);
+}
+
 /* One more packet of `bytes` in a table whose values start with {packets,
- * bytes} (sources, ports, ifaces), on the first CPU's value of a per-CPU
- * table. The update is not atomic: a packet the kernel counts in the same
- * entry meanwhile may be lost, which only an L7 filter's matches can do. */
+ * bytes} and whose key is the real one (ports, ifaces). The update is not
+ * atomic: a packet the kernel counts in the same entry meanwhile may be
+ * lost, which only an L7 filter's matches can do. */
 static void add_packet(struct pl_flowtab *t, struct bpf_map *m, const void *key, uint64_t bytes,
 		       __u32 new_counter)
 {
-	int fd = bpf_map__fd(m);
-	__u64 *v = t->one;
+	__u64 *v = lookup_or_new(t, m, key, new_counter);
 
-	if (bpf_map_lookup_elem(fd, key, v)) {
-		memset(v, 0, (size_t)t->ncpu * stride(bpf_map__value_size(m)));
-		bump_counter(t, new_counter);
-	}
 	v[0]++;
 	v[1] += bytes;
-	if (bpf_map_update_elem(fd, key, v, BPF_ANY))
-		bump_counter(t, PL_FCNT_TABLE_FAIL);
+	store(t, m, key, PL_FCNT_TABLE_FAIL);
 }
 
 /* flow_account() for an Initial the filter took here: p is the record,
@@ -482,8 +544,6 @@ static void quic_account(struct pl_flowtab *t, const struct pl_pkt *p, const str
 			 const struct pl_flow_key *k, const struct pl_frame_event *h)
 {
 	uint32_t flags = t->cfg.flags;
-	struct pl_flow_val *v = t->one;
-	int fd = bpf_map__fd(t->skel->maps.flows);
 
 	if (flags & PL_FLOW_IFACES) {
 		struct pl_iface_key ik = { .ifindex = h->ifindex };
@@ -493,30 +553,40 @@ static void quic_account(struct pl_flowtab *t, const struct pl_pkt *p, const str
 		add_packet(t, t->skel->maps.ifaces, &ik, h->frame_len, PL_FCNT_IFACE_NEW);
 	}
 	if (flags & PL_FLOW_TABLE) {
-		if (bpf_map_lookup_elem(fd, k, t->one)) {
-			memset(t->one, 0, (size_t)t->ncpu * stride(sizeof(*v)));
-			bump_counter(t, PL_FCNT_FLOW_NEW);
+		__u64 hash = pl_flow_hash(k);
+		struct pl_flow_entry *e = lookup_or_new(t, t->skel->maps.flows, &hash,
+							 PL_FCNT_FLOW_NEW);
+		struct pl_flow_val *v = &e->val;
+
+		if (entry_takes(t, &e->key, v->packets, k, sizeof(*k), PL_FCNT_FLOW_FAIL)) {
+			if (!v->packets) {
+				v->first_ns = v->last_ns = h->ts_mono_ns;
+				v->ttl_min = v->ttl_max = fp->ip_ttl;
+			}
+			v->packets++;
+			v->bytes += h->frame_len;
+			if (h->ts_mono_ns > v->last_ns)
+				v->last_ns = h->ts_mono_ns;
+			if (fp->ip_ttl < v->ttl_min)
+				v->ttl_min = fp->ip_ttl;
+			if (fp->ip_ttl > v->ttl_max)
+				v->ttl_max = fp->ip_ttl;
+			store(t, t->skel->maps.flows, &hash, PL_FCNT_FLOW_FAIL);
 		}
-		if (!v->packets) {
-			v->first_ns = v->last_ns = h->ts_mono_ns;
-			v->ttl_min = v->ttl_max = fp->ip_ttl;
-		}
-		v->packets++;
-		v->bytes += h->frame_len;
-		if (h->ts_mono_ns > v->last_ns)
-			v->last_ns = h->ts_mono_ns;
-		if (fp->ip_ttl < v->ttl_min)
-			v->ttl_min = fp->ip_ttl;
-		if (fp->ip_ttl > v->ttl_max)
-			v->ttl_max = fp->ip_ttl;
-		if (bpf_map_update_elem(fd, k, t->one, BPF_ANY))
-			bump_counter(t, PL_FCNT_FLOW_FAIL);
 	}
 	if (flags & PL_FLOW_SOURCES) {
 		struct pl_src_key sk = { .ip_ver = k->ip_ver };
+		__u64 hash;
+		struct pl_src_entry *e;
 
 		memcpy(sk.addr, fp->ip_src, sizeof(sk.addr));
-		add_packet(t, t->skel->maps.sources, &sk, h->frame_len, PL_FCNT_SRC_NEW);
+		hash = pl_src_hash(&sk);
+		e = lookup_or_new(t, t->skel->maps.sources, &hash, PL_FCNT_SRC_NEW);
+		if (entry_takes(t, &e->key, e->val.packets, &sk, sizeof(sk), PL_FCNT_TABLE_FAIL)) {
+			e->val.packets++;
+			e->val.bytes += h->frame_len;
+			store(t, t->skel->maps.sources, &hash, PL_FCNT_TABLE_FAIL);
+		}
 	}
 	if ((flags & PL_FLOW_PORTS) && (fp->present & PL_HAS_UDP)) {
 		struct pl_port_key pk = { .proto = 17, .port = fp->dport };
@@ -530,7 +600,7 @@ static void quic_name(struct pl_flowtab *t, const struct pl_pkt *p, const struct
 {
 	struct pl_flow_name fn = { .kind = PL_NAME_SNI, .flags = PL_NAMEF_QUIC };
 	size_t len = p->l7.tls.sni_len < PL_NAME_MAX ? p->l7.tls.sni_len : PL_NAME_MAX;
-	__u64 *n;
+	__u64 *n, hash;
 
 	memcpy(fn.name, p->l7.tls.sni, len);
 	n = pl_htab_find(t->quic_snis, fn.name);
@@ -539,8 +609,9 @@ static void quic_name(struct pl_flowtab *t, const struct pl_pkt *p, const struct
 		t->quic_created++;
 	}
 	(*n)++;
+	hash = pl_flow_hash(k);
 	if ((t->cfg.flags & PL_FLOW_TABLE) &&
-	    !bpf_map_update_elem(bpf_map__fd(t->skel->maps.flow_names), k, &fn, BPF_NOEXIST))
+	    !bpf_map_update_elem(bpf_map__fd(t->skel->maps.flow_names), &hash, &fn, BPF_NOEXIST))
 		bump_counter(t, PL_FCNT_FLOWNAME_NEW);
 }
 
@@ -656,8 +727,12 @@ static void export_flow(struct expire_ctx *x, const struct pl_flow_key *k,
 	memset(&f, 0, sizeof(f));
 	f.key = *k;
 	f.val = *v;
-	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(t->skel->maps.flow_names), k, &f.name))
+	__u64 hash = pl_flow_hash(k);
+
+	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(t->skel->maps.flow_names), &hash, &f.name))
 		memset(&f.name, 0, sizeof(f.name));
+	if (t->attribute)
+		t->attribute(t->attribute_ctx, k, &f.proc);
 	t->flows_deleted++;
 	if (why >= PL_END_IDLE && why <= PL_END_EXIT)
 		t->exported[why]++;
@@ -680,19 +755,23 @@ static int on_flow_timeout(void *ctx, const void *key, const void *val)
 {
 	struct expire_ctx *x = ctx;
 	struct pl_flowtab *t = x->t;
-	struct pl_flow_val fresh;
+	struct pl_flow_entry fresh;
 	enum pl_flow_end why;
+	__u64 hash = pl_flow_hash(key);
 
 	x->seen++;
-	if (!end_reason(x, val))
+	if (!end_reason(x, val)) {
+		if (t->attribute) /* a flow is attributed when first seen */
+			t->attribute(t->attribute_ctx, key, NULL);
 		return 0;
+	}
 	/* the value as it is when it leaves the table: packets that came
 	 * since the batch was read are in the record */
-	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(t->skel->maps.flows), key, t->one))
+	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(t->skel->maps.flows), &hash, t->one))
 		return 0; /* evicted meanwhile */
 	sum_flow(&fresh, t->one, t->ncpu);
-	why = end_reason(x, &fresh);
-	export_flow(x, key, &fresh, why ? why : PL_END_IDLE);
+	why = end_reason(x, &fresh.val);
+	export_flow(x, key, &fresh.val, why ? why : PL_END_IDLE);
 	return 0;
 }
 
@@ -707,8 +786,8 @@ long pl_flowtab_expire(struct pl_flowtab *t, uint64_t now_mono_ns, uint64_t idle
 				.fn = fn,
 				.ctx = ctx };
 	struct walk w = { .fd = bpf_map__fd(t->skel->maps.flows),
-			  .ksz = sizeof(struct pl_flow_key),
-			  .vsz = sizeof(struct pl_flow_val),
+			  .ksz = sizeof(__u64),
+			  .vsz = sizeof(struct pl_flow_entry),
 			  .flow = true,
 			  .del = all,
 			  .fn = all ? on_flow_all : on_flow_timeout,
@@ -743,8 +822,8 @@ long pl_flowtab_expire(struct pl_flowtab *t, uint64_t now_mono_ns, uint64_t idle
 long pl_flowtab_walk_flows(struct pl_flowtab *t, pl_entry_fn fn, void *ctx)
 {
 	struct walk w = { .fd = bpf_map__fd(t->skel->maps.flows),
-			  .ksz = sizeof(struct pl_flow_key),
-			  .vsz = sizeof(struct pl_flow_val),
+			  .ksz = sizeof(__u64),
+			  .vsz = sizeof(struct pl_flow_entry),
 			  .flow = true,
 			  .fn = fn,
 			  .ctx = ctx,

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "records/flow_record.h"
+#include "output/output.h"
 
 struct packet_bpf;
 struct pl_ifaces;
@@ -74,6 +75,7 @@ struct pl_flow {
 	struct pl_flow_key key;
 	struct pl_flow_val val;
 	struct pl_flow_name name; /* kind 0: no L7 name seen */
+	struct pl_proc proc;	  /* --attribute: its owner; zero: none known */
 };
 
 typedef void (*pl_flow_fn)(void *ctx, const struct pl_flow *f, enum pl_flow_end why);
@@ -151,6 +153,12 @@ struct pl_flowtab {
 	struct pl_htab *quic_snis;	   /* struct pl_name_key -> __u64 packets */
 	uint64_t quic_created;		   /* entries made in quic_snis */
 	uint64_t quic_initials, quic_named; /* read; of those, with an SNI that matched */
+	/* --attribute (src/runtime/attr.c, pl_attrib_flow_hook): called at
+	 * each scan with every flow that stays (out NULL: seen), and with
+	 * every flow that leaves (out: its owner, for the record), with the
+	 * key as the kernel keeps it, before --anonymize. NULL: off. */
+	void (*attribute)(void *ctx, const struct pl_flow_key *k, struct pl_proc *out);
+	void *attribute_ctx;
 };
 
 /* After load. Returns 0 or -ENOMEM. */

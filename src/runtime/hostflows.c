@@ -67,6 +67,7 @@ static bool take(struct pl_hostflows *h, uint32_t i, enum pl_flow_end why)
 	memcpy(&e->f.key, pl_htab_key(&h->tab, i), sizeof(e->f.key));
 	e->f.val = hf->val;
 	e->f.name = hf->name;
+	memset(&e->f.proc, 0, sizeof(e->f.proc)); /* no socket on the host */
 	e->why = why;
 	h->st.exported[why]++;
 	pl_htab_del(&h->tab, &e->f.key);

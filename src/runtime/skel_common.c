@@ -8,12 +8,32 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "filter/cbpf.h"
+#include "filter/procterms.h"
 #include "util/log.h"
 #include "packet_skel.h"
 #include "parse/cursor.h" /* enum pl_parse_part */
 #include "parse/parse.h"
 #include "records/dns_match.h"
 #include "skel_common.h"
+
+int pl_take_proc_terms(struct pl_opts *o, struct pl_proc_terms *pt)
+{
+	static char rest[4096];
+	char err[512];
+
+	memset(pt, 0, sizeof(*pt));
+	if (!o->filter)
+		return 0;
+	if (pl_proc_terms_split(o->filter, pt, rest, sizeof(rest), err, sizeof(err))) {
+		pl_err("filter: %s", err);
+		return PL_EXIT_USAGE;
+	}
+	if (pt->n) {
+		o->attribute = true;
+		o->filter = rest[0] ? rest : NULL;
+	}
+	return 0;
+}
 
 int pl_prepare_packet_cmd(const struct pl_opts *o, const char *cmd, struct pl_filter *filter,
 			  struct pl_ifaces *ifs)

@@ -26,6 +26,12 @@ struct pl_filter;
 int pl_prepare_packet_cmd(const struct pl_opts *o, const char *cmd, struct pl_filter *filter,
 			  struct pl_ifaces *ifs);
 
+struct pl_proc_terms;
+/* proc.name, proc.pid, container.id: out of o->filter (the kernel's
+ * filter gets the rest) into *pt, for user space; they need --attribute,
+ * and imply it. Returns 0 or PL_EXIT_USAGE after a message. */
+int pl_take_proc_terms(struct pl_opts *o, struct pl_proc_terms *pt);
+
 /* Opens the packet programs with `filter` and emit_records in .rodata;
  * NULL after a message when that fails. */
 struct packet_bpf *pl_open_packet(const struct pl_filter *filter, int emit_records);

@@ -18,6 +18,7 @@
 #define BT_EPB		  0x00000006
 #define LINKTYPE_ETHERNET 1
 #define OPT_END		  0
+#define OPT_COMMENT	  1
 #define OPT_SHB_USERAPPL  4
 #define OPT_IF_NAME	  2
 #define OPT_IF_TSRESOL	  9
@@ -139,8 +140,15 @@ int pl_pcapng_open(struct pl_pcapng *w, const char *path, const char *const *ifn
 int pl_pcapng_write(struct pl_pcapng *w, uint32_t ifindex, uint64_t ts_epoch_ns,
 		    const uint8_t *data, uint32_t caplen, uint32_t wire_len)
 {
+	return pl_pcapng_write_comment(w, ifindex, ts_epoch_ns, data, caplen, wire_len, NULL);
+}
+
+int pl_pcapng_write_comment(struct pl_pcapng *w, uint32_t ifindex, uint64_t ts_epoch_ns,
+			    const uint8_t *data, uint32_t caplen, uint32_t wire_len,
+			    const char *comment)
+{
 	static const uint8_t zeros[4];
-	uint32_t id = 0, len;
+	uint32_t id = 0, len, clen = comment ? (uint32_t)strnlen(comment, 0xfff0) : 0;
 	int i, err = 0;
 
 	for (i = 0; i < w->n_ifaces; i++)
@@ -158,10 +166,15 @@ int pl_pcapng_write(struct pl_pcapng *w, uint32_t ifindex, uint64_t ts_epoch_ns,
 		data = w->rw;
 	}
 	len = 32 + (uint32_t)pad4(caplen);
+	/* opt_comment (1), then opt_endofopt */
+	if (clen)
+		len += (uint32_t)opt_size(clen) + 4;
 	err |= put32(w, BT_EPB) | put32(w, len) | put32(w, id);
 	err |= put32(w, (uint32_t)(ts_epoch_ns >> 32)) | put32(w, (uint32_t)ts_epoch_ns);
 	err |= put32(w, caplen) | put32(w, wire_len);
 	err |= put(w, data, caplen) | put(w, zeros, pad4(caplen) - caplen);
+	if (clen)
+		err |= put_opt(w, OPT_COMMENT, comment, (uint16_t)clen) | put32(w, OPT_END);
 	err |= put32(w, len);
 	return err ? -EIO : 0;
 }

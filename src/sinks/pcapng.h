@@ -38,6 +38,11 @@ int pl_pcapng_put_iface(struct pl_pcapng *w, const char *ifname, uint32_t ifinde
  * given that ifindex). */
 int pl_pcapng_write(struct pl_pcapng *w, uint32_t ifindex, uint64_t ts_epoch_ns,
 		    const uint8_t *data, uint32_t caplen, uint32_t wire_len);
+/* The same with an opt_comment (Wireshark's frame.comment) when comment
+ * is not NULL nor empty (--attribute: the receiving process). */
+int pl_pcapng_write_comment(struct pl_pcapng *w, uint32_t ifindex, uint64_t ts_epoch_ns,
+			    const uint8_t *data, uint32_t caplen, uint32_t wire_len,
+			    const char *comment);
 int pl_pcapng_close(struct pl_pcapng *w);
 
 #endif

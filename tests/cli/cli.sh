@@ -181,9 +181,14 @@ if "$PKTLENS" read "$PCAP_DIR/whois.pcap" -c 18446744073709551615 >/dev/null 2>&
 else
 	bad "count-max-accepted"
 fi
-# --attribute: watch only, and not with -w
-expect attribute-not-with-write 2 "^pktlens: --attribute does not go with -w yet" \
-	ip netns exec "$NS" "$PKTLENS" watch -i nosuch0 --attribute -w "$TMP/x.pcapng"
+# --attribute: watch (with -w too), flows, detect and agent take it (the
+# option parses: the missing interface is what stops them), not read or top
+for cmd in "watch -w $TMP/x.pcapng" flows detect; do
+	# shellcheck disable=SC2086 # $cmd: the command and its options
+	expect "attribute-${cmd%% *}" 2 "^pktlens: no interface named 'nosuch0'" \
+		ip netns exec "$NS" "$PKTLENS" $cmd -i nosuch0 --attribute
+done
+expect attribute-not-for-top 2 "attribute" "$PKTLENS" top -i lo --attribute
 expect attribute-not-for-read 2 "attribute" "$PKTLENS" read "$PCAP_DIR/whois.pcap" --attribute
 expect idle-timeout-rejects-exponent 2 "^pktlens: --idle-timeout: '1e3' is not a number of seconds" \
 	ip netns exec "$NS" "$PKTLENS" flows -i nosuch0 --idle-timeout 1e3

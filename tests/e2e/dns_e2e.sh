@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 TMP=$(mktemp -d)
 chmod 755 "$TMP"
-SRV4=198.18.0.1
+# SRV4: the lab server's address (tests/lib.sh)
 NOBODY=198.19.53.53 # on lo, where nothing listens on port 53
 
 trap lab_cleanup EXIT

@@ -6,6 +6,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
+# the lab's server address, as scripts/lab.sh gives it (PL_LAB_SRV6 for a private lab)
+SRV6=${PL_LAB_SRV6:-2001:db8::1}
 TMP=$(mktemp -d)
 WATCH_PID=
 
@@ -84,12 +86,12 @@ for mode in xdp xdp-generic tc; do
 	check "$mode tls sni+alpn on 443" '."tcp.dstport"==443 and ."tls.handshake.extensions_server_name"=="www.lab.test" and ."tls.handshake.extensions_alpn_str"==["h2","http/1.1"] and ."tls.handshake.version"==771' "$out"
 	check "$mode tls sni on 8443" '."tcp.dstport"==8443 and ."tls.handshake.extensions_server_name"=="www.lab.test"' "$out"
 	check "$mode dns A query" '."dns.qry.name"=="www.lab.test" and ."dns.qry.type"==1 and ."dns.flags.response"==false' "$out"
-	check "$mode dns AAAA over ipv6" '."ipv6.dst"=="2001:db8::1" and ."dns.qry.name"=="www.lab.test" and ."dns.qry.type"==28' "$out"
+	check "$mode dns AAAA over ipv6" '."ipv6.dst"=="'"$SRV6"'" and ."dns.qry.name"=="www.lab.test" and ."dns.qry.type"==28' "$out"
 	check "$mode http request" '."http.request.method"=="GET" and ."http.request.uri"=="/1k.bin" and ."http.host"=="www.lab.test" and ."tcp.dstport"==80' "$out"
 	check "$mode http on 8080" '."http.request.method"!=null and ."tcp.dstport"==8080' "$out"
 	check "$mode tcp syn options" '."tcp.flags"==2 and ."tcp.options.mss_val"==1460 and ."tcp.options.wscale.shift"!=null and ."tcp.options.sack_perm"==true and ."tcp.options.timestamp.tsval">0' "$out"
 	check "$mode icmp echo" '."icmp.type"==8 and ."ip.dst"=="198.18.0.1"' "$out"
-	check "$mode icmpv6 echo" '."icmpv6.type"==128 and ."ipv6.dst"=="2001:db8::1"' "$out"
+	check "$mode icmpv6 echo" '."icmpv6.type"==128 and ."ipv6.dst"=="'"$SRV6"'"' "$out"
 	check "$mode 802.1Q vlan" '."vlan.id"==[100] and ."ip.src"=="198.18.7.1" and ."ip.dsfield.dscp"==46 and ."udp.dstport"==9' "$out"
 	check "$mode QinQ vlan" '."vlan.id"==[200,300] and ."ip.src"=="198.18.7.2" and ."icmp.type"==8' "$out"
 	check "$mode ipv6 extension headers" '."ipv6.src"=="2001:db8::7" and ."ipv6.nxt"==0 and ."pktlens.ip6_ext"==[0,60,43] and ."pktlens.l4proto"==17 and ."udp.dstport"==9 and ."ipv6.flow"==74565' "$out"

@@ -10,8 +10,8 @@ cd "$(dirname "$0")/../.."
 . tests/lib.sh
 PY=/usr/bin/python3 # Debian's, with scapy
 RUN=$LAB_RUN
-CLI=198.18.0.2
-SRV=198.18.0.1
+CLI=$CLI4
+SRV=$SRV4
 TMP=$(mktemp -d)
 TCP_PID=
 BG_PID=
@@ -178,6 +178,29 @@ if start_tcp "$TMP/rst.json" --events reset,drop,summary; then
 		'any(.[]; .["event.action"] == "summary" and .["process.pid"] == $cpid and
 		 .["destination.port"] == 9 and .["pktlens.closed_by"] == "reset_received" and
 		 .["pktlens.state"] == "SYN_SENT" and .["source.bytes"] == 0)'
+fi
+
+# ---- an abortive close (SO_LINGER 0): closed by a reset sent ----
+# The kernel moves the socket to CLOSE before it sends that reset; the
+# client's summary still says who ended it, and the server's that it was
+# reset by its peer.
+if start_tcp "$TMP/abort.json" --events summary "host $SRV"; then
+	ip netns exec "$SRV_NS" timeout -k 2 30 "$PY" tests/e2e/tcp_conns.py keep "$SRV" 0 1 >"$TMP/abort.log" 2>&1 &
+	BG_PID=$!
+	wait_line "$TMP/abort.log" "^listening" 10 "$BG_PID"
+	AP=$(awk '$1 == "listening" { print $2 }' "$TMP/abort.log")
+	touch "$TMP/abort.go"
+	ip netns exec "$CLI_NS" timeout -k 2 30 "$PY" tests/e2e/tcp_conns.py idle "$SRV" "${AP:-1}" 1 "$TMP/abort.go" rst >/dev/null
+	wait_line "$TMP/abort.log" "^closed 1" 10 "$BG_PID"
+	wait "$BG_PID"
+	BG_PID=
+	stop_tcp || bad "pktlens tcp exit status $?"
+	jcheck "abortive close: the client's summary says reset_sent, the server's reset_received" "$TMP/abort.json" \
+		--argjson p "${AP:-0}" --arg srv "$SRV" \
+		'any(.[]; .["event.action"] == "summary" and .["destination.ip"] == $srv and .["destination.port"] == $p and
+		 .["pktlens.closed_by"] == "reset_sent" and .["pktlens.state"] == "ESTABLISHED") and
+		 any(.[]; .["event.action"] == "summary" and .["source.ip"] == $srv and .["source.port"] == $p and
+		 .["pktlens.closed_by"] == "reset_received")'
 fi
 
 # ---- retransmits against the wire ----

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Differential test of pktlens filters against tcpdump, plus L7 predicates.
 
-usage: diff_tcpdump.py [--pktlens BIN] [--pcap-dir DIR] [--tcpdump BIN]
+usage: diff_tcpdump.py [--pktlens BIN] [--batch BIN] [--pcap-dir DIR] [--tcpdump BIN]
                        [--seed N] [--combos N] [--local-combos N] [--jobs N]
                        [--only primitives|combos|l7] [--print-combos]
 
-Defaults: $PKTLENS or build/pktlens, $PCAP_DIR or <repo>/../shared/pcaps,
+Defaults: $PKTLENS or build/pktlens, $FILTER_BATCH or build/filter_batch,
+$PCAP_DIR or <repo>/../shared/pcaps,
 tcpdump from $PATH, seed 20240611, 220 combinations on every capture plus 10
 per capture with that capture's own values, 2 worker threads.
 FILTER_SHOW=N shows N mismatches per failing test (default 8).
@@ -26,6 +27,15 @@ their headers.
    frames `tcpdump -r FILE -w - FILTER` writes; tcpdump's output is mapped
    back to input frame numbers (ordered subsequence; timestamp, lengths
    and bytes must match).
+   Not a process per filter and capture: pktlens's side is filter_batch
+   (tests/filter/batch.c: read's capture reader, compiler and matcher, every
+   filter of a capture in one process), and a seeded sample of each part
+   goes through `pktlens read` itself, which must select the same frames
+   ("batch-is-read"); tcpdump reads the captures of one link type merged
+   into one pcap (Merged), once per filter, its output split back per
+   capture (a frame's verdict depends on its bytes, lengths and link type
+   alone; captures with FCS bits in the link type or several pcapng
+   interfaces are read alone).
 3. L7 predicates: the frames pktlens selects with tls.sni / dns.qry.* /
    http.* filters are the frames the unfiltered --json records say they
    should be (absent field: false, even for !=; SNI, DNS names and Host
@@ -324,19 +334,19 @@ class Outcome:
         self.kind, self.detail, self.n_match, self.n_frames = kind, detail, n_match, n_frames
 
 
-def compare_one(args, path, frames, flt):
-    try:
-        td = run_tcpdump(args.tcpdump, path, flt, frames)
-        td_err = None
-    except Rejected as e:
-        td, td_err = None, str(e)
-    try:
-        pl = run_pktlens(args.pktlens, path, flt)
-        pl_err = None
-    except Rejected as e:
-        pl, pl_err = None, str(e)
-    except Exception as e:  # a crash or a bad exit: a failure, with the reason
-        return Outcome("fail", "pktlens: %s" % e)
+def compare_one(args, path, frames, flt, td_res, pl_res):
+    """td_res, pl_res: what tcpdump and pktlens select (a set of frame
+    numbers), or the exception they raised (Rejected: refused)."""
+    td, td_err = td_res, None
+    if isinstance(td_res, Rejected):
+        td, td_err = None, str(td_res)
+    elif isinstance(td_res, Exception):
+        raise td_res
+    pl, pl_err = pl_res, None
+    if isinstance(pl_res, Rejected):
+        pl, pl_err = None, str(pl_res)
+    elif isinstance(pl_res, Exception):  # a crash or a bad exit: a failure, with the reason
+        return Outcome("fail", "pktlens: %s" % pl_res)
     if td_err is not None and "expression rejects all packets" in td_err:
         # libpcap's optimiser proved the filter never matches (e.g.
         # "host 10.0.0.1 and host ::1"); pktlens must then select nothing
@@ -369,26 +379,185 @@ def fmt_frames(s):
     return "[" + ",".join(map(str, s[:12])) + (",...%d more" % (len(s) - 12) if len(s) > 12 else "") + "]"
 
 
-def run_matrix(args, files, captures, jobs_for):
-    """Runs jobs_for(path) -> [(group, filter)] on each file, in a pool of
-    args.jobs threads; returns {group: [(path, filter, Outcome)]}."""
-    results = collections.defaultdict(list)
+def run_batch(args, path, filters):
+    """What `pktlens read path --json F` selects for each F of filters, in
+    one process (tests/filter/batch.c: read's reader, compiler and
+    matcher): {filter: set of frame numbers, or Rejected, or RuntimeError}."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", dir=args.tmpdir, delete=False) as f:
+        f.write("".join(flt + "\n" for flt in filters))
+    try:
+        p = subprocess.run([args.batch, path, f.name], capture_output=True, timeout=TIMEOUT * 5)
+    finally:
+        os.unlink(f.name)
+    lines = p.stdout.decode(errors="replace").splitlines()
+    if p.returncode != 0 or len(lines) != len(filters):
+        err = RuntimeError("filter_batch exit %d, %d lines for %d filters: %s" % (
+            p.returncode, len(lines), len(filters), p.stderr.decode(errors="replace")[:300]))
+        return {flt: err for flt in filters}
+    out = {}
+    for flt, line in zip(filters, lines):
+        if line.startswith("R "):
+            out[flt] = Rejected("pktlens: " + line[2:])
+        else:
+            out[flt] = set(int(n) for n in line.split()[1:])
+    return out
 
-    def work(path):
-        out = []
-        for group, flt in jobs_for(path):
+
+def capture_group(path):
+    """The key under which path's frames join a merged capture that
+    tcpdump reads once per filter (its link type), or None for a capture
+    that tcpdump reads alone: link-type fields with FCS bits, pcapng files
+    with more than one section or interface."""
+    with open(path, "rb") as f:
+        buf = f.read()
+    if struct.unpack("<I", buf[:4])[0] == 0x0A0D0D0A:
+        blocks, off, endian = [], 0, "<"
+        while off + 12 <= len(buf):
+            btype = struct.unpack(endian + "I", buf[off:off + 4])[0]
+            if btype == 0x0A0D0D0A:
+                endian = "<" if struct.unpack("<I", buf[off + 8:off + 12])[0] == 0x1A2B3C4D else ">"
+            blen = struct.unpack(endian + "I", buf[off + 4:off + 8])[0]
+            if btype in (0x0A0D0D0A, 1):
+                blocks.append((btype, buf[off + 8:off + 10]))
+            off += blen
+        if len(blocks) != 2 or blocks[1][0] != 1:
+            return None
+        return struct.unpack(endian + "H", blocks[1][1])[0]
+    for endian in "<>":
+        if struct.unpack(endian + "I", buf[:4])[0] in (0xA1B2C3D4, 0xA1B23C4D):
+            lt = struct.unpack(endian + "I", buf[20:24])[0]
+            return lt if lt <= 0xFFFF else None
+    return None
+
+
+class Merged:
+    """Captures of one link type written as one pcap, so that tcpdump runs
+    once per filter for all of them: a frame's verdict depends on its
+    bytes, its lengths and the link type alone. Each file's frames are
+    frames [start, start + len) of the merged capture."""
+
+    def __init__(self, path, linktype, files, captures):
+        self.path, self.files, self.start, self.count = path, files, {}, {}
+        self.frames = []
+        with open(path, "wb") as out:
+            out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, linktype))
+            for fp in files:
+                self.start[fp], self.count[fp] = len(self.frames), len(captures[fp])
+                for fr in captures[fp]:
+                    out.write(struct.pack("<IIII", fr.ts_us // 1000000, fr.ts_us % 1000000,
+                                          fr.caplen, fr.wirelen) + fr.data)
+                    self.frames.append(fr)
+
+    def select(self, result, fp):
+        """fp's frame numbers in a result on the merged capture (or the
+        exception tcpdump's run raised)."""
+        if isinstance(result, Exception):
+            return result
+        lo = self.start[fp]
+        return set(i - lo for i in result if lo < i <= lo + self.count[fp])
+
+
+def run_tcpdump_res(args, path, flt, frames):
+    try:
+        return run_tcpdump(args.tcpdump, path, flt, frames)
+    except Exception as e:
+        return e
+
+
+def run_tools(args, files, captures, pl_jobs, td_jobs):
+    """pktlens's selections for the filters pl_jobs[path] of each file, in
+    one filter_batch process per file, and tcpdump's for td_jobs[path],
+    once per filter and merged capture (capture_group()), in a pool of
+    args.jobs threads. Returns ({path: {filter: result}},
+    {(path, filter): result}); a result is a set of frame numbers, or the
+    exception the run raised (Rejected: refused)."""
+    tasks = []
+    for key in sorted(set(args.groups[p] for p in files if args.groups[p] is not None)):
+        mfiles = [p for p in files if args.groups[p] == key]
+        m = args.merged.get((key, tuple(mfiles)))
+        if m is None:
+            m = args.merged[(key, tuple(mfiles))] = Merged(
+                os.path.join(args.tmpdir, "merged-%d-%d.pcap" % (key, len(args.merged))), key,
+                mfiles, captures)
+        tasks += [("td-merged", m, flt) for flt in sorted(set(f for p in mfiles for f in td_jobs[p]))]
+    for path in files:
+        if args.groups[path] is None:
+            tasks += [("td-file", path, flt) for flt in sorted(set(td_jobs[path]))]
+    # the long batch runs first, so that they do not end the run alone
+    tasks = [("pl", path, list(dict.fromkeys(pl_jobs[path]))) for path in files] + tasks
+
+    def work(t):
+        kind, where, what = t
+        if kind == "pl":
+            return t, run_batch(args, where, what)
+        if kind == "td-merged":
+            return t, run_tcpdump_res(args, where.path, what, where.frames)
+        return t, run_tcpdump_res(args, where, what, captures[where])
+
+    pl, td = {}, {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:
+        for (kind, where, what), res in ex.map(work, tasks):
+            if kind == "pl":
+                pl[where] = res
+            elif kind == "td-merged":
+                for p in where.files:
+                    td[(p, what)] = where.select(res, p)
+            else:
+                td[(where, what)] = res
+    return pl, td
+
+
+def run_matrix(args, files, captures, jobs_for):
+    """Runs jobs_for(path) -> [(group, filter)] on each file (run_tools());
+    returns {group: [(path, filter, Outcome)]}, and pktlens's results for
+    the check against pktlens read (check_batch())."""
+    results = collections.defaultdict(list)
+    jobs = {path: jobs_for(path) for path in files}
+    flts = {path: [flt for _, flt in jobs[path]] for path in files}
+    pl, td = run_tools(args, files, captures, flts, flts)
+    for path in files:
+        for group, flt in jobs[path]:
             try:
-                oc = compare_one(args, path, captures[path], flt)
+                oc = compare_one(args, path, captures[path], flt, td[(path, flt)], pl[path][flt])
             except Exception as e:
                 oc = Outcome("fail", "error: %s" % e)
-            out.append((group, flt, oc))
-        return path, out
+            results[group].append((path, flt, oc))
+    return results, pl
 
+
+def check_batch(args, files, pl, label, per_file=3):
+    """filter_batch must select what `pktlens read` does: a seeded sample
+    of per_file filters of each file through pktlens read itself."""
+    rng = random.Random(args.seed + len(label))
+    jobs = [(path, flt) for path in files
+            for flt in rng.sample(sorted(pl[path]), min(per_file, len(pl[path])))]
+
+    def work(j):
+        try:
+            return j, run_pktlens(args.pktlens, j[0], j[1])
+        except Exception as e:
+            return j, e
+
+    bad = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:
-        for path, out in ex.map(work, files):
-            for group, flt, oc in out:
-                results[group].append((path, flt, oc))
-    return results
+        for (path, flt), got in ex.map(work, jobs):
+            want = pl[path][flt]
+            same = (got == want if isinstance(got, set) and isinstance(want, set) else
+                    isinstance(got, Rejected) and isinstance(want, Rejected)
+                    and str(got).split(" (column")[0] == str(want).split(" (column")[0])
+            if not same:
+                bad.append("%s: '%s': pktlens read: %s; filter_batch: %s" % (
+                    os.path.basename(path), flt, fmt_res(got), fmt_res(want)))
+    ok = not bad and len(jobs) > 0
+    print("%s filter-diff batch-is-read %s (%d filters on %d captures: pktlens read selects "
+          "what filter_batch does)" % ("PASS" if ok else "FAIL", label, len(jobs), len(files)))
+    for b in bad[:MAX_SHOWN]:
+        print("    mismatch: " + b)
+    return ok
+
+
+def fmt_res(r):
+    return fmt_frames(r) if isinstance(r, set) else "%s: %s" % (type(r).__name__, r)
 
 
 # --- values present in the corpus -----------------------------------------
@@ -913,7 +1082,7 @@ def l7_cases(c):
     return cases
 
 
-def run_l7(args, files, corpus):
+def run_l7(args, files, corpus, captures):
     ok = True
     cases = l7_cases(corpus)
     # the captures with L7 fields, and a few without (where every L7 test,
@@ -921,21 +1090,17 @@ def run_l7(args, files, corpus):
     with_l7 = [p for p in files if any(k in r for r in corpus.records[p]
                                        for k, _ in L7_KEYS.values())]
     files = with_l7 + [p for p in files if p not in with_l7][:4]
-    jobs = [(name, flt, pred, path) for name, flt, pred in cases for path in files]
-
-    def work(j):
-        name, flt, pred, path = j
-        try:
-            got = run_pktlens(args.pktlens, path, flt)
-        except Exception as e:
-            return j, None, str(e)
-        want = set(r["frame.number"] for r in corpus.records[path] if pred(r))
-        return j, got, want
-
+    pl, _ = run_tools(args, files, captures, {path: [flt for _, flt, _ in cases] for path in files},
+                      collections.defaultdict(list))
     per = collections.defaultdict(list)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:
-        for j, got, want in ex.map(work, jobs):
-            per[(j[0], j[1])].append((j[3], got, want))
+    for name, flt, pred in cases:
+        for path in files:
+            got = pl[path][flt]
+            if isinstance(got, Exception):
+                per[(name, flt)].append((path, None, str(got)))
+                continue
+            want = set(r["frame.number"] for r in corpus.records[path] if pred(r))
+            per[(name, flt)].append((path, got, want))
     for name, flt, _ in cases:
         bad, n = [], 0
         for path, got, want in per[(name, flt)]:
@@ -950,7 +1115,7 @@ def run_l7(args, files, corpus):
         for b in bad[:MAX_SHOWN]:
             print("    " + b)
         ok = ok and not bad
-    return ok
+    return check_batch(args, files, pl, "l7") and ok
 
 
 def run_mixed(args, files, corpus, captures, n=60):
@@ -969,42 +1134,35 @@ def run_mixed(args, files, corpus, captures, n=60):
         op = rng.choice(["and", "or", "and not"])
         jobs.append(("(%s) %s %s" % (h, op, flt), h, op, pred))
 
-    def work(j):
+    pl, td = run_tools(args, with_l7, captures, {path: [j[0] for j in jobs] for path in with_l7},
+                       {path: [j[1] for j in jobs] for path in with_l7})
+    bad, runs, selected = [], 0, 0
+    for j in jobs:
         full, h, op, pred = j
-        out = []
         for path in with_l7:
-            try:
-                td = run_tcpdump(args.tcpdump, path, h, captures[path])
-            except Rejected:
+            head = td[(path, h)]
+            if isinstance(head, Rejected):
+                continue
+            runs += 1
+            got = pl[path][full]
+            if isinstance(head, Exception):
+                bad.append("%s: '%s': tcpdump: %s" % (os.path.basename(path), h, head))
                 continue
             l7 = set(r["frame.number"] for r in corpus.records[path] if pred(r))
-            want = td & l7 if op == "and" else td | l7 if op == "or" else td - l7
-            try:
-                got = run_pktlens(args.pktlens, path, full)
-            except Exception as e:
-                out.append((path, None, str(e)))
-                continue
-            out.append((path, got, want))
-        return j, out
-
-    bad, runs, selected = [], 0, 0
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:
-        for j, out in ex.map(work, jobs):
-            for path, got, want in out:
-                runs += 1
-                if got is None:
-                    bad.append("%s: '%s': %s" % (os.path.basename(path), j[0], want))
-                elif got != want:
-                    bad.append("%s: '%s': only pktlens %s; only expected %s" % (
-                        os.path.basename(path), j[0], fmt_frames(got - want), fmt_frames(want - got)))
-                else:
-                    selected += len(got)
+            want = head & l7 if op == "and" else head | l7 if op == "or" else head - l7
+            if isinstance(got, Exception):
+                bad.append("%s: '%s': %s" % (os.path.basename(path), full, got))
+            elif got != want:
+                bad.append("%s: '%s': only pktlens %s; only expected %s" % (
+                    os.path.basename(path), full, fmt_frames(got - want), fmt_frames(want - got)))
+            else:
+                selected += len(got)
     ok = not bad and runs > 0 and selected > 0
     print("%s filter-mixed header and L7 (%d filters, %d runs, %d frames selected)" % (
         "PASS" if ok else "FAIL", len(jobs), runs, selected))
     for b in bad[:MAX_SHOWN]:
         print("    mismatch: " + b)
-    return ok
+    return check_batch(args, with_l7, pl, "mixed") and ok
 
 
 # --- main ---------------------------------------------------------------------
@@ -1015,6 +1173,8 @@ def main():
     ap.add_argument("--pktlens", default=os.environ.get("PKTLENS", os.path.join(REPO, "build/pktlens")))
     ap.add_argument("--pcap-dir", default=os.environ.get("PCAP_DIR") or
                     os.path.join(os.path.dirname(REPO), "shared", "pcaps"))
+    ap.add_argument("--batch", default=os.environ.get("FILTER_BATCH", os.path.join(REPO, "build/filter_batch")),
+                    help="the matcher of tests/filter/batch.c")
     ap.add_argument("--tcpdump", default=shutil.which("tcpdump") or "/usr/bin/tcpdump")
     ap.add_argument("--seed", type=int, default=20240611)
     ap.add_argument("--combos", type=int, default=220, help="combinations run on every capture")
@@ -1030,7 +1190,7 @@ def main():
     if not files:
         print("FAIL filter-diff corpus (no captures in %s)" % args.pcap_dir)
         return 1
-    for tool in (args.pktlens, args.tcpdump):
+    for tool in (args.pktlens, args.batch, args.tcpdump):
         if not os.access(tool, os.X_OK):
             print("FAIL filter-diff setup (%s is not executable)" % tool)
             return 1
@@ -1041,6 +1201,9 @@ def main():
         # a private copy: a rebuild while the test runs cannot disturb it
         shutil.copy2(args.pktlens, os.path.join(tmpdir, "pktlens"))
         args.pktlens = os.path.join(tmpdir, "pktlens")
+        shutil.copy2(args.batch, os.path.join(tmpdir, "filter_batch"))
+        args.batch = os.path.join(tmpdir, "filter_batch")
+        args.tmpdir, args.merged = tmpdir, {}
         edges = os.path.join(tmpdir, "crafted-filter-edges.pcap")
         write_pcap(edges, crafted_frames())
         files.append(edges)
@@ -1056,24 +1219,27 @@ def main():
                 print("FAIL filter-diff corpus (%s: %d frames read here, %d by pktlens)" % (
                     path, len(captures[path]), len(corpus.records[path])))
                 return 1
+        args.groups = {path: capture_group(path) for path in files}
         if args.only in (None, "primitives"):
             prims = primitives(corpus)
-            res = run_matrix(args, files, captures, lambda path: [
+            res, pl = run_matrix(args, files, captures, lambda path: [
                 (name, f) for name, fl in prims for f in fl] +
                 local_primitives(corpus.per_file[path]))
             for name, _ in prims:
                 ok &= summarise("filter-diff", name, res[name])
+            ok &= check_batch(args, files, pl, "primitives")
         if args.only in (None, "combos"):
             cs = combos(corpus, args.seed, args.combos)
             local = {path: combos(corpus.per_file[path], args.seed + i, args.local_combos, corpus)
                      for i, path in enumerate(files)}
-            res = run_matrix(args, files, captures, lambda path: [
+            res, pl = run_matrix(args, files, captures, lambda path: [
                 ("random-combos", f) for f in cs] + [("local", f) for f in local[path]])
             ok &= summarise("filter-diff", "random-combos (%d)" % len(cs), res["random-combos"])
             ok &= summarise("filter-diff", "random-combos-per-capture (%d)" % sum(
                 len(v) for v in local.values()), res["local"])
+            ok &= check_batch(args, files, pl, "combos")
         if args.only in (None, "l7"):
-            ok &= run_l7(args, files, corpus)
+            ok &= run_l7(args, files, corpus, captures)
             ok &= run_mixed(args, files, corpus, captures)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)

@@ -4,7 +4,7 @@
 # predicates (diff_tcpdump.py). The compiler/evaluator unit test is its own
 # suite (unit-filter in tests/run.sh, make unit), so its PASS lines count once.
 # Prints one "PASS name" / "FAIL name" line per test; exits 1 if any failed.
-# SKIP_DIFF=1 leaves out the tcpdump differential (about a minute).
+# SKIP_DIFF=1 leaves out the tcpdump differential (about 15 s).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh

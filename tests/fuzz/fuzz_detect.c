@@ -41,8 +41,8 @@ static void on_alert(void *arg, const struct pl_alert_event *a)
 		fprintf(stderr, "fuzz_detect: an alert of no rule (%u)\n", a->rule);
 		abort();
 	}
-	pl_write_alert(&out, 0, a, a->ts_ns, NULL);
-	pl_write_alert(&out, 1, a, a->ts_ns, "fz0");
+	pl_write_alert(&out, 0, a, a->ts_ns, NULL, NULL);
+	pl_write_alert(&out, 1, a, a->ts_ns, "fz0", NULL);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -13,7 +13,8 @@
 # ../shared/pcaps and tests/golden/pcaps (written into its working corpus);
 # the others' are tests/fuzz/corpus/TARGET/, which libFuzzer runs first,
 # regression inputs included. Each run has -max_len=4096 -timeout=5 and
-# prints "PASS fuzz_TARGET (N runs)" or "FAIL fuzz_TARGET"; a crash leaves
+# prints "PASS fuzz_TARGET (N runs)" or "FAIL fuzz_TARGET", two targets at
+# a time (FUZZ_JOBS) and their lines in target order; a crash leaves
 # its input as build/fuzz-crash-TARGET-* and the log as
 # build/fuzz_TARGET.log. Exits non-zero on any failure.
 set -u
@@ -25,19 +26,18 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(parser filter read config detect quic)
 build=${BUILD:-build}
 
-if ! make -s fuzz BUILD="$build"; then
+if ! make -s -j2 fuzz BUILD="$build"; then
 	echo "FAIL fuzz: build failed"
 	exit 1
 fi
 
 # make fuzz builds UBSan recoverable: make any report fatal.
 export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
-rc=0
-for t in "${targets[@]}"; do
-	corpus=$build/fuzz-corpus/$t
-	log=$build/fuzz_$t.log
+# one target: its PASS/FAIL line (after the log's tail on a failure) on
+# stdout; exit 1 on a failure
+run_target() {
+	local t=$1 corpus=$build/fuzz-corpus/$1 log=$build/fuzz_$1.log seeds=tests/fuzz/corpus/$1 dir frc runs
 	mkdir -p "$corpus"
-	seeds=tests/fuzz/corpus/$t
 	if [ "$t" = parser ]; then
 		seeds=
 		for dir in "${PCAP_DIR:-../shared/pcaps}" tests/golden/pcaps; do
@@ -47,8 +47,7 @@ for t in "${targets[@]}"; do
 	fi
 	if [ -z "$(ls -A "$corpus" ${seeds:+"$seeds"} 2>/dev/null)" ]; then
 		echo "FAIL fuzz_$t: no seeds"
-		rc=1
-		continue
+		return 1
 	fi
 	# -close_fd_mask=2: the targets' own messages (bad filters, bad
 	# files) go nowhere; libFuzzer's and the sanitizers' still reach the log
@@ -60,10 +59,30 @@ for t in "${targets[@]}"; do
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	if [ "$frc" -eq 0 ] && ! grep -q 'runtime error' "$log"; then
 		echo "PASS fuzz_$t (${runs:-?} runs)"
-		continue
+		return 0
 	fi
 	tail -n 40 "$log"
 	echo "FAIL fuzz_$t (exit $frc; log $log)"
-	rc=1
+	return 1
+}
+
+# FUZZ_JOBS targets at a time (default 2, the machine's cores; each
+# target is one process on one core for SECONDS), their lines in order
+jobs=${FUZZ_JOBS:-2}
+for t in "${targets[@]}"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+		wait -n
+	done
+	rm -f "$build/fuzz_$t.rc"
+	{
+		run_target "$t" >"$build/fuzz_$t.out"
+		echo $? >"$build/fuzz_$t.rc"
+	} &
+done
+wait
+rc=0
+for t in "${targets[@]}"; do
+	cat "$build/fuzz_$t.out"
+	[ "$(cat "$build/fuzz_$t.rc" 2>/dev/null)" = 0 ] || rc=1
 done
 exit $rc

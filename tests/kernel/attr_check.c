@@ -8,6 +8,10 @@
  * carries the socket's cookie (SO_COOKIE), its file's inode (fstat) and
  * its cgroup (this process's cgroup v2 id); the socket iterator maps it
  * to this pid and comm; a frame to a closed port finds nothing.
+ * Then, with nothing per packet: the flows' lookup from user space
+ * (pl_attrib_tuple) on the same sockets, a time-wait socket standing for
+ * its listener; -w's records (the socket after the frame's bytes); and
+ * the kernel's cgroup filter of proc.* terms (attr_cgroups).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +24,8 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "filter/procterms.h"
+#include "records/attr.h"
 #include "runtime/attr.h"
 #include "runtime/packet_skel.h"
 
@@ -29,14 +35,24 @@ struct got {
 	int n;
 	struct pl_attr a;
 	int has_attr;
+	__u16 type;
+	__u32 cap_len;
+	size_t size;
 };
 
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct got *g = ctx;
+	struct pl_capture cap;
 
 	g->n++;
 	g->has_attr = !pl_packet_event_attr(&g->a, data, size);
+	memcpy(&g->type, data, sizeof(g->type));
+	g->size = size;
+	if (g->type == PL_EV_PACKET_DATA && size >= sizeof(struct pl_packet_event) + sizeof(cap)) {
+		memcpy(&cap, (const char *)data + sizeof(struct pl_packet_event), sizeof(cap));
+		g->cap_len = cap.cap_len;
+	}
 	return 0;
 }
 
@@ -164,6 +180,139 @@ static uint64_t my_cgroup_id(void)
 	return mnt[0] && !stat(path, &st) ? st.st_ino : 0;
 }
 
+static const uint8_t lo4[4] = { 127, 0, 0, 1 };
+
+/* The flows' lookup, from user space: the owner of the socket a flow
+ * goes to, found by its 4-tuple with nothing per packet. */
+static void flows_lookup(struct pl_attrib *t, int lst, int acc, uint16_t cport, int udp)
+{
+	struct pl_proc p;
+	uint64_t before;
+	int cli2, acc2, r;
+	uint16_t port2;
+
+	r = pl_attrib_tuple(t, 4, 6, lo4, 40000, lo4, port_of(lst), &p);
+	result(r == 1 && p.pid == (uint32_t)getpid() && !strcmp(p.name, "attr_check"),
+	       "flows: a flow to a listener names its process");
+	r = pl_attrib_tuple(t, 4, 6, lo4, cport, lo4, port_of(lst), &p);
+	(void)acc;
+	result(r == 1 && p.pid == (uint32_t)getpid(), "flows: a flow of a connection names its process");
+	r = pl_attrib_tuple(t, 4, 17, lo4, 40000, lo4, port_of(udp), &p);
+	result(r == 1 && p.pid == (uint32_t)getpid(), "flows: a UDP flow names its process");
+	/* a connection the server closed first: its socket is in time-wait
+	 * (no file, no process): the listener stands for it */
+	cli2 = socket(AF_INET, SOCK_STREAM, 0);
+	{
+		struct sockaddr_in a = { .sin_family = AF_INET,
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+					 .sin_port = htons(port_of(lst)) };
+		char c;
+
+		if (connect(cli2, (void *)&a, sizeof(a)) || (acc2 = accept(lst, NULL, NULL)) < 0) {
+			perror("attr_check: connect");
+			exit(1);
+		}
+		port2 = port_of(cli2);
+		close(acc2);
+		(void)!read(cli2, &c, 1); /* the server's FIN */
+		close(cli2);
+	}
+	before = t->lookups;
+	r = pl_attrib_tuple(t, 4, 6, lo4, port2, lo4, port_of(lst), &p);
+	result(r == 1 && p.pid == (uint32_t)getpid() && t->lookups == before + 2,
+	       "flows: a time-wait connection's flow names its listener's process");
+	r = pl_attrib_tuple(t, 4, 17, lo4, 40000, lo4, 9, &p);
+	result(r == 0 && !p.pid && !p.cgroup_id, "flows: a flow to a closed port names nothing");
+}
+
+/* A packet program loaded with attribute set and, for -w, capture_len;
+ * filter: attr_cgroup_filter. */
+static struct packet_bpf *load_with(int capture, int filter)
+{
+	struct packet_bpf *skel = packet_bpf__open();
+
+	if (!skel)
+		return NULL;
+	skel->rodata->attribute = 1;
+	skel->rodata->capture_len = capture ? 256 : 0;
+	skel->rodata->attr_cgroup_filter = filter;
+	if (packet_bpf__load(skel)) {
+		packet_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+static __u64 counter(struct packet_bpf *skel, __u32 which)
+{
+	int n = libbpf_num_possible_cpus(), i;
+	__u64 v[512] = { 0 }, sum = 0;
+
+	if (n > 512 || bpf_map_lookup_elem(bpf_map__fd(skel->maps.counters), &which, v))
+		return 0;
+	for (i = 0; i < n; i++)
+		sum += v[i];
+	return sum;
+}
+
+/* -w: the socket after the frame's bytes; the kernel's cgroup filter:
+ * only packets to a socket of a cgroup in attr_cgroups go up. */
+static void write_and_filter(struct pl_attrib *t, int lst)
+{
+	struct packet_bpf *skel = load_with(1, 0);
+	struct pl_proc_terms terms;
+	struct ring_buffer *rb;
+	char expr[64], rest[64], err[256];
+	struct got g;
+	uint8_t f[128];
+	size_t n = frame(f, 0, 1, 40000, port_of(lst), 0x02);
+
+	result(skel != NULL, "-w: the packet programs load with attribute and capture_len set");
+	if (!skel)
+		return;
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &g, NULL);
+	result(!run(rb, &g, bpf_program__fd(skel->progs.pktlens_tc), f, n) &&
+		       g.type == PL_EV_PACKET_DATA && g.cap_len == n && g.a.found &&
+		       g.a.ino == ino_of(lst) &&
+		       g.size == sizeof(struct pl_packet_event) + sizeof(struct pl_capture) + n +
+					 sizeof(struct pl_attr),
+	       "-w: the frame's bytes, then the listener's socket");
+	ring_buffer__free(rb);
+	packet_bpf__destroy(skel);
+
+	skel = load_with(0, 1);
+	result(skel != NULL, "filter: the packet programs load with attr_cgroup_filter set");
+	if (!skel)
+		return;
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &g, NULL);
+	/* no cgroup in the map yet: nothing goes up, and it is counted */
+	run(rb, &g, bpf_program__fd(skel->progs.pktlens_xdp), f, n);
+	result(g.n == 0 && counter(skel, PL_CNT_NOT_OWNED) == 1,
+	       "filter: a packet to a socket of no allowed cgroup is not sent up (counted)");
+	snprintf(expr, sizeof(expr), "proc.pid == %d", (int)getpid());
+	if (pl_proc_terms_split(expr, &terms, rest, sizeof(rest), err, sizeof(err)) ||
+	    pl_attrib_cgroups(t, bpf_map__fd(skel->maps.attr_cgroups), &terms)) {
+		result(0, "filter: proc.pid == this pid fills attr_cgroups");
+	} else {
+		result(terms.n == 1 && t->cgroups_set >= 1,
+		       "filter: proc.pid == this pid fills attr_cgroups");
+		result(!run(rb, &g, bpf_program__fd(skel->progs.pktlens_xdp), f, n) &&
+			       g.a.ino == ino_of(lst),
+		       "filter: a packet to this process's socket goes up");
+	}
+	/* a pid no process has */
+	snprintf(expr, sizeof(expr), "proc.pid == %d", 0x7ffffffe);
+	if (!pl_proc_terms_split(expr, &terms, rest, sizeof(rest), err, sizeof(err)) &&
+	    !pl_attrib_cgroups(t, bpf_map__fd(skel->maps.attr_cgroups), &terms)) {
+		run(rb, &g, bpf_program__fd(skel->progs.pktlens_xdp), f, n);
+		result(terms.n == 1 && t->cgroups_set == 0 && g.n == 0,
+		       "filter: another pid's terms empty attr_cgroups again");
+	}
+	t->terms = NULL;
+	ring_buffer__free(rb);
+	packet_bpf__destroy(skel);
+}
+
 int main(void)
 {
 	struct packet_bpf *skel = packet_bpf__open();
@@ -265,8 +414,11 @@ int main(void)
 			       !pl_attrib_find(&t, &g.a),
 		       what);
 	}
-	pl_attrib_close(&t);
 	ring_buffer__free(rb);
 	packet_bpf__destroy(skel);
+
+	flows_lookup(&t, lst, acc, cport, udp);
+	write_and_filter(&t, lst);
+	pl_attrib_close(&t);
 	return failed ? 1 : 0;
 }

@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "runtime/packet_skel.h"
@@ -333,25 +335,26 @@ static int check_quic(int *passed)
 	return failed;
 }
 
-/*
- * parity --filters FILE CAPTURE...: every expression of FILE that the
- * compiler takes (tests/filter/expressions.txt) loads into the kernel, in
- * XDP and TC, and selects there what the host selects on every frame.
- */
-static int filters_from(const char *list, int nfiles, char **files)
+/* What one process of parity --filters found in its share. */
+struct filter_counts {
+	long loaded, some, bad;
+};
+
+/* The expressions of list that the compiler takes, every `every`-th of
+ * those, and of these the job-th of each `jobs`: loaded and run on files. */
+static void filters_share(const char *list, long every, int job, int jobs, int nfiles,
+			  char **files, struct filter_counts *c)
 {
 	static struct pl_filter f;
 	FILE *in = fopen(list, "r");
 	char line[1024], err[256];
-	long matched, total, n_loaded = 0, n_some = 0, n_bad = 0, n_taken = 0;
-	/* PARITY_EVERY=N: every Nth accepted expression (make test takes a
-	 * slice; the verifier's time is most of the cost) */
-	long every = getenv("PARITY_EVERY") ? atol(getenv("PARITY_EVERY")) : 1;
+	long matched, total, n_taken = 0, k = 0;
 	int col;
 
 	if (!in) {
-		printf("FAIL parity filters: cannot open %s\n", list);
-		return 1;
+		printf("    cannot open %s\n", list);
+		c->bad++;
+		return;
 	}
 	while (fgets(line, sizeof(line), in)) {
 		struct packet_bpf *skel;
@@ -362,24 +365,83 @@ static int filters_from(const char *list, int nfiles, char **files)
 			continue; /* refused: tests/filter/accept.sh checks why */
 		if (every > 1 && n_taken++ % every)
 			continue;
+		if (k++ % jobs != job)
+			continue;
 		skel = load_with(&f, line);
 		if (!skel) {
-			n_bad++;
+			c->bad++;
 			continue;
 		}
-		n_loaded++;
+		c->loaded++;
 		if (run_files(skel, &f, nfiles, files, line, &matched, &total)) {
 			printf("    filter '%s': the kernel and the host differ\n", line);
-			n_bad++;
+			c->bad++;
 		}
-		n_some += matched > 0 && matched < total;
+		c->some += matched > 0 && matched < total;
 		packet_bpf__destroy(skel);
 	}
 	fclose(in);
+}
+
+/*
+ * parity --filters FILE CAPTURE...: every expression of FILE that the
+ * compiler takes (tests/filter/expressions.txt) loads into the kernel, in
+ * XDP and TC, and selects there what the host selects on every frame.
+ * The verifier's time is most of the cost: PARITY_JOBS processes (2 by
+ * default, the machine's cores) share the expressions.
+ */
+static int filters_from(const char *list, int nfiles, char **files)
+{
+	/* PARITY_EVERY=N: every Nth accepted expression (make test takes a
+	 * slice) */
+	long every = getenv("PARITY_EVERY") ? atol(getenv("PARITY_EVERY")) : 1;
+	int jobs = getenv("PARITY_JOBS") ? atoi(getenv("PARITY_JOBS")) : 2;
+	struct filter_counts total = { 0 }, c;
+	pid_t pid[16];
+	int fd[16], j, status;
+
+	if (jobs < 1 || jobs > 16)
+		jobs = 1;
+	fflush(stdout);
+	fflush(stderr);
+	for (j = 1; j < jobs; j++) {
+		int p[2];
+
+		if (pipe(p) || (pid[j] = fork()) < 0) {
+			printf("FAIL parity filters: cannot start process %d: %s\n", j,
+			       strerror(errno));
+			return 1;
+		}
+		if (!pid[j]) {
+			close(p[0]);
+			memset(&c, 0, sizeof(c));
+			filters_share(list, every, j, jobs, nfiles, files, &c);
+			fflush(stdout);
+			fflush(stderr);
+			_exit(write(p[1], &c, sizeof(c)) == sizeof(c) ? 0 : 1);
+		}
+		close(p[1]);
+		fd[j] = p[0];
+	}
+	filters_share(list, every, 0, jobs, nfiles, files, &total);
+	fflush(stdout);
+	for (j = 1; j < jobs; j++) {
+		memset(&c, 0, sizeof(c));
+		if (read(fd[j], &c, sizeof(c)) != sizeof(c) || waitpid(pid[j], &status, 0) != pid[j] ||
+		    !WIFEXITED(status) || WEXITSTATUS(status)) {
+			printf("    process %d of %d did not finish its share\n", j, jobs);
+			c.bad++;
+		}
+		close(fd[j]);
+		total.loaded += c.loaded;
+		total.some += c.some;
+		total.bad += c.bad;
+	}
 	printf("%s parity filters from %s (%ld loaded, every %ld of those it takes; %ld selecting "
 	       "some but not all frames, %ld refused by the kernel or different)\n",
-	       n_bad || !n_some ? "FAIL" : "PASS", list, n_loaded, every, n_some, n_bad);
-	return n_bad || !n_some;
+	       total.bad || !total.some ? "FAIL" : "PASS", list, total.loaded, every, total.some,
+	       total.bad);
+	return total.bad || !total.some;
 }
 
 /* ---- the name tables of a narrowed parse ---- */
@@ -507,19 +569,22 @@ static void on_host_flow(void *ctx, const struct pl_flow *f, enum pl_flow_end wh
 
 static int kernel_flows(struct pl_htab *t, struct packet_bpf *skel)
 {
-	struct pl_flow_key key, next, *prev = NULL;
-	struct pl_flow_val v;
+	__u64 key, next, *prev = NULL;
+	struct pl_flow_entry e;
 	struct pl_flow_name name;
 	int fd = bpf_map__fd(skel->maps.flows), nfd = bpf_map__fd(skel->maps.flow_names);
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &v))
+		if (bpf_map_lookup_elem(fd, &key, &e))
+			return -1;
+		/* the table's key is the hash of the flow it holds */
+		if (pl_flow_hash(&e.key) != key)
 			return -1;
 		if (bpf_map_lookup_elem(nfd, &key, &name))
 			memset(&name, 0, sizeof(name));
-		add_flow(t, key, &v, &name);
+		add_flow(t, e.key, &e.val, &name);
 	}
 	return 0;
 }

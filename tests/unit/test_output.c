@@ -701,6 +701,22 @@ static void test_text_spoof(void)
 	      "/q?a=1,2&b host=\"h.test | tls sni=x\"\n");
 }
 
+/* An IPv4 flow from 198.18.0.2 to 198.18.d3.d4, TTL 64. */
+static void flow_of(struct pl_flow *fl, uint8_t proto, uint16_t sport, uint8_t d3, uint8_t d4,
+		    uint16_t dport, uint64_t packets, uint64_t bytes)
+{
+	memset(fl, 0, sizeof(*fl));
+	fl->key.ip_ver = 4;
+	fl->key.proto = proto;
+	set4(fl->key.src, 198, 18, 0, 2);
+	set4(fl->key.dst, 198, 18, d3, d4);
+	fl->key.sport = sport;
+	fl->key.dport = dport;
+	fl->val.packets = packets;
+	fl->val.bytes = bytes;
+	fl->val.ttl_min = fl->val.ttl_max = 64;
+}
+
 /* A flow's text line: the interface and the L7 name by the same rule. */
 static void test_flow_text_spoof(void)
 {
@@ -710,16 +726,7 @@ static void test_flow_text_spoof(void)
 	struct pl_flow fl;
 	struct pl_out o;
 
-	memset(&fl, 0, sizeof(fl));
-	fl.key.ip_ver = 4;
-	fl.key.proto = 17;
-	set4(fl.key.src, 198, 18, 0, 2);
-	set4(fl.key.dst, 198, 18, 1, 1);
-	fl.key.sport = 5;
-	fl.key.dport = 53;
-	fl.val.packets = 1;
-	fl.val.bytes = 80;
-	fl.val.ttl_min = fl.val.ttl_max = 64;
+	flow_of(&fl, 17, 5, 1, 1, 53, 1, 80);
 	fl.name.kind = PL_NAME_DNS;
 	strcpy(fl.name.name, "x | tls sni=bank.example");
 	pl_out_init_file(&o, f, wbuf, sizeof(wbuf));
@@ -730,6 +737,49 @@ static void test_flow_text_spoof(void)
 	       "00:00:00.000000 e\\x1b[0m udp 198.18.0.2.5 > 198.18.1.1.53: 1 packet, 80 bytes, "
 	       "0.000000 s, ttl 64, idle timeout | dns qry=\"x | tls sni=bank.example\"\n");
 	free(buf);
+}
+
+/* --attribute: a flow's owner on its text line and in JSON; the pcapng
+ * comment of a packet's, control bytes made '?'; nothing for no owner. */
+static void test_flow_proc(void)
+{
+	char *buf = NULL, wbuf[PL_OUT_BUF_MIN], c[PL_PROC_COMMENT_MAX];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct pl_flow fl;
+	struct pl_out o;
+
+	flow_of(&fl, 6, 40000, 0, 1, 8080, 2, 120);
+	fl.proc.pid = 4242;
+	strcpy(fl.proc.name, "python3");
+	strcpy(fl.proc.exe, "/usr/bin/python3");
+	strcpy(fl.proc.container, "5e2d");
+	fl.proc.cgroup_id = 77;
+	pl_out_init_file(&o, f, wbuf, sizeof(wbuf));
+	pl_write_flow_text(&o, &fl, PL_END_IDLE, 0, NULL);
+	pl_write_flow_json(&o, &fl, PL_END_IDLE, 0, NULL);
+	pl_out_flush(&o);
+	fclose(f);
+	expect("flow_proc_text", strtok(buf, "\n"),
+	       "00:00:00.000000 tcp 198.18.0.2.40000 > 198.18.0.1.8080: 2 packets, 120 bytes, "
+	       "0.000000 s, flags [none], ttl 64, idle timeout | proc python3[4242] container 5e2d");
+	expect("flow_proc_json", strstr(strtok(NULL, "\n"), "\"process.pid\""),
+	       "\"process.pid\":4242,\"process.name\":\"python3\",\"process.executable\":"
+	       "\"/usr/bin/python3\",\"container.id\":\"5e2d\",\"pktlens.cgroup_id\":77}");
+	free(buf);
+
+	strcpy(fl.proc.name, "a\nb");
+	pl_proc_comment(&fl.proc, c, sizeof(c));
+	expect("proc_comment", c,
+	       "process.pid=4242; process.name=a?b; process.executable=/usr/bin/python3; "
+	       "container.id=5e2d; pktlens.cgroup_id=77");
+	memset(&fl.proc, 0, sizeof(fl.proc));
+	fl.proc.cgroup_id = 9;
+	pl_proc_comment(&fl.proc, c, sizeof(c));
+	expect("proc_comment_cgroup_only", c, "pktlens.cgroup_id=9");
+	fl.proc.cgroup_id = 0;
+	pl_proc_comment(&fl.proc, c, sizeof(c));
+	expect("proc_comment_none", c, "");
 }
 
 /* util/escape.h for messages: no quotes, cut with "..." to the buffer. */
@@ -902,6 +952,7 @@ int main(void)
 	test_text_spoof();
 	test_escape_message();
 	test_flow_text_spoof();
+	test_flow_proc();
 	test_alpn_bad();
 	test_clamping();
 

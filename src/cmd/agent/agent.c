@@ -44,6 +44,7 @@
 #include "dns_side.h"
 #include "metrics.h"
 #include "privacy/privacy.h"
+#include "runtime/attr.h"
 #include "tcp_side.h"
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -82,6 +83,8 @@ struct agent {
 	struct packet_bpf *skel;
 	struct pl_flowtab t;
 	bool t_open;
+	struct pl_attrib attrib; /* attribute: true */
+	bool attrib_open;
 	struct pl_ifaces ifs; /* the interfaces and their attachments */
 	struct pl_prom *prom;
 	struct pl_agent_tcp *tcp; /* tcp: true */
@@ -115,6 +118,9 @@ static void kernel_down(struct agent *a)
 	if (a->t_open)
 		pl_flowtab_close(&a->t);
 	a->t_open = false;
+	if (a->attrib_open)
+		pl_attrib_close(&a->attrib);
+	a->attrib_open = false;
 	packet_bpf__destroy(a->skel);
 	a->skel = NULL;
 }
@@ -145,7 +151,8 @@ static void alert_key(const struct pl_alert_event *ev, char key[PL_COMMUNITY_ID_
 	}
 }
 
-static void kafka_alert(struct agent *a, const struct pl_alert_event *ev)
+static void kafka_alert(struct agent *a, const struct pl_alert_event *ev,
+			const struct pl_proc *proc)
 {
 	char key[PL_COMMUNITY_ID_LEN];
 	struct pl_out *w;
@@ -156,7 +163,7 @@ static void kafka_alert(struct agent *a, const struct pl_alert_event *ev)
 	w = pl_kafka_record(a->kafka, PL_KAFKA_ALERTS, a->cfg.kafka_key && key[0] ? key : NULL);
 	if (w)
 		pl_write_alert(w, 1, ev, ev->ts_ns + a->mono_to_epoch_ns,
-			       pl_ifname(&a->ifs, ev->ifindex));
+			       pl_ifname(&a->ifs, ev->ifindex), proc);
 }
 
 static void kafka_flow(struct agent *a, const struct pl_flow *f, enum pl_flow_end why,
@@ -177,6 +184,8 @@ static int on_alert(void *ctx, void *data, size_t size)
 {
 	struct agent *a = ctx;
 	struct pl_alert_event ev;
+	struct pl_proc proc;
+	const struct pl_proc *owner = NULL;
 
 	if (size < sizeof(ev))
 		return 0;
@@ -185,10 +194,13 @@ static int on_alert(void *ctx, void *data, size_t size)
 		return 0;
 	if (ev.rule < PL_RULE__COUNT)
 		a->alerts[ev.rule]++;
-	kafka_alert(a, &ev);
+	/* attribute: the local socket the alert's packet went to, once */
+	if (a->attrib_open && pl_attrib_alert(&a->attrib, &ev, &proc))
+		owner = &proc;
+	kafka_alert(a, &ev, owner);
 	if (a->log) {
 		pl_write_alert(&a->logw, 1, &ev, ev.ts_ns + a->mono_to_epoch_ns,
-			       pl_ifname(&a->ifs, ev.ifindex));
+			       pl_ifname(&a->ifs, ev.ifindex), owner);
 		if (pl_out_take_error(&a->logw) || ferror(a->log)) {
 			a->log_errors++;
 			clearerr(a->log);
@@ -295,6 +307,22 @@ static int kernel_up(struct agent *a, const struct pl_ifaces *known)
 		return ret;
 	a->t_open = true;
 	a->rb = a->t.rb;
+	/* attribute: a flow's owner is looked up when the flow is first
+	 * seen (runtime/attr.c), nothing per packet */
+	if (a->cfg.attribute) {
+		ret = pl_attrib_open(&a->attrib);
+		if (!ret) {
+			a->attrib_open = true;
+			if (pl_attrib_flows(&a->attrib, fc.flow_entries))
+				ret = PL_EXIT_RUNTIME;
+		}
+		if (ret) {
+			kernel_down(a);
+			return ret;
+		}
+		a->t.attribute = pl_attrib_flow_hook;
+		a->t.attribute_ctx = &a->attrib;
+	}
 	ret = detect_start(a);
 	if (ret) {
 		kernel_down(a);
@@ -771,6 +799,7 @@ static void carry_over(struct agent *a)
 static void reload(struct agent *a)
 {
 	struct pl_agent_config next, old;
+	bool failed = false;
 	int ret;
 
 	pl_info("SIGHUP: reloading %s", a->o->config ? a->o->config : "(no file; flags only)");
@@ -824,20 +853,27 @@ static void reload(struct agent *a)
 		if (pl_privacy_start(old.key_file, (enum pl_redact)old.redact, false,
 				     "privacy.key_file"))
 			stop_requested = 1; /* no record leaves unprotected */
-		a->reloads_failed++;
+		failed = true;
 	}
 	if (old.tcp != a->cfg.tcp) {
 		pl_agent_tcp_stop(a->tcp);
 		a->tcp = a->cfg.tcp ? pl_agent_tcp_start() : NULL;
-		if (a->cfg.tcp && !a->tcp)
-			a->reloads_failed++;
+		if (a->cfg.tcp && !a->tcp) {
+			pl_err("reload: the TCP metrics could not start (see above); running "
+			       "without them");
+			a->cfg.tcp = false; /* the next reload with tcp: true tries again */
+			failed = true;
+		}
 	}
 	if (open_exporters(a, &old)) {
 		pl_err("reload: an exporter could not start (see above); the others run");
-		a->reloads_failed++;
-	} else {
-		a->reloads_ok++;
+		failed = true;
 	}
+	/* one reload, one count */
+	if (failed)
+		a->reloads_failed++;
+	else
+		a->reloads_ok++;
 	pl_agent_config_free(&old);
 }
 

@@ -8,6 +8,7 @@
  *   filter: "not port 22"         # pcap-filter syntax, as on the command line
  *   dns: true                     # DNS response times, matched in the kernel
  *   dns_timeout: 5                # seconds: a query unanswered by then counts
+ *   attribute: true               # flows and alerts name the local socket's process
  *   flows:   { entries: 65536, table_entries: 16384,
  *              idle_timeout: 15, active_timeout: 120 }
  *   metrics: { listen: "127.0.0.1:9464", top: 10 }   # listen: off
@@ -503,6 +504,8 @@ static int set_key(struct ctx *x, const char *sect, const char *key, const yaml_
 			return set_bool(x, v, full, &c->tcp);
 		if (!strcmp(key, "dns"))
 			return set_bool(x, v, full, &c->dns);
+		if (!strcmp(key, "attribute"))
+			return set_bool(x, v, full, &c->attribute);
 		if (!strcmp(key, "dns_timeout"))
 			return set_seconds(x, v, full, &c->dns_timeout);
 	} else if (!strcmp(sect, "flows")) {
@@ -849,6 +852,8 @@ int pl_agent_config_load_stream(struct pl_agent_config *c, const char *path, FIL
 		c->dns = true;
 	if (o->inner)
 		c->inner = true;
+	if (o->attribute)
+		c->attribute = true;
 	if (o->dns_timeout)
 		c->dns_timeout = o->dns_timeout;
 	if (o->filter && dup_into(&c->filter, o->filter))
@@ -992,6 +997,7 @@ bool pl_agent_config_kernel_differs(const struct pl_agent_config *a,
 	    a->flow_entries != b->flow_entries || a->table_entries != b->table_entries ||
 	    str_differs(a->filter, b->filter) || a->detect != b->detect || a->dns != b->dns ||
 	    a->inner != b->inner ||
+	    a->attribute != b->attribute ||
 	    (a->detect && memcmp(&a->det, &b->det, sizeof(a->det))) || a->n_allow != b->n_allow)
 		return true;
 	for (i = 0; i < a->n_allow; i++)

@@ -25,6 +25,7 @@ struct pl_agent_config {
 	char *filter;  /* NULL: everything */
 	bool dns;	     /* dns, --dns: DNS response times (dns_side.h) */
 	bool inner;	     /* flows.inner, --inner: tunnelled packets keyed on the inner 5-tuple */
+	bool attribute;	     /* attribute, --attribute: flows' and alerts' processes */
 	double dns_timeout;  /* dns_timeout, --dns-timeout: seconds until unanswered */
 	uint32_t flow_entries;
 	uint32_t table_entries;
