@@ -280,8 +280,7 @@ static __always_inline void account_source(struct pl_pkt *p)
 		    (p->tcp_flags & (PL_TCP_SYN | PL_TCP_ACK)) == PL_TCP_SYN;
 	__u64 hash;
 
-	ne.key.ip_ver = (p->present & PL_HAS_IP6) ? 6 : 4;
-	__builtin_memcpy(ne.key.addr, p->ip_src, 16);
+	pl_src_key_of((p->present & PL_HAS_IP6) ? 6 : 4, p->ip_src, &ne.key);
 	hash = pl_src_hash(&ne.key);
 	e = bpf_map_lookup_elem(&sources, &hash);
 	if (e) {

@@ -575,11 +575,11 @@ static void quic_account(struct pl_flowtab *t, const struct pl_pkt *p, const str
 		}
 	}
 	if (flags & PL_FLOW_SOURCES) {
-		struct pl_src_key sk = { .ip_ver = k->ip_ver };
+		struct pl_src_key sk;
 		__u64 hash;
 		struct pl_src_entry *e;
 
-		memcpy(sk.addr, fp->ip_src, sizeof(sk.addr));
+		pl_src_key_of(k->ip_ver, fp->ip_src, &sk);
 		hash = pl_src_hash(&sk);
 		e = lookup_or_new(t, t->skel->maps.sources, &hash, PL_FCNT_SRC_NEW);
 		if (entry_takes(t, &e->key, e->val.packets, &sk, sizeof(sk), PL_FCNT_TABLE_FAIL)) {
