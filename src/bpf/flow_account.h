@@ -2,9 +2,9 @@
 /*
  * Flow accounting for packet.bpf.c: after the filter matched, a packet
  * updates the flow table and, as asked, the per-source, per-port, per-name
- * and per-interface tables. All are LRU hashes, so their memory is fixed
- * when they are created and a full table forgets its least recently used
- * entries instead of refusing new ones.
+ * and per-interface tables. All but ports (an array of every port) are LRU
+ * hashes, so their memory is fixed when they are created and a full table
+ * forgets its least recently used entries instead of refusing new ones.
  *
  * Two ways to update, chosen by user space before load (PL_FLOW_ATOMIC):
  * shared values with atomic adds (LRU_HASH) or per-CPU values
@@ -43,10 +43,13 @@ struct {
 	__type(value, struct pl_src_entry);
 } sources SEC(".maps");
 
+/* indexed by pl_port_slot(), shared and added to atomically with per-CPU
+ * tables too; PL_PORT_SLOTS entries when used, mapped by user space */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16);
-	__type(key, struct pl_port_key);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
 	__type(value, struct pl_port_val);
 } ports SEC(".maps");
 
@@ -137,15 +140,11 @@ static __always_inline void table_insert(void *map, const void *key, const void 
 		flow_count(new_counter);
 }
 
-_Static_assert(sizeof(struct pl_iface_val) == sizeof(struct pl_port_val), "ports and ifaces hold "
-									  "the same {packets, "
-									  "bytes}");
-
 /* One more packet of len bytes in a table of {packets, bytes} values
- * (ports, ifaces). */
+ * (ifaces). */
 static __always_inline void count_packet(void *map, const void *key, __u32 len, __u32 new_counter)
 {
-	struct pl_port_val *v = bpf_map_lookup_elem(map, key), nv = {};
+	struct pl_iface_val *v = bpf_map_lookup_elem(map, key), nv = {};
 
 	if (v) {
 		FLOW_ADD(&v->packets, 1);
@@ -302,13 +301,18 @@ static __always_inline void account_source(struct pl_pkt *p)
 
 static __always_inline void account_port(struct pl_pkt *p)
 {
-	struct pl_port_key k = {};
+	struct pl_port_val *v;
+	__u32 slot;
 
 	if (!(p->present & (PL_HAS_TCP | PL_HAS_UDP | PL_HAS_SCTP)))
 		return;
-	k.proto = p->present & PL_HAS_TCP ? 6 : p->present & PL_HAS_UDP ? 17 : 132;
-	k.port = p->dport;
-	count_packet(&ports, &k, p->frame_len, PL_FCNT_PORT_NEW);
+	slot = pl_port_slot(p->present & PL_HAS_TCP ? 6 : p->present & PL_HAS_UDP ? 17 : 132,
+			    p->dport);
+	v = bpf_map_lookup_elem(&ports, &slot);
+	if (!v)
+		return;
+	__sync_fetch_and_add(&v->packets, 1);
+	__sync_fetch_and_add(&v->bytes, p->frame_len);
 }
 
 static __always_inline void account_iface(struct pl_pkt *p, __u32 ifindex)

@@ -107,6 +107,29 @@ struct pl_port_key {
 	__u16 port;
 };
 
+/* The ports table is an array with a slot for every port of each
+ * transport, indexed without a hash: its lookup is a few instructions
+ * where a hash table's was a call, a hash and a key compare, and it never
+ * fills or evicts. */
+enum { PL_PORT_PROTOS = 3, PL_PORT_SLOTS = PL_PORT_PROTOS * 65536 };
+
+/* The slot of a transport's port, or PL_PORT_SLOTS for another transport. */
+static inline __u32 pl_port_slot(__u8 proto, __u16 port)
+{
+	__u32 t = proto == 6 ? 0 : proto == 17 ? 1 : proto == 132 ? 2 : PL_PORT_PROTOS;
+
+	return t < PL_PORT_PROTOS ? t << 16 | port : PL_PORT_SLOTS;
+}
+
+/* The key of slot i (< PL_PORT_SLOTS). */
+static inline struct pl_port_key pl_port_key_of_slot(__u32 i)
+{
+	__u32 t = i >> 16;
+	struct pl_port_key k = { .proto = t == 0 ? 6 : t == 1 ? 17 : 132, .port = (__u16)i };
+
+	return k;
+}
+
 struct pl_port_val {
 	__u64 packets;
 	__u64 bytes;
@@ -170,7 +193,6 @@ enum pl_flow_counter {
 	PL_FCNT_FLOW_FAIL,    /* a flow could be neither found nor inserted, or its hash
 			       * was another's (pl_flow_entry) */
 	PL_FCNT_SRC_NEW,
-	PL_FCNT_PORT_NEW,
 	PL_FCNT_SNI_NEW,
 	PL_FCNT_DNS_NEW,
 	PL_FCNT_HTTP_NEW,

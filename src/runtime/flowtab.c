@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "flowtab.h"
@@ -26,6 +27,7 @@ _Static_assert(sizeof(struct pl_flow_key) == 48, "flow key layout");
 /* cfg.quic: the ring that takes the QUIC Initials (1.2 kB and more each)
  * between two reads, 100 ms apart at most: about 800 */
 #define QUIC_RING (1u << 20)
+#define PORTS_BYTES ((size_t)PL_PORT_SLOTS * sizeof(struct pl_port_val))
 
 const char *pl_flow_end_name(enum pl_flow_end why)
 {
@@ -127,7 +129,10 @@ int pl_flowtab_configure(struct packet_bpf *skel, const struct pl_flowtab_cfg *c
 			continue;
 		if (which == PL_TBL_IFACES)
 			n = 4096; /* interfaces x protocols */
-		err = err ?: bpf_map__set_type(m, type);
+		if (which == PL_TBL_PORTS)
+			n = PL_PORT_SLOTS; /* an array of every port, shared */
+		else
+			err = err ?: bpf_map__set_type(m, type);
 		if (table_used(cfg, which))
 			err = err ?: bpf_map__set_max_entries(m, n);
 	}
@@ -184,6 +189,18 @@ int pl_flowtab_open(struct pl_flowtab *t, struct packet_bpf *skel, const struct 
 		pl_flowtab_close(t);
 		return -ENOMEM;
 	}
+	if (table_used(cfg, PL_TBL_PORTS)) {
+		void *m = mmap(NULL, PORTS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       bpf_map__fd(skel->maps.ports), 0);
+
+		if (m == MAP_FAILED) {
+			int err = -errno;
+
+			pl_flowtab_close(t);
+			return err;
+		}
+		t->ports = m;
+	}
 	return 0;
 }
 
@@ -199,6 +216,9 @@ void pl_flowtab_close(struct pl_flowtab *t)
 	free(t->vals);
 	free(t->one);
 	t->keys = t->vals = t->one = NULL;
+	if (t->ports)
+		munmap(t->ports, PORTS_BYTES);
+	t->ports = NULL;
 }
 
 int pl_flowtab_load(const struct pl_filter *filter, const struct pl_flowtab_cfg *cfg,
@@ -464,6 +484,27 @@ static long walk_map(struct pl_flowtab *t, const struct walk *w)
 	}
 }
 
+/* The ports array's slots that counted a packet, in port order. */
+static long walk_ports(struct pl_flowtab *t, const struct walk *w)
+{
+	struct pl_port_val v;
+	struct pl_port_key k;
+	long n = 0;
+	__u32 i;
+
+	for (i = 0; i < PL_PORT_SLOTS && t->ports; i++) {
+		v.packets = __atomic_load_n(&t->ports[i].packets, __ATOMIC_RELAXED);
+		if (!v.packets)
+			continue;
+		v.bytes = __atomic_load_n(&t->ports[i].bytes, __ATOMIC_RELAXED);
+		k = pl_port_key_of_slot(i);
+		n++;
+		if (deliver(w, &k, &v))
+			break;
+	}
+	return n;
+}
+
 /* ---- QUIC names (cfg.quic) ----
  *
  * The kernel cannot read a QUIC client Initial's SNI: the ClientHello is
@@ -588,10 +629,12 @@ static void quic_account(struct pl_flowtab *t, const struct pl_pkt *p, const str
 			store(t, t->skel->maps.sources, &hash, PL_FCNT_TABLE_FAIL);
 		}
 	}
-	if ((flags & PL_FLOW_PORTS) && (fp->present & PL_HAS_UDP)) {
-		struct pl_port_key pk = { .proto = 17, .port = fp->dport };
+	if ((flags & PL_FLOW_PORTS) && (fp->present & PL_HAS_UDP) && t->ports) {
+		struct pl_port_val *v = &t->ports[pl_port_slot(17, fp->dport)];
 
-		add_packet(t, t->skel->maps.ports, &pk, h->frame_len, PL_FCNT_PORT_NEW);
+		/* the kernel adds to the same slots meanwhile */
+		__atomic_fetch_add(&v->packets, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&v->bytes, h->frame_len, __ATOMIC_RELAXED);
 	}
 }
 
@@ -841,8 +884,8 @@ long pl_flowtab_walk_flows(struct pl_flowtab *t, pl_entry_fn fn, void *ctx)
 long pl_flowtab_walk(struct pl_flowtab *t, enum pl_table which, pl_entry_fn fn, void *ctx)
 {
 	static const __u32 new_counter[PL_TBL__COUNT] = {
-		[PL_TBL_SOURCES] = PL_FCNT_SRC_NEW, [PL_TBL_PORTS] = PL_FCNT_PORT_NEW,
-		[PL_TBL_SNIS] = PL_FCNT_SNI_NEW,    [PL_TBL_DNS] = PL_FCNT_DNS_NEW,
+		[PL_TBL_SOURCES] = PL_FCNT_SRC_NEW, [PL_TBL_SNIS] = PL_FCNT_SNI_NEW,
+		[PL_TBL_DNS] = PL_FCNT_DNS_NEW,
 		[PL_TBL_HTTP] = PL_FCNT_HTTP_NEW,   [PL_TBL_IFACES] = PL_FCNT_IFACE_NEW,
 	};
 	struct bpf_map *m = table_map(t->skel, which);
@@ -863,6 +906,11 @@ long pl_flowtab_walk(struct pl_flowtab *t, enum pl_table which, pl_entry_fn fn, 
 	}
 	if (!m || !table_used(&t->cfg, which))
 		return 0;
+	if (which == PL_TBL_PORTS) {
+		n = walk_ports(t, &w);
+		t->tbl_entries[which] = (uint64_t)n; /* and an array evicts nothing */
+		return n;
+	}
 	w.fd = bpf_map__fd(m);
 	w.ksz = bpf_map__key_size(m);
 	w.vsz = bpf_map__value_size(m);

@@ -134,6 +134,7 @@ struct pl_flowtab {
 	int ncpu;
 	void *keys, *vals; /* batch buffers */
 	void *one;	   /* one entry's values */
+	struct pl_port_val *ports; /* the ports array, mapped (NULL: not used) */
 	size_t buf_keys, buf_vals;
 	bool no_batch;		 /* the kernel lacks batch lookups */
 	uint64_t flows_deleted;	 /* exported and removed by user space */

@@ -126,7 +126,8 @@ for id in $prog; do
 	total=$((total + mem))
 	case $name in
 	flows) [ "$max" -eq $FLOW_ENTRIES ] || sizes_ok=0 ;;
-	sources | ports | snis | dns_names | http_hosts | flow_names) [ "$max" -eq $TABLE_ENTRIES ] || sizes_ok=0 ;;
+	sources | snis | dns_names | http_hosts | flow_names) [ "$max" -eq $TABLE_ENTRIES ] || sizes_ok=0 ;;
+	ports) [ "$max" -eq $((3 * 65536)) ] || sizes_ok=0 ;; # every TCP, UDP and SCTP port
 	esac
 	echo "info: map $name max_entries $max memlock $mem"
 done

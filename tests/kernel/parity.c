@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -513,7 +514,8 @@ static struct packet_bpf *load_as_flows(void)
 	if (!skel)
 		return NULL;
 	skel->rodata->emit_records = 0;
-	skel->rodata->flow_flags = PL_FLOW_TABLE | PL_FLOW_NAMES | PL_FLOW_ATOMIC;
+	skel->rodata->flow_flags = PL_FLOW_TABLE | PL_FLOW_NAMES | PL_FLOW_PORTS | PL_FLOW_ATOMIC;
+	bpf_map__set_max_entries(skel->maps.ports, PL_PORT_SLOTS);
 	/* what pl_load_packet() sets for flows and top */
 	skel->rodata->parse_parts = pl_parse_parts(false, skel->rodata->flow_flags, NULL);
 	bpf_map__set_max_entries(skel->maps.flows, 65536);
@@ -627,15 +629,69 @@ static int compare_flows(struct pl_htab *want, struct pl_htab *got)
 	return 0;
 }
 
+/* One more packet of the host's parse in its ports array, as the kernel's
+ * account_port() counts it. */
+static void host_port(struct pl_port_val *ports, const struct pl_pkt *p, unsigned ran)
+{
+	__u32 slot;
+
+	if (!(p->present & (PL_HAS_IP4 | PL_HAS_IP6)) ||
+	    !(p->present & (PL_HAS_TCP | PL_HAS_UDP | PL_HAS_SCTP)))
+		return;
+	slot = pl_port_slot(p->present & PL_HAS_TCP ? 6 : p->present & PL_HAS_UDP ? 17 : 132,
+			    p->dport);
+	ports[slot].packets += ran;
+	ports[slot].bytes += (__u64)ran * p->frame_len;
+}
+
+/* The kernel's ports array, mapped as top maps it, against the host's. */
+static int compare_ports(const struct pl_port_val *want, struct packet_bpf *skel)
+{
+	size_t size = (size_t)PL_PORT_SLOTS * sizeof(*want);
+	const struct pl_port_val *got =
+		mmap(NULL, size, PROT_READ, MAP_SHARED, bpf_map__fd(skel->maps.ports), 0);
+	__u32 i, used = 0;
+	int bad = 0;
+
+	if (got == MAP_FAILED) {
+		printf("FAIL parity ports: cannot map the ports array: %s\n", strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < PL_PORT_SLOTS && !bad; i++) {
+		struct pl_port_key k = pl_port_key_of_slot(i);
+
+		used += want[i].packets != 0;
+		if (got[i].packets != want[i].packets || got[i].bytes != want[i].bytes) {
+			printf("FAIL parity ports: proto %u port %u: the host counts %llu packets, "
+			       "%llu bytes; the kernel %llu, %llu\n",
+			       k.proto, k.port, (unsigned long long)want[i].packets,
+			       (unsigned long long)want[i].bytes, (unsigned long long)got[i].packets,
+			       (unsigned long long)got[i].bytes);
+			bad = 1;
+		}
+	}
+	munmap((void *)got, size);
+	if (!bad && used < 2) {
+		printf("FAIL parity ports: the frames reach only %u ports\n", used);
+		bad = 1;
+	}
+	if (!bad)
+		printf("PASS parity ports: the ports array holds the host's %u destination ports, "
+		       "packet for packet and byte for byte\n",
+		       used);
+	return bad;
+}
+
 /* Every frame through xdp and tc of the flows program; then its name
  * tables against the host's whole parse of the frames that ran, and its
- * flow table against the host's. */
+ * flow table and ports array against the host's. */
 static int check_names(int nfiles, char **files)
 {
 	static struct names want, got;
 	struct packet_bpf *skel = load_as_flows();
 	struct pl_hostflows *hf = NULL;
 	struct pl_htab host_flows, kern_flows;
+	struct pl_port_val *host_ports = calloc(PL_PORT_SLOTS, sizeof(*host_ports));
 	int i, k, j, err = 0, ran, r;
 	const char *name;
 	size_t len;
@@ -649,7 +705,7 @@ static int check_names(int nfiles, char **files)
 		err = 1;
 	/* no timeout ends a flow: the frames carry no times */
 	hf = pl_hostflows_new(65536, ~0ull, ~0ull, on_host_flow, &host_flows);
-	err = err || !hf;
+	err = err || !hf || !host_ports;
 	for (i = 0; i < nfiles && !err; i++) {
 		struct frame *frames = NULL;
 		int n = read_frames(files[i], &frames);
@@ -670,6 +726,8 @@ static int check_names(int nfiles, char **files)
 				err = add_name(&want, kind, name, len, (unsigned long long)ran);
 			for (r = 0; r < ran; r++)
 				pl_hostflows_packet(hf, &host, 1);
+			if (ran)
+				host_port(host_ports, &host, (unsigned)ran);
 		}
 		free(frames);
 		err = err || n < 0;
@@ -677,8 +735,9 @@ static int check_names(int nfiles, char **files)
 	err = err || kernel_names(&got, skel->maps.snis, PL_NAME_SNI) ||
 	      kernel_names(&got, skel->maps.dns_names, PL_NAME_DNS) ||
 	      kernel_names(&got, skel->maps.http_hosts, PL_NAME_HTTP) ||
-	      kernel_flows(&kern_flows, skel);
+	      kernel_flows(&kern_flows, skel) || compare_ports(host_ports, skel);
 	packet_bpf__destroy(skel);
+	free(host_ports);
 	if (!err) {
 		pl_hostflows_finish(hf);
 		err = compare_flows(&host_flows, &kern_flows);
