@@ -319,7 +319,9 @@ static void sum_u64s(void *dst, const void *src, size_t vsz, int n)
 	}
 }
 
-/* Name table values: packets summed, the name from a CPU that has it. */
+/* Name table values: packets summed, the name from a CPU that has it: a
+ * per-CPU entry another CPU created starts all zero here, and count_name()
+ * then counts on it without writing the name. */
 static void sum_name(struct pl_name_val *dst, const void *src, int n)
 {
 	const struct pl_name_val *v;
@@ -328,7 +330,7 @@ static void sum_name(struct pl_name_val *dst, const void *src, int n)
 	memset(dst, 0, sizeof(*dst));
 	for (c = 0; c < n; c++) {
 		v = (const void *)((const char *)src + (size_t)c * stride(sizeof(*v)));
-		if (v->packets && !dst->packets)
+		if (v->name[0] && !dst->name[0])
 			memcpy(dst->name, v->name, sizeof(dst->name));
 		dst->packets += v->packets;
 	}
