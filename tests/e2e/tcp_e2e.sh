@@ -299,6 +299,18 @@ if start_tcp "$TMP/filter.json" --events all --stats "port 8080"; then
 	fi
 fi
 
+# True when no socket on port $1 in either namespace is still closing (a
+# TIME-WAIT socket has left the table already): the last closes finish in
+# the kernel after both test programs exit.
+port_closed() {
+	local ns
+	for ns in "$CLI_NS" "$SRV_NS"; do
+		ip netns exec "$ns" ss -Htan "( sport = :$1 or dport = :$1 )" | grep -qv TIME-WAIT &&
+			return 1
+	done
+	return 0
+}
+
 # ---- 10,000 short connections: the table empties ----
 if start_tcp "$TMP/many.json" --events summary --stats "port 9000"; then
 	ip netns exec "$SRV_NS" "$PY" tests/e2e/tcp_conns.py serve "$SRV" 9000 10000 >"$TMP/serve.log" 2>&1 &
@@ -309,8 +321,7 @@ if start_tcp "$TMP/many.json" --events summary --stats "port 9000"; then
 	wait "$BG_PID"
 	BG_PID=
 	t1=$(date +%s.%N)
-	# the last closes finish in the kernel after both programs exit
-	sleep 2
+	wait_for 15 port_closed 9000 || echo "info: port 9000 still has closing sockets"
 	stop_tcp || bad "pktlens tcp exit status $?"
 	n=$(jq -s '[.[] | select(.["event.action"] == "summary")] | length' "$TMP/many.json")
 	lost=$(stat_field "$TMP/many.json.err" lost)
@@ -335,6 +346,7 @@ if start_tcp "$TMP/full.json" --events summary --stats --max-conns 64 "port 9001
 	ip netns exec "$CLI_NS" timeout 30 "$PY" tests/e2e/tcp_conns.py hold "$SRV" 9001 300 >"$TMP/hold.log" 2>&1
 	wait "$BG_PID"
 	BG_PID=
+	wait_for 15 port_closed 9001 || echo "info: port 9001 still has closing sockets"
 	stop_tcp || bad "pktlens tcp exit status $?"
 	n=$(jq -s '[.[] | select(.["event.action"] == "summary")] | length' "$TMP/full.json")
 	nu=$(jq -s '[.[] | select(.["event.action"] == "summary" and .["pktlens.tracked"] == false)] | length' "$TMP/full.json")
