@@ -301,14 +301,10 @@ static __always_inline void account_source(struct pl_pkt *p)
 
 static __always_inline void account_port(struct pl_pkt *p)
 {
-	struct pl_port_val *v;
-	__u32 slot;
+	__u32 slot = pl_pkt_port_slot(p);
+	/* no slot (PL_PORT_SLOTS) is past the array: NULL */
+	struct pl_port_val *v = bpf_map_lookup_elem(&ports, &slot);
 
-	if (!(p->present & (PL_HAS_TCP | PL_HAS_UDP | PL_HAS_SCTP)))
-		return;
-	slot = pl_port_slot(p->present & PL_HAS_TCP ? 6 : p->present & PL_HAS_UDP ? 17 : 132,
-			    p->dport);
-	v = bpf_map_lookup_elem(&ports, &slot);
 	if (!v)
 		return;
 	__sync_fetch_and_add(&v->packets, 1);

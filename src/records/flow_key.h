@@ -77,6 +77,18 @@ static __always_inline void pl_src_key_of(__u8 ip_ver, const __u8 *addr, struct 
 	w[2] = pl_word32_at(addr + 12);
 }
 
+/* The ports slot of a packet's transport and destination port, or
+ * PL_PORT_SLOTS (no slot) when it has none of TCP, UDP and SCTP. */
+static __always_inline __u32 pl_pkt_port_slot(const struct pl_pkt *p)
+{
+	__u8 proto = p->present & PL_HAS_TCP	? 6
+		     : p->present & PL_HAS_UDP	? 17
+		     : p->present & PL_HAS_SCTP ? 132
+						: 0;
+
+	return pl_port_slot(proto, p->dport);
+}
+
 /* 64 bits of a key of `words` 8-byte words (the mix of flow_account.h's
  * name_hash()): the kernel's flows and sources tables are keyed by it. */
 static __always_inline __u64 pl_key_hash(const void *key, __u32 words)

@@ -494,7 +494,9 @@ static long walk_ports(struct pl_flowtab *t, const struct walk *w)
 	long n = 0;
 	__u32 i;
 
-	for (i = 0; i < PL_PORT_SLOTS && t->ports; i++) {
+	if (!t->ports)
+		return 0;
+	for (i = 0; i < PL_PORT_SLOTS; i++) {
 		v.packets = __atomic_load_n(&t->ports[i].packets, __ATOMIC_RELAXED);
 		if (!v.packets)
 			continue;
@@ -631,8 +633,9 @@ static void quic_account(struct pl_flowtab *t, const struct pl_pkt *p, const str
 			store(t, t->skel->maps.sources, &hash, PL_FCNT_TABLE_FAIL);
 		}
 	}
-	if ((flags & PL_FLOW_PORTS) && (fp->present & PL_HAS_UDP) && t->ports) {
-		struct pl_port_val *v = &t->ports[pl_port_slot(17, fp->dport)];
+	/* t->ports: mapped when PL_FLOW_PORTS is on */
+	if (t->ports && pl_pkt_port_slot(fp) < PL_PORT_SLOTS) {
+		struct pl_port_val *v = t->ports + pl_pkt_port_slot(fp);
 
 		/* the kernel adds to the same slots meanwhile */
 		__atomic_fetch_add(&v->packets, 1, __ATOMIC_RELAXED);

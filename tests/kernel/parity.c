@@ -633,13 +633,10 @@ static int compare_flows(struct pl_htab *want, struct pl_htab *got)
  * account_port() counts it. */
 static void host_port(struct pl_port_val *ports, const struct pl_pkt *p, unsigned ran)
 {
-	__u32 slot;
+	__u32 slot = pl_pkt_port_slot(p);
 
-	if (!(p->present & (PL_HAS_IP4 | PL_HAS_IP6)) ||
-	    !(p->present & (PL_HAS_TCP | PL_HAS_UDP | PL_HAS_SCTP)))
+	if (!(p->present & (PL_HAS_IP4 | PL_HAS_IP6)) || slot >= PL_PORT_SLOTS)
 		return;
-	slot = pl_port_slot(p->present & PL_HAS_TCP ? 6 : p->present & PL_HAS_UDP ? 17 : 132,
-			    p->dport);
 	ports[slot].packets += ran;
 	ports[slot].bytes += (__u64)ran * p->frame_len;
 }
