@@ -156,13 +156,23 @@ static __always_inline void count_packet(void *map, const void *key, __u32 len, 
 	table_insert(map, key, &nv, new_counter);
 }
 
-/* This CPU's tick clock (common.bpf.h) for the flows' times. */
+/* This CPU's tick clock (common.bpf.h), for the flows' and the
+ * detectors' times. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct pl_tick_clock);
-} flow_tick SEC(".maps");
+} cpu_tick SEC(".maps");
+
+/* CLOCK_MONOTONIC, early by less than a tick: this CPU's tick clock. */
+static __always_inline __u64 cpu_tick_ns(void)
+{
+	__u32 zero = 0;
+	struct pl_tick_clock *c = bpf_map_lookup_elem(&cpu_tick, &zero);
+
+	return c ? pl_tick_ns(c) : bpf_ktime_get_ns();
+}
 
 /*
  * The time of a packet of the flow whose value is v (NULL: a new flow).
@@ -175,13 +185,9 @@ struct {
 #define PL_FLOW_EXACT_PACKETS 4
 static __always_inline __u64 flow_clock(const struct pl_flow_val *v)
 {
-	__u32 zero = 0;
-	struct pl_tick_clock *c;
-
 	if (!v || v->packets < PL_FLOW_EXACT_PACKETS)
 		return bpf_ktime_get_ns();
-	c = bpf_map_lookup_elem(&flow_tick, &zero);
-	return c ? pl_tick_ns(c) : bpf_ktime_get_ns();
+	return cpu_tick_ns();
 }
 
 /* Does the table entry whose key is at ekey (and whose value counted

@@ -145,25 +145,16 @@ static __always_inline void det_count(__u32 which)
 	pl_count(&det_counters, which);
 }
 
-/* The kernel's tick rate, from its config (0 when libbpf cannot read it). */
-extern unsigned long CONFIG_HZ __kconfig __weak;
-
 /*
  * Clocks. The detectors count in windows of a second or so, and read the
- * time for every packet: jiffies (a load the verifier inlines) times the
- * tick, where the kernel config gives the tick, else the coarse monotonic
- * clock. Either reads 10 to 30 ns cheaper per packet than the precise
- * clock (bpf_ktime_get_ns), which only alert records get. Block expiry is
+ * time for every packet: this CPU's tick clock (cpu_tick_ns(),
+ * flow_account.h), a few ns a read, on the CLOCK_MONOTONIC scale and early
+ * by less than a tick. An alert is stamped with the precise clock, which is
+ * never earlier: so two alerts a rule allowed a window apart by the tick
+ * clock are at least a window apart in their records. Block expiry is
  * compared with CLOCK_MONOTONIC values from user space: pl_coarse_ns().
  */
-static __always_inline __u64 det_tick_clock(struct pl_det_ctx *c)
-{
-	if (!CONFIG_HZ)
-		return pl_coarse_ns();
-	if (!c->tick_ns) /* once per CPU: the division by HZ */
-		c->tick_ns = 1000000000ull / CONFIG_HZ;
-	return bpf_jiffies64() * c->tick_ns;
-}
+#define pl_det_alert_ns(c) bpf_ktime_get_ns()
 
 static __always_inline void det_state_set(void)
 {
@@ -218,7 +209,6 @@ static __always_inline struct pl_det_frag *pl_det_frag_slot(struct pl_det_ctx *c
 
 static __always_inline void pl_det_send(struct pl_det_ctx *c)
 {
-	c->alert.ts_ns = bpf_ktime_get_ns(); /* the record gets the precise time */
 	/* alerts are rare: the ring's own adaptive wake-up (flags 0) */
 	if (bpf_ringbuf_output(&events, &c->alert, sizeof(c->alert), 0))
 		det_count(PL_DC_ALERTS_LOST);
@@ -285,7 +275,7 @@ static __always_inline void pl_detect_packet(struct pl_scratch *s, __u32 ifindex
 	c = bpf_map_lookup_elem(&det_scratch, &zero);
 	if (!c)
 		return;
-	c->now = det_tick_clock(c);
+	c->now = cpu_tick_ns();
 	c->ifindex = ifindex;
 	pl_detect(s, c);
 }

@@ -14,8 +14,9 @@
  *   pl_det_dst_slot(c, i)              slot i of the destination table
  *   pl_det_srcq_slot(c, i)             slot i of the per-source rate table
  *   pl_det_frag_slot(c, i)             slot i of the fragment table
- *   pl_det_send(c)                     sends c->alert (ring buffer, callback);
- *                                      may set its ts_ns to a finer clock
+ *   pl_det_alert_ns(c)                 the time an alert is stamped with:
+ *                                      never earlier than c->now
+ *   pl_det_send(c)                     sends c->alert (ring buffer, callback)
  *   pl_det_block(c)                    --enforce: block c->alert's source;
  *                                      returns the TTL in s, or 0
  * The per-key state lives in LRU hash maps in the kernel and in a host hash
@@ -145,21 +146,26 @@ PL_INLINE __u32 det_popcount(__u64 x)
 	return (__u32)((x * 0x0101010101010101ull) >> 56);
 }
 
-/* May a rule alert again? Once per window per key: `last` is when it last
- * did. A capture whose time goes backwards is judged by the distance. */
-PL_INLINE bool det_may_alert(__u64 *last, __u64 now, __u64 window)
-{
-	__s64 d = (__s64)(now - *last);
-
-	if (*last && d < (__s64)window && d > -(__s64)window)
-		return false;
-	*last = now;
-	return true;
-}
-
 PL_INLINE __u64 det_window(const volatile struct pl_det_config *cfg)
 {
 	return cfg->half_ns * 2;
+}
+
+/* May a rule alert again? Once per window per key: `last` is the time of
+ * its last alert's record. The allowed alert's record gets c->alert_ns,
+ * which is not earlier than c->now, so records of one key and rule are a
+ * window apart. A capture whose time goes backwards is judged by the
+ * distance. */
+PL_INLINE bool det_may_alert(struct pl_det_ctx *c, __u64 *last)
+{
+	__s64 window = (__s64)det_window(pl_det_cfg(c));
+	__s64 d = (__s64)(c->now - *last);
+
+	if (*last && d < window && d > -window)
+		return false;
+	c->alert_ns = pl_det_alert_ns(c);
+	*last = c->alert_ns;
+	return true;
 }
 
 /* Rules whose subject is the packet's source: --enforce may block it. */
@@ -203,7 +209,7 @@ PL_INLINE struct pl_alert_event *det_alert(struct pl_det_ctx *c, const struct pl
 	a->type = PL_EV_ALERT;
 	a->rule = (__u8)rule;
 	a->ifindex = c->ifindex;
-	a->ts_ns = c->now;
+	a->ts_ns = c->alert_ns;
 	a->count = count;
 	a->threshold = thr;
 	a->window_ms = (__u32)(det_window(cfg) / 1000000);
@@ -296,20 +302,20 @@ PL_INLINE void det_dst_count(struct pl_scratch *s, struct pl_det_ctx *c, __u32 e
 		if (sum >= cfg->thr[PL_THR_SYN_FLOOD_DST] &&
 		    other * 100 < sum * cfg->thr[PL_THR_SYN_FLOOD_PCT] &&
 		    det_popcount(d->h[0].ports | d->h[1].ports) < 16 &&
-		    det_may_alert(&d->last_alert[0], c->now, det_window(cfg)))
+		    det_may_alert(c, &d->last_alert[0]))
 			pl_det_raise(s, c, PL_RULE_SYN_FLOOD_DST, sum,
 				     cfg->thr[PL_THR_SYN_FLOOD_DST]);
 	}
 	if ((ev & PL_DD_ICMP) && PL_DET_RULE_ON(cfg, PL_RULE_ICMP_FLOOD_DST)) {
 		sum = (__u64)++d->h[cur].icmp + d->h[prev].icmp;
 		if (sum >= cfg->thr[PL_THR_ICMP_DST] &&
-		    det_may_alert(&d->last_alert[1], c->now, det_window(cfg)))
+		    det_may_alert(c, &d->last_alert[1]))
 			pl_det_raise(s, c, PL_RULE_ICMP_FLOOD_DST, sum, cfg->thr[PL_THR_ICMP_DST]);
 	}
 	if ((ev & PL_DD_UDP) && PL_DET_RULE_ON(cfg, PL_RULE_UDP_FLOOD_DST)) {
 		sum = (__u64)++d->h[cur].udp + d->h[prev].udp;
 		if (sum >= cfg->thr[PL_THR_UDP_DST] &&
-		    det_may_alert(&d->last_alert[2], c->now, det_window(cfg)))
+		    det_may_alert(c, &d->last_alert[2]))
 			pl_det_raise(s, c, PL_RULE_UDP_FLOOD_DST, sum, cfg->thr[PL_THR_UDP_DST]);
 	}
 }
@@ -400,7 +406,7 @@ PL_INLINE void det_src_alert(struct pl_scratch *s, struct pl_det_ctx *c, struct 
 	const volatile struct pl_det_config *cfg = pl_det_cfg(c);
 
 	if (!PL_DET_RULE_ON(cfg, rule) ||
-	    !det_may_alert(&st->last_alert[rule % PL_RULE__COUNT], c->now, det_window(cfg)))
+	    !det_may_alert(c, &st->last_alert[rule % PL_RULE__COUNT]))
 		return;
 	pl_det_raise(s, c, rule, count, thr);
 }
@@ -552,7 +558,7 @@ PL_SUBPROG int pl_det_frag(struct pl_scratch *s, struct pl_det_ctx *c)
 	    PL_DET_RULE_ON(cfg, PL_RULE_TINY_FRAGMENT)) {
 		st = pl_det_src_get(c, &ks);
 		if (st &&
-		    det_may_alert(&st->last_alert[PL_RULE_TINY_FRAGMENT], c->now, det_window(cfg)))
+		    det_may_alert(c, &st->last_alert[PL_RULE_TINY_FRAGMENT]))
 			pl_det_raise(s, c, PL_RULE_TINY_FRAGMENT, f.hi, cfg->thr[PL_THR_TINY_FRAG]);
 	}
 	if (!PL_DET_RULE_ON(cfg, PL_RULE_FRAGMENT_OVERLAP))
@@ -576,8 +582,7 @@ PL_SUBPROG int pl_det_frag(struct pl_scratch *s, struct pl_det_ctx *c)
 	}
 	if (overlap) {
 		st = pl_det_src_get(c, &ks);
-		if (st && det_may_alert(&st->last_alert[PL_RULE_FRAGMENT_OVERLAP], c->now,
-					det_window(cfg)))
+		if (st && det_may_alert(c, &st->last_alert[PL_RULE_FRAGMENT_OVERLAP]))
 			pl_det_raise(s, c, PL_RULE_FRAGMENT_OVERLAP, 1, 1);
 		return 0;
 	}
@@ -642,7 +647,7 @@ PL_SUBPROG int pl_det_arp(struct pl_scratch *s, struct pl_det_ctx *c)
 		return 0;
 	changed = e->seen_ns && (pl_load64(e->mac) ^ pl_load64(sha)) << 16;
 	if (changed && PL_DET_RULE_ON(cfg, PL_RULE_ARP_MAC_CHANGE) &&
-	    det_may_alert(&e->last_alert[0], c->now, det_window(cfg))) {
+	    det_may_alert(c, &e->last_alert[0])) {
 		a = det_alert(c, p, PL_RULE_ARP_MAC_CHANGE, 1, 1, 0);
 		__builtin_memcpy(a->src, &spa, 4);
 		__builtin_memcpy(a->dst, &tpa, 4);
@@ -654,7 +659,7 @@ PL_SUBPROG int pl_det_arp(struct pl_scratch *s, struct pl_det_ctx *c)
 	__builtin_memcpy(e->mac, sha, 6);
 	e->seen_ns = c->now;
 	if (unsolicited && PL_DET_RULE_ON(cfg, PL_RULE_ARP_UNSOLICITED) &&
-	    det_may_alert(&e->last_alert[1], c->now, det_window(cfg))) {
+	    det_may_alert(c, &e->last_alert[1])) {
 		a = det_alert(c, p, PL_RULE_ARP_UNSOLICITED, 1, 1, 0);
 		__builtin_memcpy(a->src, &spa, 4);
 		__builtin_memcpy(a->dst, &tpa, 4);
@@ -814,7 +819,7 @@ PL_SUBPROG int pl_det_dns(struct pl_scratch *s, struct pl_det_ctx *c)
 	if (len >= cfg->thr[PL_THR_DNS_NAME_LEN] && PL_DET_RULE_ON(cfg, PL_RULE_DNS_LONG_NAME)) {
 		st = pl_det_src_get(c, &dk.src);
 		if (st &&
-		    det_may_alert(&st->last_alert[PL_RULE_DNS_LONG_NAME], c->now, det_window(cfg)))
+		    det_may_alert(c, &st->last_alert[PL_RULE_DNS_LONG_NAME]))
 			det_dns_alert(c, p, PL_RULE_DNS_LONG_NAME, len,
 				      cfg->thr[PL_THR_DNS_NAME_LEN]);
 	}
@@ -836,8 +841,7 @@ PL_SUBPROG int pl_det_dns(struct pl_scratch *s, struct pl_det_ctx *c)
 		mbits = det_entropy_mbits(c, n);
 		if (mbits >= cfg->thr[PL_THR_DNS_ENTROPY]) {
 			st = pl_det_src_get(c, &dk.src);
-			if (st && det_may_alert(&st->last_alert[PL_RULE_DNS_HIGH_ENTROPY], c->now,
-						det_window(cfg)))
+			if (st && det_may_alert(c, &st->last_alert[PL_RULE_DNS_HIGH_ENTROPY]))
 				det_dns_alert(c, p, PL_RULE_DNS_HIGH_ENTROPY, mbits,
 					      cfg->thr[PL_THR_DNS_ENTROPY]);
 		}
@@ -859,7 +863,7 @@ PL_SUBPROG int pl_det_dns(struct pl_scratch *s, struct pl_det_ctx *c)
 	}
 	e->n[e->half_n & 1]++;
 	if ((__u64)e->n[0] + e->n[1] >= cfg->thr[PL_THR_DNS_TXT] &&
-	    det_may_alert(&e->last_alert, c->now, det_window(cfg)))
+	    det_may_alert(c, &e->last_alert))
 		det_dns_alert(c, p, PL_RULE_DNS_TXT_RATE, (__u64)e->n[0] + e->n[1],
 			      cfg->thr[PL_THR_DNS_TXT]);
 	return 0;

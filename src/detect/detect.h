@@ -222,7 +222,7 @@ struct pl_det_meta {
  * the kernel). */
 #define PL_DET_HIST 64
 struct pl_det_ctx {
-	__u64 now;     /* ns: the coarse monotonic clock, or the packet's time */
+	__u64 now;     /* ns: the tick clock (monotonic), or the packet's time */
 	__u64 half;    /* now / half_ns: the current half-window's number */
 	__u64 half_lo; /* ... which holds for now in [half_lo, half_hi): */
 	__u64 half_hi; /* one division per half-window, not per packet */
@@ -236,7 +236,7 @@ struct pl_det_ctx {
 	__u64 hsrc; /* ... and their hashes */
 	__u64 hdst;
 	__u64 rate[4];	     /* rate tier -> LRU tier: SYN, ICMP, UDP, malformed */
-	__u64 tick_ns;	     /* kernel: ns per jiffy */
+	__u64 alert_ns;	     /* the time det_may_alert() gave the alert it allowed */
 	struct pl_block blk; /* kernel: --enforce builds its entry here */
 	struct pl_lpm6 lpm;  /* ... and its key (stack is short there) */
 	__u32 _pad2;

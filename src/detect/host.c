@@ -68,6 +68,9 @@ static inline struct pl_det_frag *pl_det_frag_slot(struct pl_det_ctx *c, __u32 i
 	return i < PL_DET_FRAG_SLOTS ? &host_of(c)->frag[i] : NULL;
 }
 
+/* A capture's alerts are stamped with the packet's time. */
+#define pl_det_alert_ns(c) ((c)->now)
+
 static inline void pl_det_send(struct pl_det_ctx *c)
 {
 	struct pl_det_host *h = host_of(c);

@@ -5,7 +5,9 @@
  * loaded maps) and through the host's (`read --detect`'s code) must raise
  * the same alerts, byte for byte but for the time and the interface. Run
  * on tests/kernel/detect_frames.py's capture, it also checks that every
- * rule fired at least once.
+ * rule fired at least once. Then a SYN flood of a few seconds through the
+ * kernel checks that the alerts of one rule are at least a window apart
+ * by their records' times, the property `pktlens detect` promises.
  *
  * usage: detect_parity FILE.pcap   (PASS/FAIL lines; exit 1 on any FAIL)
  */
@@ -115,6 +117,88 @@ out:
 	return ret;
 }
 
+/* A SYN from 198.18.1.3:42000 to 198.18.0.9:80 (Ethernet, IPv4, TCP). */
+static const uint8_t flood_syn[] = {
+	0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x01, 0x01, 0x08, 0x00,
+	0x45, 0x00, 0x00, 0x28, 0x00, 0x01, 0x00, 0x00, 0x40, 0x06, 0x00, 0x00,
+	198,  18,   1,    3,    198,  18,   0,    9,
+	0xa4, 0x10, 0x00, 0x50, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x50, 0x02, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Floods pktlens_xdp with flood_syn for `seconds`; every rule that alerted
+ * more than once must have done so at most once a window by the alerts'
+ * own times (the kernel decides on a coarser clock than it stamps with). */
+static int window_check(const struct pl_det_config *cfg, double seconds)
+{
+	static struct alerts got;
+	struct packet_bpf *skel = packet_bpf__open();
+	struct ring_buffer *rb = NULL;
+	__u64 window = cfg->half_ns * 2, last[PL_RULE__COUNT] = { 0 }, gap;
+	int i, n_flood = 0, failed = 0;
+	double end;
+
+	memset(&got, 0, sizeof(got));
+	if (!skel)
+		return 1;
+	skel->rodata->emit_records = 0;
+	pl_det_prepare(skel, cfg, true);
+	if (packet_bpf__load(skel) ||
+	    !(rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &got, NULL))) {
+		printf("FAIL detect window: cannot load the programs: %s\n", strerror(errno));
+		failed = 1;
+		goto out;
+	}
+	end = mono_s() + seconds;
+	while (mono_s() < end) {
+		LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = flood_syn,
+			    .data_size_in = sizeof(flood_syn), .repeat = 2000);
+
+		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.pktlens_xdp), &topts)) {
+			printf("FAIL detect window: test_run: %s\n", strerror(errno));
+			failed = 1;
+			goto out;
+		}
+		ring_buffer__consume(rb);
+	}
+	for (i = 0; i < got.n; i++) {
+		struct pl_alert_event *a = &got.a[i];
+
+		if (a->rule >= PL_RULE__COUNT)
+			continue;
+		n_flood += a->rule == PL_RULE_SYN_FLOOD_DST;
+		if (last[a->rule] && (gap = a->ts_ns - last[a->rule]) < window) {
+			printf("FAIL detect window: %s alerts %.6f s apart, less than the %.3f s "
+			       "window\n",
+			       pl_rule_name(a->rule), gap / 1e9, window / 1e9);
+			failed = 1;
+		}
+		last[a->rule] = a->ts_ns;
+	}
+	/* a flood of `seconds` windows raises one alert in each */
+	if (n_flood < (int)seconds) {
+		printf("FAIL detect window: %d syn_flood_dst alerts in a %.1f s flood\n", n_flood,
+		       seconds);
+		failed = 1;
+	} else if (!failed) {
+		printf("PASS detect window: %d alerts in a %.1f s SYN flood, each rule's a window "
+		       "apart\n",
+		       got.n, seconds);
+	}
+out:
+	ring_buffer__free(rb);
+	packet_bpf__destroy(skel);
+	return failed;
+}
+
 static int compare(const char *what, struct alerts *kern, struct alerts *host)
 {
 	int i;
@@ -210,6 +294,7 @@ int main(int argc, char **argv)
 		}
 		packet_bpf__destroy(big);
 	}
+	failed += window_check(&cfg, 3.5);
 	for (r = PL_RULE_NONE + 1; r < PL_RULE__COUNT; r++) {
 		if (!(seen & (1u << r))) {
 			printf("FAIL detect parity: rule %s never fired\n", pl_rule_name(r));
