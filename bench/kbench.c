@@ -11,7 +11,9 @@
  *
  * usage: kbench   (as root; attaches nothing, only test runs)
  *        kbench profile CONFIG CLASS [SECONDS]: one program on one frame, for perf
- *        kbench filter EXPR...: watch's mean over the mix with each filter
+ *        kbench filter EXPR...: watch's mean over the mix with each filter,
+ *          pktlens_xdp and pktlens_tc
+ *        kbench tables FLAGS...: the flow program's mean with each flow_flags
  *
  * --attribute's cost is measured last, in a network namespace of kbench's
  * own (test runs look sockets up in the caller's): watch's program with
@@ -735,37 +737,87 @@ static int profile(int argc, char **argv)
 	return 0;
 }
 
-/* kbench filter EXPR...: watch's program with each filter (emit_records =
- * 1), ns/packet mean over the mix beside XDP_PASS, for quick comparisons. */
-static int filter_means(int argc, char **argv, struct xdp_pass_bpf *pass)
+/* A TC program's mean time of one run over `repeat` runs (its verdict is
+ * TCX_NEXT, or 0 for the bare program: not checked). */
+static unsigned tc_test_run(int prog_fd, const struct frame *f, int repeat)
 {
-	int fd_pass = bpf_program__fd(pass->progs.xdp_pass), a, r;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = (__u32)f->n,
+		    .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(prog_fd, &o)) {
+		fprintf(stderr, "kbench: tc test run failed: %s\n", strerror(errno));
+		exit(1);
+	}
+	return o.duration;
+}
+
+/* Median ns/packet of the program (XDP, or TC when tc) on each class into
+ * ns[], and their mean over the mix. */
+static double mix_mean(int fd, bool tc, double ns[N_CLASSES])
+{
+	unsigned x[ROUNDS];
+	double sum = 0;
+	size_t i;
+	int r;
+
+	for (i = 0; i < N_CLASSES; i++) {
+		for (r = 0; r < ROUNDS; r++)
+			x[r] = tc ? tc_test_run(fd, &classes[i].f, REPEAT)
+				  : test_run(fd, &classes[i].f, REPEAT);
+		ns[i] = median3(x);
+		if (i < N_MIX)
+			sum += ns[i];
+	}
+	return sum / N_MIX;
+}
+
+/* kbench filter EXPR...: watch's program with each filter (emit_records =
+ * 1), XDP and TC, means over the mix beside a bare program of each hook,
+ * for quick comparisons. kbench tables FLAGS...: the program of flows and
+ * top with each flow_flags value (enum pl_flow_flags), every class. */
+static int quick_means(int argc, char **argv, struct xdp_pass_bpf *pass, bool tables)
+{
+	/* r0 = 0 (TC_ACT_OK); exit */
+	const struct bpf_insn bare[] = { { .code = BPF_ALU64 | BPF_MOV | BPF_K },
+					 { .code = BPF_JMP | BPF_EXIT } };
+	int fd_tc = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "bare_tc", "GPL", bare, 2, NULL);
+	int fd_pass = bpf_program__fd(pass->progs.xdp_pass), a;
+	double ns[N_CLASSES], base_xdp, base_tc = 0;
 	size_t i;
 
+	if (fd_tc < 0 && !tables) {
+		fprintf(stderr, "kbench: cannot load a bare TC program: %s\n", strerror(errno));
+		return 1;
+	}
 	for (i = 0; i < N_CLASSES; i++)
 		classes[i].build(&classes[i].f);
+	base_xdp = mix_mean(fd_pass, false, ns);
+	if (!tables)
+		base_tc = mix_mean(fd_tc, true, ns);
 	for (a = 2; a < argc; a++) {
-		struct packet_bpf *skel = load_pktlens(1, argv[a], 0);
-		double sum = 0, base = 0;
-		unsigned x[ROUNDS], b[ROUNDS];
+		struct packet_bpf *skel = tables
+			? load_pktlens(0, NULL, (__u32)strtoul(argv[a], NULL, 0))
+			: load_pktlens(1, argv[a], 0);
+		double xdp;
 
 		if (!skel)
 			return 1;
-		for (i = 0; i < N_CLASSES; i++) {
-			for (r = 0; r < ROUNDS; r++) {
-				b[r] = test_run(fd_pass, &classes[i].f, REPEAT);
-				x[r] = test_run(bpf_program__fd(skel->progs.pktlens_xdp),
-						&classes[i].f, REPEAT);
-			}
-			if (i < N_MIX) {
-				sum += median3(x);
-				base += median3(b);
-			}
+		xdp = mix_mean(bpf_program__fd(skel->progs.pktlens_xdp), false, ns);
+		if (tables) {
+			printf("flow_flags %s: %.1f ns/packet (XDP_PASS %.1f); by class:", argv[a],
+			       xdp, base_xdp);
+			for (i = 0; i < N_CLASSES; i++)
+				printf(" %.0f", ns[i]);
+			printf("\n");
+		} else {
+			printf("%.1f ns/packet (XDP_PASS %.1f), TC %.1f (bare TC %.1f): %s\n", xdp,
+			       base_xdp, mix_mean(bpf_program__fd(skel->progs.pktlens_tc), true, ns),
+			       base_tc, argv[a]);
 		}
-		printf("%.1f ns/packet (XDP_PASS %.1f): %s\n", sum / N_MIX, base / N_MIX,
-		       argv[a]);
 		packet_bpf__destroy(skel);
 	}
+	if (fd_tc >= 0)
+		close(fd_tc);
 	return 0;
 }
 
@@ -783,8 +835,8 @@ int main(int argc, char **argv)
 
 	if (argc > 3 && !strcmp(argv[1], "profile"))
 		return profile(argc, argv);
-	if (argc > 2 && !strcmp(argv[1], "filter") && pass)
-		return filter_means(argc, argv, pass);
+	if (argc > 2 && (!strcmp(argv[1], "filter") || !strcmp(argv[1], "tables")) && pass)
+		return quick_means(argc, argv, pass, !strcmp(argv[1], "tables"));
 	emit = load_pktlens(1, NULL, 0);
 	loaded = emit && pass;
 

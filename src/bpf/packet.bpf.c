@@ -28,6 +28,10 @@ const volatile __u32 attribute = 0;
 /* --attribute with proc.* and container.id terms: only packets to a socket of
  * one of attr_cgroups' cgroups go up (user space fills the map) */
 const volatile __u32 attr_cgroup_filter = 0;
+/* the parity test: libpcap's blocks at TC always on the copied window, as
+ * for a tagged or nonlinear skb (tc_direct()), so that both ways are
+ * proved */
+const volatile __u32 tc_blocks_on_copy = 0;
 #define pl_parse_wants(part) (emit_records || (parse_parts & (part)))
 
 #include "parse/packet.c"
@@ -478,6 +482,14 @@ static __always_inline bool quic_up(struct pl_scratch *s)
 	       s->ev.pkt.frame_len <= PL_CAP_MAX;
 }
 
+/* TC: may libpcap's blocks run on the skb's own bytes? When its head holds
+ * the whole frame and no VLAN tag waits in its metadata (load_tc() puts
+ * one back), they are the bytes the window would hold. */
+static __always_inline bool tc_direct(struct __sk_buff *skb)
+{
+	return !tc_blocks_on_copy && !skb->vlan_present && skb->data_end - skb->data == skb->len;
+}
+
 static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len, __u32 ifindex)
 {
 	__u32 zero = 0;
@@ -485,26 +497,30 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len, __u32 i
 	/* a filter on headers alone reads the frame's bytes, not the record:
 	 * it runs first, so only what it keeps is copied and parsed */
 	bool prefilter = filter.entry != PL_FILTER_ACCEPT && !filter.needs_l7;
+	/* the blocks run on packet memory: always in XDP, at TC when
+	 * tc_direct(); else on the loaded window, below */
+	bool on_packet = filter.n_blocks && (xdp || tc_direct(ctx));
 
 	count(PL_CNT_SEEN);
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
 		return;
 	/* a filter with libpcap's blocks sets them below; none reads them
-	 * otherwise, so no store per packet */
-	/* XDP: libpcap's code runs on the packet itself, before anything is
-	 * copied */
-	if (xdp && filter.n_blocks) {
+	 * otherwise, so no store per packet. On packet memory they run
+	 * before anything is copied. */
+	if (on_packet) {
 		struct xdp_md *x = ctx;
+		struct __sk_buff *skb = ctx;
+		void *data = xdp ? (void *)(long)x->data : (void *)(long)skb->data;
+		void *data_end = xdp ? (void *)(long)x->data_end : (void *)(long)skb->data_end;
 
 		s->cbpf_mem[16] = frame_len;
-		s->cbpf_bits = pl_cbpf_region((void *)(long)x->data, (__u64)(long)x->data_end,
-					      s->cbpf_mem);
+		s->cbpf_bits = pl_cbpf_packet(data, data_end, s->cbpf_mem);
 		if (prefilter && !pl_filter_run(&filter, s->cbpf_bits, NULL))
 			return;
 	}
 	/* no filter, or one that passed already: the frame may go out whole */
-	if ((filter.entry == PL_FILTER_ACCEPT || (xdp && prefilter)) &&
+	if ((filter.entry == PL_FILTER_ACCEPT || (on_packet && prefilter)) &&
 	    capture_whole(ctx, xdp, frame_len, ifindex))
 		return;
 	s->avail = frame_len;
@@ -524,8 +540,9 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len, __u32 i
 									    : PL_HDR_WIN)) {
 		return;
 	}
-	/* TC: the blocks run on the loaded window, the tag put back */
-	if (!xdp && filter.n_blocks) {
+	/* TC, the skb not tc_direct(): the blocks run on the loaded window,
+	 * the tag put back */
+	if (filter.n_blocks && !on_packet) {
 		s->cbpf_mem[16] = frame_len;
 		s->cbpf_bits = pl_cbpf_region(s->buf, s->len, s->cbpf_mem);
 		if (prefilter) {

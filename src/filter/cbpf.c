@@ -52,7 +52,8 @@ int pl_cbpf_find_region(const struct bpf_insn *insns, size_t n, struct pl_cbpf_r
 	for (i = 0; i + 4 + PL_CBPF_REGION_LEN <= n; i++) {
 		const struct bpf_insn *m = &insns[i];
 
-		if (m->code != (BPF_ALU64 | BPF_MOV | BPF_K) || (__u32)m->imm != PL_CBPF_MAGIC)
+		if (m->code != (BPF_ALU64 | BPF_MOV | BPF_K) ||
+		    ((__u32)m->imm != PL_CBPF_MAGIC && (__u32)m->imm != PL_CBPF_MAGIC_PACKET))
 			continue;
 		if (!is_mov_reg(&m[1]) || !is_mov_reg(&m[2]) || !is_mov_reg(&m[3]))
 			continue;
@@ -62,6 +63,8 @@ int pl_cbpf_find_region(const struct bpf_insn *insns, size_t n, struct pl_cbpf_r
 		if (j < PL_CBPF_REGION_LEN)
 			continue;
 		found = i;
+		regs->flavor = (__u32)m->imm == PL_CBPF_MAGIC_PACKET ? PL_CBPF_PACKET
+								     : PL_CBPF_WINDOW;
 		regs->a = m[0].dst_reg;
 		regs->x = m[1].dst_reg;
 		regs->base = m[1].src_reg;
@@ -543,9 +546,6 @@ int pl_filter_splice(struct bpf_object *obj, const struct pl_filter *f, char *er
 	bpf_object__for_each_program(prog, obj) {
 		size_t n = bpf_program__insn_cnt(prog), at = 0;
 		const struct bpf_insn *orig = bpf_program__insns(prog);
-		enum pl_cbpf_flavor flavor = bpf_program__type(prog) == BPF_PROG_TYPE_XDP
-						     ? PL_CBPF_PACKET
-						     : PL_CBPF_WINDOW;
 		struct bpf_insn *insns;
 		struct pl_cbpf_regs regs;
 		int i, found = 0;
@@ -558,7 +558,7 @@ int pl_filter_splice(struct bpf_object *obj, const struct pl_filter *f, char *er
 		memcpy(insns, orig, n * sizeof(*insns));
 		/* clang may have copied the region: write every copy */
 		while ((i = pl_cbpf_find_region(insns + at, n - at, &regs)) >= 0) {
-			if (pl_cbpf_translate(f, flavor, &regs, insns + at + (size_t)i, err,
+			if (pl_cbpf_translate(f, regs.flavor, &regs, insns + at + (size_t)i, err,
 					      errlen)) {
 				free(insns);
 				return -1;

@@ -25,17 +25,19 @@
 #include "filter.h"
 
 enum pl_cbpf_flavor {
-	/* base: the frame in packet memory, bound: data_end (XDP) */
+	/* base: the frame in packet memory, bound: data_end (XDP; TC on a
+	 * linear skb) */
 	PL_CBPF_PACKET,
 	/* base: a copy of the frame in a map value of at least PL_WIN bytes,
-	 * bound: a scalar, the bytes in it (TC) */
+	 * bound: a scalar, the bytes in it (TC, tcp) */
 	PL_CBPF_WINDOW,
 };
 
-/* The registers of the region, as the marker names them. mem points to
- * struct pl_cbpf_mem. */
+/* The registers of the region, as the marker names them, and its flavor,
+ * as the marker's magic does. mem points to struct pl_cbpf_mem. */
 struct pl_cbpf_regs {
 	uint8_t a, x, t, res, base, bound, mem;
+	enum pl_cbpf_flavor flavor;
 };
 
 /* Finds the first region in a program's instructions: its index (the

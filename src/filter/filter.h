@@ -105,10 +105,11 @@ static inline __u32 pl_cbpf_load_size(__u16 code)
 #define PL_FILTER_MAX_BLOCKS 8	 /* header-only parts compiled by libpcap */
 #define PL_FILTER_MAX_CBPF   512 /* their classic instructions, all blocks */
 /* The kernel's region for their translation (filter/cbpf.h): the marker
- * `rA = PL_CBPF_MAGIC`, `rX = rBase`, `rT = rBound`, `rRes = rMem`, then
+ * `rA = PL_CBPF_MAGIC` (or _PACKET), `rX = rBase`, `rT = rBound`, `rRes = rMem`, then
  * PL_CBPF_REGION_LEN `goto +0`. The moves name the registers the compiler
  * chose. */
-#define PL_CBPF_MAGIC	     0x5ca1ab1e
+#define PL_CBPF_MAGIC	     0x5ca1ab1e /* on a copy: PL_CBPF_WINDOW */
+#define PL_CBPF_MAGIC_PACKET 0x5ca1ab1f /* in packet memory: PL_CBPF_PACKET */
 #define PL_CBPF_REGION_LEN   1536
 #define PL_CBPF_ABORT_BIT    16
 /* protochain's walk: turns of its loop before the block fails (cbpf.c) */

@@ -340,28 +340,40 @@ PL_INLINE bool pl_filter_match(const volatile struct pl_filter *f, struct pl_scr
 /*
  * The kernel's run of the filter's libpcap blocks (filter/cbpf.h): user
  * space writes their translation over this region before load, in place
- * of the marker and the `goto +0`s; the marker's moves tell it which
- * registers hold what. base and bound: the frame's bytes (packet pointers
- * in XDP; a map value and its length elsewhere); mem: struct pl_cbpf_mem.
- * Returns the blocks' result bits. Call it only when f->n_blocks, a
- * constant of .rodata, so that the verifier drops it otherwise.
+ * of the marker and the `goto +0`s; the marker's magic says what base and
+ * bound are, and its moves which registers hold what. mem: struct
+ * pl_cbpf_mem. Returns the blocks' result bits. Call it only when
+ * f->n_blocks, a constant of .rodata, so that the verifier drops it
+ * otherwise.
  */
+#define PL_CBPF_REGION(magic, base, bound, mem)                                             \
+	({                                                                                  \
+		__u64 a_, x_, t_, res_;                                                     \
+		asm volatile("%[a] = " PL_XSTR(magic) "\n\t"                               \
+			     "%[x] = %[b]\n\t"                                              \
+			     "%[t] = %[bd]\n\t"                                             \
+			     "%[res] = %[m]\n\t"                                            \
+			     ".rept " PL_XSTR(PL_CBPF_REGION_LEN) "\n\t"                    \
+			     "goto +0\n\t"                                                  \
+			     ".endr"                                                        \
+			     : [a] "=&r"(a_), [x] "=&r"(x_), [t] "=&r"(t_), [res] "=&r"(res_) \
+			     : [b] "r"(base), [bd] "r"(bound), [m] "r"(mem)                  \
+			     : "memory");                                                   \
+		(__u32)res_;                                                                \
+	})
+
+/* On a copy of the frame: base a map value of PL_WIN bytes or more, bound
+ * the bytes in it. */
 PL_INLINE __u32 pl_cbpf_region(const void *base, __u64 bound, __u32 *mem)
 {
-	__u64 a, x, t, res;
+	return PL_CBPF_REGION(PL_CBPF_MAGIC, base, bound, mem);
+}
 
-	asm volatile("%[a] = " PL_XSTR(PL_CBPF_MAGIC) "\n\t"
-						      "%[x] = %[base]\n\t"
-						      "%[t] = %[bound]\n\t"
-						      "%[res] = %[mem]\n\t"
-						      ".rept " PL_XSTR(PL_CBPF_REGION_LEN) "\n\t"
-											   "goto "
-											   "+0\n\t"
-											   ".endr"
-		     : [a] "=&r"(a), [x] "=&r"(x), [t] "=&r"(t), [res] "=&r"(res)
-		     : [base] "r"(base), [bound] "r"(bound), [mem] "r"(mem)
-		     : "memory");
-	return (__u32)res;
+/* On the frame in packet memory (XDP, or a linear skb at TC): data and
+ * data_end as the context gives them. */
+PL_INLINE __u32 pl_cbpf_packet(const void *data, const void *data_end, __u32 *mem)
+{
+	return PL_CBPF_REGION(PL_CBPF_MAGIC_PACKET, data, data_end, mem);
 }
 #endif
 

@@ -98,6 +98,31 @@ for mode in xdp xdp-generic tc; do
 	check "$mode pktlens.ifname" '."pktlens.ifname"=="pls0"' "$out"
 done
 
+# A header filter: at TC it runs on the skb's own bytes, or on the copied
+# window with the tag put back when the stack has moved a VLAN tag into the
+# skb's metadata (as it does on veth). Both must select what XDP selects:
+# the IPv6 datagram (untagged) and the 802.1Q one of craft.py, and nothing
+# else.
+FILT='ip6 src host 2001:db8::7 or (vlan 100 and udp dst port 9)'
+for mode in xdp tc; do
+	out=$TMP/filter-$mode.json
+	if ! start_watch "$mode" "$out" "$FILT"; then
+		bad "$mode filter attach: $(cat "$out.err")"
+		continue
+	fi
+	ip netns exec "$CLI_NS" /usr/bin/python3 tests/e2e/craft.py plc0 >"$TMP/craft.log" 2>&1 ||
+		bad "$mode filter craft: $(tail -3 "$TMP/craft.log")"
+	wait_for 5 jq -e -s 'any(.[]; ."vlan.id"==[100]) and any(.[]; ."ipv6.src"=="2001:db8::7")' "$out"
+	stop_watch || bad "$mode filter watch exit status $?: $(cat "$out.err")"
+	check "$mode filter: the tagged frame" '."vlan.id"==[100] and ."ip.src"=="198.18.7.1" and ."udp.dstport"==9' "$out"
+	check "$mode filter: the untagged frame" '."ipv6.src"=="2001:db8::7" and ."udp.dstport"==9' "$out"
+	if jq -e -s 'length > 0 and all(.[]; ."ipv6.src"=="2001:db8::7" or ."vlan.id"==[100])' "$out" >/dev/null; then
+		ok "$mode filter: nothing else ($(jq -s length "$out") records)"
+	else
+		bad "$mode filter: records the filter does not select: $(jq -c -s '[.[] | select(."ipv6.src"!="2001:db8::7" and ."vlan.id"!=[100])] | .[0]' "$out")"
+	fi
+done
+
 # auto mode on veth: tcx first, and the line says why.
 if start_watch auto "$TMP/auto.json"; then
 	grep -q "watching pls0 with TC ingress (tcx): on veth the skb exists before XDP runs" "$TMP/auto.json.err" &&

@@ -218,8 +218,9 @@ static int run_files(struct packet_bpf *skel, const struct pl_filter *filter, in
 }
 
 /* The packet programs with f spliced in, loaded; NULL if the kernel or
- * the splice refuses them (the reason printed). */
-static struct packet_bpf *load_with(const struct pl_filter *f, const char *expr)
+ * the splice refuses them (the reason printed). on_copy: TC runs the
+ * filter's libpcap blocks on the copied window, not on the skb. */
+static struct packet_bpf *load_with(const struct pl_filter *f, const char *expr, bool on_copy)
 {
 	struct packet_bpf *skel = packet_bpf__open();
 	char err[256];
@@ -227,6 +228,7 @@ static struct packet_bpf *load_with(const struct pl_filter *f, const char *expr)
 	if (!skel)
 		return NULL;
 	memcpy((void *)&skel->rodata->filter, f, sizeof(*f));
+	skel->rodata->tc_blocks_on_copy = on_copy;
 	if (pl_filter_splice(skel->obj, f, err, sizeof(err))) {
 		printf("parity: filter '%s': %s\n", expr, err);
 		packet_bpf__destroy(skel);
@@ -368,7 +370,8 @@ static void filters_share(const char *list, long every, int job, int jobs, int n
 			continue;
 		if (k++ % jobs != job)
 			continue;
-		skel = load_with(&f, line);
+		/* TC's two ways to run the blocks, on alternate expressions */
+		skel = load_with(&f, line, c->loaded % 2);
 		if (!skel) {
 			c->bad++;
 			continue;
@@ -873,30 +876,33 @@ int main(int argc, char **argv)
 	passed += argc - 1 - (bad > 0 ? bad : 0);
 	packet_bpf__destroy(skel);
 
-	for (j = 0; j < N_FILTERS; j++) {
+	/* each twice: TC runs the blocks on the skb, then on the copied window */
+	for (j = 0; j < 2 * N_FILTERS; j++) {
+		const char *expr = filters[j / 2], *tc = j % 2 ? "tc on the copy" : "tc on the skb";
+
 		memset(&filter, 0, sizeof(filter));
-		if (pl_filter_compile(filters[j], &filter, err, sizeof(err), &col)) {
-			printf("FAIL parity filter '%s': column %d: %s\n", filters[j], col, err);
+		if (pl_filter_compile(expr, &filter, err, sizeof(err), &col)) {
+			printf("FAIL parity filter '%s': column %d: %s\n", expr, col, err);
 			failed++;
 			continue;
 		}
-		skel = load_with(&filter, filters[j]);
+		skel = load_with(&filter, expr, j % 2);
 		if (!skel) {
-			printf("FAIL parity filter '%s': cannot load\n", filters[j]);
+			printf("FAIL parity filter '%s' (%s): cannot load\n", expr, tc);
 			failed++;
 			continue;
 		}
-		bad = run_files(skel, &filter, argc - 1, argv + 1, filters[j], &matched, &total);
+		bad = run_files(skel, &filter, argc - 1, argv + 1, expr, &matched, &total);
 		packet_bpf__destroy(skel);
 		/* a filter that matches all or nothing of the corpus proves nothing */
 		if (bad || matched == 0 || matched == total) {
-			printf("FAIL parity filter '%s' (%ld of %ld packets matched, %d files "
+			printf("FAIL parity filter '%s' (%s: %ld of %ld packets matched, %d files "
 			       "differ)\n",
-			       filters[j], matched, total, bad);
+			       expr, tc, matched, total, bad);
 			failed++;
 		} else {
-			printf("PASS parity filter '%s' (%ld of %ld packets matched, xdp and tc)\n",
-			       filters[j], matched, total);
+			printf("PASS parity filter '%s' (%ld of %ld packets matched, xdp and %s)\n",
+			       expr, matched, total, tc);
 			passed++;
 		}
 	}
