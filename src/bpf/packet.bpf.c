@@ -13,7 +13,9 @@
 /* Set by user space before load. */
 const volatile __u32 emit_records = 1;	 /* records to the ring buffer */
 const volatile __u32 capture_len = 0;	 /* -w: bytes of each packet to send */
-const volatile __u32 capture_frames = 0; /* -w: whole frames go unparsed */
+/* watch: a matched frame of at most this many bytes goes up whole and
+ * unparsed, and user space parses it (capture_whole()); 0: none */
+const volatile __u32 whole_frame_max = 0;
 const volatile __u32 sample_every = 0;	 /* --sample N: keep 1 of N */
 const volatile __u64 rate_pps = 0;	 /* --rate PPS, per CPU */
 const volatile __u32 quic_initials = 0;	 /* QUIC client Initials go up whole (quic_up()) */
@@ -456,11 +458,11 @@ static __always_inline void emit(void *ctx, bool xdp, struct pl_scratch *s, __u3
 		s->ev.flags = 0;
 }
 
-/* -w in watch: a matched frame that fits the snapshot goes to user space
- * whole and unparsed (PL_EV_FRAME). True when it took the frame. */
+/* watch: a matched frame of at most whole_frame_max bytes goes to user
+ * space whole and unparsed (PL_EV_FRAME). True when it took the frame. */
 static __always_inline bool capture_whole(void *ctx, bool xdp, __u32 frame_len, __u32 ifindex)
 {
-	if (!capture_frames || frame_len > capture_len || frame_len > PL_CAP_MAX || flow_flags ||
+	if (frame_len > whole_frame_max || frame_len > PL_CAP_MAX || flow_flags ||
 	    detect_enabled || dns_latency || attribute)
 		return false;
 	count(PL_CNT_MATCHED);

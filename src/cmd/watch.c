@@ -210,6 +210,7 @@ int cmd_watch(struct pl_opts *o)
 	int i, err, ret = PL_EXIT_OK;
 	static struct pl_filter filter;
 	static struct pl_attrib attrib;
+	const char *kernel_parse;
 
 	pl_out_init_file(&w.out, stdout, outbuf, sizeof(outbuf));
 	ret = pl_take_proc_terms(o, &w.terms);
@@ -237,9 +238,19 @@ int cmd_watch(struct pl_opts *o)
 		 * cgroup of a matching process are not sent up */
 		skel->rodata->attr_cgroup_filter = w.terms.n > 0;
 	}
+	/* Frames that fit go up whole and user space parses them with the same
+	 * parser: the kernel then skips its parse, the receiver's largest cost
+	 * per packet. With -w, every frame the snapshot holds; else those of
+	 * up to PL_HDR_WIN bytes, which take no more of the ring than their
+	 * record would (152 bytes without L7 hints, 616 with them) or little
+	 * more. PKTLENS_KERNEL_PARSE=1 keeps every record the kernel's without
+	 * -w, for the live tests of the kernel's parse. */
+	kernel_parse = getenv("PKTLENS_KERNEL_PARSE");
+	if (!kernel_parse || strcmp(kernel_parse, "1"))
+		skel->rodata->whole_frame_max = PL_HDR_WIN;
 	if (o->write_file) {
 		skel->rodata->capture_len = o->snaplen < PL_CAP_MAX ? o->snaplen : PL_CAP_MAX;
-		skel->rodata->capture_frames = 1;
+		skel->rodata->whole_frame_max = skel->rodata->capture_len;
 		/* one interface block each, of its link type */
 		err = pl_pcapng_open(&w.pcap, o->write_file, NULL, NULL, 0, o->snaplen);
 		for (i = 0; !err && i < w.ifs.n; i++)

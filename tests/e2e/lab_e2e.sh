@@ -68,9 +68,11 @@ fi
 ok lab-up
 
 declare -A MODE_NAME=([xdp]="native XDP" [xdp-generic]="generic XDP" [tc]="TC ingress")
+# The kernel parses every record here (PKTLENS_KERNEL_PARSE=1); the filter
+# and -w runs below send small frames up whole, parsed in user space.
 for mode in xdp xdp-generic tc; do
 	out=$TMP/$mode.json
-	if ! start_watch "$mode" "$out"; then
+	if ! PKTLENS_KERNEL_PARSE=1 start_watch "$mode" "$out"; then
 		bad "$mode attach: $(cat "$out.err")"
 		continue
 	fi
