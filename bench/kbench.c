@@ -777,18 +777,11 @@ static double mix_mean(int fd, bool tc, double ns[N_CLASSES])
  * top with each flow_flags value (enum pl_flow_flags), every class. */
 static int quick_means(int argc, char **argv, struct xdp_pass_bpf *pass, bool tables)
 {
-	/* r0 = 0 (TC_ACT_OK); exit */
-	const struct bpf_insn bare[] = { { .code = BPF_ALU64 | BPF_MOV | BPF_K },
-					 { .code = BPF_JMP | BPF_EXIT } };
-	int fd_tc = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "bare_tc", "GPL", bare, 2, NULL);
 	int fd_pass = bpf_program__fd(pass->progs.xdp_pass), a;
+	int fd_tc = bpf_program__fd(pass->progs.tc_pass);
 	double ns[N_CLASSES], base_xdp, base_tc = 0;
 	size_t i;
 
-	if (fd_tc < 0 && !tables) {
-		fprintf(stderr, "kbench: cannot load a bare TC program: %s\n", strerror(errno));
-		return 1;
-	}
 	for (i = 0; i < N_CLASSES; i++)
 		classes[i].build(&classes[i].f);
 	base_xdp = mix_mean(fd_pass, false, ns);
@@ -816,8 +809,6 @@ static int quick_means(int argc, char **argv, struct xdp_pass_bpf *pass, bool ta
 		}
 		packet_bpf__destroy(skel);
 	}
-	if (fd_tc >= 0)
-		close(fd_tc);
 	return 0;
 }
 

@@ -211,6 +211,20 @@ run_round() {
 		record xdp_pass "$r" fail
 	fi
 
+	# the TC hook's own cost: a bare program on clsact (bpftool 7.1 cannot
+	# attach tcx; the hook runs the same way)
+	if srv tc qdisc add dev pls0 clsact 2>"$TMP/tc.err" &&
+		srv tc filter add dev pls0 ingress bpf da obj "$XDP_PASS_OBJ" sec tc 2>>"$TMP/tc.err"; then
+		f=$(flood) || f=
+		srv tc qdisc del dev pls0 clsact
+		[ -n "$f" ] || return 1
+		record tc_pass "$r" "$f" - -
+	else
+		srv tc qdisc del dev pls0 clsact 2>/dev/null || true
+		log "live: cannot attach $XDP_PASS_OBJ at TC: $(head -1 "$TMP/tc.err")"
+		record tc_pass "$r" fail
+	fi
+
 	scenario pktlens "$r" "watching pls0" pktlens \
 		"$PKTLENS" watch -i pls0 -w /dev/null --stats --duration 120
 	scenario pktlens_xdp "$r" "watching pls0" pktlens \
@@ -255,6 +269,7 @@ for line in open(path):
 LABELS = [
     ("none", "nothing attached"),
     ("xdp_pass", "a bare XDP_PASS program (`ip link set pls0 xdp`)"),
+    ("tc_pass", "a bare TC program (`tc filter add ... ingress bpf da`)"),
     ("pktlens", "`pktlens watch -w /dev/null` (everything, auto mode)"),
     ("pktlens_xdp", "`pktlens watch --mode xdp -w /dev/null` (everything)"),
     ("pktlens_json", "`pktlens watch --json > file` (everything, records only)"),
@@ -318,7 +333,8 @@ if auto_line:
 if keeps("pktlens_1pct") is not None:
     extra = "".join(f"; {label} keeps {keeps(k):.2f}" for k, label in
                     (("pktlens_1pct_xdp", "--mode xdp"), ("pktlens_1pct_tc", "--mode tc"),
-                     ("xdp_pass", "a bare XDP_PASS program")) if keeps(k) is not None)
+                     ("xdp_pass", "a bare XDP_PASS program"),
+                     ("tc_pass", "a bare TC program")) if keeps(k) is not None)
     goal("with a 1% filter in auto mode, the receiver keeps >= 0.95x its rate with nothing attached",
          keeps("pktlens_1pct") >= 0.95, f"it keeps {keeps('pktlens_1pct'):.2f}{extra}")
 if keeps("pktlens") is not None and fig["pktlens"]["cap"] is not None:

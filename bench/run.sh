@@ -221,7 +221,10 @@ on veth) and captures through a perf ring. The XDP_PASS row attaches
 bench/xdp_pass.bpf.c (the kernel baseline) with \`ip link set dev pls0 xdp\`:
 it is what veth's XDP mode costs by itself (each frame goes through veth's
 ring to its NAPI poll and is converted for XDP), and it bounds what any XDP
-program can achieve here. The 1% rows run the same filter in auto mode,
+program can achieve here. The bare TC row attaches its \`tc_pass\` program
+with \`tc filter add dev pls0 ingress bpf da\` on a clsact qdisc (bpftool
+7.1 cannot attach tcx; the hook runs programs the same way): it bounds what
+any TC program, pktlens's in auto mode among them, can achieve. The 1% rows run the same filter in auto mode,
 native XDP and tcx. Every row is the median of 3 rounds; each
 round runs all the rows one after another, so drift affects them alike.
 The bench waits while anything else runs in the lab's namespaces, and
