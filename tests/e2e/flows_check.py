@@ -2,7 +2,7 @@
 """Checks `pktlens flows --json` against the flows flowgen.py sent and
 against tshark's conversation statistics of a capture of the same traffic.
 
-usage: flows_check.py exact EXPECTED FLOWS TSHARK_CONV|- REASON
+usage: flows_check.py exact EXPECTED FLOWS TSHARK_CONV|- REASON [LABEL]
        flows_check.py active EXPECTED FLOWS MIN_RECORDS
        flows_check.py nfdump EXPECTED NFDUMP_CSV   (nfdump -q -o csv; IP bytes)
 
@@ -72,10 +72,10 @@ def endpoint(ip, port):
     return "%s:%d" % (ip, port)
 
 
-def check_exact(expected, records, conv_path, reason):
+def check_exact(expected, records, conv_path, reason, label=""):
     convs = tshark_convs(conv_path) if conv_path != "-" else None
     for e in expected:
-        name = flow_name(e)
+        name = flow_name(e) + label
         got = [r for r in records if matches(e, r)]
         if len(got) != 1:
             bad("flows-record " + name, "%d records, want 1" % len(got))
@@ -162,7 +162,8 @@ def main():
     expected = load(sys.argv[2])
     records = load(sys.argv[3]) if mode != "nfdump" else []
     if mode == "exact":
-        check_exact(expected, records, sys.argv[4], sys.argv[5])
+        check_exact(expected, records, sys.argv[4], sys.argv[5],
+                    " (%s)" % sys.argv[6] if len(sys.argv) > 6 else "")
     elif mode == "active":
         check_active(expected, records, int(sys.argv[4]))
     elif mode == "nfdump":

@@ -81,6 +81,15 @@ if start_flows "$TMP/idle.json" --json --stats --idle-timeout 2 && start_dump "$
 		bad "flows-stats: no --stats line"
 fi
 
+# ---- the same exact counts with per-CPU values (PKTLENS_FLOW_PERCPU=1:
+# LRU_PERCPU_HASH tables, summed over the CPUs by flowtab.c), at exit ----
+if PKTLENS_FLOW_PERCPU=1 start_flows "$TMP/percpu.json" --json; then
+	gen exact >"$TMP/exact-percpu.json" || bad "flowgen exact failed"
+	stop_flows || bad "flows exit status $?"
+	python3 tests/e2e/flows_check.py exact "$TMP/exact-percpu.json" "$TMP/percpu.json" - \
+		"forced end" "per-CPU values"
+fi
+
 # ---- at exit, text mode, FILTER ----
 if start_flows "$TMP/exit.txt" 'udp or (vlan and udp)'; then
 	gen exact >/dev/null || bad "flowgen exact failed"
