@@ -159,13 +159,15 @@ PL_INLINE __u64 det_window(const volatile struct pl_det_config *cfg)
 PL_INLINE bool det_may_alert(struct pl_det_ctx *c, __u64 *last)
 {
 	__s64 window = (__s64)det_window(pl_det_cfg(c));
-	__s64 d = (__s64)(c->now - *last);
+	__u64 prev = *last;
+	__s64 d = (__s64)(c->now - prev);
 
-	if (*last && d < window && d > -window)
+	if (prev && d < window && d > -window)
 		return false;
 	c->alert_ns = pl_det_alert_ns(c);
-	*last = c->alert_ns;
-	return true;
+	/* the kernel's tables are shared by the CPUs: of two that judge the
+	 * same key at once, only the one that swaps `last` first alerts */
+	return __sync_val_compare_and_swap(last, prev, c->alert_ns) == prev;
 }
 
 /* Rules whose subject is the packet's source: --enforce may block it. */
