@@ -412,18 +412,26 @@ static struct config {
 
 /* ---- measuring ---- */
 
-/* Mean ns of one run over `repeat` runs, as the kernel measured it. */
-static unsigned test_run(int prog_fd, const struct frame *f, int repeat)
+/* Mean ns of one run over `repeat` runs, as the kernel measured it, of an
+ * XDP program (its verdict must be XDP_PASS) or, when tc, a TC one
+ * (TCX_NEXT, or TC_ACT_OK for the bare program: not checked). */
+static unsigned hook_test_run(int prog_fd, const struct frame *f, int repeat, bool tc)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = (__u32)f->n,
 		    .repeat = repeat);
 
-	if (bpf_prog_test_run_opts(prog_fd, &o) || o.retval != XDP_PASS) {
+	if (bpf_prog_test_run_opts(prog_fd, &o) || (!tc && o.retval != XDP_PASS)) {
 		fprintf(stderr, "kbench: test run failed: %s (retval %u)\n", strerror(errno),
 			o.retval);
 		exit(1);
 	}
 	return o.duration;
+}
+
+/* The same for pktlens_xdp and XDP_PASS. */
+static unsigned test_run(int prog_fd, const struct frame *f, int repeat)
+{
+	return hook_test_run(prog_fd, f, repeat, false);
 }
 
 static double median3(const unsigned v[ROUNDS])
@@ -737,20 +745,6 @@ static int profile(int argc, char **argv)
 	return 0;
 }
 
-/* A TC program's mean time of one run over `repeat` runs (its verdict is
- * TCX_NEXT, or 0 for the bare program: not checked). */
-static unsigned tc_test_run(int prog_fd, const struct frame *f, int repeat)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = (__u32)f->n,
-		    .repeat = repeat);
-
-	if (bpf_prog_test_run_opts(prog_fd, &o)) {
-		fprintf(stderr, "kbench: tc test run failed: %s\n", strerror(errno));
-		exit(1);
-	}
-	return o.duration;
-}
-
 /* Median ns/packet of the program (XDP, or TC when tc) on each class into
  * ns[], and their mean over the mix. */
 static double mix_mean(int fd, bool tc, double ns[N_CLASSES])
@@ -762,8 +756,7 @@ static double mix_mean(int fd, bool tc, double ns[N_CLASSES])
 
 	for (i = 0; i < N_CLASSES; i++) {
 		for (r = 0; r < ROUNDS; r++)
-			x[r] = tc ? tc_test_run(fd, &classes[i].f, REPEAT)
-				  : test_run(fd, &classes[i].f, REPEAT);
+			x[r] = hook_test_run(fd, &classes[i].f, REPEAT, tc);
 		ns[i] = median3(x);
 		if (i < N_MIX)
 			sum += ns[i];

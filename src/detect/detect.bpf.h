@@ -149,9 +149,10 @@ static __always_inline void det_count(__u32 which)
  * Clocks. The detectors count in windows of a second or so, and read the
  * time for every packet: this CPU's tick clock (cpu_tick_ns(),
  * flow_account.h), a few ns a read, on the CLOCK_MONOTONIC scale and early
- * by less than a tick. An alert is stamped with the precise clock, which is
- * never earlier: so two alerts a rule allowed a window apart by the tick
- * clock are at least a window apart in their records. Block expiry is
+ * by less than a tick. An alert is stamped with the precise clock, and
+ * det_may_alert() measures the window from the last alert's stamp to the
+ * tick clock, which is never later than the next stamp: so the records of
+ * a rule and key are at least a window apart. Block expiry is
  * compared with CLOCK_MONOTONIC values from user space: pl_coarse_ns().
  */
 #define pl_det_alert_ns(c) bpf_ktime_get_ns()
