@@ -110,6 +110,87 @@ struct {
 	__type(value, struct pl_name_scratch);
 } name_scratch SEC(".maps");
 
+/*
+ * The per-CPU caches (PL_FLOW_CACHE). A shared entry costs a hash lookup
+ * and an atomic add per counter on every packet, most of the tables' cost
+ * (bench/kbench.c). A key that keeps arriving on a CPU instead takes a slot
+ * in that CPU's cache, direct-mapped by the table's hash: its packets add
+ * to the slot with plain adds, and the slot's sums go to the shared entry
+ * when another key takes the slot, or when user space drains the caches
+ * (pktlens_flush, below) before it reads the tables. A key takes a slot
+ * once its entry has counted PL_CACHE_AFTER packets, so that a scan's or
+ * a spoofed flood's one-packet keys never evict the ones that repeat.
+ * A flows slot holds the entry's TCP flags and TTL range: a packet that
+ * would change them (and so the handshake time) takes the shared path.
+ */
+#define PL_CACHE_AFTER PL_FLOW_EXACT_PACKETS
+
+/* e.val counts what the shared entry has yet to; its TCP flags, TTL range
+ * and note are the entry's when the slot was taken. Laid out as the entry
+ * is, so that a slot whose entry went can be inserted as it is. */
+struct pl_flow_slot {
+	struct pl_flow_entry e;
+	__u64 hash; /* 0: empty */
+};
+
+struct pl_src_slot {
+	struct pl_src_entry e; /* e.val: not yet in the entry */
+	__u64 hash;	       /* 0: empty */
+};
+
+struct pl_port_slot {
+	__u32 slot; /* pl_port_slot() + 1; 0: empty */
+	__u32 _pad;
+	__u64 packets, bytes;
+};
+
+struct pl_name_slot {
+	__u64 hash; /* 0: empty */
+	__u64 kind; /* enum pl_name_kind: which table */
+	__u64 packets;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1); /* PL_CACHE_SLOTS when on */
+	__type(key, __u32);
+	__type(value, struct pl_flow_slot);
+} flow_cache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_src_slot);
+} src_cache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_port_slot);
+} port_cache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_name_slot);
+} name_cache SEC(".maps");
+
+static __always_inline bool cache_on(void)
+{
+	return flow_flags & PL_FLOW_CACHE;
+}
+
+/* The slot of hash h in a cache, or NULL (no cache). */
+static __always_inline void *cache_slot(void *map, __u64 h)
+{
+	__u32 i = (__u32)h & (PL_CACHE_SLOTS - 1);
+
+	return cache_on() ? bpf_map_lookup_elem(map, &i) : NULL;
+}
+
 static __always_inline void flow_count(__u32 which)
 {
 	pl_count(&flow_counters, which);
@@ -207,19 +288,96 @@ static __always_inline bool entry_holds(void *ekey, __u64 packets, const void *k
 	return false;
 }
 
-/* Returns the flow's value, or NULL for a new flow (or none). *hash gets
- * the flow's key in the table. */
-static __always_inline struct pl_flow_val *account_flow(struct pl_pkt *p, __u32 ifindex,
-							__u64 *hash)
+/* Adds a flows slot's counts to its entry, or inserts the slot as the
+ * entry when that went (evicted, or expired by user space: the flow goes
+ * on), and empties the slot. */
+static __always_inline void flush_flow_slot(struct pl_flow_slot *c)
+{
+	struct pl_flow_entry *e;
+	struct pl_flow_val *v;
+
+	if (!c->hash || !c->e.val.packets) {
+		c->hash = 0;
+		return;
+	}
+	e = bpf_map_lookup_elem(&flows, &c->hash);
+	if (!e) {
+		c->e.val.first_ns = c->e.val.last_ns;
+		c->e.val.handshake_us = 0;
+		table_insert(&flows, &c->hash, &c->e, PL_FCNT_FLOW_NEW);
+	} else if (entry_holds(&e->key, e->val.packets, &c->e.key, sizeof(c->e.key),
+			       PL_FCNT_FLOW_FAIL)) {
+		v = &e->val;
+		FLOW_ADD(&v->packets, c->e.val.packets);
+		FLOW_ADD(&v->bytes, c->e.val.bytes);
+		/* a per-CPU value another CPU created starts all zero here */
+		if (!v->first_ns) {
+			v->first_ns = c->e.val.last_ns;
+			v->ttl_min = c->e.val.ttl_min;
+			v->ttl_max = c->e.val.ttl_max;
+			if (!flow_atomic())
+				v->tcp_flags |= c->e.val.tcp_flags;
+		}
+		if (c->e.val.last_ns > v->last_ns)
+			v->last_ns = c->e.val.last_ns;
+		if (c->e.val.named)
+			v->named = 1;
+	}
+	c->hash = 0;
+}
+
+/* The flow of key k (its hash h) takes its cache slot c, whose key (if
+ * another) goes to the shared table first; v is the flow's entry. */
+static __always_inline void take_flow_slot(struct pl_flow_slot *c, const struct pl_flow_key *k,
+					   __u64 h, const struct pl_flow_val *v)
+{
+	flush_flow_slot(c);
+	pl_move(&c->e.key, k, sizeof(*k));
+	c->e.val.packets = 0;
+	c->e.val.bytes = 0;
+	c->e.val.last_ns = v->last_ns;
+	c->e.val.tcp_flags = v->tcp_flags;
+	c->e.val.ttl_min = v->ttl_min;
+	c->e.val.ttl_max = v->ttl_max;
+	c->e.val.named = v->named;
+	c->hash = h;
+}
+
+/* Does the packet (its flow key k, hash h, TCP flags and TTL) count in its
+ * cache slot c alone? Not when it would change the entry's TCP flags or TTL
+ * range. */
+static __always_inline bool flow_slot_takes(const struct pl_flow_slot *c,
+					    const struct pl_flow_key *k, __u64 h, __u32 flags,
+					    __u8 ttl)
+{
+	return c && c->hash == h && pl_key_eq(&c->e.key, k, sizeof(*k) / 8) &&
+	       (c->e.val.tcp_flags | flags) == c->e.val.tcp_flags && ttl >= c->e.val.ttl_min &&
+	       ttl <= c->e.val.ttl_max;
+}
+
+/* Returns the flow's note that flow_names holds its name (in its entry or
+ * its cache slot), or NULL for a new flow (or none). *hash gets the flow's
+ * key in the table. */
+static __always_inline __u16 *account_flow(struct pl_pkt *p, __u32 ifindex, __u64 *hash)
 {
 	struct pl_flow_entry *e, ne = {};
 	struct pl_flow_val *v;
+	struct pl_flow_slot *c;
 	__u32 flags = (p->present & PL_HAS_TCP) ? p->tcp_flags : 0;
 	__u8 ttl = p->ip_ttl;
 	__u64 now;
 
 	pl_flow_key_of(p, ifindex, &ne.key);
 	*hash = pl_flow_hash(&ne.key);
+	c = cache_slot(&flow_cache, *hash);
+	if (flow_slot_takes(c, &ne.key, *hash, flags, ttl)) {
+		c->e.val.packets++;
+		c->e.val.bytes += p->frame_len;
+		now = cpu_tick_ns();
+		if (now > c->e.val.last_ns)
+			c->e.val.last_ns = now;
+		return &c->e.val.named;
+	}
 	e = bpf_map_lookup_elem(&flows, hash);
 	if (!e) {
 		now = flow_clock(NULL);
@@ -274,12 +432,38 @@ static __always_inline struct pl_flow_val *account_flow(struct pl_pkt *p, __u32 
 		v->ttl_min = ttl;
 	if (ttl > v->ttl_max)
 		v->ttl_max = ttl;
-	return v;
+	if (c && *hash && v->packets >= PL_CACHE_AFTER)
+		take_flow_slot(c, &ne.key, *hash, v);
+	return &v->named;
+}
+
+/* A sources slot's counts to its entry, or the slot as the entry when that
+ * went; empties the slot. */
+static __always_inline void flush_src_slot(struct pl_src_slot *c)
+{
+	struct pl_src_entry *e;
+
+	if (!c->hash || !c->e.val.packets) {
+		c->hash = 0;
+		return;
+	}
+	e = bpf_map_lookup_elem(&sources, &c->hash);
+	if (!e) {
+		table_insert(&sources, &c->hash, &c->e, PL_FCNT_SRC_NEW);
+	} else if (entry_holds(&e->key, e->val.packets, &c->e.key, sizeof(c->e.key),
+			       PL_FCNT_TABLE_FAIL)) {
+		FLOW_ADD(&e->val.packets, c->e.val.packets);
+		FLOW_ADD(&e->val.bytes, c->e.val.bytes);
+		if (c->e.val.syns)
+			FLOW_ADD(&e->val.syns, c->e.val.syns);
+	}
+	c->hash = 0;
 }
 
 static __always_inline void account_source(struct pl_pkt *p)
 {
 	struct pl_src_entry *e, ne = {};
+	struct pl_src_slot *c;
 	struct pl_src_val *v;
 	__u64 syn = (p->present & PL_HAS_TCP) &&
 		    (p->tcp_flags & (PL_TCP_SYN | PL_TCP_ACK)) == PL_TCP_SYN;
@@ -287,32 +471,77 @@ static __always_inline void account_source(struct pl_pkt *p)
 
 	pl_src_key_of((p->present & PL_HAS_IP6) ? 6 : 4, p->ip_src, &ne.key);
 	hash = pl_src_hash(&ne.key);
-	e = bpf_map_lookup_elem(&sources, &hash);
-	if (e) {
-		if (!entry_holds(&e->key, e->val.packets, &ne.key, sizeof(ne.key),
-				 PL_FCNT_TABLE_FAIL))
-			return;
-		v = &e->val;
-		FLOW_ADD(&v->packets, 1);
-		FLOW_ADD(&v->bytes, p->frame_len);
-		if (syn)
-			FLOW_ADD(&v->syns, 1);
+	c = cache_slot(&src_cache, hash);
+	if (c && c->hash == hash && pl_key_eq(&c->e.key, &ne.key, sizeof(ne.key) / 8)) {
+		c->e.val.packets++;
+		c->e.val.bytes += p->frame_len;
+		c->e.val.syns += syn;
 		return;
 	}
-	ne.val.packets = 1;
-	ne.val.bytes = p->frame_len;
-	ne.val.syns = syn;
-	table_insert(&sources, &hash, &ne, PL_FCNT_SRC_NEW);
+	e = bpf_map_lookup_elem(&sources, &hash);
+	if (!e) {
+		ne.val.packets = 1;
+		ne.val.bytes = p->frame_len;
+		ne.val.syns = syn;
+		table_insert(&sources, &hash, &ne, PL_FCNT_SRC_NEW);
+		return;
+	}
+	if (!entry_holds(&e->key, e->val.packets, &ne.key, sizeof(ne.key), PL_FCNT_TABLE_FAIL))
+		return;
+	v = &e->val;
+	FLOW_ADD(&v->packets, 1);
+	FLOW_ADD(&v->bytes, p->frame_len);
+	if (syn)
+		FLOW_ADD(&v->syns, 1);
+	if (c && hash && v->packets >= PL_CACHE_AFTER) {
+		flush_src_slot(c);
+		pl_move(&c->e.key, &ne.key, sizeof(ne.key));
+		c->e.val.packets = 0;
+		c->e.val.bytes = 0;
+		c->e.val.syns = 0;
+		c->hash = hash;
+	}
 }
 
+/* A ports slot's counts to the array, and empties the slot. */
+static __always_inline void flush_port_slot(struct pl_port_slot *c)
+{
+	__u32 slot = c->slot - 1;
+	struct pl_port_val *v;
+
+	if (!c->slot)
+		return;
+	v = bpf_map_lookup_elem(&ports, &slot);
+	if (v && c->packets) {
+		__sync_fetch_and_add(&v->packets, c->packets);
+		__sync_fetch_and_add(&v->bytes, c->bytes);
+	}
+	c->slot = 0;
+}
+
+/* Ports have no entry to wait for: a port takes its cache slot at once. */
 static __always_inline void account_port(struct pl_pkt *p)
 {
 	__u32 slot = pl_pkt_port_slot(p);
+	struct pl_port_slot *c = cache_slot(&port_cache, slot);
 	/* no slot (PL_PORT_SLOTS) is past the array: NULL */
-	struct pl_port_val *v = bpf_map_lookup_elem(&ports, &slot);
+	struct pl_port_val *v;
 
+	if (c && c->slot == slot + 1) {
+		c->packets++;
+		c->bytes += p->frame_len;
+		return;
+	}
+	v = bpf_map_lookup_elem(&ports, &slot);
 	if (!v)
 		return;
+	if (c) {
+		flush_port_slot(c);
+		c->packets = 1;
+		c->bytes = p->frame_len;
+		c->slot = slot + 1;
+		return;
+	}
 	__sync_fetch_and_add(&v->packets, 1);
 	__sync_fetch_and_add(&v->bytes, p->frame_len);
 }
@@ -380,32 +609,56 @@ static __always_inline __u64 name_hash(const char *name, __u32 len)
 }
 
 /* One more packet for the name in `map` (its hash h); e is the new entry,
- * the name already in it. */
-static __always_inline void count_name(void *map, __u64 h, struct pl_name_val *e, __u32 len,
-				       __u32 new_counter)
+ * the name already in it. Returns the entry's packets before this one (0:
+ * new, or none). */
+static __always_inline __u64 count_name(void *map, __u64 h, struct pl_name_val *e, __u32 len,
+					__u32 new_counter)
 {
 	__u64 *v = bpf_map_lookup_elem(map, &h);
 
 	if (v) {
 		FLOW_ADD(v, 1); /* pl_name_val.packets */
-		return;
+		return *v;
 	}
 	e->packets = 1;
 	zero_name_tail(e->name, len);
 	table_insert(map, &h, e, new_counter);
+	return 0;
+}
+
+/* The name table of a kind. */
+/* A names slot's count to its entry (none when the entry went: the slot
+ * has no name to insert, and the loss is counted), and empties it. */
+static __always_inline void flush_name_slot(struct pl_name_slot *c)
+{
+	__u64 *v = NULL;
+
+	if (c->hash && c->packets) {
+		if (c->kind == PL_NAME_SNI)
+			v = bpf_map_lookup_elem(&snis, &c->hash);
+		else if (c->kind == PL_NAME_DNS)
+			v = bpf_map_lookup_elem(&dns_names, &c->hash);
+		else
+			v = bpf_map_lookup_elem(&http_hosts, &c->hash);
+		if (v)
+			FLOW_ADD(v, c->packets);
+		else
+			flow_count(PL_FCNT_TABLE_FAIL);
+	}
+	c->hash = 0;
 }
 
 /* The TLS SNI, DNS query name or HTTP host of the packet, if any: counted
  * in its table and remembered as the flow's name (the first one seen).
- * `fv` is the flow's value (NULL for a new flow): its note saves the
+ * `named` is the flow's note (NULL for a new flow): it saves the
  * flow_names lookup once the flow has a name; flow_hash its key. */
-static __always_inline void account_names(struct pl_pkt *p, __u64 flow_hash,
-					  struct pl_flow_val *fv)
+static __always_inline void account_names(struct pl_pkt *p, __u64 flow_hash, __u16 *named)
 {
 	struct pl_name_scratch *n;
+	struct pl_name_slot *c;
 	const char *name;
 	__u32 zero = 0, len, kind;
-	__u64 h;
+	__u64 h, before;
 
 	kind = pl_flow_name_of(p, &name, &len);
 	if (!kind || !len)
@@ -415,13 +668,24 @@ static __always_inline void account_names(struct pl_pkt *p, __u64 flow_hash,
 		return;
 	copy_name(n->entry.name, name, len);
 	h = name_hash(n->entry.name, len);
-	if (kind == PL_NAME_SNI)
-		count_name(&snis, h, &n->entry, len, PL_FCNT_SNI_NEW);
-	else if (kind == PL_NAME_DNS)
-		count_name(&dns_names, h, &n->entry, len, PL_FCNT_DNS_NEW);
-	else
-		count_name(&http_hosts, h, &n->entry, len, PL_FCNT_HTTP_NEW);
-	if (!(flow_flags & PL_FLOW_TABLE) || (fv && fv->named))
+	c = cache_slot(&name_cache, h);
+	if (c && c->hash == h && c->kind == kind) {
+		c->packets++;
+	} else {
+		if (kind == PL_NAME_SNI)
+			before = count_name(&snis, h, &n->entry, len, PL_FCNT_SNI_NEW);
+		else if (kind == PL_NAME_DNS)
+			before = count_name(&dns_names, h, &n->entry, len, PL_FCNT_DNS_NEW);
+		else
+			before = count_name(&http_hosts, h, &n->entry, len, PL_FCNT_HTTP_NEW);
+		if (c && h && before >= PL_CACHE_AFTER) {
+			flush_name_slot(c);
+			c->kind = kind;
+			c->packets = 0;
+			c->hash = h;
+		}
+	}
+	if (!(flow_flags & PL_FLOW_TABLE) || (named && *named))
 		return;
 	/* the first name of a flow stays: a lookup is much cheaper than
 	 * replacing a 264-byte value */
@@ -434,8 +698,35 @@ static __always_inline void account_names(struct pl_pkt *p, __u64 flow_hash,
 		if (bpf_map_update_elem(&flow_names, &flow_hash, &n->flow, BPF_NOEXIST) == 0)
 			flow_count(PL_FCNT_FLOWNAME_NEW);
 	}
-	if (fv)
-		fv->named = 1;
+	if (named)
+		*named = 1;
+}
+
+/* One slot of each cache to the shared tables (bpf_loop()'s callback). */
+static long flush_cache_slot(__u32 i, void *ctx)
+{
+	struct pl_flow_slot *f = bpf_map_lookup_elem(&flow_cache, &i);
+	struct pl_src_slot *s = bpf_map_lookup_elem(&src_cache, &i);
+	struct pl_name_slot *n = bpf_map_lookup_elem(&name_cache, &i);
+	struct pl_port_slot *pt = bpf_map_lookup_elem(&port_cache, &i);
+
+	(void)ctx;
+	if (f && (flow_flags & PL_FLOW_TABLE))
+		flush_flow_slot(f);
+	if (s && (flow_flags & PL_FLOW_SOURCES))
+		flush_src_slot(s);
+	if (n && (flow_flags & PL_FLOW_NAMES))
+		flush_name_slot(n);
+	if (pt && (flow_flags & PL_FLOW_PORTS))
+		flush_port_slot(pt);
+	return 0;
+}
+
+/* This CPU's caches, all to the shared tables. */
+static __always_inline void flush_caches(void)
+{
+	if (cache_on())
+		bpf_loop(PL_CACHE_SLOTS, flush_cache_slot, NULL, 0);
 }
 
 /* Everything flow_flags asks for, for one matched packet. With
@@ -443,7 +734,7 @@ static __always_inline void account_names(struct pl_pkt *p, __u64 flow_hash,
  * names are the record's, which are the inner packet's. */
 static __always_inline void flow_account(struct pl_pkt *p, __u32 ifindex)
 {
-	struct pl_flow_val *fv = NULL;
+	__u16 *named = NULL;
 	struct pl_pkt *fp = p;
 	__u64 flow_hash = 0;
 
@@ -456,13 +747,13 @@ static __always_inline void flow_account(struct pl_pkt *p, __u32 ifindex)
 		return;
 	}
 	if (flow_flags & PL_FLOW_TABLE)
-		fv = account_flow(fp, ifindex, &flow_hash);
+		named = account_flow(fp, ifindex, &flow_hash);
 	if (flow_flags & PL_FLOW_SOURCES)
 		account_source(fp);
 	if (flow_flags & PL_FLOW_PORTS)
 		account_port(fp);
 	if (flow_flags & PL_FLOW_NAMES)
-		account_names(p, flow_hash, fv);
+		account_names(p, flow_hash, named);
 }
 
 #endif /* PKTLENS_BPF_FLOW_ACCOUNT_H */

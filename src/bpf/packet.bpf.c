@@ -630,4 +630,16 @@ int pktlens_tc(struct __sk_buff *skb)
 	return PL_TC_NEXT;
 }
 
+/* flows, top, agent: this CPU's flow caches to the shared tables, run by
+ * user space on each CPU in turn (pl_flowtab_drain()); loaded only with
+ * PL_FLOW_CACHE. BPF_PROG_TEST_RUN runs an XDP program with softirqs off,
+ * so no packet's program on this CPU runs in the middle of it. */
+SEC("?xdp")
+int pktlens_flush(struct xdp_md *ctx)
+{
+	(void)ctx;
+	flush_caches();
+	return XDP_PASS;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

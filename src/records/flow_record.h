@@ -31,7 +31,14 @@ enum pl_flow_flags {
 	/* --inner: a tunnelled packet counts in its inner packet's flow,
 	 * source and port (pl_pkt.inner) */
 	PL_FLOW_INNER = 1u << 6,
+	/* per-CPU caches in front of flows, sources and the name tables
+	 * (flow_account.h); user space drains them before it reads the
+	 * tables (pl_flowtab_drain()) */
+	PL_FLOW_CACHE = 1u << 7,
 };
+
+/* Slots of each per-CPU cache: direct-mapped by the table's hash. */
+#define PL_CACHE_SLOTS 256
 
 /* A flow: one direction of a conversation on one interface. The kernel's
  * table is keyed by pl_flow_hash() of it (flow_key.h) and keeps it in the

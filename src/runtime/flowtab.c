@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "flowtab.h"
+#include "flow_cache.h"
 #include "ifaces.h"
 #include "output/output.h"
 #include "parse/parse.h"
@@ -44,12 +45,13 @@ const char *pl_flow_end_name(enum pl_flow_end why)
 
 void pl_flowtab_cfg_defaults(struct pl_flowtab_cfg *cfg)
 {
-	const char *pc = getenv("PKTLENS_FLOW_PERCPU");
+	const char *pc = getenv("PKTLENS_FLOW_PERCPU"), *cache = getenv("PKTLENS_FLOW_CACHE");
 
 	cfg->flow_entries = PL_FLOW_ENTRIES_DEFAULT;
 	cfg->table_entries = PL_TABLE_ENTRIES_DEFAULT;
 	cfg->flags = PL_FLOW_TABLE;
 	cfg->atomic = !(pc && *pc == '1');
+	cfg->cache = !(cache && *cache == '0');
 	cfg->quic = false;
 	cfg->ifs = NULL;
 }
@@ -114,6 +116,30 @@ static bool table_used(const struct pl_flowtab_cfg *cfg, int which)
 	return false;
 }
 
+/* The per-CPU caches, when cfg asks for them and a table they serve is
+ * used: their maps sized, their drain loaded. */
+static int configure_cache(struct packet_bpf *skel, const struct pl_flowtab_cfg *cfg)
+{
+	int err = 0;
+
+	if (!cfg->cache ||
+	    !(cfg->flags & (PL_FLOW_TABLE | PL_FLOW_SOURCES | PL_FLOW_PORTS | PL_FLOW_NAMES)))
+		return 0;
+	if (!pl_flow_cache_drainable()) {
+		pl_info("flow caches off: this process may not run on every CPU "
+			"(taskset or a cpuset), so it could not drain them; the tables are "
+			"updated directly");
+		return 0;
+	}
+	skel->rodata->flow_flags |= PL_FLOW_CACHE;
+	err = err ?: bpf_map__set_max_entries(skel->maps.flow_cache, PL_CACHE_SLOTS);
+	err = err ?: bpf_map__set_max_entries(skel->maps.src_cache, PL_CACHE_SLOTS);
+	err = err ?: bpf_map__set_max_entries(skel->maps.name_cache, PL_CACHE_SLOTS);
+	err = err ?: bpf_map__set_max_entries(skel->maps.port_cache, PL_CACHE_SLOTS);
+	err = err ?: bpf_program__set_autoload(skel->progs.pktlens_flush, true);
+	return err;
+}
+
 int pl_flowtab_configure(struct packet_bpf *skel, const struct pl_flowtab_cfg *cfg)
 {
 	enum bpf_map_type type = cfg->atomic ? BPF_MAP_TYPE_LRU_HASH : BPF_MAP_TYPE_LRU_PERCPU_HASH;
@@ -138,6 +164,7 @@ int pl_flowtab_configure(struct packet_bpf *skel, const struct pl_flowtab_cfg *c
 	}
 	if ((cfg->flags & PL_FLOW_NAMES) && (cfg->flags & PL_FLOW_TABLE))
 		err = err ?: bpf_map__set_max_entries(skel->maps.flow_names, cfg->table_entries);
+	err = err ?: configure_cache(skel, cfg);
 	/* flows, top and agent send no records: the smallest ring will do,
 	 * unless QUIC Initials come up for their names */
 	skel->rodata->quic_initials = quic_on(cfg);
@@ -823,6 +850,21 @@ static int on_flow_timeout(void *ctx, const void *key, const void *val)
 	return 0;
 }
 
+/* The caches into the tables before a read; a drain that fails (no
+ * CPU affinity any more, say) is said once, and the read goes on with the
+ * counts the caches still hold left out. */
+static void drain_caches(struct pl_flowtab *t)
+{
+	int err = pl_flow_cache_drain(t->skel);
+
+	if (err && !t->drain_failed) {
+		pl_warn("cannot drain the per-CPU flow caches (%s): the counts read lag by what "
+			"they hold; PKTLENS_FLOW_CACHE=0 turns them off",
+			strerror(-err));
+		t->drain_failed = true;
+	}
+}
+
 long pl_flowtab_expire(struct pl_flowtab *t, uint64_t now_mono_ns, uint64_t idle_ns,
 		       uint64_t active_ns, bool all, pl_flow_fn fn, void *ctx)
 {
@@ -849,6 +891,7 @@ long pl_flowtab_expire(struct pl_flowtab *t, uint64_t now_mono_ns, uint64_t idle
 	n = pl_flowtab_poll(t);
 	if (n < 0)
 		return n;
+	drain_caches(t);
 	pl_flowtab_read_counters(t);
 	created = t->counters[PL_FCNT_FLOW_NEW];
 	n = walk_map(t, &w);
@@ -880,6 +923,7 @@ long pl_flowtab_walk_flows(struct pl_flowtab *t, pl_entry_fn fn, void *ctx)
 
 	if (!(t->cfg.flags & PL_FLOW_TABLE))
 		return 0;
+	drain_caches(t);
 	n = walk_map(t, &w);
 	if (n >= 0)
 		t->flow_entries = (uint64_t)n;
@@ -911,6 +955,8 @@ long pl_flowtab_walk(struct pl_flowtab *t, enum pl_table which, pl_entry_fn fn, 
 	}
 	if (!m || !table_used(&t->cfg, which))
 		return 0;
+	if (which != PL_TBL_IFACES)
+		drain_caches(t);
 	if (which == PL_TBL_PORTS) {
 		n = walk_ports(t, &w);
 		t->tbl_entries[which] = (uint64_t)n; /* and an array evicts nothing */

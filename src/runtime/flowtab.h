@@ -30,6 +30,10 @@ struct pl_flowtab_cfg {
 	uint32_t table_entries; /* sources, ports, snis, dns_names, http_hosts */
 	uint32_t flags;		/* enum pl_flow_flags, without PL_FLOW_ATOMIC */
 	bool atomic;		/* shared values with atomic adds */
+	/* per-CPU caches in front of the tables (PL_FLOW_CACHE), drained
+	 * before each read: unless PKTLENS_FLOW_CACHE=0, or some CPU cannot
+	 * be drained */
+	bool cache;
 	/* with PL_FLOW_NAMES: the kernel sends QUIC client Initials up whole
 	 * and their SNIs are counted here (the QUIC names, below) */
 	bool quic;
@@ -38,7 +42,8 @@ struct pl_flowtab_cfg {
 };
 
 /* Shared values with atomic adds unless PKTLENS_FLOW_PERCPU=1
- * (bench/flowbench.c: atomic adds are the faster ones here). */
+ * (bench/flowbench.c: atomic adds are the faster ones here), and the
+ * per-CPU caches unless PKTLENS_FLOW_CACHE=0. */
 void pl_flowtab_cfg_defaults(struct pl_flowtab_cfg *cfg);
 
 struct pl_opts;
@@ -137,6 +142,7 @@ struct pl_flowtab {
 	struct pl_port_val *ports; /* the ports array, mapped (NULL: not used) */
 	size_t buf_keys, buf_vals;
 	bool no_batch;		 /* the kernel lacks batch lookups */
+	bool drain_failed;	 /* pl_flowtab_drain() failed once: said */
 	uint64_t flows_deleted;	 /* exported and removed by user space */
 	uint64_t flow_entries;	 /* at the last scan */
 	uint64_t flow_evictions; /* estimated at each scan, never decreasing */

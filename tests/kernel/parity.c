@@ -36,6 +36,7 @@
 #include "records/flow_record.h"
 #include "records/flow_key.h"
 #include "runtime/hostflows.h"
+#include "runtime/flow_cache.h"
 #include "util/htab.h"
 #include "frames.h"
 #include "../unit/quic_seal.h"
@@ -510,7 +511,9 @@ static int kernel_names(struct names *t, struct bpf_map *map, int kind)
 	return 0;
 }
 
-static struct packet_bpf *load_as_flows(void)
+/* The flows program, with its per-CPU caches when `cache` (flowtab.c's
+ * configure_cache()). */
+static struct packet_bpf *load_as_flows(bool cache)
 {
 	struct packet_bpf *skel = packet_bpf__open();
 
@@ -518,6 +521,13 @@ static struct packet_bpf *load_as_flows(void)
 		return NULL;
 	skel->rodata->emit_records = 0;
 	skel->rodata->flow_flags = PL_FLOW_TABLE | PL_FLOW_NAMES | PL_FLOW_PORTS | PL_FLOW_ATOMIC;
+	if (cache) {
+		skel->rodata->flow_flags |= PL_FLOW_CACHE;
+		bpf_map__set_max_entries(skel->maps.flow_cache, PL_CACHE_SLOTS);
+		bpf_map__set_max_entries(skel->maps.port_cache, PL_CACHE_SLOTS);
+		bpf_map__set_max_entries(skel->maps.name_cache, PL_CACHE_SLOTS);
+		bpf_program__set_autoload(skel->progs.pktlens_flush, true);
+	}
 	bpf_map__set_max_entries(skel->maps.ports, PL_PORT_SLOTS);
 	/* what pl_load_packet() sets for flows and top */
 	skel->rodata->parse_parts = pl_parse_parts(false, skel->rodata->flow_flags, NULL);
@@ -595,7 +605,7 @@ static int kernel_flows(struct pl_htab *t, struct packet_bpf *skel)
 }
 
 /* The kernel's flow table (summed in `got`) against the host's (`want`). */
-static int compare_flows(struct pl_htab *want, struct pl_htab *got)
+static int compare_flows(struct pl_htab *want, struct pl_htab *got, const char *how)
 {
 	uint32_t i, named = 0, handshakes = 0;
 
@@ -626,9 +636,9 @@ static int compare_flows(struct pl_htab *want, struct pl_htab *got)
 		       got->n, want->n, named, handshakes);
 		return 1;
 	}
-	printf("PASS parity flows: the flows program's flow table holds read --flows' %u flows "
-	       "(%u named, %u with a handshake), packet for packet\n",
-	       want->n, named, handshakes);
+	printf("PASS parity flows (%s): the flows program's flow table holds read --flows' %u "
+	       "flows (%u named, %u with a handshake), packet for packet\n",
+	       how, want->n, named, handshakes);
 	return 0;
 }
 
@@ -645,7 +655,8 @@ static void host_port(struct pl_port_val *ports, const struct pl_pkt *p, unsigne
 }
 
 /* The kernel's ports array, mapped as top maps it, against the host's. */
-static int compare_ports(const struct pl_port_val *want, struct packet_bpf *skel)
+static int compare_ports(const struct pl_port_val *want, struct packet_bpf *skel,
+			 const char *how)
 {
 	size_t size = (size_t)PL_PORT_SLOTS * sizeof(*want);
 	const struct pl_port_val *got =
@@ -676,19 +687,20 @@ static int compare_ports(const struct pl_port_val *want, struct packet_bpf *skel
 		bad = 1;
 	}
 	if (!bad)
-		printf("PASS parity ports: the ports array holds the host's %u destination ports, "
-		       "packet for packet and byte for byte\n",
-		       used);
+		printf("PASS parity ports (%s): the ports array holds the host's %u destination "
+		       "ports, packet for packet and byte for byte\n",
+		       how, used);
 	return bad;
 }
 
 /* Every frame through xdp and tc of the flows program; then its name
  * tables against the host's whole parse of the frames that ran, and its
  * flow table and ports array against the host's. */
-static int check_names(int nfiles, char **files)
+static int check_names(int nfiles, char **files, bool cache)
 {
 	static struct names want, got;
-	struct packet_bpf *skel = load_as_flows();
+	struct packet_bpf *skel = load_as_flows(cache);
+	const char *how = cache ? "per-CPU caches, drained" : "no caches";
 	struct pl_hostflows *hf = NULL;
 	struct pl_htab host_flows, kern_flows;
 	struct pl_port_val *host_ports = calloc(PL_PORT_SLOTS, sizeof(*host_ports));
@@ -696,8 +708,11 @@ static int check_names(int nfiles, char **files)
 	const char *name;
 	size_t len;
 
+	memset(&want, 0, sizeof(want));
+	memset(&got, 0, sizeof(got));
 	if (!skel) {
-		printf("FAIL parity names: cannot load the flows program: %s\n", strerror(errno));
+		printf("FAIL parity names (%s): cannot load the flows program: %s\n", how,
+		       strerror(errno));
 		return 1;
 	}
 	if (pl_htab_init(&host_flows, sizeof(struct pl_flow_key), sizeof(struct flow_cmp), 65536) ||
@@ -732,22 +747,28 @@ static int check_names(int nfiles, char **files)
 		free(frames);
 		err = err || n < 0;
 	}
+	/* the caches' counts into the tables, as flows and top do first */
+	if (!err && pl_flow_cache_drain(skel)) {
+		printf("FAIL parity names (%s): cannot drain the caches\n", how);
+		err = 1;
+	}
 	err = err || kernel_names(&got, skel->maps.snis, PL_NAME_SNI) ||
 	      kernel_names(&got, skel->maps.dns_names, PL_NAME_DNS) ||
 	      kernel_names(&got, skel->maps.http_hosts, PL_NAME_HTTP) ||
-	      kernel_flows(&kern_flows, skel) || compare_ports(host_ports, skel);
+	      kernel_flows(&kern_flows, skel) || compare_ports(host_ports, skel, how);
 	packet_bpf__destroy(skel);
 	free(host_ports);
 	if (!err) {
 		pl_hostflows_finish(hf);
-		err = compare_flows(&host_flows, &kern_flows);
+		err = compare_flows(&host_flows, &kern_flows, how);
 	}
 	pl_hostflows_free(hf);
 	pl_htab_free(&host_flows);
 	pl_htab_free(&kern_flows);
 	if (err) {
-		printf("FAIL parity names: could not run the frames or read the tables, or the "
-		       "flows differ\n");
+		printf("FAIL parity names (%s): could not run the frames or read the tables, or "
+		       "the flows differ\n",
+		       how);
 		return 1;
 	}
 	for (j = 0; j < want.n; j++) {
@@ -756,22 +777,23 @@ static int check_names(int nfiles, char **files)
 			    !memcmp(got.e[k].name, want.e[j].name, PL_NAME_MAX))
 				break;
 		if (k == got.n || got.e[k].packets != want.e[j].packets) {
-			printf("FAIL parity names: '%.*s' (kind %d): the host counts %llu packets, "
-			       "the kernel's table %llu\n",
-			       PL_NAME_MAX, want.e[j].name, want.e[j].kind, want.e[j].packets,
+			printf("FAIL parity names (%s): '%.*s' (kind %d): the host counts %llu "
+			       "packets, the kernel's table %llu\n",
+			       how, PL_NAME_MAX, want.e[j].name, want.e[j].kind, want.e[j].packets,
 			       k == got.n ? 0 : got.e[k].packets);
 			return 1;
 		}
 	}
 	/* no names at all would prove nothing */
 	if (got.n != want.n || want.n == 0) {
-		printf("FAIL parity names: the kernel's tables hold %d names, the host found %d\n",
-		       got.n, want.n);
+		printf("FAIL parity names (%s): the kernel's tables hold %d names, the host found "
+		       "%d\n",
+		       how, got.n, want.n);
 		return 1;
 	}
-	printf("PASS parity names: the flows program's name tables (a narrowed parse) hold the "
-	       "host's %d names\n",
-	       want.n);
+	printf("PASS parity names (%s): the flows program's name tables (a narrowed parse) hold "
+	       "the host's %d names\n",
+	       how, want.n);
 	return 0;
 }
 
@@ -906,7 +928,11 @@ int main(int argc, char **argv)
 			passed++;
 		}
 	}
-	if (check_names(argc - 1, argv + 1))
+	if (check_names(argc - 1, argv + 1, false))
+		failed++;
+	else
+		passed++;
+	if (check_names(argc - 1, argv + 1, true))
 		failed++;
 	else
 		passed++;

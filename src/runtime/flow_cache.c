@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The per-CPU flow caches (src/bpf/flow_account.h) drained into the
+ * shared tables: pktlens_flush runs on each CPU in turn, this thread
+ * pinned to it, as BPF_PROG_TEST_RUN runs a program on the caller's CPU.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "flow_cache.h"
+#include "records/flow_record.h"
+#include "packet_skel.h"
+
+/* May the caches be drained? Only when this thread may run on every CPU
+ * the program may run on, as pl_flow_cache_drain() does. */
+bool pl_flow_cache_drainable(void)
+{
+	int i, n = libbpf_num_possible_cpus();
+	cpu_set_t set;
+
+	if (n <= 0 || n > CPU_SETSIZE || sysconf(_SC_NPROCESSORS_ONLN) != n ||
+	    sched_getaffinity(0, sizeof(set), &set))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!CPU_ISSET(i, &set))
+			return false;
+	return true;
+}
+
+int pl_flow_cache_drain(struct packet_bpf *skel)
+{
+	/* BPF_PROG_TEST_RUN's smallest XDP frame: an Ethernet header */
+	static const unsigned char frame[14];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = sizeof(frame));
+	int i, n = libbpf_num_possible_cpus(), err = 0, fd;
+	cpu_set_t old, one;
+
+	if (!(skel->rodata->flow_flags & PL_FLOW_CACHE))
+		return 0;
+	fd = bpf_program__fd(skel->progs.pktlens_flush);
+	if (sched_getaffinity(0, sizeof(old), &old))
+		return -errno;
+	for (i = 0; i < n; i++) {
+		CPU_ZERO(&one);
+		CPU_SET(i, &one);
+		if (sched_setaffinity(0, sizeof(one), &one) || bpf_prog_test_run_opts(fd, &o))
+			err = err ?: -errno;
+	}
+	if (sched_setaffinity(0, sizeof(old), &old))
+		err = err ?: -errno;
+	return err;
+}
+
