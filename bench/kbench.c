@@ -376,6 +376,7 @@ static struct config {
 	const char *filter; /* NULL: none */
 	__u32 emit;	    /* emit_records */
 	__u32 flow_flags;   /* 0: watch */
+	bool cache_off;	    /* the flow tables without their per-CPU caches */
 	double goal;	    /* ns/packet mean over the mix; 0: none */
 	double filter_goal; /* ns/packet over no filter (issue 13); 0: none */
 	struct packet_bpf *skel;
@@ -392,6 +393,11 @@ static struct config {
 	{ .name = "flow, source, port and name tables",
 	  .flow_flags = TOP_TABLES,
 	  .goal = GOAL_FLOWS_NS },
+	/* the cost of a key without a cache slot, on every packet: a flow's
+	 * first packets, a scan's probes (flow_account.h) */
+	{ .name = "the same, caches off (PKTLENS_FLOW_CACHE=0)",
+	  .flow_flags = TOP_TABLES,
+	  .cache_off = true },
 	{ .name = "5-term header filter",
 	  .filter_goal = 10,
 	  .filter = "ip and tcp and dst port 443 and src net 198.18.0.0/15 and tcp[tcpflags] & "
@@ -408,7 +414,7 @@ static struct config {
 	{ .name = "L7 filter", .filter = "tls.sni == \"*.example.com\"" },
 };
 #define N_CONFIGS    (sizeof(configs) / sizeof(configs[0]))
-#define FIRST_FILTER 4 /* configs from here on are printed in the filter table */
+#define FIRST_FILTER 5 /* configs from here on are printed in the filter table */
 
 /* ---- measuring ---- */
 
@@ -462,6 +468,7 @@ static unsigned long long counter(struct packet_bpf *skel, __u32 which)
 }
 
 static __u32 load_attribute; /* the next load_pktlens() sets `attribute` */
+static bool load_cache_off;  /* the next load_pktlens() has no flow caches */
 
 /* pktlens_xdp with emit_records = emit, the filter expr (NULL: none) and
  * the flow tables of flow_flags (0: none, as watch loads it). */
@@ -492,6 +499,8 @@ static struct packet_bpf *load_pktlens(__u32 emit, const char *expr, __u32 flow_
 	if (flow_flags) {
 		pl_flowtab_cfg_defaults(&fc);
 		fc.flags = flow_flags;
+		if (load_cache_off)
+			fc.cache = false;
 		if (pl_flowtab_configure(skel, &fc)) {
 			packet_bpf__destroy(skel);
 			return NULL;
@@ -734,6 +743,7 @@ static int profile(int argc, char **argv)
 
 	if (c >= N_CONFIGS || k >= N_CLASSES)
 		return 2;
+	load_cache_off = cfg->cache_off;
 	cfg->skel = load_pktlens(cfg->emit, cfg->filter, cfg->flow_flags);
 	if (!cfg->skel)
 		return 1;
@@ -827,6 +837,7 @@ int main(int argc, char **argv)
 	for (j = 0; j < N_CONFIGS; j++) {
 		struct config *c = &configs[j];
 
+		load_cache_off = c->cache_off;
 		c->skel = load_pktlens(c->emit, c->filter, c->flow_flags);
 		loaded = loaded && c->skel;
 		if (c->skel)

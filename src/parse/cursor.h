@@ -236,11 +236,12 @@ PL_INLINE __u64 pl_le64(const struct pl_scratch *s, __u32 off)
 }
 
 /* Copies up to max bytes at off into dst, 8 at a time; returns how many
- * were copied. max is a constant multiple of 8. A name longer than the
+ * were copied, and zeroes the rest of the last word it wrote. max is a
+ * constant multiple of 8. A name longer than the
  * record holds is cut at max and the record says so (pktlens.truncated). */
 PL_INLINE __u32 pl_copy(struct pl_scratch *s, __u32 off, char *dst, __u32 n, __u32 max)
 {
-	__u32 i, j, k;
+	__u32 i, cut;
 	__u64 w;
 
 	if (n > max) {
@@ -255,11 +256,12 @@ PL_INLINE __u32 pl_copy(struct pl_scratch *s, __u32 off, char *dst, __u32 n, __u
 		w = pl_le64(s, off + i * 8);
 		pl_store64(dst + i * 8, w);
 	}
-	for (j = 0; j < 7; j++) {
-		k = i * 8 + j;
-		if (k >= n)
-			break;
-		dst[pl_mask(k, max - 1)] = (char)pl_u8(s, off + k);
+	/* the last 1-7 bytes in one word store, the word's rest zeroed: it
+	 * lies inside dst, as max is a multiple of 8 */
+	if (i < max / 8 && i * 8 < n) {
+		cut = i * 8 + 8 - n;
+		w = pl_le64(s, off + i * 8) & (~0ull >> (8 * cut));
+		pl_store64(dst + i * 8, w);
 	}
 	return n;
 }
@@ -306,10 +308,19 @@ PL_SUBPROG __u32 pl_find_byte(struct pl_scratch *s, __u32 off, __u32 end, __u32 
 		hit = (x - PL_ONES) & ~x & PL_HIGHS;
 		if (!hit)
 			continue;
-		/* the lowest flagged byte is a true match (little-endian) */
-		for (k = 0; k < 8; k++)
-			if (hit & (0x80ull << (8 * k)))
-				break;
+		/* the lowest flagged byte is a true match (little-endian):
+		 * its index by halving, as BPF has no count-trailing-zeros */
+		k = 0;
+		if (!(hit & 0xffffffffull)) {
+			k += 4;
+			hit >>= 32;
+		}
+		if (!(hit & 0xffff)) {
+			k += 2;
+			hit >>= 16;
+		}
+		if (!(hit & 0xff))
+			k += 1;
 		if (pos + k < limit)
 			return pos + k;
 		break;
