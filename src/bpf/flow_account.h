@@ -113,35 +113,29 @@ struct {
 /*
  * The per-CPU caches (PL_FLOW_CACHE). A shared entry costs a hash lookup
  * and an atomic add per counter on every packet, most of the tables' cost
- * (bench/kbench.c). A key that keeps arriving on a CPU instead takes a slot
- * in that CPU's cache, direct-mapped by the table's hash: its packets add
- * to the slot with plain adds, and the slot's sums go to the shared entry
- * when another key takes the slot, or when user space drains the caches
- * (pktlens_flush, below) before it reads the tables. A key takes a slot
- * once its entry has counted PL_CACHE_AFTER packets, so that a scan's or
- * a spoofed flood's one-packet keys never evict the ones that repeat.
- * A flows slot holds the entry's TCP flags and TTL range: a packet that
- * would change them (and so the handshake time) takes the shared path.
+ * (bench/kbench.c). A flow that keeps arriving on a CPU instead takes a
+ * slot in that CPU's cache, direct-mapped by the flow's hash: its packets
+ * add to the slot with plain adds, for the flow, its source and its port
+ * at once (both are the flow key's), and the slot's sums go to the shared
+ * entries when another flow takes the slot, or when user space drains the
+ * caches (pktlens_flush, in packet.bpf.c) before it reads the tables. A
+ * flow takes a slot once its entry has counted PL_CACHE_AFTER packets, so
+ * that a scan's or a spoofed flood's one-packet flows never evict the ones
+ * that repeat. A slot holds the entry's TCP flags and TTL range: a packet
+ * that would change them (and so the handshake time) takes the shared
+ * path. The names, which are not the flow key's, have a cache of their own.
  */
 #define PL_CACHE_AFTER PL_FLOW_EXACT_PACKETS
 
-/* e.val counts what the shared entry has yet to; its TCP flags, TTL range
- * and note are the entry's when the slot was taken. Laid out as the entry
- * is, so that a slot whose entry went can be inserted as it is. */
+/* e.val counts what the shared entries have yet to; its TCP flags, TTL
+ * range and note are the entry's when the slot was taken. Laid out as the
+ * entry is, so that a slot whose entry went can be inserted as it is. */
 struct pl_flow_slot {
 	struct pl_flow_entry e;
-	__u64 hash; /* 0: empty */
-};
-
-struct pl_src_slot {
-	struct pl_src_entry e; /* e.val: not yet in the entry */
-	__u64 hash;	       /* 0: empty */
-};
-
-struct pl_port_slot {
-	__u32 slot; /* pl_port_slot() + 1; 0: empty */
+	__u64 hash;	 /* 0: empty */
+	__u64 syns;	 /* of e.val.packets, TCP SYNs without ACK (sources) */
+	__u32 port_slot; /* pl_pkt_port_slot() of the flow's packets */
 	__u32 _pad;
-	__u64 packets, bytes;
 };
 
 struct pl_name_slot {
@@ -156,20 +150,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct pl_flow_slot);
 } flow_cache SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct pl_src_slot);
-} src_cache SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct pl_port_slot);
-} port_cache SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -288,9 +268,13 @@ static __always_inline bool entry_holds(void *ekey, __u64 packets, const void *k
 	return false;
 }
 
-/* Adds a flows slot's counts to its entry, or inserts the slot as the
- * entry when that went (evicted, or expired by user space: the flow goes
- * on), and empties the slot. */
+static __always_inline void add_source(__u8 ip_ver, const __u8 *addr, __u64 packets,
+					__u64 bytes, __u64 syns);
+static __always_inline void add_port(__u32 slot, __u64 packets, __u64 bytes);
+
+/* Adds a flow slot's counts to its entries: the flow's (or the slot as the
+ * entry when that went: evicted, or expired by user space, and the flow
+ * goes on), its source's and its port's; and empties the slot. */
 static __always_inline void flush_flow_slot(struct pl_flow_slot *c)
 {
 	struct pl_flow_entry *e;
@@ -323,18 +307,24 @@ static __always_inline void flush_flow_slot(struct pl_flow_slot *c)
 		if (c->e.val.named)
 			v->named = 1;
 	}
+	if (flow_flags & PL_FLOW_SOURCES)
+		add_source(c->e.key.ip_ver, c->e.key.src, c->e.val.packets, c->e.val.bytes, c->syns);
+	if (flow_flags & PL_FLOW_PORTS)
+		add_port(c->port_slot, c->e.val.packets, c->e.val.bytes);
 	c->hash = 0;
 }
 
-/* The flow of key k (its hash h) takes its cache slot c, whose key (if
- * another) goes to the shared table first; v is the flow's entry. */
+/* The flow of key k (its hash h) takes its cache slot c, whose flow (if
+ * another) goes to the shared tables first; v is the flow's entry. */
 static __always_inline void take_flow_slot(struct pl_flow_slot *c, const struct pl_flow_key *k,
-					   __u64 h, const struct pl_flow_val *v)
+					   __u64 h, const struct pl_flow_val *v, __u32 port_slot)
 {
 	flush_flow_slot(c);
 	pl_move(&c->e.key, k, sizeof(*k));
 	c->e.val.packets = 0;
 	c->e.val.bytes = 0;
+	c->syns = 0;
+	c->port_slot = port_slot;
 	c->e.val.last_ns = v->last_ns;
 	c->e.val.tcp_flags = v->tcp_flags;
 	c->e.val.ttl_min = v->ttl_min;
@@ -343,40 +333,53 @@ static __always_inline void take_flow_slot(struct pl_flow_slot *c, const struct 
 	c->hash = h;
 }
 
-/* Does the packet (its flow key k, hash h, TCP flags and TTL) count in its
- * cache slot c alone? Not when it would change the entry's TCP flags or TTL
- * range. */
+/* Does the packet (its flow key k, hash h, TCP flags, TTL and port slot)
+ * count in its cache slot c alone? Not when it would change the entry's TCP
+ * flags or TTL range, nor when its port is not the slot's (a TCP header
+ * missing from one packet of the flow). */
 static __always_inline bool flow_slot_takes(const struct pl_flow_slot *c,
 					    const struct pl_flow_key *k, __u64 h, __u32 flags,
-					    __u8 ttl)
+					    __u8 ttl, __u32 port_slot)
 {
 	return c && c->hash == h && pl_key_eq(&c->e.key, k, sizeof(*k) / 8) &&
 	       (c->e.val.tcp_flags | flags) == c->e.val.tcp_flags && ttl >= c->e.val.ttl_min &&
-	       ttl <= c->e.val.ttl_max;
+	       ttl <= c->e.val.ttl_max && c->port_slot == port_slot;
 }
 
-/* Returns the flow's note that flow_names holds its name (in its entry or
- * its cache slot), or NULL for a new flow (or none). *hash gets the flow's
- * key in the table. */
-static __always_inline __u16 *account_flow(struct pl_pkt *p, __u32 ifindex, __u64 *hash)
+/* Is the packet a TCP SYN without ACK (a connection attempt)? */
+static __always_inline __u64 pkt_syn(const struct pl_pkt *p)
+{
+	return (p->present & PL_HAS_TCP) && (p->tcp_flags & (PL_TCP_SYN | PL_TCP_ACK)) == PL_TCP_SYN;
+}
+
+/* The packet in the flow table. True when it counted in the flow's cache
+ * slot, which counts its source and port too. *named gets the flow's note
+ * that flow_names holds its name (in its entry or its slot), or NULL for a
+ * new flow (or none); *hash the flow's key in the table. */
+static __always_inline bool account_flow(struct pl_pkt *p, __u32 ifindex, __u64 *hash,
+					 __u16 **named)
 {
 	struct pl_flow_entry *e, ne = {};
 	struct pl_flow_val *v;
 	struct pl_flow_slot *c;
 	__u32 flags = (p->present & PL_HAS_TCP) ? p->tcp_flags : 0;
+	__u32 port_slot = (flow_flags & PL_FLOW_PORTS) ? pl_pkt_port_slot(p) : 0;
 	__u8 ttl = p->ip_ttl;
 	__u64 now;
 
+	*named = NULL;
 	pl_flow_key_of(p, ifindex, &ne.key);
 	*hash = pl_flow_hash(&ne.key);
 	c = cache_slot(&flow_cache, *hash);
-	if (flow_slot_takes(c, &ne.key, *hash, flags, ttl)) {
+	if (flow_slot_takes(c, &ne.key, *hash, flags, ttl, port_slot)) {
 		c->e.val.packets++;
 		c->e.val.bytes += p->frame_len;
+		c->syns += pkt_syn(p);
 		now = cpu_tick_ns();
 		if (now > c->e.val.last_ns)
 			c->e.val.last_ns = now;
-		return &c->e.val.named;
+		*named = &c->e.val.named;
+		return true;
 	}
 	e = bpf_map_lookup_elem(&flows, hash);
 	if (!e) {
@@ -390,17 +393,17 @@ static __always_inline __u16 *account_flow(struct pl_pkt *p, __u32 ifindex, __u6
 		ne.val.ttl_max = ttl;
 		if (!bpf_map_update_elem(&flows, hash, &ne, BPF_NOEXIST)) {
 			flow_count(PL_FCNT_FLOW_NEW);
-			return NULL;
+			return false;
 		}
 		/* another CPU inserted it first */
 		e = bpf_map_lookup_elem(&flows, hash);
 		if (!e) {
 			flow_count(PL_FCNT_FLOW_FAIL);
-			return NULL;
+			return false;
 		}
 	}
 	if (!entry_holds(&e->key, e->val.packets, &ne.key, sizeof(ne.key), PL_FCNT_FLOW_FAIL))
-		return NULL;
+		return false;
 	v = &e->val;
 	now = flow_clock(v);
 	FLOW_ADD(&v->packets, 1);
@@ -433,117 +436,48 @@ static __always_inline __u16 *account_flow(struct pl_pkt *p, __u32 ifindex, __u6
 	if (ttl > v->ttl_max)
 		v->ttl_max = ttl;
 	if (c && *hash && v->packets >= PL_CACHE_AFTER)
-		take_flow_slot(c, &ne.key, *hash, v);
-	return &v->named;
+		take_flow_slot(c, &ne.key, *hash, v, port_slot);
+	*named = &v->named;
+	return false;
 }
 
-/* A sources slot's counts to its entry, or the slot as the entry when that
- * went; empties the slot. */
-static __always_inline void flush_src_slot(struct pl_src_slot *c)
-{
-	struct pl_src_entry *e;
-
-	if (!c->hash || !c->e.val.packets) {
-		c->hash = 0;
-		return;
-	}
-	e = bpf_map_lookup_elem(&sources, &c->hash);
-	if (!e) {
-		table_insert(&sources, &c->hash, &c->e, PL_FCNT_SRC_NEW);
-	} else if (entry_holds(&e->key, e->val.packets, &c->e.key, sizeof(c->e.key),
-			       PL_FCNT_TABLE_FAIL)) {
-		FLOW_ADD(&e->val.packets, c->e.val.packets);
-		FLOW_ADD(&e->val.bytes, c->e.val.bytes);
-		if (c->e.val.syns)
-			FLOW_ADD(&e->val.syns, c->e.val.syns);
-	}
-	c->hash = 0;
-}
-
-static __always_inline void account_source(struct pl_pkt *p)
+/* packets of bytes bytes, syns of them SYNs, from the address addr. */
+static __always_inline void add_source(__u8 ip_ver, const __u8 *addr, __u64 packets,
+					__u64 bytes, __u64 syns)
 {
 	struct pl_src_entry *e, ne = {};
-	struct pl_src_slot *c;
 	struct pl_src_val *v;
-	__u64 syn = (p->present & PL_HAS_TCP) &&
-		    (p->tcp_flags & (PL_TCP_SYN | PL_TCP_ACK)) == PL_TCP_SYN;
 	__u64 hash;
 
-	pl_src_key_of((p->present & PL_HAS_IP6) ? 6 : 4, p->ip_src, &ne.key);
+	pl_src_key_of(ip_ver, addr, &ne.key);
 	hash = pl_src_hash(&ne.key);
-	c = cache_slot(&src_cache, hash);
-	if (c && c->hash == hash && pl_key_eq(&c->e.key, &ne.key, sizeof(ne.key) / 8)) {
-		c->e.val.packets++;
-		c->e.val.bytes += p->frame_len;
-		c->e.val.syns += syn;
-		return;
-	}
 	e = bpf_map_lookup_elem(&sources, &hash);
 	if (!e) {
-		ne.val.packets = 1;
-		ne.val.bytes = p->frame_len;
-		ne.val.syns = syn;
+		ne.val.packets = packets;
+		ne.val.bytes = bytes;
+		ne.val.syns = syns;
 		table_insert(&sources, &hash, &ne, PL_FCNT_SRC_NEW);
 		return;
 	}
 	if (!entry_holds(&e->key, e->val.packets, &ne.key, sizeof(ne.key), PL_FCNT_TABLE_FAIL))
 		return;
 	v = &e->val;
-	FLOW_ADD(&v->packets, 1);
-	FLOW_ADD(&v->bytes, p->frame_len);
-	if (syn)
-		FLOW_ADD(&v->syns, 1);
-	if (c && hash && v->packets >= PL_CACHE_AFTER) {
-		flush_src_slot(c);
-		pl_move(&c->e.key, &ne.key, sizeof(ne.key));
-		c->e.val.packets = 0;
-		c->e.val.bytes = 0;
-		c->e.val.syns = 0;
-		c->hash = hash;
-	}
+	FLOW_ADD(&v->packets, packets);
+	FLOW_ADD(&v->bytes, bytes);
+	if (syns)
+		FLOW_ADD(&v->syns, syns);
 }
 
-/* A ports slot's counts to the array, and empties the slot. */
-static __always_inline void flush_port_slot(struct pl_port_slot *c)
+/* packets of bytes bytes to a ports slot (pl_port_slot()). */
+static __always_inline void add_port(__u32 slot, __u64 packets, __u64 bytes)
 {
-	__u32 slot = c->slot - 1;
-	struct pl_port_val *v;
-
-	if (!c->slot)
-		return;
-	v = bpf_map_lookup_elem(&ports, &slot);
-	if (v && c->packets) {
-		__sync_fetch_and_add(&v->packets, c->packets);
-		__sync_fetch_and_add(&v->bytes, c->bytes);
-	}
-	c->slot = 0;
-}
-
-/* Ports have no entry to wait for: a port takes its cache slot at once. */
-static __always_inline void account_port(struct pl_pkt *p)
-{
-	__u32 slot = pl_pkt_port_slot(p);
-	struct pl_port_slot *c = cache_slot(&port_cache, slot);
 	/* no slot (PL_PORT_SLOTS) is past the array: NULL */
-	struct pl_port_val *v;
+	struct pl_port_val *v = bpf_map_lookup_elem(&ports, &slot);
 
-	if (c && c->slot == slot + 1) {
-		c->packets++;
-		c->bytes += p->frame_len;
-		return;
-	}
-	v = bpf_map_lookup_elem(&ports, &slot);
 	if (!v)
 		return;
-	if (c) {
-		flush_port_slot(c);
-		c->packets = 1;
-		c->bytes = p->frame_len;
-		c->slot = slot + 1;
-		return;
-	}
-	__sync_fetch_and_add(&v->packets, 1);
-	__sync_fetch_and_add(&v->bytes, p->frame_len);
+	__sync_fetch_and_add(&v->packets, packets);
+	__sync_fetch_and_add(&v->bytes, bytes);
 }
 
 static __always_inline void account_iface(struct pl_pkt *p, __u32 ifindex)
@@ -706,19 +640,13 @@ static __always_inline void account_names(struct pl_pkt *p, __u64 flow_hash, __u
 static long flush_cache_slot(__u32 i, void *ctx)
 {
 	struct pl_flow_slot *f = bpf_map_lookup_elem(&flow_cache, &i);
-	struct pl_src_slot *s = bpf_map_lookup_elem(&src_cache, &i);
 	struct pl_name_slot *n = bpf_map_lookup_elem(&name_cache, &i);
-	struct pl_port_slot *pt = bpf_map_lookup_elem(&port_cache, &i);
 
 	(void)ctx;
 	if (f && (flow_flags & PL_FLOW_TABLE))
 		flush_flow_slot(f);
-	if (s && (flow_flags & PL_FLOW_SOURCES))
-		flush_src_slot(s);
 	if (n && (flow_flags & PL_FLOW_NAMES))
 		flush_name_slot(n);
-	if (pt && (flow_flags & PL_FLOW_PORTS))
-		flush_port_slot(pt);
 	return 0;
 }
 
@@ -737,6 +665,7 @@ static __always_inline void flow_account(struct pl_pkt *p, __u32 ifindex)
 	__u16 *named = NULL;
 	struct pl_pkt *fp = p;
 	__u64 flow_hash = 0;
+	bool cached = false;
 
 	if (flow_flags & PL_FLOW_IFACES)
 		account_iface(p, ifindex);
@@ -747,11 +676,13 @@ static __always_inline void flow_account(struct pl_pkt *p, __u32 ifindex)
 		return;
 	}
 	if (flow_flags & PL_FLOW_TABLE)
-		named = account_flow(fp, ifindex, &flow_hash);
-	if (flow_flags & PL_FLOW_SOURCES)
-		account_source(fp);
-	if (flow_flags & PL_FLOW_PORTS)
-		account_port(fp);
+		cached = account_flow(fp, ifindex, &flow_hash, &named);
+	/* a packet its flow's cache slot took counts there for both */
+	if ((flow_flags & PL_FLOW_SOURCES) && !cached)
+		add_source((fp->present & PL_HAS_IP6) ? 6 : 4, fp->ip_src, 1, fp->frame_len,
+			   pkt_syn(fp));
+	if ((flow_flags & PL_FLOW_PORTS) && !cached)
+		add_port(pl_pkt_port_slot(fp), 1, fp->frame_len);
 	if (flow_flags & PL_FLOW_NAMES)
 		account_names(p, flow_hash, named);
 }

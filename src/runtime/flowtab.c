@@ -122,8 +122,7 @@ static int configure_cache(struct packet_bpf *skel, const struct pl_flowtab_cfg 
 {
 	int err = 0;
 
-	if (!cfg->cache ||
-	    !(cfg->flags & (PL_FLOW_TABLE | PL_FLOW_SOURCES | PL_FLOW_PORTS | PL_FLOW_NAMES)))
+	if (!cfg->cache || !(cfg->flags & (PL_FLOW_TABLE | PL_FLOW_NAMES)))
 		return 0;
 	if (!pl_flow_cache_drainable()) {
 		pl_info("flow caches off: this process may not run on every CPU "
@@ -133,9 +132,7 @@ static int configure_cache(struct packet_bpf *skel, const struct pl_flowtab_cfg 
 	}
 	skel->rodata->flow_flags |= PL_FLOW_CACHE;
 	err = err ?: bpf_map__set_max_entries(skel->maps.flow_cache, PL_CACHE_SLOTS);
-	err = err ?: bpf_map__set_max_entries(skel->maps.src_cache, PL_CACHE_SLOTS);
 	err = err ?: bpf_map__set_max_entries(skel->maps.name_cache, PL_CACHE_SLOTS);
-	err = err ?: bpf_map__set_max_entries(skel->maps.port_cache, PL_CACHE_SLOTS);
 	err = err ?: bpf_program__set_autoload(skel->progs.pktlens_flush, true);
 	return err;
 }

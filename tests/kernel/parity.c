@@ -520,11 +520,12 @@ static struct packet_bpf *load_as_flows(bool cache)
 	if (!skel)
 		return NULL;
 	skel->rodata->emit_records = 0;
-	skel->rodata->flow_flags = PL_FLOW_TABLE | PL_FLOW_NAMES | PL_FLOW_PORTS | PL_FLOW_ATOMIC;
+	skel->rodata->flow_flags =
+		PL_FLOW_TABLE | PL_FLOW_SOURCES | PL_FLOW_NAMES | PL_FLOW_PORTS | PL_FLOW_ATOMIC;
+	bpf_map__set_max_entries(skel->maps.sources, 65536);
 	if (cache) {
 		skel->rodata->flow_flags |= PL_FLOW_CACHE;
 		bpf_map__set_max_entries(skel->maps.flow_cache, PL_CACHE_SLOTS);
-		bpf_map__set_max_entries(skel->maps.port_cache, PL_CACHE_SLOTS);
 		bpf_map__set_max_entries(skel->maps.name_cache, PL_CACHE_SLOTS);
 		bpf_program__set_autoload(skel->progs.pktlens_flush, true);
 	}
@@ -643,7 +644,7 @@ static int compare_flows(struct pl_htab *want, struct pl_htab *got, const char *
 }
 
 /* One more packet of the host's parse in its ports array, as the kernel's
- * account_port() counts it. */
+ * add_port() counts it. */
 static void host_port(struct pl_port_val *ports, const struct pl_pkt *p, unsigned ran)
 {
 	__u32 slot = pl_pkt_port_slot(p);
@@ -652,6 +653,67 @@ static void host_port(struct pl_port_val *ports, const struct pl_pkt *p, unsigne
 		return;
 	ports[slot].packets += ran;
 	ports[slot].bytes += (__u64)ran * p->frame_len;
+}
+
+/* One more packet of the host's parse in its sources table, as the
+ * kernel's add_source() counts it. */
+static void host_source(struct pl_htab *t, const struct pl_pkt *p, unsigned ran)
+{
+	struct pl_src_key k;
+	struct pl_src_val *v;
+
+	if (!(p->present & (PL_HAS_IP4 | PL_HAS_IP6)))
+		return;
+	memset(&k, 0, sizeof(k));
+	pl_src_key_of((p->present & PL_HAS_IP6) ? 6 : 4, p->ip_src, &k);
+	v = pl_htab_get(t, &k);
+	v->packets += ran;
+	v->bytes += (__u64)ran * p->frame_len;
+	if ((p->present & PL_HAS_TCP) && (p->tcp_flags & 0x12) == 0x02)
+		v->syns += ran;
+}
+
+/* The kernel's sources table against the host's. */
+static int compare_sources(struct pl_htab *want, struct packet_bpf *skel, const char *how)
+{
+	int fd = bpf_map__fd(skel->maps.sources);
+	__u64 key, next, *prev = NULL;
+	struct pl_src_entry e;
+	uint32_t got = 0, i;
+	__u64 syns = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		const struct pl_src_val *w;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &e) || pl_src_hash(&e.key) != key)
+			return 1;
+		w = pl_htab_find(want, &e.key);
+		if (!w || memcmp(w, &e.val, sizeof(*w))) {
+			printf("FAIL parity sources (%s): a source (IPv%u): the host counts %llu "
+			       "packets, %llu bytes, %llu SYNs; the kernel %llu, %llu, %llu\n",
+			       how, e.key.ip_ver, w ? (unsigned long long)w->packets : 0ull,
+			       w ? (unsigned long long)w->bytes : 0ull,
+			       w ? (unsigned long long)w->syns : 0ull,
+			       (unsigned long long)e.val.packets, (unsigned long long)e.val.bytes,
+			       (unsigned long long)e.val.syns);
+			return 1;
+		}
+		got++;
+	}
+	for (i = 0; i < want->n; i++)
+		syns += ((const struct pl_src_val *)pl_htab_val(want, i))->syns;
+	if (got != want->n || got < 2 || !syns) {
+		printf("FAIL parity sources (%s): the kernel's table holds %u sources, the host's "
+		       "%u (%llu SYNs)\n",
+		       how, got, want->n, (unsigned long long)syns);
+		return 1;
+	}
+	printf("PASS parity sources (%s): the sources table holds the host's %u sources, packet, "
+	       "byte and SYN for each\n",
+	       how, got);
+	return 0;
 }
 
 /* The kernel's ports array, mapped as top maps it, against the host's. */
@@ -702,7 +764,7 @@ static int check_names(int nfiles, char **files, bool cache)
 	struct packet_bpf *skel = load_as_flows(cache);
 	const char *how = cache ? "per-CPU caches, drained" : "no caches";
 	struct pl_hostflows *hf = NULL;
-	struct pl_htab host_flows, kern_flows;
+	struct pl_htab host_flows, kern_flows, host_sources;
 	struct pl_port_val *host_ports = calloc(PL_PORT_SLOTS, sizeof(*host_ports));
 	int i, k, j, err = 0, ran, r;
 	const char *name;
@@ -716,7 +778,8 @@ static int check_names(int nfiles, char **files, bool cache)
 		return 1;
 	}
 	if (pl_htab_init(&host_flows, sizeof(struct pl_flow_key), sizeof(struct flow_cmp), 65536) ||
-	    pl_htab_init(&kern_flows, sizeof(struct pl_flow_key), sizeof(struct flow_cmp), 65536))
+	    pl_htab_init(&kern_flows, sizeof(struct pl_flow_key), sizeof(struct flow_cmp), 65536) ||
+	    pl_htab_init(&host_sources, sizeof(struct pl_src_key), sizeof(struct pl_src_val), 65536))
 		err = 1;
 	/* no timeout ends a flow: the frames carry no times */
 	hf = pl_hostflows_new(65536, ~0ull, ~0ull, on_host_flow, &host_flows);
@@ -741,8 +804,10 @@ static int check_names(int nfiles, char **files, bool cache)
 				err = add_name(&want, kind, name, len, (unsigned long long)ran);
 			for (r = 0; r < ran; r++)
 				pl_hostflows_packet(hf, &host, 1);
-			if (ran)
+			if (ran) {
 				host_port(host_ports, &host, (unsigned)ran);
+				host_source(&host_sources, &host, (unsigned)ran);
+			}
 		}
 		free(frames);
 		err = err || n < 0;
@@ -755,7 +820,8 @@ static int check_names(int nfiles, char **files, bool cache)
 	err = err || kernel_names(&got, skel->maps.snis, PL_NAME_SNI) ||
 	      kernel_names(&got, skel->maps.dns_names, PL_NAME_DNS) ||
 	      kernel_names(&got, skel->maps.http_hosts, PL_NAME_HTTP) ||
-	      kernel_flows(&kern_flows, skel) || compare_ports(host_ports, skel, how);
+	      kernel_flows(&kern_flows, skel) || compare_ports(host_ports, skel, how) ||
+	      compare_sources(&host_sources, skel, how);
 	packet_bpf__destroy(skel);
 	free(host_ports);
 	if (!err) {
@@ -765,6 +831,7 @@ static int check_names(int nfiles, char **files, bool cache)
 	pl_hostflows_free(hf);
 	pl_htab_free(&host_flows);
 	pl_htab_free(&kern_flows);
+	pl_htab_free(&host_sources);
 	if (err) {
 		printf("FAIL parity names (%s): could not run the frames or read the tables, or "
 		       "the flows differ\n",
