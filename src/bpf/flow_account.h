@@ -134,6 +134,7 @@ struct pl_flow_slot {
 	struct pl_flow_entry e;
 	__u64 hash;	 /* 0: empty */
 	__u64 syns;	 /* of e.val.packets, TCP SYNs without ACK (sources) */
+	__u64 jiffies;	 /* the tick e.val.last_ns is of (0: none yet) */
 	__u32 port_slot; /* pl_pkt_port_slot() of the flow's packets */
 	__u32 _pad;
 };
@@ -324,6 +325,7 @@ static __always_inline void take_flow_slot(struct pl_flow_slot *c, const struct 
 	c->e.val.packets = 0;
 	c->e.val.bytes = 0;
 	c->syns = 0;
+	c->jiffies = 0;
 	c->port_slot = port_slot;
 	c->e.val.last_ns = v->last_ns;
 	c->e.val.tcp_flags = v->tcp_flags;
@@ -375,9 +377,14 @@ static __always_inline bool account_flow(struct pl_pkt *p, __u32 ifindex, __u64 
 		c->e.val.packets++;
 		c->e.val.bytes += p->frame_len;
 		c->syns += pkt_syn(p);
-		now = cpu_tick_ns();
-		if (now > c->e.val.last_ns)
-			c->e.val.last_ns = now;
+		/* the tick clock gives one time per tick: read it once a tick */
+		now = bpf_jiffies64();
+		if (now != c->jiffies) {
+			c->jiffies = now;
+			now = cpu_tick_ns();
+			if (now > c->e.val.last_ns)
+				c->e.val.last_ns = now;
+		}
 		*named = &c->e.val.named;
 		return true;
 	}
