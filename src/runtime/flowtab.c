@@ -9,7 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "flowtab.h"
-#include "flow_cache.h"
+#include "drain.h"
 #include "ifaces.h"
 #include "output/output.h"
 #include "parse/parse.h"
@@ -124,7 +124,7 @@ static int configure_cache(struct packet_bpf *skel, const struct pl_flowtab_cfg 
 
 	if (!cfg->cache || !(cfg->flags & (PL_FLOW_TABLE | PL_FLOW_NAMES)))
 		return 0;
-	if (!pl_flow_cache_drainable()) {
+	if (!pl_drain_possible()) {
 		pl_info("flow caches off: this process may not run on every CPU "
 			"(taskset or a cpuset), so it could not drain them; the tables are "
 			"updated directly");
@@ -852,7 +852,7 @@ static int on_flow_timeout(void *ctx, const void *key, const void *val)
  * counts the caches still hold left out. */
 static void drain_caches(struct pl_flowtab *t)
 {
-	int err = pl_flow_cache_drain(t->skel);
+	int err = pl_drain_percpu(t->skel);
 
 	if (err && !t->drain_failed) {
 		pl_warn("cannot drain the per-CPU flow caches (%s): the counts read lag by what "

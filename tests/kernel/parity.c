@@ -36,7 +36,7 @@
 #include "records/flow_record.h"
 #include "records/flow_key.h"
 #include "runtime/hostflows.h"
-#include "runtime/flow_cache.h"
+#include "runtime/drain.h"
 #include "util/htab.h"
 #include "frames.h"
 #include "../unit/quic_seal.h"
@@ -813,7 +813,7 @@ static int check_names(int nfiles, char **files, bool cache)
 		err = err || n < 0;
 	}
 	/* the caches' counts into the tables, as flows and top do first */
-	if (!err && pl_flow_cache_drain(skel)) {
+	if (!err && pl_drain_percpu(skel)) {
 		printf("FAIL parity names (%s): cannot drain the caches\n", how);
 		err = 1;
 	}

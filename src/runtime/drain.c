@@ -1,21 +1,20 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * The per-CPU flow caches (src/bpf/flow_account.h) drained into the
- * shared tables: pktlens_flush runs on each CPU in turn, this thread
- * pinned to it, as BPF_PROG_TEST_RUN runs a program on the caller's CPU.
+ * What the packet programs keep per CPU for a while, drained: the flow
+ * caches (src/bpf/flow_account.h) into the shared tables, watch's frame
+ * batches (packet.bpf.c) into the ring. pktlens_flush runs on each CPU in
+ * turn, this thread pinned to it, as BPF_PROG_TEST_RUN runs a program on
+ * the caller's CPU.
  */
 #include <errno.h>
 #include <sched.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "flow_cache.h"
-#include "records/flow_record.h"
+#include "drain.h"
 #include "packet_skel.h"
 
-/* May the caches be drained? Only when this thread may run on every CPU
- * the program may run on, as pl_flow_cache_drain() does. */
-bool pl_flow_cache_drainable(void)
+bool pl_drain_possible(void)
 {
 	int i, n = libbpf_num_possible_cpus();
 	cpu_set_t set;
@@ -29,7 +28,7 @@ bool pl_flow_cache_drainable(void)
 	return true;
 }
 
-int pl_flow_cache_drain(struct packet_bpf *skel)
+int pl_drain_percpu(struct packet_bpf *skel)
 {
 	/* BPF_PROG_TEST_RUN's smallest XDP frame: an Ethernet header */
 	static const unsigned char frame[14];
@@ -37,9 +36,9 @@ int pl_flow_cache_drain(struct packet_bpf *skel)
 	int i, n = libbpf_num_possible_cpus(), err = 0, fd;
 	cpu_set_t old, one;
 
-	if (!(skel->rodata->flow_flags & PL_FLOW_CACHE))
-		return 0;
 	fd = bpf_program__fd(skel->progs.pktlens_flush);
+	if (fd < 0) /* not loaded: nothing is kept per CPU */
+		return 0;
 	if (sched_getaffinity(0, sizeof(old), &old))
 		return -errno;
 	for (i = 0; i < n; i++) {
