@@ -4,11 +4,12 @@
  * counter, decide when to wake the ring buffer's reader, and put a record
  * in the ring while counting it as emitted or lost.
  *
- *   pl_count(counters, i)        counters[i] += 1 on this CPU
+ *   pl_count(counters, i)        counters[i] += 1 on this CPU (pl_count_n: += n)
  *   pl_rb_wake_flags(last, backlog)
  *                                the one wake-up rule, as ringbuf flags
  *   pl_emit(rb, counters, last, rec, size, emitted, lost)
  *                                copies a built record into the ring
+ *                                (pl_emit_n: a record of n packets)
  *   pl_coarse_ns()               CLOCK_MONOTONIC as of the last tick
  *   pl_tick_ns(clock)            CLOCK_MONOTONIC as this CPU first read it
  *                                in the current tick, from a per-CPU
@@ -31,12 +32,18 @@
 #define PL_RB_WAKE_SHIFT 18
 #define PL_RB_WAKE_BYTES (1u << PL_RB_WAKE_SHIFT) /* 256 KiB */
 
-static __always_inline void pl_count(void *counters, __u32 which)
+/* counters[i] += n on this CPU. */
+static __always_inline void pl_count_n(void *counters, __u32 which, __u64 n)
 {
 	__u64 *c = bpf_map_lookup_elem(counters, &which);
 
 	if (c)
-		*c += 1;
+		*c += n;
+}
+
+static __always_inline void pl_count(void *counters, __u32 which)
+{
+	pl_count_n(counters, which, 1);
 }
 
 /*
@@ -69,21 +76,26 @@ static __always_inline __u64 pl_rb_wake_flags(__u64 *last, __u64 backlog)
 									  : BPF_RB_NO_WAKEUP;
 }
 
-/* Copies `size` bytes of a record built elsewhere into the ring; counts
- * it as emitted or, when the ring is full, lost. Returns 0 when emitted. */
-static __always_inline int pl_emit(void *rb, void *counters, __u64 *last, const void *rec,
-				   __u64 size, __u32 emitted, __u32 lost)
+/* Copies `size` bytes of a record built elsewhere, which holds n packets,
+ * into the ring; counts them as emitted or, when the ring is full, lost.
+ * Returns 0 when emitted. */
+static __always_inline int pl_emit_n(void *rb, void *counters, __u64 *last, const void *rec,
+				     __u64 size, __u64 n, __u32 emitted, __u32 lost)
 {
 	__u64 flags = last ? pl_rb_wake_flags(last, bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA))
 			   : BPF_RB_NO_WAKEUP;
 
 	if (bpf_ringbuf_output(rb, (void *)rec, size, flags)) {
-		pl_count(counters, lost);
+		pl_count_n(counters, lost, n);
 		return -1;
 	}
-	pl_count(counters, emitted);
+	pl_count_n(counters, emitted, n);
 	return 0;
 }
+
+/* The same for a record of one packet. */
+#define pl_emit(rb, counters, last, rec, size, emitted, lost) \
+	pl_emit_n((rb), (counters), (last), (rec), (size), 1, (emitted), (lost))
 
 /* The coarse monotonic clock: the time of the last tick (1/CONFIG_HZ),
  * 10 to 30 ns cheaper per read than bpf_ktime_get_ns(), on the same

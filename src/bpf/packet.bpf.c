@@ -16,6 +16,10 @@ const volatile __u32 capture_len = 0;	 /* -w: bytes of each packet to send */
 /* watch: a matched frame of at most this many bytes goes up whole and
  * unparsed, and user space parses it (capture_whole()); 0: none */
 const volatile __u32 whole_frame_max = 0;
+/* watch: whole frames go up in batches under a flood (batch_frame()); set
+ * only with pktlens_flush loaded, which user space runs on each CPU to
+ * send what a batch holds (pl_drain_percpu()) */
+const volatile __u32 frame_batches = 0;
 const volatile __u32 sample_every = 0;	 /* --sample N: keep 1 of N */
 const volatile __u64 rate_pps = 0;	 /* --rate PPS, per CPU */
 const volatile __u32 quic_initials = 0;	 /* QUIC client Initials go up whole (quic_up()) */
@@ -122,6 +126,24 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20);
 } events SEC(".maps");
+
+/* a CPU's batch of whole frames (records/record.h): the record is hdr and
+ * the first hdr.bytes of data, which has room for one frame past
+ * PL_BATCH_BYTES */
+struct pl_frame_batch {
+	__u64 first_ns; /* the batch's first frame's time */
+	__u64 last_ns;	/* this CPU's last whole frame's time */
+	__u64 run;	/* whole frames in a row, each within PL_BATCH_GAP_NS */
+	struct pl_frame_batch_hdr hdr;
+	__u8 data[PL_BATCH_BYTES + sizeof(struct pl_frame_event) + PL_CAP_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_frame_batch);
+} frame_batch SEC(".maps");
 
 /* detect: drop list, rate limit, detectors (all off unless detect sets them) */
 #include "detect/detect.bpf.h"
@@ -353,7 +375,7 @@ static __always_inline __u64 *ring_look(void)
 /* -w with a frame no longer than the snapshot: the frame as it is, for
  * user space to parse. */
 static __always_inline void emit_frame(void *ctx, bool xdp, __u32 ifindex, __u32 frame_len,
-				       __u16 type)
+				       __u16 type, __u64 ts)
 {
 	__u32 zero = 0;
 	struct pl_frame_buf *f = bpf_map_lookup_elem(&frame_scratch, &zero);
@@ -366,10 +388,84 @@ static __always_inline void emit_frame(void *ctx, bool xdp, __u32 ifindex, __u32
 	}
 	f->hdr.type = type;
 	f->hdr.ifindex = ifindex;
-	f->hdr.ts_mono_ns = bpf_ktime_get_ns();
+	f->hdr.ts_mono_ns = ts;
 	f->hdr.frame_len = (__u32)n;
 	pl_emit(&events, &counters, ring_look(), f, clamp_to(sizeof(f->hdr) + n, sizeof(*f)),
 		PL_CNT_EMITTED, PL_CNT_LOST);
+}
+
+/* A CPU's batch to the ring, as one record of all its frames. */
+static __always_inline void batch_out(struct pl_frame_batch *b)
+{
+	if (!b->hdr.frames)
+		return;
+	b->hdr.type = PL_EV_FRAME_BATCH;
+	pl_emit_n(&events, &counters, ring_look(), &b->hdr,
+		  clamp_to(sizeof(b->hdr) + b->hdr.bytes, sizeof(b->hdr) + sizeof(b->data)),
+		  b->hdr.frames, PL_CNT_EMITTED, PL_CNT_LOST);
+	b->hdr.frames = 0;
+	b->hdr.bytes = 0;
+}
+
+/*
+ * watch: a whole frame, in this CPU's batch during a flood (records/
+ * record.h), else on its own (after the batch: a CPU's frames stay in
+ * order). A flood's frames so share the ring's lock and commit, its
+ * largest cost per frame; a batch goes up when full, after
+ * PL_BATCH_AGE_NS, or when user space drains it (every 100 ms and at
+ * exit), and its frames count as emitted (or lost) then.
+ */
+static __always_inline void batch_frame(void *ctx, bool xdp, __u32 ifindex, __u32 frame_len)
+{
+	__u32 zero = 0;
+	struct pl_frame_batch *b = bpf_map_lookup_elem(&frame_batch, &zero);
+	__u64 now = bpf_ktime_get_ns(), n = clamp_to(frame_len, PL_CAP_MAX), off;
+	struct pl_frame_event *h;
+
+	if (!b) {
+		count(PL_CNT_LOST);
+		return;
+	}
+	b->run = now - b->last_ns > PL_BATCH_GAP_NS ? 0 : b->run + 1;
+	b->last_ns = now;
+	if (b->run < PL_BATCH_AFTER) {
+		batch_out(b);
+		emit_frame(ctx, xdp, ifindex, frame_len, PL_EV_FRAME, now);
+		return;
+	}
+	if (!b->hdr.frames)
+		b->first_ns = now;
+	/* below PL_BATCH_BYTES: a fuller batch went up after its last frame */
+	off = clamp_to(b->hdr.bytes, PL_BATCH_BYTES - 1);
+	if (xdp ? load_xdp(ctx, b->data + off + sizeof(*h), n, PL_CAP_MAX)
+		: load_tc(ctx, b->data + off + sizeof(*h), n, PL_CAP_MAX)) {
+		count(PL_CNT_LOST);
+		return;
+	}
+	h = (struct pl_frame_event *)(b->data + off);
+	h->type = PL_EV_FRAME;
+	h->_pad0 = 0;
+	h->ifindex = ifindex;
+	h->ts_mono_ns = now;
+	h->frame_len = (__u32)n;
+	h->_pad1 = 0;
+	b->hdr.bytes = (__u32)(off + sizeof(*h) + ((n + 7) & ~7ull));
+	b->hdr.frames++;
+	if (b->hdr.bytes >= PL_BATCH_BYTES || now - b->first_ns > PL_BATCH_AGE_NS)
+		batch_out(b);
+}
+
+/* pktlens_flush: this CPU's batch to the ring. */
+static __always_inline void flush_frame_batch(void)
+{
+	__u32 zero = 0;
+	struct pl_frame_batch *b;
+
+	if (!frame_batches)
+		return;
+	b = bpf_map_lookup_elem(&frame_batch, &zero);
+	if (b)
+		batch_out(b);
 }
 
 /* --attribute: may the packet whose socket is *a go up? */
@@ -466,8 +562,12 @@ static __always_inline bool capture_whole(void *ctx, bool xdp, __u32 frame_len, 
 	    detect_enabled || dns_latency || attribute)
 		return false;
 	count(PL_CNT_MATCHED);
-	if (emit_records && admit())
-		emit_frame(ctx, xdp, ifindex, frame_len, PL_EV_FRAME);
+	if (!emit_records || !admit())
+		return true;
+	if (frame_batches)
+		batch_frame(ctx, xdp, ifindex, frame_len);
+	else
+		emit_frame(ctx, xdp, ifindex, frame_len, PL_EV_FRAME, bpf_ktime_get_ns());
 	return true;
 }
 
@@ -573,7 +673,7 @@ static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len, __u32 i
 			return;
 		count(PL_CNT_QUIC_INITIAL);
 		if (admit())
-			emit_frame(ctx, xdp, ifindex, frame_len, PL_EV_QUIC_FRAME);
+			emit_frame(ctx, xdp, ifindex, frame_len, PL_EV_QUIC_FRAME, bpf_ktime_get_ns());
 	} else if (filter.needs_l7 && !pl_filter_match(&filter, s)) {
 		return;
 	}
@@ -630,15 +730,17 @@ int pktlens_tc(struct __sk_buff *skb)
 	return PL_TC_NEXT;
 }
 
-/* flows, top, agent: this CPU's flow caches to the shared tables, run by
- * user space on each CPU in turn (pl_flowtab_drain()); loaded only with
- * PL_FLOW_CACHE. BPF_PROG_TEST_RUN runs an XDP program with softirqs off,
- * so no packet's program on this CPU runs in the middle of it. */
+/* What this CPU keeps for a while: the flow caches (flows, top, agent) to
+ * the shared tables, watch's frame batch to the ring. User space runs it
+ * on each CPU in turn (pl_drain_percpu()); loaded only with PL_FLOW_CACHE
+ * or frame_batches. BPF_PROG_TEST_RUN runs an XDP program with softirqs
+ * off, so no packet's program on this CPU runs in the middle of it. */
 SEC("?xdp")
 int pktlens_flush(struct xdp_md *ctx)
 {
 	(void)ctx;
 	flush_caches();
+	flush_frame_batch();
 	return XDP_PASS;
 }
 

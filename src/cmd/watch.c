@@ -18,6 +18,7 @@
 #include "filter/filter.h"
 #include "parse/parse.h"
 #include "sinks/pcapng.h"
+#include "runtime/drain.h"
 #include "runtime/ringloop.h"
 #include "runtime/skel_common.h"
 #include "runtime/attr.h"
@@ -37,6 +38,7 @@ struct watch_ctx {
 	struct pl_out out; /* records, to stdout */
 	struct pl_attrib *attrib; /* --attribute, or NULL */
 	struct pl_proc_terms terms; /* the filter's proc terms (user space) */
+	bool drain_failed;	    /* drain_batches() failed once: said */
 };
 
 /* -w: a whole frame, unparsed: written as it is, parsed here for the
@@ -82,6 +84,28 @@ static int on_frame(struct watch_ctx *w, const void *data, size_t size)
 	return 0;
 }
 
+/* A CPU's batch of whole frames (PL_EV_FRAME_BATCH): each as on its own. */
+static int on_batch(struct watch_ctx *w, const uint8_t *data, size_t size)
+{
+	struct pl_frame_batch_hdr bh;
+	struct pl_frame_event fe;
+	size_t off = sizeof(bh), end;
+	uint32_t i;
+
+	memcpy(&bh, data, sizeof(bh));
+	end = sizeof(bh) + (size_t)bh.bytes < size ? sizeof(bh) + (size_t)bh.bytes : size;
+	for (i = 0; i < bh.frames && off + sizeof(fe) <= end; i++) {
+		if (w->o->count && w->printed >= w->o->count)
+			break;
+		memcpy(&fe, data + off, sizeof(fe));
+		if (fe.frame_len > end - off - sizeof(fe))
+			break;
+		on_frame(w, data + off, sizeof(fe) + fe.frame_len);
+		off += sizeof(fe) + (((size_t)fe.frame_len + 7) & ~(size_t)7);
+	}
+	return 0;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct watch_ctx *w = ctx;
@@ -97,6 +121,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	if ((type == PL_EV_FRAME || type == PL_EV_QUIC_FRAME) &&
 	    size >= sizeof(struct pl_frame_event))
 		return on_frame(w, data, size);
+	if (type == PL_EV_FRAME_BATCH && size >= sizeof(struct pl_frame_batch_hdr))
+		return on_batch(w, data, size);
 	if (pl_packet_event_get(&ev, data, size))
 		return 0;
 	if (ev.type != PL_EV_PACKET && ev.type != PL_EV_PACKET_DATA)
@@ -187,6 +213,20 @@ static void iface_changed(void *ctx, struct pl_ifaces *ifs, int i, const char *o
 	}
 }
 
+/* The frame batches the CPUs hold, to the ring (the ring loop's drain). */
+static void drain_batches(void *ctx)
+{
+	struct watch_ctx *w = ctx;
+	int err = pl_drain_percpu(w->skel);
+
+	if (err && !w->drain_failed) {
+		pl_warn("cannot send up the frames the CPUs batch (%s): they reach the ring only "
+			"when a batch fills",
+			strerror(-err));
+		w->drain_failed = true;
+	}
+}
+
 static void print_counters(const char *prefix, const __u64 c[PL_CNT__COUNT])
 {
 	fprintf(stderr,
@@ -248,6 +288,13 @@ int cmd_watch(struct pl_opts *o)
 	kernel_parse = getenv("PKTLENS_KERNEL_PARSE");
 	if (!kernel_parse || strcmp(kernel_parse, "1"))
 		skel->rodata->whole_frame_max = PL_HDR_WIN;
+	/* under a flood, whole frames go up in batches, which the ring loop
+	 * drains every 100 ms and at exit: when this thread can run on every
+	 * CPU, as the drain does */
+	if (pl_drain_possible()) {
+		skel->rodata->frame_batches = 1;
+		bpf_program__set_autoload(skel->progs.pktlens_flush, true);
+	}
 	if (o->write_file) {
 		skel->rodata->capture_len = o->snaplen < PL_CAP_MAX ? o->snaplen : PL_CAP_MAX;
 		skel->rodata->whole_frame_max = skel->rodata->capture_len;
@@ -293,6 +340,9 @@ int cmd_watch(struct pl_opts *o)
 						       .o = o,
 						       .printed = &w.printed,
 						       .each_second = watch_each_second,
+						       .drain = skel->rodata->frame_batches
+								? drain_batches
+								: NULL,
 						       .ctx = &w });
 	if (o->stats) {
 		read_counters(skel, c);

@@ -281,6 +281,7 @@ enum pl_event_type {
 	PL_EV_PACKET_DATA = 2, /* struct pl_packet_event, then struct pl_capture */
 	PL_EV_FRAME = 3,       /* struct pl_frame_event: a whole frame, unparsed */
 	PL_EV_QUIC_FRAME = 4,  /* the same for a QUIC client Initial the filter may take */
+	PL_EV_FRAME_BATCH = 5, /* struct pl_frame_batch_hdr, then PL_EV_FRAME records */
 };
 
 /* One packet as it leaves the kernel; `pkt` is the parser's bytes. */
@@ -397,6 +398,27 @@ struct pl_frame_event {
 	__u32 ifindex;
 	__u64 ts_mono_ns;
 	__u32 frame_len; /* frame.len: this many bytes of frame follow */
+	__u32 _pad1;
+};
+
+/*
+ * watch under a flood: once a CPU has taken PL_BATCH_AFTER whole frames
+ * in a row, each less than PL_BATCH_GAP_NS after the last, the next ones
+ * go up together, in one ring record, as the ring's lock and commit cost
+ * more than the copy of a small frame (packet.bpf.c, batch_frame()).
+ * Below that rate frames go up one by one, in the order they came. The
+ * header, then `frames` PL_EV_FRAME records, each padded to 8 bytes,
+ * `bytes` in all.
+ */
+#define PL_BATCH_BYTES	 16384	  /* a batch goes up once it holds this many */
+#define PL_BATCH_GAP_NS	 50000	  /* a flood: above 20,000 frames/s on a CPU */
+#define PL_BATCH_AFTER	 256	  /* for this many frames in a row */
+#define PL_BATCH_AGE_NS	 10000000 /* a batch waits at most this long, under traffic */
+struct pl_frame_batch_hdr {
+	__u16 type; /* PL_EV_FRAME_BATCH */
+	__u16 _pad0;
+	__u32 frames;
+	__u32 bytes;
 	__u32 _pad1;
 };
 

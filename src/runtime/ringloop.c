@@ -223,12 +223,25 @@ static int count_reached(const struct pl_ring_loop *l)
 	return l->o->count && l->printed && *l->printed >= l->o->count;
 }
 
+/* l->drain, when DRAIN_NS went by since the last (or `now` is 0: at
+ * once). */
+#define DRAIN_NS 100000000ull
+static void drain_due(const struct pl_ring_loop *l, uint64_t *last, uint64_t now)
+{
+	if (!l->drain || (now && now - *last < DRAIN_NS))
+		return;
+	l->drain(l->ctx);
+	*last = now;
+}
+
 int pl_run_ring_loop(const struct pl_ring_loop *l)
 {
+	uint64_t last_drain = 0;
 	int err;
 
 	pl_loop_begin(l->o->duration, l->each_second, l->ctx);
 	while (!pl_stop_requested()) {
+		drain_due(l, &last_drain, mono_ns());
 		if (l->ifs) { /* the ring, and link changes on the same wait */
 			pl_ifaces_wait(l->ifs, ring_buffer__epoll_fd(l->rb), 100);
 			err = ring_buffer__consume(l->rb);
@@ -251,7 +264,9 @@ int pl_run_ring_loop(const struct pl_ring_loop *l)
 	}
 	if (pl_loop_status())
 		return pl_loop_status();
-	/* what is still in the ring was emitted: print it too */
+	/* what is still in the ring, or kept per CPU, was emitted: print it
+	 * too */
+	drain_due(l, &last_drain, 0);
 	ring_buffer__consume(l->rb);
 	fflush(stdout);
 	return l->ifs ? pl_ifaces_status(l->ifs) : 0;

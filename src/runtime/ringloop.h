@@ -21,6 +21,9 @@ struct pl_ring_loop {
 	/* called about once a second; a nonzero return stops the loop and
 	 * becomes its exit status */
 	int (*each_second)(void *ctx, uint64_t now_ns);
+	/* called before a read at most every 100 ms and before the last one:
+	 * what the kernel keeps per CPU goes to the ring (NULL: nothing) */
+	void (*drain)(void *ctx);
 	void *ctx;
 };
 

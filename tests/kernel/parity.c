@@ -20,9 +20,11 @@
  * usage: parity FILE.pcap...   (prints PASS/FAIL per file; exit 1 on any FAIL)
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -940,6 +942,150 @@ static int check_dns(int nfiles, char **files)
 	return 0;
 }
 
+/*
+ * watch's frame batches: one 64-byte frame run REPEAT times through the
+ * XDP program with frame_batches (runs of a test run come well under
+ * PL_BATCH_GAP_NS apart), then once more after a pause, then the drain.
+ * Every run must reach the ring once, in order, byte for byte, the first
+ * PL_BATCH_AFTER on their own and most of the rest in batches; the
+ * counters must say emitted for each, and the frame after the pause must
+ * go up on its own.
+ */
+#define BATCH_REPEAT 2000
+struct batch_got {
+	const unsigned char *frame;
+	__u32 len;
+	unsigned frames, alone, batches, bad;
+	__u64 last_ts;
+};
+
+static void batch_frame_got(struct batch_got *g, const unsigned char *rec, size_t size)
+{
+	struct pl_frame_event fe;
+
+	memcpy(&fe, rec, sizeof(fe));
+	if (fe.type != PL_EV_FRAME || fe.frame_len != g->len || size < sizeof(fe) + g->len ||
+	    memcmp(rec + sizeof(fe), g->frame, g->len) || fe.ts_mono_ns < g->last_ts)
+		g->bad++;
+	g->last_ts = fe.ts_mono_ns;
+	g->frames++;
+}
+
+static int on_batch_record(void *ctx, void *data, size_t size)
+{
+	struct batch_got *g = ctx;
+	const unsigned char *rec = data;
+	struct pl_frame_batch_hdr bh;
+	size_t off = sizeof(bh);
+	__u16 type;
+	__u32 i;
+
+	memcpy(&type, rec, sizeof(type));
+	if (type == PL_EV_FRAME) {
+		g->alone++;
+		batch_frame_got(g, rec, size);
+		return 0;
+	}
+	if (type != PL_EV_FRAME_BATCH || size < sizeof(bh)) {
+		g->bad++;
+		return 0;
+	}
+	memcpy(&bh, rec, sizeof(bh));
+	g->batches++;
+	for (i = 0; i < bh.frames; i++) {
+		if (off + sizeof(struct pl_frame_event) + g->len > size) {
+			g->bad++;
+			return 0;
+		}
+		batch_frame_got(g, rec + off, size - off);
+		off += sizeof(struct pl_frame_event) + ((g->len + 7) & ~7u);
+	}
+	if (off != sizeof(bh) + bh.bytes)
+		g->bad++;
+	return 0;
+}
+
+/* The program's counters, summed over the CPUs. */
+static void sum_counters(int fd, __u64 out[PL_CNT__COUNT])
+{
+	int n = libbpf_num_possible_cpus(), k;
+	__u64 *v = calloc(n > 0 ? (size_t)n : 1, sizeof(*v));
+	__u32 i;
+
+	for (i = 0; v && i < PL_CNT__COUNT; i++)
+		if (!bpf_map_lookup_elem(fd, &i, v))
+			for (k = 0; k < n; k++)
+				out[i] += v[k];
+	free(v);
+}
+
+static int check_batches(void)
+{
+	static unsigned char frame[64];
+	struct packet_bpf *skel = packet_bpf__open();
+	struct ring_buffer *rb = NULL;
+	struct batch_got g = { .frame = frame, .len = sizeof(frame) };
+	struct timespec pause = { 0, 2000000 }; /* past PL_BATCH_GAP_NS, on purpose */
+	__u64 c[PL_CNT__COUNT] = { 0 };
+	unsigned alone_before;
+	cpu_set_t old, one;
+	int i, err = 0;
+
+	/* an Ethernet + IPv4 + UDP frame, the rest zero */
+	memcpy(frame, "\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00\x45\0\0\x32\0\0\0\0\x40\x11\0\0"
+		      "\xc6\x12\0\x02\xc6\x12\0\x01\x27\x10\0\x09\0\x1e\0\0",
+	       42);
+	if (!skel)
+		return 1;
+	skel->rodata->emit_records = 1;
+	skel->rodata->whole_frame_max = PL_HDR_WIN;
+	skel->rodata->frame_batches = 1;
+	bpf_program__set_autoload(skel->progs.pktlens_flush, true);
+	/* the runs on one CPU, so that one batch holds them in order */
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	if (packet_bpf__load(skel) || sched_getaffinity(0, sizeof(old), &old) ||
+	    sched_setaffinity(0, sizeof(one), &one) ||
+	    !(rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_batch_record, &g, NULL))) {
+		printf("FAIL parity batches: cannot load or set up: %s\n", strerror(errno));
+		packet_bpf__destroy(skel);
+		return 1;
+	}
+	for (i = 0; i < 2 && !err; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = sizeof(frame),
+			    .repeat = i ? 1 : BATCH_REPEAT);
+
+		if (i)
+			nanosleep(&pause, NULL);
+		ring_buffer__consume(rb);
+		alone_before = g.alone;
+		err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.pktlens_xdp), &o);
+		ring_buffer__consume(rb);
+	}
+	sched_setaffinity(0, sizeof(old), &old);
+	err = err || pl_drain_percpu(skel);
+	ring_buffer__consume(rb);
+	sum_counters(bpf_map__fd(skel->maps.counters), c);
+	ring_buffer__free(rb);
+	packet_bpf__destroy(skel);
+	if (err || g.bad || g.frames != BATCH_REPEAT + 1 || g.batches == 0 ||
+	    g.alone == alone_before || g.alone < PL_BATCH_AFTER || c[PL_CNT_EMITTED] != BATCH_REPEAT + 1 ||
+	    c[PL_CNT_MATCHED] != BATCH_REPEAT + 1 || c[PL_CNT_LOST]) {
+		printf("FAIL parity batches: %u of %d frames reached the ring (%u bad, %u in %u "
+		       "batches, %u alone, the last alone: %s); counters: %llu matched, %llu "
+		       "emitted, %llu lost\n",
+		       g.frames, BATCH_REPEAT + 1, g.bad, g.frames - g.alone, g.batches, g.alone,
+		       g.alone == alone_before ? "no" : "yes",
+		       (unsigned long long)c[PL_CNT_MATCHED], (unsigned long long)c[PL_CNT_EMITTED],
+		       (unsigned long long)c[PL_CNT_LOST]);
+		return 1;
+	}
+	printf("PASS parity batches: %d runs reached the ring once each, in order and byte for "
+	       "byte, %u of them in %u batches; a frame after a pause went up alone\n",
+	       BATCH_REPEAT + 1, g.frames - g.alone, g.batches);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct packet_bpf *skel;
@@ -1008,6 +1154,10 @@ int main(int argc, char **argv)
 	else
 		passed++;
 	failed += check_quic(&passed);
+	if (check_batches())
+		failed++;
+	else
+		passed++;
 	printf("parity: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
