@@ -228,12 +228,12 @@ static __always_inline __u64 clamp_to(__u64 n, __u64 max)
 		}                                      \
 	} while (0)
 
-/* Copies the first min(frame, PL_HDR_WIN) bytes of an XDP frame to dst by
- * direct packet access, in word moves: this costs a fraction of
- * bpf_xdp_load_bytes() for the few hundred bytes most packets need. */
-static __always_inline __u32 copy_head(struct xdp_md *ctx, __u8 *dst)
+/* Copies the first min(frame, PL_HDR_WIN) bytes of a frame at [cur, end)
+ * (XDP's, or a linear skb's) to dst by direct packet access, in word
+ * moves: this costs a fraction of bpf_xdp_load_bytes() or
+ * bpf_skb_load_bytes() for the few hundred bytes most packets need. */
+static __always_inline __u32 copy_head_from(void *cur, void *end, __u8 *dst)
 {
-	void *cur = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	__u32 done = 0;
 
 	asm volatile("" : "+r"(cur));
@@ -250,6 +250,18 @@ static __always_inline __u32 copy_head(struct xdp_md *ctx, __u8 *dst)
 	COPY_STEP(2);
 	COPY_STEP(1);
 	return done;
+}
+
+static __always_inline __u32 copy_head(struct xdp_md *ctx, __u8 *dst)
+{
+	return copy_head_from((void *)(long)ctx->data, (void *)(long)ctx->data_end, dst);
+}
+
+/* TC: are the skb's own bytes the frame? When its head holds all of it
+ * and no VLAN tag waits in its metadata (load_tc() puts one back). */
+static __always_inline bool tc_whole_frame(struct __sk_buff *skb)
+{
+	return !skb->vlan_present && skb->data_end - skb->data == skb->len;
 }
 
 /* Copies the first n bytes of the frame to dst (room for max bytes). */
@@ -421,6 +433,7 @@ static __always_inline void batch_frame(void *ctx, bool xdp, __u32 ifindex, __u3
 	struct pl_frame_batch *b = bpf_map_lookup_elem(&frame_batch, &zero);
 	__u64 now = bpf_ktime_get_ns(), n = clamp_to(frame_len, PL_CAP_MAX), off;
 	struct pl_frame_event *h;
+	bool copied;
 
 	if (!b) {
 		count(PL_CNT_LOST);
@@ -437,8 +450,20 @@ static __always_inline void batch_frame(void *ctx, bool xdp, __u32 ifindex, __u3
 		b->first_ns = now;
 	/* below PL_BATCH_BYTES: a fuller batch went up after its last frame */
 	off = clamp_to(b->hdr.bytes, PL_BATCH_BYTES - 1);
-	if (xdp ? load_xdp(ctx, b->data + off + sizeof(*h), n, PL_CAP_MAX)
-		: load_tc(ctx, b->data + off + sizeof(*h), n, PL_CAP_MAX)) {
+	if (n <= PL_HDR_WIN && (xdp || tc_whole_frame(ctx))) {
+		/* a small frame by direct packet access: no helper call */
+		struct xdp_md *x = ctx;
+		struct __sk_buff *skb = ctx;
+
+		copied = copy_head_from(xdp ? (void *)(long)x->data : (void *)(long)skb->data,
+					xdp ? (void *)(long)x->data_end
+					    : (void *)(long)skb->data_end,
+					b->data + off + sizeof(*h)) == n;
+	} else {
+		copied = !(xdp ? load_xdp(ctx, b->data + off + sizeof(*h), n, PL_CAP_MAX)
+			       : load_tc(ctx, b->data + off + sizeof(*h), n, PL_CAP_MAX));
+	}
+	if (!copied) {
 		count(PL_CNT_LOST);
 		return;
 	}
@@ -584,12 +609,11 @@ static __always_inline bool quic_up(struct pl_scratch *s)
 	       s->ev.pkt.frame_len <= PL_CAP_MAX;
 }
 
-/* TC: may libpcap's blocks run on the skb's own bytes? When its head holds
- * the whole frame and no VLAN tag waits in its metadata (load_tc() puts
- * one back), they are the bytes the window would hold. */
+/* TC: may libpcap's blocks run on the skb's own bytes? When they are the
+ * frame's (tc_whole_frame()), except in the parity test's other run. */
 static __always_inline bool tc_direct(struct __sk_buff *skb)
 {
-	return !tc_blocks_on_copy && !skb->vlan_present && skb->data_end - skb->data == skb->len;
+	return !tc_blocks_on_copy && tc_whole_frame(skb);
 }
 
 static __always_inline void handle(void *ctx, bool xdp, __u32 frame_len, __u32 ifindex)

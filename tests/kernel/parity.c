@@ -1019,7 +1019,7 @@ static void sum_counters(int fd, __u64 out[PL_CNT__COUNT])
 	free(v);
 }
 
-static int check_batches(void)
+static int check_batches(bool tc)
 {
 	static unsigned char frame[64];
 	struct packet_bpf *skel = packet_bpf__open();
@@ -1047,7 +1047,8 @@ static int check_batches(void)
 	if (packet_bpf__load(skel) || sched_getaffinity(0, sizeof(old), &old) ||
 	    sched_setaffinity(0, sizeof(one), &one) ||
 	    !(rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_batch_record, &g, NULL))) {
-		printf("FAIL parity batches: cannot load or set up: %s\n", strerror(errno));
+		printf("FAIL parity batches (%s): cannot load or set up: %s\n", tc ? "tc" : "xdp",
+		       strerror(errno));
 		packet_bpf__destroy(skel);
 		return 1;
 	}
@@ -1059,7 +1060,9 @@ static int check_batches(void)
 			nanosleep(&pause, NULL);
 		ring_buffer__consume(rb);
 		alone_before = g.alone;
-		err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.pktlens_xdp), &o);
+		err = bpf_prog_test_run_opts(tc ? bpf_program__fd(skel->progs.pktlens_tc)
+						: bpf_program__fd(skel->progs.pktlens_xdp),
+					     &o);
 		ring_buffer__consume(rb);
 	}
 	sched_setaffinity(0, sizeof(old), &old);
@@ -1071,18 +1074,18 @@ static int check_batches(void)
 	if (err || g.bad || g.frames != BATCH_REPEAT + 1 || g.batches == 0 ||
 	    g.alone == alone_before || g.alone < PL_BATCH_AFTER || c[PL_CNT_EMITTED] != BATCH_REPEAT + 1 ||
 	    c[PL_CNT_MATCHED] != BATCH_REPEAT + 1 || c[PL_CNT_LOST]) {
-		printf("FAIL parity batches: %u of %d frames reached the ring (%u bad, %u in %u "
-		       "batches, %u alone, the last alone: %s); counters: %llu matched, %llu "
+		printf("FAIL parity batches (%s): %u of %d frames reached the ring (%u bad, %u in "
+		       "%u batches, %u alone, the last alone: %s); counters: %llu matched, %llu "
 		       "emitted, %llu lost\n",
-		       g.frames, BATCH_REPEAT + 1, g.bad, g.frames - g.alone, g.batches, g.alone,
+		       tc ? "tc" : "xdp", g.frames, BATCH_REPEAT + 1, g.bad, g.frames - g.alone, g.batches, g.alone,
 		       g.alone == alone_before ? "no" : "yes",
 		       (unsigned long long)c[PL_CNT_MATCHED], (unsigned long long)c[PL_CNT_EMITTED],
 		       (unsigned long long)c[PL_CNT_LOST]);
 		return 1;
 	}
-	printf("PASS parity batches: %d runs reached the ring once each, in order and byte for "
-	       "byte, %u of them in %u batches; a frame after a pause went up alone\n",
-	       BATCH_REPEAT + 1, g.frames - g.alone, g.batches);
+	printf("PASS parity batches (%s): %d runs reached the ring once each, in order and byte "
+	       "for byte, %u of them in %u batches; a frame after a pause went up alone\n",
+	       tc ? "tc" : "xdp", BATCH_REPEAT + 1, g.frames - g.alone, g.batches);
 	return 0;
 }
 
@@ -1154,10 +1157,12 @@ int main(int argc, char **argv)
 	else
 		passed++;
 	failed += check_quic(&passed);
-	if (check_batches())
-		failed++;
-	else
-		passed++;
+	for (j = 0; j < 2; j++) {
+		if (check_batches(j))
+			failed++;
+		else
+			passed++;
+	}
 	printf("parity: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
