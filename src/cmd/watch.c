@@ -217,14 +217,9 @@ static void iface_changed(void *ctx, struct pl_ifaces *ifs, int i, const char *o
 static void drain_batches(void *ctx)
 {
 	struct watch_ctx *w = ctx;
-	int err = pl_drain_percpu(w->skel);
 
-	if (err && !w->drain_failed) {
-		pl_warn("cannot send up the frames the CPUs batch (%s): they reach the ring only "
-			"when a batch fills",
-			strerror(-err));
-		w->drain_failed = true;
-	}
+	pl_drain_percpu_said(w->skel, &w->drain_failed,
+			     "batched frames reach the ring only when a batch fills or ages");
 }
 
 static void print_counters(const char *prefix, const __u64 c[PL_CNT__COUNT])

@@ -7,11 +7,13 @@
  * the caller's CPU.
  */
 #include <errno.h>
+#include <string.h>
 #include <sched.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "drain.h"
+#include "util/log.h"
 #include "packet_skel.h"
 
 bool pl_drain_possible(void)
@@ -52,3 +54,13 @@ int pl_drain_percpu(struct packet_bpf *skel)
 	return err;
 }
 
+
+void pl_drain_percpu_said(struct packet_bpf *skel, bool *said, const char *meaning)
+{
+	int err = pl_drain_percpu(skel);
+
+	if (err && !*said) {
+		pl_warn("cannot drain what the CPUs keep (%s): %s", strerror(-err), meaning);
+		*said = true;
+	}
+}

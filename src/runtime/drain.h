@@ -17,4 +17,8 @@ bool pl_drain_possible(void);
  * program is not loaded. Returns 0 or a negative errno. */
 int pl_drain_percpu(struct packet_bpf *skel);
 
+/* pl_drain_percpu(), a failure said once (*said set), with what it means
+ * for the reader (`meaning`). */
+void pl_drain_percpu_said(struct packet_bpf *skel, bool *said, const char *meaning);
+
 #endif

@@ -847,19 +847,14 @@ static int on_flow_timeout(void *ctx, const void *key, const void *val)
 	return 0;
 }
 
-/* The caches into the tables before a read; a drain that fails (no
- * CPU affinity any more, say) is said once, and the read goes on with the
- * counts the caches still hold left out. */
+/* The caches into the tables before a read; a drain that fails (no CPU
+ * affinity any more, say) is said once, and the read goes on without what
+ * the caches still hold. */
 static void drain_caches(struct pl_flowtab *t)
 {
-	int err = pl_drain_percpu(t->skel);
-
-	if (err && !t->drain_failed) {
-		pl_warn("cannot drain the per-CPU flow caches (%s): the counts read lag by what "
-			"they hold; PKTLENS_FLOW_CACHE=0 turns them off",
-			strerror(-err));
-		t->drain_failed = true;
-	}
+	pl_drain_percpu_said(t->skel, &t->drain_failed,
+			     "the counts read lag by what the flow caches hold; "
+			     "PKTLENS_FLOW_CACHE=0 turns them off");
 }
 
 long pl_flowtab_expire(struct pl_flowtab *t, uint64_t now_mono_ns, uint64_t idle_ns,
