@@ -17,6 +17,10 @@ struct pl_kafka {
 	char key[64];
 	size_t key_len;
 	struct pl_kafka_stats st;
+	/* records queued whose delivery report has yet to come: the depth.
+	 * rd_kafka_outq_len() counts librdkafka's own requests and events
+	 * too (one more than the queue holds, seen with the brokers down). */
+	uint64_t unreported;
 	int down; /* all brokers down, as librdkafka last said */
 };
 
@@ -62,6 +66,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 	struct pl_kafka *k = opaque;
 
 	(void)rk;
+	if (k->unreported)
+		k->unreported--;
 	if (m->err) {
 		k->st.errors++;
 		return;
@@ -83,8 +89,10 @@ static void on_record(void *ctx, const char *rec, size_t len)
 				RD_KAFKA_V_VALUE((void *)rec, len),
 				RD_KAFKA_V_KEY(k->key_len ? k->key : NULL, k->key_len),
 				RD_KAFKA_V_END);
-	if (!err)
+	if (!err) {
 		k->st.queued++;
+		k->unreported++;
+	}
 	else if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
 		k->st.dropped++;
 	else
@@ -177,7 +185,7 @@ void pl_kafka_poll(struct pl_kafka *k)
 int pl_kafka_flush(struct pl_kafka *k, int timeout_ms)
 {
 	rd_kafka_flush(k->rk, timeout_ms);
-	return rd_kafka_outq_len(k->rk);
+	return (int)k->unreported;
 }
 
 void pl_kafka_close(struct pl_kafka *k)
@@ -197,5 +205,5 @@ void pl_kafka_close(struct pl_kafka *k)
 void pl_kafka_stats(const struct pl_kafka *k, struct pl_kafka_stats *s)
 {
 	*s = k->st;
-	s->depth = (uint64_t)rd_kafka_outq_len(k->rk);
+	s->depth = k->unreported;
 }
