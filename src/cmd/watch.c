@@ -289,6 +289,10 @@ int cmd_watch(struct pl_opts *o)
 	if (pl_drain_possible()) {
 		skel->rodata->frame_batches = 1;
 		bpf_program__set_autoload(skel->progs.pktlens_flush, true);
+	} else {
+		pl_info("frame batches off: this process may not run on every CPU (taskset or a "
+			"cpuset), so it could not drain them; under a flood each frame takes the "
+			"ring on its own");
 	}
 	if (o->write_file) {
 		skel->rodata->capture_len = o->snaplen < PL_CAP_MAX ? o->snaplen : PL_CAP_MAX;
