@@ -160,7 +160,7 @@ docs/flows.md). The baseline is bench/xdp_pass.bpf.c, an XDP program
 that only returns XDP_PASS, run on the same frame in the same process: it
 is the test harness's own cost per run. Every program runs on every frame
 in the same loop (median of 3), and the mix mean weights the 8 classes
-equally (the VXLAN class is the SYN of the first, wrapped in VXLAN). Every run after the first updates a known flow. The
+equally (the VXLAN class is the SYN of the first, wrapped in VXLAN). Every run after the first updates a known flow: from its fifth run on, in the flow's per-CPU cache slot (docs/flows.md), as a flow that keeps arriving does live; the caches-off column is the shared tables' path, what a flow's first packets or a scan's cost. The
 emit_records = 1 lines use a second copy of the program: with 1,000,000
 runs and nobody draining the 8 MiB ring, it is full after the first
 records and every later output fails (counted as lost); the second line
@@ -210,9 +210,10 @@ has queued. pktlens runs in its default mode (auto, which picks tcx on
 veth; the line it printed is under the table) and in \`--mode xdp\` with
 \`-w /dev/null\`, which also prints every record as text on stdout (here
 /dev/null), as \`-w\` combines with text output; with \`-w\` the kernel
-sends each frame whole and user space parses it. The \`--json > file\` row
-sends no bytes, only the kernel's records, written as JSON lines to a file
-under /tmp. tcpdump runs with \`-Q in\`
+sends each frame whole and user space parses it; so it does for a frame of
+up to 256 bytes without \`-w\`, which the \`--json > file\` row writes as JSON lines
+to a file under /tmp. Under these floods the frames go up in per-CPU
+batches (README, "Under a flood"). tcpdump runs with \`-Q in\`
 to see only received frames, as pktlens does, and its default 2 MiB buffer.
 xdpdump captures at the entry of an XDP program already on the interface;
 with none it falls back to a libpcap capture like tcpdump's, so it runs
