@@ -215,7 +215,7 @@ clean:
 
 # Kernel/host parity through BPF_PROG_TEST_RUN (host side under ASan/UBSan).
 $(BUILD)/parity: $(call san,tests/kernel/parity.c tests/kernel/frames.c src/parse/parse.c \
-		src/filter/compile.c src/filter/cbpf.c src/runtime/hostflows.c src/runtime/drain.c \
+		src/filter/compile.c src/filter/cbpf.c src/runtime/hostflows.c src/runtime/percpu.c \
 		src/util/htab.c $(PRIV_SRCS) src/util/log.c)
 	$(CLANG) $(SAN) $^ $(LDLIBS) -o $@
 
@@ -238,7 +238,7 @@ obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
 
 # kbench loads the flow tables as flows and top do (src/runtime/flowtab.c)
 KBENCH_LIB := src/parse/parse.c src/filter/compile.c src/filter/cbpf.c src/filter/procterms.c src/runtime/flowtab.c \
-	src/runtime/drain.c \
+	src/runtime/percpu.c \
 	src/runtime/skel_common.c src/runtime/attach.c src/runtime/ifaces.c src/opts.c \
 	$(OUT_SRCS) src/util/log.c src/util/clock.c src/util/btf.c $(PRIV_SRCS) src/util/htab.c
 $(BUILD)/kbench: $(BUILD)/bench/kbench.o $(call obj,$(KBENCH_LIB))
@@ -251,7 +251,7 @@ $(BUILD)/kbench_detect: $(BUILD)/bench/kbench_detect.o $(call obj,$(KBENCH_LIB) 
 
 # ---- flows, top, agent (docs/flows.md, docs/agent.md) ----
 # skel_common.c compiles the filter through opts.c (pl_opts_compile_filter)
-FLOW_LIB := src/runtime/flowtab.c src/runtime/drain.c src/runtime/skel_common.c src/runtime/attach.c \
+FLOW_LIB := src/runtime/flowtab.c src/runtime/percpu.c src/runtime/skel_common.c src/runtime/attach.c \
 	src/runtime/ifaces.c src/util/log.c src/util/clock.c src/util/btf.c \
 	$(OUT_SRCS) src/opts.c src/filter/compile.c src/filter/cbpf.c src/filter/procterms.c src/parse/parse.c \
 	$(PRIV_SRCS) src/util/htab.c

@@ -26,9 +26,6 @@
 
 const volatile __u32 flow_flags = 0; /* enum pl_flow_flags */
 
-#define PL_TCP_SYN 0x02
-#define PL_TCP_ACK 0x10
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16);
@@ -348,24 +345,17 @@ static __always_inline bool flow_slot_takes(const struct pl_flow_slot *c,
 	       ttl <= c->e.val.ttl_max && c->port_slot == port_slot;
 }
 
-/* Is the packet a TCP SYN without ACK (a connection attempt)? */
-static __always_inline __u64 pkt_syn(const struct pl_pkt *p)
-{
-	return (p->present & PL_HAS_TCP) && (p->tcp_flags & (PL_TCP_SYN | PL_TCP_ACK)) == PL_TCP_SYN;
-}
-
 /* The packet in the flow table. True when it counted in the flow's cache
- * slot, which counts its source and port too. *named gets the flow's note
- * that flow_names holds its name (in its entry or its slot), or NULL for a
- * new flow (or none); *hash the flow's key in the table. */
-static __always_inline bool account_flow(struct pl_pkt *p, __u32 ifindex, __u64 *hash,
-					 __u16 **named)
+ * slot, which counts its source and port (port_slot) too. *named gets the
+ * flow's note that flow_names holds its name (in its entry or its slot),
+ * or NULL for a new flow (or none); *hash the flow's key in the table. */
+static __always_inline bool account_flow(struct pl_pkt *p, __u32 ifindex, __u32 port_slot,
+					 __u64 *hash, __u16 **named)
 {
 	struct pl_flow_entry *e, ne = {};
 	struct pl_flow_val *v;
 	struct pl_flow_slot *c;
 	__u32 flags = (p->present & PL_HAS_TCP) ? p->tcp_flags : 0;
-	__u32 port_slot = (flow_flags & PL_FLOW_PORTS) ? pl_pkt_port_slot(p) : 0;
 	__u8 ttl = p->ip_ttl;
 	__u64 now;
 
@@ -376,7 +366,7 @@ static __always_inline bool account_flow(struct pl_pkt *p, __u32 ifindex, __u64 
 	if (flow_slot_takes(c, &ne.key, *hash, flags, ttl, port_slot)) {
 		c->e.val.packets++;
 		c->e.val.bytes += p->frame_len;
-		c->syns += pkt_syn(p);
+		c->syns += pl_pkt_syn(p);
 		/* the tick clock gives one time per tick: read it once a tick */
 		now = bpf_jiffies64();
 		if (now != c->jiffies) {
@@ -567,7 +557,6 @@ static __always_inline __u64 count_name(void *map, __u64 h, struct pl_name_val *
 	return 0;
 }
 
-/* The name table of a kind. */
 /* A names slot's count to its entry (none when the entry went: the slot
  * has no name to insert, and the loss is counted), and empties it. */
 static __always_inline void flush_name_slot(struct pl_name_slot *c)
@@ -672,6 +661,7 @@ static __always_inline void flow_account(struct pl_pkt *p, __u32 ifindex)
 	__u16 *named = NULL;
 	struct pl_pkt *fp = p;
 	__u64 flow_hash = 0;
+	__u32 port_slot;
 	bool cached = false;
 
 	if (flow_flags & PL_FLOW_IFACES)
@@ -682,14 +672,16 @@ static __always_inline void flow_account(struct pl_pkt *p, __u32 ifindex)
 		flow_count(PL_FCNT_NOT_IP);
 		return;
 	}
+	/* 0 without the ports table: a constant for the slot's check */
+	port_slot = (flow_flags & PL_FLOW_PORTS) ? pl_pkt_port_slot(fp) : 0;
 	if (flow_flags & PL_FLOW_TABLE)
-		cached = account_flow(fp, ifindex, &flow_hash, &named);
+		cached = account_flow(fp, ifindex, port_slot, &flow_hash, &named);
 	/* a packet its flow's cache slot took counts there for both */
 	if ((flow_flags & PL_FLOW_SOURCES) && !cached)
 		add_source((fp->present & PL_HAS_IP6) ? 6 : 4, fp->ip_src, 1, fp->frame_len,
-			   pkt_syn(fp));
+			   pl_pkt_syn(fp));
 	if ((flow_flags & PL_FLOW_PORTS) && !cached)
-		add_port(pl_pkt_port_slot(fp), 1, fp->frame_len);
+		add_port(port_slot, 1, fp->frame_len);
 	if (flow_flags & PL_FLOW_NAMES)
 		account_names(p, flow_hash, named);
 }

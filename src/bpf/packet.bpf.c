@@ -384,6 +384,32 @@ static __always_inline __u64 *ring_look(void)
 	return &st->last_backlog;
 }
 
+/* The first n bytes of the frame (n <= PL_CAP_MAX) to dst: a small frame
+ * by direct packet access (no helper call), else by the load helper. */
+static __always_inline bool copy_frame(void *ctx, bool xdp, __u8 *dst, __u64 n)
+{
+	struct xdp_md *x = ctx;
+	struct __sk_buff *skb = ctx;
+
+	if (n <= PL_HDR_WIN && (xdp || tc_whole_frame(skb)))
+		return copy_head_from(xdp ? (void *)(long)x->data : (void *)(long)skb->data,
+				      xdp ? (void *)(long)x->data_end : (void *)(long)skb->data_end,
+				      dst) == n;
+	return !(xdp ? load_xdp(x, dst, n, PL_CAP_MAX) : load_tc(skb, dst, n, PL_CAP_MAX));
+}
+
+/* The header of a whole frame's record (n bytes of frame follow). */
+static __always_inline void set_frame_hdr(struct pl_frame_event *h, __u16 type, __u32 ifindex,
+					  __u64 ts, __u64 n)
+{
+	h->type = type;
+	h->_pad0 = 0;
+	h->ifindex = ifindex;
+	h->ts_mono_ns = ts;
+	h->frame_len = (__u32)n;
+	h->_pad1 = 0;
+}
+
 /* -w with a frame no longer than the snapshot: the frame as it is, for
  * user space to parse. */
 static __always_inline void emit_frame(void *ctx, bool xdp, __u32 ifindex, __u32 frame_len,
@@ -393,15 +419,11 @@ static __always_inline void emit_frame(void *ctx, bool xdp, __u32 ifindex, __u32
 	struct pl_frame_buf *f = bpf_map_lookup_elem(&frame_scratch, &zero);
 	__u64 n = clamp_to(frame_len, PL_CAP_MAX);
 
-	if (!f ||
-	    (xdp ? load_xdp(ctx, f->data, n, PL_CAP_MAX) : load_tc(ctx, f->data, n, PL_CAP_MAX))) {
+	if (!f || !copy_frame(ctx, xdp, f->data, n)) {
 		count(PL_CNT_LOST);
 		return;
 	}
-	f->hdr.type = type;
-	f->hdr.ifindex = ifindex;
-	f->hdr.ts_mono_ns = ts;
-	f->hdr.frame_len = (__u32)n;
+	set_frame_hdr(&f->hdr, type, ifindex, ts, n);
 	pl_emit(&events, &counters, ring_look(), f, clamp_to(sizeof(f->hdr) + n, sizeof(*f)),
 		PL_CNT_EMITTED, PL_CNT_LOST);
 }
@@ -433,7 +455,6 @@ static __always_inline void batch_frame(void *ctx, bool xdp, __u32 ifindex, __u3
 	struct pl_frame_batch *b = bpf_map_lookup_elem(&frame_batch, &zero);
 	__u64 now = bpf_ktime_get_ns(), n = clamp_to(frame_len, PL_CAP_MAX), off;
 	struct pl_frame_event *h;
-	bool copied;
 
 	if (!b) {
 		count(PL_CNT_LOST);
@@ -450,30 +471,12 @@ static __always_inline void batch_frame(void *ctx, bool xdp, __u32 ifindex, __u3
 		b->first_ns = now;
 	/* below PL_BATCH_BYTES: a fuller batch went up after its last frame */
 	off = clamp_to(b->hdr.bytes, PL_BATCH_BYTES - 1);
-	if (n <= PL_HDR_WIN && (xdp || tc_whole_frame(ctx))) {
-		/* a small frame by direct packet access: no helper call */
-		struct xdp_md *x = ctx;
-		struct __sk_buff *skb = ctx;
-
-		copied = copy_head_from(xdp ? (void *)(long)x->data : (void *)(long)skb->data,
-					xdp ? (void *)(long)x->data_end
-					    : (void *)(long)skb->data_end,
-					b->data + off + sizeof(*h)) == n;
-	} else {
-		copied = !(xdp ? load_xdp(ctx, b->data + off + sizeof(*h), n, PL_CAP_MAX)
-			       : load_tc(ctx, b->data + off + sizeof(*h), n, PL_CAP_MAX));
-	}
-	if (!copied) {
+	h = (struct pl_frame_event *)(b->data + off);
+	if (!copy_frame(ctx, xdp, b->data + off + sizeof(*h), n)) {
 		count(PL_CNT_LOST);
 		return;
 	}
-	h = (struct pl_frame_event *)(b->data + off);
-	h->type = PL_EV_FRAME;
-	h->_pad0 = 0;
-	h->ifindex = ifindex;
-	h->ts_mono_ns = now;
-	h->frame_len = (__u32)n;
-	h->_pad1 = 0;
+	set_frame_hdr(h, PL_EV_FRAME, ifindex, now, n);
 	b->hdr.bytes = (__u32)(off + sizeof(*h) + ((n + 7) & ~7ull));
 	b->hdr.frames++;
 	if (b->hdr.bytes >= PL_BATCH_BYTES || now - b->first_ns > PL_BATCH_AGE_NS)

@@ -19,6 +19,7 @@
 #include "cmds.h"
 #include "util/log.h"
 #include "runtime/packet_skel.h"
+#include "runtime/percpu.h"
 #include "runtime/skel_common.h"
 #include "runtime/ringloop.h"
 #include "detect/alert.h"

@@ -17,6 +17,7 @@
 #include "runtime/flowtab.h"
 #include "util/log.h"
 #include "runtime/packet_skel.h"
+#include "runtime/percpu.h"
 #include "runtime/skel_common.h"
 #include "runtime/ringloop.h"
 #include "runtime/attr.h"

@@ -18,7 +18,7 @@
 #include "filter/filter.h"
 #include "parse/parse.h"
 #include "sinks/pcapng.h"
-#include "runtime/drain.h"
+#include "runtime/percpu.h"
 #include "runtime/ringloop.h"
 #include "runtime/skel_common.h"
 #include "runtime/attr.h"
@@ -287,8 +287,7 @@ int cmd_watch(struct pl_opts *o)
 	 * drains every 100 ms and at exit: when this thread can run on every
 	 * CPU, as the drain does */
 	if (pl_drain_possible()) {
-		skel->rodata->frame_batches = 1;
-		bpf_program__set_autoload(skel->progs.pktlens_flush, true);
+		pl_frame_batches_on(skel);
 	} else {
 		pl_info("frame batches off: this process may not run on every CPU (taskset or a "
 			"cpuset), so it could not drain them; under a flood each frame takes the "

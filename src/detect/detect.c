@@ -34,13 +34,6 @@
 #include "detect.h"
 #include "entropy.h"
 
-#define PL_TCP_FIN_ 0x01
-#define PL_TCP_SYN_ 0x02
-#define PL_TCP_RST_ 0x04
-#define PL_TCP_PSH_ 0x08
-#define PL_TCP_ACK_ 0x10
-#define PL_TCP_URG_ 0x20
-
 /* ACKs sampled for "handshakes completed": ACKs without data whose ack
  * number is a multiple of PL_DET_ACK_WEIGHT, each counting for that many
  * (a handshake's ack number is random: a fair sample) */
@@ -900,7 +893,7 @@ PL_INLINE bool det_is_land(const struct pl_pkt *p)
 	if ((p->present & (PL_HAS_TCP | PL_HAS_UDP)) && p->sport != p->dport)
 		return false;
 	if ((p->present & PL_HAS_TCP) &&
-	    ((p->present & PL_HAS_L4_PORTS_ONLY) || !(p->tcp_flags & PL_TCP_SYN_)))
+	    ((p->present & PL_HAS_L4_PORTS_ONLY) || !(p->tcp_flags & PL_TCP_SYN)))
 		return false;
 	return !det_is_loopback(p);
 }
@@ -916,8 +909,8 @@ PL_INLINE bool pl_det_wants(const struct pl_scratch *s)
 	if ((p->present & (PL_HAS_TCP | PL_HAS_L4_PORTS_ONLY)) != PL_HAS_TCP || p->malformed ||
 	    p->ip_mf || p->ip6_n_ext)
 		return true;
-	f = p->tcp_flags & (PL_TCP_SYN_ | PL_TCP_ACK_ | PL_TCP_RST_ | PL_TCP_FIN_);
-	return f != PL_TCP_ACK_ ||
+	f = p->tcp_flags & (PL_TCP_SYN | PL_TCP_ACK | PL_TCP_RST | PL_TCP_FIN);
+	return f != PL_TCP_ACK ||
 	       (s->l4_end <= p->l4_payload_off && !(p->tcp_ack % PL_DET_ACK_WEIGHT));
 }
 
@@ -955,19 +948,19 @@ PL_SUBPROG int pl_detect(struct pl_scratch *s, struct pl_det_ctx *c)
 
 	if ((p->present & (PL_HAS_TCP | PL_HAS_L4_PORTS_ONLY)) == PL_HAS_TCP) {
 		f = p->tcp_flags & 0x3f;
-		if ((f & (PL_TCP_SYN_ | PL_TCP_FIN_)) == (PL_TCP_SYN_ | PL_TCP_FIN_)) {
+		if ((f & (PL_TCP_SYN | PL_TCP_FIN)) == (PL_TCP_SYN | PL_TCP_FIN)) {
 			sev |= PL_DS_STEALTH | PL_DS_PROBE | 3u << PL_DS_STEALTH_SHIFT;
-		} else if ((f & (PL_TCP_SYN_ | PL_TCP_ACK_ | PL_TCP_RST_)) == PL_TCP_SYN_) {
+		} else if ((f & (PL_TCP_SYN | PL_TCP_ACK | PL_TCP_RST)) == PL_TCP_SYN) {
 			sev |= PL_DS_SYN | PL_DS_PROBE;
 			dev |= PL_DD_SYN;
 		} else if (f == 0) {
 			sev |= PL_DS_STEALTH | PL_DS_PROBE | 0u << PL_DS_STEALTH_SHIFT;
-		} else if (f == PL_TCP_FIN_) {
+		} else if (f == PL_TCP_FIN) {
 			sev |= PL_DS_STEALTH | PL_DS_PROBE | 1u << PL_DS_STEALTH_SHIFT;
-		} else if (f == (PL_TCP_FIN_ | PL_TCP_PSH_ | PL_TCP_URG_)) {
+		} else if (f == (PL_TCP_FIN | PL_TCP_PSH | PL_TCP_URG)) {
 			sev |= PL_DS_STEALTH | PL_DS_PROBE | 2u << PL_DS_STEALTH_SHIFT;
-		} else if ((f & (PL_TCP_SYN_ | PL_TCP_ACK_ | PL_TCP_RST_ | PL_TCP_FIN_)) ==
-				   PL_TCP_ACK_ &&
+		} else if ((f & (PL_TCP_SYN | PL_TCP_ACK | PL_TCP_RST | PL_TCP_FIN)) ==
+				   PL_TCP_ACK &&
 			   s->l4_end <= p->l4_payload_off && !(p->tcp_ack % PL_DET_ACK_WEIGHT)) {
 			/* a handshake's last packet is an ACK without data; count
 			 * 1 in PL_DET_ACK_WEIGHT of those (by their random ack

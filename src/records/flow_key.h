@@ -99,6 +99,14 @@ static __always_inline __u32 pl_pkt_port_slot(const struct pl_pkt *p)
 	return pl_port_slot(proto, p->dport);
 }
 
+/* Is the packet a TCP SYN without ACK, a connection attempt (the sources
+ * table's SYNs)? */
+static __always_inline __u64 pl_pkt_syn(const struct pl_pkt *p)
+{
+	return (p->present & PL_HAS_TCP) &&
+	       (p->tcp_flags & (PL_TCP_SYN | PL_TCP_ACK)) == PL_TCP_SYN;
+}
+
 /* 64 bits of a key of `words` 8-byte words: the kernel's flows and
  * sources tables are keyed by it. The even and the odd words go through
  * two chains of name_hash()'s mix (flow_account.h), which run side by
@@ -145,11 +153,6 @@ static __always_inline bool pl_key_eq(const void *a, const void *b, __u32 words)
 	return !d;
 }
 
-#define PL_FLOW_FIN 0x01
-#define PL_FLOW_SYN 0x02
-#define PL_FLOW_RST 0x04
-#define PL_FLOW_ACK 0x10
-
 /*
  * The handshake of a flow (one direction) that began with a SYN ends with
  * its first ACK without SYN, RST or FIN: the client acknowledging the
@@ -163,8 +166,8 @@ static __always_inline __u32 pl_flow_handshake(const struct pl_flow_val *v, __u3
 {
 	__u64 us;
 
-	if (v->handshake_us || before != PL_FLOW_SYN ||
-	    (flags & (PL_FLOW_FIN | PL_FLOW_SYN | PL_FLOW_RST | PL_FLOW_ACK)) != PL_FLOW_ACK ||
+	if (v->handshake_us || before != PL_TCP_SYN ||
+	    (flags & (PL_TCP_FIN | PL_TCP_SYN | PL_TCP_RST | PL_TCP_ACK)) != PL_TCP_ACK ||
 	    now_ns < v->first_ns)
 		return 0;
 	us = (now_ns - v->first_ns) / 1000;

@@ -31,9 +31,9 @@ enum pl_flow_flags {
 	/* --inner: a tunnelled packet counts in its inner packet's flow,
 	 * source and port (pl_pkt.inner) */
 	PL_FLOW_INNER = 1u << 6,
-	/* per-CPU caches in front of flows, sources and the name tables
-	 * (flow_account.h); user space drains them before it reads the
-	 * tables (pl_flowtab_drain()) */
+	/* per-CPU caches in front of flows (with their sources and ports)
+	 * and the name tables (flow_account.h); user space drains them
+	 * before it reads the tables (pl_drain_percpu()) */
 	PL_FLOW_CACHE = 1u << 7,
 };
 

@@ -120,6 +120,14 @@ enum pl_malformed {
 	PL_MAL__COUNT,
 };
 
+/* The TCP flag bits of pl_pkt.tcp_flags (tcp.flags). */
+#define PL_TCP_FIN 0x01
+#define PL_TCP_SYN 0x02
+#define PL_TCP_RST 0x04
+#define PL_TCP_PSH 0x08
+#define PL_TCP_ACK 0x10
+#define PL_TCP_URG 0x20
+
 /* The parser's output for one packet: everything SPEC.md's record holds
  * except the capture metadata (time, interface, frame number). */
 struct pl_pkt {

@@ -9,7 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "flowtab.h"
-#include "drain.h"
+#include "percpu.h"
 #include "ifaces.h"
 #include "output/output.h"
 #include "parse/parse.h"
@@ -120,8 +120,6 @@ static bool table_used(const struct pl_flowtab_cfg *cfg, int which)
  * used: their maps sized, their drain loaded. */
 static int configure_cache(struct packet_bpf *skel, const struct pl_flowtab_cfg *cfg)
 {
-	int err = 0;
-
 	if (!cfg->cache || !(cfg->flags & (PL_FLOW_TABLE | PL_FLOW_NAMES)))
 		return 0;
 	if (!pl_drain_possible()) {
@@ -130,11 +128,7 @@ static int configure_cache(struct packet_bpf *skel, const struct pl_flowtab_cfg 
 			"updated directly");
 		return 0;
 	}
-	skel->rodata->flow_flags |= PL_FLOW_CACHE;
-	err = err ?: bpf_map__set_max_entries(skel->maps.flow_cache, PL_CACHE_SLOTS);
-	err = err ?: bpf_map__set_max_entries(skel->maps.name_cache, PL_CACHE_SLOTS);
-	err = err ?: bpf_program__set_autoload(skel->progs.pktlens_flush, true);
-	return err;
+	return pl_flow_caches_on(skel);
 }
 
 int pl_flowtab_configure(struct packet_bpf *skel, const struct pl_flowtab_cfg *cfg)

@@ -142,7 +142,7 @@ struct pl_flowtab {
 	struct pl_port_val *ports; /* the ports array, mapped (NULL: not used) */
 	size_t buf_keys, buf_vals;
 	bool no_batch;		 /* the kernel lacks batch lookups */
-	bool drain_failed;	 /* pl_flowtab_drain() failed once: said */
+	bool drain_failed;	 /* drain_caches() failed once: said */
 	uint64_t flows_deleted;	 /* exported and removed by user space */
 	uint64_t flow_entries;	 /* at the last scan */
 	uint64_t flow_evictions; /* estimated at each scan, never decreasing */

@@ -214,19 +214,3 @@ int pl_attach_all(struct packet_bpf *skel, struct pl_ifaces *ifs, enum pl_attach
 {
 	return pl_attach_each(skel, ifs, mode, attach_one);
 }
-
-void pl_sum_percpu(int map_fd, __u32 n, __u64 *out)
-{
-	int ncpu = libbpf_num_possible_cpus(), c;
-	__u64 *vals = calloc(ncpu > 0 ? (size_t)ncpu : 1, sizeof(*vals));
-	__u32 k;
-
-	for (k = 0; k < n; k++) {
-		out[k] = 0;
-		if (!vals || ncpu <= 0 || bpf_map_lookup_elem(map_fd, &k, vals))
-			continue;
-		for (c = 0; c < ncpu; c++)
-			out[k] += vals[c];
-	}
-	free(vals);
-}

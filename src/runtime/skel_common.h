@@ -61,7 +61,5 @@ int pl_attach_each(struct packet_bpf *skel, struct pl_ifaces *ifs, enum pl_attac
  * code is pruned and the table keeps one entry. Before load. */
 void pl_dns_prepare(struct packet_bpf *skel, bool on);
 
-/* out[k] = the sum over CPUs of entry k of a per-CPU array of __u64. */
-void pl_sum_percpu(int map_fd, __u32 n, __u64 *out);
 
 #endif

@@ -92,8 +92,7 @@ static void on_record(void *ctx, const char *rec, size_t len)
 	if (!err) {
 		k->st.queued++;
 		k->unreported++;
-	}
-	else if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+	} else if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
 		k->st.dropped++;
 	else
 		k->st.errors++;

@@ -38,7 +38,7 @@
 #include "records/flow_record.h"
 #include "records/flow_key.h"
 #include "runtime/hostflows.h"
-#include "runtime/drain.h"
+#include "runtime/percpu.h"
 #include "util/htab.h"
 #include "frames.h"
 #include "../unit/quic_seal.h"
@@ -513,8 +513,8 @@ static int kernel_names(struct names *t, struct bpf_map *map, int kind)
 	return 0;
 }
 
-/* The flows program, with its per-CPU caches when `cache` (flowtab.c's
- * configure_cache()). */
+/* The flows program, with its per-CPU caches when `cache`, as flowtab.c
+ * turns them on. */
 static struct packet_bpf *load_as_flows(bool cache)
 {
 	struct packet_bpf *skel = packet_bpf__open();
@@ -525,12 +525,8 @@ static struct packet_bpf *load_as_flows(bool cache)
 	skel->rodata->flow_flags =
 		PL_FLOW_TABLE | PL_FLOW_SOURCES | PL_FLOW_NAMES | PL_FLOW_PORTS | PL_FLOW_ATOMIC;
 	bpf_map__set_max_entries(skel->maps.sources, 65536);
-	if (cache) {
-		skel->rodata->flow_flags |= PL_FLOW_CACHE;
-		bpf_map__set_max_entries(skel->maps.flow_cache, PL_CACHE_SLOTS);
-		bpf_map__set_max_entries(skel->maps.name_cache, PL_CACHE_SLOTS);
-		bpf_program__set_autoload(skel->progs.pktlens_flush, true);
-	}
+	if (cache)
+		pl_flow_caches_on(skel);
 	bpf_map__set_max_entries(skel->maps.ports, PL_PORT_SLOTS);
 	/* what pl_load_packet() sets for flows and top */
 	skel->rodata->parse_parts = pl_parse_parts(false, skel->rodata->flow_flags, NULL);
@@ -671,8 +667,7 @@ static void host_source(struct pl_htab *t, const struct pl_pkt *p, unsigned ran)
 	v = pl_htab_get(t, &k);
 	v->packets += ran;
 	v->bytes += (__u64)ran * p->frame_len;
-	if ((p->present & PL_HAS_TCP) && (p->tcp_flags & 0x12) == 0x02)
-		v->syns += ran;
+	v->syns += ran * pl_pkt_syn(p);
 }
 
 /* The kernel's sources table against the host's. */
@@ -1005,20 +1000,6 @@ static int on_batch_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* The program's counters, summed over the CPUs. */
-static void sum_counters(int fd, __u64 out[PL_CNT__COUNT])
-{
-	int n = libbpf_num_possible_cpus(), k;
-	__u64 *v = calloc(n > 0 ? (size_t)n : 1, sizeof(*v));
-	__u32 i;
-
-	for (i = 0; v && i < PL_CNT__COUNT; i++)
-		if (!bpf_map_lookup_elem(fd, &i, v))
-			for (k = 0; k < n; k++)
-				out[i] += v[k];
-	free(v);
-}
-
 static int check_batches(bool tc)
 {
 	static unsigned char frame[64];
@@ -1039,8 +1020,7 @@ static int check_batches(bool tc)
 		return 1;
 	skel->rodata->emit_records = 1;
 	skel->rodata->whole_frame_max = PL_HDR_WIN;
-	skel->rodata->frame_batches = 1;
-	bpf_program__set_autoload(skel->progs.pktlens_flush, true);
+	pl_frame_batches_on(skel);
 	/* the runs on one CPU, so that one batch holds them in order */
 	CPU_ZERO(&one);
 	CPU_SET(0, &one);
@@ -1068,17 +1048,18 @@ static int check_batches(bool tc)
 	sched_setaffinity(0, sizeof(old), &old);
 	err = err || pl_drain_percpu(skel);
 	ring_buffer__consume(rb);
-	sum_counters(bpf_map__fd(skel->maps.counters), c);
+	pl_sum_percpu(bpf_map__fd(skel->maps.counters), PL_CNT__COUNT, c);
 	ring_buffer__free(rb);
 	packet_bpf__destroy(skel);
 	if (err || g.bad || g.frames != BATCH_REPEAT + 1 || g.batches == 0 ||
-	    g.alone == alone_before || g.alone < PL_BATCH_AFTER || c[PL_CNT_EMITTED] != BATCH_REPEAT + 1 ||
-	    c[PL_CNT_MATCHED] != BATCH_REPEAT + 1 || c[PL_CNT_LOST]) {
+	    g.alone == alone_before || g.alone < PL_BATCH_AFTER ||
+	    c[PL_CNT_EMITTED] != BATCH_REPEAT + 1 || c[PL_CNT_MATCHED] != BATCH_REPEAT + 1 ||
+	    c[PL_CNT_LOST]) {
 		printf("FAIL parity batches (%s): %u of %d frames reached the ring (%u bad, %u in "
 		       "%u batches, %u alone, the last alone: %s); counters: %llu matched, %llu "
 		       "emitted, %llu lost\n",
-		       tc ? "tc" : "xdp", g.frames, BATCH_REPEAT + 1, g.bad, g.frames - g.alone, g.batches, g.alone,
-		       g.alone == alone_before ? "no" : "yes",
+		       tc ? "tc" : "xdp", g.frames, BATCH_REPEAT + 1, g.bad, g.frames - g.alone,
+		       g.batches, g.alone, g.alone == alone_before ? "no" : "yes",
 		       (unsigned long long)c[PL_CNT_MATCHED], (unsigned long long)c[PL_CNT_EMITTED],
 		       (unsigned long long)c[PL_CNT_LOST]);
 		return 1;

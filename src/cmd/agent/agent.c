@@ -37,6 +37,7 @@
 #include "util/log.h"
 #include "runtime/packet_skel.h"
 #include "sinks/prom.h"
+#include "runtime/percpu.h"
 #include "runtime/skel_common.h"
 #include "detect/alert.h"
 #include "detect/config.h"

@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "runtime/packet_skel.h"
+#include "runtime/percpu.h"
 #include "runtime/skel_common.h"
 #include "dns_side.h"
 

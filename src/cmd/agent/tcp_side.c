@@ -11,6 +11,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "cmd/tcp/tcp.h"
+#include "runtime/percpu.h"
 #include "runtime/skel_common.h"
 #include "util/log.h"
 #include "metrics.h"

@@ -19,6 +19,7 @@
 #include "cmd/cmds.h"
 #include "util/log.h"
 #include "runtime/ringloop.h"
+#include "runtime/percpu.h"
 #include "runtime/skel_common.h"
 #include "output/output.h"
 #include "filter/cbpf.h"

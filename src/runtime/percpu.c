@@ -1,20 +1,36 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * What the packet programs keep per CPU for a while, drained: the flow
- * caches (src/bpf/flow_account.h) into the shared tables, watch's frame
- * batches (packet.bpf.c) into the ring. pktlens_flush runs on each CPU in
- * turn, this thread pinned to it, as BPF_PROG_TEST_RUN runs a program on
- * the caller's CPU.
+ * What the packet programs keep per CPU (percpu.h). The drain:
+ * pktlens_flush runs on each CPU in turn, this thread pinned to it, as
+ * BPF_PROG_TEST_RUN runs a program on the caller's CPU.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sched.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "drain.h"
+#include "percpu.h"
+#include "records/flow_record.h"
 #include "util/log.h"
 #include "packet_skel.h"
+
+void pl_sum_percpu(int map_fd, __u32 n, __u64 *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	__u64 *vals = calloc(ncpu > 0 ? (size_t)ncpu : 1, sizeof(*vals));
+	__u32 k;
+
+	for (k = 0; k < n; k++) {
+		out[k] = 0;
+		if (!vals || ncpu <= 0 || bpf_map_lookup_elem(map_fd, &k, vals))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+}
 
 bool pl_drain_possible(void)
 {
@@ -28,6 +44,22 @@ bool pl_drain_possible(void)
 		if (!CPU_ISSET(i, &set))
 			return false;
 	return true;
+}
+
+int pl_flow_caches_on(struct packet_bpf *skel)
+{
+	int err;
+
+	skel->rodata->flow_flags |= PL_FLOW_CACHE;
+	err = bpf_map__set_max_entries(skel->maps.flow_cache, PL_CACHE_SLOTS);
+	err = err ?: bpf_map__set_max_entries(skel->maps.name_cache, PL_CACHE_SLOTS);
+	return err ?: bpf_program__set_autoload(skel->progs.pktlens_flush, true);
+}
+
+int pl_frame_batches_on(struct packet_bpf *skel)
+{
+	skel->rodata->frame_batches = 1;
+	return bpf_program__set_autoload(skel->progs.pktlens_flush, true);
 }
 
 int pl_drain_percpu(struct packet_bpf *skel)
@@ -53,7 +85,6 @@ int pl_drain_percpu(struct packet_bpf *skel)
 		err = err ?: -errno;
 	return err;
 }
-
 
 void pl_drain_percpu_said(struct packet_bpf *skel, bool *said, const char *meaning)
 {
