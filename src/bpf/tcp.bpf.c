@@ -88,22 +88,26 @@ struct conn {
 };
 
 /*
- * The connection table. A socket's cookie picks a group: CONN_WAYS slots
- * (one cache line of cookies) followed by their entries. Finding an entry
- * is one inlined array load and at most 8 compares; a slot is taken with
- * one compare-and-swap and given back with one store. A BPF hash map did
- * the same job with a helper call, a hash, a bucket lock with interrupts
- * off and a free list per update and delete: a third of pl_set_state's
- * time, measured. BPF_MAP_TYPE_SK_STORAGE, which needs no key, was
- * measured too and cost more still: creating a socket's storage is two
- * kzalloc()s with memory-cgroup charging, for every connection.
+ * The connection table. A socket's cookie picks a group: CONN_WAYS slots,
+ * one cache line of cookies in conn_keys, whose entries are in conn_vals.
+ * Finding an entry is one inlined array load and at most 8 compares; a
+ * slot is taken with one compare-and-swap and given back with one store. A
+ * BPF hash map did the same job with a helper call, a hash, a bucket lock
+ * with interrupts off and a free list per update and delete: a third of
+ * pl_set_state's time, measured. BPF_MAP_TYPE_SK_STORAGE, which needs no
+ * key, was measured too and cost more still: creating a socket's storage
+ * is two kzalloc()s with memory-cgroup charging, for every connection.
  *
  * The kernel hands out cookies in increasing runs, one run per CPU, so the
- * cookie's low bits as the group keep the connections open at one time in
- * a few neighbouring stretches of memory, which the caches and the TLB
- * hold, where a hash of them would scatter them over the whole table.
+ * cookie's low bits as the group make each CPU's new connections walk the
+ * groups in order. The cookies are apart from the entries (8 bytes a slot:
+ * a megabyte for the default table, which the CPU's cache holds and its
+ * prefetcher streams), and the entries are stored way by way, so that the
+ * first way's of neighbouring groups are neighbours too: a group of cookies
+ * next to its entries (576 bytes apart each) cost a cache miss per new
+ * connection, a quarter of pl_set_state's time in the connection storm.
  *
- * User space sizes the array before load: 2 * max_conns slots rounded up
+ * User space sizes the arrays before load: 2 * max_conns slots rounded up
  * to a power of 2, so that a group is rarely full before the table is (a
  * connection whose group is full is untracked too).
  */
@@ -112,7 +116,6 @@ const volatile __u32 conn_group_mask = 0; /* groups - 1 */
 
 struct conn_group {
 	__u64 sk[CONN_WAYS]; /* socket cookies; 0 is a free slot */
-	struct conn c[CONN_WAYS];
 };
 
 struct {
@@ -121,7 +124,15 @@ struct {
 	__uint(max_entries, 1);		   /* groups, set by user space */
 	__type(key, __u32);
 	__type(value, struct conn_group);
-} conns SEC(".maps");
+} conn_keys SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, CONN_WAYS); /* slots, set by user space */
+	__type(key, __u32);		/* way * groups + group */
+	__type(value, struct conn);
+} conn_vals SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -595,35 +606,42 @@ static __always_inline __u64 sk_key(const struct sock *sk)
 	return bpf_get_socket_cookie((void *)sk);
 }
 
-/* The group of slots where key's entry is, if anywhere. */
-static __always_inline struct conn_group *conn_group_of(__u64 key)
+/* The group of slots where key's entry is, if anywhere; *g its number. */
+static __always_inline struct conn_group *conn_group_of(__u64 key, __u32 *g)
 {
-	__u32 g = (__u32)key & conn_group_mask;
-
+	*g = (__u32)key & conn_group_mask;
 	if (!key)
 		return NULL;
-	return bpf_map_lookup_elem(&conns, &g);
+	return bpf_map_lookup_elem(&conn_keys, g);
+}
+
+/* The entry of way i of group g. */
+static __always_inline struct conn *conn_at(__u32 g, __u32 i)
+{
+	__u32 slot = i * (conn_group_mask + 1) + g;
+
+	return bpf_map_lookup_elem(&conn_vals, &slot);
 }
 
 /* The entry of the socket whose key this is, or NULL. */
 static __always_inline struct conn *conn_of(__u64 key)
 {
-	struct conn_group *grp = conn_group_of(key);
-	__u32 i;
+	__u32 g, i;
+	struct conn_group *grp = conn_group_of(key, &g);
 
 	if (!grp)
 		return NULL;
 	for (i = 0; i < CONN_WAYS; i++)
 		if (grp->sk[i] == key)
-			return &grp->c[i];
+			return conn_at(g, i);
 	return NULL;
 }
 
 /* The socket leaves the table. */
 static __always_inline void untrack(__u64 key)
 {
-	struct conn_group *grp = conn_group_of(key);
-	__u32 i;
+	__u32 g, i;
+	struct conn_group *grp = conn_group_of(key, &g);
 
 	if (!grp)
 		return;
@@ -639,33 +657,30 @@ static __always_inline void untrack(__u64 key)
 /* A connection opens: add it to the table (or count it as untracked). */
 static __always_inline void track(const struct sock *sk, __u64 key, bool active)
 {
-	struct conn_group *grp = conn_group_of(key);
+	__u32 g, i;
+	struct conn_group *grp = conn_group_of(key, &g);
 	struct conn *c = NULL;
-	__u32 i;
 
 	if (!grp)
 		goto untracked;
 	/* an entry here already is one whose CLOSE went unseen (the socket
 	 * connects again): reuse it */
-	for (i = 0; i < CONN_WAYS; i++) {
-		if (grp->sk[i] == key) {
-			c = &grp->c[i];
+	for (i = 0; i < CONN_WAYS; i++)
+		if (grp->sk[i] == key)
 			break;
-		}
-	}
-	if (!c) {
+	if (i == CONN_WAYS) {
 		/* take a place first, so that two CPUs cannot both take the last */
 		if (__sync_fetch_and_add(&live_conns, 1) >= max_conns)
 			goto full;
-		for (i = 0; i < CONN_WAYS; i++) {
-			if (!grp->sk[i] && !__sync_val_compare_and_swap(&grp->sk[i], 0, key)) {
-				c = &grp->c[i];
+		for (i = 0; i < CONN_WAYS; i++)
+			if (!grp->sk[i] && !__sync_val_compare_and_swap(&grp->sk[i], 0, key))
 				break;
-			}
-		}
-		if (!c)
+		if (i == CONN_WAYS)
 			goto full; /* the group is full */
 	}
+	c = conn_at(g, i);
+	if (!c)
+		return; /* cannot be: both arrays have every group */
 	__builtin_memset(c, 0, sizeof(*c));
 	c->start_ns = bpf_ktime_get_ns();
 	c->rtt_min_us = 0xffffffff;

@@ -207,8 +207,9 @@ int tcp_attach_programs(struct tcp_bpf *skel, struct bpf_link **links, int *n_li
 	return n_failed;
 }
 
-/* Sizes the connection table (tcp.bpf.c: max_conns entries in 2 * max_conns
- * slots, in groups of 8) and loads, with one message on failure. */
+/* Sizes the connection table (tcp.bpf.c's conn_keys and conn_vals:
+ * max_conns entries in 2 * max_conns slots, in groups of 8) and loads,
+ * with one message on failure. */
 int tcp_load(struct tcp_bpf *skel, uint64_t max_conns)
 {
 	uint64_t slots = 64;
@@ -218,7 +219,8 @@ int tcp_load(struct tcp_bpf *skel, uint64_t max_conns)
 		slots *= 2;
 	skel->rodata->max_conns = max_conns;
 	skel->rodata->conn_group_mask = (__u32)(slots / 8 - 1);
-	bpf_map__set_max_entries(skel->maps.conns, (__u32)(slots / 8));
+	bpf_map__set_max_entries(skel->maps.conn_keys, (__u32)(slots / 8));
+	bpf_map__set_max_entries(skel->maps.conn_vals, (__u32)slots);
 	err = tcp_bpf__load(skel);
 	return err ? pl_load_failed(err, "(--max-conns)") : 0;
 }
