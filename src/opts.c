@@ -630,6 +630,13 @@ static int set_opt(struct pl_opts *o, const struct pl_opt_def *d, const char *ar
 	return PL_EXIT_USAGE;
 }
 
+/* Does the option take a value? A flag does not, nor a function without
+ * an .arg to name one (--verbose). */
+static bool takes_value(const struct pl_opt_def *d)
+{
+	return d->type != PL_T_FLAG && !(d->type == PL_T_FUNC && !d->arg);
+}
+
 static void opt_left(const struct pl_opt_def *d, char *buf, size_t n)
 {
 	if (d->short_name && !d->old_short)
@@ -713,7 +720,7 @@ int pl_parse_opts(const char *cmd, unsigned cmd_bit, int positional, int argc, c
 			continue;
 		lopts[n++] =
 			(struct option){ d->name,
-					 d->type == PL_T_FLAG ? no_argument : required_argument,
+					 takes_value(d) ? required_argument : no_argument,
 					 NULL, 256 + (int)i };
 		if (!d->short_name)
 			continue;
@@ -723,7 +730,7 @@ int pl_parse_opts(const char *cmd, unsigned cmd_bit, int positional, int argc, c
 		}
 		by_short[(unsigned char)d->short_name] = d;
 		sopts[k++] = d->short_name;
-		if (d->type != PL_T_FLAG)
+		if (takes_value(d))
 			sopts[k++] = ':';
 	}
 	lopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };

@@ -38,6 +38,15 @@ expect watch-needs-iface 2 "needs -i IFACE" ip netns exec "$NS" "$PKTLENS" watch
 expect unknown-iface 2 "no interface named 'nosuch0'" ip netns exec "$NS" "$PKTLENS" watch -i nosuch0
 expect bad-mode 2 "--mode: 'warp'" ip netns exec "$NS" "$PKTLENS" watch -i plt0 --mode warp
 expect bad-count 2 "-c: 'x' is not a positive count" "$PKTLENS" read "$PCAP_DIR/whois.pcap" -c x
+# -v and --verbose take no value: the word after them is the next argument
+for v in -v --verbose; do
+	n=$("$PKTLENS" read "$v" -c 2 "$PCAP_DIR/whois.pcap" 2>"$TMP/err" | wc -l)
+	if [ "$n" -eq 2 ]; then
+		ok "verbose-takes-no-value: read $v -c 2 FILE printed 2 records"
+	else
+		bad "verbose-takes-no-value: read $v -c 2 FILE printed $n records, stderr: $(head -c 300 "$TMP/err")"
+	fi
+done
 # tunnel primitives (compile.c): what was expected, and where
 TUN=tests/golden/pcaps/crafted-tunnels.pcap
 expect filter-inner-bad 2 "inner: expected ip, ip6, tcp.*\(column 7\)" "$PKTLENS" read "$TUN" 'inner foo'
