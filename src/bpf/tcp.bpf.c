@@ -73,8 +73,8 @@ struct conn {
 	__u64 rtt_sum_us;
 	__u32 rtt_min_us;
 	__u32 rtt_max_us;
-	__u32 rtt_n;
-	__u32 probes;  /* tcp_probe hits, for --rtt-every */
+	__u32 rtt_n;   /* tcp_probe hits with an RTT, for --rtt-every too */
+	__u32 netns;   /* read at the open, when its cache line is this CPU's */
 	__u32 retrans; /* retransmits that went out */
 	__u32 pid;
 	char comm[PL_TCP_COMM_LEN];
@@ -493,7 +493,7 @@ static __always_inline bool sk_tuple(const struct sock *sk, struct pl_tcp_event 
  * every state change.
  */
 static __always_inline bool sk_tuple_full(const struct sock *sk, const struct tcp_sock *tp,
-					  struct pl_tcp_event *e)
+					  const struct conn *c, struct pl_tcp_event *e)
 {
 	__u16 family = sk->__sk_common.skc_family;
 	__u32 *s32 = (__u32 *)e->saddr, *d32 = (__u32 *)e->daddr;
@@ -521,7 +521,15 @@ static __always_inline bool sk_tuple_full(const struct sock *sk, const struct tc
 	}
 	e->sport = sk->__sk_common.skc_num;
 	e->dport = bpf_ntohs(sk->__sk_common.skc_dport);
-	e->netns = sk->__sk_common.skc_net.net->ns.inum;
+	/* the namespace's line is written by every socket made or freed in
+	 * it, on any CPU: the table's copy, where there is one */
+	if (c) {
+		e->netns = c->netns;
+		/* two loads: the verifier refuses one of a map value or a socket */
+		asm volatile("" ::: "memory");
+	} else {
+		e->netns = sk->__sk_common.skc_net.net->ns.inum;
+	}
 	if (e->netns)
 		e->flags |= PL_TCPF_NETNS;
 	e->state = sk->__sk_common.skc_state;
@@ -687,6 +695,7 @@ static __always_inline void track(const struct sock *sk, __u64 key, bool active)
 	c->last_state = active ? TCP_SYN_SENT : TCP_SYN_RECV;
 	c->active = active;
 	c->lport = active ? 0 : sk->__sk_common.skc_num;
+	c->netns = sk->__sk_common.skc_net.net->ns.inum;
 	if (active) {
 		if (current_owner(sk, &c->pid, c->comm))
 			c->owner_src = PL_OWNER_CONNECT;
@@ -730,7 +739,7 @@ static __always_inline void summary(const struct sock *sk, const struct tcp_sock
 
 	if (!e)
 		return;
-	if (!sk_tuple_full(sk, tp, e))
+	if (!sk_tuple_full(sk, tp, c, e))
 		return;
 	e->state = oldstate; /* the last state before CLOSE */
 	e->bytes_acked = tp->bytes_acked;
@@ -903,7 +912,7 @@ static __always_inline void set_state(const struct sock *sk, const struct tcp_so
 	}
 
 	e = new_event(PL_TCP_STATE);
-	if (e && sk_tuple_full(sk, tp, e)) {
+	if (e && sk_tuple_full(sk, tp, c, e)) {
 		e->old_state = oldstate;
 		e->state = newstate;
 		if (c)
@@ -923,7 +932,7 @@ static __always_inline void set_state(const struct sock *sk, const struct tcp_so
 		/* the 4-tuple is complete now: a connection the filter does not
 		 * want needs no room in the table */
 		e = blank_event();
-		if (e && sk_tuple_full(sk, tp, e) && !filter_match(e))
+		if (e && sk_tuple_full(sk, tp, c, e) && !filter_match(e))
 			untrack(key);
 	}
 }
@@ -1325,11 +1334,11 @@ int BPF_PROG(pl_tcp_probe, struct sock *sk, const struct sk_buff *skb)
 		c->rtt_min_us = srtt;
 	if (srtt > c->rtt_max_us)
 		c->rtt_max_us = srtt;
-	n = c->probes++;
+	n = c->rtt_n - 1;
 	if (!wanted(PL_TCP_RTT) || (rtt_every > 1 && n % rtt_every) || !enter())
 		return 0;
 	e = new_event(PL_TCP_RTT);
-	if (e && sk_tuple_full(sk, tp, e)) {
+	if (e && sk_tuple_full(sk, tp, c, e)) {
 		e->srtt_us = srtt;
 		e->cwnd = tp->snd_cwnd;
 		owner_to_event(c, e);
