@@ -9,8 +9,9 @@
 #     (the TCP metrics, counted in the kernel; its packet programs on an
 #     idle veth of a namespace of its own, so that only the tracepoints
 #     weigh on the storm) and with bcc's tcplife where it runs, in
-#     alternating rounds of the same run; medians of the rates and of each
-#     round's own ratios.
+#     alternating rounds of the same run, and one more round with nothing
+#     at the end; medians of the rates and of each round's own ratio to
+#     the mean of the nothing rounds before and after it.
 #  2. ns per hook run from the kernel's run-time statistics
 #     (kernel.bpf_stats_enabled: run_time_ns / run_cnt of each tracing
 #     program the tracer's own process holds, so that other pktlens
@@ -25,7 +26,7 @@
 # PL_LAB_ addresses, tests/lib.sh), or without them one of its own
 # (pl-tcpbench-c/-s, 198.18.97.0/24), so that it never shares the default
 # lab with a test suite. Bounded: every storm, server and tracer runs
-# under timeout; at most ROUNDS x (4 storms of SECS + start-up) + 2 more.
+# under timeout; at most ROUNDS x (4 storms of SECS + start-up) + 3 more.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${PL_LAB_CLIENT:-}" ] || [ -z "${PL_LAB_SERVER:-}" ]; then
@@ -37,8 +38,8 @@ PKTLENS_BIN=${PKTLENS:-}
 . tests/lib.sh # CLI_NS, SRV_NS, SRV4, LAB, pid_prog_ids
 PKTLENS=$PKTLENS_BIN
 STORM=${TCPSTORM:-$BUILD/tcpstorm}
-ROUNDS=${TCP_BENCH_ROUNDS:-5}
-SECS=${TCP_BENCH_SECONDS:-5}
+ROUNDS=${TCP_BENCH_ROUNDS:-8}
+SECS=${TCP_BENCH_SECONDS:-4}
 THREADS=2
 SRV=$SRV4
 PORT=9100
@@ -146,7 +147,9 @@ for r in $(seq "$ROUNDS"); do
 		a=$(storm)
 		stop_tracer
 		echo "$a" >>"$TMP/agent"
-		awk -v b="$b" -v x="$a" 'BEGIN { printf "%.2f\n", (x - b) * 100 / b }' >>"$TMP/agent_ratio"
+		echo "$a" >>"$TMP/agent_rounds"
+	else
+		echo - >>"$TMP/agent_rounds"
 	fi
 	l=n/a
 	if [ -n "$TCPLIFE" ] && start_tracer tcplife timeout "$TRACER_SECS" "$TCPLIFE"; then
@@ -155,9 +158,23 @@ for r in $(seq "$ROUNDS"); do
 		echo "$l" >>"$TMP/tcplife"
 	fi
 	echo "round $r: nothing $b/s, pktlens tcp $p/s, agent tcp: true $a/s, tcplife $l/s"
-	# each round's own ratio: the machine's load drifts between rounds
-	case $p in failed*) ;; *) awk -v b="$b" -v x="$p" 'BEGIN { printf "%.2f\n", (x - b) * 100 / b }' >>"$TMP/ratio" ;; esac
+	case $p in failed*) echo - ;; *) echo "$p" ;; esac >>"$TMP/pktlens_rounds"
 done
+# one more round with nothing, so that every round's tracers have a
+# nothing round on either side
+b=$(storm)
+echo "$b" >>"$TMP/base"
+echo "closing round: nothing $b/s"
+# each round's own ratio, against the mean of the nothing rounds before
+# and after it: the machine's load drifts between rounds, and the mean
+# of its two neighbours takes out a steady drift
+# bracketed NAME: the ratios (%) of $TMP/NAME_rounds' rounds
+bracketed() {
+	paste "$TMP/$1_rounds" <(head -n "$ROUNDS" "$TMP/base") <(tail -n +2 "$TMP/base") |
+		awk '$1 != "-" { m = ($2 + $3) / 2; if (m > 0) printf "%.2f\n", ($1 - m) * 100 / m }'
+}
+bracketed pktlens >"$TMP/ratio"
+bracketed agent >"$TMP/agent_ratio"
 B=$(median <"$TMP/base")
 P=$(median <"$TMP/pktlens" 2>/dev/null)
 A=$(median <"$TMP/agent" 2>/dev/null)
@@ -187,11 +204,11 @@ STATS_NOW=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null)
 sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"
 
 echo
-echo "| connections/s (median of $ROUNDS) | | vs nothing |"
+echo "| connections/s (median of the rounds: $((ROUNDS + 1)) with nothing, $ROUNDS of each tracer) | | vs nothing |"
 echo "|---|---:|---:|"
 echo "| nothing attached | $B | |"
-echo "| pktlens tcp | $P | $(pct "$B" "$P") (median of the rounds' own ratios: $(median <"$TMP/ratio" 2>/dev/null)%) |"
-echo "| pktlens agent, tcp: true | $A | $(pct "$B" "$A") (median of the rounds' own ratios: $(median <"$TMP/agent_ratio" 2>/dev/null)%) |"
+echo "| pktlens tcp | $P | $(pct "$B" "$P") (median of the rounds' own ratios, each against the nothing rounds on either side: $(median <"$TMP/ratio" 2>/dev/null)%) |"
+echo "| pktlens agent, tcp: true | $A | $(pct "$B" "$A") (median of the rounds' own ratios, each against the nothing rounds on either side: $(median <"$TMP/agent_ratio" 2>/dev/null)%) |"
 if [ "$L" = n/a ]; then
 	echo "| bcc tcplife | n/a | $( [ -n "$TCPLIFE" ] && echo "did not start: $(head -c 100 "$TMP/tcplife.err" | tr '\n|' '  ')" || echo "not installed") |"
 else
