@@ -316,10 +316,11 @@ $(cat "$TMP/tcp.md")
 from the lab client to a server in the lab (the server closes first, as
 HTTP/1.0 does) for a fixed time per round, with nothing attached, with
 \`pktlens tcp\` (default events, text to /dev/null) and with \`pktlens agent\`
-(\`tcp: true\`), in 8 alternating rounds of 4 s and one closing round with
-nothing, on a private lab (PL_LAB_*, or namespaces of its own); medians of
-the rates, and of each round's ratio to the mean of the nothing rounds
-before and after it (the machine's speed drifts between rounds). The ns per hook run come from the
+(\`tcp: true\`), in alternating rounds (their number and length head
+the table) and one closing round with nothing, on a private lab
+(PL_LAB_*, or namespaces of its own); medians of the rates, and of each
+round's ratio to the mean of the nothing rounds before and after it (the
+machine's speed drifts between rounds). The ns per hook run come from the
 kernel's run-time statistics (kernel.bpf_stats_enabled: run_time_ns /
 run_cnt of the tracing programs the tracer's process holds) during one
 more round of each. bcc's tcplife is not in the table: Debian's

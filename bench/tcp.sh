@@ -167,11 +167,12 @@ echo "$b" >>"$TMP/base"
 echo "closing round: nothing $b/s"
 # each round's own ratio, against the mean of the nothing rounds before
 # and after it: the machine's load drifts between rounds, and the mean
-# of its two neighbours takes out a steady drift
-# bracketed NAME: the ratios (%) of $TMP/NAME_rounds' rounds
+# of its two neighbours takes out a steady drift. bracketed NAME: the
+# ratios (%) of $TMP/NAME_rounds' rounds; a round beside a failed storm
+# has none
 bracketed() {
 	paste "$TMP/$1_rounds" <(head -n "$ROUNDS" "$TMP/base") <(tail -n +2 "$TMP/base") |
-		awk '$1 != "-" { m = ($2 + $3) / 2; if (m > 0) printf "%.2f\n", ($1 - m) * 100 / m }'
+		awk '$1 != "-" && $2 > 0 && $3 > 0 { m = ($2 + $3) / 2; printf "%.2f\n", ($1 - m) * 100 / m }'
 }
 bracketed pktlens >"$TMP/ratio"
 bracketed agent >"$TMP/agent_ratio"
