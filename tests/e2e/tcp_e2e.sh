@@ -203,6 +203,18 @@ if start_tcp "$TMP/abort.json" --events summary "host $SRV"; then
 		 .["pktlens.closed_by"] == "reset_received")'
 fi
 
+# True when no socket on port $1 in either namespace is still closing (a
+# TIME-WAIT socket has left the table already; a listener stays): the last
+# closes finish in the kernel after both test programs exit.
+port_closed() {
+	local ns
+	for ns in "$CLI_NS" "$SRV_NS"; do
+		ip netns exec "$ns" ss -Htan "( sport = :$1 or dport = :$1 )" |
+			grep -v -e TIME-WAIT -e LISTEN | grep -q . && return 1
+	done
+	return 0
+}
+
 # ---- retransmits against the wire ----
 # 1 in 10 of the server's packets is dropped where they arrive, in the
 # client's namespace: tcpdump on the server's end (pls0) then sees both the
@@ -217,6 +229,9 @@ if lab_loss_add; then
 		for i in 1 2 3; do
 			ip netns exec "$CLI_NS" curl -s -o /dev/null --max-time 20 "http://$SRV:8080/1m.bin"
 		done
+		# curl exits once it has the body; a lost FIN from the server is
+		# retransmitted after that, and its close comes later still
+		wait_for 15 port_closed 8080 || echo "info: port 8080 still has closing sockets"
 		stop_tcp || bad "pktlens tcp exit status $?"
 		sleep 0.5
 		kill -INT "$BG_PID" 2>/dev/null
@@ -298,18 +313,6 @@ if start_tcp "$TMP/filter.json" --events all --stats "port 8080"; then
 		bad "filter port 8080: --stats: $(tail -1 "$TMP/filter.json.err"), $lines records"
 	fi
 fi
-
-# True when no socket on port $1 in either namespace is still closing (a
-# TIME-WAIT socket has left the table already): the last closes finish in
-# the kernel after both test programs exit.
-port_closed() {
-	local ns
-	for ns in "$CLI_NS" "$SRV_NS"; do
-		ip netns exec "$ns" ss -Htan "( sport = :$1 or dport = :$1 )" | grep -qv TIME-WAIT &&
-			return 1
-	done
-	return 0
-}
 
 # ---- 10,000 short connections: the table empties ----
 if start_tcp "$TMP/many.json" --events summary --stats "port 9000"; then
